@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test bench clean
+
+install: $(STAMP)
+
+# The CPU build of torch first (pinned here, where a file of it lies on disk; the
+# package itself asks only torch>=2.2), then gradekit with its test extras.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip "setuptools>=68" wheel
+	$(PY) -m pip show -q torch >/dev/null 2>&1 || $(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: install
+	-$(VENV)/bin/gradekit check examples/ece661-hw1-answers.py
+	$(VENV)/bin/gradekit solve q3.2 --show-steps
+
+test: install
+	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+
+bench: install
+	$(PY) benchmarks/check_speed.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,47 @@
+"""One error family for everything that comes from outside the core.
+
+Every message is one line that names the file, the field, the bad value and
+what is allowed, so the CLI can print it as it is and exit with code 2.
+"""
+
+from __future__ import annotations
+
+
+class GradekitError(Exception):
+    """Base of every error gradekit raises on bad input; ``exit_code`` is the CLI's."""
+
+    exit_code = 2
+
+
+class SpecError(GradekitError):
+    """A problem spec (or an assignment.toml) is invalid.
+
+    >>> str(SpecError("problems/a/q1.toml", "params.W1 has shape (2, 2), but ... needs (2, 3)"))
+    'problems/a/q1.toml: params.W1 has shape (2, 2), but ... needs (2, 3)'
+    """
+
+    def __init__(self, where: str, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class ParamError(GradekitError):
+    """A family's parameters are invalid; the catalog adds the file name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"params.{field} {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+class SubmissionError(GradekitError):
+    """A submission cannot be read at all (missing file, syntax error, no ANSWERS)."""
+
+
+class UnknownProblemError(GradekitError):
+    """An id on the command line names no problem, or more than one."""
+
+
+class UnknownAssignmentError(GradekitError):
+    """An assignment name on the command line is not in the catalog."""

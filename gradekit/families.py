@@ -1,0 +1,93 @@
+"""The family registry: every exercise family plugs in the same way.
+
+A family module (built-in under ``gradekit/reference/families/`` or an
+instructor's own, exposed through the entry-point group ``gradekit.families``)
+defines ``FAMILIES = [Family(...), ...]``. The registry imports the built-in
+modules and the entry points alike and indexes the families by name.
+
+Example of a family module::
+
+    def solve(params):
+        ...
+        return Solution(answers={"L": L}, steps=[Step("Loss", f"L = {L}")])
+
+    FAMILIES = [Family("backprop.mlp2", solve, validate=validate)]
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+from .model import Mistake, Outcome, Solution
+
+ENTRY_POINT_GROUP = "gradekit.families"
+BUILTIN_PACKAGE = "gradekit.reference.families"
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Family:
+    """An exercise family.
+
+    Args:
+        name: the spec's ``family`` value, e.g. ``"backprop.mlp2"``.
+        solve: ``solve(params) -> Solution`` on validated params.
+        validate: ``validate(params) -> params`` returns the params the solver
+            wants (arrays, defaults filled in) or raises ``ParamError``.
+        mistakes: ``mistakes(params) -> list[Mistake]``: typical wrong
+            solutions, each computed by an alternative solver, so a checker can
+            name the mistake a wrong answer matches.
+        verify: ``verify(params, part, answers) -> Outcome`` for ``verified``
+            parts: judges a part by the family's property (``answers`` is the
+            student's whole raw answer dict for the problem, for cross-part
+            checks such as an s table computed from the student's own weights).
+    """
+
+    name: str
+    solve: Callable[[Params], Solution]
+    validate: Callable[[Params], Params] | None = None
+    mistakes: Callable[[Params], list[Mistake]] | None = None
+    verify: Callable[[Params, str, Mapping[str, Any]], Outcome] | None = None
+
+
+_registry: dict[str, Family] | None = None
+
+
+def register_module(module: ModuleType, into: dict[str, Family]) -> None:
+    families = getattr(module, "FAMILIES", None)
+    if not isinstance(families, (list, tuple)):
+        raise TypeError(f"family module {module.__name__} defines no FAMILIES list")
+    for fam in families:
+        if fam.name in into and into[fam.name] is not fam:
+            raise ValueError(f"family {fam.name!r} is defined twice ({module.__name__})")
+        into[fam.name] = fam
+
+
+def _entry_point_modules() -> list[ModuleType]:
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def registry() -> dict[str, Family]:
+    """All families by name, loaded once."""
+    global _registry
+    if _registry is None:
+        found: dict[str, Family] = {}
+        package = importlib.import_module(BUILTIN_PACKAGE)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not info.name.startswith("_"):
+                register_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{info.name}"), found)
+        for module in _entry_point_modules():
+            register_module(module, found)
+        _registry = found
+    return _registry
+
+
+def get_family(name: str) -> Family:
+    return registry()[name]

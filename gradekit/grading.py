@@ -1,0 +1,167 @@
+"""Grading: a submission's raw answers against the catalog's solutions.
+
+>>> from gradekit.grading import grade_answers
+>>> report = grade_answers({"q3.2": {"L": 116}})
+>>> [p.verdict for p in report.problems[0].parts if p.name == "L"]
+['correct']
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from .catalog import Catalog, load_catalog
+from .checkers import CheckContext, checker_for
+from .errors import SubmissionError, UnknownProblemError
+from .model import Mistake, Outcome, PartResult, Problem, ProblemResult
+from .report import Report
+
+
+def grade(
+    submission: str | Path,
+    *,
+    assignment: str | None = None,
+    catalog: Catalog | None = None,
+    limits: Any = None,
+) -> Report:
+    """Grade an answers file (.py, .json, .toml) and return its ``Report``."""
+    from .submission import load_answers
+
+    raw = load_answers(Path(submission), limits=limits)
+    return grade_answers(
+        raw.answers,
+        assignment=assignment or raw.assignment,
+        catalog=catalog,
+        submission=str(submission),
+        student=raw.student,
+    )
+
+
+def grade_answers(
+    answers: Mapping[str, Mapping[str, Any]],
+    *,
+    assignment: str | None = None,
+    catalog: Catalog | None = None,
+    submission: str = "<answers>",
+    student: str | None = None,
+) -> Report:
+    """Grade raw answers ``{problem id: {part: value}}``.
+
+    Every problem of the assignment (given, or inferred from the ids answered) is
+    reported; unanswered parts score zero as "missing". Unknown problem or part
+    keys are kept as notes with a "did you mean", never dropped silently.
+    """
+    catalog = catalog or load_catalog()
+    if assignment is not None:
+        catalog.assignment(assignment)  # fails early on an unknown name
+    by_problem, notes = _resolve(catalog, answers, assignment)
+    names = [assignment] if assignment else sorted({p.assignment for p, _ in by_problem.values()})
+    if not names:
+        raise SubmissionError(
+            f"{submission}: answers no problem of the catalog" + (f" ({'; '.join(notes)})" if notes else "")
+        )
+    results = []
+    for name in names:
+        for problem in catalog.problems(name):
+            given = by_problem.get(problem.qualified_id, (problem, {}))[1]
+            result, part_notes = grade_problem(catalog, problem, given)
+            results.append(result)
+            notes.extend(part_notes)
+    return Report(submission=submission, problems=results, notes=notes, student=student)
+
+
+def _resolve(
+    catalog: Catalog, answers: Mapping[str, Any], assignment: str | None
+) -> tuple[dict[str, tuple[Problem, Mapping[str, Any]]], list[str]]:
+    found: dict[str, tuple[Problem, Mapping[str, Any]]] = {}
+    notes: list[str] = []
+    ambiguous: list[str] = []
+    for key, value in answers.items():
+        try:
+            problem = catalog.resolve(key, assignment)
+        except UnknownProblemError as e:
+            if "ambiguous" in str(e) and assignment is None:
+                ambiguous.append(key)
+            else:
+                notes.append(f"not graded: {e}")
+            continue
+        if assignment is not None and problem.assignment != assignment:
+            notes.append(f"not graded: problem {key!r} belongs to {problem.assignment}, not {assignment}")
+            continue
+        found[problem.qualified_id] = (problem, value)
+    inferred = {p.assignment for p, _ in found.values()}
+    for key in ambiguous:
+        if len(inferred) == 1:
+            problem = catalog.resolve(key, next(iter(inferred)))
+            found[problem.qualified_id] = (problem, answers[key])
+        else:
+            try:
+                catalog.resolve(key)
+            except UnknownProblemError as e:
+                notes.append(f"not graded: {e}")
+    return found, notes
+
+
+def _normalise_key(key: str) -> str:
+    return "".join(key.split()).casefold()
+
+
+def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Raw answers by part name; keys differing only in spaces or case are accepted."""
+    names = [p.name for p in problem.parts]
+    loose = {}
+    for n in names:
+        loose.setdefault(_normalise_key(n), []).append(n)
+    matched: dict[str, Any] = {}
+    notes = []
+    for key, value in given.items():
+        if key in names:
+            matched[key] = value
+        elif len(loose.get(_normalise_key(str(key)), [])) == 1:
+            matched[loose[_normalise_key(str(key))][0]] = value
+        else:
+            close = difflib.get_close_matches(str(key), names, n=2, cutoff=0.5)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f" (parts: {', '.join(names)})"
+            notes.append(f"{problem.qualified_id}: unknown part {key!r}{hint}")
+    return matched, notes
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
+    except (TypeError, ValueError):
+        return a == b
+
+
+def _mistakes_for(part_name: str, expected: Any, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
+    """The family's mistakes that give this part an answer different from the right one."""
+    return tuple(m for m in mistakes if part_name in m.answers and not _same(m.answers[part_name], expected))
+
+
+def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) -> tuple[ProblemResult, list[str]]:
+    if not isinstance(given, Mapping):
+        given = {}
+    solution = catalog.solve(problem)
+    mistakes = catalog.mistakes(problem)
+    matched, notes = _match_parts(problem, given)
+    parts = []
+    for part in problem.parts:
+        expected = solution.answers.get(part.name)
+        raw = matched.get(part.name)
+        ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
+        if part.kind != "manual" and raw is None:
+            outcome = Outcome(0.0, "missing", "No answer given.")
+        else:
+            try:
+                outcome = checker_for(part.kind)(expected, raw, ctx)
+            except Exception as e:  # a checker bug must not stop the rest of the grading
+                outcome = Outcome(0.0, "error", f"could not check this part ({type(e).__name__}: {e})")
+        max_score = 0.0 if part.kind == "manual" else part.points
+        score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
+        parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis))
+    return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes

@@ -1,0 +1,113 @@
+"""Terminal output with rich. Renderers only print: they never grade or solve."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .model import Problem, Solution
+from .report import Report
+from .texfmt import fmt, text
+
+VERDICT_STYLE = {
+    "correct": "green",
+    "partial": "yellow",
+    "wrong": "red",
+    "invalid": "red",
+    "missing": "dim",
+    "manual": "cyan",
+    "error": "magenta",
+}
+
+
+def _score(x: float) -> str:
+    return fmt(round(x, 4))
+
+
+def report(console: Console, rep: Report) -> None:
+    for prob in rep.problems:
+        table = Table(title=f"{prob.assignment}/{prob.id} — {escape(prob.title)}", title_justify="left", expand=True)
+        table.add_column("part", no_wrap=True)
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("feedback", ratio=1)
+        for part in prob.parts:
+            style = VERDICT_STYLE.get(part.verdict, "")
+            feedback = part.feedback if part.verdict != "correct" else ""
+            if part.diagnosis and part.verdict in {"wrong", "partial"}:
+                feedback = f"[{part.diagnosis}] {feedback}"
+            table.add_row(
+                escape(part.name),
+                Text(part.verdict, style=style),
+                f"{_score(part.score)}/{_score(part.max_score)}",
+                escape(feedback),
+            )
+        table.caption = f"{_score(prob.score)} / {_score(prob.max_score)}"
+        table.caption_justify = "right"
+        console.print(table)
+    for note in rep.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    style = "bold green" if rep.full_marks else "bold"
+    console.print(Text(f"Total: {_score(rep.score)} / {_score(rep.max_score)}", style=style))
+
+
+def problem_list(console: Console, problems: Iterable[Problem]) -> None:
+    table = Table(expand=False)
+    for col in ("assignment", "id", "title", "family", "points"):
+        table.add_column(col)
+    for p in problems:
+        table.add_row(p.assignment, p.id, escape(p.title), p.family, _score(p.max_score))
+    console.print(table)
+
+
+def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, float]]) -> None:
+    """The statement and, per part, the name, kind, expected form and points."""
+    console.print(Panel(escape(prob.statement), title=f"{prob.qualified_id} — {escape(prob.title)}", subtitle=prob.family))
+    table = Table(title="Parts", title_justify="left")
+    for col in ("part", "kind", "form", "points"):
+        table.add_column(col)
+    for name, kind, form, points in parts:
+        table.add_row(escape(name), kind, escape(form), _score(points))
+    console.print(table)
+
+
+MAX_SHOWN = 24  # entries of an array printed in full; bigger ones are summarised
+
+
+def _short(value: Any) -> str:
+    import numpy as np
+
+    arr = np.asarray(value) if not isinstance(value, str) else None
+    if arr is not None and arr.dtype.kind in "biuf" and arr.size > MAX_SHOWN:
+        head = ", ".join(fmt(v) for v in arr.ravel()[:6])
+        return f"array of shape {arr.shape}: {head}, ..."
+    return text(value)
+
+
+def _value_lines(values: dict[str, Any]) -> list[str]:
+    return [f"{name} = {_short(v)}" for name, v in values.items()]
+
+
+def solution(console: Console, prob: Problem, sol: Solution, show_steps: bool) -> None:
+    console.print(f"[bold]{prob.qualified_id} — {escape(prob.title)}[/]")
+    if show_steps:
+        for i, step in enumerate(sol.steps, 1):
+            body: list[Any] = []
+            if step.text:
+                body.append(Text(step.text))
+            if step.latex:
+                body.append(Text(step.latex, style="dim"))
+            if step.values:
+                body.append(Text("\n".join(_value_lines(dict(step.values))), style="cyan"))
+            console.print(Panel(Group(*body), title=f"Step {i}. {escape(step.title)}", title_align="left"))
+    table = Table(title="Answers", title_justify="left")
+    table.add_column("part")
+    table.add_column("answer")
+    for part in prob.parts:
+        table.add_row(escape(part.name), escape(_short(sol.answers.get(part.name))))
+    console.print(table)

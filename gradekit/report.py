@@ -1,0 +1,50 @@
+"""A graded submission as data: the same object feeds the terminal, JSON and files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import ProblemResult, tidy
+
+
+@dataclass
+class Report:
+    """What ``grade`` returns.
+
+    >>> Report("answers.json", []).to_dict()["score"]
+    0
+    """
+
+    submission: str
+    problems: list[ProblemResult]
+    notes: list[str] = field(default_factory=list)  # unknown problem or part keys, with "did you mean"
+    student: str | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.problems)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.problems)
+
+    @property
+    def full_marks(self) -> bool:
+        return self.score >= self.max_score - 1e-9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "submission": self.submission,
+            "student": self.student,
+            "score": tidy(self.score),
+            "max_score": tidy(self.max_score),
+            "problems": [p.to_dict() for p in self.problems],
+            "notes": list(self.notes),
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+

@@ -1,0 +1,65 @@
+"""Solutions as plain data (``solve --json``) and answers in the form students write them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .model import Problem, Solution
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready data: arrays and tuples become lists, numpy scalars Python numbers.
+
+    >>> plain({"W": np.array([[1.0, 0.5]]), "shape": (5, 6)})
+    {'W': [[1.0, 0.5]], 'shape': [5, 6]}
+    """
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        items = sorted(value) if isinstance(value, set) else value
+        return [plain(v) for v in items]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return value  # keep floats as floats; JSON shows 116.0, which parses back exactly
+    return value
+
+
+def solution_dict(problem: Problem, solution: Solution) -> dict[str, Any]:
+    """``{"id", "answers", "steps"}``; fed back as a .json answers file it scores full marks."""
+    return {
+        "id": problem.qualified_id,
+        "answers": {part.name: plain(solution.answers.get(part.name)) for part in problem.parts},
+        "steps": [
+            {"title": s.title, "text": s.text, "latex": s.latex, "values": plain(dict(s.values))} for s in solution.steps
+        ],
+    }
+
+
+def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = None) -> str:
+    """What form a part's answer takes, without giving it away: 'matrix 2×3'."""
+    options = options or {}
+    if kind in {"vector", "matrix"}:
+        shape = np.shape(expected)
+        return f"{kind} " + "×".join(str(d) for d in shape) if len(shape) > 1 else f"vector of {shape[0] if shape else 1}"
+    if kind == "shape":
+        return f"shape, a list of {len(tuple(expected))} integers"
+    if kind == "choice":
+        choices = options.get("choices")
+        many = "one or more of" if options.get("multiple") else "one of"
+        return f"{many} {', '.join(choices)}" if choices else "a word"
+    if kind == "bool":
+        return "True or False"
+    if kind == "manual":
+        return "text, graded by hand"
+    if kind == "verified":
+        return "any right answer (checked by its property), e.g. a list"
+    return {"number": "a number", "integer": "an integer"}.get(kind, kind)

@@ -1,0 +1,30 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from gradekit.families import get_family
+from gradekit.model import Solution
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = ROOT / "problems"
+
+
+def load_spec(qualified_id: str) -> dict[str, Any]:
+    """The raw TOML of ``problems/<assignment>/<id>.toml``."""
+    assignment, pid = qualified_id.split("/", 1)
+    with open(PROBLEMS / assignment / f"{pid}.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def solve_spec(qualified_id: str) -> tuple[Any, Solution]:
+    """Validate and solve one built-in spec: ``(validated params, Solution)``."""
+    spec = load_spec(qualified_id)
+    family = get_family(spec["family"])
+    params = spec.get("params", {})
+    if family.validate is not None:
+        params = family.validate(params)
+    return params, family.solve(params)

@@ -1,0 +1,116 @@
+"""Checkers: tolerance and digits, shapes, generic diagnoses, the exact kinds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from gradekit.checkers import CheckContext, checker_for
+from gradekit.model import Mistake, Part
+
+
+def run(kind, expected, raw, mistakes=(), **options):
+    part = Part(name="x", kind=kind, points=2, options=options)
+    return checker_for(kind)(expected, raw, CheckContext(part, None, tuple(mistakes), {}))
+
+
+def test_number_rounding_rule():
+    # the reference 0.880797 rounded to the 4 decimals written is 0.8808
+    assert run("number", 0.8807970779778823, "0.8808").verdict == "correct"
+    assert run("number", 0.8807970779778823, "0.8807").verdict == "wrong"
+    # two significant digits are not enough for the rounding rule
+    assert run("number", 0.1192029220221175, "0.12").verdict == "wrong"
+    assert run("number", 0.1192029220221175, "0.119").verdict == "correct"
+    # exact values need the tolerance
+    assert run("number", 116, 116).verdict == "correct"
+    assert run("number", 0.5, "1/2").verdict == "correct"
+    assert run("number", 0.5, "0.5000001", rtol=1e-3).verdict == "correct"
+
+
+def test_wrong_number_says_by_how_much():
+    out = run("number", 116, 106)
+    assert out.verdict == "wrong" and "off by 10" in out.feedback and "relative error" in out.feedback
+
+
+def test_matrix_first_differing_entry_and_max_error():
+    want = np.array([[0, 0, 0], [34, 34, -34]])
+    out = run("matrix", want, [[0, 0, 0], [34, 43, -34]])
+    assert out.verdict == "wrong"
+    assert "Entry [1, 1] = 43" in out.feedback and "1 of 6" in out.feedback and "max error 9" in out.feedback
+
+
+def test_matrix_shape_first():
+    out = run("matrix", np.zeros((2, 3)) + 1, [[1, 1], [1, 1]])
+    assert out.diagnosis == "wrong_shape" and "expected 2×3, got 2×2" in out.feedback
+
+
+def test_generic_diagnoses_with_partial_credit():
+    want = np.array([[0, 98], [0, 42]])
+    out = run("matrix", want, want.T.tolist(), partial={"transposed": 0.5})
+    assert (out.diagnosis, out.verdict, out.fraction) == ("transposed", "partial", 0.5)
+    assert run("matrix", want, (-want).tolist()).diagnosis == "sign_flipped"
+    assert run("matrix", want, (2 * want).tolist()).diagnosis == "constant_factor"
+    rect = np.array([[0, 0, 0], [34, 34, -34]])
+    assert run("matrix", rect, rect.T.tolist()).diagnosis == "transposed"
+    # a single wrong number is not "a constant factor" unless the factor is simple
+    assert run("number", 116, 232).diagnosis == "constant_factor"
+    assert run("number", 116, 117).diagnosis is None
+
+
+def test_family_mistake_is_named():
+    mistake = Mistake("sample_variance", "You divided by n-1.", {"x": [4 / 3, 100 / 3, 100 / 3]})
+    out = run("vector", [1, 25, 25], ["1.333", "33.33", "33.33"], [mistake], partial={"sample_variance": 0.5})
+    assert (out.diagnosis, out.fraction) == ("sample_variance", 0.5)
+
+
+def test_vectors_accept_rows_and_columns():
+    assert run("vector", [14, 6], [[14], [6]]).verdict == "correct"
+    assert run("vector", [14, 6], [[14, 6]]).verdict == "correct"
+
+
+@pytest.mark.parametrize("raw", [[1, "nan"], "inf", [[1, 2], [3]], "hello"])
+def test_invalid_answers(raw):
+    out = run("vector", [1, 2], raw)
+    assert out.verdict == "invalid" and out.fraction == 0 and "\n" not in out.feedback
+
+
+def test_integer_and_shape():
+    assert run("integer", 62006, "62006").verdict == "correct"
+    assert "off by 6" in run("integer", 62006, 62000).feedback
+    assert run("integer", 116, 161).verdict == "wrong"
+    mistake = Mistake("bias_counted", "You counted the biases.", {"x": 28})
+    assert run("integer", 27, 28, [mistake]).diagnosis == "bias_counted"
+    assert run("shape", (5, 6), "5x6").verdict == "correct"
+    assert "2 dimension" in run("shape", (1, 16, 32, 32), [32, 32]).feedback
+
+
+def test_choice_and_bool():
+    opts = {"choices": ["A", "B", "C", "D"], "multiple": True}
+    assert run("choice", ["B", "D"], "b, d", **opts).verdict == "correct"
+    assert run("choice", ["B", "D"], ["D", "B"], **opts).verdict == "correct"
+    out = run("choice", ["B", "D"], ["B"], **opts)
+    assert out.verdict == "wrong" and "1 right choice missing" in out.feedback
+    assert run("choice", ["B", "D"], "E", **opts).verdict == "invalid"
+    syn = {"choices": ["AND", "OR"], "synonyms": {"OR": ["logical or", "disjunction"]}}
+    assert run("choice", "OR", "Logical OR", **syn).verdict == "correct"
+    assert run("choice", "OR", "and", **syn).verdict == "wrong"
+    assert run("bool", False, "F").verdict == "correct"
+    assert run("bool", True, "no").verdict == "wrong"
+    assert run("bool", True, "perhaps").verdict == "invalid"
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False).filter(lambda v: abs(v) > 1e-3), min_size=1, max_size=6),
+    st.integers(3, 8),
+)
+def test_correctly_rounded_answers_always_pass(values, digits):
+    want = np.array(values)
+    written = [f"{v:.{digits}e}" for v in values]  # at least 4 significant digits
+    assert run("vector", want, written).verdict == "correct"
+
+
+@given(st.lists(st.integers(-50, 50), min_size=2, max_size=6), st.integers(0, 5), st.integers(1, 9))
+def test_any_changed_entry_fails(values, where, delta):
+    want = np.array(values, dtype=float)
+    got = want.copy()
+    got[where % len(values)] += delta
+    assert run("vector", want, got.tolist()).fraction < 1
