@@ -1,8 +1,44 @@
 """gradekit: checks machine-learning homework against reference solutions.
 
 >>> import gradekit
->>> report = gradekit.grade("answers.json")        # doctest: +SKIP
->>> report.score, report.max_score                   # doctest: +SKIP
+>>> report = gradekit.grade("answers.json")          # doctest: +SKIP
+>>> report.score, report.max_score                     # doctest: +SKIP
+(21.5, 40)
+
+The top level stays light: each name is imported on first use, so
+``gradekit check`` never pays for torch or sympy.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS = {
+    "grade": "gradekit.grading",
+    "grade_answers": "gradekit.grading",
+    "load_catalog": "gradekit.catalog",
+    "Catalog": "gradekit.catalog",
+    "Report": "gradekit.report",
+    "Family": "gradekit.families",
+    "Solution": "gradekit.model",
+    "Step": "gradekit.model",
+    "Mistake": "gradekit.model",
+    "Outcome": "gradekit.model",
+    "GradekitError": "gradekit.errors",
+    "SpecError": "gradekit.errors",
+    "SubmissionError": "gradekit.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'gradekit' has no attribute {name!r}")

@@ -52,7 +52,7 @@ def array(
     if shape is not None:
         ok = len(shape) == arr.ndim and all(s is None or s == a for s, a in zip(shape, arr.shape))
         if not ok:
-            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
             why = f" {needs}" if needs else ""
             raise ParamError(name, f"has shape {arr.shape}, but needs {want}{why}")
     return arr

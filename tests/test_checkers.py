@@ -114,3 +114,9 @@ def test_any_changed_entry_fails(values, where, delta):
     got = want.copy()
     got[where % len(values)] += delta
     assert run("vector", want, got.tolist()).fraction < 1
+
+
+def test_multiple_choice_names_a_matching_mistake():
+    opts = {"choices": ["A", "B", "C", "D"], "multiple": True}
+    mistake = Mistake("plus_one_forgotten", "Remember the +1 in the output size.", {"x": ["A"]})
+    assert run("choice", ["B", "D"], ["a"], [mistake], **opts).diagnosis == "plus_one_forgotten"

@@ -103,6 +103,9 @@ def check_choice(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         got = {normalise_choice(p) for p in picked}
         if got == want:
             return Outcome.correct()
+        found = _matching_mistake(ctx, got, lambda v: {normalise_choice(e) for e in _as_list(v)})
+        if found:
+            return found
         missing, extra = len(want - got), len(got - want)
         parts = []
         if missing:

@@ -1,0 +1,548 @@
+"""Read an answers file (.json, .toml or .py) into plain data, keeping number text.
+
+Every float stays the text the student wrote ("1.00", "-0.0116", "1e-3"), so a
+checker can judge the digits given. A ``.py`` file whose ``ANSWERS`` is a
+literal is read with ``ast`` and never runs; one that computes runs in a
+sandboxed child (``gradekit.sandbox``) that returns JSON.
+
+>>> sub = load_answers("answers.toml")          # doctest: +SKIP
+>>> sub.assignment, sub.answers["q3.2"]["L"]     # doctest: +SKIP
+('ece661-hw1', '116.0')
+
+Accepted layouts (JSON; TOML and a .py ``ANSWERS`` alike)::
+
+    {"assignment": "ece661-hw1", "student": "ada", "q3.2": {"L": 116, "dL/dW1": [[0, 0, 0], [34, 34, -34]]}}
+    {"id": "ece661-hw1/q3.2", "answers": {"L": 116}, "steps": [...]}     # gradekit solve --json
+    [{"id": "...", "answers": {...}}, ...]
+
+Problem keys are kept as written (bare "q3.2" or qualified "ece661-hw1/q3.2").
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import copy
+import importlib.util
+import json
+import re
+import signal
+import stat
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from gradekit.errors import SubmissionError
+from gradekit.sandbox import Limits, run_child
+
+__all__ = ["RawSubmission", "load_answers", "MAX_FILE_BYTES"]
+
+MAX_FILE_BYTES = 16 * 2**20
+MAX_DEPTH = 32  # nesting of plain data: a rank-4 tensor in a part needs 6
+_META = ("assignment", "student")
+
+
+@dataclass
+class RawSubmission:
+    """A submission's answers as plain data: problem key as written -> {part: raw value}.
+
+    Raw values are None, bool, int, str (floats as their text), lists and dicts.
+    """
+
+    path: Path
+    answers: dict[str, dict[str, Any]]
+    assignment: str | None = None
+    student: str | None = None
+
+
+def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmission:
+    """Read an answers file; raise ``SubmissionError`` with one line naming it and why."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        _fail(path, "no such file")
+    except OSError as e:
+        _fail(path, f"cannot be read ({e.strerror or e})")
+    if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO that would block the read
+        _fail(path, "is a directory, not an answers file" if stat.S_ISDIR(st.st_mode)
+              else "is not a regular file")
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        _fail(path, f"unknown suffix {path.suffix!r}; answers files end in .json, .toml or .py")
+    if st.st_size > MAX_FILE_BYTES:
+        _fail(path, f"has {st.st_size} bytes; answers files are at most "
+                    f"{MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        _fail(path, f"cannot be read ({e.strerror or e})")
+    return reader(path, data, limits or Limits())
+
+
+def _fail(path: Path, reason: str) -> NoReturn:
+    reason = re.sub(r"\s*[\r\n]+\s*", " ", reason.strip())
+    if len(reason) > 500:
+        reason = reason[:497] + "..."
+    raise SubmissionError(f"{path}: {reason}")
+
+
+def _text(path: Path, data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        _fail(path, f"is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})")
+
+
+# -- JSON and TOML -----------------------------------------------------------------
+
+
+def _read_json(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    text = _text(path, data)
+    try:
+        value = json.loads(text, parse_float=str, parse_constant=_json_constant,
+                           object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as e:
+        _fail(path, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
+    except ValueError as e:  # a duplicate key, an int over 4300 digits
+        _fail(path, f"invalid JSON: {e}")
+    except RecursionError:
+        _fail(path, "invalid JSON: nested too deeply")
+    return _layout(path, value, root="")
+
+
+def _json_constant(name: str) -> str:
+    return {"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}[name]
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {json.dumps(key)}")
+        out[key] = value
+    return out
+
+
+def _read_toml(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    text = _text(path, data)
+    try:
+        value = tomllib.loads(text, parse_float=str)  # the message ends "(at line L, column C)"
+    except tomllib.TOMLDecodeError as e:
+        _fail(path, f"invalid TOML: {e}")
+    except RecursionError:
+        _fail(path, "invalid TOML: nested too deeply")
+    return _layout(path, value, root="")
+
+
+# -- layouts and plain data ----------------------------------------------------------
+
+
+def _layout(path: Path, value: Any, root: str, assignment: Any = None,
+            student: Any = None) -> RawSubmission:
+    """Normalise the accepted layouts to {problem: {part: value}} and check plain data."""
+    answers: dict[str, dict[str, Any]] = {}
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if not _is_solved(item):
+                _fail(path, f"{root}[{i}] should be an object like {{\"id\": \"q3.2\", "
+                            f"\"answers\": {{...}}}} (the output of gradekit solve --json)")
+            if item["id"] in answers:
+                _fail(path, f"{root}[{i}] repeats the id {json.dumps(item['id'])}")
+            answers[item["id"]] = _parts(path, item["answers"], f"{root}[{i}][\"answers\"]")
+    elif _is_solved(value):
+        answers[value["id"]] = _parts(path, value["answers"], f'{root}["answers"]')
+    elif isinstance(value, dict):
+        for key, parts in value.items():
+            if not isinstance(key, str):
+                _fail(path, f"{root or 'the top level'} has the key {key!r}; problem ids are strings")
+            if key in _META:
+                continue
+            answers[key] = _parts(path, parts, _loc(root, [key]))
+        assignment = value.get("assignment") if assignment is None else assignment
+        student = value.get("student") if student is None else student
+    else:
+        _fail(path, f"{root or 'the top level'} is {_describe(value)}, but it should map "
+                    'problem ids to {part: answer}, e.g. {"q3.2": {"L": 116}}')
+    for name, meta in (("assignment", assignment), ("student", student)):
+        if meta is not None and not isinstance(meta, str):
+            _fail(path, f"{name} is {_describe(meta)}, but it should be a string")
+    return RawSubmission(path, answers, assignment, student)
+
+
+def _is_solved(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), str) and "answers" in value
+
+
+def _parts(path: Path, parts: Any, where: str) -> dict[str, Any]:
+    if not isinstance(parts, dict):
+        _fail(path, f"{where} is {_describe(parts)}, but it should map part names to "
+                    'answers, e.g. {"L": 116}')
+    for key, value in parts.items():
+        if not isinstance(key, str):
+            _fail(path, f"{where} has the key {key!r}; part names are strings")
+        _check_plain(path, value, _loc(where, [key]), 0)
+    return parts
+
+
+def _check_plain(path: Path, value: Any, where: str, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        _fail(path, f"{where} is nested more than {MAX_DEPTH} levels deep")
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_plain(path, item, f"{where}[{i}]", depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                _fail(path, f"{where} has the key {key!r}; keys are strings")
+            _check_plain(path, item, _loc(where, [key]), depth + 1)
+    else:
+        _fail(path, f"{where} is {_describe(value)}, which is not an answer; "
+                    "use numbers, strings, booleans, lists or tables")
+
+
+def _loc(root: str, keys: list[Any]) -> str:
+    return root + "".join(f"[{json.dumps(k, ensure_ascii=False)}]" for k in keys)
+
+
+def _describe(value: Any) -> str:
+    kind = type(value)
+    if kind.__module__ == "datetime":
+        return f"a date/time ({value})"
+    names = {dict: "a table", list: "a list", str: "a string", int: "a number",
+             bool: "a boolean", type(None): "null"}
+    return names.get(kind, f"a {kind.__name__}")
+
+
+# -- .py: literal files are read, computing files run in the sandbox -------------------
+
+
+def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    try:
+        text = importlib.util.decode_source(data)  # honours a coding cookie and a BOM
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as e:
+        _fail(path, f"SyntaxError at line {e.lineno}: {e.msg}" if e.lineno else f"SyntaxError: {e.msg}")
+    except (UnicodeDecodeError, ValueError) as e:  # bad bytes, NUL bytes
+        _fail(path, f"cannot be parsed as Python ({e})")
+    except (RecursionError, MemoryError):
+        _fail(path, "cannot be parsed as Python: nested too deeply")
+    try:
+        names = _Literals(text).module(tree)
+    except _Computes:
+        return _run_py(path, data, limits)
+    if "ANSWERS" not in names:
+        _fail(path, _NO_ANSWERS)
+    return _layout(path, names["ANSWERS"], "ANSWERS", names.get("ASSIGNMENT"),
+                   names.get("STUDENT"))
+
+
+_NO_ANSWERS = 'no ANSWERS; define ANSWERS = {"q3.2": {"L": 116, ...}, ...} at module level'
+
+
+class _Computes(Exception):
+    """The file does more than bind literals, so only running it gives its ANSWERS."""
+
+
+class _Literals:
+    """Evaluate a module made of literal assignments without running it.
+
+    Allowed: a docstring, ``import numpy [as np]``, ``NAME = literal``, where a
+    literal is a constant, -/+ a number, a list/tuple/dict of literals,
+    ``np.array(literal)``, or a name bound earlier to a literal. Floats become
+    their source text; anything else raises ``_Computes``.
+    """
+
+    def __init__(self, text: str):
+        # ast offsets are UTF-8 byte columns; a float token never spans lines.
+        self._lines = text.encode("utf-8").split(b"\n")
+        self._numpy: set[str] = set()
+        self._names: dict[str, Any] = {}
+
+    def module(self, tree: ast.Module) -> dict[str, Any]:
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+                    and isinstance(stmt.value.value, str):
+                continue  # a docstring
+            if isinstance(stmt, ast.Import) and all(a.name == "numpy" for a in stmt.names):
+                self._numpy.update(a.asname or "numpy" for a in stmt.names)
+                continue
+            if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+                targets, node = [t.id for t in stmt.targets], stmt.value
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
+                    and stmt.value is not None:
+                targets, node = [stmt.target.id], stmt.value
+            else:
+                raise _Computes
+            value = self.value(node)
+            for name in targets:
+                self._names[name] = value
+                self._numpy.discard(name)
+        return self._names
+
+    def value(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if v is None or isinstance(v, (bool, int, str)):
+                return v
+            if isinstance(v, float):
+                return self._float_text(node)
+            raise _Computes  # complex, bytes, ...: the child names the bad part
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self._signed(node)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [self.value(e) for e in node.elts]
+        if isinstance(node, ast.Dict):
+            out = {}
+            for k, v in zip(node.keys, node.values):
+                if not (isinstance(k, ast.Constant) and isinstance(k.value, str)):
+                    raise _Computes  # **spread, a computed or non-string key
+                out[k.value] = self.value(v)
+            return out
+        if isinstance(node, ast.Call) and self._is_np_array(node.func) \
+                and len(node.args) == 1 and not node.keywords \
+                and not isinstance(node.args[0], ast.Starred):
+            return self.value(node.args[0])
+        if isinstance(node, ast.Name) and node.id in self._names:
+            return copy.deepcopy(self._names[node.id])
+        raise _Computes
+
+    def _is_np_array(self, func: ast.expr) -> bool:
+        return (isinstance(func, ast.Attribute) and func.attr == "array"
+                and isinstance(func.value, ast.Name) and func.value.id in self._numpy)
+
+    def _signed(self, node: ast.expr) -> int | str:
+        negative = False
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            negative ^= isinstance(node.op, ast.USub)
+            node = node.operand
+        if not isinstance(node, ast.Constant) or isinstance(node.value, bool) \
+                or not isinstance(node.value, (int, float)):
+            raise _Computes  # -True, -x, -(1 + 2)
+        if isinstance(node.value, int):
+            return -node.value if negative else node.value
+        return ("-" if negative else "") + self._float_text(node)
+
+    def _float_text(self, node: ast.Constant) -> str:
+        if node.lineno != node.end_lineno:
+            raise _Computes
+        line = self._lines[node.lineno - 1]
+        return line[node.col_offset:node.end_col_offset].decode("ascii").replace("_", "")
+
+
+def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    script = _BOOTSTRAP.replace("__OUTPUT_CAP__", str(limits.output_bytes))
+    r = run_child(script, {"answers.py": data}, limits)
+    if r.timed_out:
+        _fail(path, f"did not finish within {limits.wall_seconds:g} s")
+    if r.killed_by_signal == signal.SIGXCPU:
+        _fail(path, f"did not finish within {limits.cpu_seconds:g} s of CPU time")
+    if r.killed_by_signal == signal.SIGXFSZ:
+        _fail(path, f"wrote more than {limits.file_bytes // 2**20} MiB to a file or its output")
+    memory = f"ran out of memory (the limit is {limits.memory_bytes / 2**30:g} GiB)"
+    if r.returncode != 0:
+        if re.search(r"MemoryError|Cannot allocate memory|bad_alloc|out of memory", r.stderr):
+            _fail(path, memory)
+        last = [line for line in r.stderr.splitlines() if line.strip()]
+        how = (f"signal {signal.Signals(r.killed_by_signal).name}" if r.killed_by_signal
+               else f"exit code {r.returncode}")
+        _fail(path, f"crashed ({how})" + (f": {last[-1].strip()}" if last else ""))
+    if r.result_error:
+        _fail(path, f"returned unusable data: {r.result_error}")
+    if r.result is None:
+        _fail(path, "stopped (exit code 0) before returning ANSWERS; do not call os._exit")
+    try:
+        payload = json.loads(r.result.decode("utf-8"), parse_float=str,
+                             parse_constant=_json_constant)
+    except (ValueError, RecursionError):
+        _fail(path, "returned data that is not JSON")
+    if not isinstance(payload, dict) or not isinstance(payload.get("ok"), bool):
+        _fail(path, "returned data in an unknown shape")
+    if not payload["ok"]:
+        line = payload.get("line")
+        where = f"line {line}: " if isinstance(line, int) and not isinstance(line, bool) else ""
+        _fail(path, where + memory if payload.get("kind") == "memory" else str(payload.get("error")))
+    return _layout(path, payload.get("answers"), "ANSWERS", payload.get("assignment"),
+                   payload.get("student"))
+
+
+# The child's whole program. It must not import gradekit (the child never sees
+# reference answers) and imports numpy only if the student's file did.
+_BOOTSTRAP = r'''
+import io, json, os, sys, traceback, types
+
+_CAP = __OUTPUT_CAP__
+_FILE = "answers.py"
+_RESULT = os.path.join(os.getcwd(), "result.json")
+_dumps, _open, _exit, _walk_tb = json.dumps, open, os._exit, traceback.walk_tb
+
+
+class _Capped(io.TextIOBase):
+    """print() reaches the real stream up to the cap, then nowhere."""
+
+    def __init__(self, stream):
+        self._stream, self._left = stream, _CAP
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+        if self._left > 0:
+            chunk = s[: self._left]
+            self._left -= len(chunk)
+            try:
+                self._stream.write(chunk)
+            except Exception:
+                self._left = 0
+        return len(s)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except Exception:
+            pass
+
+
+class _NoGradekit:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.split(".")[0] == "gradekit":
+            raise ModuleNotFoundError("answers files cannot import gradekit", name=name)
+        return None
+
+
+class _Reject(Exception):
+    pass
+
+
+def _where(path):
+    return path[0] + "".join("[%s]" % _dumps(k, ensure_ascii=False) for k in path[1:])
+
+
+def _plain(x, path):
+    if len(path) > 33:
+        raise _Reject("%s is nested more than 32 levels deep" % _where(path[:3]))
+    if x is None or isinstance(x, bool):
+        return x
+    if isinstance(x, str):
+        return str(x)
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return repr(float(x))  # nan, inf, -inf stay text too
+    if isinstance(x, (list, tuple)):
+        return [_plain(v, path + [i]) for i, v in enumerate(x)]
+    if isinstance(x, dict):
+        out = {}
+        for k, v in x.items():
+            if not isinstance(k, str):
+                raise _Reject("%s has the key %r; keys must be strings" % (_where(path), k))
+            out[str(k)] = _plain(v, path + [k])
+        return out
+    fractions = sys.modules.get("fractions")
+    if fractions is not None and isinstance(x, fractions.Fraction):
+        return str(x)
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        return _plain((x.float() if x.dtype == torch.bfloat16 else x).numpy(), path)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(x, np.ndarray):
+            if x.size > 10**6:
+                raise _Reject("%s is an array of %d entries, too large" % (_where(path), x.size))
+            if x.ndim == 0:
+                return _plain(x[()], path)
+            return [_plain(v, path + [i]) for i, v in enumerate(x)]
+        if isinstance(x, np.bool_):
+            return bool(x)
+        if isinstance(x, np.integer):
+            return int(x)
+        if isinstance(x, np.floating):
+            return str(x)  # the shortest text for its precision (float32 too)
+    kind = type(x)
+    what = ("a function" if callable(x) and not isinstance(x, type) else
+            "a complex number" if isinstance(x, complex) or kind.__name__.startswith("complex")
+            else "a %s" % kind.__name__ if kind.__module__ == "builtins"
+            else "an object of type %s.%s" % (kind.__module__, kind.__qualname__))
+    raise _Reject("%s is %s, which is not plain data; use numbers, strings, lists, "
+                  "dicts, numpy arrays or tensors" % (_where(path), what))
+
+
+def _finish(payload):
+    for out in (sys.stdout, sys.stderr):
+        out.flush()
+    try:
+        data = _dumps(payload, ensure_ascii=False, allow_nan=False)
+        with _open(_RESULT, "w", encoding="utf-8") as f:
+            f.write(data)
+    except Exception as e:
+        with _open(_RESULT, "w", encoding="utf-8") as f:
+            f.write(_dumps({"ok": False, "kind": "result",
+                            "error": "the answers cannot be returned (%s)" % type(e).__name__}))
+    _exit(0)
+
+
+def _fail(kind, error, line=None):
+    _finish({"ok": False, "kind": kind, "error": error, "line": line})
+
+
+def _line(tb):
+    line = None
+    for frame, lineno in _walk_tb(tb):
+        if frame.f_code.co_filename == _FILE:
+            line = lineno
+    return line
+
+
+sys.stdout, sys.stderr = _Capped(sys.stdout), _Capped(sys.stderr)
+sys.meta_path.insert(0, _NoGradekit)
+sys.argv = [_FILE]
+_module = types.ModuleType("answers")
+_module.__file__ = _FILE
+sys.modules["answers"] = _module
+_g = _module.__dict__
+try:
+    with _open(_FILE, "rb") as _f:
+        exec(compile(_f.read(), _FILE, "exec", dont_inherit=True), _g)
+except SystemExit as e:
+    if e.code not in (None, 0):
+        _fail("exit", "called sys.exit(%r)" % (e.code,))
+    if "ANSWERS" not in _g:
+        _fail("exit", "called sys.exit(%r) before setting ANSWERS" % (e.code,))
+except MemoryError as e:
+    _fail("memory", "ran out of memory", _line(e.__traceback__))
+except BaseException as e:
+    try:
+        text = str(e).strip().splitlines()
+        message = type(e).__name__ + (": " + text[0] if text else "")
+    except BaseException:
+        message = type(e).__name__
+    line = _line(e.__traceback__)
+    _fail("error", ("line %d: " % line if line else "") + message[:300])
+
+if "ANSWERS" not in _g:
+    _fail("missing", "__NO_ANSWERS__")
+try:
+    _finish({"ok": True, "answers": _plain(_g["ANSWERS"], ["ANSWERS"]),
+             "assignment": _plain(_g.get("ASSIGNMENT"), ["ASSIGNMENT"]),
+             "student": _plain(_g.get("STUDENT"), ["STUDENT"])})
+except _Reject as e:
+    _fail("data", str(e))
+except MemoryError:
+    _fail("memory", "ran out of memory")
+except RecursionError:
+    _fail("data", "ANSWERS is nested too deeply")
+except Exception as e:
+    _fail("data", "ANSWERS cannot be read: %s: %s" % (type(e).__name__, e))
+'''.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
+
+
+_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py}

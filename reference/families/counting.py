@@ -1,0 +1,159 @@
+"""Counting a conv network: shapes, parameters, MACs and feature-map memory.
+
+The four families share one layer description (``input`` and
+``[[params.layers]]``, see ``_layers``) and one walk through it; they differ
+in the answers they ask for:
+
+- ``counting.conv``: parameters of one conv layer or a short stack, with and without bias;
+- ``counting.block``: a block of convs: parameters, MACs, memory in/out in values, change in percent;
+- ``counting.layers``: per layer input/output/weight shapes, #param, #MAC (Lab 2b's table);
+- ``counting.network``: the total parameter count with biases of a network.
+
+Answers, by part name (``N`` is a layer's name, e.g. ``conv1``):
+``N.input_shape``, ``N.output_shape``, ``N.weight_shape`` (shape), ``N.params``
+(weights only), ``N.params_with_bias``, ``N.macs`` (integer); totals
+``params``, ``params_with_bias``, ``macs``; ``memory_in``, ``memory_out``
+(values per example), ``memory_change`` (percent).
+
+>>> fam = FAMILIES[0]
+>>> sol = fam.solve(fam.validate({"input": [3, 12, 12], "layers": [{"type": "conv", "out": 1, "kernel": 3}]}))
+>>> sol.answers["params"], sol.answers["params_with_bias"]
+(27, 28)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from gradekit.errors import ParamError
+from gradekit.families import Family
+from gradekit.model import Mistake, Solution, Step
+
+from ._layers import TYPES, Row, layer_step, trace, validator
+
+CONV_TYPES = ("conv", "maxpool", "avgpool")
+LAYER_KEYS = ("input_shape", "output_shape", "weight_shape", "params", "params_with_bias", "macs")
+
+
+def _full_answers(rows: Sequence[Row], input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """Every answer the families can ask for, from the traced rows."""
+    weighted = [r for r in rows if r.weight_shape is not None]
+    answers: dict[str, Any] = {}
+    for r in weighted:
+        values = (r.input_shape, r.output_shape, r.weight_shape, r.weights, r.params_with_bias, r.macs)
+        answers.update({f"{r.name}.{key}": v for key, v in zip(LAYER_KEYS, values)})
+    answers["params"] = sum(r.weights for r in weighted)
+    answers["params_with_bias"] = sum(r.params_with_bias for r in weighted)
+    answers["macs"] = sum(r.macs for r in weighted)
+    batch = 1 if len(input_shape) == 4 else 0
+    answers["memory_in"] = math.prod(input_shape[batch:])
+    answers["memory_out"] = math.prod(rows[-1].output_shape[batch:])
+    answers["memory_change"] = 100 * (answers["memory_out"] - answers["memory_in"]) / answers["memory_in"]
+    return answers
+
+
+def _total_step(rows: Sequence[Row], answers: Mapping[str, Any]) -> Step:
+    weighted = [r for r in rows if r.weight_shape is not None]
+    sums = [  # (plain label, LaTeX label, terms, total)
+        ("#param (weights)", r"\#\text{param}", [r.weights for r in weighted], answers["params"]),
+        ("#param with bias", r"\#\text{param}_{+b}", [r.params_with_bias for r in weighted], answers["params_with_bias"]),
+        ("#MAC", r"\#\text{MAC}", [r.macs for r in weighted], answers["macs"]),
+    ]
+    if answers["params_with_bias"] == answers["params"]:  # no layer has biases
+        del sums[1]
+    text = "; ".join(f"{label} = {' + '.join(map(str, terms))} = {total}" for label, _, terms, total in sums)
+    latex = r",\quad ".join(f"{label} = {' + '.join(map(str, terms))} = {total}" for _, label, terms, total in sums)
+    return Step("Totals", text, latex, {"params": answers["params"], "params_with_bias": answers["params_with_bias"],
+                                        "macs": answers["macs"]})
+
+
+def _memory_step(answers: Mapping[str, Any], input_shape, output_shape) -> Step:
+    m_in, m_out, change = answers["memory_in"], answers["memory_out"], answers["memory_change"]
+    return Step(
+        "Feature-map memory",
+        f"input {input_shape}: {m_in} values; output {output_shape}: {m_out} values; "
+        f"change = ({m_out} − {m_in})/{m_in}·100 % = {change:g} %",
+        rf"\frac{{{m_out} - {m_in}}}{{{m_in}}} \cdot 100\,\% = {change:g}\,\%",
+        {"memory_in": m_in, "memory_out": m_out, "memory_change": change},
+    )
+
+
+def _is_params(key: str) -> bool:
+    return key.rsplit(".", 1)[-1] in ("params", "params_with_bias")
+
+
+def _is_count(key: str) -> bool:
+    return _is_params(key) or key.rsplit(".", 1)[-1] == "macs"
+
+
+# Mistake models that re-walk the network: (id, message, trace switches, which answers they can change).
+_RETRACED: list[tuple[str, str, dict[str, Any], Callable[[str], bool]]] = [
+    ("channels_forgotten", "This matches counting each filter as one channel deep; a filter spans every input channel.",
+     {"channels": False}, _is_count),
+    ("filters_forgotten", "This matches counting the weights of a single filter; every filter has its own weights.",
+     {"filters": False}, _is_params),
+    ("wrong_padding", "This matches leaving out the convolutions' zero padding, which changes the feature-map sizes.",
+     {"padding": False}, lambda key: True),
+    ("stride_ignored", "This matches sliding the convolutions with stride 1; the stride shrinks the feature maps.",
+     {"stride": False}, lambda key: True),
+]
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return not np.isclose(a, b)
+    return a != b
+
+
+def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys: Sequence[str]) -> Family:
+    """A counting family asking ``layer_keys`` of every conv/linear layer and ``total_keys``."""
+
+    def project(full: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in full.items()
+                if k in total_keys or ("." in k and k.rsplit(".", 1)[1] in layer_keys)}
+
+    def solve(params: Mapping[str, Any]) -> Solution:
+        rows = trace(params["layers"], params["input"])
+        full = _full_answers(rows, params["input"])
+        steps = [layer_step(r) for r in rows] + [_total_step(rows, full)]
+        if "memory_change" in total_keys:
+            steps.append(_memory_step(full, params["input"], rows[-1].output_shape))
+        return Solution(project(full), steps)
+
+    def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
+        full = _full_answers(trace(params["layers"], params["input"]), params["input"])
+        right = project(full)
+        found: list[Mistake] = []
+
+        def add(mid: str, message: str, answers: Mapping[str, Any]) -> None:
+            changed = {k: v for k, v in answers.items() if k in right and _differs(v, right[k])}
+            if changed:
+                found.append(Mistake(mid, message, changed))
+
+        for mid, message, switches, affects in _RETRACED:
+            try:
+                rows = trace(params["layers"], params["input"], **switches)
+            except ParamError:  # the mistaken network does not fit together: nobody gets there
+                continue
+            add(mid, message, {k: v for k, v in project(_full_answers(rows, params["input"])).items() if affects(k)})
+        every_bias = _full_answers(trace(params["layers"], params["input"], bias="all"), params["input"])
+        add("bias_counted", "This matches counting the biases too; this part counts weights only.",
+            {k: every_bias[k + "_with_bias"] for k in right if k.rsplit(".", 1)[-1] == "params"})
+        add("bias_omitted", "This matches leaving out the biases; this part counts them.",
+            {k: full[k.removesuffix("_with_bias")] for k in right if k.endswith("params_with_bias")})
+        return found
+
+    return Family(name, solve, validate=validator(types), mistakes=mistakes)
+
+
+FAMILIES = [
+    _make("counting.conv", CONV_TYPES, ("output_shape", "weight_shape", "params", "params_with_bias"),
+          ("params", "params_with_bias")),
+    _make("counting.block", CONV_TYPES, ("output_shape", "params", "macs"),
+          ("params", "params_with_bias", "macs", "memory_in", "memory_out", "memory_change")),
+    _make("counting.layers", TYPES, LAYER_KEYS, ("params", "params_with_bias", "macs")),
+    _make("counting.network", TYPES, ("params", "params_with_bias"), ("params", "params_with_bias", "macs")),
+]

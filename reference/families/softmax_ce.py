@@ -1,0 +1,95 @@
+"""One SGD step of a linear softmax layer under cross-entropy.
+
+    z = W X + B,  q = softmax(z),  E = −Σ p_i ln q_i,
+    ∂E/∂z = q − p (P sums to 1),  W' = W − α (q − p) Xᵀ,  B' = B − α (q − p).
+
+>>> p = validate({"W": [[1, 0], [0, -1]], "B": [0, 0], "X": [1, 1], "P": [0.3, 0.7], "alpha": 0.02})
+>>> solve(p).answers["q"].round(4).tolist()
+[0.8808, 0.1192]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from gradekit.errors import ParamError
+from gradekit.families import Family
+from gradekit.model import Mistake, Solution, Step
+from gradekit.params import matrix, number, vector
+from gradekit.texfmt import fmt, tex, text
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())  # shifting by max(z) leaves q unchanged and avoids overflow
+    return e / e.sum()
+
+
+def validate(params: Mapping[str, Any]) -> dict[str, Any]:
+    X = vector(params, "X")
+    W = matrix(params, "W", shape=(None, len(X)), needs=f"matching X {X.shape}")
+    B = vector(params, "B", len(W), needs=f"matching W {W.shape} (one bias per output)", default=np.zeros(len(W)))
+    P = vector(params, "P", len(W), needs=f"matching W {W.shape} (one target probability per output)")
+    if np.any(P < 0) or not np.isclose(P.sum(), 1.0, rtol=0, atol=1e-9):
+        raise ParamError("P", f"is {text(P)}, but must be a distribution: entries ≥ 0 summing to 1")
+    alpha = number(params, "alpha", low=0)
+    return {"W": W, "B": B, "X": X, "P": P, "alpha": alpha}
+
+
+def _step(p: Mapping[str, Any], dz_of, outer=np.outer, sign: float = -1.0) -> dict[str, Any]:
+    """The step's answers with a swappable ∂E/∂z, gradient layout and update sign (for the mistake models)."""
+    q = softmax(p["W"] @ p["X"] + p["B"])
+    dz = dz_of(q, p["P"])
+    return {"q": q, "dE/dz": dz, "W_new": p["W"] + sign * p["alpha"] * outer(dz, p["X"]),
+            "B_new": p["B"] + sign * p["alpha"] * dz}
+
+
+def solve(p: Mapping[str, Any]) -> Solution:
+    W, B, X, P, alpha = p["W"], p["B"], p["X"], p["P"], p["alpha"]
+    z = W @ X + B
+    q = softmax(z)
+    E = -float(P @ np.log(q))
+    dz = q - P
+    dW = np.outer(dz, X)
+    dB = dz
+    W_new = W - alpha * dW
+    B_new = B - alpha * dB
+    steps = [
+        Step("Logits", f"z = W X + B = {text(z)}", rf"z = W X + B = {tex(z)}", {"z": z}),
+        Step("Softmax", f"q = exp(z) / Σ exp(z) = {text(q)}",
+             rf"q_i = \frac{{e^{{z_i}}}}{{\sum_j e^{{z_j}}}},\quad q = {tex(q)}", {"q": q}),
+        Step("Loss", f"E = −Σ p ln q = {fmt(E)}", rf"E = -\sum_i p_i \ln q_i = {fmt(E)}", {"E": E}),
+        Step("Gradient at the logits", f"dE/dz = q − p = {text(q)} − {text(P)} = {text(dz)} (since Σ p = 1)",
+             rf"\frac{{\partial E}}{{\partial z}} = q - p = {tex(dz)}", {"dE/dz": dz}),
+        Step("Gradients of the parameters", f"dE/dW = (q − p) Xᵀ = {text(dW)}; dE/dB = q − p = {text(dB)}",
+             rf"\frac{{\partial E}}{{\partial W}} = (q - p) X^T = {tex(dW)},\quad "
+             rf"\frac{{\partial E}}{{\partial B}} = {tex(dB)}", {"dE/dW": dW, "dE/dB": dB}),
+        Step("SGD step", f"W' = W − {fmt(alpha)}·dE/dW = {text(W_new)}; B' = B − {fmt(alpha)}·dE/dB = {text(B_new)}",
+             rf"W' = W - \alpha \frac{{\partial E}}{{\partial W}} = {tex(W_new)},\quad "
+             rf"B' = B - \alpha \frac{{\partial E}}{{\partial B}} = {tex(B_new)}",
+             {"W_new": W_new, "B_new": B_new}),
+    ]
+    return Solution({"q": q, "dE/dz": dz, "W_new": W_new, "B_new": B_new}, steps)
+
+
+def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
+    right = _step(p, lambda q, P: q - P)
+    models = [
+        ("ascent_step", "the step goes up the gradient (W + α ∂E/∂W) instead of down",
+         _step(p, lambda q, P: q - P, sign=+1.0)),
+        ("softmax_jacobian_diagonal_only", "only the diagonal of the softmax Jacobian is used "
+         "(∂q_j/∂z_i for i ≠ j dropped)", _step(p, lambda q, P: -P * (1 - q))),
+    ]
+    if p["W"].shape[0] == p["W"].shape[1]:  # X (q − p)ᵀ only has W's shape when W is square
+        models.append(("gradient_outer_product_reversed", "∂E/∂W is taken as X (q − p)ᵀ instead of (q − p) Xᵀ",
+                       _step(p, lambda q, P: q - P, outer=lambda a, b: np.outer(b, a))))
+    out = []
+    for mid, message, answers in models:
+        diff = {k: v for k, v in answers.items() if not np.allclose(v, right[k], rtol=1e-9, atol=1e-12)}
+        if diff:
+            out.append(Mistake(mid, message, diff))
+    return out
+
+
+FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes)]

@@ -1,0 +1,97 @@
+"""The command line: output, JSON shapes, exit codes 0 / 1 / 2 and one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from gradekit.cli import main
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output, result.stderr if hasattr(result, "stderr") else ""
+
+
+def test_list_json_shape():
+    code, out, _ = run("list", "--json")
+    data = json.loads(out)
+    assert code == 0 and {"id", "assignment", "title", "family", "parts"} == set(data[0])
+    ids = {(d["assignment"], d["id"]) for d in data}
+    assert ("ece661-hw1", "q3.2") in ids and ("ece449-a2", "p5") in ids
+
+
+def test_list_one_assignment_table():
+    code, out, _ = run("list", "coms573-hw5")
+    assert code == 0 and "batchnorm.forward" in out and "ece661" not in out
+
+
+def test_show_and_solve():
+    code, out, _ = run("show", "q3.2")
+    assert code == 0 and "dL/dW1" in out and "matrix 2×3" in out
+    code, out, _ = run("solve", "q3.2", "--show-steps")
+    assert code == 0 and "Step 1." in out and "116" in out
+
+
+def test_solve_json_shape():
+    code, out, _ = run("solve", "ece661-hw1/q3.2", "--json")
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"id", "answers", "steps"}
+    assert data["answers"]["L"] == 116 and data["answers"]["dL/dW1"] == [[0, 0, 0], [34, 34, -34]]
+    assert {"title", "text", "latex", "values"} <= set(data["steps"][0])
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["solve", "q1"], "ambiguous"),
+        (["solve", "q3.22"], "did you mean 'q3.2'"),
+        (["list", "nope"], "unknown assignment 'nope'"),
+        (["check", "/nonexistent/answers.json"], "answers.json"),
+        (["template", "nope", "--stdout"], "unknown assignment"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, words):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    err = result.stderr.strip() if hasattr(result, "stderr") else result.output.strip()
+    assert words in err and len(err.splitlines()) == 1
+
+
+def test_check_exit_codes_and_json(tmp_path):
+    full = tmp_path / "full.json"
+    code, out, _ = run("solve", "q3.2", "--json")
+    full.write_text(out)
+    code, out, _ = run("check", str(full), "--json")
+    data = json.loads(out)
+    # q3.2 alone is not the whole assignment: graded, not full marks
+    assert code == 1 and set(data) >= {"score", "max_score", "problems"}
+    q32 = next(p for p in data["problems"] if p["id"] == "ece661-hw1/q3.2")
+    assert q32["score"] == q32["max_score"]
+    assert set(q32["parts"][0]) == {"name", "score", "max_score", "verdict", "feedback", "diagnosis"}
+
+
+def test_check_syntax_error_exits_2(tmp_path):
+    bad = tmp_path / "answers.py"
+    bad.write_text("ANSWERS = {'q3.2': {'L': 116}\n")
+    result = CliRunner().invoke(main, ["check", str(bad)])
+    assert result.exit_code == 2 and "answers.py" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_template_then_check_scores_zero_without_crashing(tmp_path):
+    for fmt in ("py", "json", "toml"):
+        path = tmp_path / f"answers.{fmt}"
+        code, out, _ = run("template", "ece661-hw1", "--format", fmt, "-o", str(path))
+        assert code == 0 and path.exists()
+        code, out, _ = run("check", str(path), "--json")
+        data = json.loads(out)
+        assert code == 1 and data["score"] == 0 and data["max_score"] > 0
+        verdicts = {p["verdict"] for prob in data["problems"] for p in prob["parts"]}
+        assert verdicts <= {"missing", "manual"}
+
+
+def test_the_installed_command_runs():
+    out = subprocess.run([sys.executable, "-m", "gradekit.cli", "solve", "q3.2", "--json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and json.loads(out.stdout)["answers"]["L"] == 116
