@@ -29,8 +29,26 @@ def _score(x: float) -> str:
     return fmt(round(x, 4))
 
 
+MANUAL_REFERENCE = " Reference: "  # manual feedback carries the key for graders (in --json), not for the terminal
+
+
+def _terminal_feedback(part) -> str:
+    feedback = part.feedback if part.verdict != "correct" else ""
+    if part.verdict == "manual":
+        feedback = feedback.split(MANUAL_REFERENCE, 1)[0]
+    if part.diagnosis and part.verdict in {"wrong", "partial"}:
+        feedback = f"[{part.diagnosis}] {feedback}"
+    return feedback
+
+
 def report(console: Console, rep: Report) -> None:
     for prob in rep.problems:
+        if all(p.verdict in {"missing", "manual"} for p in prob.parts) and any(p.verdict == "missing" for p in prob.parts):
+            console.print(
+                f"[dim]{prob.assignment}/{prob.id} — {escape(prob.title)}: not answered "
+                f"(0 / {_score(prob.max_score)})[/]"
+            )
+            continue
         table = Table(title=f"{prob.assignment}/{prob.id} — {escape(prob.title)}", title_justify="left", expand=True)
         table.add_column("part", no_wrap=True)
         table.add_column("verdict", no_wrap=True)
@@ -38,9 +56,7 @@ def report(console: Console, rep: Report) -> None:
         table.add_column("feedback", ratio=1)
         for part in prob.parts:
             style = VERDICT_STYLE.get(part.verdict, "")
-            feedback = part.feedback if part.verdict != "correct" else ""
-            if part.diagnosis and part.verdict in {"wrong", "partial"}:
-                feedback = f"[{part.diagnosis}] {feedback}"
+            feedback = _terminal_feedback(part)
             table.add_row(
                 escape(part.name),
                 Text(part.verdict, style=style),
