@@ -20,8 +20,10 @@ Problem keys are kept as written (bare "q3.2" or qualified "ece661-hw1/q3.2").
 
 from __future__ import annotations
 
+
 import ast
 import codecs
+import functools
 import copy
 import importlib.util
 import json
@@ -336,7 +338,7 @@ class _Literals:
 
 
 def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
-    script = _BOOTSTRAP.replace("__OUTPUT_CAP__", str(limits.output_bytes))
+    script = _bootstrap().replace("__OUTPUT_CAP__", str(limits.output_bytes))
     r = run_child(script, {"answers.py": data}, limits)
     if r.timed_out:
         _fail(path, f"did not finish within {limits.wall_seconds:g} s")
@@ -371,178 +373,11 @@ def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
                    payload.get("student"))
 
 
-# The child's whole program. It must not import gradekit (the child never sees
-# reference answers) and imports numpy only if the student's file did.
-_BOOTSTRAP = r'''
-import io, json, os, sys, traceback, types
-
-_CAP = __OUTPUT_CAP__
-_FILE = "answers.py"
-_RESULT = os.path.join(os.getcwd(), "result.json")
-_dumps, _open, _exit, _walk_tb = json.dumps, open, os._exit, traceback.walk_tb
-
-
-class _Capped(io.TextIOBase):
-    """print() reaches the real stream up to the cap, then nowhere."""
-
-    def __init__(self, stream):
-        self._stream, self._left = stream, _CAP
-
-    def writable(self):
-        return True
-
-    def write(self, s):
-        if not isinstance(s, str):
-            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
-        if self._left > 0:
-            chunk = s[: self._left]
-            self._left -= len(chunk)
-            try:
-                self._stream.write(chunk)
-            except Exception:
-                self._left = 0
-        return len(s)
-
-    def flush(self):
-        try:
-            self._stream.flush()
-        except Exception:
-            pass
-
-
-class _NoGradekit:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name.split(".")[0] == "gradekit":
-            raise ModuleNotFoundError("answers files cannot import gradekit", name=name)
-        return None
-
-
-class _Reject(Exception):
-    pass
-
-
-def _where(path):
-    return path[0] + "".join("[%s]" % _dumps(k, ensure_ascii=False) for k in path[1:])
-
-
-def _plain(x, path):
-    if len(path) > 33:
-        raise _Reject("%s is nested more than 32 levels deep" % _where(path[:3]))
-    if x is None or isinstance(x, bool):
-        return x
-    if isinstance(x, str):
-        return str(x)
-    if isinstance(x, int):
-        return int(x)
-    if isinstance(x, float):
-        return repr(float(x))  # nan, inf, -inf stay text too
-    if isinstance(x, (list, tuple)):
-        return [_plain(v, path + [i]) for i, v in enumerate(x)]
-    if isinstance(x, dict):
-        out = {}
-        for k, v in x.items():
-            if not isinstance(k, str):
-                raise _Reject("%s has the key %r; keys must be strings" % (_where(path), k))
-            out[str(k)] = _plain(v, path + [k])
-        return out
-    fractions = sys.modules.get("fractions")
-    if fractions is not None and isinstance(x, fractions.Fraction):
-        return str(x)
-    torch = sys.modules.get("torch")
-    if torch is not None and isinstance(x, torch.Tensor):
-        x = x.detach().cpu()
-        return _plain((x.float() if x.dtype == torch.bfloat16 else x).numpy(), path)
-    np = sys.modules.get("numpy")
-    if np is not None:
-        if isinstance(x, np.ndarray):
-            if x.size > 10**6:
-                raise _Reject("%s is an array of %d entries, too large" % (_where(path), x.size))
-            if x.ndim == 0:
-                return _plain(x[()], path)
-            return [_plain(v, path + [i]) for i, v in enumerate(x)]
-        if isinstance(x, np.bool_):
-            return bool(x)
-        if isinstance(x, np.integer):
-            return int(x)
-        if isinstance(x, np.floating):
-            return str(x)  # the shortest text for its precision (float32 too)
-    kind = type(x)
-    what = ("a function" if callable(x) and not isinstance(x, type) else
-            "a complex number" if isinstance(x, complex) or kind.__name__.startswith("complex")
-            else "a %s" % kind.__name__ if kind.__module__ == "builtins"
-            else "an object of type %s.%s" % (kind.__module__, kind.__qualname__))
-    raise _Reject("%s is %s, which is not plain data; use numbers, strings, lists, "
-                  "dicts, numpy arrays or tensors" % (_where(path), what))
-
-
-def _finish(payload):
-    for out in (sys.stdout, sys.stderr):
-        out.flush()
-    try:
-        data = _dumps(payload, ensure_ascii=False, allow_nan=False)
-        with _open(_RESULT, "w", encoding="utf-8") as f:
-            f.write(data)
-    except Exception as e:
-        with _open(_RESULT, "w", encoding="utf-8") as f:
-            f.write(_dumps({"ok": False, "kind": "result",
-                            "error": "the answers cannot be returned (%s)" % type(e).__name__}))
-    _exit(0)
-
-
-def _fail(kind, error, line=None):
-    _finish({"ok": False, "kind": kind, "error": error, "line": line})
-
-
-def _line(tb):
-    line = None
-    for frame, lineno in _walk_tb(tb):
-        if frame.f_code.co_filename == _FILE:
-            line = lineno
-    return line
-
-
-sys.stdout, sys.stderr = _Capped(sys.stdout), _Capped(sys.stderr)
-sys.meta_path.insert(0, _NoGradekit)
-sys.argv = [_FILE]
-_module = types.ModuleType("answers")
-_module.__file__ = _FILE
-sys.modules["answers"] = _module
-_g = _module.__dict__
-try:
-    with _open(_FILE, "rb") as _f:
-        exec(compile(_f.read(), _FILE, "exec", dont_inherit=True), _g)
-except SystemExit as e:
-    if e.code not in (None, 0):
-        _fail("exit", "called sys.exit(%r)" % (e.code,))
-    if "ANSWERS" not in _g:
-        _fail("exit", "called sys.exit(%r) before setting ANSWERS" % (e.code,))
-except MemoryError as e:
-    _fail("memory", "ran out of memory", _line(e.__traceback__))
-except BaseException as e:
-    try:
-        text = str(e).strip().splitlines()
-        message = type(e).__name__ + (": " + text[0] if text else "")
-    except BaseException:
-        message = type(e).__name__
-    line = _line(e.__traceback__)
-    _fail("error", ("line %d: " % line if line else "") + message[:300])
-
-if "ANSWERS" not in _g:
-    _fail("missing", "__NO_ANSWERS__")
-try:
-    _finish({"ok": True, "answers": _plain(_g["ANSWERS"], ["ANSWERS"]),
-             "assignment": _plain(_g.get("ASSIGNMENT"), ["ASSIGNMENT"]),
-             "student": _plain(_g.get("STUDENT"), ["STUDENT"])})
-except _Reject as e:
-    _fail("data", str(e))
-except MemoryError:
-    _fail("memory", "ran out of memory")
-except RecursionError:
-    _fail("data", "ANSWERS is nested too deeply")
-except Exception as e:
-    _fail("data", "ANSWERS cannot be read: %s: %s" % (type(e).__name__, e))
-'''.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
+@functools.lru_cache(maxsize=1)
+def _bootstrap() -> str:
+    """The child's whole program, from _answers_child.py (read only when a file must run)."""
+    text = Path(__file__).with_name("_answers_child.py").read_text(encoding="utf-8")
+    return text.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
 
 
 _READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py}
