@@ -20,11 +20,10 @@ Problem keys are kept as written (bare "q3.2" or qualified "ece661-hw1/q3.2").
 
 from __future__ import annotations
 
-
 import ast
 import codecs
-import functools
 import copy
+import functools
 import importlib.util
 import json
 import re
