@@ -148,12 +148,17 @@ def check(submission: Path, assignment: str | None, as_json: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["py", "json", "toml"]), default="py", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here instead of answers.<format>.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print instead of writing a file.")
+@click.option("--json", "as_json", is_flag=True, help="Print every part's expected form as JSON; write nothing.")
 @handles_errors
-def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool) -> None:
+def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as_json: bool) -> None:
     """Write a starter answers file listing every part of ASSIGNMENT."""
     from .catalog import load_catalog
+    from .template import outline
     from .template import template as make_template
 
+    if as_json:
+        _emit_json(outline(load_catalog(), assignment))
+        return
     text = make_template(load_catalog(), assignment, fmt)
     if to_stdout:
         click.echo(text, nl=False)

@@ -19,6 +19,21 @@ def _rows(catalog: Catalog, assignment: str):
         ]
 
 
+def outline(catalog: Catalog, assignment: str) -> dict:
+    """The starter as data: every part with its kind, expected form and description."""
+    return {
+        "assignment": assignment,
+        "problems": [
+            {
+                "id": problem.id,
+                "title": problem.title,
+                "parts": [{"name": p.name, "kind": p.kind, "form": form, "description": desc} for p, form, desc in parts],
+            }
+            for problem, parts in _rows(catalog, assignment)
+        ],
+    }
+
+
 def template(catalog: Catalog, assignment: str, fmt: str = "py") -> str:
     """The text of a starter file; every answer is empty (None / "") until filled in."""
     meta = catalog.assignment(assignment)

@@ -95,3 +95,11 @@ def test_template_then_check_scores_zero_without_crashing(tmp_path):
 def test_the_installed_command_runs():
     out = subprocess.run([sys.executable, "-m", "gradekit.cli", "solve", "q3.2", "--json"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and json.loads(out.stdout)["answers"]["L"] == 116
+
+
+def test_template_json_lists_every_part_with_its_form():
+    code, out, _ = run("template", "ece661-hw1", "--json")
+    data = json.loads(out)
+    q32 = next(p for p in data["problems"] if p["id"] == "q3.2")
+    forms = {p["name"]: p["form"] for p in q32["parts"]}
+    assert code == 0 and forms["dL/dW1"] == "matrix 2×3" and forms["L"] == "a number"
