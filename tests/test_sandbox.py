@@ -174,12 +174,12 @@ def test_bad_file_names(name):
         run("pass", {name: b""})
 
 
-def test_no_directories_leak():
-    before = set(os.listdir(tempfile.gettempdir()))
+def test_no_directories_leak(tmp_path, monkeypatch):
+    # A private temp root: other test workers' children must not show up here.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     run("open('x', 'w').write('1')")
     run("while True: pass", wall_seconds=0.5)
-    after = set(os.listdir(tempfile.gettempdir()))
-    assert not {n for n in after - before if n.startswith("gradekit-run-")}
+    assert not [n for n in os.listdir(tmp_path) if n.startswith("gradekit-run-")]
 
 
 @pytest.mark.parametrize("field, value", [("wall_seconds", 0), ("memory_bytes", -1),
