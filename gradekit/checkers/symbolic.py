@@ -1,0 +1,75 @@
+"""Formula parts: ``expr`` (scalar formulas) and ``matrix_expr`` (matrix calculus).
+
+The family's answer is the reference formula as text; the declared symbols
+come from the part's options (``symbols = { x1 = "n×1", W1 = "m×n" }``,
+``define = { x2 = "sigmoid(W1 x1 + b1)" }``) or, shared by every part of a
+problem, from the family's validated params under the same keys. A refused or
+shape-inconsistent answer scores zero for this part only; a diagnosed mistake
+gets the spec's ``partial`` credit. Family mistakes whose answer for this part
+is a formula are tried before the generic edits of the reference.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+from ..model import Outcome
+from . import CheckContext, diagnosed
+
+EXPR_OPTIONS = {"symbols", "define", "rtol"}
+
+
+def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
+    """``(symbols, define)`` for a part: its own options first, else the problem's params."""
+    params = params if isinstance(params, Mapping) else {}
+    symbols = options.get("symbols", params.get("symbols"))
+    define = options.get("define", params.get("define", {}))
+    return symbols, define
+
+
+def validate_options(options: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` (one line) when a part's symbols or definitions are malformed."""
+    from ..expr import declare
+
+    symbols = options.get("symbols")
+    if symbols is None:
+        return
+    if not isinstance(symbols, (dict, list)):
+        raise ValueError(f"symbols must be a table name = \"shape\" or a list of scalar names, got {symbols!r}")
+    define = options.get("define", {})
+    if not isinstance(define, dict):
+        raise ValueError(f"define must be a table name = \"formula\", got {define!r}")
+    declare(symbols, define)
+
+
+def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    from ..expr import check_formula, declare
+
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return Outcome.invalid(f"expected a formula as text, got {type(raw).__name__}")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return Outcome.invalid(f"the answer is {raw}: write a formula")
+    text = raw if isinstance(raw, str) else repr(raw)
+    problem = ctx.problem
+    symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
+    table = declare(symbols or {}, define or {})
+    alternatives = [(m.id, m.message, m.answers[ctx.part.name]) for m in ctx.mistakes
+                    if isinstance(m.answers.get(ctx.part.name), str)]
+    result = check_formula(text, str(expected), table, alternatives=alternatives,
+                           rtol=float(ctx.part.options.get("rtol", 1e-6)))
+    if result.verdict == "correct":
+        return Outcome.correct()
+    if result.verdict == "invalid":
+        return Outcome.invalid(result.message)
+    if result.diagnosis and result.diagnosis != "wrong_shape":
+        return diagnosed(ctx, result.diagnosis, result.message)
+    return Outcome.wrong(result.message, result.diagnosis)
+
+
+def check_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx)
+
+
+def check_matrix_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx)
