@@ -1,0 +1,84 @@
+"""How long grading a module submission takes: a correct ECE 449 task1.py, and the child's per-call overhead.
+
+Targets (issue 4): grading a correct task1 file end to end (every property test)
+under 10 s; the sandbox's per-check overhead under 50 ms median once the child is up.
+Prints medians and spreads, and the machine.
+
+    python benchmarks/module_speed.py [--runs 5] [--calls 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gradekit.modules.child import ModuleSession  # noqa: E402
+from tests.module_task1 import CORRECT  # noqa: E402
+
+
+def spread(xs: list[float], unit: str = "s", scale: float = 1.0) -> str:
+    xs = [x * scale for x in xs]
+    return f"median {statistics.median(xs):.3g} {unit} (min {min(xs):.3g}, max {max(xs):.3g}, n={len(xs)})"
+
+
+def grade_end_to_end(runs: int) -> list[float]:
+    """`gradekit check task1_3180100111.py` as a student runs it: a fresh process each time."""
+    times = []
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d, "task1_3180100111.py")
+        path.write_text(CORRECT)
+        exe = Path(sys.executable).with_name("gradekit")
+        for _ in range(runs):
+            start = time.perf_counter()
+            r = subprocess.run([str(exe), "check", str(path)], capture_output=True, text=True, cwd=d)
+            times.append(time.perf_counter() - start)
+            if r.returncode != 0:
+                raise SystemExit(f"grading the correct file did not give full marks:\n{r.stdout}{r.stderr}")
+    return times
+
+
+def call_overhead(calls: int) -> tuple[float, list[float]]:
+    """Start-up of the child, then the round trip of a call that does nearly nothing on a 10×3 array."""
+    src = b"import numpy as np\ndef f(X):\n    return X\n"
+    x = np.random.default_rng(0).normal(size=(10, 3))
+    with ModuleSession(src, "task1.py") as s:
+        start = time.perf_counter()
+        s.call("f", x)  # imports the module: the child is up after this
+        startup = time.perf_counter() - start
+        times = []
+        for _ in range(calls):
+            t = time.perf_counter()
+            r = s.call("f", x)
+            times.append(time.perf_counter() - t)
+            assert r.ok
+    return startup, times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--calls", type=int, default=200)
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    e2e = grade_end_to_end(args.runs)
+    print(f"gradekit check task1.py (correct, all checks): {spread(e2e)}  target < 10 s")
+    startup, calls = call_overhead(args.calls)
+    print(f"child start-up and import: {startup * 1000:.0f} ms")
+    print(f"per-call overhead after start-up: {spread(calls, 'ms', 1000)}  target < 50 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Grade a module submission: one boxed child per file, each ``function`` part checked by its properties.
+
+>>> report = grade_module("task1.py")           # doctest: +SKIP
+>>> [(p.name, p.score) for p in report.problems[0].parts]   # doctest: +SKIP
+[('relu', 3), ('prelu', 2), ('DNNforward', 5), ('DNNbackward', 5), ('train', 5)]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..checkers import CheckContext
+from ..errors import SubmissionError
+from ..model import Outcome
+from ..report import Report
+from .child import DEFAULT_LIMITS, ModuleSession
+from .spec import find_code_problem
+
+__all__ = ["grade_module", "check_function", "MAX_SOURCE_BYTES"]
+
+MAX_SOURCE_BYTES = 4 * 2**20
+
+
+def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    """The ``function`` checker: ``raw`` is the submission's ``ModuleSession``; every check must pass.
+
+    The part's fraction is the share of its checks that pass; the feedback
+    names each failing check with its smallest failing input.
+    """
+    if not isinstance(raw, ModuleSession):
+        spec = ctx.problem.validated_params if ctx.problem else None
+        file = getattr(spec, "file", "the module file")
+        return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
+    spec = ctx.problem.validated_params
+    fn = spec.callable(ctx.part.name)
+    options = dict(ctx.part.options)
+    failures = []
+    for check in fn.checks:
+        try:
+            bad = check.run(raw, options)
+        except Exception as e:  # a check bug must not stop the other checks
+            bad = f"could not be checked ({type(e).__name__}: {e})"
+        if bad is not None:
+            failures.append((check.name, bad))
+        if raw.import_failure is not None:
+            return Outcome(0.0, "error", raw.import_failure.message)
+    if not failures:
+        return Outcome.correct(f"passed {', '.join(c.name for c in fn.checks)}")
+    if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
+        return Outcome(0.0, "missing", "not implemented")
+    passed = 1 - len(failures) / len(fn.checks)
+    text = "; ".join(f"{name}: {msg}" for name, msg in failures)
+    return Outcome(passed, "partial" if passed > 0 else "wrong", text)
+
+
+def grade_module(
+    path: str | Path,
+    *,
+    problem: str | None = None,
+    assignment: str | None = None,
+    catalog: Any = None,
+    limits: Any = None,
+) -> Report:
+    """Grade a module file against its code problem (found from the file name unless ``problem`` is given)."""
+    from ..catalog import load_catalog
+    from ..grading import grade_problem
+
+    path = Path(path)
+    catalog = catalog or load_catalog()
+    target = find_code_problem(catalog, path, assignment, problem)
+    try:
+        source = path.read_bytes()
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if len(source) > MAX_SOURCE_BYTES:
+        raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
+    spec = target.validated_params
+    with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
+        given = {p.name: session for p in target.parts if p.kind == "function"}
+        result, notes = grade_problem(catalog, target, given)
+    return Report(submission=str(path), problems=[result], notes=notes)

@@ -1,0 +1,263 @@
+"""module.mlp_numpy: ECE 449 task 1 (relu, prelu, DNNforward, DNNbackward, train) graded by property.
+
+The math is ``gradekit.reference.mlp_numpy``; here are the checks. Every
+input is drawn in the parent, sent to the student's function in the child,
+and its plain-array output is compared with the reference on the same input.
+
+>>> from gradekit.catalog import load_catalog
+>>> spec = load_catalog().resolve("ece449-a2/task1").validated_params
+>>> spec.file, [c.name for c in spec.callable("DNNbackward").checks]
+('task1.py', ['reference', 'finite_differences'])
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Mapping
+
+import numpy as np
+
+from gradekit.families import Family
+from gradekit.model import Solution, Step
+from gradekit.modules.props import compare, compare_any, run_property, show
+from gradekit.modules.spec import Check, parse_module
+from gradekit.reference import mlp_numpy as ref
+
+RTOL, ATOL, EXAMPLES, TIMEOUT = 1e-6, 1e-8, 20, 5.0
+GRADS = ("pLpW", "pLpK")
+
+
+def _opts(o: Mapping[str, Any]) -> tuple[float, float, int, float]:
+    return (float(o.get("rtol", RTOL)), float(o.get("atol", ATOL)), int(o.get("examples", EXAMPLES)),
+            float(o.get("timeout", TIMEOUT)))
+
+
+def _floats(lo: float, hi: float):
+    from hypothesis import strategies as st
+
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
+
+
+def _array(shape, lo=-100.0, hi=100.0):
+    from hypothesis.extra.numpy import arrays
+
+    return arrays(np.float64, shape, elements=_floats(lo, hi))
+
+
+def _network(max_n: int = 12, lo: float = -10.0, hi: float = 10.0):
+    """(X, y, W, K) with X N×3, y ∈ {−1, +1}ᴺ, W 2×3, K (2,)."""
+    from hypothesis import strategies as st
+
+    def build(n):
+        y = st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n).map(np.array)
+        return st.tuples(_array((n, 3), lo, hi), y, _array((2, 3), lo, hi), _array((2,), lo, hi))
+
+    return st.integers(1, max_n).flatmap(build)
+
+
+def _edge_networks() -> list[tuple[str, tuple]]:
+    rng = np.random.default_rng(449)
+    W, K = rng.normal(size=(2, 3)), rng.normal(size=2)
+    X = rng.normal(size=(6, 3))
+    y = np.where(rng.random(6) < 0.5, -1.0, 1.0)
+    return [
+        ("a batch of one", (X[:1], y[:1], W, K)),
+        ("X all zeros", (np.zeros((4, 3)), y[:4], W, K)),
+        ("all entries negative", (-np.abs(X), y, -np.abs(W), -np.abs(K))),
+        ("large magnitudes", (X * 1e6, y, W * 1e3, K)),
+    ]
+
+
+# --- relu, prelu -----------------------------------------------------------------------------
+def _elementwise(name: str, refs):
+    def run(session, o):
+        rtol, atol, examples, timeout = _opts(o)
+        from hypothesis.extra.numpy import array_shapes
+
+        from hypothesis import strategies as st
+
+        edges = [("zeros", np.zeros((3, 4))), ("negatives", -np.arange(1.0, 7.0).reshape(2, 3)),
+                 ("large magnitudes", np.array([[-1e300, 1e300, -1e-300, 1e-300]])),
+                 ("a batch of one", np.array([[0.5, -2.0, 3.0]])), ("a 1-D array", np.array([-1.0, 0.0, 2.5]))]
+        strategy = array_shapes(min_dims=1, max_dims=3, max_side=6).flatmap(lambda s: _array(s, -1e6, 1e6)).map(
+            lambda a: (a,))
+        return run_property(
+            lambda inp: session.call(name, *inp, timeout=timeout),
+            lambda inp, got: compare_any([r(inp[0]) for r in refs], got, rtol, atol),
+            st.one_of(strategy), [(label, (x,)) for label, x in edges], examples, describe=lambda inp: f"X = {show(inp[0])}")
+
+    return Check("values", run, f"{name}(X) against the reference on edge and random arrays")
+
+
+def _prelu_one_at_zero(X):
+    return (np.asarray(X) >= 0).astype(float)  # the other one-sided derivative: also accepted
+
+
+# --- DNNforward ------------------------------------------------------------------------------
+def _forward_values(session, o):
+    rtol, atol, examples, timeout = _opts(o)
+    return run_property(
+        lambda inp: session.call("DNNforward", inp[0], inp[2], inp[3], timeout=timeout),
+        lambda inp, got: compare(ref.DNNforward(inp[0], inp[2], inp[3]), got, rtol, atol, labels=("H", "A", "O")),
+        _network(), _edge_networks(), examples, describe=_describe_forward)
+
+
+def _describe_forward(inp) -> str:
+    return f"X = {show(inp[0])}, W = {show(inp[2])}, K = {show(inp[3])}"
+
+
+def _describe_backward(inp) -> str:
+    return f"X = {show(inp[0])}, y = {show(inp[1])}, W = {show(inp[2])}, K = {show(inp[3])}"
+
+
+# --- DNNbackward -----------------------------------------------------------------------------
+def _backward_call(session, inp, timeout):
+    X, y, W, K = inp
+    H, A, O = ref.DNNforward(X, W, K)  # the reference's forward values: backward is judged on its own
+    return session.call("DNNbackward", X, y, W, K, H, A, O, timeout=timeout)
+
+
+def _backward_refs(inp):
+    X, y, W, K = inp
+    H, A, O = ref.DNNforward(X, W, K)
+    return [ref.DNNbackward(X, y, W, K, H, A, O), ref.DNNbackward(X, y, W, K, H, A, O, _prelu_one_at_zero)]
+
+
+def _judge_backward(expected, got, rtol, atol, inp) -> str | None:
+    bad = compare_any(expected, got, rtol, atol, labels=GRADS)
+    n = len(inp[1])
+    if bad and n > 1 and compare_any([tuple(g * n for g in e) for e in expected], got, rtol, atol) is None:
+        bad += f" (these are N = {n} times the gradients: the gradient of the summed loss, not of the mean)"
+    return bad
+
+
+def _backward_reference(session, o):
+    rtol, atol, examples, timeout = _opts(o)
+    return run_property(
+        lambda inp: _backward_call(session, inp, timeout),
+        lambda inp, got: _judge_backward(_backward_refs(inp), got, rtol, atol, inp),
+        _network(), _edge_networks(), examples, describe=_describe_backward)
+
+
+def numeric_gradient(X, y, W, K, eps: float = 1e-6):
+    """Central differences of the template's loss in W and K (the reference's forward only)."""
+    def L(W_, K_):
+        return ref.loss(y, ref.DNNforward(X, W_, K_)[2])
+
+    gW, gK = np.zeros_like(W), np.zeros_like(K)
+    for idx in np.ndindex(W.shape):
+        d = np.zeros_like(W)
+        d[idx] = eps
+        gW[idx] = (L(W + d, K) - L(W - d, K)) / (2 * eps)
+    for i in range(len(K)):
+        d = np.zeros_like(K)
+        d[i] = eps
+        gK[i] = (L(W, K + d) - L(W, K - d)) / (2 * eps)
+    return gW, gK
+
+
+def _backward_fd(session, o):
+    """Against finite differences on inputs away from ReLU's kink (|H| > 0.05), where they are exact enough."""
+    _, _, examples, timeout = _opts(o)
+    rng = np.random.default_rng(4490)
+    cases = []
+    while len(cases) < max(2, examples // 5):
+        n = len(cases) + 1  # small first: the first failure shown is the smallest
+        X, W, K = rng.normal(size=(n, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
+        if np.min(np.abs(W @ X.T)) > 0.05:
+            cases.append((f"random case {len(cases) + 1} (N = {n})", (X, np.where(rng.random(n) < 0.5, -1.0, 1.0), W, K)))
+    return run_property(
+        lambda inp: _backward_call(session, inp, timeout),
+        lambda inp, got: _judge_backward([numeric_gradient(*inp)], got, 1e-4, 1e-7, inp),
+        None, cases, 0, describe=_describe_backward)
+
+
+# --- train -----------------------------------------------------------------------------------
+def _train_call(session, X, y, W, K, lr, epochs, batch, timeout):
+    return session.call("train", X, y, W, K, float(lr), int(epochs), int(batch), timeout=timeout)
+
+
+def _final(got, epochs: int) -> tuple[np.ndarray, np.ndarray] | str:
+    if not isinstance(got, tuple) or len(got) != 2 or not all(isinstance(v, tuple) for v in got):
+        return f"returned {show(got, 120)}, expected (W_list, K_list)"
+    Ws, Ks = got
+    if len(Ws) != epochs or len(Ks) != epochs:
+        return f"returned lists of {len(Ws)} and {len(Ks)} entries, expected one per epoch ({epochs})"
+    if not all(isinstance(w, np.ndarray) and w.shape == (2, 3) for w in Ws) or \
+            not all(isinstance(k, np.ndarray) and k.size == 2 for k in Ks):
+        return "W_list must hold 2×3 arrays and K_list arrays of 2"
+    return Ws[-1], Ks[-1].reshape(2)
+
+
+def _train_trajectory(session, o):
+    rtol, atol, _, timeout = _opts(o)
+    rng = np.random.default_rng(7)
+    X, W, K = rng.normal(size=(23, 3)), rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, 2)
+    y = np.where(X @ [1.0, -1.0, 0.5] > 0, 1.0, -1.0)
+    lr, epochs, batch = 0.1, 3, 5
+    r = _train_call(session, X, y, W, K, lr, epochs, batch, timeout)
+    if not r.ok:
+        return r.message
+    final = _final(r.value, epochs)
+    if isinstance(final, str):
+        return final
+    refs = [tuple(x[-1] for x in ref.train(X, y, W, K, lr, epochs, batch, last_sample=s)) for s in (False, True)]
+    bad = compare_any(refs, final, max(rtol, 1e-6), atol, labels=("W", "K"))
+    return None if bad is None else (f"after train(X (23×3), y, W, K, lr={lr}, num_epochs={epochs}, "
+                                     f"batch_size={batch}) the final (W, K) differ from the reference: {bad}")
+
+
+def _train_digits(session, o):
+    threshold, budget = float(o.get("threshold", 0.95)), float(o.get("time_budget", 10.0))
+    X, y = ref.digits_binary()
+    rng = np.random.default_rng(0)
+    W, K = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, 2)
+    lr, epochs, batch = 0.05, 10, 10
+    start = time.monotonic()
+    r = _train_call(session, X, y, W, K, lr, epochs, batch, budget)
+    if not r.ok:
+        return r.message if r.kind != "timeout" else f"did not finish within the time budget of {budget:g} s"
+    final = _final(r.value, epochs)
+    if isinstance(final, str):
+        return final
+    acc = ref.accuracy(X, y, *final)
+    if not acc >= threshold:
+        return (f"training accuracy {acc:.3f} on digits 0 vs 1 ({len(y)} samples, 3 principal components), "
+                f"below the threshold {threshold:g}")
+    del start
+    return None
+
+
+CHECKS: dict[str, dict[str, Check]] = {
+    "relu": {"values": _elementwise("relu", [ref.relu])},
+    "prelu": {"values": _elementwise("prelu", [ref.prelu, _prelu_one_at_zero])},
+    "DNNforward": {"values": Check("values", _forward_values, "(H, A, O) against the reference")},
+    "DNNbackward": {
+        "reference": Check("reference", _backward_reference, "(∂L/∂W, ∂L/∂K) against the reference"),
+        "finite_differences": Check("finite_differences", _backward_fd, "against central differences of the loss"),
+    },
+    "train": {
+        "trajectory": Check("trajectory", _train_trajectory, "final W, K against the template's loop"),
+        "digits": Check("digits", _train_digits, "accuracy on scikit-learn digits within the time budget"),
+    },
+}
+REFERENCE = {"relu": ref.relu, "prelu": ref.prelu, "DNNforward": ref.DNNforward,
+             "DNNbackward": ref.DNNbackward, "train": ref.train}
+
+
+def validate(params: Mapping[str, Any]):
+    return parse_module(params, CHECKS)
+
+
+def solve(spec) -> Solution:
+    """The reference source of each callable: ``gradekit solve ece449-a2/task1`` prints it."""
+    answers, steps = {}, []
+    for fn in spec.callables:
+        source = inspect.getsource(REFERENCE[fn.name])
+        answers[fn.name] = source
+        steps.append(Step(fn.signature, source, values={}))
+    return Solution(answers, steps)
+
+
+FAMILIES = [Family("module.mlp_numpy", solve, validate=validate)]

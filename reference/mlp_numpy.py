@@ -1,0 +1,114 @@
+"""ECE 449 assignment 2, task 1: a 3-2-1 ReLU network in NumPy, as the course's template defines it.
+
+The template (``task1_template.py``, ZJU-UIUC ECE 449, Fall 2020) fixes the
+interface: ``prelu`` is the *partial derivative* of ReLU (not a parametric
+ReLU), the network has no biases, samples are rows of ``X`` (N×3), labels are
+±1 and the loss is ``mean(½ (y − O)²)`` over the batch:
+
+    H = W Xᵀ (2×N),  A = relu(H),  O = K A (N,)
+    ∂L/∂O = (O − y) / N,  ∂L/∂K = A ∂L/∂O,  ∂L/∂W = ((K ⊗ ∂L/∂O) ∘ relu'(H)) X
+
+>>> X = np.array([[1.0, 2.0, -1.0]]); W = np.array([[1.0, 0, 0], [0, 1, 1]]); K = np.array([1.0, -1])
+>>> H, A, O = DNNforward(X, W, K)
+>>> H.ravel().tolist(), O.tolist()
+([1.0, 1.0], [0.0])
+>>> [g.tolist() for g in DNNbackward(X, np.array([1.0]), W, K, H, A, O)]
+[[[-1.0, -2.0, 1.0], [1.0, 2.0, -1.0]], [-1.0, -1.0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def relu(X: np.ndarray) -> np.ndarray:
+    return np.maximum(X, 0.0)
+
+
+def prelu(X: np.ndarray) -> np.ndarray:
+    """relu'(X): 1 where X > 0, else 0 (the one-sided derivative 0 at X = 0)."""
+    return (np.asarray(X) > 0).astype(float)
+
+
+def DNNforward(X: np.ndarray, W: np.ndarray, K: np.ndarray):
+    H = W @ X.T
+    A = relu(H)
+    O = K @ A
+    return H, A, O
+
+
+def loss(y: np.ndarray, O: np.ndarray) -> float:
+    return float(np.mean(0.5 * (y - O) ** 2))
+
+
+def DNNbackward(X, y, W, K, H, A, O, relu_grad=prelu):
+    """(∂L/∂W, ∂L/∂K) of ``loss(y, O)``; ``relu_grad`` swaps in the convention at 0."""
+    dO = (O - y) / len(y)  # the loss is a mean over the batch
+    dK = A @ dO
+    dH = np.outer(K, dO) * relu_grad(H)
+    dW = dH @ X
+    return dW, dK
+
+
+def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False, last_sample=False):
+    """The template's loop with the update filled in; returns (W_list, K_list), one entry per epoch.
+
+    The template's ``end_idx = min((b+1)*batch_size, n-1)`` never uses the last
+    sample; ``last_sample=True`` is the loop a student who "fixed" it wrote.
+    Updates make new arrays, so each epoch's entry is that epoch's weights.
+    """
+    W, K = np.array(W, dtype=float), np.array(K, dtype=float)
+    W_list, K_list = [], []
+    n = len(y)
+    stop = n if last_sample else n - 1
+    for _ in range(num_epochs):
+        for b in range(int(np.ceil(n / batch_size))):
+            start, end = b * batch_size, min((b + 1) * batch_size, stop)
+            if end <= start:
+                continue  # an empty batch: its gradient is zero
+            H, A, O = DNNforward(X[start:end], W, K)
+            dW, dK = DNNbackward(X[start:end], y[start:end], W, K, H, A, O)
+            W, K = W - lr * dW, K - lr * dK
+        W_list.append(W)
+        K_list.append(K)
+    return W_list, K_list
+
+
+def accuracy(X, y, W, K) -> float:
+    """The template's ``trainAcc``: sign of O (0 counts as +1 unless every O is 0)."""
+    O = DNNforward(X, W, K)[2]
+    pred = (O > 0) if np.min(O) == 0 else (O >= 0)
+    return float(np.mean(np.where(pred, 1, -1) == y))
+
+
+def digits_binary(n_features: int = 3, classes=(0, 1)):
+    """scikit-learn's bundled 8×8 digits, two classes, projected on their first principal axes.
+
+    Read from the CSV that ships inside scikit-learn without importing it (the
+    import alone takes a second). Returns standardised X (N×n_features) and y ∈ {−1, +1}.
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    csv = Path(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz") if spec else None
+    if csv is not None and csv.exists():
+        with gzip.open(csv, "rt") as f:
+            data = np.loadtxt(f, delimiter=",")
+        images, labels = data[:, :-1], data[:, -1].astype(int)
+    else:  # pragma: no cover - a scikit-learn without the CSV
+        from sklearn.datasets import load_digits
+
+        d = load_digits()
+        images, labels = d.data, d.target
+    keep = np.isin(labels, classes)
+    Z = images[keep] - images[keep].mean(axis=0)
+    # principal axes from the 64×64 scatter matrix (eigh: cheaper than an SVD of Z), largest first
+    _, vecs = np.linalg.eigh(Z.T @ Z)
+    axes = vecs[:, ::-1][:, :n_features]
+    axes = axes * np.where(axes[np.abs(axes).argmax(axis=0), range(n_features)] < 0, -1, 1)  # a fixed sign
+    X = Z @ axes
+    X = X / X.std(axis=0)
+    y = np.where(labels[keep] == classes[0], 1.0, -1.0)
+    return X, y
