@@ -1,0 +1,297 @@
+"""Grade a whole class: every submission of a folder, in parallel, into grades.csv / .json / report.png.
+
+Layouts (``discover``): one answers file per student (``ada.py``, ``bob.json``:
+the student id is the file's stem), one sub-folder per student (``ada/answers.py``),
+or Gradescope's "Export Submissions" folder (``submission_123/`` folders and a
+``submission_metadata.yml`` that maps each to its submitters' ``:sid:``).
+
+Each submission is graded in a worker *process* (``fork``, so workers inherit the
+loaded catalog and its solved problems): the sandbox sets rlimits in a
+``preexec_fn``, which must not run in a process with other threads. A submission
+that crashes, hangs or cheats gets zero and its message; a worker that never
+answers is given up on after a stall timeout, so the batch always finishes and
+always writes its outputs.
+
+>>> res = grade_folder("submissions/", "ece661-hw1", progress=False)   # doctest: +SKIP
+>>> write_outputs(res, "out/")                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import queue
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUFFIXES = (".py", ".json", ".toml")
+METADATA = "submission_metadata.yml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: ``path`` is None when the folder held no usable answers file."""
+
+    student: str
+    path: Path | None
+    problem: str | None = None  # why there is no path
+
+
+@dataclass
+class BatchResult:
+    assignment: str
+    columns: list[str]  # "q3.2:L" for every graded part, in catalog order
+    max_score: float
+    maxima: dict[str, float] = field(default_factory=dict)  # points of each column
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def most_missed(self, n: int = 5) -> list[tuple[str, float]]:
+        """Parts most students did not get full credit on: (column, fraction of students)."""
+        if not self.rows:
+            return []
+        # a submission that could not be graded has missed every part
+        missed = Counter(c for r in self.rows for c in self.columns if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
+        return [(c, k / len(self.rows)) for c, k in missed.most_common(n)]
+
+    def diagnoses(self, n: int = 5) -> list[tuple[str, str, int]]:
+        """Mistakes most often diagnosed: (column, mistake id, students)."""
+        count = Counter((c, d) for r in self.rows for c, d in r["diagnoses"])
+        return [(c, d, k) for (c, d), k in count.most_common(n)]
+
+
+# -- finding submissions ----------------------------------------------------------------
+
+
+def _gradescope_ids(folder: Path) -> dict[str, str]:
+    """``submission_123`` -> the first submitter's sid (else name) from submission_metadata.yml.
+
+    A line-based reader for that one file's shape (no YAML dependency)::
+
+        submission_123:
+          :submitters:
+          - :name: Ada Lovelace
+            :sid: '1001'
+    """
+    path = folder / METADATA
+    if not path.exists():
+        return {}
+    ids: dict[str, dict[str, str]] = {}
+    current = None
+    for line in path.read_text(errors="replace").splitlines():
+        top = re.match(r"^(\S+):\s*$", line)
+        if top:
+            current = top.group(1).strip("'\"")
+            ids[current] = {}
+            continue
+        m = re.match(r"^\s*-?\s*:(sid|name):\s*(.*?)\s*$", line)
+        if current and m and m.group(1) not in ids[current]:
+            value = m.group(2).strip("'\"")
+            if value:
+                ids[current][m.group(1)] = value
+    return {k: v.get("sid") or v.get("name") or k for k, v in ids.items()}
+
+
+def _answers_file(folder: Path) -> tuple[Path | None, str | None]:
+    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                   and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts))
+    if len(found) > 1:
+        named = [p for p in found if p.stem.lower().startswith("answers")]
+        found = named if len(named) == 1 else found
+    if not found:
+        return None, f"{folder.name}: no answers file (.py, .json or .toml)"
+    if len(found) > 1:
+        names = ", ".join(str(p.relative_to(folder)) for p in found[:4])
+        return None, f"{folder.name}: {len(found)} answers files ({names}); name the one to grade answers.*"
+    return found[0], None
+
+
+def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
+    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it)."""
+    folder = Path(folder)
+    sids = _gradescope_ids(folder)
+    entries: list[Entry] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith((".", "__")) or child.name == METADATA or (skip and child.resolve() == skip.resolve()):
+            continue
+        if child.is_dir():
+            path, problem = _answers_file(child)
+            entries.append(Entry(sids.get(child.name, child.name), path, problem))
+        elif child.suffix.lower() in SUFFIXES:
+            entries.append(Entry(child.stem, child))
+    seen = Counter(e.student for e in entries)
+    entries = [Entry(f"{e.student} ({e.path.name})", e.path, e.problem) if seen[e.student] > 1 and e.path else e
+               for e in entries]
+    return sorted(entries, key=lambda e: e.student)
+
+
+# -- grading ------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
+    """A row that scores nothing (every part missed), with the reason."""
+    return {"student": entry.student, "file": str(entry.path) if entry.path else None, "score": 0,
+            "error": error, "parts": {}, "diagnoses": [], "report": None}
+
+
+def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None) -> dict[str, Any]:
+    """One row of the batch; never raises (a crash is a zero with its message)."""
+    from .errors import GradekitError
+    from .grading import grade
+    from .model import tidy
+
+    row = _zero(entry, entry.problem)
+    if entry.path is None:
+        return row
+    try:
+        rep = grade(entry.path, assignment=assignment, catalog=catalog, limits=limits, student=entry.student)
+    except GradekitError as e:
+        row["error"] = str(e)
+        return row
+    except Exception as e:  # a grader bug on one submission must not stop the class
+        row["error"] = f"could not grade ({type(e).__name__}: {e})"
+        return row
+    for prob in rep.problems:
+        for part in prob.parts:
+            if part.verdict == "manual":
+                continue
+            col = f"{prob.id}:{part.name}"
+            row["parts"][col] = tidy(part.score)
+            if part.diagnosis:
+                row["diagnoses"].append((col, part.diagnosis))
+    row["score"] = tidy(rep.score)
+    row["report"] = rep.to_dict()
+    return row
+
+
+def _init(assignment: str, limits: Any) -> None:
+    _WORKER["assignment"], _WORKER["limits"] = assignment, limits
+
+
+def _work(entry: Entry) -> dict[str, Any]:
+    return grade_entry(entry, _WORKER["assignment"], _WORKER["catalog"], _WORKER["limits"])
+
+
+def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
+                 catalog: Any = None, progress: bool = True, skip: Path | None = None,
+                 stall_seconds: float | None = None) -> BatchResult:
+    """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default)."""
+    import multiprocessing
+
+    from .catalog import load_catalog
+    from .sandbox import Limits
+
+    catalog = catalog or load_catalog()
+    limits = limits or Limits()
+    problems = catalog.problems(assignment)
+    for p in problems:  # solve once here; forked workers inherit the cache
+        catalog.solve(p)
+        catalog.mistakes(p)
+    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != "manual"}
+    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima)
+    entries = discover(folder, skip)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
+    stall = stall_seconds or (limits.wall_seconds * 2 + 60)
+    done: queue.Queue = queue.Queue()
+    _WORKER["catalog"] = catalog  # inherited through fork, never pickled
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(jobs, initializer=_init, initargs=(assignment, limits))
+    rows: dict[int, dict[str, Any]] = {}
+    bar = _progress(progress, len(entries))
+    try:
+        for i, e in enumerate(entries):
+            pool.apply_async(_work, (e,), callback=lambda r, i=i: done.put((i, r)),
+                             error_callback=lambda exc, i=i: done.put((i, exc)))
+        while len(rows) < len(entries):
+            try:
+                i, r = done.get(timeout=stall)
+            except queue.Empty:  # a worker died or hangs outside the sandbox: give up on the rest
+                break
+            rows[i] = r if isinstance(r, dict) else _zero(entries[i], f"could not grade ({type(r).__name__}: {r})")
+            bar.advance()
+    finally:
+        pool.terminate()
+        pool.join()
+        bar.close()
+    for i, e in enumerate(entries):
+        if i not in rows:
+            rows[i] = _zero(e, f"grading stopped: no answer from its worker within {stall:g} s")
+    result.rows = [rows[i] for i in range(len(entries))]
+    return result
+
+
+class _NoBar:
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._p = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        self._p.start()
+        self._task = self._p.add_task("grading", total=total)
+
+    def advance(self) -> None:
+        self._p.advance(self._task)
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+def _progress(show: bool, total: int):
+    return _Bar(total) if show else _NoBar()
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+
+def write_outputs(result: BatchResult, out: str | Path) -> dict[str, Path]:
+    """grades.csv, grades.json and report.png under ``out``; returns their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / "grades.csv", "json": out / "grades.json", "png": out / "report.png"}
+    with open(paths["csv"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "total", *result.columns, "error"])
+        for r in result.rows:
+            w.writerow([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
+    data = {
+        "assignment": result.assignment,
+        "max_score": result.max_score,
+        "most_missed": [{"part": c, "fraction": round(f, 4)} for c, f in result.most_missed(len(result.columns))],
+        "diagnoses": [{"part": c, "mistake": d, "students": k} for c, d, k in result.diagnoses(50)],
+        "students": [{k: r[k] for k in ("student", "file", "score", "error", "report")} for r in result.rows],
+    }
+    paths["json"].write_text(json.dumps(data, indent=1) + "\n")
+    _plot(result, paths["png"])
+    return paths
+
+
+def _plot(result: BatchResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a grading server
+    import matplotlib.pyplot as plt
+
+    totals = [r["score"] for r in result.rows]
+    means = [sum(r["parts"].get(c, 0) for r in result.rows) / max(len(result.rows), 1) for c in result.columns]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
+    a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
+    a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",
+          ylabel="students")
+    b.bar(range(len(means)), means, color="#66ccee")
+    b.set_xticks(range(len(means)), result.columns, rotation=90, fontsize=6)
+    b.set(title="mean score per part", ylabel="points")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

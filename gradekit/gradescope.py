@@ -1,0 +1,125 @@
+"""A ``Report`` as Gradescope's ``results.json`` (autograder specification, "Output format").
+
+One Gradescope test per graded part: ``name``, ``number``, ``score``,
+``max_score``, ``status`` (passed / failed), ``output`` in Markdown
+(``output_format = "md"``), ``tags`` and ``visibility``. A part's visibility is
+its spec option ``visibility``, else its assignment's ``visibility``, else
+"visible".
+
+Parts that are not plainly visible never show what the reference expects:
+their output is the verdict and the diagnosed mistake only (checker feedback
+quotes expected values: "expected 116, got 115"), and the top-level ``output``
+(always shown to the student) names no part's feedback at all. Manual parts
+never carry their reference answer.
+
+>>> from gradekit.report import Report
+>>> results(Report("answers.json", []))["score"]
+0
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .model import PartResult, ProblemResult, tidy
+from .report import Report
+
+OUTPUT_FORMAT = "md"
+MANUAL_REFERENCE = " Reference: "  # as gradekit.render: manual feedback carries the key after this
+
+
+def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+    if catalog is None:
+        return "visible"
+    try:
+        problem = catalog.resolve(f"{prob.assignment}/{prob.id}")
+        default = catalog.assignment(prob.assignment).visibility
+        return str(problem.part(part.name).options.get("visibility", default))
+    except Exception:  # a report from another catalog: show nothing more than "visible" allows
+        return "visible"
+
+
+def _md(text: str) -> str:
+    """Feedback in a Markdown code span-free paragraph: escape the characters Markdown reads."""
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _output(part: PartResult, visibility: str) -> str:
+    lines = [f"**{part.verdict}** ({tidy(part.score)} / {tidy(part.max_score)})"]
+    if part.diagnosis and part.verdict in {"wrong", "partial"}:
+        lines.append(f"Diagnosed mistake: `{part.diagnosis}`")
+    feedback = part.feedback.split(MANUAL_REFERENCE, 1)[0] if part.verdict == "manual" else part.feedback
+    if visibility == "visible" and feedback and part.verdict != "correct":
+        lines.append(_md(feedback))
+    return "\n\n".join(lines)
+
+
+def _test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -> dict[str, Any]:
+    test: dict[str, Any] = {
+        "name": f"{prob.id}: {part.name}",
+        "number": number,
+        "score": tidy(part.score),
+        "max_score": tidy(part.max_score),
+        "output": _output(part, visibility),
+        "output_format": OUTPUT_FORMAT,
+        "tags": [prob.assignment, prob.id] + ([part.diagnosis] if part.diagnosis else []),
+        "visibility": visibility,
+    }
+    if part.verdict != "manual":  # a hand-graded part is neither passed nor failed yet
+        test["status"] = "passed" if part.score >= part.max_score - 1e-9 else "failed"
+    return test
+
+
+def results(report: Report, catalog: Any = None, *, execution_time: float | None = None,
+            message: str | None = None) -> dict[str, Any]:
+    """The results.json object for ``report``; ``message`` opens the top-level output."""
+    tests = []
+    for i, prob in enumerate(report.problems, 1):
+        for j, part in enumerate(prob.parts, 1):
+            tests.append(_test(f"{i}.{j}", prob, part, _visibility(catalog, prob, part)))
+    lines = [message] if message else []
+    lines.append(f"Total: {tidy(report.score)} / {tidy(report.max_score)}")
+    lines += [f"- note: {_md(n)}" for n in report.notes]
+    top_visibility = "visible"
+    if catalog is not None and report.problems:
+        try:
+            top_visibility = catalog.assignment(report.problems[0].assignment).visibility
+        except Exception:
+            pass
+    out: dict[str, Any] = {
+        "score": tidy(report.score),
+        "output": "\n\n".join(lines),
+        "output_format": OUTPUT_FORMAT,
+        "visibility": top_visibility,
+        "stdout_visibility": "hidden",  # the grader's own log is for instructors
+        "tests": tests,
+    }
+    if execution_time is not None:
+        out["execution_time"] = max(0, round(execution_time))
+    return out
+
+
+def failed_results(message: str, assignment: str | None, catalog: Any = None,
+                   execution_time: float | None = None) -> dict[str, Any]:
+    """results.json for a submission that could not be read: every part 0 with the reason."""
+    from .grading import grade_answers
+
+    if assignment is None or catalog is None:
+        out: dict[str, Any] = {"score": 0, "output": _md(message), "output_format": OUTPUT_FORMAT,
+                               "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+    else:
+        empty = grade_answers({}, assignment=assignment, catalog=catalog, submission="<unreadable>")
+        out = results(empty, catalog, message=f"Your submission could not be graded: {_md(message)}")
+    if execution_time is not None:
+        out["execution_time"] = max(0, round(execution_time))
+    return out
+
+
+def write(data: dict[str, Any], path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,137 @@
+"""Grading a class: layouts, parallel workers, zeros with reasons, and the three output files."""
+
+import csv
+import json
+import os
+import tempfile
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import gradekit.batch as batch
+from gradekit.batch import discover, grade_folder, write_outputs
+from gradekit.catalog import load_catalog
+from gradekit.cli import main
+from gradekit.sandbox import Limits
+from gradekit.solving import solution_dict
+from gradekit.variants import variant
+
+CAT = load_catalog()
+FAST = Limits(wall_seconds=1.5, cpu_seconds=2)
+
+
+@pytest.fixture(autouse=True)
+def own_tempdir(tmp_path, monkeypatch):
+    """Sandbox work directories of these batches go to this test's folder (forked workers inherit it),
+    so tests that count gradekit-run-* in the shared temp dir do not see them."""
+    d = tmp_path / "tmp"
+    d.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+
+
+def key(pid, student=None):
+    p = variant(CAT, CAT.resolve(pid), student)
+    return solution_dict(p, CAT.solve(p))["answers"]
+
+
+@pytest.fixture
+def klass(tmp_path):
+    d = tmp_path / "subs"
+    d.mkdir()
+    (d / "ada.json").write_text(json.dumps({"q3.2": key("ece661-hw1/q3.2")}))
+    db2 = key("ece661-hw1/q3.2")["dL/db2"]
+    (d / "bob.py").write_text(f"ANSWERS = {{'q3.2': {{'L': 115, 'dL/db2': {db2}}}}}\n")
+    (d / "carl.py").write_text("while True:\n    pass\n")  # hangs: the sandbox's wall clock ends it
+    (d / "dan.py").write_text("import numpy as np\nW = np.zeros((2, 3)); W[1] = [34, 34, -34]\n"
+                              "ANSWERS = {'q3.2': {'dL/dW1': W}}\n")  # computes: runs in the sandbox
+    (d / "eve").mkdir()
+    (d / "eve" / "answers.toml").write_text("[\"q3.2\"]\nL = 116.0\n")
+    (d / "fay").mkdir()
+    (d / "fay" / "hw.py").write_text("import gradekit\nANSWERS = {}\n")  # cheats: cannot import gradekit
+    return d
+
+
+def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
+    start = time.monotonic()
+    res = grade_folder(klass, "ece661-hw1", limits=FAST, progress=False, jobs=2)
+    assert time.monotonic() - start < 20
+    by = {r["student"]: r for r in res.rows}
+    assert list(by) == ["ada", "bob", "carl", "dan", "eve", "fay"]
+    assert by["ada"]["score"] == 5 and by["ada"]["error"] is None
+    assert by["bob"]["score"] == 1 and by["bob"]["parts"]["q3.2:L"] == 0 and by["bob"]["parts"]["q3.2:dL/db2"] == 1
+    assert by["carl"]["score"] == 0 and "did not finish within 1.5 s" in by["carl"]["error"]
+    assert by["dan"]["parts"]["q3.2:dL/dW1"] == 1 and by["eve"]["score"] == 1
+    assert by["fay"]["score"] == 0 and "cannot import gradekit" in by["fay"]["error"]
+    missed = dict(res.most_missed(len(res.columns)))
+    assert missed["q3.2:L"] == pytest.approx(4 / 6) and max(missed.values()) == 1.0
+
+    paths = write_outputs(res, tmp_path / "out")
+    rows = list(csv.DictReader(open(paths["csv"])))
+    assert [r["student"] for r in rows] == list(by) and rows[0]["total"] == "5"
+    assert set(rows[0]) == {"student", "total", "error", *res.columns} and rows[0]["q3.2:dL/dW1"] == "1"
+    data = json.loads(paths["json"].read_text())
+    assert data["students"][0]["report"]["score"] == 5 and data["students"][2]["report"] is None
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagnoses_are_counted(tmp_path):
+    d = tmp_path / "subs"
+    d.mkdir()
+    m = CAT.mistakes(CAT.resolve("ece661-hw1/q3.2"))[0]
+    for s in ("a", "b"):
+        (d / f"{s}.json").write_text(json.dumps({"q3.2": {k: (v.tolist() if hasattr(v, "tolist") else v)
+                                                         for k, v in m.answers.items()}}))
+    res = grade_folder(d, "ece661-hw1", progress=False, jobs=1)
+    assert res.diagnoses() and res.diagnoses()[0][1:] == (m.id, 2)
+
+
+def test_gradescope_export_layout_and_variants(tmp_path):
+    d = tmp_path / "export"
+    for sub, sid in (("submission_101", "1001"), ("submission_102", "1002")):
+        (d / sub).mkdir(parents=True)
+        (d / sub / "answers.json").write_text(json.dumps({"q3.2v": key("ece661-hw1/q3.2v", sid)}))
+    (d / "submission_103").mkdir()  # nothing submitted
+    (d / "submission_metadata.yml").write_text(
+        "submission_101:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1001'\n    :email: ada@x.edu\n"
+        "  :created_at: 2026-01-01 10:00:00.0 -0500\n  :score: 0.0\n"
+        "submission_102:\n  :submitters:\n  - :name: Bob\n    :sid: '1002'\n"
+        "submission_103:\n  :submitters:\n  - :name: Cy\n    :sid: ''\n")
+    entries = discover(d)
+    assert [e.student for e in entries] == ["1001", "1002", "Cy"]
+    assert entries[2].path is None and "no answers file" in entries[2].problem
+    res = grade_folder(d, "ece661-hw1", progress=False, jobs=2)
+    by = {r["student"]: r for r in res.rows}
+    # each student's own variant key scores full marks on q3.2v: the sid picked the variant
+    assert by["1001"]["score"] == by["1002"]["score"] == 5 and by["Cy"]["score"] == 0
+
+
+def test_a_stuck_worker_does_not_stop_the_batch(klass, monkeypatch):
+    real = batch.grade_entry
+
+    def stuck(entry, *a, **kw):
+        if entry.student == "bob":
+            time.sleep(60)
+        if entry.student == "eve":
+            os._exit(3)  # the worker dies: its task never comes back
+        return real(entry, *a, **kw)
+
+    monkeypatch.setattr(batch, "grade_entry", stuck)  # forked workers inherit the patch
+    for f in ("carl.py", "dan.py", "fay"):
+        p = klass / f
+        os.rename(p, klass.parent / f)
+    start = time.monotonic()
+    res = grade_folder(klass, "ece661-hw1", progress=False, jobs=2, stall_seconds=2)
+    assert time.monotonic() - start < 15
+    by = {r["student"]: r for r in res.rows}
+    assert by["ada"]["score"] == 5
+    assert "grading stopped" in by["bob"]["error"] and by["bob"]["score"] == 0
+    assert "grading stopped" in by["eve"]["error"]
+
+
+def test_cli_grade(klass, tmp_path):
+    out = tmp_path / "grades"
+    r = CliRunner().invoke(main, ["grade", str(klass), "-a", "ece661-hw1", "-o", str(out), "--time-limit", "1.5"])
+    assert r.exit_code == 0, r.output
+    assert "Parts most missed" in r.output and "carl" in r.output and "did not finish" in r.output
+    assert {p.name for p in out.iterdir()} == {"grades.csv", "grades.json", "report.png"}

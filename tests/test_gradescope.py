@@ -1,0 +1,127 @@
+"""Gradescope results.json: the spec's shape (a JSON Schema), per-part visibility, no leaks."""
+
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradekit.catalog import load_catalog
+from gradekit.cli import main
+from gradekit.errors import SpecError
+from gradekit.gradescope import failed_results, results
+from gradekit.grading import grade_answers
+from gradekit.solving import solution_dict
+
+from .helpers import PROBLEMS
+from .schema_lite import errors
+
+SCHEMA = json.loads((Path(__file__).parent / "gradescope_schema.json").read_text())
+
+
+def full_answers(catalog, assignment="ece661-hw1"):
+    return {p.qualified_id: solution_dict(p, catalog.solve(p))["answers"] for p in catalog.problems(assignment)}
+
+
+@pytest.fixture(scope="module")
+def hidden_catalog(tmp_path_factory):
+    """The catalog with q3.2's L hidden and ece661-hw1's default visibility after_published."""
+    root = tmp_path_factory.mktemp("problems")
+    shutil.copytree(PROBLEMS, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    spec = root / "ece661-hw1" / "q3.2.toml"
+    spec.write_text(spec.read_text().replace('name = "L"\n', 'name = "L"\nvisibility = "hidden"\n', 1))
+    meta = root / "ece661-hw1" / "assignment.toml"
+    meta.write_text(meta.read_text() + 'visibility = "after_published"\n')
+    return load_catalog(root)
+
+
+def test_schema_validator_catches_what_the_spec_forbids():
+    assert errors({"score": 1, "tests": [{"status": "ok"}]}, SCHEMA) == ["$.tests[0].status: 'ok' is not one of ['passed', 'failed']"]
+    assert errors({"output": "x"}, SCHEMA) == ["$: matches none of anyOf"]
+    assert errors({"score": "1"}, SCHEMA) and errors({"score": 1, "visibility": "public"}, SCHEMA)
+
+
+def test_full_marks_results_follow_the_spec():
+    cat = load_catalog()
+    rep = grade_answers(full_answers(cat), assignment="ece661-hw1", catalog=cat)
+    data = results(rep, cat, execution_time=1.4)
+    assert errors(data, SCHEMA) == []
+    assert data["score"] == rep.score == rep.max_score and data["execution_time"] == 1
+    graded = [t for t in data["tests"] if "status" in t]
+    assert graded and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in graded)
+    assert sum(t["score"] for t in data["tests"]) == data["score"]
+    assert {t["output_format"] for t in data["tests"]} == {"md"}
+    numbers = [t["number"] for t in data["tests"]]
+    assert len(set(numbers)) == len(numbers) and all(re.fullmatch(r"\d+\.\d+", n) for n in numbers)
+    # manual parts: no status, and never their reference answer
+    manual = [t for t in data["tests"] if "status" not in t]
+    assert len(manual) == 5 and all("Reference" not in t["output"] for t in manual)
+    # the per-part default visibility and q3.2v's after_due_date part
+    vis = {t["name"]: t["visibility"] for t in data["tests"]}
+    assert vis["q3.2: L"] == "visible" and vis["q3.2v: dL/db1"] == "after_due_date"
+
+
+def test_wrong_visible_part_says_why():
+    cat = load_catalog()
+    data = results(grade_answers({"q3.2": {"L": 115}}, catalog=cat), cat)
+    t = next(t for t in data["tests"] if t["name"] == "q3.2: L")
+    assert t["status"] == "failed" and t["score"] == 0 and "off by 1" in t["output"]
+    assert errors(data, SCHEMA) == []
+
+
+def test_hidden_part_never_shows_its_expected_value(hidden_catalog):
+    cat = hidden_catalog
+    answers = {"q3.2": {"L": 115, "dL/dW1": [[0, 0, 0], [34, 34, -34]], "dL/db2": [1, 1]}}
+    rep = grade_answers(answers, assignment="ece661-hw1", catalog=cat)
+    data = results(rep, cat)
+    assert errors(data, SCHEMA) == []
+    by_name = {t["name"]: t for t in data["tests"]}
+    hidden = by_name["q3.2: L"]
+    assert hidden["visibility"] == "hidden" and hidden["status"] == "failed"
+    # checker feedback ("115 is off by 1") would give the value away
+    assert "off by" not in hidden["output"] and "115" not in hidden["output"] and "116" not in hidden["output"]
+    assert "116" not in data["output"] and "off by" not in data["output"]  # the top-level output is always shown
+    # the assignment default applies to parts without their own, and hides their feedback too
+    b2 = by_name["q3.2: dL/db2"]
+    assert b2["visibility"] == "after_published" and data["visibility"] == "after_published"
+    expected_b2 = cat.solve(cat.resolve("ece661-hw1/q3.2")).answers["dL/db2"]
+    assert "off by" not in b2["output"] and all(f"{v:g}" not in b2["output"] for v in expected_b2)
+
+
+def test_bad_visibility_is_a_spec_error(tmp_path):
+    shutil.copytree(PROBLEMS / "ece661-hw1", tmp_path / "ece661-hw1")
+    spec = tmp_path / "ece661-hw1" / "q3.2.toml"
+    spec.write_text(spec.read_text().replace('name = "L"\n', 'name = "L"\nvisibility = "secret"\n', 1))
+    with pytest.raises(SpecError, match=r"q3.2.toml: parts\[0\].visibility is 'secret', but only visible"):
+        load_catalog(tmp_path)
+
+
+def test_write_gradescope_and_cli(tmp_path):
+    cat = load_catalog()
+    sub = tmp_path / "answers.json"
+    sub.write_text(json.dumps({"assignment": "ece661-hw1", "q3.2": {"L": 116}}))
+    out = tmp_path / "results" / "results.json"
+    r = CliRunner().invoke(main, ["check", str(sub), "--gradescope", str(out)])
+    assert r.exit_code == 1, r.output
+    data = json.loads(out.read_text())
+    assert errors(data, SCHEMA) == [] and data["score"] == 1 and "execution_time" in data
+    grade_answers({"q3.2": {"L": 116}}, catalog=cat).write_gradescope(tmp_path / "api.json", catalog=cat)
+    assert json.loads((tmp_path / "api.json").read_text())["score"] == 1
+
+
+def test_unreadable_submission_still_gets_results(tmp_path, monkeypatch):
+    # the sandbox's work directory goes here, not where test_sandbox counts gradekit-run-* directories
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    sub = tmp_path / "answers.py"
+    sub.write_text("ANSWERS = {'q3.2': {'L': 1/0}}\n")
+    out = tmp_path / "results.json"
+    r = CliRunner().invoke(main, ["check", str(sub), "-a", "ece661-hw1", "--gradescope", str(out)])
+    assert r.exit_code == 2
+    data = json.loads(out.read_text())
+    assert errors(data, SCHEMA) == [] and data["score"] == 0 and "ZeroDivisionError" in data["output"]
+    assert data["tests"] and all(t.get("status", "failed") == "failed" for t in data["tests"])
+    bare = failed_results("no file", None)
+    assert errors(bare, SCHEMA) == [] and bare["tests"] == []
