@@ -32,9 +32,15 @@ KIND_OPTIONS: dict[str, set[str]] = {
     "bool": set(),
     "verified": set(),
     "manual": set(),
+    "expr": {"symbols", "define", "rtol"},
+    "matrix_expr": {"symbols", "define", "rtol"},
+    # a callable of a module submission, checked by its family's properties (gradekit.modules)
+    "function": {"rtol", "atol", "examples", "timeout", "threshold", "time_budget"},
 }
 PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
-ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description"}
+ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
+# Gradescope's test visibilities (results.json), per part or as the assignment default.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 def _did_you_mean(word: str, options: Iterable[str]) -> str:
@@ -92,10 +98,19 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     for key in ("rtol", "atol"):
         if key in options and (not isinstance(options[key], (int, float)) or options[key] < 0):
             raise SpecError(where, f"{field}.{key} must be a number >= 0, got {options[key]!r}")
+    if "visibility" in options and options["visibility"] not in VISIBILITIES:
+        raise SpecError(where, f"{field}.visibility is {options['visibility']!r}, but only {', '.join(VISIBILITIES)} are valid")
     if kind == "choice" and "choices" in options:
         choices = options["choices"]
         if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
             raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
+    if kind in {"expr", "matrix_expr"}:
+        from .checkers.symbolic import validate_options
+
+        try:
+            validate_options(options)
+        except ValueError as e:
+            raise SpecError(where, f"{field}: {e}") from None
     return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
 
 
@@ -128,8 +143,12 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     if any(p.kind == "verified" for p in parts) and family.verify is None:
         raise SpecError(where, f"family {family_name!r} cannot check 'verified' parts (it has no verify)")
     params = raw.get("params", {})
+    from .variants import has_generators, default_draw
+
+    # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
+    drawn = default_draw(where, pid, assignment, params, family) if has_generators(params) else params
     try:
-        validated = family.validate(params) if family.validate else params
+        validated = family.validate(drawn) if family.validate else drawn
     except ParamError as e:
         raise SpecError(where, f"{e} (family {family_name})") from None
     return Problem(
@@ -163,8 +182,11 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) 
         load_problem(p, folder.name, families) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
     )
     assignment = Assignment(
-        name=folder.name, title=meta["title"], source=meta["source"], problems=problems, declared_points=meta.get("points")
+        name=folder.name, title=meta["title"], source=meta["source"], problems=problems, declared_points=meta.get("points"),
+        visibility=meta.get("visibility", "visible"),
     )
+    if assignment.visibility not in VISIBILITIES:
+        raise SpecError(where, f"visibility is {assignment.visibility!r}, but only {', '.join(VISIBILITIES)} are valid")
     total = sum(part.points for prob in problems for part in prob.parts)
     if assignment.declared_points is not None and abs(total - assignment.declared_points) > 1e-9:
         raise SpecError(where, f"points is {assignment.declared_points}, but the parts of its problems add up to {total:g}")
@@ -217,27 +239,37 @@ class Catalog:
         raise UnknownProblemError(f"unknown problem {ident!r}{where}{_did_you_mean(ident, ids)}")
 
     def solve(self, problem: Problem) -> Solution:
-        key = problem.qualified_id
+        key = f"{problem.qualified_id}#{problem.variant}"
         if key not in self._solutions:
             family = registry()[problem.family]
             self._solutions[key] = family.solve(problem.validated_params)
         return self._solutions[key]
 
     def mistakes(self, problem: Problem) -> list[Mistake]:
-        key = problem.qualified_id
+        key = f"{problem.qualified_id}#{problem.variant}"
         if key not in self._mistakes:
             family = registry()[problem.family]
             self._mistakes[key] = list(family.mistakes(problem.validated_params)) if family.mistakes else []
         return self._mistakes[key]
 
-    def with_params(self, problem: Problem, params: Mapping[str, Any]) -> Problem:
-        """The same problem on other params (a student's variant), validated."""
+    def with_params(self, problem: Problem, params: Mapping[str, Any], variant: str | None = None) -> Problem:
+        """The same problem on other params (a student's variant), validated.
+
+        ``variant`` names it in the solution cache; by default a hash of the params.
+        """
+        if variant is None:
+            import hashlib
+            import json
+
+            from .solving import plain
+
+            variant = hashlib.sha256(json.dumps(plain(dict(params)), sort_keys=True, default=str).encode()).hexdigest()[:16]
         family = registry()[problem.family]
         try:
             validated = family.validate(params) if family.validate else params
         except ParamError as e:
             raise SpecError(problem.source, f"{e} (family {problem.family})") from None
-        return replace(problem, params=params, validated_params=validated)
+        return replace(problem, params=params, validated_params=validated, variant=variant)
 
 
 def default_root() -> Path:

@@ -74,15 +74,17 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("ident", metavar="ID")
 @click.option("--assignment", "-a", help="Resolve a bare ID within this assignment.")
+@click.option("--student", "-s", help="Show this student's variant (specs that draw per-student numbers).")
 @click.option("--json", "as_json", is_flag=True)
 @handles_errors
-def show(ident: str, assignment: str | None, as_json: bool) -> None:
+def show(ident: str, assignment: str | None, student: str | None, as_json: bool) -> None:
     """Show a problem's statement and its parts."""
     from .catalog import load_catalog
-    from .solving import describe_answer, plain
+    from .solving import describe_answer
+    from .variants import drawn_params, variant
 
     catalog = load_catalog()
-    problem = catalog.resolve(ident, assignment)
+    problem = variant(catalog, catalog.resolve(ident, assignment), student)
     answers = catalog.solve(problem).answers
     rows = [(p.name, p.kind, describe_answer(p.kind, answers.get(p.name), dict(p.options)), p.points) for p in problem.parts]
     if as_json:
@@ -92,7 +94,7 @@ def show(ident: str, assignment: str | None, as_json: bool) -> None:
                 "title": problem.title,
                 "family": problem.family,
                 "statement": problem.statement,
-                "params": plain(dict(problem.params)),
+                "params": drawn_params(problem),
                 "parts": [{"name": n, "kind": k, "form": f, "points": pts} for n, k, f, pts in rows],
             }
         )
@@ -103,18 +105,37 @@ def show(ident: str, assignment: str | None, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("ident", metavar="ID")
-@click.option("--assignment", "-a", help="Resolve a bare ID within this assignment.")
+@click.argument("ident", metavar="ID", required=False)
+@click.option("--assignment", "-a", help="Resolve a bare ID within this assignment; without ID, the whole assignment's key.")
+@click.option("--student", "-s", help="Solve this student's variant (specs that draw per-student numbers).")
 @click.option("--show-steps", is_flag=True, help="Print the worked solution step by step.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the key here (markdown).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @handles_errors
-def solve(ident: str, assignment: str | None, show_steps: bool, as_json: bool) -> None:
-    """Print a problem's answers, and with --show-steps its worked solution."""
+def solve(ident: str | None, assignment: str | None, student: str | None, show_steps: bool, fmt: str,
+          output: Path | None, as_json: bool) -> None:
+    """Print a problem's answers (--show-steps: worked solution); --format markdown: a worked key."""
     from .catalog import load_catalog
     from .solving import solution_dict
+    from .variants import variant
 
     catalog = load_catalog()
-    problem = catalog.resolve(ident, assignment)
+    as_json = as_json or fmt == "json"
+    if ident is None and (assignment is None or fmt != "markdown"):
+        _fail("give a problem ID, or --assignment A --format markdown for the whole key")
+    if fmt == "markdown":
+        from .keys import answer_key
+
+        name = assignment or catalog.resolve(ident).assignment
+        text = answer_key(catalog, name, student, [ident] if ident else None)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text)
+            click.echo(f"wrote {output}")
+        return
+    problem = variant(catalog, catalog.resolve(ident, assignment), student)
     sol = catalog.solve(problem)
     if as_json:
         _emit_json(solution_dict(problem, sol))
@@ -127,13 +148,31 @@ def solve(ident: str, assignment: str | None, show_steps: bool, as_json: bool) -
 @main.command()
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--assignment", "-a", help="Grade against this assignment (default: inferred from the answers).")
+@click.option("--student", "-s", help="Grade against this student's variant (default: the file's student).")
+@click.option("--problem", "-p", help="Grade a module file as this code problem (default: found from the file name).")
+@click.option("--gradescope", type=click.Path(path_type=Path), help="Also write Gradescope's results.json here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handles_errors
-def check(submission: Path, assignment: str | None, as_json: bool) -> None:
-    """Grade an answers file (.py, .json or .toml)."""
+def check(submission: Path, assignment: str | None, student: str | None, problem: str | None,
+          gradescope: Path | None, as_json: bool) -> None:
+    """Grade an answers file (.py, .json or .toml) or a module file (task1.py)."""
+    import time
+
+    from .errors import SubmissionError
     from .grading import grade
 
-    rep = grade(submission, assignment=assignment)
+    start = time.monotonic()
+    try:
+        rep = grade(submission, assignment=assignment, student=student, problem=problem)
+    except SubmissionError as e:
+        if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
+            from . import gradescope as gs
+            from .catalog import load_catalog
+
+            gs.write(gs.failed_results(str(e), assignment, load_catalog(), time.monotonic() - start), gradescope)
+        raise
+    if gradescope is not None:
+        rep.write_gradescope(gradescope, execution_time=time.monotonic() - start)
     if as_json:
         _emit_json(rep.to_dict())
     else:
@@ -168,6 +207,59 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
         _fail(f"{path} exists; choose another name with -o or remove it")
     path.write_text(text)
     click.echo(f"wrote {path}")
+    from .modules.starter import write_starters
+
+    for starter, written in write_starters(load_catalog(), assignment, path.parent):
+        click.echo(f"wrote {starter}" if written else f"kept {starter} (it exists)")
+
+
+# `gradekit train MODEL` lives in its own module (it imports torch only when run)
+from .train_cli import train as _train_cmd  # noqa: E402
+
+main.add_command(_train_cmd)
+
+
+@main.command("grade")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--assignment", "-a", required=True, help="The assignment every submission answers.")
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path), help="Where grades.csv, grades.json and report.png go (default: FOLDER/../grades).")
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
+@handles_errors
+def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float) -> None:
+    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
+    import math
+
+    from .batch import grade_folder, write_outputs
+    from .sandbox import Limits
+
+    out = out or folder.resolve().parent / "grades"
+    limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
+    result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
+    paths = write_outputs(result, out)
+    from rich.table import Table
+
+    console = _console()
+    totals = sorted(r["score"] for r in result.rows)
+    failed = [r for r in result.rows if r["error"]]
+    if totals:
+        console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
+                      f"{len(failed)} could not be graded")
+    missed = Table(title="Parts most missed", title_justify="left")
+    missed.add_column("part")
+    missed.add_column("students without full credit", justify="right")
+    for col, frac in result.most_missed():
+        missed.add_row(col, f"{frac:.0%}")
+    console.print(missed)
+    diag = Table(title="Mistakes most often diagnosed", title_justify="left")
+    for c in ("part", "mistake", "students"):
+        diag.add_column(c)
+    for col, mistake, k in result.diagnoses():
+        diag.add_row(col, mistake, str(k))
+    console.print(diag)
+    for r in failed[:10]:
+        click.echo(f"{r['student']}: {r['error']}")  # unwrapped: paths are long
+    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ class Family:
             parts: judges a part by the family's property (``answers`` is the
             student's whole raw answer dict for the problem, for cross-part
             checks such as an s table computed from the student's own weights).
+        accept: ``accept(params) -> bool`` on validated params: whether a drawn
+            per-student variant is a fair exercise (see ``gradekit.variants``).
     """
 
     name: str
@@ -53,6 +55,9 @@ class Family:
     validate: Callable[[Params], Params] | None = None
     mistakes: Callable[[Params], list[Mistake]] | None = None
     verify: Callable[[Params, str, Mapping[str, Any]], Outcome] | None = None
+    # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,
+    # a ReLU unit exactly at 0) and gradekit.variants draws again, deterministically.
+    accept: Callable[[Params], bool] | None = None
 
 
 _registry: dict[str, Family] | None = None

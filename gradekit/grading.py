@@ -19,6 +19,7 @@ from .checkers import CheckContext, checker_for
 from .errors import SubmissionError, UnknownProblemError
 from .model import Mistake, Outcome, PartResult, Problem, ProblemResult
 from .report import Report
+from .variants import variant
 
 
 def grade(
@@ -27,17 +28,36 @@ def grade(
     assignment: str | None = None,
     catalog: Catalog | None = None,
     limits: Any = None,
+    student: str | None = None,
+    problem: str | None = None,
 ) -> Report:
-    """Grade an answers file (.py, .json, .toml) and return its ``Report``."""
+    """Grade an answers file (.py, .json, .toml) and return its ``Report``.
+
+    A ``.py`` file that binds no ``ANSWERS`` and is named as a code problem's
+    spec declares (``task1_3180100111.py``), or any ``.py`` with ``problem``
+    given, is a module submission: see ``gradekit.modules.grade``.
+
+    ``student`` (else the file's ``student``/``STUDENT``) picks the variant of
+    problems whose spec draws per-student numbers.
+    """
+    from .modules.spec import module_file_kind
     from .submission import load_answers
 
-    raw = load_answers(Path(submission), limits=limits)
+    kind = module_file_kind(Path(submission), catalog or load_catalog(), assignment, problem)
+    if kind == "module":
+        from .modules.grade import grade_module
+
+        return grade_module(submission, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
+    try:
+        raw = load_answers(Path(submission), limits=limits)
+    except SubmissionError as e:  # "no ANSWERS": say which module file names would be graded instead
+        raise (SubmissionError(f"{e}{kind}") if kind and "no ANSWERS" in str(e) else e) from None
     return grade_answers(
         raw.answers,
         assignment=assignment or raw.assignment,
         catalog=catalog,
         submission=str(submission),
-        student=raw.student,
+        student=student or raw.student,
     )
 
 
@@ -67,6 +87,7 @@ def grade_answers(
     results = []
     for name in names:
         for problem in catalog.problems(name):
+            problem = variant(catalog, problem, student)  # unchanged unless its spec draws per student
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
             result, part_notes = grade_problem(catalog, problem, given)
             results.append(result)

@@ -44,6 +44,8 @@ class Problem:
     source: str = ""  # the spec file, for messages
     # What the family's validate() made of params (arrays, defaults); not compared.
     validated_params: Any = field(default=None, compare=False, repr=False)
+    # Which variant of the spec this is ("" for the spec's own params): keys the solution cache.
+    variant: str = ""
 
     @property
     def qualified_id(self) -> str:
@@ -67,6 +69,7 @@ class Assignment:
     source: str
     problems: tuple[Problem, ...]
     declared_points: float | None = None
+    visibility: str = "visible"  # Gradescope default for every part that does not set its own
 
     @property
     def max_score(self) -> float:

@@ -48,3 +48,15 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
 
+    def write_gradescope(self, path: str | Path, *, catalog: Any = None, execution_time: float | None = None) -> None:
+        """Write Gradescope's results.json (per-part visibility from ``catalog``, the built-in one by default).
+
+        >>> from gradekit import grade
+        >>> grade("/autograder/submission/answers.py").write_gradescope("/autograder/results/results.json")  # doctest: +SKIP
+        """
+        from . import gradescope
+        from .catalog import load_catalog
+
+        data = gradescope.results(self, catalog or load_catalog(), execution_time=execution_time)
+        gradescope.write(data, path)
+

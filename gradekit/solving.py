@@ -62,4 +62,4 @@ def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = N
         return "text, graded by hand"
     if kind == "verified":
         return "any right answer (checked by its property), e.g. a list"
-    return {"number": "a number", "integer": "an integer"}.get(kind, kind)
+    return {"number": "a number", "integer": "an integer", "function": "code: a function of the module file"}.get(kind, kind)

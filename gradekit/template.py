@@ -12,6 +12,8 @@ FORMATS = ("py", "json", "toml")
 
 def _rows(catalog: Catalog, assignment: str):
     for problem in catalog.problems(assignment):
+        if any(p.kind == "function" for p in problem.parts):
+            continue  # a code problem: its starter is a .py file of its own (gradekit.modules.starter)
         solution = catalog.solve(problem)
         yield problem, [
             (part, describe_answer(part.kind, solution.answers.get(part.name), dict(part.options)), part.description)

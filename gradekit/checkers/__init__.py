@@ -30,7 +30,8 @@ Checker = Callable[[Any, Any, CheckContext], Outcome]
 
 
 def checker_for(kind: str) -> Checker:
-    from . import exact, numeric, special
+    from . import exact, numeric, special, symbolic
+    from ..modules.grade import check_function
 
     table: dict[str, Checker] = {
         "number": numeric.check_number,
@@ -42,6 +43,9 @@ def checker_for(kind: str) -> Checker:
         "bool": exact.check_bool,
         "verified": special.check_verified,
         "manual": special.check_manual,
+        "expr": symbolic.check_expr,
+        "matrix_expr": symbolic.check_matrix_expr,
+        "function": check_function,
     }
     return table[kind]
 

@@ -133,4 +133,12 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return out
 
 
-FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes)]
+def accept(p: Mapping[str, Any]) -> bool:
+    """A fair variant: no hidden unit exactly at 0 (where ReLU'(0) is a convention, not a derivative)
+    and a nonzero loss (else every gradient is 0 and any mistake scores)."""
+    z = p["W1"] @ p["x1"] + p["b1"]
+    e = p["W2"] @ FORWARD[p["activation"]](z) + p["b2"] - p["t"]
+    return bool(np.all(z != 0) and np.any(e != 0))
+
+
+FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes, accept=accept)]
