@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from .model import Mistake, Outcome, Solution
 
 ENTRY_POINT_GROUP = "gradekit.families"
@@ -58,6 +60,29 @@ class Family:
     # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,
     # a ReLU unit exactly at 0) and gradekit.variants draws again, deterministically.
     accept: Callable[[Params], bool] | None = None
+
+
+def differs(a: Any, b: Any) -> bool:
+    """True when two answers differ: in shape, or in value beyond float noise.
+
+    >>> differs([1.0, 2.0], [1.0, 2.0 + 1e-15]), differs((5, 6), (6, 5)), differs("OR", "AND")
+    (False, True, True)
+    """
+    try:
+        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return a != b
+    return x.shape != y.shape or not np.allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+def changed(mistake_id: str, message: str, answers: Mapping[str, Any], right: Mapping[str, Any]) -> Mistake | None:
+    """The mistake restricted to the parts whose answer it changes; None when it changes none.
+
+    A family computes every answer under an alternative solver and keeps what
+    differs, so a checker never names a "mistake" that gives the right value.
+    """
+    diff = {k: v for k, v in answers.items() if differs(v, right[k])}
+    return Mistake(mistake_id, message, diff) if diff else None
 
 
 _registry: dict[str, Family] | None = None

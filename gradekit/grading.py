@@ -12,11 +12,10 @@ import difflib
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
-
 from .catalog import Catalog, load_catalog
 from .checkers import CheckContext, checker_for
 from .errors import SubmissionError, UnknownProblemError
+from .families import differs
 from .model import Mistake, Outcome, PartResult, Problem, ProblemResult
 from .report import Report
 from .variants import variant
@@ -151,17 +150,9 @@ def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, 
     return matched, notes
 
 
-def _same(a: Any, b: Any) -> bool:
-    try:
-        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        return x.shape == y.shape and bool(np.allclose(x, y, rtol=1e-9, atol=1e-12))
-    except (TypeError, ValueError):
-        return a == b
-
-
 def _mistakes_for(part_name: str, expected: Any, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
     """The family's mistakes that give this part an answer different from the right one."""
-    return tuple(m for m in mistakes if part_name in m.answers and not _same(m.answers[part_name], expected))
+    return tuple(m for m in mistakes if part_name in m.answers and differs(m.answers[part_name], expected))
 
 
 def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) -> tuple[ProblemResult, list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Iterable
+from typing import Any
 
 from ..model import Outcome
 from ..values import AnswerFormatError, parse_bool, parse_integer, parse_shape

@@ -127,7 +127,6 @@ def _serve(argv):
     _module = types.ModuleType(_NAME)
     _module.__file__ = _FILE
     sys.modules[_NAME] = _module
-    _loaded = False
     while True:
         (_n,) = _H.unpack(_exact(4))
         _req = _loads(_exact(_n))

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.families import Family
+from gradekit.families import Family, changed
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, matrix, vector
 from gradekit.texfmt import tex, text
@@ -125,12 +125,7 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     if W2.shape[0] == W2.shape[1]:  # W2 instead of W2ᵀ only type-checks when W2 is square
         models.append(("W2_not_transposed", "the error is carried back through W2 instead of W2ᵀ",
                        _backprop(p, f, fprime, W2.T)))
-    out = []
-    for mid, message, answers in models:
-        diff = {k: v for k, v in answers.items() if not np.allclose(v, right[k], rtol=1e-9, atol=1e-12)}
-        if diff:
-            out.append(Mistake(mid, message, diff))
-    return out
+    return [m for m in (changed(mid, message, answers, right) for mid, message, answers in models) if m]
 
 
 def accept(p: Mapping[str, Any]) -> bool:

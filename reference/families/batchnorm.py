@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, changed
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, number, vector
 from gradekit.texfmt import fmt, tex, text
@@ -80,12 +80,9 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
         ("statistics_over_units", "μ and σ² are taken over the units of each example (columns) "
          "instead of over the examples of each unit (rows)", _forward(p, axis=0)),
     ]
-    out = []
-    for mid, message, answers in models:
-        diff = {k: v for k, v in answers.items() if np.shape(v) != np.shape(right[k]) or not np.allclose(v, right[k])}
-        if diff and all(np.all(np.isfinite(v)) for v in diff.values()):
-            out.append(Mistake(mid, message, diff))
-    return out
+    found = (changed(mid, message, answers, right) for mid, message, answers in models)
+    # a mistake that divides by a zero variance gives no number a student could write
+    return [m for m in found if m and all(np.all(np.isfinite(v)) for v in m.answers.values())]
 
 
 FAMILIES = [Family("batchnorm.forward", solve, validate=validate, mistakes=mistakes)]

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, differs
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, integer, matrix, table
 from gradekit.texfmt import fmt, tex, text
@@ -110,7 +110,7 @@ def mistakes_conv2d(params: Mapping[str, Any]) -> list[Mistake]:
     found = []
     for mid, message, kernel, p, s in candidates:
         y = _slide(x, kernel, p, s)[2]
-        if y.shape != right.shape or not np.allclose(y, right):
+        if differs(y, right):
             found.append(Mistake(mid, message, {"output": y}))
     return found
 

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, differs
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, matrix
 from gradekit.texfmt import fmt, tex
@@ -113,10 +113,6 @@ def solve(params: Mapping[str, Any]) -> Solution:
     return Solution(answers, steps)
 
 
-def _differs(a: Any, b: Any) -> bool:
-    return np.shape(a) != np.shape(b) or not np.allclose(a, b, rtol=1e-9, atol=1e-12)
-
-
 def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
     X, K, G, op = params["X"], params["K"], params["G"], params["operation"]
     right = block(X, K, G, op == "convolution")
@@ -126,7 +122,7 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
     other = block(X, K, G, op != "convolution")
     as_other = "a true convolution (kernel flipped)" if op == "cross_correlation" else "a cross-correlation (kernel not flipped)"
     found.append(Mistake("kernel_flipped", f"This matches computing the layer as {as_other}; the problem uses {op.replace('_', '-')}.",
-                         {n: other[n] for n in names if _differs(other[n], right[n])}))
+                         {n: other[n] for n in names if differs(other[n], right[n])}))
 
     # σ'(c) written as c(1 − c): the derivative formula applied to the pre-activation.
     dC_input = right["dL/dS"] * right["C"] * (1 - right["C"])
@@ -142,7 +138,7 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
     dC_max = dS_max * right["sig_grad"]
     found.append(Mistake("max_pool_routing", "An average pool spreads its gradient evenly over the 2×2 block; it does not route it to the largest entry.",
                          {"dL/dS": dS_max, "dL/dC": dC_max, "dL/dK": _kernel_grad(X, dC_max, op == "convolution")}))
-    return [mk for mk in found if any(_differs(a, right[n]) for n, a in mk.answers.items())]
+    return [mk for mk in found if any(differs(a, right[n]) for n, a in mk.answers.items())]
 
 
 def _kernel_grad(X: np.ndarray, dC: np.ndarray, flipped: bool) -> np.ndarray:

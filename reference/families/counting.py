@@ -26,10 +26,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
-
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, differs
 from gradekit.model import Mistake, Solution, Step
 
 from ._layers import TYPES, Row, layer_step, trace, validator
@@ -102,12 +100,6 @@ _RETRACED: list[tuple[str, str, dict[str, Any], Callable[[str], bool]]] = [
 ]
 
 
-def _differs(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return not np.isclose(a, b)
-    return a != b
-
-
 def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys: Sequence[str]) -> Family:
     """A counting family asking ``layer_keys`` of every conv/linear layer and ``total_keys``."""
 
@@ -129,7 +121,7 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
         found: list[Mistake] = []
 
         def add(mid: str, message: str, answers: Mapping[str, Any]) -> None:
-            changed = {k: v for k, v in answers.items() if k in right and _differs(v, right[k])}
+            changed = {k: v for k, v in answers.items() if k in right and differs(v, right[k])}
             if changed:
                 found.append(Mistake(mid, message, changed))
 

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, differs
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, vector
 from gradekit.texfmt import fmt, tex
@@ -154,7 +154,6 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
                 {"jacobian_norms": np.array([np.linalg.norm(M, "fro") for M in products(J)])}),
     ]
     right_answers = solve(params).answers
-    return [mk for mk in candidates
-            if any(not np.allclose(a, right_answers[n], rtol=1e-9, atol=1e-12) for n, a in mk.answers.items())]
+    return [mk for mk in candidates if any(differs(a, right_answers[n]) for n, a in mk.answers.items())]
 
 FAMILIES = [Family("rnn.bptt", solve, validate=validate, mistakes=mistakes)]

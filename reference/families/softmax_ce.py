@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, changed
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, number, vector
 from gradekit.texfmt import fmt, tex, text
@@ -84,12 +84,7 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     if p["W"].shape[0] == p["W"].shape[1]:  # X (q − p)ᵀ only has W's shape when W is square
         models.append(("gradient_outer_product_reversed", "∂E/∂W is taken as X (q − p)ᵀ instead of (q − p) Xᵀ",
                        _step(p, lambda q, P: q - P, outer=lambda a, b: np.outer(b, a))))
-    out = []
-    for mid, message, answers in models:
-        diff = {k: v for k, v in answers.items() if not np.allclose(v, right[k], rtol=1e-9, atol=1e-12)}
-        if diff:
-            out.append(Mistake(mid, message, diff))
-    return out
+    return [m for m in (changed(mid, message, answers, right) for mid, message, answers in models) if m]
 
 
 FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes)]
