@@ -1,0 +1,127 @@
+"""Compare two model descriptions (``torch_probe._gk_describe`` data): the student's and the reference's.
+
+Pure data in, one line out: no torch here. Each function returns None when the
+student's model agrees, else a message naming the layer and the expected and
+actual values.
+
+>>> ref = [{"op": "conv", "kernel": [5, 5], "module": "conv1", "shape": [2, 6, 28, 28]}]
+>>> got = [{"op": "conv", "kernel": [3, 3], "module": "conv1", "shape": [2, 6, 30, 30]}]
+>>> compare_layers(ref, got)
+'layer 1 (conv in conv1): kernel is 3×3, expected 5×5'
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Sequence
+
+__all__ = ["compare_layers", "compare_shapes", "label", "canonical"]
+
+# What identifies a layer, per op (the shape is judged separately, by compare_shapes).
+_KEYS = {
+    "conv": ("in_channels", "out_channels", "kernel", "stride", "padding", "bias"),
+    "linear": ("in_features", "out_features", "bias"),
+    "pool": ("kind", "kernel", "stride", "padding", "output_size"),
+    "batchnorm": ("num_features",),
+    "dropout": ("p",),
+    "activation": ("kind",),
+    "add": (),
+}
+_SHORT = {"in_channels": "in channels", "out_channels": "out channels", "in_features": "in features",
+          "out_features": "out features", "num_features": "features", "kind": "type", "output_size": "output size"}
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list) and v and all(isinstance(x, int) for x in v):
+        return "×".join(map(str, v))
+    if isinstance(v, bool):
+        return "present" if v else "absent"
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def label(i: int, layer: dict) -> str:
+    kind = f"{layer.get('kind')} " if layer["op"] in ("pool", "activation") else ""
+    return f"layer {i + 1} ({kind}{layer['op']} in {layer.get('module', '?')})"
+
+
+def _describe(layer: dict) -> str:
+    keys = [k for k in _KEYS.get(layer["op"], ()) if layer.get(k) is not None and k != "kind"]
+    parts = ", ".join(f"{_SHORT.get(k, k)} {_fmt(layer[k])}" for k in keys)
+    kind = f"{layer.get('kind')} " if layer["op"] in ("pool", "activation") else ""
+    return f"{kind}{layer['op']}" + (f" ({parts})" if parts else "")
+
+
+def _signature(layer: dict) -> tuple:
+    return (layer["op"],) + tuple(str(layer.get(k)) for k in _KEYS.get(layer["op"], ()))
+
+
+def canonical(layers: Sequence[dict]) -> list[dict]:
+    """ReLU and max pooling commute: order each adjacent pair one way, so either order is accepted."""
+    out = list(layers)
+    for i in range(len(out) - 1):
+        a, b = out[i], out[i + 1]
+        if a["op"] == "pool" and a.get("kind") == "max" and b["op"] == "activation" and b.get("kind") == "relu":
+            before = out[i - 1].get("shape") if i > 0 else None  # what ReLU sees when it runs first
+            out[i], out[i + 1] = dict(b, shape=before), a
+    return out
+
+
+def compare_layers(expected: Sequence[dict], got: Sequence[dict], any_order: bool = False) -> str | None:
+    """Layer types, order and hyperparameters; the first difference, named by layer.
+
+    ``any_order``: the same layers in another order also pass (a residual
+    block may compute its shortcut first).
+    """
+    exp, got = canonical(expected), canonical(got)
+    if any_order and sorted(map(_signature, exp)) == sorted(map(_signature, got)):
+        return None
+    kinds = difflib.SequenceMatcher(None, [l["op"] for l in exp], [l["op"] for l in got], autojunk=False)
+    problems = []
+    for tag, i1, i2, j1, j2 in kinds.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1 and
+                              all(exp[i]["op"] == got[j]["op"] for i, j in zip(range(i1, i2), range(j1, j2)))):
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                for key in _KEYS[exp[i]["op"]]:
+                    if exp[i].get(key) != got[j].get(key):
+                        problems.append(f"{label(j, got[j])}: {_SHORT.get(key, key)} is {_fmt(got[j].get(key))}, "
+                                        f"expected {_fmt(exp[i].get(key))}")
+                        break
+        elif tag == "delete":
+            where = f"after {label(j1 - 1, got[j1 - 1])}" if j1 > 0 else "at the start"
+            problems.append(f"missing {', '.join(_describe(exp[i]) for i in range(i1, i2))} {where}")
+        elif tag == "insert":
+            problems.append(f"{label(j1, got[j1])}: unexpected {', '.join(_describe(got[j]) for j in range(j1, j2))}")
+        else:
+            problems.append(f"{label(j1, got[j1])}: expected {', '.join(_describe(exp[i]) for i in range(i1, i2))}, "
+                            f"got {', '.join(_describe(got[j]) for j in range(j1, j2))}")
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more difference{'s' * (len(problems) > 2)})" if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+def compare_shapes(expected: Sequence[dict], got: Sequence[dict], input_shape: Sequence[int],
+                   any_order: bool = False) -> str | None:
+    """Each layer's output shape on the same dummy input, in the order the layers ran (or any order)."""
+    exp, got = canonical(expected), canonical(got)
+    if any_order:
+        key = lambda layer: _signature(layer) + (str(layer.get("shape")),)  # noqa: E731
+        left = sorted(map(key, exp))
+        for i, g in enumerate(got):
+            if key(g) in left:
+                left.remove(key(g))
+                continue
+            same = [e for e in exp if _signature(e) == _signature(g)]
+            want = f", expected {_fmt(same[0].get('shape'))}" if same else "; the expected model has no such layer"
+            return (f"on an input of shape {_fmt(list(input_shape))}, {label(i, g)} outputs "
+                    f"{_fmt(g.get('shape'))}{want}")
+        return None if not left else "the layers differ from the expected ones: see layers"
+    for i, (e, g) in enumerate(zip(exp, got)):
+        if e["op"] != g["op"]:
+            break  # compare_layers reports the structure; past here shapes cannot line up
+        if e.get("shape") != g.get("shape"):
+            return (f"on an input of shape {_fmt(list(input_shape))}, {label(i, g)} outputs "
+                    f"{_fmt(g.get('shape'))}, expected {_fmt(e.get('shape'))}")
+    if len(exp) != len(got) or any(e["op"] != g["op"] for e, g in zip(exp, got)):
+        return f"the layers differ from the expected ones ({len(got)} layer ops, expected {len(exp)}): see layers"
+    return None

@@ -1,0 +1,206 @@
+"""module.torch: a student's ``nn.Module`` (class or factory) checked against a reference model by introspection.
+
+The child builds the student's model and runs it once on a dummy input inside
+``gradekit.modules.torch_probe`` (appended to the student's file), which
+reports plain data: the layer ops its forward runs with their hyperparameters
+and output shapes, the parameter count, the output shape. The parent describes
+the reference model (``gradekit.reference.models``) with the same code and
+compares: no student object ever reaches the parent.
+
+Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
+``shapes`` (each layer's output shape), ``parameters`` (trainable count),
+``output`` (the output's shape).
+
+>>> from gradekit.catalog import load_catalog
+>>> spec = load_catalog().resolve("coms573-hw5/q4").validated_params
+>>> spec.file, [c.name for c in spec.callable("LeNet").checks]
+('solution.py', ['layers', 'shapes', 'parameters', 'output'])
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import textwrap
+from pathlib import Path
+from typing import Any, Mapping
+
+from gradekit.errors import ParamError
+from gradekit.families import Family
+from gradekit.model import Solution, Step
+from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.torch_compare import compare_layers, compare_shapes
+
+TIMEOUT = 20.0
+
+
+def _references() -> dict[str, Any]:
+    """Reference builders, called with the same arguments as the student's callable."""
+    from gradekit.reference import models as m
+
+    return {
+        "SimpleNN": lambda: m.SimpleNN(),
+        "LeNet5": lambda n_classes=10: m.LeNet5(num_classes=n_classes),
+        "Residual": lambda *a: m.Residual(*a),
+        "ResNet18": lambda *a: m.get_resnet(*a),
+        "PyTorchCNN": lambda num_classes=10: m.PyTorchCNN(num_classes),
+    }
+
+
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN")
+
+
+@functools.lru_cache(maxsize=None)
+def probe_source() -> str:
+    """The probe's text, appended to the student's file (never a reference answer: it only describes)."""
+    from gradekit.modules import torch_probe
+
+    return Path(torch_probe.__file__).read_text(encoding="utf-8")
+
+
+def wrap_source(source: bytes) -> bytes:
+    # After the student's code, so its line numbers and `from __future__` imports stay as written.
+    return source.rstrip(b"\\ \t\r\n") + b"\n\n\n" + probe_source().encode()
+
+
+@functools.lru_cache(maxsize=None)
+def describe_reference(reference: str, args: tuple, input_shape: tuple) -> dict:
+    """The reference model described by the same code the child runs (cached: it never changes)."""
+    import torch
+
+    from gradekit.modules.torch_probe import _gk_describe
+
+    torch.manual_seed(0)
+    return _gk_describe(_references()[reference](*args), list(input_shape))
+
+
+def _describe_student(session, name: str, case: Mapping[str, Any]) -> dict:
+    """The student's model described in the child; cached per session (all checks share one run)."""
+    cache = session.__dict__.setdefault("_gradekit_torch", {})
+    key = json.dumps([name, case], sort_keys=True)
+    if key not in cache:
+        r = session.call("_gk_probe", {"build": name, "args": list(case["args"]), "input": list(case["input"])},
+                         timeout=float(case.get("timeout", TIMEOUT)))
+        if not r.ok:
+            cache[key] = {"error": r.message, "kind": r.kind}
+        else:
+            try:
+                cache[key] = json.loads(bytes(r.value.astype("uint8")).decode())
+            except (ValueError, AttributeError, UnicodeDecodeError):
+                cache[key] = {"error": "the model description came back unreadable", "kind": "data"}
+    return cache[key]
+
+
+def _call_text(name: str, args) -> str:
+    return f"{name}({', '.join(repr(a) for a in args)})"
+
+
+def _each_case(judge):
+    """A check that runs ``judge(expected, got, case)`` on each of the callable's cases."""
+    def run(session, o, *, name, cases, reference, any_order):
+        for case in cases:
+            got = _describe_student(session, name, case)
+            if "error" in got:
+                return got["error"]
+            expected = describe_reference(reference, tuple(case["args"]), tuple(case["input"]))
+            bad = judge(expected, got, case, any_order)
+            if bad is not None:
+                return f"{_call_text(name, case['args'])}: {bad}" if len(cases) > 1 else bad
+        return None
+    return run
+
+
+def _layers(e, g, case, any_order):
+    return compare_layers(e["layers"], g["layers"], any_order)
+
+
+def _shapes(e, g, case, any_order):
+    return compare_shapes(e["layers"], g["layers"], case["input"], any_order)
+
+
+def _parameters(e, g, case, any_order):
+    if e["params"] != g["params"]:
+        return f"has {g['params']:,} trainable parameters, expected {e['params']:,}"
+    return None
+
+
+def _output(e, g, case, any_order):
+    shape = "×".join(map(str, case["input"]))
+    if g["output"] is None:
+        return f"forward on an input of shape {shape} returned a {g['output_type']}, expected a tensor"
+    if e["output"] != g["output"]:
+        return (f"forward on an input of shape {shape} returned shape {'×'.join(map(str, g['output']))}, "
+                f"expected {'×'.join(map(str, e['output']))}")
+    return None
+
+
+_JUDGES = {"layers": _layers, "shapes": _shapes, "parameters": _parameters, "output": _output}
+_WHAT = {"layers": "layer types, order and hyperparameters", "shapes": "each layer's output shape",
+         "parameters": "the trainable parameter count", "output": "the output shape"}
+
+
+def _cases(c: Mapping[str, Any], where: str) -> list[dict]:
+    cases = c.get("cases")
+    if not isinstance(cases, list) or not cases:
+        raise ParamError(f"{where}.cases", "must be a non-empty list of {args = [...], input = [N, C, H, W]} tables")
+    for i, case in enumerate(cases):
+        shape = case.get("input") if isinstance(case, dict) else None
+        if not isinstance(shape, list) or not shape or not all(isinstance(n, int) and 0 < n <= 512 for n in shape):
+            raise ParamError(f"{where}.cases[{i}].input", f"is {shape!r}, but must be a shape such as [2, 3, 32, 32]")
+        if not isinstance(case.get("args", []), list):
+            raise ParamError(f"{where}.cases[{i}].args", "must be a list of constructor arguments")
+    return [{"args": list(c.get("args", [])), "input": list(c["input"]), **({"timeout": c["timeout"]} if "timeout" in c else {})}
+            for c in cases]
+
+
+def _stub(c: Mapping[str, Any]) -> str | None:
+    """A class's starter: __init__ with the signature's arguments and forward, both unimplemented."""
+    if c.get("kind") != "class":
+        return None
+    sig = c["signature"]
+    name, args = sig[: sig.index("(")], sig[sig.index("(") + 1: -1].strip()
+    doc = textwrap.indent(str(c.get("doc", "")).strip().replace('"""', "'''"), "    ").strip()
+    init_args = f"self, {args}" if args else "self"
+    return (f"class {name}(nn.Module):\n    \"\"\"{doc}\n    \"\"\"\n\n"
+            f"    def __init__({init_args}):\n        super().__init__()\n        raise NotImplementedError\n\n"
+            f"    def forward(self, x):\n        raise NotImplementedError\n")
+
+
+def validate(params: Mapping[str, Any]):
+    raw = params.get("callables")
+    if not isinstance(raw, list) or not raw:
+        raise ParamError("callables", "must be a non-empty list of [[params.callables]] tables")
+    checks: dict[str, dict[str, Check]] = {}
+    stubs: dict[str, str] = {}
+    for i, c in enumerate(raw):
+        where = f"callables[{i}]"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise ParamError(where, "must be a table with name, signature, reference and cases")
+        reference = c.get("reference")
+        if reference not in REFERENCES:
+            raise ParamError(f"{where}.reference", f"is {reference!r}, but must be one of {', '.join(REFERENCES)}")
+        bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")))
+        checks[c["name"]] = {k: Check(k, functools.partial(_each_case(j), **bound), _WHAT[k]) for k, j in _JUDGES.items()}
+        stub = _stub(c)
+        if stub:
+            stubs[c["name"]] = stub
+    spec_params = dict(params)
+    spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F")
+    return parse_module(spec_params, checks, extra={"wrap_source": wrap_source, "stubs": stubs})
+
+
+def solve(spec) -> Solution:
+    """What each callable is checked against, without building it: answers files of the same assignment
+    solve every problem, and that path must not import torch. ``describe_reference`` gives the layers."""
+    answers, steps = {}, []
+    for fn in spec.callables:
+        bound = fn.checks[0].run.keywords
+        cases = "; ".join(f"{_call_text(fn.name, c['args'])} on an input of shape {'×'.join(map(str, c['input']))}"
+                          for c in bound["cases"])
+        answers[fn.name] = (f"the reference model {bound['reference']} (gradekit.reference.models), "
+                            f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")
+        steps.append(Step(fn.signature, answers[fn.name], values={}))
+    return Solution(answers, steps)
+
+
+FAMILIES = [Family("module.torch", solve, validate=validate)]

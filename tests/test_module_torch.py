@@ -1,0 +1,204 @@
+"""torch nn.Module problems (module.torch): LeNet, SimpleNN, PyTorchCNN, Residual/get_resnet graded by introspection.
+
+Each graded file costs a child that imports torch (~1.5 s): every submission
+here is graded once (module-scoped fixtures) and shared by several assertions.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gradekit.catalog import load_catalog
+from gradekit.grading import grade
+from gradekit.modules.child import ModuleSession
+from gradekit.modules.starter import starter
+from gradekit.modules.torch_compare import compare_layers
+
+CAT = load_catalog()
+
+LENET = '''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class LeNet(nn.Module):
+    def __init__(self, n_classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, {c1}, {k})
+        self.conv2 = nn.Conv2d({c1}, 16, 5)
+        self.fc1 = nn.Linear({flat}, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, n_classes)
+
+    def forward(self, x):
+        x = F.relu(F.max_pool2d(self.conv1(x), 2))   # pool before ReLU: they commute, both orders pass
+        x = {pool2}
+        x = x.view(x.size(0), -1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+'''
+POOL = "F.relu(F.max_pool2d(self.conv2(x), 2))"
+VARIANTS = {
+    "correct": dict(c1=6, k=5, flat=400, pool2=POOL),
+    "kernel3": dict(c1=6, k=3, flat=400, pool2=POOL),  # 30 → 15 → 11 → 5: fc1 still sees 16×5×5
+    "nopool": dict(c1=6, k=5, flat=1600, pool2="F.relu(self.conv2(x))"),
+    "channels": dict(c1=8, k=5, flat=400, pool2=POOL),
+}
+
+RESNET = '''
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Residual(nn.Module):
+    def __init__(self, input_channels, num_channels, use_1x1conv=False, strides=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(input_channels, num_channels, 3, padding=1, stride=strides, bias=False)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, 3, padding=1, bias=False)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, 1, stride=strides, bias=False) if use_1x1conv else None
+        self.bn3 = nn.BatchNorm2d(num_channels) if use_1x1conv else None
+        self.bn1, self.bn2 = nn.BatchNorm2d(num_channels), nn.BatchNorm2d(num_channels)
+
+    def forward(self, X):
+        if self.conv3 is not None:   # the shortcut first: any order passes
+            X_short = self.bn3(self.conv3(X))
+        else:
+            X_short = X
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        Y += X_short
+        return F.relu(Y)
+
+
+def get_resnet():
+    {body}
+'''
+RESNET_BODY = '''def stage(cin, cout, first):
+        return [Residual(cin, cout, use_1x1conv=not first, strides=1 if first else 2), Residual(cout, cout)]
+    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                         *stage(64, 64, True), *stage(64, 128, False), *stage(128, 256, False),
+                         *stage(256, 512, False), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))'''
+
+
+def _grade(tmp_path_factory, name: str, source: str, problem: str):
+    path = tmp_path_factory.mktemp("sub") / name
+    path.write_text(source)
+    report = grade(path, problem=problem)
+    return report, {p.name: p for p in report.problems[0].parts}
+
+
+@pytest.fixture(scope="module")
+def lenet(tmp_path_factory):
+    return {k: _grade(tmp_path_factory, "solution.py", LENET.format(**v), "coms573-hw5/q4")
+            for k, v in VARIANTS.items()}
+
+
+def test_spec_file_names_and_reference_parameter_counts():
+    from reference.families.module_torch import describe_reference
+
+    assert CAT.resolve("coms573-hw5/q4").validated_params.file == "solution.py"
+    assert CAT.resolve("ece661-hw1/lab2a").validated_params.file == "SimpleNN.py"
+    assert CAT.resolve("cs37300-hw4/pytorch_cnn").validated_params.file == "pytorch_cnn.py"
+    assert describe_reference("LeNet5", (10,), (2, 3, 32, 32))["params"] == 62006
+    assert describe_reference("ResNet18", (), (2, 3, 32, 32))["params"] == 11_173_962
+    assert describe_reference("SimpleNN", (), (5, 3, 32, 32))["output"] == [5, 10]
+
+
+def test_correct_lenet_scores_full_marks(lenet):
+    report, parts = lenet["correct"]
+    assert report.full_marks and parts["LeNet"].score == 25
+    assert parts["LeNet"].feedback == "passed layers, shapes, parameters, output"
+
+
+def test_kernel_3_loses_layers_shapes_and_parameter_count_and_names_the_layer(lenet):
+    _, parts = lenet["kernel3"]
+    p = parts["LeNet"]
+    assert p.score == pytest.approx(25 / 4)  # only the output shape (2×10) is right
+    assert "layers: layer 1 (conv in conv1): kernel is 3×3, expected 5×5" in p.feedback
+    assert "shapes: on an input of shape 2×3×32×32, layer 1 (conv in conv1) outputs 2×6×30×30, expected 2×6×28×28" \
+        in p.feedback
+    assert "parameters: has 61,718 trainable parameters, expected 62,006" in p.feedback
+
+
+def test_missing_pooling_is_named_with_the_layer_before_it(lenet):
+    p = lenet["nopool"][1]["LeNet"]
+    assert "layers: missing max pool (kernel 2×2, stride 2×2, padding 0×0) after layer 5 (relu activation in forward)" in p.feedback
+    assert "layer 6 (linear in fc1): in features is 1600, expected 400" not in p.feedback  # counted, not listed
+    assert "(and 1 more difference)" in p.feedback
+    assert "output" not in p.feedback.replace("outputs", "")  # the output shape is still 2×10
+    assert p.score == pytest.approx(25 / 4)
+
+
+def test_wrong_channel_count_names_expected_and_got(lenet):
+    p = lenet["channels"][1]["LeNet"]
+    assert "layer 1 (conv in conv1): out channels is 8, expected 6" in p.feedback
+    assert "has 62,958 trainable parameters, expected 62,006" in p.feedback
+
+
+def test_starter_scores_zero_not_implemented(tmp_path_factory):
+    for problem in ("coms573-hw5/q4", "ece449-a2/task4"):
+        target = CAT.resolve(problem)
+        report, parts = _grade(tmp_path_factory, target.validated_params.file, starter(target), problem)
+        assert report.score == 0
+        assert all((p.verdict, p.feedback) == ("missing", "not implemented") for p in parts.values()), parts
+
+
+def test_resnet_correct_and_50_gb_allocation_fails_only_its_part(tmp_path_factory):
+    report, parts = _grade(tmp_path_factory, "task4_3180100111.py", RESNET.format(body=RESNET_BODY), "ece449-a2/task4")
+    assert report.full_marks, {n: p.feedback for n, p in parts.items()}
+    hog = RESNET.format(body="return torch.ones(50 * 2**30, dtype=torch.uint8)")
+    report, parts = _grade(tmp_path_factory, "task4.py", hog, "ece449-a2/task4")
+    assert parts["Residual"].score == 5  # graded on, in the same child
+    assert parts["get_resnet"].score == 0
+    assert "get_resnet() ran out of memory" in parts["get_resnet"].feedback
+    assert "50.0 GiB" in parts["get_resnet"].feedback
+
+
+def test_50_gb_torch_empty_outside_the_probe_fails_cleanly_in_the_child():
+    # Outside the probe's size check: the child's memory limit is what stops it.
+    src = (b"import torch\n\ndef big():\n    return torch.empty(50 * 2**30, dtype=torch.uint8).sum()\n\n"
+           b"def small():\n    return torch.ones(3).numpy()\n")
+    with ModuleSession(src, "m.py") as s:
+        r = s.call("big", timeout=20)
+        assert not r.ok and r.kind in ("error", "memory") and "allocate" in r.message
+        ok = s.call("small", timeout=20)
+        assert ok.ok and ok.value.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_simplenn_seed_style_code_passes(tmp_path_factory):
+    target = CAT.resolve("ece661-hw1/lab2a")
+    body = '''
+
+class SimpleNN(nn.Module):
+    def __init__(self):
+        super(SimpleNN, self).__init__()
+        self.conv1 = CONV(in_channels=3, out_channels=16, kernel_size=5, stride=1, padding=2)
+        self.conv2 = CONV(in_channels=16, out_channels=16, kernel_size=3, stride=1, padding=2)
+        self.conv3 = CONV(in_channels=16, out_channels=32, kernel_size=7, stride=1, padding=2)
+        self.fc1 = FC(in_features=32 * 3 * 3, out_features=32)
+        self.fc2 = FC(in_features=32, out_features=10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), kernel_size=4, stride=2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), kernel_size=3, stride=2)
+        mp = nn.MaxPool2d(2, 2)  # built inside forward, as students do
+        x = mp(F.relu(self.conv3(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return F.relu(self.fc2(x))
+'''
+    report, parts = _grade(tmp_path_factory, "SimpleNN.py", target.validated_params.preamble + body, "ece661-hw1/lab2a")
+    assert report.full_marks, parts["SimpleNN"].feedback
+
+
+def test_compare_layers_order_and_dropout_p():
+    drop = [{"op": "dropout", "p": 0.3, "module": "model.4"}, {"op": "batchnorm", "num_features": 32, "module": "m"}]
+    assert compare_layers(drop, [dict(drop[0], p=0.5), drop[1]]) == "layer 1 (dropout in model.4): p is 0.5, expected 0.3"
+    assert compare_layers(drop, drop[::-1], any_order=True) is None
+    assert compare_layers(drop, drop[::-1]) is not None
+    assert json.dumps(drop)  # plain data all the way
