@@ -1,0 +1,201 @@
+"""`gradekit autograder build`: the bundle's run_autograder against a fake /autograder tree.
+
+The bundle is built once (its wheel installed offline into a temporary folder,
+as setup.sh does with --no-index); each case runs the bundle's run_autograder
+with this venv's python and checks results.json against Gradescope's spec.
+setup.sh's network installs never run here: it is checked with `bash -n`.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradekit import grade
+from gradekit.catalog import load_catalog
+from gradekit.cli import main
+from gradekit.modules.spec import is_module_problem
+from gradekit.solving import solution_dict
+from gradekit.variants import variant
+
+from .module_task1 import CORRECT
+from .schema_lite import errors
+
+SCHEMA = json.loads((Path(__file__).parent / "gradescope_schema.json").read_text())
+ASSIGNMENT = "ece661-hw1"
+ADA = {"users": [{"email": "ada@example.edu", "id": 1234, "name": "Ada Lovelace"}]}
+
+
+def answer_problems():
+    """The problems an answers file answers (code problems need their module file)."""
+    return [p for p in load_catalog().problems(ASSIGNMENT) if not is_module_problem(p)]
+
+
+def total():
+    return sum(p.max_score for p in answer_problems())
+
+
+def key_for(student):
+    cat = load_catalog()
+    return {p.qualified_id: solution_dict(v, cat.solve(v))["answers"]
+            for p in answer_problems() for v in [variant(cat, p, student)]}
+
+
+def answer_tests(data):
+    ids = {p.id for p in answer_problems()}
+    return [t for t in data["tests"] if t["name"].split(":")[0] in ids]
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bundle")
+    zip_path = tmp / "autograder.zip"
+    r = CliRunner().invoke(main, ["autograder", "build", ASSIGNMENT, "-o", str(zip_path), "--time-limit", "1"])
+    assert r.exit_code == 0, r.output
+    site = tmp / "site"  # setup.sh's offline step: the wheel, no index, no dependencies
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(tmp / "unzipped")
+    wheel = next((tmp / "unzipped" / "wheels").glob("gradekit-*.whl"))
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-deps",
+                              "--target", str(site), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-2000:]
+    return zip_path, site, wheel
+
+
+def run_bundle(bundle, tmp_path, files, meta=ADA, python_flags=()):
+    """Lay out /autograder as Gradescope does, run run_autograder there, return (results, stdout)."""
+    zip_path, site, _ = bundle
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    if meta is not None:
+        (root / "submission_metadata.json").write_text(json.dumps(meta))
+    env = {**os.environ, "GRADEKIT_AUTOGRADER_ROOT": str(root), "PYTHONPATH": str(site)}
+    proc = subprocess.run([sys.executable, *python_flags, str(root / "run_autograder")], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert errors(data, SCHEMA) == []
+    return data, proc.stdout
+
+
+def by_test_name(data):
+    return {t["name"]: t for t in data["tests"]}
+
+
+def test_bundle_layout_and_setup_script(bundle):
+    zip_path = bundle[0]
+    with zipfile.ZipFile(zip_path) as z:
+        names = z.namelist()
+        setup = z.read("setup.sh").decode()
+        config = json.loads(z.read("gradekit-autograder.json"))
+        reqs = z.read("requirements.txt").decode().split()
+        modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
+    wheel = next(n for n in names if n.startswith("wheels/gradekit-") and n.endswith(".whl"))
+    assert {"setup.sh", "run_autograder", "requirements.txt", "gradekit-autograder.json", wheel} == set(names)
+    assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
+    assert zip_path.stat().st_size < 2 * 2**20  # no torch, no dependency wheels inside
+    assert f"--no-index --no-deps \"$SRC/{wheel}\"" in setup and "torch" not in "".join(reqs)
+    # torch only from the CPU index, and only when a code problem of the assignment uses it
+    assert ("download.pytorch.org/whl/cpu" in setup) == (config["torch"] is not None)
+    assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
+    assert f"numpy=={metadata.version('numpy')}" in reqs and f"sympy=={metadata.version('sympy')}" in reqs
+    assert config == {**config, "assignment": ASSIGNMENT, "time_limit": 1.0, "student_key": "email"}
+
+
+def test_torch_is_pinned_from_the_cpu_index_only_when_asked(tmp_path):
+    # --wheel skips the build: any file named like a wheel will do for the layout
+    fake = tmp_path / "gradekit-0.1.0-py3-none-any.whl"
+    fake.write_bytes(b"PK")
+    out = tmp_path / "ag.zip"
+    r = CliRunner().invoke(main, ["autograder", "build", "ece449-a2", "-o", str(out), "--torch", "--wheel", str(fake)])
+    assert r.exit_code == 0, r.output
+    setup = zipfile.ZipFile(out).read("setup.sh").decode()
+    torch_version = metadata.version("torch").split("+")[0]
+    assert f'--index-url https://download.pytorch.org/whl/cpu "torch=={torch_version}"' in setup
+    assert "scikit-learn==" in zipfile.ZipFile(out).read("requirements.txt").decode()  # task1 trains on digits
+    bad = CliRunner().invoke(main, ["autograder", "build", "nope-hw", "-o", str(out), "--wheel", str(fake)])
+    assert bad.exit_code == 2 and "nope-hw" in bad.output
+
+
+def test_correct_answers_full_marks_for_the_students_variant(bundle, tmp_path):
+    answers = key_for("ada@example.edu")
+    data, stdout = run_bundle(bundle, tmp_path, {"answers.json": json.dumps(answers)})
+    graded = [t for t in answer_tests(data) if "status" in t]
+    assert data["score"] == sum(t["max_score"] for t in answer_tests(data)) == total()
+    assert all(t["status"] == "passed" for t in graded) and "ada@example.edu" in data["output"]
+    assert str(bundle[1]) in stdout  # graded by the wheel's gradekit, not this checkout
+
+
+def test_partly_wrong_answers_and_another_students_variant(bundle, tmp_path):
+    answers = key_for("bob@example.edu")  # bob's q3.2v numbers, handed in by ada
+    answers["ece661-hw1/q3.2"]["L"] = 115
+    src = "import json\nANSWERS = json.loads(" + repr(json.dumps(answers)) + ")\n"  # computes: runs in the sandbox
+    data, _ = run_bundle(bundle, tmp_path, {"answers.py": src})
+    by = by_test_name(data)
+    assert by["q3.2: L"]["status"] == "failed" and "off by 1" in by["q3.2: L"]["output"]
+    wrong_v = [t for n, t in by.items() if n.startswith("q3.2v:") and t.get("status") == "failed"]
+    assert wrong_v  # ada's variant differs from bob's
+    lost = by["q3.2: L"]["max_score"] + sum(t["max_score"] for t in wrong_v)
+    assert data["score"] == pytest.approx(total() - lost) and 0 < data["score"] < total()
+
+
+def test_crashing_submission_scores_zero_with_the_reason(bundle, tmp_path):
+    data, _ = run_bundle(bundle, tmp_path, {"answers.py": "raise RuntimeError('boom')\nANSWERS = {}\n"})
+    assert data["score"] == 0 and "RuntimeError" in data["output"] and "boom" in data["output"]
+    assert data["tests"] and all(t.get("status", "failed") == "failed" for t in data["tests"])
+
+
+def test_hanging_submission_is_stopped_by_the_bundles_time_limit(bundle, tmp_path):
+    start = time.monotonic()
+    data, _ = run_bundle(bundle, tmp_path, {"answers.py": "while True:\n    pass\nANSWERS = {}\n"})
+    assert time.monotonic() - start < 30  # the bundle's --time-limit 1, not the 60 s default
+    assert data["score"] == 0 and data["tests"] and "could not be graded" in data["output"]
+    assert "answers.py: did not finish within 1 s" in data["output"]
+    assert str(tmp_path) not in data["output"]  # students see their file's name, not the grader's paths
+
+
+def test_empty_submission_and_missing_gradekit_still_write_results(bundle, tmp_path):
+    data, _ = run_bundle(bundle, tmp_path / "a", {}, meta=None)
+    assert data["score"] == 0 and "no answers file" in data["output"]
+    # python -S: no site-packages, so no gradekit (nor setup.sh's venv): the stdlib wrapper still answers
+    data, _ = run_bundle(bundle, tmp_path / "b", {"answers.json": "{}"}, python_flags=("-S", "-I"))
+    assert data["score"] == 0 and "gradekit is not installed" in data["output"]
+
+
+def test_code_files_and_answers_file_graded_together(bundle, tmp_path):
+    # ece449-a2: answers for p1..p6 and task1 as a module file (named as its spec declares)
+    zip_path = tmp_path / "ece449.zip"
+    r = CliRunner().invoke(main, ["autograder", "build", "ece449-a2", "-o", str(zip_path), "--wheel", str(bundle[2])])
+    assert r.exit_code == 0, r.output
+    files = {"task1_3180100111.py": CORRECT, "answers.json": json.dumps({"p5": {"q": 0}})}
+    data, _ = run_bundle((zip_path, bundle[1], None), tmp_path, files)
+    by = by_test_name(data)
+    task1 = {n: t for n, t in by.items() if n.startswith("task1:")}
+    assert len(task1) == 5 and all(t["status"] == "passed" for t in task1.values())
+    assert by["p1: C"]["status"] == "failed" and "missing" in by["p1: C"]["output"]
+    assert data["score"] == sum(t["score"] for t in by.values()) >= 20
+
+
+def test_own_run_autograder_with_the_library(tmp_path):
+    # README: from gradekit import grade; grade(...).write_gradescope(path), with student=
+    sub = tmp_path / "answers.json"
+    sub.write_text(json.dumps(key_for("1001")))
+    out = tmp_path / "results" / "results.json"
+    grade(sub, assignment=ASSIGNMENT, student="1001").write_gradescope(out)
+    data = json.loads(out.read_text())
+    assert errors(data, SCHEMA) == [] and data["score"] == total()
+    grade(sub, assignment=ASSIGNMENT, student="1002").write_gradescope(out)
+    assert json.loads(out.read_text())["score"] < total()  # another student's variant
