@@ -49,6 +49,24 @@ def grade_end_to_end(runs: int) -> list[float]:
     return times
 
 
+def grade_torch_end_to_end(runs: int) -> list[float]:
+    """`gradekit check solution.py` on a correct COM S 573 LeNet: the child imports torch, the parent too."""
+    from tests.test_module_torch import LENET, VARIANTS
+
+    times = []
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d, "solution.py")
+        path.write_text(LENET.format(**VARIANTS["correct"]))
+        exe = Path(sys.executable).with_name("gradekit")
+        for _ in range(runs):
+            start = time.perf_counter()
+            r = subprocess.run([str(exe), "check", str(path)], capture_output=True, text=True, cwd=d)
+            times.append(time.perf_counter() - start)
+            if r.returncode != 0:
+                raise SystemExit(f"grading the correct LeNet did not give full marks:\n{r.stdout}{r.stderr}")
+    return times
+
+
 def call_overhead(calls: int) -> tuple[float, list[float]]:
     """Start-up of the child, then the round trip of a call that does nearly nothing on a 10×3 array."""
     src = b"import numpy as np\ndef f(X):\n    return X\n"
@@ -75,6 +93,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     e2e = grade_end_to_end(args.runs)
     print(f"gradekit check task1.py (correct, all checks): {spread(e2e)}  target < 10 s")
+    torch_e2e = grade_torch_end_to_end(args.runs)
+    print(f"gradekit check solution.py (coms573-hw5/q4 LeNet, correct, torch): {spread(torch_e2e)}")
     startup, calls = call_overhead(args.calls)
     print(f"child start-up and import: {startup * 1000:.0f} ms")
     print(f"per-call overhead after start-up: {spread(calls, 'ms', 1000)}  target < 50 ms")

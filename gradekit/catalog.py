@@ -34,6 +34,8 @@ KIND_OPTIONS: dict[str, set[str]] = {
     "manual": set(),
     "expr": {"symbols", "define", "rtol"},
     "matrix_expr": {"symbols", "define", "rtol"},
+    "symbolic_matrix": {"symbols", "define", "rtol"},
+    "inequality": {"symbols", "define"},
     # a callable of a module submission, checked by its family's properties (gradekit.modules)
     "function": {"rtol", "atol", "examples", "timeout", "threshold", "time_budget"},
 }
@@ -104,7 +106,7 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
         choices = options["choices"]
         if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
             raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
-    if kind in {"expr", "matrix_expr"}:
+    if kind in {"expr", "matrix_expr", "symbolic_matrix", "inequality"}:
         from .checkers.symbolic import validate_options
 
         try:

@@ -218,6 +218,11 @@ from .train_cli import train as _train_cmd  # noqa: E402
 
 main.add_command(_train_cmd)
 
+# `gradekit autograder build` (Gradescope bundles) lives in its own module too
+from .autograder_cli import autograder as _autograder_group  # noqa: E402
+
+main.add_command(_autograder_group)
+
 
 @main.command("grade")
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))

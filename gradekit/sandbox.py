@@ -13,14 +13,15 @@ the child.
 
 Known limits (this is a fence against mistakes and casual abuse, not a jail):
 
-- a child that calls ``setsid`` (or ``start_new_session=True``) leaves the
-  process group and survives the final ``killpg``;
-- there is no filesystem isolation: the child runs as the grader's user and
-  can read or write anything that user can (``../x``, ``/proc/<ppid>/cwd``);
-  only relative paths land in its own directory, which is removed afterwards;
-- ``RLIMIT_NPROC`` counts every process of the user and does not apply to
-  root, so ``Limits.processes`` is best effort;
-- no network isolation;
+- ``gradekit.confine`` hardens this where the machine allows: as root, the
+  child runs as a dedicated uid (``RLIMIT_NPROC`` then holds, and it can write
+  only where the world can) and everything of that uid is killed at the end;
+  in a writable cgroup, ``cgroup.kill``/``pids.max`` end ``setsid`` daemons
+  and fork bombs. Without either (not root, no cgroup: a laptop), a child that
+  calls ``setsid`` survives the final ``killpg``, runs as the grader's user
+  and can read or write anything that user can (``../x``, ``/proc/<ppid>/cwd``),
+  and ``RLIMIT_NPROC`` counts every process of the user (best effort);
+- no network isolation unless bubblewrap works here (``gradekit.bwrap``);
 - rlimits are set in ``preexec_fn``, which Python documents as unsafe with
   threads in the parent; it only calls ``setrlimit``/``umask`` on values computed
   before the fork, so it takes no locks, but a parent that grades in threads
@@ -42,6 +43,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from .confine import Box
 
 __all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE"]
 
@@ -99,30 +102,33 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     for name in files:
         _check_name(name)
     workdir = tempfile.mkdtemp(prefix="gradekit-run-")  # mkdtemp makes it 0700
+    box = None
     try:
         for name, data in files.items():
             target = Path(workdir, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        box = Box.open(limits, workdir)  # its own uid and cgroup where the machine allows
         # Unnamed files (unlinked at creation): the child gets the descriptors,
         # but no path in its directory, or anywhere else, names them.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.monotonic()
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", script],
+                box.command([sys.executable, "-I", "-c", script]),
                 cwd=workdir,
                 env=_child_env(workdir),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_rlimit_setter(limits),
+                preexec_fn=box.preexec,
             )
             exited = _wait_exit(proc.pid, limits.wall_seconds)
             # The child is still a zombie here (not reaped), so its pid, which is
             # also its process group id, cannot be reused: killpg is safe.
             _killpg(proc.pid)
-            returncode = proc.wait()
+            box.close()  # what left the group (setsid daemons): before result.json is read
+            returncode = box.returncode(proc.wait())
             elapsed = time.monotonic() - start
             result, result_error = _read_result(Path(workdir, RESULT_FILE), limits.result_bytes)
             return ChildResult(
@@ -136,6 +142,8 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
                 result_error=result_error,
             )
     finally:
+        if box is not None:
+            box.close()
         _rmtree(workdir)
 
 
@@ -160,8 +168,12 @@ def _child_env(workdir: str) -> dict[str, str]:
     }
 
 
-def _rlimit_setter(limits: Limits):
-    """A preexec_fn that only calls setrlimit: every value is computed here, before fork."""
+def _rlimit_setter(limits: Limits, nproc: int | None = None):
+    """A preexec_fn that only calls setrlimit: every value is computed here, before fork.
+
+    ``nproc`` is the RLIMIT_NPROC to set as is (a child that gets a uid of its own,
+    see ``gradekit.confine``); without it, ``limits.processes`` beyond the user's tasks.
+    """
     cpu = math.ceil(limits.cpu_seconds)
     hard = [
         # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
@@ -170,7 +182,7 @@ def _rlimit_setter(limits: Limits):
         (resource.RLIMIT_FSIZE, _clamp(resource.RLIMIT_FSIZE, limits.file_bytes)),
         (resource.RLIMIT_CORE, (0, 0)),
     ]
-    nproc = _nproc_limit(limits.processes)
+    nproc = _nproc_limit(limits.processes) if nproc is None else _clamp(resource.RLIMIT_NPROC, nproc)
 
     def preexec() -> None:
         os.umask(0o077)

@@ -58,6 +58,13 @@ def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = N
         return f"{many} {', '.join(choices)}" if choices else "a word"
     if kind == "bool":
         return "True or False"
+    if kind == "symbolic_matrix":
+        shape = np.shape(expected)
+        return f"matrix {shape[0]}×{shape[1]} of symbols (a list of rows, or LaTeX bmatrix)" if len(shape) == 2 else kind
+    if kind == "inequality":
+        return "an inequality such as a <= b"
+    if kind in {"expr", "matrix_expr"}:
+        return "a formula"
     if kind == "manual":
         return "text, graded by hand"
     if kind == "verified":

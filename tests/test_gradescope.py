@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,20 @@ def full_answers(catalog, assignment="ece661-hw1"):
 
 
 @pytest.fixture(scope="module")
+def answers_catalog(tmp_path_factory):
+    """The catalog without ece661-hw1's code problem (lab2a takes SimpleNN.py, not an answers file)."""
+    root = tmp_path_factory.mktemp("answers-only")
+    shutil.copytree(PROBLEMS, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    lab = root / "ece661-hw1" / "lab2a.toml"
+    points = sum(p["points"] for p in tomllib.loads(lab.read_text())["parts"])
+    lab.unlink()
+    meta = root / "ece661-hw1" / "assignment.toml"
+    total = tomllib.loads(meta.read_text())["points"]
+    meta.write_text(meta.read_text().replace(f"points = {total}\n", f"points = {total - points}\n", 1))
+    return load_catalog(root)
+
+
+@pytest.fixture(scope="module")
 def hidden_catalog(tmp_path_factory):
     """The catalog with q3.2's L hidden and ece661-hw1's default visibility after_published."""
     root = tmp_path_factory.mktemp("problems")
@@ -44,8 +59,8 @@ def test_schema_validator_catches_what_the_spec_forbids():
     assert errors({"score": "1"}, SCHEMA) and errors({"score": 1, "visibility": "public"}, SCHEMA)
 
 
-def test_full_marks_results_follow_the_spec():
-    cat = load_catalog()
+def test_full_marks_results_follow_the_spec(answers_catalog):
+    cat = answers_catalog
     rep = grade_answers(full_answers(cat), assignment="ece661-hw1", catalog=cat)
     data = results(rep, cat, execution_time=1.4)
     assert errors(data, SCHEMA) == []

@@ -368,23 +368,16 @@ def test_writes_do_not_reach_the_graders_directory(tmp_path, monkeypatch):
 
 
 def test_a_background_process_is_dead_afterwards(tmp_path):
-    path = write(tmp_path, "answers.py", """
+    from tests.proctools import live_with_cmdline, unique_sleep, wait_until_none
+
+    sleeper = unique_sleep()  # found by its command line: under bwrap its pid is another namespace's
+    path = write(tmp_path, "answers.py", f"""
         import subprocess
-        p = subprocess.Popen(["sleep", "100"])
-        ANSWERS = {"q1": {"pid": p.pid}}
+        p = subprocess.Popen({sleeper!r})
+        ANSWERS = {{"q1": {{"pid": p.pid}}}}
     """)
-    pid = load_answers(path).answers["q1"]["pid"]
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            break
-        if state in ("Z", "X"):  # killed, waiting for init to reap it
-            break
-        time.sleep(0.01)
-    else:
-        pytest.fail(f"the background sleep {pid} is still running")
+    assert load_answers(path).answers["q1"]["pid"] > 0
+    assert wait_until_none(lambda: live_with_cmdline(sleeper)) == [], "the background sleep is still running"
 
 
 # -- speed ------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ Checker = Callable[[Any, Any, CheckContext], Outcome]
 def checker_for(kind: str) -> Checker:
     from . import exact, numeric, special, symbolic
     from ..modules.grade import check_function
+    from .relation import check_inequality
+    from .symbolic_matrix import check_symbolic_matrix
 
     table: dict[str, Checker] = {
         "number": numeric.check_number,
@@ -45,6 +47,8 @@ def checker_for(kind: str) -> Checker:
         "manual": special.check_manual,
         "expr": symbolic.check_expr,
         "matrix_expr": symbolic.check_matrix_expr,
+        "symbolic_matrix": check_symbolic_matrix,
+        "inequality": check_inequality,
         "function": check_function,
     }
     return table[kind]

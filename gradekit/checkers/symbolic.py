@@ -56,8 +56,13 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     table = declare(symbols or {}, define or {})
     alternatives = [(m.id, m.message, m.answers[ctx.part.name]) for m in ctx.mistakes
                     if isinstance(m.answers.get(ctx.part.name), str)]
-    result = check_formula(text, str(expected), table, alternatives=alternatives,
-                           rtol=float(ctx.part.options.get("rtol", 1e-6)))
+    # Other right answers a family lists in params["also_accept"][part] (at a kink, either one-sided derivative).
+    params = problem.validated_params if problem else None
+    extra = params.get("also_accept", {}).get(ctx.part.name, []) if isinstance(params, Mapping) else []
+    accepted = [str(expected)] + [str(e) for e in extra]
+    rtol = float(ctx.part.options.get("rtol", 1e-6))
+    results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
+    result = next((r for r in results if r.verdict == "correct"), results[0])
     if result.verdict == "correct":
         return Outcome.correct()
     if result.verdict == "invalid":

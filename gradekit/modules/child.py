@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from ..sandbox import Limits, _child_env, _killpg, _rlimit_setter, _rmtree
+from ..confine import Box
+from ..sandbox import Limits, _child_env, _killpg, _rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES"]
 
@@ -68,6 +69,7 @@ class ModuleSession:
         self._workdir: str | None = None
         self._req = self._resp = -1
         self._err = None
+        self._box: Box | None = None
         self.import_failure: CallResult | None = None  # deterministic: no point in retrying
         self.starts = 0
 
@@ -82,16 +84,17 @@ class ModuleSession:
         self.starts += 1
         self._workdir = tempfile.mkdtemp(prefix="gradekit-mod-")
         Path(self._workdir, self.filename).write_bytes(self.source)
+        self._box = Box.open(self.limits, self._workdir)  # its own uid and cgroup where the machine allows
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _harness(), str(req_r), str(resp_w), self.filename, self.module,
-                 str(self.limits.output_bytes)],
+                self._box.command([sys.executable, "-I", "-c", _harness(), str(req_r), str(resp_w), self.filename,
+                                   self.module, str(self.limits.output_bytes)]),
                 cwd=self._workdir, env=_child_env(self._workdir), stdin=subprocess.DEVNULL,
                 stdout=self._err, stderr=self._err, start_new_session=True,
-                preexec_fn=_rlimit_setter(self.limits), pass_fds=(req_r, resp_w),
+                preexec_fn=self._box.preexec, pass_fds=(req_r, resp_w),
             )
         finally:
             os.close(req_r)
@@ -109,6 +112,9 @@ class ModuleSession:
             _killpg(self._proc.pid)  # the group: threads and children the student started
             self._proc.wait()
             self._proc = None
+        if self._box is not None:
+            self._box.close()  # what left the group: setsid daemons, a fork bomb's strays
+            self._box = None
         for fd in (self._req, self._resp):
             if fd >= 0:
                 os.close(fd)
@@ -168,6 +174,7 @@ class ModuleSession:
         if proc is not None:
             try:
                 code = proc.wait(timeout=2)
+                code = self._box.returncode(code) if self._box is not None else code
             except subprocess.TimeoutExpired:
                 code = None
         how = ("the process stopped" if code is None else

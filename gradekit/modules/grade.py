@@ -76,6 +76,8 @@ def grade_module(
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
     spec = target.validated_params
+    if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
+        source = spec.extra["wrap_source"](source)
     with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)

@@ -22,6 +22,10 @@ def starter(problem) -> str:
              f"Implement each function below, keep its name and arguments, then: gradekit check {spec.file}",
              '"""', "", spec.preamble, ""]
     for fn in spec.callables:
+        stub = spec.extra.get("stubs", {}).get(fn.name)  # a class's starter, written by its family
+        if stub:
+            lines += ["", stub]
+            continue
         doc = textwrap.indent(fn.doc.replace('"""', "'''"), "    ")
         lines += ["", f"def {fn.signature}:", f'    """{doc.strip()}', '    """', "    raise NotImplementedError", ""]
     return "\n".join(lines).rstrip() + "\n"
