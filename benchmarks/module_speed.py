@@ -33,38 +33,32 @@ def spread(xs: list[float], unit: str = "s", scale: float = 1.0) -> str:
     return f"median {statistics.median(xs):.3g} {unit} (min {min(xs):.3g}, max {max(xs):.3g}, n={len(xs)})"
 
 
-def grade_end_to_end(runs: int) -> list[float]:
-    """`gradekit check task1_3180100111.py` as a student runs it: a fresh process each time."""
+def _time_check(name: str, source: str, runs: int) -> list[float]:
+    """`gradekit check NAME` on a correct file, as a student runs it: a fresh process each time."""
     times = []
     with tempfile.TemporaryDirectory() as d:
-        path = Path(d, "task1_3180100111.py")
-        path.write_text(CORRECT)
+        path = Path(d, name)
+        path.write_text(source)
         exe = Path(sys.executable).with_name("gradekit")
         for _ in range(runs):
             start = time.perf_counter()
             r = subprocess.run([str(exe), "check", str(path)], capture_output=True, text=True, cwd=d)
             times.append(time.perf_counter() - start)
             if r.returncode != 0:
-                raise SystemExit(f"grading the correct file did not give full marks:\n{r.stdout}{r.stderr}")
+                raise SystemExit(f"grading the correct {name} did not give full marks:\n{r.stdout}{r.stderr}")
     return times
+
+
+def grade_end_to_end(runs: int) -> list[float]:
+    """A correct ECE 449 task1 file (NumPy functions, all property tests)."""
+    return _time_check("task1_3180100111.py", CORRECT, runs)
 
 
 def grade_torch_end_to_end(runs: int) -> list[float]:
-    """`gradekit check solution.py` on a correct COM S 573 LeNet: the child imports torch, the parent too."""
+    """A correct COM S 573 LeNet: the child imports torch, the parent too."""
     from tests.test_module_torch import LENET, VARIANTS
 
-    times = []
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d, "solution.py")
-        path.write_text(LENET.format(**VARIANTS["correct"]))
-        exe = Path(sys.executable).with_name("gradekit")
-        for _ in range(runs):
-            start = time.perf_counter()
-            r = subprocess.run([str(exe), "check", str(path)], capture_output=True, text=True, cwd=d)
-            times.append(time.perf_counter() - start)
-            if r.returncode != 0:
-                raise SystemExit(f"grading the correct LeNet did not give full marks:\n{r.stdout}{r.stderr}")
-    return times
+    return _time_check("solution.py", LENET.format(**VARIANTS["correct"]), runs)
 
 
 def call_overhead(calls: int) -> tuple[float, list[float]]:

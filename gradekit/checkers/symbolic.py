@@ -62,7 +62,11 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     accepted = [str(expected)] + [str(e) for e in extra]
     rtol = float(ctx.part.options.get("rtol", 1e-6))
     results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
-    result = next((r for r in results if r.verdict == "correct"), results[0])
+    return outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
+
+
+def outcome_of(result: Any, ctx: CheckContext) -> Outcome:
+    """A formula or symbol-matrix comparison's result as an Outcome, with the spec's credit for a named mistake."""
     if result.verdict == "correct":
         return Outcome.correct()
     if result.verdict == "invalid":

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..model import Outcome
-from . import CheckContext, diagnosed
-from .symbolic import declarations
+from . import CheckContext
+from .symbolic import declarations, outcome_of
 
 
 def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
@@ -27,10 +27,4 @@ def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome
                     if isinstance(m.answers.get(ctx.part.name), (list, tuple))]
     result = check_symbol_matrix(raw, expected, table, alternatives=alternatives,
                                  rtol=float(ctx.part.options.get("rtol", 1e-9)))
-    if result.verdict == "correct":
-        return Outcome.correct()
-    if result.verdict == "invalid":
-        return Outcome.invalid(result.message)
-    if result.diagnosis and result.diagnosis != "wrong_shape":
-        return diagnosed(ctx, result.diagnosis, result.message)
-    return Outcome.wrong(result.message, result.diagnosis)
+    return outcome_of(result, ctx)
