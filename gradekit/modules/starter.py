@@ -22,9 +22,9 @@ def starter(problem) -> str:
              f"Implement each function below, keep its name and arguments, then: gradekit check {spec.file}",
              '"""', "", spec.preamble, ""]
     for fn in spec.callables:
-        stub = spec.extra.get("stubs", {}).get(fn.name)  # a class's starter, written by its family
-        if stub:
-            lines += ["", stub]
+        stubs = spec.extra.get("stubs", {})  # a class's starter, written by its family ("" for its other methods)
+        if fn.name in stubs:
+            lines += ["", stubs[fn.name]] if stubs[fn.name] else []
             continue
         doc = textwrap.indent(fn.doc.replace('"""', "'''"), "    ")
         lines += ["", f"def {fn.signature}:", f'    """{doc.strip()}', '    """', "    raise NotImplementedError", ""]

@@ -1,0 +1,214 @@
+"""cs37300-hw4/numpy_ann: the NumpyANN class graded method by method in the sandbox child."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gradekit.catalog import load_catalog
+from gradekit.grading import grade
+from gradekit.modules.starter import starter
+from gradekit.reference import numpy_ann as ref
+from gradekit.reference.families import module_numpy_ann as fam
+from gradekit.sandbox import Limits
+
+CAT = load_catalog()
+PROBLEM = CAT.resolve("cs37300-hw4/numpy_ann")
+POINTS = {"NumpyANN.__init__": 3, "NumpyANN._relu": 1, "NumpyANN._relu_grad": 1, "NumpyANN._cross_entropy": 1,
+          "NumpyANN._forward": 2, "NumpyANN._backward": 3, "NumpyANN.train": 2, "NumpyANN.predict": 1,
+          "NumpyANN.accuracy": 2, "NumpyANN": 2}
+LIMITS = Limits(cpu_seconds=60, wall_seconds=20.0)
+
+# As a student writes it from the handout: the global seed, np.dot, one-hot labels, a history of its own.
+CORRECT = '''
+import numpy as np
+
+
+class NumpyANN:
+    def __init__(self, input_size, hidden_size, output_size, lr=0.01):
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.output_size = output_size
+        self.lr = lr
+        np.random.seed(42)
+        self.W1 = 0.01 * np.random.randn(self.input_size, self.hidden_size)
+        self.W2 = 0.01 * np.random.randn(self.hidden_size, self.output_size)
+        self.b1 = np.zeros((1, self.hidden_size))
+        self.b2 = np.zeros((1, self.output_size))
+
+    def _relu(self, x):
+        return np.maximum(0, x)
+
+    def _relu_grad(self, x):
+        return np.where(x <= 0, 0, 1)
+
+    def _softmax(self, x):
+        e = np.exp(x - np.max(x, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
+
+    def _cross_entropy(self, y_true, y_pred):
+        return -np.mean(y_true * np.log(y_pred + 1e-9))
+
+    def _forward(self, x, training):
+        z1 = np.dot(x, self.W1) + self.b1
+        a1 = self._relu(z1)
+        z2 = np.dot(a1, self.W2) + self.b2
+        a2 = self._softmax(z2)
+        if training:
+            self.z1, self.a1, self.z2, self.a2 = z1, a1, z2, a2
+        return a2
+
+    def _backward(self, X, y_true):
+        m = X.shape[0]
+        dz2 = self.a2 - y_true
+        dW2 = np.dot(self.a1.T, dz2) / m
+        db2 = np.sum(dz2, axis=0, keepdims=True) / m
+        dz1 = np.dot(dz2, self.W2.T) * self._relu_grad(self.z1)
+        dW1 = np.dot(X.T, dz1) / m
+        db1 = np.sum(dz1, axis=0, keepdims=True) / m
+        self.W1 -= self.lr * dW1
+        self.b1 -= self.lr * db1
+        self.W2 -= self.lr * dW2
+        self.b2 -= self.lr * db2
+
+    def train(self, X_train, y_train, X_val, y_val, epochs, batch_size):
+        self.val_loss, self.val_acc = [], []
+        for epoch in range(epochs):
+            for i in range(0, X_train.shape[0], batch_size):
+                xb, yb = X_train[i:i + batch_size], y_train[i:i + batch_size]
+                self._forward(xb, training=True)
+                self._backward(xb, yb)
+            p = self.predict(X_val)
+            self.val_loss.append(self._cross_entropy(y_val, p))
+            self.val_acc.append(self.accuracy(X_val, y_val))
+
+    def predict(self, X):
+        return self._forward(X, training=False)
+
+    def accuracy(self, X, y_true):
+        pred = np.argmax(self.predict(X), axis=1)
+        return np.mean(pred == np.argmax(y_true, axis=1))
+'''
+
+
+def grade_source(tmp_path, source: str, name: str = "numpy_ann.py"):
+    path = tmp_path / name
+    path.write_text(source)
+    report = grade(path, limits=LIMITS)
+    return report, {p.name: p for p in report.problems[0].parts}
+
+
+def mutate(*pairs: tuple[str, str]) -> str:
+    src = CORRECT
+    for old, new in pairs:
+        assert old in src, old
+        src = src.replace(old, new)
+    return src
+
+
+def test_spec_points_and_total():
+    assert {p.name: p.points for p in PROBLEM.parts} == POINTS
+    assert sum(POINTS.values()) == 18  # §1 of the handout
+    assert PROBLEM.validated_params.file == "numpy_ann.py"
+
+
+def test_correct_class_scores_full_marks_under_a_renamed_file(tmp_path):
+    report, parts = grade_source(tmp_path, CORRECT, "numpy_ann_jdoe.py")
+    assert report.problems[0].id == "numpy_ann"
+    assert {n: p.score for n, p in parts.items()} == POINTS, {n: p.feedback for n, p in parts.items()}
+
+
+def test_starter_scores_zero_not_implemented_per_part(tmp_path):
+    text = starter(PROBLEM)
+    assert "class NumpyANN:" in text and "def _backward(self, X, y_true):" in text
+    report, parts = grade_source(tmp_path, text)
+    assert report.score == 0 and set(parts) == set(POINTS)
+    assert all(p.verdict == "missing" and p.feedback == "not implemented" for p in parts.values()), \
+        {n: p.feedback for n, p in parts.items()}
+
+
+def test_mistakes_lose_their_own_parts_with_named_messages(tmp_path):
+    src = mutate(
+        ("dW2 = np.dot(self.a1.T, dz2) / m", "dW2 = np.dot(self.a1.T, dz2)"),
+        ("db2 = np.sum(dz2, axis=0, keepdims=True) / m", "db2 = np.sum(dz2, axis=0, keepdims=True)"),
+        ("dW1 = np.dot(X.T, dz1) / m", "dW1 = np.dot(X.T, dz1)"),
+        ("db1 = np.sum(dz1, axis=0, keepdims=True) / m", "db1 = np.sum(dz1, axis=0, keepdims=True)"),
+        ("return -np.mean(y_true * np.log(y_pred + 1e-9))",
+         "return -np.sum(y_true * np.log(y_pred + 1e-9)) / y_true.shape[0]"),
+        ("self.W1 = 0.01 * np.random.randn", "self.W1 = np.random.randn"),
+    )
+    report, parts = grade_source(tmp_path, src)
+    assert parts["NumpyANN._backward"].score == 0
+    assert "not divided by the number of samples" in parts["NumpyANN._backward"].feedback
+    assert "finite_differences" in parts["NumpyANN._backward"].feedback
+    assert parts["NumpyANN._cross_entropy"].score == 0
+    assert "not divided by the number of classes" in parts["NumpyANN._cross_entropy"].feedback
+    assert parts["NumpyANN.__init__"].score == 0 and "standard deviation" in parts["NumpyANN.__init__"].feedback
+    assert parts["NumpyANN.train"].score == 0  # its steps are the wrong _backward's
+    for name in ("NumpyANN._relu", "NumpyANN._relu_grad", "NumpyANN._forward", "NumpyANN.predict", "NumpyANN.accuracy"):
+        assert parts[name].score == POINTS[name], (name, parts[name].feedback)
+
+
+def test_wrong_output_activation_and_shuffled_batches(tmp_path):
+    src = mutate(
+        ("a2 = self._softmax(z2)", "a2 = 1 / (1 + np.exp(-z2))"),
+        ("for i in range(0, X_train.shape[0], batch_size):",
+         "order = np.random.permutation(len(X_train)); X_train, y_train = X_train[order], y_train[order]\n"
+         "            for i in range(0, X_train.shape[0], batch_size):"),
+    )
+    report, parts = grade_source(tmp_path, src)
+    assert parts["NumpyANN._forward"].score == 0 and "a2 entry" in parts["NumpyANN._forward"].feedback
+    assert parts["NumpyANN.predict"].score == 0
+    assert parts["NumpyANN.train"].score == 0 and "batches in order" in parts["NumpyANN.train"].feedback
+    assert parts["NumpyANN._relu"].score == 1 and parts["NumpyANN.accuracy"].score == 2
+
+
+def test_other_conventions_accepted(tmp_path):
+    # relu'(0) = 1, accuracy on integer labels, the handout's loss formula summed over the batch
+    src = mutate(
+        ("return np.where(x <= 0, 0, 1)", "return (x >= 0).astype(float)"),
+        ("return np.mean(pred == np.argmax(y_true, axis=1))", "return np.mean(pred == y_true)"),
+        ("self.accuracy(X_val, y_val)", "self.accuracy(X_val, np.argmax(y_val, axis=1))"),
+        ("return -np.mean(y_true * np.log(y_pred + 1e-9))",
+         "return -np.sum(y_true * np.log(y_pred)) / y_true.shape[1]"),
+    )
+    report, parts = grade_source(tmp_path, src)
+    assert {n: p.score for n, p in parts.items()} == POINTS, {n: p.feedback for n, p in parts.items()}
+
+
+def test_a_broken_init_does_not_fail_the_other_methods(tmp_path):
+    src = mutate(("np.random.seed(42)", "raise RuntimeError('boom')"))
+    report, parts = grade_source(tmp_path, src)
+    assert parts["NumpyANN.__init__"].score == 0
+    assert "NumpyANN.__init__ raised RuntimeError: boom" in parts["NumpyANN.__init__"].feedback
+    for name in ("NumpyANN._relu", "NumpyANN._forward", "NumpyANN._backward", "NumpyANN.train"):
+        assert parts[name].score == POINTS[name], (name, parts[name].feedback)
+
+
+def test_reference_backward_matches_torch_autograd_of_the_handout_loss():
+    rng = np.random.default_rng(0)
+    X, weights = rng.normal(size=(6, 4)), fam._network(rng, 4, 5, 3)
+    Y = ref.one_hot(rng.integers(0, 3, 6), 3)
+    net = fam._reference(weights)
+    net._forward(X, training=True)
+    grads = net._gradients(X, Y)
+    t = [torch.tensor(w, requires_grad=True) for w in weights]
+    a1 = torch.relu(torch.tensor(X) @ t[0] + t[1])
+    logp = torch.log_softmax(a1 @ t[2] + t[3], dim=1)
+    (-(torch.tensor(Y) * logp).sum() / len(X)).backward()
+    for k, w in zip(fam.WEIGHTS, t):
+        np.testing.assert_allclose(grads[k], w.grad.numpy(), rtol=1e-10, atol=1e-12)
+    # and the finite differences the check uses agree with autograd
+    for g, w in zip(fam.numeric_gradient(weights, X, Y), t):
+        np.testing.assert_allclose(g, w.grad.numpy(), rtol=1e-5, atol=1e-8)
+
+
+def test_overall_threshold_is_reachable_by_the_reference():
+    X, y, Xv, yv, Xt, yt = fam.digits_split()
+    d = fam.DIGITS
+    net = ref.NumpyANN(64, d["hidden"], 10, lr=d["lr"])
+    net.train(X, ref.one_hot(y, 10), epochs=d["epochs"], batch_size=d["batch_size"])
+    acc = net.accuracy(Xt, yt)
+    threshold = PROBLEM.part("NumpyANN").options["threshold"]
+    assert acc >= threshold + 0.05 and (len(X), len(Xv), len(Xt)) == (1258, 180, 359)
