@@ -5,7 +5,9 @@ tutorial : a TensorDataset on the host, DataLoader(batch 64, shuffle), each batc
            every step as tutorials print a running loss.
 gradekit : ``reference.training.train_epoch``: the data already on the device,
            randperm + index slicing, bf16 autocast, channels_last and the fused
-           optimizer on CUDA, one host sync per epoch.
+           optimizer on CUDA, one host sync per epoch. ``--augment`` adds the
+           on-device crop+flip and ``--compile`` torch.compile to this loop only,
+           to price them (compilation falls in the untimed warm-up epoch).
 
 Throughput uses random images of each model's input shape (the time does not
 depend on the pixels); accuracy is real: each model trained by ``gradekit train``
@@ -14,6 +16,7 @@ in $GRADEKIT_DATA or --data-dir). Every figure is printed beside the device name
 
     python benchmarks/train_bench.py                       # CPU-sized defaults
     python benchmarks/train_bench.py --device cuda --n 60000 --epochs 3
+    python benchmarks/train_bench.py --device cuda --augment --compile
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ def time_interleaved(runs: list, epochs: int, device: torch.device) -> list[floa
     return [statistics.median(ts) for ts in times]
 
 
-def throughput(model: str, n: int, epochs: int, batch: int | None, device: torch.device) -> list[tuple]:
+def throughput(model: str, n: int, epochs: int, batch: int | None, device: torch.device,
+               augment: str = "none", compile_model: bool = False) -> list[tuple]:
     spec = training.MODELS[model]
     data = synthetic(model, n, device)
     # tutorial: a fresh model, fp32, contiguous, host-resident data
@@ -91,10 +95,12 @@ def throughput(model: str, n: int, epochs: int, batch: int | None, device: torch
         data = training.Split(data.x.contiguous(memory_format=torch.channels_last), data.y)
     net = net.to(device)
     opt = training.make_optimizer(net, spec.optimizer, spec.lr, device)
+    run = torch.compile(net) if compile_model else net
     gen = torch.Generator().manual_seed(0)
     bs = batch or spec.batch_size
     t_tut, t_gk = time_interleaved(
-        [lambda: tutorial_epoch(tut, tut_opt, x_host, y_host, device), lambda: training.train_epoch(net, opt, data, bs, gen)],
+        [lambda: tutorial_epoch(tut, tut_opt, x_host, y_host, device),
+         lambda: training.train_epoch(run, opt, data, bs, gen, augment=augment)],
         epochs, device,
     )
     return [("tutorial", 64, t_tut), ("gradekit", bs, t_gk)]
@@ -110,15 +116,19 @@ def main() -> None:
     ap.add_argument("--batch", type=int, help="gradekit loop batch size (default: the model's)")
     ap.add_argument("--acc-epochs", type=int, default=3, help="epochs of the real-data accuracy runs (0: skip)")
     ap.add_argument("--data-dir")
+    ap.add_argument("--augment", action="store_true", help="gradekit loop: on-device random crop + flip")
+    ap.add_argument("--compile", action="store_true", help="gradekit loop: torch.compile (slow warm-up on a CPU)")
     args = ap.parse_args()
+    augment = "crop+flip" if args.augment else "none"
 
     device = training.pick_device(args.device)
     name = training.device_name(device)
-    print(f"device: {name}   torch {torch.__version__}")
+    extras = " ".join(f for f, on in (("augment", args.augment), ("compile", args.compile)) if on)
+    print(f"device: {name}   torch {torch.__version__}" + (f"   gradekit loop with: {extras}" if extras else ""))
     print(f"{'model':12} {'loop':9} {'batch':>5} {'images':>7} {'s/epoch':>9} {'images/s':>10} {'ratio':>6}  device")
     for model in args.models.split(","):
         n = args.resnet_n if model == "resnet18" else args.n
-        rows = throughput(model, n, args.epochs, args.batch, device)
+        rows = throughput(model, n, args.epochs, args.batch, device, augment, args.compile)
         base = rows[0][2]
         for loop, bs, s in rows:
             print(f"{model:12} {loop:9} {bs:>5} {n:>7} {s:>9.3f} {n / s:>10,.0f} {base / s:>5.2f}x  {name}")

@@ -4,10 +4,13 @@ Every loader returns a :class:`Dataset` of uint8 images shaped (N, C, H, W)
 and int64 labels; scaling, resizing and moving to a device happen in
 ``reference/training.py``, once, on the whole tensor.
 
-The data dir is the ``data_dir`` argument (``--data-dir``) or ``$GRADEKIT_DATA``.
+The data dir is the ``data_dir`` argument (``--data-dir``), else
+``$GRADEKIT_DATA``, else ``$XDG_CACHE_HOME/gradekit/data`` (``~/.cache/gradekit/data``).
 scikit-learn's bundled digits (1797 8×8 images, shipped inside the wheel) need
-no files and are the offline default. Nothing here downloads: there is no
-``--download`` yet; put the official files in the data dir.
+no files and are the offline default. :func:`download` (``gradekit train
+--download``) fetches the official Fashion-MNIST, MNIST and CIFAR-10 files into
+the data dir and checks each one's MD5 against the published value before
+keeping it; nothing is fetched otherwise.
 
 >>> ds = load_dataset("digits")
 >>> ds.x_train.shape, ds.x_test.shape, ds.x_train.dtype
@@ -17,10 +20,12 @@ no files and are the offline default. Nothing here downloads: there is no
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -53,12 +58,17 @@ class Dataset:
     classes: tuple[str, ...]
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
-    """The argument, else ``$GRADEKIT_DATA``, else None."""
+def default_data_dir() -> Path:
+    """``$XDG_CACHE_HOME/gradekit/data``, else ``~/.cache/gradekit/data``: the data dir when none is named."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gradekit" / "data"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path:
+    """The argument, else ``$GRADEKIT_DATA``, else :func:`default_data_dir`."""
     if data_dir:
         return Path(data_dir)
     env = os.environ.get("GRADEKIT_DATA")
-    return Path(env) if env else None
+    return Path(env) if env else default_data_dir()
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -93,10 +103,8 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
         f.write(data)
 
 
-def _find(root: Path | None, dataset: str, subdirs: tuple[str, ...], names: tuple[str, ...], suffixes: tuple[str, ...]) -> list[Path]:
+def _find(root: Path, dataset: str, subdirs: tuple[str, ...], names: tuple[str, ...], suffixes: tuple[str, ...]) -> list[Path]:
     """The path of every expected file, from the first folder that holds them all; else a DataError."""
-    if root is None:
-        raise DataError(f"{dataset}: no data dir; pass --data-dir DIR or set GRADEKIT_DATA to a folder holding {', '.join(names)}")
     tried = []
     for sub in subdirs:
         folder = root / sub
@@ -105,7 +113,10 @@ def _find(root: Path | None, dataset: str, subdirs: tuple[str, ...], names: tupl
         if all(found):
             return found  # type: ignore[return-value]
     forms = " or ".join(s or "raw" for s in suffixes)
-    raise DataError(f"{dataset}: expected {', '.join(names)} ({forms}) in one of {', '.join(tried)}; put the official files there")
+    raise DataError(
+        f"{dataset}: expected {', '.join(names)} ({forms}) in one of {', '.join(tried)}; "
+        "put the official files there, pass --data-dir DIR or set GRADEKIT_DATA to the folder that holds them, or add --download"
+    )
 
 
 def load_idx_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Dataset:
@@ -174,3 +185,152 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None) -> Datase
     if name == "cifar10":
         return load_cifar10(data_dir)
     raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+# --- fetching the official files (--download) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where one dataset's official files are published, their MD5s, and the folder under the data dir they go to."""
+
+    mirrors: tuple[str, ...]  # base URLs, tried in order while one cannot be reached
+    files: dict[str, str]  # file name → MD5 of the official file
+    folder: str
+
+
+# MD5s as torchvision publishes them (FashionMNIST.resources, MNIST.resources, CIFAR10.tgz_md5).
+# yann.lecun.com often refuses robots now, so PyTorch's S3 copy of MNIST is tried first.
+REMOTES: dict[str, Remote] = {
+    "fashion-mnist": Remote(("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",), {
+        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+    }, "fashion-mnist"),
+    "mnist": Remote(("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"), {
+        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+    }, "mnist"),
+    "cifar10": Remote(("https://www.cs.toronto.edu/~kriz/",), {"cifar-10-python.tar.gz": "c58f30108f718f92721af3b95e74349a"}, ""),
+}
+
+
+def md5sum(path: str | os.PathLike) -> str:
+    """Hex MD5 of a file, read in 1 MiB blocks."""
+    h = hashlib.md5(usedforsecurity=False)  # an integrity check against published values, not security
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    base_url: str | None = None,
+    report: Callable[[str], None] | None = None,
+    timeout: float = 60.0,
+) -> Path | None:
+    """Fetch ``name``'s official files into the data dir, each checked against its published MD5; returns the folder.
+
+    A file already there with the right MD5 is not fetched again. Each download
+    goes to a temporary name beside its target and is renamed only once its MD5
+    matches. CIFAR-10's archive is kept beside ``cifar-10-batches-py/`` (so a
+    second call checks it and fetches nothing) and extracted member by member
+    after checking that none would land outside the data dir. ``base_url`` (or
+    ``$GRADEKIT_DATA_URL``) replaces the official mirrors, e.g. a course's own copy.
+
+    >>> download("mnist", "/srv/data", report=print)  # doctest: +SKIP
+    fetching https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz
+    ...
+    >>> download("digits") is None  # bundled with scikit-learn: nothing to fetch
+    True
+    """
+    if name == "digits":
+        return None
+    if name not in REMOTES:
+        raise DataError(f"--download: unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    remote, root, say = REMOTES[name], resolve_data_dir(data_dir), report or (lambda _msg: None)
+    base = base_url or os.environ.get("GRADEKIT_DATA_URL")
+    mirrors = (base.rstrip("/") + "/",) if base else remote.mirrors
+    folder = root / remote.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    fetched = False
+    for filename, md5 in remote.files.items():
+        dest = folder / filename
+        if dest.is_file() and md5sum(dest) == md5:
+            say(f"{dest}: present, MD5 matches; not fetched")
+            continue
+        _fetch_first([m + filename for m in mirrors], dest, md5, say, timeout)
+        fetched = True
+    if name == "cifar10" and (fetched or not all((root / "cifar-10-batches-py" / f).is_file() for f in _CIFAR_FILES)):
+        say(f"extracting {folder / 'cifar-10-python.tar.gz'}")
+        extract_tar(folder / "cifar-10-python.tar.gz", root)
+    return folder
+
+
+def _fetch_first(urls: list[str], dest: Path, md5: str, say: Callable[[str], None], timeout: float) -> None:
+    """The first URL that answers wins; a wrong MD5 stops at once (another mirror is no more trustworthy)."""
+    import http.client
+    import urllib.error
+
+    failures = []
+    for url in urls:
+        say(f"fetching {url}")
+        try:
+            _fetch(url, dest, md5, timeout)
+            say(f"{dest}: {dest.stat().st_size / 2**20:.1f} MiB, MD5 matches")
+            return
+        except urllib.error.HTTPError as e:
+            failures.append(f"{url}: HTTP {e.code} {e.reason}")
+        except urllib.error.URLError as e:
+            failures.append(f"{url}: {e.reason}")
+        except (OSError, http.client.HTTPException, ValueError) as e:  # timeouts, resets, a malformed base URL
+            failures.append(f"{url}: {type(e).__name__}: {e}")
+    detail = " ".join("; ".join(failures).split())  # one line, whatever the server sent
+    raise DataError(f"{dest.name}: download failed: {detail}; check the network, or put the file in {dest.parent} yourself")
+
+
+def _fetch(url: str, dest: Path, md5: str, timeout: float) -> None:
+    """Stream ``url`` to a temporary file beside ``dest``, hashing as it goes; rename it to ``dest`` only if the MD5 matches."""
+    import tempfile
+    import urllib.request
+
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    try:
+        h = hashlib.md5(usedforsecurity=False)
+        request = urllib.request.Request(url, headers={"User-Agent": "gradekit"})
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(request, timeout=timeout) as response:
+            while block := response.read(1 << 20):
+                h.update(block)
+                f.write(block)
+        if h.hexdigest() != md5:
+            raise DataError(f"{url}: MD5 is {h.hexdigest()}, but the official file's is {md5}; discarded it (a corrupt transfer or a changed mirror)")
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def extract_tar(archive: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Extract a .tar.gz into ``dest``, refusing it whole if any member is absolute, climbs out with ``..``, or is a link or device."""
+    import tarfile
+
+    archive, dest = Path(archive), Path(dest)
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = tar.getmembers()
+            for m in members:
+                parts = m.name.replace("\\", "/").split("/")
+                if m.name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                    raise DataError(f"{archive}: member {m.name!r} would be written outside {dest}; refused to extract the archive")
+                if not (m.isfile() or m.isdir()):
+                    raise DataError(f"{archive}: member {m.name!r} is a link or a device, not a file or folder; refused to extract the archive")
+            # Python's own "data" filter, where it exists, checks the same again
+            tar.extractall(dest, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise DataError(f"{archive}: cannot extract it ({type(e).__name__}: {e}); delete it and run --download again") from e
