@@ -1,0 +1,323 @@
+"""module.torch_handout: cs37300-hw4 §2–3, the PyTorchANN and PyTorchCNN classes graded method by method.
+
+The references are ``gradekit.reference.models.PyTorchANN`` / ``PyTorchCNN``.
+Each part runs in the child through two appended helpers: the layer probe of
+``module.torch`` (``gradekit/modules/torch_probe.py``) describes the
+constructor's model, and ``gradekit/modules/class_glue.py`` loads the grader's
+weights into the Linear layers before ``forward``/``train``/``predict`` run, so
+each method is judged on the same numbers as the reference.
+
+Part names: ``Class.__init__`` (the constructor: attributes, seed, layers),
+``Class.method``, and ``Class`` alone for the handout's overall test (trained on
+scikit-learn's digits, with a stated threshold).
+
+>>> from gradekit.catalog import load_catalog
+>>> spec = load_catalog().resolve("cs37300-hw4/pytorch_ann").validated_params
+>>> [c.name for c in spec.callables][:3]
+['PyTorchANN.__init__', 'PyTorchANN.forward', 'PyTorchANN.train']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, Mapping
+
+import numpy as np
+
+from gradekit.errors import ParamError
+from gradekit.families import Family
+from gradekit.model import Solution, Step
+from gradekit.modules.props import compare, run_property, show
+from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.torch_compare import compare_layers, compare_shapes
+
+from . import module_numpy_ann, module_torch
+
+RTOL, ATOL, TIMEOUT = 1e-4, 1e-6, 20.0
+JUDGEMENTS = ("underfitting", "overfitting", "generalizing")
+CLASSES = ("PyTorchANN", "PyTorchCNN")
+# the overall tests on scikit-learn's digits
+ANN_DIGITS = {"hidden": 64, "seed": 0, "epochs": 20, "batch_size": 32, "lr": 0.5}
+CNN_DIGITS = {"epochs": 4, "batch_size": 64, "lr": 1e-3, "seed": 0}
+# the constructor's instance for the architecture checks: (arguments, input shape)
+ARCH = {"PyTorchANN": ([6, 5, 3, 7], [2, 6]), "PyTorchCNN": ([10], [2, 1, 28, 28])}
+
+
+def wrap_source(source: bytes) -> bytes:
+    # the layer probe and the method glue, after the student's code (line numbers stay as written)
+    return module_torch.wrap_source(source) + b"\n\n\n" + module_numpy_ann.glue_source().encode()
+
+
+def _reference(cls: str, *args):
+    from gradekit.reference import models
+
+    return getattr(models, cls)(*args)
+
+
+@functools.lru_cache(maxsize=None)
+def _describe_reference(cls: str, args: tuple, input_shape: tuple) -> dict:
+    import torch
+
+    from gradekit.modules.torch_probe import _gk_describe
+
+    torch.manual_seed(0)
+    return _gk_describe(_reference(cls, *args), list(input_shape))
+
+
+def _call(session, cls: str, op: str, ctor, weights=(), data=(), timeout=TIMEOUT, **kw):
+    """``op`` on a fresh ``cls(*ctor)`` holding ``weights``; the child's CallResult."""
+    request = {"class": cls, "args": list(ctor), "op": op, "weights": len(weights), "kw": kw}
+    if op == "attributes":
+        request["names"] = kw.pop("names")
+    r = session.call("_gk_method", request, *weights, *data, timeout=timeout)
+    if not r.ok and r.message.startswith("_gk_method raised "):
+        what = f"{cls}.{kw.get('method') or {'attributes': '__init__', 'fit': 'train/predict'}.get(op, op)}"
+        r = dataclasses.replace(r, message=f"{what} raised {r.message[len('_gk_method raised '):]}")
+    return r
+
+
+# --- __init__: attributes, seed, layers ------------------------------------------------------------
+def _init_attributes(session, o):
+    """PyTorchANN's constructor: the four attributes, and the initial weights torch.manual_seed(seed) fixes."""
+    cls = "PyTorchANN"
+    args = ARCH[cls][0]
+    r = _call(session, cls, "attributes", args, names=["input_size", "hidden_size", "output_size", "seed"])
+    if not r.ok:
+        return r.message
+    for name, value, want in zip(("input_size", "hidden_size", "output_size", "seed"), r.value[:4], args):
+        if float(value) != float(want):
+            return f"PyTorchANN{tuple(args)}: self.{name} is {float(value):g}, expected {want}"
+    ref = _reference(cls, *args)
+    expected = tuple(t.detach().numpy() for layer in (ref.model[0], ref.model[2]) for t in (layer.weight, layer.bias))
+    if compare(expected, r.value[4:], 1e-6, 1e-8) is not None:
+        return (f"PyTorchANN{tuple(args)}: the initial weights differ from torch.manual_seed(seed) followed by "
+                f"nn.Sequential(nn.Linear, nn.ReLU, nn.Linear): seed first, then the layers in order")
+    return None
+
+
+def _architecture(cls: str, what: str):
+    def run(session, o):
+        args, shape = ARCH[cls]
+        got = module_torch._describe_student(session, cls, {"args": args, "input": shape})
+        if "error" in got:
+            return got["error"]
+        expected = _describe_reference(cls, tuple(args), tuple(shape))
+        if what == "layers":
+            return compare_layers(expected["layers"], got["layers"], False)
+        if what == "shapes":
+            return compare_shapes(expected["layers"], got["layers"], shape, False)
+        if what == "parameters":
+            return None if got["params"] == expected["params"] else \
+                f"has {got['params']:,} trainable parameters, expected {expected['params']:,}"
+        if got["output"] != expected["output"]:
+            return f"forward on {'×'.join(map(str, shape))} returned shape {got['output']}, expected {expected['output']}"
+        return None
+
+    return run
+
+
+# --- PyTorchANN methods ------------------------------------------------------------------------------
+def _ann_weights(rng, n_in=6, n_hidden=5, n_out=3):
+    return (rng.normal(0, 0.5, (n_hidden, n_in)).astype(np.float32), rng.normal(0, 0.1, n_hidden).astype(np.float32),
+            rng.normal(0, 0.5, (n_out, n_hidden)).astype(np.float32), rng.normal(0, 0.1, n_out).astype(np.float32))
+
+
+def _ann_logits(weights, X):
+    W1, b1, W2, b2 = (w.astype(np.float64) for w in weights)
+    return np.maximum(X @ W1.T + b1, 0) @ W2.T + b2
+
+
+def _ann_cases():
+    rng = np.random.default_rng(3731)
+    cases = [("a batch of one", (rng.normal(size=(1, 6)).astype(np.float32), _ann_weights(rng))),
+             ("X all zeros", (np.zeros((3, 6), np.float32), _ann_weights(rng))),
+             ("large magnitudes", ((rng.normal(size=(4, 6)) * 100).astype(np.float32), _ann_weights(rng)))]
+    cases += [(f"random case {i}", (rng.normal(size=(2 + i, 6)).astype(np.float32), _ann_weights(rng))) for i in range(1, 4)]
+    return cases
+
+
+def _describe(inp) -> str:
+    return f"X = {show(inp[0])}, with Linear weights {', '.join(show(w, 60) for w in inp[1])}"
+
+
+def _ann_forward(session, o):
+    return run_property(
+        lambda inp: _call(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="forward"),
+        lambda inp, got: compare(_ann_logits(inp[1], inp[0].astype(np.float64)), got, RTOL, 1e-4, name="the output"),
+        None, _ann_cases(), 0, describe=_describe)
+
+
+def _ann_predict(session, o):
+    def judge(inp, got):
+        logits = _ann_logits(inp[1], inp[0].astype(np.float64))
+        top2 = np.sort(logits, axis=1)[:, -2:]
+        clear = top2[:, 1] - top2[:, 0] > 1e-4  # float32 ties can go either way
+        labels = np.asarray(got).reshape(-1) if isinstance(got, np.ndarray) else None
+        if labels is None or labels.shape != (len(logits),):
+            n = len(logits)
+            return f"returned {show(got, 100)}, expected {n} label{'s' * (n != 1)} (torch.argmax of the outputs)"
+        bad = np.flatnonzero(clear & (labels != logits.argmax(1)))
+        return None if bad.size == 0 else \
+            f"label {int(labels[bad[0]])} for row {int(bad[0])}, expected {int(logits.argmax(1)[bad[0]])}"
+
+    return run_property(
+        lambda inp: _call(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="predict"),
+        judge, None, _ann_cases(), 0, describe=_describe)
+
+
+def _ann_train(session, o):
+    import torch
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(23, 6)).astype(np.float32)
+    y = np.argmax(X[:, :3], axis=1).astype(np.int64)
+    weights, epochs, batch, lr = _ann_weights(rng), 2, 5, 0.2
+    r = _call(session, "PyTorchANN", "train", ARCH["PyTorchANN"][0], weights, (X, y, X[:6], y[:6]),
+              labels=True, args=[epochs, batch, lr])
+    if not r.ok:
+        return r.message
+    ref = _reference("PyTorchANN", *ARCH["PyTorchANN"][0])
+    with torch.no_grad():
+        for layer, (w, b) in zip((ref.model[0], ref.model[2]), zip(weights[::2], weights[1::2])):
+            layer.weight.copy_(torch.from_numpy(w))
+            layer.bias.copy_(torch.from_numpy(b))
+    ref.train(torch.from_numpy(X), torch.from_numpy(y), None, None, epochs, batch, lr)
+    expected = tuple(t.detach().numpy() for layer in (ref.model[0], ref.model[2]) for t in (layer.weight, layer.bias))
+    bad = compare(expected, r.value, RTOL, ATOL, labels=("W1", "b1", "W2", "b2"))
+    return None if bad is None else (
+        f"after train(X (23×6), y, X_val, y_val, epochs={epochs}, batch_size={batch}, learning_rate={lr}) the weights "
+        f"differ from torch.optim.SGD on nn.CrossEntropyLoss over the mini-batches in order: {bad}")
+
+
+def _judgement(cls: str):
+    def run(session, o):
+        r = _call(session, cls, "judgement", ARCH[cls][0])
+        if not r.ok:
+            return r.message
+        answer = str(r.value or "").strip().lower()
+        return None if answer in JUDGEMENTS else f"returned {r.value!r}, expected one of {', '.join(JUDGEMENTS)}"
+
+    return run
+
+
+# --- the overall tests -----------------------------------------------------------------------------
+def _digits(cls: str):
+    """(X, y, X_val, y_val, X_test, y_test) as each class takes them: flat 64 pixels, or 1×28×28 images."""
+    X, y, Xv, yv, Xt, yt = module_numpy_ann.digits_split()
+    if cls == "PyTorchCNN":
+        from gradekit.reference.training import fit_images
+
+        def images(a):
+            side = int(round(np.sqrt(a.shape[1])))
+            return fit_images((a.reshape(len(a), 1, side, side) * 255).round().astype(np.uint8), (1, 28, 28)).numpy()
+
+        X, Xv, Xt = images(X), images(Xv), images(Xt)
+    return (X.astype(np.float32), y.astype(np.int64), Xv.astype(np.float32), yv.astype(np.int64),
+            Xt.astype(np.float32), yt)
+
+
+def _overall(cls: str):
+    def run(session, o):
+        threshold, budget = float(o.get("threshold", 0.9)), float(o.get("time_budget", 30.0))
+        X, y, Xv, yv, Xt, yt = _digits(cls)
+        if cls == "PyTorchANN":
+            d = ANN_DIGITS
+            args, kw = [64, d["hidden"], 10, d["seed"]], {"args": [d["epochs"], d["batch_size"], d["lr"]], "labels": True}
+            how = f"PyTorchANN(64, {d['hidden']}, 10) trained by its train(..., epochs={d['epochs']}, " \
+                  f"batch_size={d['batch_size']}, learning_rate={d['lr']})"
+        else:
+            d = CNN_DIGITS
+            args, kw = [10], {"loop": True, **d}
+            how = f"PyTorchCNN(10) trained {d['epochs']} epochs by Adam (lr {d['lr']:g}, batch {d['batch_size']})"
+        r = _call(session, cls, "fit", args, (), (X, y, Xv, yv, Xt), budget, **kw)
+        if not r.ok:
+            return r.message if r.kind != "timeout" else f"training did not finish within the time budget of {budget:g} s"
+        pred = np.asarray(r.value).reshape(-1)
+        if pred.shape != yt.shape:
+            return f"gave {pred.size} labels for {len(yt)} test images"
+        acc = float(np.mean(pred == yt))
+        return None if acc >= threshold else \
+            f"test accuracy {acc:.3f} on scikit-learn's digits ({how}), below the threshold {threshold:g}"
+
+    return run
+
+
+def _checks(cls: str) -> dict[str, dict[str, Check]]:
+    arch = {k: Check(k, _architecture(cls, k), module_torch._WHAT[k]) for k in ("layers", "shapes", "parameters", "output")}
+    init = {"attributes": Check("attributes", _init_attributes, "sizes, seed, initial weights")} if cls == "PyTorchANN" else {}
+    out = {f"{cls}.__init__": {**init, **arch},
+           f"{cls}.report_my_judgement": {"value": Check("value", _judgement(cls), "one of " + ", ".join(JUDGEMENTS))},
+           cls: {"digits": Check("digits", _overall(cls), "trained on scikit-learn's digits, the test accuracy")}}
+    if cls == "PyTorchANN":
+        out["PyTorchANN.forward"] = {"values": Check("values", _ann_forward, "the outputs against the reference")}
+        out["PyTorchANN.train"] = {"trajectory": Check("trajectory", _ann_train, "the weights after SGD in order")}
+        out["PyTorchANN.predict"] = {"values": Check("values", _ann_predict, "labels against argmax of the reference")}
+    return out
+
+
+CHECKS = {**_checks("PyTorchANN"), **_checks("PyTorchCNN")}
+
+
+_CLASS_DOC = {"PyTorchANN": "§2: Linear → ReLU → Linear in nn.Sequential, trained with SGD on CrossEntropyLoss.",
+              "PyTorchCNN": "§3: four conv blocks and two Linear layers in nn.Sequential."}
+
+
+def _stub(cls: str, callables) -> str:
+    """The class's starter: its methods from the spec, each ``raise NotImplementedError``."""
+    lines = [f"class {cls}(nn.Module):", f'    """{_CLASS_DOC[cls]}"""', ""]
+    for c in callables:
+        sig = c["signature"]
+        method = c["name"].split(".", 1)[1] if "." in c["name"] else None
+        if method is None:
+            continue
+        args = sig[sig.index("(") + 1: -1].strip()
+        doc = str(c.get("doc", "")).strip().replace('"""', "'''").replace("\n", "\n        ")
+        body = "super().__init__()\n        raise NotImplementedError" if method == "__init__" else "raise NotImplementedError"
+        lines += [f"    def {method}(self{', ' + args if args else ''}):", f'        """{doc}', '        """',
+                  f"        {body}", ""]
+    if not any(c["name"] == f"{cls}.forward" for c in callables):
+        lines += ["    def forward(self, X):", "        return self.model(X)", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def validate(params: Mapping[str, Any]):
+    raw = [c for c in params.get("callables") or [] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+    classes = {c["name"].split(".")[0] for c in raw}
+    if len(classes) != 1 or not classes <= set(CLASSES):
+        raise ParamError("callables", f"must all belong to one of {', '.join(CLASSES)}, but name {sorted(classes)}")
+    cls = classes.pop()
+    stubs = {c["name"]: "" for c in raw}
+    stubs[raw[0]["name"]] = _stub(cls, raw)
+    spec_params = dict(params)
+    spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn")
+    return parse_module(spec_params, CHECKS, extra={"wrap_source": wrap_source, "stubs": stubs})
+
+
+def solve(spec) -> Solution:
+    """What each part is checked against: the reference method's source, or the overall test's set-up.
+
+    Nothing here builds a model: answers files of the same assignment are solved
+    on a path that never imports torch.
+    """
+    answers, steps = {}, []
+    for fn in spec.callables:
+        cls, _, method = fn.name.partition(".")
+        if not method:
+            text = ("trained on scikit-learn's digits: " +
+                    (f"PyTorchANN(64, {ANN_DIGITS['hidden']}, 10) by its own train, the reference reaches about 0.98"
+                     if cls == "PyTorchANN" else
+                     f"PyTorchCNN(10) by Adam for {CNN_DIGITS['epochs']} epochs, the reference reaches about 0.94"))
+        elif method == "report_my_judgement":
+            text = f"one of {', '.join(JUDGEMENTS)}, judged from the student's own curves"
+        else:
+            text = f"the reference {cls}.{method} in gradekit.reference.models ({', '.join(c.name for c in fn.checks)})"
+        answers[fn.name] = text
+        steps.append(Step(fn.signature, text, values={}))
+    # the hand-graded plot (§2.5): what the grader looks for
+    answers["plot_train_val_metrics"] = ("two panels side by side: training and validation loss, and training and "
+                                         "validation accuracy, per epoch")
+    return Solution(answers, steps)
+
+
+FAMILIES = [Family("module.torch_handout", solve, validate=validate)]
