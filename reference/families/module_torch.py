@@ -44,10 +44,11 @@ def _references() -> dict[str, Any]:
         "Residual": lambda *a: m.Residual(*a),
         "ResNet18": lambda *a: m.get_resnet(*a),
         "PyTorchCNN": lambda num_classes=10: m.PyTorchCNN(num_classes),
+        "DNN": lambda: m.get_DNN(),
     }
 
 
-REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN")
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "DNN")
 
 
 @functools.lru_cache(maxsize=None)
@@ -166,6 +167,16 @@ def _stub(c: Mapping[str, Any]) -> str | None:
             f"    def forward(self, x):\n        raise NotImplementedError\n")
 
 
+def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
+    """The checks of one model callable (its ``reference``, ``cases`` and ``any_order``), by check name;
+    ``module.torch_train`` checks its model builders with these too."""
+    reference = c.get("reference")
+    if reference not in REFERENCES:
+        raise ParamError(f"{where}.reference", f"is {reference!r}, but must be one of {', '.join(REFERENCES)}")
+    bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")))
+    return {k: Check(k, functools.partial(_each_case(j), **bound), _WHAT[k]) for k, j in _JUDGES.items()}
+
+
 def validate(params: Mapping[str, Any]):
     raw = params.get("callables")
     if not isinstance(raw, list) or not raw:
@@ -176,11 +187,7 @@ def validate(params: Mapping[str, Any]):
         where = f"callables[{i}]"
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise ParamError(where, "must be a table with name, signature, reference and cases")
-        reference = c.get("reference")
-        if reference not in REFERENCES:
-            raise ParamError(f"{where}.reference", f"is {reference!r}, but must be one of {', '.join(REFERENCES)}")
-        bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")))
-        checks[c["name"]] = {k: Check(k, functools.partial(_each_case(j), **bound), _WHAT[k]) for k, j in _JUDGES.items()}
+        checks[c["name"]] = model_checks(c, where)
         stub = _stub(c)
         if stub:
             stubs[c["name"]] = stub
@@ -194,13 +201,18 @@ def solve(spec) -> Solution:
     solve every problem, and that path must not import torch. ``describe_reference`` gives the layers."""
     answers, steps = {}, []
     for fn in spec.callables:
-        bound = fn.checks[0].run.keywords
-        cases = "; ".join(f"{_call_text(fn.name, c['args'])} on an input of shape {'×'.join(map(str, c['input']))}"
-                          for c in bound["cases"])
-        answers[fn.name] = (f"the reference model {bound['reference']} (gradekit.reference.models), "
-                            f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")
+        answers[fn.name] = model_answer(fn)
         steps.append(Step(fn.signature, answers[fn.name], values={}))
     return Solution(answers, steps)
+
+
+def model_answer(fn) -> str:
+    """What a model callable is compared with, and on which inputs (text only: no torch import)."""
+    bound = fn.checks[0].run.keywords
+    cases = "; ".join(f"{_call_text(fn.name, c['args'])} on an input of shape {'×'.join(map(str, c['input']))}"
+                      for c in bound["cases"])
+    return (f"the reference model {bound['reference']} (gradekit.reference.models), "
+            f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")
 
 
 FAMILIES = [Family("module.torch", solve, validate=validate)]
