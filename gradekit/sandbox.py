@@ -123,7 +123,12 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
                 start_new_session=True,
                 preexec_fn=box.preexec,
             )
-            exited = _wait_exit(proc.pid, limits.wall_seconds)
+            try:
+                exited = _wait_exit(proc.pid, limits.wall_seconds)
+            except BaseException:  # interrupted (the autograder's whole-run alarm): the child dies with the wait
+                _killpg(proc.pid)
+                proc.wait()
+                raise
             # The child is still a zombie here (not reaped), so its pid, which is
             # also its process group id, cannot be reused: killpg is safe.
             _killpg(proc.pid)

@@ -95,6 +95,7 @@ def test_a_background_process_dies_with_the_child():
     )
     assert result(r) > 0
     assert wait_until_none(lambda: live_with_cmdline(sleeper)) == []
+    assert len(started) == 1 and started[0].returncode is not None  # killed and reaped, not left running
 
 
 def test_a_background_process_dies_on_timeout_too():
@@ -107,6 +108,7 @@ def test_a_background_process_dies_on_timeout_too():
     )
     assert r.timed_out and result(r) > 0
     assert wait_until_none(lambda: live_with_cmdline(sleeper)) == []
+    assert len(started) == 1 and started[0].returncode is not None  # killed and reaped, not left running
 
 
 def test_output_is_truncated_head_and_tail():
@@ -184,3 +186,34 @@ def test_process_limit_counts_from_the_users_tasks(monkeypatch):
     assert sandbox._nproc_limit(64) == (65, 65)
     monkeypatch.setattr(sandbox.os, "getuid", lambda: 0)
     assert sandbox._nproc_limit(64) is None  # root ignores RLIMIT_NPROC
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_wait_kills_the_child_and_its_group(monkeypatch):
+    # the autograder's whole-run SIGALRM raises inside run_child's wait: nothing may outlive it
+    sleeper = unique_sleep()
+    started = []
+
+    class Recording(sandbox.subprocess.Popen):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            started.append(self)
+
+    monkeypatch.setattr(sandbox.subprocess, "Popen", Recording)
+
+    def interrupt(signum, frame):
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    try:
+        with pytest.raises(_Interrupted):
+            run(f"import subprocess\nsubprocess.Popen({sleeper!r})\nwhile True: pass", wall_seconds=30)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert wait_until_none(lambda: live_with_cmdline(sleeper)) == []
+    assert len(started) == 1 and started[0].returncode is not None  # killed and reaped, not left running
