@@ -13,7 +13,6 @@ and its plain-array output is compared with the reference on the same input.
 from __future__ import annotations
 
 import inspect
-import time
 from typing import Any, Mapping
 
 import numpy as np
@@ -208,25 +207,28 @@ def _train_trajectory(session, o):
                                      f"batch_size={batch}) the final (W, K) differ from the reference: {bad}")
 
 
-def _train_digits(session, o):
-    threshold, budget = float(o.get("threshold", 0.95)), float(o.get("time_budget", 10.0))
+def digits_start():
+    """Digits 0 vs 1 on 3 principal components, and the seeded starting (W, K) of every digits check."""
     X, y = ref.digits_binary()
     rng = np.random.default_rng(0)
-    W, K = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, 2)
+    return X, y, rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, 2)
+
+
+def digits_verdict(X, y, W, K, threshold: float) -> str | None:
+    acc = ref.accuracy(X, y, W, K)
+    return None if acc >= threshold else (f"training accuracy {acc:.3f} on digits 0 vs 1 ({len(y)} samples, "
+                                          f"3 principal components), below the threshold {threshold:g}")
+
+
+def _train_digits(session, o):
+    threshold, budget = float(o.get("threshold", 0.95)), float(o.get("time_budget", 10.0))
+    X, y, W, K = digits_start()
     lr, epochs, batch = 0.05, 10, 10
-    start = time.monotonic()
     r = _train_call(session, X, y, W, K, lr, epochs, batch, budget)
     if not r.ok:
         return r.message if r.kind != "timeout" else f"did not finish within the time budget of {budget:g} s"
     final = _final(r.value, epochs)
-    if isinstance(final, str):
-        return final
-    acc = ref.accuracy(X, y, *final)
-    if not acc >= threshold:
-        return (f"training accuracy {acc:.3f} on digits 0 vs 1 ({len(y)} samples, 3 principal components), "
-                f"below the threshold {threshold:g}")
-    del start
-    return None
+    return final if isinstance(final, str) else digits_verdict(X, y, *final, threshold)
 
 
 CHECKS: dict[str, dict[str, Check]] = {

@@ -340,16 +340,20 @@ def _overall(session, o):
     sizes = (X.shape[1], d["hidden"], k, d["lr"])
     r = _call(session, "fit", sizes, (), (X, ref.one_hot(y, k), Xv, ref.one_hot(yv, k), Xt), budget,
               args=[d["epochs"], d["batch_size"]])
+    return judge_fit(r, yt, threshold, budget,
+                     f"NumpyANN(64, {d['hidden']}, 10, lr={d['lr']}), {d['epochs']} epochs, batch {d['batch_size']}")
+
+
+def judge_fit(r, y_test: np.ndarray, threshold: float, budget: float, how: str) -> str | None:
+    """An overall test's verdict from the test labels the child predicted (the labels stay in the parent)."""
     if not r.ok:
         return r.message if r.kind != "timeout" else f"training did not finish within the time budget of {budget:g} s"
     pred = np.asarray(r.value).reshape(-1)
-    if pred.shape != yt.shape:
-        return f"predict on {len(yt)} test images gave {pred.size} labels"
-    acc = float(np.mean(pred == yt))
-    if acc < threshold:
-        return (f"test accuracy {acc:.3f} on scikit-learn's digits (NumpyANN(64, {d['hidden']}, 10, lr={d['lr']}), "
-                f"{d['epochs']} epochs, batch {d['batch_size']}), below the threshold {threshold:g}")
-    return None
+    if pred.shape != y_test.shape:
+        return f"gave {pred.size} labels for {len(y_test)} test images"
+    acc = float(np.mean(pred == y_test))
+    return None if acc >= threshold else \
+        f"test accuracy {acc:.3f} on scikit-learn's digits ({how}), below the threshold {threshold:g}"
 
 
 CHECKS: dict[str, dict[str, Check]] = {

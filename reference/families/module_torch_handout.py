@@ -231,14 +231,7 @@ def _overall(cls: str):
             args, kw = [10], {"loop": True, **d}
             how = f"PyTorchCNN(10) trained {d['epochs']} epochs by Adam (lr {d['lr']:g}, batch {d['batch_size']})"
         r = _call(session, cls, "fit", args, (), (X, y, Xv, yv, Xt), budget, **kw)
-        if not r.ok:
-            return r.message if r.kind != "timeout" else f"training did not finish within the time budget of {budget:g} s"
-        pred = np.asarray(r.value).reshape(-1)
-        if pred.shape != yt.shape:
-            return f"gave {pred.size} labels for {len(yt)} test images"
-        acc = float(np.mean(pred == yt))
-        return None if acc >= threshold else \
-            f"test accuracy {acc:.3f} on scikit-learn's digits ({how}), below the threshold {threshold:g}"
+        return module_numpy_ann.judge_fit(r, yt, threshold, budget, how)
 
     return run
 

@@ -33,7 +33,7 @@ from gradekit.modules.props import compare_any, show
 from gradekit.modules.spec import Check, parse_module
 from gradekit.reference import mlp_numpy as ref
 
-from . import module_torch
+from . import module_mlp_numpy, module_torch
 
 TIMEOUT = 10.0
 # train_torch on a small random set: N divisible by the batch, so a loss summed over a batch is lr·batch exactly
@@ -187,18 +187,10 @@ def _torch_losses(session, o):
 
 def _torch_digits(session, o):
     threshold, budget = float(o.get("threshold", 0.95)), float(o.get("time_budget", 10.0))
-    X, y = ref.digits_binary()
-    rng = np.random.default_rng(0)
-    W, K = rng.normal(0, 0.5, (2, 3)), rng.normal(0, 0.5, 2)
+    X, y, W, K = module_mlp_numpy.digits_start()
     d = MLP_DIGITS
     got = _weights(_torch_call(session, "digits", X, y, W, K, d["lr"], d["epochs"], d["batch"], budget, budget))
-    if isinstance(got, str):
-        return got
-    acc = ref.accuracy(X, y, *got)
-    if not acc >= threshold:
-        return (f"training accuracy {acc:.3f} on digits 0 vs 1 ({len(y)} samples, 3 principal components), "
-                f"below the threshold {threshold:g}")
-    return None
+    return got if isinstance(got, str) else module_mlp_numpy.digits_verdict(X, y, *got, threshold)
 
 
 # --- train_cnn -------------------------------------------------------------------------------
