@@ -28,3 +28,13 @@ def solve_spec(qualified_id: str) -> tuple[Any, Solution]:
     if family.validate is not None:
         params = family.validate(params)
     return params, family.solve(params)
+
+
+def grade_file(folder: Path, name: str, source: str, **kw) -> tuple[Any, dict[str, Any]]:
+    """Grade ``source`` saved as ``folder/name``: (report, {part name: PartResult} of its first problem)."""
+    from gradekit.grading import grade
+
+    path = folder / name
+    path.write_text(source)
+    report = grade(path, **kw)
+    return report, {p.name: p for p in report.problems[0].parts}

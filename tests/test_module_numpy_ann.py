@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from gradekit.catalog import load_catalog
-from gradekit.grading import grade
 from gradekit.modules.starter import starter
 from gradekit.reference import numpy_ann as ref
 from gradekit.reference.families import module_numpy_ann as fam
 from gradekit.sandbox import Limits
+from tests.helpers import grade_file
 
 CAT = load_catalog()
 PROBLEM = CAT.resolve("cs37300-hw4/numpy_ann")
@@ -93,10 +92,7 @@ class NumpyANN:
 
 
 def grade_source(tmp_path, source: str, name: str = "numpy_ann.py"):
-    path = tmp_path / name
-    path.write_text(source)
-    report = grade(path, limits=LIMITS)
-    return report, {p.name: p for p in report.problems[0].parts}
+    return grade_file(tmp_path, name, source, limits=LIMITS)
 
 
 def mutate(*pairs: tuple[str, str]) -> str:

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from gradekit.catalog import load_catalog
-from gradekit.grading import grade
+from tests.helpers import grade_file
 from gradekit.modules.child import ModuleSession
 from gradekit.modules.starter import starter
 from gradekit.reference import ece449_torch, models
@@ -42,10 +42,7 @@ def _task2(dnn: str, loss: str) -> str:
 
 
 def _grade(tmp_path_factory, name: str, source: str, problem: str | None = None):
-    path = tmp_path_factory.mktemp("sub") / name
-    path.write_text(source)
-    report = grade(path, problem=problem)
-    return report, {p.name: p for p in report.problems[0].parts}
+    return grade_file(tmp_path_factory.mktemp("sub"), name, source, problem=problem)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from gradekit.catalog import load_catalog
-from gradekit.grading import grade
+from tests.helpers import grade_file
 from gradekit.modules.child import ModuleSession
 from gradekit.modules.starter import starter
 from gradekit.modules.torch_compare import compare_layers
@@ -86,10 +86,7 @@ RESNET_BODY = '''def stage(cin, cout, first):
 
 
 def _grade(tmp_path_factory, name: str, source: str, problem: str):
-    path = tmp_path_factory.mktemp("sub") / name
-    path.write_text(source)
-    report = grade(path, problem=problem)
-    return report, {p.name: p for p in report.problems[0].parts}
+    return grade_file(tmp_path_factory.mktemp("sub"), name, source, problem=problem)
 
 
 @pytest.fixture(scope="module")

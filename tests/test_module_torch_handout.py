@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from gradekit.catalog import load_catalog
-from gradekit.grading import grade
 from gradekit.modules.starter import starter
 from gradekit.reference import models
 from gradekit.reference.families import module_torch_handout as fam
 from gradekit.sandbox import Limits
+from tests.helpers import grade_file
 
 CAT = load_catalog()
 ANN, CNN = CAT.resolve("cs37300-hw4/pytorch_ann"), CAT.resolve("cs37300-hw4/pytorch_cnn")
@@ -104,10 +104,7 @@ def mutate(src: str, *pairs: tuple[str, str]) -> str:
 
 
 def _grade(folder, name: str, source: str):
-    path = folder / name
-    path.write_text(source)
-    report = grade(path, limits=LIMITS)
-    return report, {p.name: p for p in report.problems[0].parts}
+    return grade_file(folder, name, source, limits=LIMITS)
 
 
 @pytest.fixture(scope="module")
