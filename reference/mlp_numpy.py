@@ -84,24 +84,11 @@ def accuracy(X, y, W, K) -> float:
 def digits_binary(n_features: int = 3, classes=(0, 1)):
     """scikit-learn's bundled 8×8 digits, two classes, projected on their first principal axes.
 
-    Read from the CSV that ships inside scikit-learn without importing it (the
-    import alone takes a second). Returns standardised X (N×n_features) and y ∈ {−1, +1}.
+    Returns standardised X (N×n_features) and y ∈ {−1, +1}.
     """
-    import gzip
-    import importlib.util
-    from pathlib import Path
+    from .data import digits_arrays
 
-    spec = importlib.util.find_spec("sklearn")
-    csv = Path(list(spec.submodule_search_locations)[0], "datasets", "data", "digits.csv.gz") if spec else None
-    if csv is not None and csv.exists():
-        with gzip.open(csv, "rt") as f:
-            data = np.loadtxt(f, delimiter=",")
-        images, labels = data[:, :-1], data[:, -1].astype(int)
-    else:  # pragma: no cover - a scikit-learn without the CSV
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        images, labels = d.data, d.target
+    images, labels = digits_arrays()
     keep = np.isin(labels, classes)
     Z = images[keep] - images[keep].mean(axis=0)
     # principal axes from the 64×64 scatter matrix (eigh: cheaper than an SVD of Z), largest first
