@@ -167,7 +167,9 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         raw = matched.get(part.name)
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
         if part.kind != "manual" and raw is None:
-            outcome = Outcome(0.0, "missing", "No answer given.")
+            code = getattr(problem.validated_params, "file", None) if part.kind == "function" else None
+            outcome = Outcome(0.0, "missing", f"No answer given: this part is graded from {code} "
+                                              f"(gradekit check {code})." if code else "No answer given.")
         else:
             try:
                 outcome = checker_for(part.kind)(expected, raw, ctx)

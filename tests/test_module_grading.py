@@ -130,3 +130,13 @@ def test_one_child_serves_every_call_and_overhead_is_small():
         r = s.call("die")
         assert (r.ok, r.kind) == (False, "crash") and "exit code 3" in r.message
         assert s.call("f", np.array([1.5])).value.tolist() == [3.0] and s.starts == 2
+
+
+def test_an_answers_file_points_code_parts_at_their_file():
+    from gradekit.grading import grade_answers
+
+    report = grade_answers({"ece449-a2/p5": {}})
+    task1 = next(p for p in report.problems if p.id == "task1")
+    assert {p.feedback for p in task1.parts} == {"No answer given: this part is graded from task1.py (gradekit check task1.py)."}
+    p5 = next(p for p in report.problems if p.id == "p5")
+    assert all(p.feedback == "No answer given." for p in p5.parts if p.verdict == "missing")
