@@ -16,6 +16,7 @@ array([-0., -1., -2.])
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -34,7 +35,7 @@ import numpy as np
 from ..confine import Box
 from ..sandbox import Limits, _child_env, _killpg, _rmtree
 
-__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES"]
+__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "child_code", "append_child_code"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
@@ -90,7 +91,7 @@ class ModuleSession:
         self._err = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
-                self._box.command([sys.executable, "-I", "-c", _harness(), str(req_r), str(resp_w), self.filename,
+                self._box.command([sys.executable, "-I", "-c", child_code("harness"), str(req_r), str(resp_w), self.filename,
                                    self.module, str(self.limits.output_bytes)]),
                 cwd=self._workdir, env=_child_env(self._workdir), stdin=subprocess.DEVNULL,
                 stdout=self._err, stderr=self._err, start_new_session=True,
@@ -289,12 +290,17 @@ def _unpack(spec: Any, data: bytes, offset: int, depth: int) -> tuple[Any, int]:
     raise _Garbled(f"a value of kind {kind!r}")
 
 
-def _harness() -> str:
-    """The child's whole program (harness.py), run with ``python -I -c``; the parent never imports it."""
-    global _HARNESS_TEXT
-    if _HARNESS_TEXT is None:
-        _HARNESS_TEXT = Path(__file__).with_name("harness.py").read_text(encoding="utf-8")
-    return _HARNESS_TEXT
+@functools.lru_cache(maxsize=None)
+def child_code(name: str) -> str:
+    """The text of ``gradekit/modules/<name>.py``: code that runs only in the child (the harness, the probes
+    and glue appended to a student's file), read as text because the child may not import gradekit."""
+    return Path(__file__).with_name(f"{name}.py").read_text(encoding="utf-8")
 
 
-_HARNESS_TEXT: str | None = None
+def append_child_code(source: bytes, *names: str) -> bytes:
+    """The student's file, then each named child-side helper (``torch_probe``, ``class_glue``, ...) after a gap:
+    the student's line numbers and ``from __future__`` imports stay as written."""
+    out = source.rstrip(b"\\ \t\r\n")
+    for name in names:
+        out += b"\n\n\n" + child_code(name).encode()
+    return out

@@ -105,32 +105,31 @@ def _gk_method(request, *arrays):
 
         torch.manual_seed(int(kw.get("seed", 0)))
     if op == "call":  # a method on arrays: relu, forward, predict, ...
-        args = [_gk_tensor(a, labels=i in kw.get("labels", ())) if torchy else a for i, a in enumerate(data)]
-        args += kw.get("extra", [])
-        out = getattr(obj, kw["method"])(*args)
-        return out if not kw.get("then_weights") else _gk_weights(obj)
+        args = [_gk_tensor(a) if torchy else a for a in data] + kw.get("extra", [])
+        return getattr(obj, kw["method"])(*args)
     if op == "step":  # NumpyANN: a training forward pass, then _backward's update
         X, Y = data
         obj._forward(X, True)
         obj._backward(X, Y)
         return _gk_weights(obj)
     if op == "train":  # the class's own train(X, y, X_val, y_val, epochs, batch_size[, lr]); the weights after
-        X, y, Xv, yv = (_gk_tensor(a, labels=i % 2 == 1 and kw.get("labels", False)) if torchy else a
-                        for i, a in enumerate(data[:4]))
-        obj.train(X, y, Xv, yv, *kw["args"])
+        obj.train(*_gk_train_data(data, torchy), *kw["args"])
         return _gk_weights(obj)
-    if op == "fit":  # train as ``train`` does, then the predicted labels of the test images
-        X, y, Xv, yv, Xt = data
+    if op == "fit":  # train (the class's own, or a plain loop), then the predicted labels of the test images
         if kw.get("loop"):
-            _gk_standard_loop(obj, X, y, kw)
+            _gk_standard_loop(obj, data[0], data[1], kw)
         else:
-            conv = (lambda a, lab: _gk_tensor(a, lab)) if torchy else (lambda a, lab: a)
-            obj.train(conv(X, False), conv(y, kw.get("labels", False)), conv(Xv, False), conv(yv, kw.get("labels", False)),
-                      *kw["args"])
-        return _gk_labels(obj, Xt, torchy)
+            obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
+        return _gk_labels(obj, data[4], torchy)
     if op == "judgement":
         return str(obj.report_my_judgement())
     raise ValueError("unknown request %r" % op)
+
+
+def _gk_train_data(data, torchy):
+    """(X, y, X_val, y_val) as a handout's train takes them: arrays, or for a torch class float32 images and
+    int64 labels (what nn.CrossEntropyLoss wants)."""
+    return [_gk_tensor(a, labels=i % 2 == 1) if torchy else a for i, a in enumerate(data)]
 
 
 def _gk_number(obj, name):

@@ -69,22 +69,27 @@ def _edge_networks() -> list[tuple[str, tuple]]:
 
 
 # --- relu, prelu -----------------------------------------------------------------------------
+def elementwise_inputs(min_dims: int = 1, max_dims: int = 3):
+    """(hypothesis strategy of 1-tuples, named edge cases) for an element-wise function of one array;
+    ``module.numpy_ann`` draws its _relu/_relu_grad inputs here too."""
+    from hypothesis.extra.numpy import array_shapes
+
+    edges = [("zeros", np.zeros((3, 4))), ("negatives", -np.arange(1.0, 7.0).reshape(2, 3)),
+             ("large magnitudes", np.array([[-1e300, 1e300, -1e-300, 1e-300]])),
+             ("a batch of one", np.array([[0.5, -2.0, 3.0]])), ("a 1-D array", np.array([-1.0, 0.0, 2.5]))]
+    strategy = array_shapes(min_dims=min_dims, max_dims=max_dims, max_side=6).flatmap(
+        lambda s: _array(s, -1e6, 1e6)).map(lambda a: (a,))
+    return strategy, [(label, (x,)) for label, x in edges if min_dims <= x.ndim <= max_dims]
+
+
 def _elementwise(name: str, refs):
     def run(session, o):
         rtol, atol, examples, timeout = _opts(o)
-        from hypothesis.extra.numpy import array_shapes
-
-        from hypothesis import strategies as st
-
-        edges = [("zeros", np.zeros((3, 4))), ("negatives", -np.arange(1.0, 7.0).reshape(2, 3)),
-                 ("large magnitudes", np.array([[-1e300, 1e300, -1e-300, 1e-300]])),
-                 ("a batch of one", np.array([[0.5, -2.0, 3.0]])), ("a 1-D array", np.array([-1.0, 0.0, 2.5]))]
-        strategy = array_shapes(min_dims=1, max_dims=3, max_side=6).flatmap(lambda s: _array(s, -1e6, 1e6)).map(
-            lambda a: (a,))
+        strategy, edges = elementwise_inputs()
         return run_property(
             lambda inp: session.call(name, *inp, timeout=timeout),
             lambda inp, got: compare_any([r(inp[0]) for r in refs], got, rtol, atol),
-            st.one_of(strategy), [(label, (x,)) for label, x in edges], examples, describe=lambda inp: f"X = {show(inp[0])}")
+            strategy, edges, examples, describe=lambda inp: f"X = {show(inp[0])}")
 
     return Check("values", run, f"{name}(X) against the reference on edge and random arrays")
 

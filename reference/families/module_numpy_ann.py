@@ -15,19 +15,19 @@ compared here with the reference on the same inputs.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import inspect
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from gradekit.families import Family
 from gradekit.model import Solution, Step
+from gradekit.modules.methods import call_method, class_stub, class_stubs, wrap_source
 from gradekit.modules.props import compare, compare_any, run_property, show
 from gradekit.modules.spec import Check, parse_module
 from gradekit.reference import numpy_ann as ref
+
+from .module_mlp_numpy import elementwise_inputs
 
 CLASS = "NumpyANN"
 RTOL, ATOL, EXAMPLES, TIMEOUT = 1e-6, 1e-9, 15, 10.0
@@ -36,36 +36,14 @@ WEIGHTS = ("W1", "b1", "W2", "b2")
 DIGITS = {"hidden": 64, "lr": 0.5, "epochs": 20, "batch_size": 32}
 
 
-@functools.lru_cache(maxsize=None)
-def glue_source() -> str:
-    from gradekit.modules import class_glue
-
-    return Path(class_glue.__file__).read_text(encoding="utf-8")
-
-
-def wrap_source(source: bytes) -> bytes:
-    # after the student's code, so its line numbers stay as written
-    return source.rstrip(b"\\ \t\r\n") + b"\n\n\n" + glue_source().encode()
-
-
 def _opts(o: Mapping[str, Any]) -> tuple[float, float, int, float]:
     return (float(o.get("rtol", RTOL)), float(o.get("atol", ATOL)), int(o.get("examples", EXAMPLES)),
             float(o.get("timeout", TIMEOUT)))
 
 
 def _call(session, op: str, sizes, weights=(), data=(), timeout=TIMEOUT, **kw):
-    """``op`` on a fresh NumpyANN(*sizes, lr) holding ``weights``; the child's CallResult."""
-    request = {"class": CLASS, "args": list(sizes), "op": op, "weights": len(weights), "kw": kw}
-    if op == "attributes":
-        request["names"] = kw.pop("names")
-    r = session.call("_gk_method", request, *weights, *data, timeout=timeout)
-    if not r.ok and r.message.startswith("_gk_method raised "):  # name the student's method, not the glue
-        what = f"{CLASS}.{kw.get('method') or _OPS.get(op, op)}"
-        r = dataclasses.replace(r, message=f"{what} raised {r.message[len('_gk_method raised '):]}")
-    return r
-
-
-_OPS = {"attributes": "__init__", "step": "_forward/_backward", "fit": "train/predict"}
+    """``op`` on a fresh NumpyANN(*sizes) holding ``weights``; the child's CallResult."""
+    return call_method(session, CLASS, op, sizes, weights, data, timeout, **kw)
 
 
 def _network(rng: np.random.Generator, n_in: int, n_hidden: int, n_out: int, scale: float = 0.5):
@@ -116,19 +94,11 @@ def _init(session, o):
 def _elementwise(method: str, refs: list[Callable[[np.ndarray], np.ndarray]]):
     def run(session, o):
         rtol, atol, examples, timeout = _opts(o)
-        from hypothesis.extra.numpy import array_shapes, arrays
-        from hypothesis import strategies as st
-
-        floats = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, width=64)
-        strategy = array_shapes(min_dims=2, max_dims=2, max_side=6).flatmap(
-            lambda s: arrays(np.float64, s, elements=floats)).map(lambda a: (a,))
-        edges = [("zeros", np.zeros((3, 4))), ("negatives", -np.arange(1.0, 7.0).reshape(2, 3)),
-                 ("large magnitudes", np.array([[-1e300, 1e300, -1e-300, 1e-300]])),
-                 ("a batch of one", np.array([[0.5, -2.0, 3.0]]))]
+        strategy, edges = elementwise_inputs(min_dims=2, max_dims=2)  # the handout's methods take batches
         return run_property(
             lambda inp: _call(session, "call", (3, 2, 2, 0.1), data=inp, timeout=timeout, method=method),
             lambda inp, got: compare_any([r(inp[0]) for r in refs], got, rtol, atol),
-            strategy, [(label, (x,)) for label, x in edges], examples, describe=lambda inp: f"x = {show(inp[0])}")
+            strategy, edges, examples, describe=lambda inp: f"x = {show(inp[0])}")
 
     return run
 
@@ -375,26 +345,10 @@ CHECKS: dict[str, dict[str, Check]] = {
 }
 
 
-def _stub(spec_callables) -> str:
-    """The class's starter: every method with its docstring, ``raise NotImplementedError``."""
-    lines = ["class NumpyANN:", '    """One hidden ReLU layer, a softmax output, mini-batch gradient descent (§1)."""', ""]
-    for c in spec_callables:
-        if c["name"] == CLASS:
-            continue
-        method = c["name"].split(".", 1)[1]
-        args = c["signature"][c["signature"].index("(") + 1: -1].strip()
-        doc = str(c.get("doc", "")).strip().replace('"""', "'''").replace("\n", "\n        ")
-        lines += [f"    def {method}(self{', ' + args if args else ''}):", f'        """{doc}', '        """',
-                  "        raise NotImplementedError", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def validate(params: Mapping[str, Any]):
-    raw = params.get("callables") or []
-    stubs = {c["name"]: "" for c in raw if isinstance(c, dict) and isinstance(c.get("name"), str)}
-    if stubs:
-        stubs[next(iter(stubs))] = _stub([c for c in raw if isinstance(c, dict)])
-    return parse_module(params, CHECKS, extra={"wrap_source": wrap_source, "stubs": stubs})
+    raw = [c for c in params.get("callables") or [] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+    stub = class_stub(f"class {CLASS}:", "One hidden ReLU layer, a softmax output, mini-batch gradient descent (§1).", raw)
+    return parse_module(params, CHECKS, extra={"wrap_source": wrap_source, "stubs": class_stubs(raw, stub)})
 
 
 def solve(spec) -> Solution:

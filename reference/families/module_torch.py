@@ -22,12 +22,12 @@ from __future__ import annotations
 import functools
 import json
 import textwrap
-from pathlib import Path
 from typing import Any, Mapping
 
 from gradekit.errors import ParamError
 from gradekit.families import Family
 from gradekit.model import Solution, Step
+from gradekit.modules.child import append_child_code
 from gradekit.modules.spec import Check, parse_module
 from gradekit.modules.torch_compare import compare_layers, compare_shapes
 
@@ -44,24 +44,17 @@ def _references() -> dict[str, Any]:
         "Residual": lambda *a: m.Residual(*a),
         "ResNet18": lambda *a: m.get_resnet(*a),
         "PyTorchCNN": lambda num_classes=10: m.PyTorchCNN(num_classes),
+        "PyTorchANN": lambda *a: m.PyTorchANN(*a),
         "DNN": lambda: m.get_DNN(),
     }
 
 
-REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "DNN")
-
-
-@functools.lru_cache(maxsize=None)
-def probe_source() -> str:
-    """The probe's text, appended to the student's file (never a reference answer: it only describes)."""
-    from gradekit.modules import torch_probe
-
-    return Path(torch_probe.__file__).read_text(encoding="utf-8")
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN")
 
 
 def wrap_source(source: bytes) -> bytes:
-    # After the student's code, so its line numbers and `from __future__` imports stay as written.
-    return source.rstrip(b"\\ \t\r\n") + b"\n\n\n" + probe_source().encode()
+    """The student's file with the probe appended (it only describes: never a reference answer)."""
+    return append_child_code(source, "torch_probe")
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,8 +19,6 @@ scikit-learn's digits, with a stated threshold).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from typing import Any, Mapping
 
 import numpy as np
@@ -28,13 +26,14 @@ import numpy as np
 from gradekit.errors import ParamError
 from gradekit.families import Family
 from gradekit.model import Solution, Step
+from gradekit.modules.child import append_child_code
+from gradekit.modules.methods import call_method, class_stub, class_stubs
 from gradekit.modules.props import compare, run_property, show
 from gradekit.modules.spec import Check, parse_module
-from gradekit.modules.torch_compare import compare_layers, compare_shapes
 
 from . import module_numpy_ann, module_torch
 
-RTOL, ATOL, TIMEOUT = 1e-4, 1e-6, 20.0
+RTOL, ATOL = 1e-4, 1e-6
 JUDGEMENTS = ("underfitting", "overfitting", "generalizing")
 CLASSES = ("PyTorchANN", "PyTorchCNN")
 # the overall tests on scikit-learn's digits
@@ -45,8 +44,8 @@ ARCH = {"PyTorchANN": ([6, 5, 3, 7], [2, 6]), "PyTorchCNN": ([10], [2, 1, 28, 28
 
 
 def wrap_source(source: bytes) -> bytes:
-    # the layer probe and the method glue, after the student's code (line numbers stay as written)
-    return module_torch.wrap_source(source) + b"\n\n\n" + module_numpy_ann.glue_source().encode()
+    """The student's file with the layer probe and the method glue appended."""
+    return append_child_code(source, "torch_probe", "class_glue")
 
 
 def _reference(cls: str, *args):
@@ -55,26 +54,20 @@ def _reference(cls: str, *args):
     return getattr(models, cls)(*args)
 
 
-@functools.lru_cache(maxsize=None)
-def _describe_reference(cls: str, args: tuple, input_shape: tuple) -> dict:
+def _ann_reference(weights):
+    """The reference PyTorchANN holding ``weights`` (W1, b1, W2, b2) in its two Linear layers."""
     import torch
 
-    from gradekit.modules.torch_probe import _gk_describe
+    ref = _reference("PyTorchANN", *ARCH["PyTorchANN"][0])
+    with torch.no_grad():
+        for layer, (w, b) in zip((ref.model[0], ref.model[2]), zip(weights[::2], weights[1::2])):
+            layer.weight.copy_(torch.from_numpy(w))
+            layer.bias.copy_(torch.from_numpy(b))
+    return ref
 
-    torch.manual_seed(0)
-    return _gk_describe(_reference(cls, *args), list(input_shape))
 
-
-def _call(session, cls: str, op: str, ctor, weights=(), data=(), timeout=TIMEOUT, **kw):
-    """``op`` on a fresh ``cls(*ctor)`` holding ``weights``; the child's CallResult."""
-    request = {"class": cls, "args": list(ctor), "op": op, "weights": len(weights), "kw": kw}
-    if op == "attributes":
-        request["names"] = kw.pop("names")
-    r = session.call("_gk_method", request, *weights, *data, timeout=timeout)
-    if not r.ok and r.message.startswith("_gk_method raised "):
-        what = f"{cls}.{kw.get('method') or {'attributes': '__init__', 'fit': 'train/predict'}.get(op, op)}"
-        r = dataclasses.replace(r, message=f"{what} raised {r.message[len('_gk_method raised '):]}")
-    return r
+def _ann_weights_of(ref) -> tuple[np.ndarray, ...]:
+    return tuple(t.detach().numpy() for layer in (ref.model[0], ref.model[2]) for t in (layer.weight, layer.bias))
 
 
 # --- __init__: attributes, seed, layers ------------------------------------------------------------
@@ -82,39 +75,16 @@ def _init_attributes(session, o):
     """PyTorchANN's constructor: the four attributes, and the initial weights torch.manual_seed(seed) fixes."""
     cls = "PyTorchANN"
     args = ARCH[cls][0]
-    r = _call(session, cls, "attributes", args, names=["input_size", "hidden_size", "output_size", "seed"])
+    r = call_method(session, cls, "attributes", args, names=["input_size", "hidden_size", "output_size", "seed"])
     if not r.ok:
         return r.message
     for name, value, want in zip(("input_size", "hidden_size", "output_size", "seed"), r.value[:4], args):
         if float(value) != float(want):
             return f"PyTorchANN{tuple(args)}: self.{name} is {float(value):g}, expected {want}"
-    ref = _reference(cls, *args)
-    expected = tuple(t.detach().numpy() for layer in (ref.model[0], ref.model[2]) for t in (layer.weight, layer.bias))
-    if compare(expected, r.value[4:], 1e-6, 1e-8) is not None:
+    if compare(_ann_weights_of(_reference(cls, *args)), r.value[4:], 1e-6, 1e-8) is not None:
         return (f"PyTorchANN{tuple(args)}: the initial weights differ from torch.manual_seed(seed) followed by "
                 f"nn.Sequential(nn.Linear, nn.ReLU, nn.Linear): seed first, then the layers in order")
     return None
-
-
-def _architecture(cls: str, what: str):
-    def run(session, o):
-        args, shape = ARCH[cls]
-        got = module_torch._describe_student(session, cls, {"args": args, "input": shape})
-        if "error" in got:
-            return got["error"]
-        expected = _describe_reference(cls, tuple(args), tuple(shape))
-        if what == "layers":
-            return compare_layers(expected["layers"], got["layers"], False)
-        if what == "shapes":
-            return compare_shapes(expected["layers"], got["layers"], shape, False)
-        if what == "parameters":
-            return None if got["params"] == expected["params"] else \
-                f"has {got['params']:,} trainable parameters, expected {expected['params']:,}"
-        if got["output"] != expected["output"]:
-            return f"forward on {'×'.join(map(str, shape))} returned shape {got['output']}, expected {expected['output']}"
-        return None
-
-    return run
 
 
 # --- PyTorchANN methods ------------------------------------------------------------------------------
@@ -143,7 +113,7 @@ def _describe(inp) -> str:
 
 def _ann_forward(session, o):
     return run_property(
-        lambda inp: _call(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="forward"),
+        lambda inp: call_method(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="forward"),
         lambda inp, got: compare(_ann_logits(inp[1], inp[0].astype(np.float64)), got, RTOL, 1e-4, name="the output"),
         None, _ann_cases(), 0, describe=_describe)
 
@@ -162,7 +132,7 @@ def _ann_predict(session, o):
             f"label {int(labels[bad[0]])} for row {int(bad[0])}, expected {int(logits.argmax(1)[bad[0]])}"
 
     return run_property(
-        lambda inp: _call(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="predict"),
+        lambda inp: call_method(session, "PyTorchANN", "call", ARCH["PyTorchANN"][0], inp[1], (inp[0],), method="predict"),
         judge, None, _ann_cases(), 0, describe=_describe)
 
 
@@ -173,17 +143,13 @@ def _ann_train(session, o):
     X = rng.normal(size=(23, 6)).astype(np.float32)
     y = np.argmax(X[:, :3], axis=1).astype(np.int64)
     weights, epochs, batch, lr = _ann_weights(rng), 2, 5, 0.2
-    r = _call(session, "PyTorchANN", "train", ARCH["PyTorchANN"][0], weights, (X, y, X[:6], y[:6]),
-              labels=True, args=[epochs, batch, lr])
+    r = call_method(session, "PyTorchANN", "train", ARCH["PyTorchANN"][0], weights, (X, y, X[:6], y[:6]),
+                    args=[epochs, batch, lr])
     if not r.ok:
         return r.message
-    ref = _reference("PyTorchANN", *ARCH["PyTorchANN"][0])
-    with torch.no_grad():
-        for layer, (w, b) in zip((ref.model[0], ref.model[2]), zip(weights[::2], weights[1::2])):
-            layer.weight.copy_(torch.from_numpy(w))
-            layer.bias.copy_(torch.from_numpy(b))
+    ref = _ann_reference(weights)
     ref.train(torch.from_numpy(X), torch.from_numpy(y), None, None, epochs, batch, lr)
-    expected = tuple(t.detach().numpy() for layer in (ref.model[0], ref.model[2]) for t in (layer.weight, layer.bias))
+    expected = _ann_weights_of(ref)
     bad = compare(expected, r.value, RTOL, ATOL, labels=("W1", "b1", "W2", "b2"))
     return None if bad is None else (
         f"after train(X (23×6), y, X_val, y_val, epochs={epochs}, batch_size={batch}, learning_rate={lr}) the weights "
@@ -192,7 +158,7 @@ def _ann_train(session, o):
 
 def _judgement(cls: str):
     def run(session, o):
-        r = _call(session, cls, "judgement", ARCH[cls][0])
+        r = call_method(session, cls, "judgement", ARCH[cls][0])
         if not r.ok:
             return r.message
         answer = str(r.value or "").strip().lower()
@@ -223,21 +189,22 @@ def _overall(cls: str):
         X, y, Xv, yv, Xt, yt = _digits(cls)
         if cls == "PyTorchANN":
             d = ANN_DIGITS
-            args, kw = [64, d["hidden"], 10, d["seed"]], {"args": [d["epochs"], d["batch_size"], d["lr"]], "labels": True}
+            args, kw = [64, d["hidden"], 10, d["seed"]], {"args": [d["epochs"], d["batch_size"], d["lr"]]}
             how = f"PyTorchANN(64, {d['hidden']}, 10) trained by its train(..., epochs={d['epochs']}, " \
                   f"batch_size={d['batch_size']}, learning_rate={d['lr']})"
         else:
             d = CNN_DIGITS
             args, kw = [10], {"loop": True, **d}
             how = f"PyTorchCNN(10) trained {d['epochs']} epochs by Adam (lr {d['lr']:g}, batch {d['batch_size']})"
-        r = _call(session, cls, "fit", args, (), (X, y, Xv, yv, Xt), budget, **kw)
+        r = call_method(session, cls, "fit", args, (), (X, y, Xv, yv, Xt), budget, **kw)
         return module_numpy_ann.judge_fit(r, yt, threshold, budget, how)
 
     return run
 
 
 def _checks(cls: str) -> dict[str, dict[str, Check]]:
-    arch = {k: Check(k, _architecture(cls, k), module_torch._WHAT[k]) for k in ("layers", "shapes", "parameters", "output")}
+    args, shape = ARCH[cls]
+    arch = module_torch.model_checks({"name": cls, "reference": cls, "cases": [{"args": args, "input": shape}]}, cls)
     init = {"attributes": Check("attributes", _init_attributes, "sizes, seed, initial weights")} if cls == "PyTorchANN" else {}
     out = {f"{cls}.__init__": {**init, **arch},
            f"{cls}.report_my_judgement": {"value": Check("value", _judgement(cls), "one of " + ", ".join(JUDGEMENTS))},
@@ -256,35 +223,18 @@ _CLASS_DOC = {"PyTorchANN": "§2: Linear → ReLU → Linear in nn.Sequential, t
               "PyTorchCNN": "§3: four conv blocks and two Linear layers in nn.Sequential."}
 
 
-def _stub(cls: str, callables) -> str:
-    """The class's starter: its methods from the spec, each ``raise NotImplementedError``."""
-    lines = [f"class {cls}(nn.Module):", f'    """{_CLASS_DOC[cls]}"""', ""]
-    for c in callables:
-        sig = c["signature"]
-        method = c["name"].split(".", 1)[1] if "." in c["name"] else None
-        if method is None:
-            continue
-        args = sig[sig.index("(") + 1: -1].strip()
-        doc = str(c.get("doc", "")).strip().replace('"""', "'''").replace("\n", "\n        ")
-        body = "super().__init__()\n        raise NotImplementedError" if method == "__init__" else "raise NotImplementedError"
-        lines += [f"    def {method}(self{', ' + args if args else ''}):", f'        """{doc}', '        """',
-                  f"        {body}", ""]
-    if not any(c["name"] == f"{cls}.forward" for c in callables):
-        lines += ["    def forward(self, X):", "        return self.model(X)", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
 def validate(params: Mapping[str, Any]):
     raw = [c for c in params.get("callables") or [] if isinstance(c, dict) and isinstance(c.get("name"), str)]
     classes = {c["name"].split(".")[0] for c in raw}
     if len(classes) != 1 or not classes <= set(CLASSES):
         raise ParamError("callables", f"must all belong to one of {', '.join(CLASSES)}, but name {sorted(classes)}")
     cls = classes.pop()
-    stubs = {c["name"]: "" for c in raw}
-    stubs[raw[0]["name"]] = _stub(cls, raw)
+    # the handout supplies forward for the CNN: its starter keeps it
+    tail = [] if any(c["name"] == f"{cls}.forward" for c in raw) else ["    def forward(self, X):", "        return self.model(X)"]
+    stub = class_stub(f"class {cls}(nn.Module):", _CLASS_DOC[cls], raw, init_first="super().__init__()", tail=tail)
     spec_params = dict(params)
     spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn")
-    return parse_module(spec_params, CHECKS, extra={"wrap_source": wrap_source, "stubs": stubs})
+    return parse_module(spec_params, CHECKS, extra={"wrap_source": wrap_source, "stubs": class_stubs(raw, stub)})
 
 
 def solve(spec) -> Solution:

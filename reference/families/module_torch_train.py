@@ -30,6 +30,7 @@ from gradekit.errors import ParamError
 from gradekit.families import Family
 from gradekit.model import Solution, Step
 from gradekit.modules.props import compare_any, show
+from gradekit.modules.child import append_child_code
 from gradekit.modules.spec import Check, parse_module
 from gradekit.reference import mlp_numpy as ref
 
@@ -42,15 +43,9 @@ MLP_DIGITS = dict(lr=0.05, epochs=10, batch=10)  # task 1's digits run
 CNN_DIGITS = dict(epochs=5, batch=32, lr=1e-3, seed=0)
 
 
-@functools.lru_cache(maxsize=None)
-def train_probe_source() -> str:
-    from gradekit.modules import torch_train_probe
-
-    return Path(torch_train_probe.__file__).read_text(encoding="utf-8")
-
-
 def wrap_source(source: bytes) -> bytes:
-    return module_torch.wrap_source(source) + b"\n\n\n" + train_probe_source().encode()
+    """The student's file with torch_probe (whose _gk_failure it uses) and torch_train_probe appended."""
+    return append_child_code(source, "torch_probe", "torch_train_probe")
 
 
 def _run(session, key: str, call, budget: float | None = None):
