@@ -89,13 +89,8 @@ def throughput(model: str, n: int, epochs: int, batch: int | None, device: torch
     x_host, y_host = data.x.cpu(), data.y.cpu()
     # gradekit: the same model class, device-resident data, the CUDA extras when on CUDA
     torch.manual_seed(0)
-    net = spec.build(10, 0)
-    if device.type == "cuda":
-        net = net.to(memory_format=torch.channels_last)
-        data = training.Split(data.x.contiguous(memory_format=torch.channels_last), data.y)
-    net = net.to(device)
+    net, (data,), run = training.place(spec.build(10, 0), (data,), device, compile_model)
     opt = training.make_optimizer(net, spec.optimizer, spec.lr, device)
-    run = torch.compile(net) if compile_model else net
     gen = torch.Generator().manual_seed(0)
     bs = batch or spec.batch_size
     t_tut, t_gk = time_interleaved(

@@ -144,6 +144,17 @@ def prepare(ds: Dataset, shape, device: torch.device, seed: int, val_fraction: f
     return Split(norm(xtr[n_val:]), ytr[n_val:].to(device)), Split(norm(xtr[:n_val]), ytr[:n_val].to(device)), Split(norm(xte), yte.to(device))
 
 
+def place(net: nn.Module, splits, device: torch.device, compile_model: bool = False):
+    """``(net, splits, run)`` ready to train on ``device``: channels_last images and weights on CUDA, the model
+    moved, and ``run`` the model itself or its torch.compile wrapper (which shares the model's parameters, so the
+    optimizer and the definition stay the same)."""
+    if device.type == "cuda" and splits[0].x.ndim == 4:
+        net = net.to(memory_format=torch.channels_last)
+        splits = tuple(Split(s.x.contiguous(memory_format=torch.channels_last), s.y) for s in splits)
+    net = net.to(device)
+    return net, tuple(splits), torch.compile(net) if compile_model else net
+
+
 def make_optimizer(model: nn.Module, kind: str, lr: float, device: torch.device) -> torch.optim.Optimizer:
     # fused kernels update every parameter in one launch; CUDA only
     fused = {"fused": True} if device.type == "cuda" else {}
@@ -289,14 +300,9 @@ def train(
         test_acc = net.accuracy(flat(te), te.y.numpy())
         name = "NumPy on " + device_name(dev)
     else:
-        if dev.type == "cuda" and tr.x.ndim == 4:
-            net = net.to(memory_format=torch.channels_last)
-            tr, va, te = (Split(s.x.contiguous(memory_format=torch.channels_last), s.y) for s in (tr, va, te))
-        net = net.to(dev)
+        net, (tr, va, te), run = place(net, (tr, va, te), dev, compile_model)
         params = models.count_params(net)
         opt = make_optimizer(net, spec.optimizer, lr, dev)
-        # the compiled wrapper shares net's parameters: the optimizer and the definition stay the same
-        run = torch.compile(net) if compile_model else net
         gen = torch.Generator().manual_seed(seed)
         train_s = 0.0
         for epoch in range(epochs):
