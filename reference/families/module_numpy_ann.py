@@ -294,12 +294,18 @@ def _accuracy(session, o):
 
 
 # --- the overall test ----------------------------------------------------------------------------
-def digits_split():
-    """Digits as the overall test uses them: flattened, scaled to [0, 1]; train, validation, test."""
+def digits_split(shape: tuple[int, int, int] | None = None):
+    """Digits as the overall tests use them: train, validation, test with labels; the images flattened and
+    scaled to [0, 1], or (``shape``) fitted to a model's input (``training.fit_images``, also in [0, 1])."""
     from gradekit.reference.data import load_dataset
 
     ds = load_dataset("digits")
-    X, Xt = ds.x_train.reshape(len(ds.x_train), -1) / 255.0, ds.x_test.reshape(len(ds.x_test), -1) / 255.0
+    if shape is None:
+        X, Xt = ds.x_train.reshape(len(ds.x_train), -1) / 255.0, ds.x_test.reshape(len(ds.x_test), -1) / 255.0
+    else:
+        from gradekit.reference.training import fit_images
+
+        X, Xt = fit_images(ds.x_train, shape).numpy(), fit_images(ds.x_test, shape).numpy()
     return X[180:], ds.y_train[180:], X[:180], ds.y_train[:180], Xt, ds.y_test
 
 

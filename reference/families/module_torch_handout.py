@@ -170,15 +170,7 @@ def _judgement(cls: str):
 # --- the overall tests -----------------------------------------------------------------------------
 def _digits(cls: str):
     """(X, y, X_val, y_val, X_test, y_test) as each class takes them: flat 64 pixels, or 1×28×28 images."""
-    X, y, Xv, yv, Xt, yt = module_numpy_ann.digits_split()
-    if cls == "PyTorchCNN":
-        from gradekit.reference.training import fit_images
-
-        def images(a):
-            side = int(round(np.sqrt(a.shape[1])))
-            return fit_images((a.reshape(len(a), 1, side, side) * 255).round().astype(np.uint8), (1, 28, 28)).numpy()
-
-        X, Xv, Xt = images(X), images(Xv), images(Xt)
+    X, y, Xv, yv, Xt, yt = module_numpy_ann.digits_split((1, 28, 28) if cls == "PyTorchCNN" else None)
     return (X.astype(np.float32), y.astype(np.int64), Xv.astype(np.float32), yv.astype(np.int64),
             Xt.astype(np.float32), yt)
 
