@@ -1,39 +1,40 @@
-"""What boxes a sandbox child beyond rlimits: its own uid, a cgroup, and a sweep at the end.
+"""What boxes a sandbox child beyond rlimits: a jail or a uid of its own, a cgroup, and a sweep at the end.
 
 ``Box`` is opened per child after its files are written and closed after it ends::
 
-    box = Box.open(limits, workdir)
-    proc = subprocess.Popen(..., start_new_session=True, preexec_fn=box.preexec)
+    box = Box.open(limits, workdir, mount_point)
+    proc = subprocess.Popen(box.command(argv), env=box.env(), cwd=workdir, start_new_session=True,
+                            preexec_fn=box.preexec, pass_fds=box.pass_fds)
+    box.started()
     ...
     box.close()   # kills everything the child started, setsid daemons included
 
-What it adds, each where the machine allows it and silently (a ``debug`` line
-on the ``gradekit.sandbox`` logger says why) where it does not:
+The isolation a child gets is decided once per process (``gradekit.isolation``
+says what each level means) and never fails open:
 
-- **A dedicated uid** when the grader runs as root (Gradescope does): the child
-  runs as a uid (and gid) of its own, taken from ``GRADEKIT_SANDBOX_UIDS``
-  (``BASE:COUNT``, default ``2000000000:64``; ``off`` disables it). These uids
-  are in no passwd file and must be used by nothing else on the machine: the
-  box takes one under a lock file so that concurrent graders never share one,
-  and at the end kills *every* process of that uid. With a uid of its own,
-  ``RLIMIT_NPROC`` is enforced (root ignores it) and counts only the child's
-  processes, and the child can only write where the world can (its directory
-  is chowned to it). The drop is used only when that uid can start the
-  interpreter: a Python under a 0700 ``/root`` (pyenv as root) cannot be, and
-  then the child stays root.
+- **A jail** (``gradekit.jail``) wherever namespaces can be had: as root and as
+  a normal user (through a user namespace). Strong isolation.
+- **A dedicated uid** when the grader is root: the child runs as a uid (and gid)
+  of its own, taken from ``GRADEKIT_SANDBOX_UIDS`` (``BASE:COUNT``, default
+  ``2000000000:64``). These uids are in no passwd file and must be used by
+  nothing else on the machine: the box takes one under a lock file so that
+  concurrent graders never share one, and at the end kills *every* process of
+  that uid. With a uid of its own, ``RLIMIT_NPROC`` is enforced (root ignores it)
+  and counts only the child's processes. In a jail the launcher drops to it after
+  building the view; without namespaces ``preexec`` drops to it, which is weak
+  isolation (the child sees the machine as that uid does). A root grader that has
+  neither a jail nor a uid that can start the interpreter refuses to run the
+  child (``IsolationError``): untrusted code never runs as root.
 - **A cgroup** where one can be made: cgroup v2 (``cgroup.kill`` ends the whole
   tree in one write) and the v1 ``pids`` controller (``pids.max`` stops a fork
   bomb even as root). The child joins them in ``preexec`` before it execs, so
   nothing it starts is outside.
-- **Bubblewrap** when ``bwrap`` works here (``gradekit.bwrap``): read-only root,
-  private /tmp, its own /proc and pid namespace, no network.
 - **The end**: the process group is killed by the caller; ``close`` then kills
-  the cgroups and the uid's processes, which catches ``setsid`` daemons.
+  the cgroups and the uid's processes, which catches ``setsid`` daemons (in a jail
+  the pid namespace already ended them with its pid 1).
 
-Without root, a writable cgroup or bwrap (a laptop), ``Box`` adds nothing and
-the child relies on rlimits and its process group, as before. Left as is: a
-dropped child without bwrap can still write world-writable places (/tmp,
-/dev/shm) and open network sockets; files it leaves there are not removed.
+``GRADEKIT_SANDBOX_JAIL=off`` disables the jail (to see weak mode on a machine
+that has namespaces); ``GRADEKIT_SANDBOX_CGROUP=off`` the cgroups.
 """
 
 from __future__ import annotations
@@ -49,13 +50,15 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .bwrap import bwrap_prefix
+from . import jail
+from .errors import IsolationError
+from .isolation import Isolation, check_allowed, note_used
 
-__all__ = ["Box", "describe", "sandbox_uids"]
+__all__ = ["Box", "describe", "sandbox_uids", "isolation"]
 
 log = logging.getLogger("gradekit.sandbox")
 _counter = itertools.count()
-_probe_cache: dict[str, str | None] = {}
+_probe_cache: dict[str, str | None] = {}  # interpreter -> why a sandbox uid cannot start it
 _no_cgroup: set[str] = set()
 
 
@@ -79,37 +82,72 @@ def sandbox_uids() -> range | None:
     return range(base, base + count)
 
 
+_decided: dict[str, Isolation] = {}  # per interpreter: what children of this process get
+
+
+def _jail_wanted() -> bool:
+    return os.environ.get("GRADEKIT_SANDBOX_JAIL", "on").strip().lower() not in ("off", "0", "no")
+
+
 @dataclass
 class Box:
-    """One child's uid and cgroups; see the module docstring."""
+    """One child's isolation, uid and cgroups; see the module docstring."""
 
+    iso: Isolation | None = None
     uid: int | None = None
     cgroups: list[str] = field(default_factory=list)
     _lock_fd: int = -1
-    bwrap: list[str] = field(default_factory=list)  # the bubblewrap prefix, or [] to run the child directly
+    plan: dict | None = None  # the jail the launcher builds, or None to run the child directly
+    _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
     _rlimits: object = None
     _prctl: object = None
+    _workdir: str = ""
 
     @classmethod
-    def open(cls, limits, workdir: str, **rlimit_options) -> "Box":
-        """Take a uid and cgroups for a child about to run in ``workdir`` (its files already written).
+    def open(cls, limits, workdir: str, mount_point: str) -> "Box":
+        """Take a uid, a jail and cgroups for a child about to run in ``workdir`` (its files already written).
 
-        ``rlimit_options`` go to ``sandbox._rlimit_setter``, which sets the rlimits in ``preexec``.
+        ``mount_point`` is an empty folder the jail's root is mounted on (in the child's own mount namespace).
+        Raises ``IsolationError`` when the child cannot run with the isolation this machine must give it.
         """
         from .sandbox import _rlimit_setter  # the rlimits themselves stay in sandbox.py
 
-        box = cls()
-        uids = sandbox_uids()
-        if uids is not None:
-            box._take_uid(uids)
+        box = cls(_workdir=workdir)
+        try:
+            box._decide(limits, mount_point)
+            box.cgroups = _make_cgroups(limits.processes)
+        except BaseException:
+            box.close()
+            raise
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
-            box._prctl = _libc_prctl()
-        box.cgroups = _make_cgroups(limits.processes)
         nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
-        box.bwrap = bwrap_prefix(workdir, box.uid)
-        box._rlimits = _rlimit_setter(limits, nproc=nproc, **rlimit_options)
+        box._rlimits = _rlimit_setter(limits, nproc=nproc)
         return box
+
+    def _decide(self, limits, mount_point: str) -> None:
+        root = os.geteuid() == 0
+        if root:
+            uids = sandbox_uids()
+            if uids is None:
+                raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
+                                     "(a root grader needs sandbox uids, e.g. 2000000000:64)")
+            why_uid = self._take_uid(uids)
+            if self.uid is None:
+                raise IsolationError(f"refusing to run student code as root: no sandbox uid ({why_uid})")
+        key = sys.executable
+        if key not in _decided:
+            _decided[key] = _decide_isolation(self.uid)
+        self.iso = _decided[key]
+        check_allowed(self.iso)
+        if self.iso.strong:
+            env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
+            self.plan = jail.jail_plan(self._workdir, mount_point, self.uid if root else os.getuid(), env,
+                                       tmp_bytes=min(limits.file_bytes * 4, 256 * 2**20))
+            self._status = os.pipe()
+        elif self.uid is not None:
+            self._prctl = _libc_prctl()
+        note_used(self.iso)
 
     # -- in the child, after fork and before exec: plain syscalls on values computed before the fork
     def preexec(self) -> None:
@@ -123,6 +161,8 @@ class Box:
             except OSError:
                 pass  # the cgroup is a bonus; killpg and the uid sweep still apply
         self._rlimits()
+        if self.plan is not None:
+            return  # the launcher builds the jail and drops the uid itself
         if self._prctl is not None:
             self._prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binary gives it root back
         if self.uid is not None:
@@ -131,25 +171,46 @@ class Box:
             os.setuid(self.uid)  # last: needs root for everything above
 
     def command(self, argv: list[str]) -> list[str]:
-        """``argv`` as the child runs it: under bubblewrap when it works here."""
-        return [*self.bwrap, "--", *argv] if self.bwrap else argv
+        """``argv`` as the child runs it: through the jail launcher when there is a jail."""
+        if self.plan is None:
+            return argv
+        return jail.launcher_command(self.plan, self._status[1], argv)
 
-    def returncode(self, code: int) -> int:
-        """bubblewrap exits 128+N when the child dies of signal N: give Popen's -N back."""
-        if self.bwrap and 128 < code < 128 + 65:
-            return -(code - 128)
-        return code
+    def env(self) -> dict[str, str]:
+        """The child's whole environment (nothing of the grader's)."""
+        return dict(self.plan["env"]) if self.plan is not None else jail.child_env(self._workdir, self._workdir)
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return (self._status[1],) if self.plan is not None else ()
+
+    def started(self) -> None:
+        """After Popen: the parent's copy of the launcher's status pipe is closed."""
+        if self._status[1] >= 0:
+            os.close(self._status[1])
+            self._status = (self._status[0], -1)
+
+    def launch_error(self, code: int | None) -> str | None:
+        """Why the jail could not be built, when the child ended with the launcher's status (else None)."""
+        if self.plan is None or code != jail.LAUNCH_FAILED or self._status[0] < 0:
+            return None
+        fd, self._status = self._status[0], (-1, self._status[1])
+        return jail.read_status(fd) or None
 
     @property
     def _procs_files(self) -> list[str]:
         return [os.path.join(c, "cgroup.procs") for c in self.cgroups]
 
-    def close(self) -> None:
-        """Kill whatever the child left running (its cgroups, its uid), then free them."""
+    def close_children(self) -> None:
+        """Kill whatever the child left running: its cgroups, every process of its uid."""
         for cg in self.cgroups:
             _kill_cgroup(cg)
         if self.uid is not None:
             _kill_uid(self.uid)
+
+    def close(self) -> None:
+        """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
+        self.close_children()
         for cg in self.cgroups:
             for _ in range(50):  # rmdir fails while an exiting task is still being torn down
                 try:
@@ -160,22 +221,25 @@ class Box:
                 except OSError:
                     time.sleep(0.002)
         self.cgroups = []
+        for fd in self._status:
+            if fd >= 0:
+                os.close(fd)
+        self._status = (-1, -1)
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # releases the flock: the uid is free again
             self._lock_fd = -1
         self.uid = None
 
-    def _take_uid(self, uids: range) -> None:
-        lockdir = os.path.join(tempfile.gettempdir(), "gradekit-uids-0")
+    def _take_uid(self, uids: range) -> str | None:
+        """Lock a free uid of ``uids`` for this child (``self.uid``); else say why not."""
+        lockdir = _uid_lock_dir()
         try:
             os.makedirs(lockdir, mode=0o700, exist_ok=True)
             st = os.lstat(lockdir)
             if st.st_uid != 0 or st.st_mode & 0o077 or not os.path.isdir(lockdir) or os.path.islink(lockdir):
-                log.debug("not dropping privileges: %s is not a private root-owned directory", lockdir)
-                return
+                return f"{lockdir} is not a private root-owned directory"
         except OSError as e:
-            log.debug("not dropping privileges: cannot make %s (%s)", lockdir, e)
-            return
+            return f"cannot make {lockdir} ({e})"
         # Spread concurrent graders over the range, and take a different uid each time:
         # the last child's killed processes may still count for its uid until reaped.
         start = os.getpid() + next(_counter)
@@ -187,34 +251,81 @@ class Box:
             except OSError:
                 os.close(fd)
                 continue
-            known = sys.executable in _probe_cache
-            why = _probe(uid)
-            if why is not None:
-                os.close(fd)
-                if not known:  # once per process is enough
-                    log.debug("not dropping privileges: uid %d %s", uid, why)
-                return
             if _pids_of(uid, zombies=True):  # leftovers: of a grader that died, or not yet reaped
                 _kill_uid(uid)
                 os.close(fd)
                 continue
             self.uid, self._lock_fd = uid, fd
-            return
-        log.debug("not dropping privileges: all %d sandbox uids are in use", len(uids))
+            return None
+        return f"all {len(uids)} sandbox uids are in use"
 
 
-def describe() -> dict[str, object]:
-    """What a child gets on this machine now, for tests and ``--debug``: uid drop, cgroups."""
-    from .sandbox import Limits
+def _uid_lock_dir() -> str:
+    """One folder for every root grader on the machine, whatever its TMPDIR: graders must see each other's locks."""
+    return "/run/gradekit-uids" if os.path.isdir("/run") and os.access("/run", os.W_OK) else "/tmp/gradekit-uids-0"
 
+
+def _decide_isolation(uid: int | None) -> Isolation:
+    """Strong when a jail starts the interpreter here; else weak, or refused for a root grader."""
+    root = os.geteuid() == 0
+    why_jail = jail.jail_probe(uid if root else os.getuid()) if _jail_wanted() else "GRADEKIT_SANDBOX_JAIL is off"
+    if why_jail is None:
+        return Isolation("strong", "a sandbox uid" if root else f"uid {os.getuid()} in a user namespace of its own")
+    missing = [f"no jail ({why_jail})", "it has the network"]
+    if root:
+        why_uid = _probe(uid)
+        if why_uid is not None:
+            raise IsolationError(
+                f"refusing to run student code as root: no jail ({why_jail}), and the sandbox uid "
+                f"{why_uid}; allow mount namespaces (root, or CAP_SYS_ADMIN in the container), or install "
+                f"Python where other users can run it")
+        log.warning("isolation: weak: no jail (%s)", why_jail)
+        return Isolation("weak", "a sandbox uid", tuple(missing))
+    log.warning("isolation: weak: no jail (%s)", why_jail)
+    return Isolation("weak", f"uid {os.getuid()} (the grader's own user)", tuple(missing))
+
+
+def isolation() -> Isolation:
+    """What a child started now would get (strong, weak), or ``IsolationError``: for ``gradekit doctor``."""
     with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
-        box = Box.open(Limits(), d)
+        os.mkdir(os.path.join(d, "work"))
+        os.mkdir(os.path.join(d, "root"))
+        box = Box()
         try:
-            return {"uid": box.uid, "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups],
-                    "bwrap": bool(box.bwrap)}
+            box._workdir = os.path.join(d, "work")
+            root = os.geteuid() == 0
+            if root:
+                uids = sandbox_uids()
+                if uids is None:
+                    raise IsolationError("a root grader needs sandbox uids, but GRADEKIT_SANDBOX_UIDS is off")
+                why = box._take_uid(uids)
+                if box.uid is None:
+                    raise IsolationError(f"no sandbox uid ({why})")
+            key = sys.executable
+            if key not in _decided:
+                _decided[key] = _decide_isolation(box.uid)
+            return _decided[key]
         finally:
             box.close()
 
+
+def describe() -> dict[str, object]:
+    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups."""
+    from .sandbox import Limits
+
+    try:
+        iso = isolation()
+    except IsolationError as e:
+        return {"level": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False}
+    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
+        os.mkdir(os.path.join(d, "work"))
+        os.mkdir(os.path.join(d, "root"))
+        box = Box.open(Limits(), os.path.join(d, "work"), os.path.join(d, "root"))
+        try:
+            return {"level": iso.level, "line": iso.line(), "uid": box.uid, "jail": box.plan is not None,
+                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
+        finally:
+            box.close()
 
 def _probe(uid: int) -> str | None:
     """None when ``uid`` can start this interpreter, else why not; cached per process."""

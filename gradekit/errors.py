@@ -45,3 +45,16 @@ class UnknownProblemError(GradekitError):
 
 class UnknownAssignmentError(GradekitError):
     """An assignment name on the command line is not in the catalog."""
+
+
+class GraderError(GradekitError):
+    """A fault of the grader or of its machine, not of the submission: the instructor must act.
+
+    Reported as an ``error`` verdict, never as points lost; the CLI exits with 3.
+    """
+
+    exit_code = 3
+
+
+class IsolationError(GraderError):
+    """Student code cannot be run with the isolation this machine must give it (see ``gradekit doctor``)."""

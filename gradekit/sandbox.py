@@ -11,21 +11,16 @@ the child.
 >>> r.returncode, r.result                                                  # doctest: +SKIP
 (0, b'[1, 2]')
 
-Known limits (this is a fence against mistakes and casual abuse, not a jail):
+What boxes the child beyond rlimits is ``gradekit.confine``: a jail (private
+mount, pid and network namespaces, gradekit out of view) and a sandbox uid when
+the grader is root, cgroups where they can be made, and a sweep of everything
+the child started before its result is read. Isolation never fails open: see
+``gradekit.isolation`` for strong, weak and refused.
 
-- ``gradekit.confine`` hardens this where the machine allows: as root, the
-  child runs as a dedicated uid (``RLIMIT_NPROC`` then holds, and it can write
-  only where the world can) and everything of that uid is killed at the end;
-  in a writable cgroup, ``cgroup.kill``/``pids.max`` end ``setsid`` daemons
-  and fork bombs. Without either (not root, no cgroup: a laptop), a child that
-  calls ``setsid`` survives the final ``killpg``, runs as the grader's user
-  and can read or write anything that user can (``../x``, ``/proc/<ppid>/cwd``),
-  and ``RLIMIT_NPROC`` counts every process of the user (best effort);
-- no network isolation unless bubblewrap works here (``gradekit.bwrap``);
-- rlimits are set in ``preexec_fn``, which Python documents as unsafe with
-  threads in the parent; it only calls ``setrlimit``/``umask`` on values computed
-  before the fork, so it takes no locks, but a parent that grades in threads
-  should prefer processes.
+rlimits are set in ``preexec_fn``, which Python documents as unsafe with
+threads in the parent; it only calls ``setrlimit``/``umask`` on values computed
+before the fork, so it takes no locks, but a parent that grades in threads
+should prefer processes.
 """
 
 from __future__ import annotations
@@ -45,8 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .confine import Box
+from .errors import IsolationError
 
-__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE"]
+__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree"]
 
 RESULT_FILE = "result.json"
 
@@ -98,42 +94,56 @@ class ChildResult:
 
 
 def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResult:
-    """Run ``script`` with ``python -I -c`` in a fresh directory holding ``files``."""
+    """Run ``script`` with ``python -I -c`` in a fresh directory holding ``files``.
+
+    Raises ``IsolationError`` (a grader fault, not the submission's) when the child
+    cannot be run with the isolation this machine must give it.
+    """
     for name in files:
         _check_name(name)
-    workdir = tempfile.mkdtemp(prefix="gradekit-run-")  # mkdtemp makes it 0700
+    run = tempfile.mkdtemp(prefix="gradekit-run-")  # mkdtemp makes it 0700
+    workdir, mount_point = os.path.join(run, "work"), os.path.join(run, "root")
     box = None
     try:
+        os.mkdir(workdir, 0o700)
+        os.mkdir(mount_point, 0o700)
         for name, data in files.items():
             target = Path(workdir, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        box = Box.open(limits, workdir)  # its own uid and cgroup where the machine allows
+        box = Box.open(limits, workdir, mount_point)  # its jail, uid and cgroup
         # Unnamed files (unlinked at creation): the child gets the descriptors,
         # but no path in its directory, or anywhere else, names them.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.monotonic()
-            proc = subprocess.Popen(
-                box.command([sys.executable, "-I", "-c", script]),
-                cwd=workdir,
-                env=_child_env(workdir),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                preexec_fn=box.preexec,
-            )
+            try:
+                proc = subprocess.Popen(
+                    box.command([sys.executable, "-I", "-c", script]),
+                    cwd=workdir,
+                    env=box.env(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    start_new_session=True,
+                    preexec_fn=box.preexec,
+                    pass_fds=box.pass_fds,
+                )
+            finally:
+                box.started()
             try:
                 exited = _wait_exit(proc.pid, limits.wall_seconds)
             except BaseException:  # interrupted (the autograder's whole-run alarm): the child dies with the wait
-                _killpg(proc.pid)
+                kill_group(proc.pid)
                 proc.wait()
                 raise
             # The child is still a zombie here (not reaped), so its pid, which is
             # also its process group id, cannot be reused: killpg is safe.
-            _killpg(proc.pid)
-            box.close()  # what left the group (setsid daemons): before result.json is read
-            returncode = box.returncode(proc.wait())
+            kill_group(proc.pid)
+            box.close_children()  # what left the group (setsid daemons): before result.json is read
+            returncode = proc.wait()
+            why = box.launch_error(returncode)
+            if why is not None:
+                raise IsolationError(f"the sandbox could not be built: {why}")
             elapsed = time.monotonic() - start
             result, result_error = _read_result(Path(workdir, RESULT_FILE), limits.result_bytes)
             return ChildResult(
@@ -149,7 +159,7 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     finally:
         if box is not None:
             box.close()
-        _rmtree(workdir)
+        rmtree(run)
 
 
 def _check_name(name: str) -> None:
@@ -157,20 +167,6 @@ def _check_name(name: str) -> None:
     if not name or p.is_absolute() or ".." in p.parts or name in (".", RESULT_FILE):
         raise ValueError(f"file name {name!r} must be a relative path inside the child's "
                          f"directory, without '..', and not {RESULT_FILE!r}")
-
-
-def _child_env(workdir: str) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": workdir,
-        "TMPDIR": workdir,  # so tempfile in the child cleans up with its directory
-        "LANG": "C.UTF-8",
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
 
 
 def _rlimit_setter(limits: Limits, nproc: int | None = None):
@@ -253,7 +249,7 @@ def _wait_exit(pid: int, timeout: float) -> bool:
         delay = min(delay * 2, 0.05)
 
 
-def _killpg(pgid: int) -> None:
+def kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -304,7 +300,7 @@ def _read_result(path: Path, cap: int) -> tuple[bytes | None, str | None]:
         os.close(fd)
 
 
-def _rmtree(root: str) -> None:
+def rmtree(root: str) -> None:
     """Remove the child's directory even where it chmod-ed parts of it to 000."""
     retried: set[str] = set()
 

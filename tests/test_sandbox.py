@@ -38,7 +38,8 @@ def test_no_result_file_is_none():
     assert r.returncode == 0 and r.result is None and r.result_error is None
 
 
-def test_scrubbed_environment_own_directory_and_session():
+def test_scrubbed_environment_own_directory_and_session(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the child's folder is made
     r = run(
         "import json, os, stat, sys\n"
         "json.dump({'env': dict(os.environ), 'cwd': os.getcwd(), 'files': sorted(os.listdir()),\n"
@@ -49,19 +50,19 @@ def test_scrubbed_environment_own_directory_and_session():
     )
     got = result(r)
     cwd = got["cwd"]
-    if describe()["bwrap"]:
-        assert got["env"].pop("PWD") == cwd  # bubblewrap sets it
+    jailed = describe()["jail"]
+    assert cwd == "/sandbox" if jailed else cwd.startswith(tempfile.gettempdir())
     assert got["env"] == {
-        "PATH": "/usr/bin:/bin", "HOME": cwd, "TMPDIR": cwd, "LANG": "C.UTF-8",
+        "PATH": "/usr/bin:/bin", "HOME": cwd, "TMPDIR": "/tmp" if jailed else cwd, "LANG": "C.UTF-8",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
     }
     # stdout and stderr are not files in the child's directory
     assert got["files"] == ["answers.py", "sub"]
-    # Under bubblewrap the session leader is bwrap, the child's parent; it is killed with its group.
-    assert got["mode"] == 0o700 and (got["sid"] or describe()["bwrap"]) and got["isolated"] == 1
+    # In a jail the session leader is the launcher outside the pid namespace; it is killed with its group.
+    assert got["mode"] == 0o700 and (got["sid"] or jailed) and got["isolated"] == 1
     assert got["data"] == "hello" and got["stdin"] == ""
-    assert not os.path.exists(cwd), "the child's directory is removed"
+    assert os.listdir(tmp_path) == [], "the child's folder is removed"
 
 
 def test_rlimits_are_set():

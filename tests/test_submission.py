@@ -360,7 +360,10 @@ def test_writes_do_not_reach_the_graders_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(grader)
     path = write(tmp_path, "answers.py", """
         open("mine.txt", "w").write("x")
-        open("../mine2.txt", "w").write("x")  # the child's parent: a temp dir, not ours
+        try:
+            open("../mine2.txt", "w").write("x")  # the child's parent: a temp dir, or a read-only jail
+        except OSError:
+            pass
         ANSWERS = {"q1": {"a": 1 + 1}}
     """)
     assert load_answers(path).answers == {"q1": {"a": 2}}

@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 
 from ..confine import Box
-from ..sandbox import Limits, _child_env, _killpg, _rmtree
+from ..errors import IsolationError
+from ..sandbox import Limits, kill_group, rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "child_code", "append_child_code"]
 
@@ -84,8 +85,11 @@ class ModuleSession:
     def _start(self) -> CallResult | None:
         self.starts += 1
         self._workdir = tempfile.mkdtemp(prefix="gradekit-mod-")
-        Path(self._workdir, self.filename).write_bytes(self.source)
-        self._box = Box.open(self.limits, self._workdir)  # its own uid and cgroup where the machine allows
+        work, mount_point = os.path.join(self._workdir, "work"), os.path.join(self._workdir, "root")
+        os.mkdir(work, 0o700)
+        os.mkdir(mount_point, 0o700)
+        Path(work, self.filename).write_bytes(self.source)
+        self._box = Box.open(self.limits, work, mount_point)  # its jail, uid and cgroup
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
@@ -93,15 +97,24 @@ class ModuleSession:
             self._proc = subprocess.Popen(
                 self._box.command([sys.executable, "-I", "-c", child_code("harness"), str(req_r), str(resp_w), self.filename,
                                    self.module, str(self.limits.output_bytes)]),
-                cwd=self._workdir, env=_child_env(self._workdir), stdin=subprocess.DEVNULL,
+                cwd=work, env=self._box.env(), stdin=subprocess.DEVNULL,
                 stdout=self._err, stderr=self._err, start_new_session=True,
-                preexec_fn=self._box.preexec, pass_fds=(req_r, resp_w),
+                preexec_fn=self._box.preexec, pass_fds=(req_r, resp_w, *self._box.pass_fds),
             )
         finally:
+            self._box.started()
             os.close(req_r)
             os.close(resp_w)
         self._req, self._resp = req_w, resp_r
         reply = self._roundtrip({"op": "import"}, [], self.limits.wall_seconds)
+        if reply.kind == "crash":
+            try:
+                why = self._box.launch_error(self._proc.wait(timeout=5))
+            except subprocess.TimeoutExpired:
+                why = None
+            if why is not None:
+                self.close()
+                raise IsolationError(f"the sandbox could not be built: {why}")
         if not reply.ok:
             self.import_failure = CallResult(False, None, "import", _import_message(reply), reply.output)
             self.close()
@@ -110,7 +123,7 @@ class ModuleSession:
 
     def close(self) -> None:
         if self._proc is not None:
-            _killpg(self._proc.pid)  # the group: threads and children the student started
+            kill_group(self._proc.pid)  # the group: threads and children the student started
             self._proc.wait()
             self._proc = None
         if self._box is not None:
@@ -124,7 +137,7 @@ class ModuleSession:
             self._err.close()
             self._err = None
         if self._workdir is not None:
-            _rmtree(self._workdir)
+            rmtree(self._workdir)
             self._workdir = None
 
     # -- calls ----------------------------------------------------------------------
@@ -175,7 +188,6 @@ class ModuleSession:
         if proc is not None:
             try:
                 code = proc.wait(timeout=2)
-                code = self._box.returncode(code) if self._box is not None else code
             except subprocess.TimeoutExpired:
                 code = None
         how = ("the process stopped" if code is None else
