@@ -39,7 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import GradekitError, SubmissionError
+from .errors import GradekitError, GraderError, SubmissionError
 
 __all__ = ["build", "run", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -66,7 +66,8 @@ class BuildInfo:
 
 
 def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limit: float = 60.0,
-          student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None) -> BuildInfo:
+          student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None,
+          require_isolation: bool = True) -> BuildInfo:
     """Write ``output`` (a zip) that grades ``assignment`` on Gradescope.
 
     ``time_limit``: seconds a student's ``.py`` may run (answers files that
@@ -74,7 +75,9 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
     ``users[0]`` picks the variant (``email``, ``id``, ``sid``, ``name``).
     ``torch``: install CPU torch in setup.sh (default: when a code problem of the
     assignment uses torch). ``wheel``: a prebuilt gradekit wheel instead of
-    building one from the source tree.
+    building one from the source tree. ``require_isolation``: refuse to grade code
+    where the image gives only weak isolation (``gradekit doctor`` in setup.sh fails
+    the image build then); False grades on, marked "isolation: weak" in results.json.
     """
     from .catalog import load_catalog
 
@@ -93,10 +96,11 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
         if not whl.is_file() or not whl.name.endswith(".whl"):
             raise GradekitError(f"{whl}: not a wheel file (--wheel takes gradekit-*.whl)")
         config = {"assignment": assignment, "time_limit": time_limit, "student_key": student_key,
-                  "wheel": f"wheels/{whl.name}", "torch": torch_pin, "gradekit": _version("gradekit")}
+                  "wheel": f"wheels/{whl.name}", "torch": torch_pin, "gradekit": _version("gradekit"),
+                  "require_isolation": require_isolation}
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
-            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment), 0o755)
+            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation), 0o755)
             _add(z, "run_autograder", RUN_AUTOGRADER, 0o755)
             _add(z, CONFIG, json.dumps(config, indent=2) + "\n", 0o644)
             _add(z, "requirements.txt", _requirements_text(requirements), 0o644)
@@ -188,8 +192,13 @@ def _build_wheel(tmp: Path) -> Path:
     return wheels[0]
 
 
-def setup_script(wheel: str, torch_pin: str | None, assignment: str) -> str:
-    """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index)."""
+def setup_script(wheel: str, torch_pin: str | None, assignment: str, require_isolation: bool = True) -> str:
+    """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index).
+
+    It ends by closing gradekit's files to other users (defence in depth beside the jail: a sandbox
+    uid cannot read the engine or the bundle even where namespaces are missing) and by running
+    ``gradekit doctor``, which fails the image build when isolation is required and weak.
+    """
     torch_line = (f'"$PY" -m pip install --no-cache-dir --index-url {TORCH_INDEX} "{torch_pin}"\n'
                   if torch_pin else "# no code problem uses torch: torch is not installed\n")
     return f"""#!/usr/bin/env bash
@@ -216,6 +225,9 @@ PY="$VENV/bin/python"
 "$PY" -m pip install --no-cache-dir -r "$SRC/requirements.txt"
 {torch_line}# fail the image build now, not at the first submission
 "$PY" -c "from gradekit.catalog import load_catalog; load_catalog().assignment('{assignment}')"
+# the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
+chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"
+"$VENV/bin/gradekit" doctor{" --require" if require_isolation else ""}
 """
 
 
@@ -279,6 +291,8 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
     budget = previous = None
     try:
         config = json.loads((root / "source" / CONFIG).read_text())
+        if config.get("require_isolation", True):  # a bundle refuses weak isolation unless built to allow it
+            os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
         from .catalog import load_catalog
 
         catalog = load_catalog()
@@ -293,6 +307,10 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         report = grade_submission(root / "submission", config, catalog, student)
         data = gs.results(report, catalog, execution_time=time.monotonic() - start,
                           message=f"Graded as student {student}." if student else None)
+    except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
+        print(f"grader error: {e}", file=sys.stderr, flush=True)
+        data = gs.failed_results(str(e), config.get("assignment"), catalog, time.monotonic() - start,
+                                 grader_fault=True)
     except (GradekitError, OSError, ValueError, KeyError) as e:
         reason = _reason(e).replace(f"{root / 'submission'}{os.sep}", "")  # the student's names, not our paths
         data = gs.failed_results(reason, config.get("assignment"), catalog, time.monotonic() - start)
@@ -300,8 +318,9 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         data = gs.failed_results(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
                                  time.monotonic() - start)
     except Exception as e:  # a grader bug must still give the student a results.json
+        print(f"grader error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
         data = gs.failed_results(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
-                                 time.monotonic() - start)
+                                 time.monotonic() - start, grader_fault=True)
     finally:
         if previous is not None:
             signal.alarm(0)
@@ -359,6 +378,8 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
         answers = named
     if not files:
         raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
+    from . import isolation
+
     if answers:
         report = grade(answers[0], assignment=assignment, catalog=catalog, limits=limits, student=student)
     else:
@@ -370,4 +391,6 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
         graded = {(p.assignment, p.id): p for p in sub.problems}
         report.problems = [graded.pop((p.assignment, p.id), p) for p in report.problems] + list(graded.values())
         report.notes.extend(sub.notes)
+    used = isolation.used()
+    report.isolation = used.to_dict() if used is not None else report.isolation
     return report

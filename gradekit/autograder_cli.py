@@ -30,15 +30,18 @@ def autograder() -> None:
               help="Install CPU torch in setup.sh (default: when a code problem uses torch).")
 @click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Bundle this gradekit wheel instead of building one from the source tree.")
+@click.option("--allow-weak-isolation", is_flag=True,
+              help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
 def build_cmd(assignment: str, output: Path, time_limit: float, student_key: str, torch: bool | None,
-              wheel: Path | None) -> None:
+              wheel: Path | None, allow_weak_isolation: bool) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, gradekit's wheel) for ASSIGNMENT."""
     from .autograder import build
 
     try:
-        info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel)
-    except GradekitError as e:  # as cli.handles_errors: one line, exit 2
+        info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
+                     require_isolation=not allow_weak_isolation)
+    except GradekitError as e:  # as cli.handles_errors: one line, its exit code
         click.echo(f"gradekit: error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(e.exit_code)
     click.echo(f"wrote {info.path} ({info.size / 1024:.0f} KiB); setup.sh downloads from PyPI: "
                + ", ".join(info.requirements) + ("; and CPU torch" if info.torch else ""))

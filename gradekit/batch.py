@@ -49,13 +49,25 @@ class BatchResult:
     maxima: dict[str, float] = field(default_factory=dict)  # points of each column
     rows: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def graded(self) -> list[dict[str, Any]]:
+        """The rows the grader could judge (a grader error has no score to count)."""
+        return [r for r in self.rows if not r.get("grader_error")]
+
+    @property
+    def isolation(self) -> dict[str, Any] | None:
+        """The weakest isolation any submission's code ran with, or None when no code ran."""
+        seen = [r["report"]["isolation"] for r in self.rows if r.get("report") and r["report"].get("isolation")]
+        return next((i for i in seen if i.get("level") != "strong"), seen[0] if seen else None)
+
     def most_missed(self, n: int = 5) -> list[tuple[str, float]]:
         """Parts most students did not get full credit on: (column, fraction of students)."""
-        if not self.rows:
+        rows = self.graded
+        if not rows:
             return []
         # a submission that could not be graded has missed every part
-        missed = Counter(c for r in self.rows for c in self.columns if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
-        return [(c, k / len(self.rows)) for c, k in missed.most_common(n)]
+        missed = Counter(c for r in rows for c in self.columns if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
+        return [(c, k / len(rows)) for c, k in missed.most_common(n)]
 
     def diagnoses(self, n: int = 5) -> list[tuple[str, str, int]]:
         """Mistakes most often diagnosed: (column, mistake id, students)."""
@@ -136,12 +148,12 @@ _WORKER: dict[str, Any] = {}
 def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
     """A row that scores nothing (every part missed), with the reason."""
     return {"student": entry.student, "file": str(entry.path) if entry.path else None, "score": 0,
-            "error": error, "parts": {}, "diagnoses": [], "report": None}
+            "error": error, "grader_error": False, "parts": {}, "diagnoses": [], "report": None}
 
 
 def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None) -> dict[str, Any]:
     """One row of the batch; never raises (a crash is a zero with its message)."""
-    from .errors import GradekitError
+    from .errors import GradekitError, GraderError
     from .grading import grade
     from .model import tidy
 
@@ -150,11 +162,14 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
         return row
     try:
         rep = grade(entry.path, assignment=assignment, catalog=catalog, limits=limits, student=entry.student)
+    except GraderError as e:  # the grader failed, not the student: no score, the cause for the instructor
+        row.update(score=None, error=f"grader error: {e}", grader_error=True)
+        return row
     except GradekitError as e:
         row["error"] = str(e)
         return row
-    except Exception as e:  # a grader bug on one submission must not stop the class
-        row["error"] = f"could not grade ({type(e).__name__}: {e})"
+    except Exception as e:  # a grader bug on one submission must not stop the class, nor cost it points
+        row.update(score=None, error=f"grader error: {type(e).__name__}: {e}", grader_error=True)
         return row
     for prob in rep.problems:
         for part in prob.parts:
@@ -166,6 +181,9 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
                 row["diagnoses"].append((col, part.diagnosis))
     row["score"] = tidy(rep.score)
     row["report"] = rep.to_dict()
+    if rep.grader_errors:  # not judged whole: no total, the parts named for the instructor
+        row.update(score=None, grader_error=True,
+                   error=f"grader error on {', '.join(rep.grader_errors)}: grade again once fixed")
     return row
 
 
@@ -264,13 +282,19 @@ def write_outputs(result: BatchResult, out: str | Path) -> dict[str, Path]:
         w = csv.writer(f)
         w.writerow(["student", "total", *result.columns, "error"])
         for r in result.rows:
+            if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
+                w.writerow([r["student"], "", *("" for _ in result.columns), r["error"]])
+                continue
             w.writerow([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
     data = {
         "assignment": result.assignment,
         "max_score": result.max_score,
         "most_missed": [{"part": c, "fraction": round(f, 4)} for c, f in result.most_missed(len(result.columns))],
         "diagnoses": [{"part": c, "mistake": d, "students": k} for c, d, k in result.diagnoses(50)],
-        "students": [{k: r[k] for k in ("student", "file", "score", "error", "report")} for r in result.rows],
+        "isolation": result.isolation,
+        "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+        "students": [{k: r.get(k) for k in ("student", "file", "score", "error", "grader_error", "report")}
+                     for r in result.rows],
     }
     paths["json"].write_text(json.dumps(data, indent=1) + "\n")
     _plot(result, paths["png"])
@@ -283,8 +307,9 @@ def _plot(result: BatchResult, path: Path) -> None:
     matplotlib.use("Agg")  # no display on a grading server
     import matplotlib.pyplot as plt
 
-    totals = [r["score"] for r in result.rows]
-    means = [sum(r["parts"].get(c, 0) for r in result.rows) / max(len(result.rows), 1) for c in result.columns]
+    rows = result.graded
+    totals = [r["score"] for r in rows]
+    means = [sum(r["parts"].get(c, 0) for r in rows) / max(len(rows), 1) for c in result.columns]
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
     a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
     a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",

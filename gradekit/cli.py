@@ -1,6 +1,7 @@
 """The command line: parse options, call the library, print. Nothing else lives here.
 
-Exit codes: 0 full marks (or success), 1 graded but not full marks, 2 bad input.
+Exit codes: 0 full marks (or success), 1 graded but not full marks, 2 bad input,
+3 a fault of the grader or its machine (``GraderError``: isolation refused, gradekit failed).
 """
 
 from __future__ import annotations
@@ -21,22 +22,28 @@ def _console():
     return Console()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, exit_code: int = 2) -> None:
     click.echo(f"gradekit: error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(exit_code)
 
 
 def handles_errors(f):
-    """Turn gradekit's typed errors into one line on stderr and exit code 2."""
+    """Turn gradekit's typed errors into one line on stderr and the error's own exit code."""
 
     @wraps(f)
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
         except GradekitError as e:
-            _fail(str(e))
+            _fail(str(e), e.exit_code)
 
     return wrapper
+
+
+def _warn_weak(isolation: dict | None) -> None:
+    """Weak isolation is said loudly, on stderr, whatever the output format."""
+    if isolation and isolation.get("level") != "strong":
+        click.echo(click.style(f"gradekit: warning: {isolation['line']}", fg="red", bold=True), err=True)
 
 
 def _emit_json(data) -> None:
@@ -45,8 +52,35 @@ def _emit_json(data) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gradekit")
-def main() -> None:
+@click.option("--require-isolation", is_flag=True,
+              help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
+def main(require_isolation: bool) -> None:
     """Check machine-learning homework against reference solutions."""
+    if require_isolation:  # through the environment, so batch workers and children of children see it too
+        import os
+
+        os.environ["GRADEKIT_REQUIRE_ISOLATION"] = "1"
+
+
+@main.command()
+@click.option("--require", is_flag=True, help="Exit 3 unless student code gets strong isolation here.")
+@click.option("--json", "as_json", is_flag=True)
+def doctor(require: bool, as_json: bool) -> None:
+    """Say what isolation student code gets on this machine, and what is missing."""
+    from .confine import describe
+
+    d = describe()
+    if as_json:
+        _emit_json(d)
+    elif d["level"] == "refused":
+        click.echo(f"isolation: refused — {d['why']}")
+    else:
+        click.echo(d["line"])
+        uid = d["uid"] if d["uid"] is not None else "the grader's own"
+        click.echo(f"uid: {uid}; "
+                   f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
+    if d["level"] == "refused" or (require and d["level"] != "strong"):
+        sys.exit(3)
 
 
 @main.command("list")
@@ -158,19 +192,21 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
     """Grade an answers file (.py, .json or .toml) or a module file (task1.py)."""
     import time
 
-    from .errors import SubmissionError
+    from .errors import GraderError, SubmissionError
     from .grading import grade
 
     start = time.monotonic()
     try:
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
-    except SubmissionError as e:
+    except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from . import gradescope as gs
             from .catalog import load_catalog
 
-            gs.write(gs.failed_results(str(e), assignment, load_catalog(), time.monotonic() - start), gradescope)
+            gs.write(gs.failed_results(str(e), assignment, load_catalog(), time.monotonic() - start,
+                                       grader_fault=isinstance(e, GraderError)), gradescope)
         raise
+    _warn_weak(rep.isolation)
     if gradescope is not None:
         rep.write_gradescope(gradescope, execution_time=time.monotonic() - start)
     if as_json:
@@ -179,6 +215,10 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
         from . import render
 
         render.report(_console(), rep)
+    if rep.grader_errors:
+        click.echo(f"gradekit: grader error on {', '.join(rep.grader_errors)}: not the submission's fault; "
+                   f"these parts are not judged", err=True)
+        sys.exit(3)
     sys.exit(0 if rep.full_marks else 1)
 
 
@@ -242,14 +282,18 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
     paths = write_outputs(result, out)
+    _warn_weak(result.isolation)
     from rich.table import Table
 
     console = _console()
-    totals = sorted(r["score"] for r in result.rows)
+    totals = sorted(r["score"] for r in result.graded)
     failed = [r for r in result.rows if r["error"]]
+    faults = [r for r in result.rows if r.get("grader_error")]
     if totals:
         console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
-                      f"{len(failed)} could not be graded")
+                      f"{len(failed) - len(faults)} could not be graded")
+    if faults:
+        console.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
     missed = Table(title="Parts most missed", title_justify="left")
     missed.add_column("part")
     missed.add_column("students without full credit", justify="right")

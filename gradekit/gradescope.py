@@ -100,12 +100,18 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     }
     if execution_time is not None:
         out["execution_time"] = max(0, round(execution_time))
+    if report.isolation is not None:  # for the instructor: extra_data is not shown to students
+        out["extra_data"] = {"isolation": report.isolation}
     return out
 
 
 def failed_results(message: str, assignment: str | None, catalog: Any = None,
-                   execution_time: float | None = None) -> dict[str, Any]:
-    """results.json for a submission that could not be read: every part 0 with the reason."""
+                   execution_time: float | None = None, *, grader_fault: bool = False) -> dict[str, Any]:
+    """results.json for a submission that could not be read: every part 0 with the reason.
+
+    ``grader_fault``: the grader, not the submission, failed (``GraderError``): the
+    output says so, and ``extra_data.grader_error`` carries the cause for the instructor.
+    """
     from .grading import grade_answers
 
     if assignment is None or catalog is None:
@@ -113,7 +119,11 @@ def failed_results(message: str, assignment: str | None, catalog: Any = None,
                                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
     else:
         empty = grade_answers({}, assignment=assignment, catalog=catalog, submission="<unreadable>")
-        out = results(empty, catalog, message=f"Your submission could not be graded: {_md(message)}")
+        why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
+               if grader_fault else f"Your submission could not be graded: {_md(message)}")
+        out = results(empty, catalog, message=why)
+    if grader_fault:
+        out["extra_data"] = {"grader_error": message}
     if execution_time is not None:
         out["execution_time"] = max(0, round(execution_time))
     return out

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .catalog import Catalog, load_catalog
 from .checkers import CheckContext, checker_for
-from .errors import SubmissionError, UnknownProblemError
+from .errors import GraderError, SubmissionError, UnknownProblemError
 from .families import differs
 from .model import Mistake, Outcome, PartResult, Problem, ProblemResult
 from .report import Report
@@ -39,25 +39,31 @@ def grade(
     ``student`` (else the file's ``student``/``STUDENT``) picks the variant of
     problems whose spec draws per-student numbers.
     """
+    from . import isolation
     from .modules.spec import module_file_kind
     from .submission import load_answers
 
+    isolation.reset_used()
     kind = module_file_kind(Path(submission), catalog or load_catalog(), assignment, problem)
     if kind == "module":
         from .modules.grade import grade_module
 
-        return grade_module(submission, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
-    try:
-        raw = load_answers(Path(submission), limits=limits)
-    except SubmissionError as e:  # "no ANSWERS": say which module file names would be graded instead
-        raise (SubmissionError(f"{e}{kind}") if kind and "no ANSWERS" in str(e) else e) from None
-    return grade_answers(
-        raw.answers,
-        assignment=assignment or raw.assignment,
-        catalog=catalog,
-        submission=str(submission),
-        student=student or raw.student,
-    )
+        report = grade_module(submission, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
+    else:
+        try:
+            raw = load_answers(Path(submission), limits=limits)
+        except SubmissionError as e:  # "no ANSWERS": say which module file names would be graded instead
+            raise (SubmissionError(f"{e}{kind}") if kind and "no ANSWERS" in str(e) else e) from None
+        report = grade_answers(
+            raw.answers,
+            assignment=assignment or raw.assignment,
+            catalog=catalog,
+            submission=str(submission),
+            student=student or raw.student,
+        )
+    used = isolation.used()
+    report.isolation = used.to_dict() if used is not None else None
+    return report
 
 
 def grade_answers(
@@ -173,8 +179,11 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         else:
             try:
                 outcome = checker_for(part.kind)(expected, raw, ctx)
-            except Exception as e:  # a checker bug must not stop the rest of the grading
-                outcome = Outcome(0.0, "error", f"could not check this part ({type(e).__name__}: {e})")
+            except GraderError:
+                raise
+            except Exception as e:  # a checker bug must not stop the rest of the grading, nor cost points
+                outcome = Outcome(0.0, "error", f"grader error, not counted against you: could not check this "
+                                                f"part ({type(e).__name__}: {e})")
         max_score = 0.0 if part.kind == "manual" else part.points
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis))

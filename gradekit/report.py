@@ -22,6 +22,7 @@ class Report:
     problems: list[ProblemResult]
     notes: list[str] = field(default_factory=list)  # unknown problem or part keys, with "did you mean"
     student: str | None = None
+    isolation: dict[str, Any] | None = None  # how student code ran (gradekit.isolation), when any ran
 
     @property
     def score(self) -> float:
@@ -30,6 +31,11 @@ class Report:
     @property
     def max_score(self) -> float:
         return sum(p.max_score for p in self.problems)
+
+    @property
+    def grader_errors(self) -> list[str]:
+        """"problem: part" of every part the grader failed to check (verdict ``error``): not the student's fault."""
+        return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == "error"]
 
     @property
     def full_marks(self) -> bool:
@@ -43,6 +49,8 @@ class Report:
             "max_score": tidy(self.max_score),
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
+            "isolation": self.isolation,
+            "grader_errors": self.grader_errors,
         }
 
     def write_json(self, path: str | Path) -> None:

@@ -86,7 +86,7 @@ def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, se
                                   on_epoch=on_epoch, on_batch=on_batch)
     except GradekitError as e:
         click.echo(f"gradekit: error: {e}", err=True)
-        sys.exit(2)
+        sys.exit(e.exit_code)
     written = write_outputs(result, out_dir) if out_dir else []
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -112,7 +112,29 @@ def test_bundle_layout_and_setup_script(bundle):
     assert ("download.pytorch.org/whl/cpu" in setup) == (config["torch"] is not None)
     assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
     assert f"numpy=={metadata.version('numpy')}" in reqs and f"sympy=={metadata.version('sympy')}" in reqs
-    assert config == {**config, "assignment": ASSIGNMENT, "time_limit": 1.0, "student_key": "email"}
+    assert config == {**config, "assignment": ASSIGNMENT, "time_limit": 1.0, "student_key": "email",
+                      "require_isolation": True}
+    # the image build fails when it cannot isolate student code; the engine is closed to other users
+    assert setup.rstrip().endswith('"$VENV/bin/gradekit" doctor --require')
+    assert 'chmod -R go-rwx "$SRC"' in setup
+
+
+def test_a_bundle_built_to_allow_weak_isolation_says_so(tmp_path):
+    fake = tmp_path / "gradekit-0.1.0-py3-none-any.whl"
+    fake.write_bytes(b"PK")
+    out = tmp_path / "ag.zip"
+    r = CliRunner().invoke(main, ["autograder", "build", ASSIGNMENT, "-o", str(out), "--wheel", str(fake),
+                                  "--allow-weak-isolation"])
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        assert json.loads(z.read("gradekit-autograder.json"))["require_isolation"] is False
+        assert z.read("setup.sh").decode().rstrip().endswith('"$VENV/bin/gradekit" doctor')
+
+
+def test_a_computing_answers_file_reports_its_isolation_to_the_instructor_only(bundle, tmp_path):
+    data, _ = run_bundle(bundle, tmp_path, {"answers.py": "ANSWERS = {'q3.2': {'L': 100 + 16}}\n"})
+    assert data["extra_data"]["isolation"]["level"] == "strong"  # CI runs as root: the jail is required
+    assert "isolation" not in data["output"]
 
 
 def test_torch_is_pinned_from_the_cpu_index_only_when_asked(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checkers import CheckContext
-from ..errors import SubmissionError
+from ..errors import GraderError, SubmissionError
 from ..model import Outcome
 from ..report import Report
 from .child import DEFAULT_LIMITS, ModuleSession
@@ -35,16 +35,21 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     spec = ctx.problem.validated_params
     fn = spec.callable(ctx.part.name)
     options = dict(ctx.part.options)
-    failures = []
+    failures, faults = [], []
     for check in fn.checks:
         try:
             bad = check.run(raw, options)
-        except Exception as e:  # a check bug must not stop the other checks
-            bad = f"could not be checked ({type(e).__name__}: {e})"
+        except GraderError:
+            raise  # the sandbox cannot be had: nothing of this submission can be judged
+        except Exception as e:  # the grader's fault (a missing dependency, a check bug): not the student's
+            faults.append(f"{check.name}: {type(e).__name__}: {e}")
+            continue
         if bad is not None:
             failures.append((check.name, bad))
         if raw.import_failure is not None:
-            return Outcome(0.0, "error", raw.import_failure.message)
+            return Outcome(0.0, "invalid", raw.import_failure.message)
+    if faults:  # an `error` verdict for the instructor, never a failure charged to the student
+        return Outcome(0.0, "error", "grader error, not counted against you: " + "; ".join(faults))
     if not failures:
         return Outcome.correct(f"passed {', '.join(c.name for c in fn.checks)}")
     if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
