@@ -8,9 +8,9 @@ or Gradescope's "Export Submissions" folder (``submission_123/`` folders and a
 Each submission is graded in a worker *process* (``fork``, so workers inherit the
 loaded catalog and its solved problems): the sandbox sets rlimits in a
 ``preexec_fn``, which must not run in a process with other threads. A submission
-that crashes, hangs or cheats gets zero and its message; a worker that never
-answers is given up on after a stall timeout, so the batch always finishes and
-always writes its outputs.
+that crashes, hangs or cheats gets zero and its message. A worker that dies or
+stalls costs only the submission it held (a grader error, graded again later),
+and is replaced, so the batch always finishes and always writes its outputs.
 
 >>> res = grade_folder("submissions/", "ece661-hw1", progress=False)   # doctest: +SKIP
 >>> write_outputs(res, "out/")                                          # doctest: +SKIP
@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-import queue
+import time
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -142,9 +142,6 @@ def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
 
 # -- grading ------------------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
-
-
 def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
     """A row that scores nothing (every part missed), with the reason."""
     return {"student": entry.student, "file": str(entry.path) if entry.path else None, "score": 0,
@@ -187,19 +184,59 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
     return row
 
 
-def _init(assignment: str, limits: Any) -> None:
-    _WORKER["assignment"], _WORKER["limits"] = assignment, limits
+def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any) -> None:
+    """In a forked worker: grade each entry the parent sends, send its row back, until told to stop."""
+    while True:
+        try:
+            entry = conn.recv()
+        except EOFError:
+            return
+        if entry is None:
+            return
+        conn.send(grade_entry(entry, assignment, catalog, limits))
 
 
-def _work(entry: Entry) -> dict[str, Any]:
-    return grade_entry(entry, _WORKER["assignment"], _WORKER["catalog"], _WORKER["limits"])
+class _Worker:
+    """One forked worker process and the task it holds (index, start time), if any."""
+
+    def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: tuple[int, float] | None = None
+
+    def give(self, i: int, entry: Entry) -> None:
+        self.conn.send(entry)
+        self.task = (i, time.monotonic())
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except OSError:
+                kill = True
+        if kill:
+            self.proc.kill()
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
 
 
 def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
                  catalog: Any = None, progress: bool = True, skip: Path | None = None,
                  stall_seconds: float | None = None) -> BatchResult:
-    """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default)."""
+    """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
+
+    Each worker holds one submission at a time. A worker that dies (however) or
+    holds a submission longer than ``stall_seconds`` (default: twice the time limit
+    plus a minute) costs that submission only: its row is a grader error, the
+    worker is replaced, and every other row is graded as ``gradekit check`` would.
+    """
     import multiprocessing
+    from multiprocessing.connection import wait
 
     from .catalog import load_catalog
     from .sandbox import Limits
@@ -215,30 +252,48 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     entries = discover(folder, skip)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
     stall = stall_seconds or (limits.wall_seconds * 2 + 60)
-    done: queue.Queue = queue.Queue()
-    _WORKER["catalog"] = catalog  # inherited through fork, never pickled
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(jobs, initializer=_init, initargs=(assignment, limits))
+    ctx = multiprocessing.get_context("fork")  # workers inherit the catalog, never pickled
     rows: dict[int, dict[str, Any]] = {}
+    todo = list(range(len(entries)))[::-1]
     bar = _progress(progress, len(entries))
+    workers = [_Worker(ctx, assignment, catalog, limits) for _ in range(jobs)]
+
+    def lost(w: _Worker, why: str) -> _Worker:
+        i, _ = w.task
+        rows[i] = {**_zero(entries[i], None), "score": None, "grader_error": True,
+                   "error": f"grader error: its worker {why}; grade it again (gradekit check)"}
+        bar.advance()
+        w.stop(kill=True)
+        return _Worker(ctx, assignment, catalog, limits)
+
     try:
-        for i, e in enumerate(entries):
-            pool.apply_async(_work, (e,), callback=lambda r, i=i: done.put((i, r)),
-                             error_callback=lambda exc, i=i: done.put((i, exc)))
         while len(rows) < len(entries):
-            try:
-                i, r = done.get(timeout=stall)
-            except queue.Empty:  # a worker died or hangs outside the sandbox: give up on the rest
-                break
-            rows[i] = r if isinstance(r, dict) else _zero(entries[i], f"could not grade ({type(r).__name__}: {r})")
-            bar.advance()
+            for w in workers:
+                if w.task is None and todo:
+                    i = todo.pop()
+                    w.give(i, entries[i])
+            busy = [w for w in workers if w.task is not None]
+            ready = wait([x for w in busy for x in (w.conn, w.proc.sentinel)], timeout=0.5)
+            for k, w in enumerate(workers):
+                if w.task is None:
+                    continue
+                if w.conn in ready:
+                    try:
+                        rows[w.task[0]] = w.conn.recv()
+                        w.task = None
+                        bar.advance()
+                        continue
+                    except (EOFError, OSError):
+                        pass
+                if w.conn in ready or w.proc.sentinel in ready:
+                    w.proc.join(1)
+                    workers[k] = lost(w, f"died (exit code {w.proc.exitcode})")
+                elif time.monotonic() - w.task[1] > stall:
+                    workers[k] = lost(w, f"gave no answer within {stall:g} s")
     finally:
-        pool.terminate()
-        pool.join()
+        for w in workers:
+            w.stop(kill=w.task is not None)
         bar.close()
-    for i, e in enumerate(entries):
-        if i not in rows:
-            rows[i] = _zero(e, f"grading stopped: no answer from its worker within {stall:g} s")
     result.rows = [rows[i] for i in range(len(entries))]
     return result
 

@@ -87,8 +87,13 @@ def grade_answers(
     names = [assignment] if assignment else sorted({p.assignment for p, _ in by_problem.values()})
     if not names:
         raise SubmissionError(
-            f"{submission}: answers no problem of the catalog" + (f" ({'; '.join(notes)})" if notes else "")
+            f"{submission}: answers no problem of the catalog" + (f" ({'; '.join(notes[:3])})" if notes else "")
         )
+    if len(names) > 1:  # totals are one assignment's: never add another's problems to them
+        spans = "; ".join(f"{n} ({', '.join(sorted(p.id for p, _ in by_problem.values() if p.assignment == n))})"
+                          for n in names)
+        raise SubmissionError(f"{submission}: answers problems of {len(names)} assignments: {spans}; "
+                              f"grade one at a time with --assignment (-a)")
     results = []
     for name in names:
         for problem in catalog.problems(name):
@@ -100,35 +105,65 @@ def grade_answers(
     return Report(submission=submission, problems=results, notes=notes, student=student)
 
 
+MAX_HINTED_KEYS = 20  # unknown keys that get a did-you-mean; the rest are only counted (junk files stay cheap)
+
+
+def _shown(key: str) -> str:
+    """A key as a note quotes it: never more than 40 characters of it."""
+    return repr(key if len(key) <= 40 else key[:39] + "…")
+
+
 def _resolve(
     catalog: Catalog, answers: Mapping[str, Any], assignment: str | None
 ) -> tuple[dict[str, tuple[Problem, Mapping[str, Any]]], list[str]]:
+    """Answers by qualified problem id, and notes on the keys that name no problem here.
+
+    Lookups are by dictionary, so the work is linear in the number of keys;
+    only the first ``MAX_HINTED_KEYS`` unknown keys get a did-you-mean.
+    """
+    everything = catalog.problems()
+    by_qualified = {p.qualified_id: p for p in everything}
+    by_bare: dict[str, list[Problem]] = {}
+    for p in everything:
+        by_bare.setdefault(p.id, []).append(p)
     found: dict[str, tuple[Problem, Mapping[str, Any]]] = {}
     notes: list[str] = []
-    ambiguous: list[str] = []
+    ambiguous: list[tuple[str, list[Problem]]] = []
+    unknown: list[str] = []
     for key, value in answers.items():
-        try:
-            problem = catalog.resolve(key, assignment)
-        except UnknownProblemError as e:
-            if "ambiguous" in str(e) and assignment is None:
-                ambiguous.append(key)
-            else:
-                notes.append(f"not graded: {e}")
-            continue
-        if assignment is not None and problem.assignment != assignment:
-            notes.append(f"not graded: problem {key!r} belongs to {problem.assignment}, not {assignment}")
-            continue
-        found[problem.qualified_id] = (problem, value)
-    inferred = {p.assignment for p, _ in found.values()}
-    for key in ambiguous:
-        if len(inferred) == 1:
-            problem = catalog.resolve(key, next(iter(inferred)))
-            found[problem.qualified_id] = (problem, answers[key])
+        key = str(key)
+        candidates = [by_qualified[key]] if key in by_qualified else by_bare.get(key, [])
+        if assignment is not None:
+            inside = [p for p in candidates if p.assignment == assignment]
+            if candidates and not inside:
+                others = sorted({p.assignment for p in candidates})
+                notes.append(f"not graded: problem {_shown(key)} belongs to {', '.join(others)}, not {assignment} "
+                             f"(did you mean -a {others[0]}?)")
+                continue
+            candidates = inside
+        if len(candidates) == 1:
+            found[candidates[0].qualified_id] = (candidates[0], value)
+        elif candidates:
+            ambiguous.append((key, candidates))
         else:
-            try:
-                catalog.resolve(key)
-            except UnknownProblemError as e:
-                notes.append(f"not graded: {e}")
+            unknown.append(key)
+    inferred = {p.assignment for p, _ in found.values()}
+    for key, candidates in ambiguous:  # a bare id of several assignments: settled by the others' assignment
+        inside = [p for p in candidates if p.assignment in inferred]
+        if len(inside) == 1:
+            found[inside[0].qualified_id] = (inside[0], answers[key])
+        else:
+            notes.append(f"not graded: problem id {_shown(key)} is ambiguous; use one of "
+                         f"{', '.join(p.qualified_id for p in candidates)}")
+    pool = catalog.problems(assignment) if assignment else everything
+    ids = [p.id for p in pool] + [p.qualified_id for p in pool]
+    for key in unknown[:MAX_HINTED_KEYS]:
+        close = difflib.get_close_matches(key[:80], ids, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        where = f" in {assignment}" if assignment else ""
+        notes.append(f"not graded: unknown problem {_shown(key)}{where}{hint}")
+    if len(unknown) > MAX_HINTED_KEYS:
+        notes.append(f"not graded: {len(unknown) - MAX_HINTED_KEYS} more unknown problem keys")
     return found, notes
 
 

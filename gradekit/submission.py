@@ -41,6 +41,9 @@ __all__ = ["RawSubmission", "load_answers", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 16 * 2**20
 MAX_DEPTH = 32  # nesting of plain data: a rank-4 tensor in a part needs 6
+MAX_TABLES = 20_000  # JSON objects in one answers file (a table per problem and per part)
+MAX_TOML_BYTES = 2 * 2**20
+MAX_LITERAL_PY_BYTES = 2**20  # larger .py files are parsed in the sandbox, where a blow-up costs only them
 _META = ("assignment", "student")
 
 
@@ -102,6 +105,12 @@ def _text(path: Path, data: bytes) -> str:
 
 
 def _read_json(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    # Bound the work before parsing: an honest file has a table per problem and per part, a few hundred
+    # at most, while its numbers and matrices are lists. A junk file of millions of keys stops here.
+    tables = data.count(b"{")
+    if tables > MAX_TABLES:
+        _fail(path, f"has {tables} JSON objects; an answers file has at most {MAX_TABLES} "
+                    f"(one per problem and per part)")
     text = _text(path, data)
     try:
         value = json.loads(text, parse_float=str, parse_constant=_json_constant,
@@ -120,15 +129,20 @@ def _json_constant(name: str) -> str:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {json.dumps(key)}")
-        out[key] = value
+    out = dict(pairs)  # in C; the loop below runs only when a key repeats
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {json.dumps(key)}")
+            seen.add(key)
     return out
 
 
 def _read_toml(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    if len(data) > MAX_TOML_BYTES:  # tomllib is pure Python: bound its work (JSON holds large matrices)
+        _fail(path, f"has {len(data)} bytes; TOML answers files are at most {MAX_TOML_BYTES // 2**20} MiB "
+                    f"(use .json for large arrays)")
     text = _text(path, data)
     try:
         value = tomllib.loads(text, parse_float=str)  # the message ends "(at line L, column C)"
@@ -153,16 +167,16 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
                             f"\"answers\": {{...}}}} (the output of gradekit solve --json)")
             if item["id"] in answers:
                 _fail(path, f"{root}[{i}] repeats the id {json.dumps(item['id'])}")
-            answers[item["id"]] = _parts(path, item["answers"], f"{root}[{i}][\"answers\"]")
+            answers[item["id"]] = _parts(path, item["answers"], (root, i, "answers"))
     elif _is_solved(value):
-        answers[value["id"]] = _parts(path, value["answers"], f'{root}["answers"]')
+        answers[value["id"]] = _parts(path, value["answers"], (root, "answers"))
     elif isinstance(value, dict):
         for key, parts in value.items():
             if not isinstance(key, str):
                 _fail(path, f"{root or 'the top level'} has the key {key!r}; problem ids are strings")
             if key in _META:
                 continue
-            answers[key] = _parts(path, parts, _loc(root, [key]))
+            answers[key] = _parts(path, parts, (root, key))
         assignment = value.get("assignment") if assignment is None else assignment
         student = value.get("student") if student is None else student
     else:
@@ -178,37 +192,47 @@ def _is_solved(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("id"), str) and "answers" in value
 
 
-def _parts(path: Path, parts: Any, where: str) -> dict[str, Any]:
+def _parts(path: Path, parts: Any, trail: tuple) -> dict[str, Any]:
     if not isinstance(parts, dict):
-        _fail(path, f"{where} is {_describe(parts)}, but it should map part names to "
+        _fail(path, f"{_where(trail)} is {_describe(parts)}, but it should map part names to "
                     'answers, e.g. {"L": 116}')
     for key, value in parts.items():
         if not isinstance(key, str):
-            _fail(path, f"{where} has the key {key!r}; part names are strings")
-        _check_plain(path, value, _loc(where, [key]), 0)
+            _fail(path, f"{_where(trail)} has the key {key!r}; part names are strings")
+        _check_plain(path, value, (*trail, key), 0)
     return parts
 
 
-def _check_plain(path: Path, value: Any, where: str, depth: int) -> None:
+_SCALARS = (type(None), bool, int, str)
+
+
+def _check_plain(path: Path, value: Any, trail: tuple, depth: int) -> None:
+    """Plain data only, at most MAX_DEPTH deep. ``trail`` is formatted only for a message: large
+    matrices and junk files cost one type check per value, not a string per value."""
     if depth > MAX_DEPTH:
-        _fail(path, f"{where} is nested more than {MAX_DEPTH} levels deep")
-    if value is None or isinstance(value, (bool, int, str)):
+        _fail(path, f"{_where(trail)} is nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, _SCALARS):
         return
     if isinstance(value, list):
+        if all(isinstance(item, _SCALARS) for item in value):
+            return
         for i, item in enumerate(value):
-            _check_plain(path, item, f"{where}[{i}]", depth + 1)
+            _check_plain(path, item, (*trail, i), depth + 1)
     elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                _fail(path, f"{where} has the key {key!r}; keys are strings")
-            _check_plain(path, item, _loc(where, [key]), depth + 1)
+                _fail(path, f"{_where(trail)} has the key {key!r}; keys are strings")
+            _check_plain(path, item, (*trail, key), depth + 1)
     else:
-        _fail(path, f"{where} is {_describe(value)}, which is not an answer; "
+        _fail(path, f"{_where(trail)} is {_describe(value)}, which is not an answer; "
                     "use numbers, strings, booleans, lists or tables")
 
 
-def _loc(root: str, keys: list[Any]) -> str:
-    return root + "".join(f"[{json.dumps(k, ensure_ascii=False)}]" for k in keys)
+def _where(trail: tuple) -> str:
+    """('ANSWERS', 'q3.2', 'W', 0) -> ANSWERS["q3.2"]["W"][0]: a value's place, as the student wrote it."""
+    root, *keys = trail
+    return root + "".join(f"[{k}]" if isinstance(k, int) else f"[{json.dumps(k, ensure_ascii=False)}]"
+                          for k in keys)
 
 
 def _describe(value: Any) -> str:
@@ -224,6 +248,8 @@ def _describe(value: Any) -> str:
 
 
 def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    if len(data) > MAX_LITERAL_PY_BYTES:  # ast of megabytes costs seconds and gigabytes: not in the grader
+        return _run_py(path, data, limits)
     try:
         text = importlib.util.decode_source(data)  # honours a coding cookie and a BOM
         tree = ast.parse(text, filename=str(path))

@@ -44,10 +44,12 @@ def test_refusals_name_the_reason():
 
 
 def test_no_sympy_or_torch_for_formula_answers(tmp_path):
-    path = tmp_path / "answers.json"
-    path.write_text('{"ece661-hw1/q3.1": {"dL/db2": "x3 - t"}, "ece449-a2/p4": {"dE/dz_x": "q_x - p_x"}}')
-    code = ("import sys, gradekit; r = gradekit.grade(sys.argv[1]); "
+    one, two = tmp_path / "a.json", tmp_path / "b.json"
+    one.write_text('{"ece661-hw1/q3.1": {"dL/db2": "x3 - t"}}')
+    two.write_text('{"ece449-a2/p4": {"dE/dz_x": "q_x - p_x"}}')
+    code = ("import sys, gradekit; r = [gradekit.grade(f) for f in sys.argv[1:]]; "
             "print(sorted(m for m in ('torch', 'sympy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code, str(one), str(two)], capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
