@@ -29,6 +29,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from .errors import IsolationError
+
 __all__ = ["child_env", "jail_plan", "read_status", "launcher_command", "jail_probe", "SANDBOX_DIR", "LAUNCH_FAILED"]
 
 SANDBOX_DIR = "/sandbox"  # where the child's working folder appears inside the jail
@@ -83,9 +85,28 @@ def jail_plan(work: str, root: str, uid: int, env: dict[str, str], tmp_bytes: in
 
 def launcher_command(plan: dict, status_fd: int, argv: list[str]) -> list[str]:
     """``argv`` as run through the launcher (``python -I -S``: no site, nothing of the grader's imported)."""
-    import json
+    return [sys.executable, "-I", "-S", "-c", _launcher_code(), encode_plan(plan), str(status_fd), "--", *argv]
 
-    return [sys.executable, "-I", "-S", "-c", _launcher_code(), json.dumps(plan), str(status_fd), "--", *argv]
+
+def encode_plan(plan: dict) -> str:
+    """A line per field, values split by tabs: what the launcher reads without importing json (7 ms a child).
+
+    >>> encode_plan({"binds": ["/usr", "/lib"], "uid": 5, "env": {"HOME": "/sandbox"}})
+    'binds\t/usr\t/lib\nuid\t5\nenv\tHOME=/sandbox'
+    """
+    lines = []
+    for key, value in plan.items():
+        if isinstance(value, dict):
+            values = [f"{k}={v}" for k, v in value.items()]
+        elif isinstance(value, (list, tuple)):
+            values = [str(v) for v in value]
+        else:
+            values = [str(value)]
+        for v in values:
+            if "\t" in v or "\n" in v or "\0" in v:
+                raise IsolationError(f"the sandbox cannot be planned: {key} holds {v!r}, with a tab or newline")
+        lines.append("\t".join([key, *values]))
+    return "\n".join(lines)
 
 
 @functools.lru_cache(maxsize=1)
