@@ -23,9 +23,9 @@ from .model import Assignment, Mistake, Part, Problem, Solution
 # Options each part kind accepts besides name, kind, points, description.
 COMMON_OPTIONS = {"partial", "visibility"}
 KIND_OPTIONS: dict[str, set[str]] = {
-    "number": {"rtol", "atol"},
-    "vector": {"rtol", "atol"},
-    "matrix": {"rtol", "atol"},
+    "number": {"rtol", "atol", "digits", "decimals", "percent"},
+    "vector": {"rtol", "atol", "digits", "decimals", "percent"},
+    "matrix": {"rtol", "atol", "digits", "decimals", "percent"},
     "integer": set(),
     "shape": set(),
     "choice": {"choices", "synonyms", "multiple"},

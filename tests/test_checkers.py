@@ -14,12 +14,24 @@ def run(kind, expected, raw, mistakes=(), **options):
 
 
 def test_number_rounding_rule():
-    # the reference 0.880797 rounded to the 4 decimals written is 0.8808
-    assert run("number", 0.8807970779778823, "0.8808").verdict == "correct"
-    assert run("number", 0.8807970779778823, "0.8807").verdict == "wrong"
-    # two significant digits are not enough for the rounding rule
-    assert run("number", 0.1192029220221175, "0.12").verdict == "wrong"
+    # rounded or truncated to the digits written: 0.8808 and 0.8807 for 0.880797, as 0.881 and 0.880 are
+    for right in ("0.8808", "0.8807", "0.88079", "0.881", "0.880", "0.8815"):
+        assert run("number", 0.8807970779778823, right).verdict == "correct", right
+    for wrong in ("0.8817", "0.882", "0.879", "0.8798"):
+        assert run("number", 0.8807970779778823, wrong).verdict == "wrong", wrong
+    # two significant digits are not enough: said so, not "off by"
+    out = run("number", 0.1192029220221175, "0.12")
+    assert out.verdict == "wrong" and out.feedback == "Right to 2 digits: give at least 3 significant digits or 4 decimals."
     assert run("number", 0.1192029220221175, "0.119").verdict == "correct"
+    # 4 decimals where they show 2 significant digits; a part may ask for more
+    assert run("number", 0.007825, "0.0078").verdict == "correct"
+    assert run("number", 0.007825, "0.0078", digits=3).verdict == "wrong"
+    assert run("number", 0.880797, "0.881", decimals=5).feedback == "Right to 3 digits: give at least 5 decimals."
+    # float32 results (a relative 1e-5), whatever the digits; an exact answer too
+    assert run("number", 0.880797077977882, "0.88079625").verdict == "correct"
+    assert run("number", 1474560.0, "1474560.3").verdict == "correct"
+    assert run("number", 1474560.0, 1474600).verdict == "correct"  # as close as 1470000, 3 digits
+    assert run("number", 1474560.0, 1500000).verdict == "wrong"
     # exact values need the tolerance
     assert run("number", 116, 116).verdict == "correct"
     assert run("number", 0.5, "1/2").verdict == "correct"

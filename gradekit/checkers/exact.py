@@ -20,12 +20,13 @@ def _matching_mistake(ctx: CheckContext, got: Any, normalise=lambda v: v) -> Out
 
 def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     try:
-        got = parse_integer(raw)
+        got = parse_integer(raw, name=ctx.part.name)
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
     want = int(expected)
     if got == want:
-        return Outcome.correct()
+        plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
+        return Outcome.correct() if plain else Outcome.correct(f"correct (read {str(raw).strip()[:60]!r} as {got})")
     found = _matching_mistake(ctx, got, int)
     if found:
         return found
