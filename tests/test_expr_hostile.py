@@ -43,7 +43,7 @@ def test_refusals_name_the_reason():
     assert "the answer is nan" in feedback(float("nan"))
 
 
-def test_no_sympy_or_torch_for_formula_answers(tmp_path):
+def test_no_torch_for_formula_answers_and_sympy_only_for_a_proof(tmp_path):
     one, two = tmp_path / "a.json", tmp_path / "b.json"
     one.write_text('{"ece661-hw1/q3.1": {"dL/db2": "x3 - t"}}')
     two.write_text('{"ece449-a2/p4": {"dE/dz_x": "q_x - p_x"}}')
@@ -52,4 +52,4 @@ def test_no_sympy_or_torch_for_formula_answers(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(one), str(two)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "['sympy']"  # q_x - p_x is proved equal; torch is never needed

@@ -152,6 +152,54 @@ CASES = [
 ]
 
 
+# Formulas (expr, matrix_expr) and symbol matrices, as students write them: the issue's forms.
+DW1 = "ece661-hw1/q3.1"
+FORMULA_CASES = [
+    (DW1, "dL/dW1", "((W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)) x1ᵀ", RIGHT, None),
+    (DW1, "dL/dW1", "diag(x2 ∘ (1 − x2)) W2ᵀ (x3 − t) x1ᵀ", RIGHT, None),
+    (DW1, "dL/dW1", "(W2ᵀ(x3 − t) ∘ σ'(W1 x1 + b1)) x1ᵀ", RIGHT, None),
+    (DW1, "dL/dW1", "(W2.T @ (x3 - t) * sigmoid'(W1 @ x1 + b1)) @ x1.T", RIGHT, None),
+    (DW1, "dL/dW1", r"\frac{\partial L}{\partial W_1} = \left( W_2^\top (x_3 - t) \odot x_2 \odot (1 - x_2) \right) x_1^T",
+     RIGHT, None),
+    (DW1, "dL/dW1", "dL/dW1 = ((W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)) x1ᵀ", RIGHT, None),
+    (DW1, "dL/dW1", "dL/dW2 = ((W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)) x1ᵀ", "invalid", None),
+    (DW1, "dL/dW1", "((W2ᵀ(t − x3)) ∘ x2 ∘ (1 − x2)) x1ᵀ", WRONG, "sign_flipped"),
+    (DW1, "dL/db2", "x3 − t", RIGHT, None),
+    (DW1, "dL/db2", "t − x3", WRONG, "sign_flipped"),
+    ("ece449-a2/p4", "dE/dz_x", "q_x - p_x", RIGHT, None),
+    ("ece449-a2/p4", "dE/dz_x", "-(p_x - q_x)", RIGHT, None),
+    ("ece449-a2/p4", "dE/dz_x", r"\frac{\partial E}{\partial z_x} = q_x - p_x", RIGHT, None),
+    ("ece449-a2/p4", "dE/dz_x", "p_x - q_x", WRONG, "sign_flipped"),
+]
+
+
+@pytest.mark.parametrize("problem, part, written, verdict, diagnosis", FORMULA_CASES,
+                         ids=[f"{c[1]}={c[2][:40]!r}" for c in FORMULA_CASES])
+def test_written_formula(problem, part, written, verdict, diagnosis):
+    test_written_answer(problem, part, written, verdict, diagnosis)
+
+
+def test_a_proof_or_the_random_instances_say_which_decided():
+    report = grade_answers({"ece449-a2/p4": {"dE/dz_x": "-(p_x - q_x)"}})
+    part = next(p for prob in report.problems if prob.id == "p4" for p in prob.parts)
+    assert part.feedback == "correct (proved equal to the reference by sympy)"
+    report = grade_answers({DW1: {"dL/dW1": "diag(x2 ∘ (1 − x2)) W2ᵀ (x3 − t) x1ᵀ"}})
+    part = next(p for prob in report.problems if prob.id == "q3.1" for p in prob.parts if p.name == "dL/dW1")
+    assert part.feedback.startswith("correct (equal to the reference on 6 random instances")
+
+
+def test_symbol_names_with_scripts_in_either_order():
+    import re
+
+    cat = load_catalog()
+    problem = cat.resolve("coms573-hw5/q3a")
+    key = cat.solve(problem).answers["A"]
+    swapped = [[re.sub(r"(\w)_(\w+)\^\{(\w+)\}", r"\1^{\3}_\2", str(e)) for e in row] for row in key]
+    assert swapped[0][0] == "w^{11}_1"
+    report = grade_answers({"coms573-hw5/q3a": {"A": swapped}})
+    assert next(p for prob in report.problems if prob.id == "q3a" for p in prob.parts).verdict == "correct"
+
+
 @pytest.mark.parametrize("problem, part, written, verdict, diagnosis", CASES,
                          ids=[f"{c[0].split('/')[1]}:{c[1]}={str(c[2])[:40]!r}" for c in CASES])
 def test_written_answer(problem, part, written, verdict, diagnosis):

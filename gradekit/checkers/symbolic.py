@@ -12,6 +12,7 @@ is a formula are tried before the generic edits of the reference.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 from ..model import Outcome
@@ -51,6 +52,10 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if isinstance(raw, float) and not math.isfinite(raw):
         return Outcome.invalid(f"the answer is {raw}: write a formula")
     text = raw if isinstance(raw, str) else repr(raw)
+    try:
+        text = drop_left_side(text, ctx.part.name)
+    except ValueError as e:
+        return Outcome.invalid(str(e))
     problem = ctx.problem
     symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
     table = declare(symbols or {}, define or {})
@@ -65,10 +70,33 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     return outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
 
 
+_LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|left|right|mathbf|boldsymbol)|[\s{}_$\\]")
+
+
+def drop_left_side(text: str, part: str) -> str:
+    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``ValueError`` when it names another."""
+    if text.count("=") != 1 or any(r in text for r in ("<=", ">=", "!=", "==", "≤", "≥")):
+        return text
+    left, right = text.split("=")
+    if _part_key(left) == _part_key(part):
+        return right.strip()
+    raise ValueError(f"the answer starts with {left.strip()[:40]!r} =, but this part is {part!r}: "
+                     f"give the right-hand side alone")
+
+
+def _part_key(text: str) -> str:
+    """dE/dz_x, ∂E/∂z_x, \\frac{\\partial E}{\\partial z_x} and \\frac{dE}{dz_x} all give "ezx"."""
+    t = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text.strip())
+    t = t.replace("\\partial", "d").replace("∂", "d")
+    t = _LATEX_NOISE.sub("", t)
+    t = re.sub(r"(?:(?<=^)|(?<=/))d", "", t)  # the d that opens each side of a derivative
+    return t.replace("/", "").casefold()
+
+
 def outcome_of(result: Any, ctx: CheckContext) -> Outcome:
     """A formula or symbol-matrix comparison's result as an Outcome, with the spec's credit for a named mistake."""
     if result.verdict == "correct":
-        return Outcome.correct()
+        return Outcome.correct(result.message)
     if result.verdict == "invalid":
         return Outcome.invalid(result.message)
     if result.diagnosis and result.diagnosis != "wrong_shape":

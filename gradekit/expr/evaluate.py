@@ -42,7 +42,9 @@ def constant_value(node: Node) -> float:
     if isinstance(node, Call) and len(node.args) == 1:
         x = constant_value(node.args[0])
         fns = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
-               "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v}
+               "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v, "diag": lambda v: v,
+               "sigmoid'": lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2, "tanh'": lambda v: 1 - math.tanh(v) ** 2,
+               "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v}
         return fns[node.fn](x)
     if isinstance(node, Bin):
         a, b = constant_value(node.left), constant_value(node.right)
@@ -84,8 +86,16 @@ def _ev(node: Node, env: Env) -> np.ndarray:
             return np.maximum(args[0], args[1])
         if node.fn == "sum":
             return np.asarray(np.sum(x))
+        if node.fn == "diag":  # diag(v) M scales the rows of M: the same as v ∘ M
+            if x.ndim == 2 and 1 in x.shape:
+                return np.diag(x.reshape(-1))
+            if x.ndim == 0 or x.size == 1:
+                return x
+            raise EvalError(f"diag of a {x.shape} matrix")
         return {"sigmoid": lambda: 1.0 / (1.0 + np.exp(-x)), "exp": lambda: np.exp(x), "log": lambda: np.log(x),
-                "tanh": lambda: np.tanh(x), "relu": lambda: np.maximum(x, 0.0)}[node.fn]()
+                "tanh": lambda: np.tanh(x), "relu": lambda: np.maximum(x, 0.0),
+                "sigmoid'": lambda: np.exp(-x) / (1.0 + np.exp(-x)) ** 2, "tanh'": lambda: 1.0 - np.tanh(x) ** 2,
+                "relu'": lambda: (x > 0).astype(float), "log'": lambda: 1.0 / x}[node.fn]()
     if isinstance(node, Mat):
         rows = [[float(_ev(x, env).reshape(-1)[0]) for x in row] for row in node.rows]
         return np.asarray(rows, dtype=float)

@@ -24,8 +24,11 @@ MAX_NUMBER_CHARS = 24
 
 FUNCTION_WORDS = {
     "sigmoid": "sigmoid", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
-    "relu": "relu", "max": "max", "sum": "sum",
+    "relu": "relu", "max": "max", "sum": "sum", "diag": "diag",
 }
+# f'(x): the derivative of an activation, written with a prime right after its name (σ'(z), sigmoid'(z)).
+DERIVATIVES = {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "relu'", "exp": "exp", "log": "log'"}
+PRIMES = ("'", "′")
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta lambda mu xi pi rho tau phi varphi chi psi omega "
          "Gamma Delta Theta Lambda Xi Pi Phi Psi Omega").split()
 # Greek letters accepted as typed; those that look like Latin letters (ο, ν, κ, ι, υ, Α, Β ...) are not here.
@@ -152,10 +155,20 @@ class _Lexer:
         self.emit("EOF", "", self.i)
         return self.out
 
+    def function(self, fn: str, start: int) -> None:
+        """A function name, or its derivative when a prime follows at once (``σ'(z)``, ``\\sigma'(z)``)."""
+        if self.s[self.i : self.i + 1] in PRIMES and fn in DERIVATIVES:
+            self.i += 1
+            fn = DERIVATIVES[fn]
+        elif self.s.startswith("^{\\prime}", self.i) and fn in DERIVATIVES:
+            self.i += len("^{\\prime}")
+            fn = DERIVATIVES[fn]
+        self.emit("FUNC", fn, start)
+
     def word(self, meaning: str, spelled: str, start: int) -> None:
         """A normalised operator or function word from the Unicode or LaTeX tables."""
         if meaning in FUNCTION_WORDS.values():
-            self.emit("FUNC", meaning, start)
+            self.function(meaning, start)
         elif meaning in {"had", "cdot", "T", "*", "-", "frac"}:
             self.emit({"frac": "FRAC"}.get(meaning, meaning), spelled, start)
         else:  # a number such as ½
@@ -210,12 +223,18 @@ class _Lexer:
         if s[self.i : self.i + 1] == "^":  # w_1^{11} is a name when declared so; else ^ is a power
             save = self.i
             sup = self._script()
-            if sup is not None and f"{base}^{sup}" in self.declared:
-                base = f"{base}^{sup}"
+            subs = ""
+            while sup is not None and s[self.i : self.i + 1] == "_":  # w^{11}_1: the same name, scripts swapped
+                more = self._script()
+                if more is None:
+                    break
+                subs += more
+            if sup is not None and f"{base}{subs}^{sup}" in self.declared:
+                base = f"{base}{subs}^{sup}"
             else:
                 self.i = save
         if base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
-            self.emit("FUNC", FUNCTION_WORDS[base.lower()], start)
+            self.function(FUNCTION_WORDS[base.lower()], start)
         elif base in self.declared or "^" in base or base != plain:
             self.emit("NAME", base, start)
         else:

@@ -122,6 +122,13 @@ def shape_of(node: Node, table: Symbols, text: str | None = None) -> Shape:
             return _same_or_scalar(node, shapes[0], shapes[1], table, text, "max")
         if len(shapes) != 1:
             raise ExprError(node.col, f"{node.fn} takes one argument, got {len(shapes)}")
+        if node.fn == "diag" and not scalar_like(shapes[0]):
+            n, m = shapes[0]
+            if 1 not in (n, m):
+                raise ExprError(node.col, f"diag takes a vector, but {_src(node.args[0], text, table)} is "
+                                          f"{show(shapes[0])}")
+            size = m if n == 1 else n
+            return (size, size)
         return shapes[0]
     if isinstance(node, Mat):
         for row in node.rows:
