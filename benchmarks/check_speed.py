@@ -52,6 +52,7 @@ def write_files(folder: Path) -> dict[str, Path]:
         "toml": folder / "answers.toml",
         "py (literal)": folder / "answers_literal.py",
         "py (computes)": folder / "answers_computed.py",
+        "json (written)": folder / "answers_written.json",
     }
     paths["json"].write_text(json.dumps(data))
     paths["toml"].write_text(toml_text(data))
@@ -63,6 +64,13 @@ def write_files(folder: Path) -> dict[str, Path]:
         "import numpy as np\n" + literal + "for k in ANSWERS:\n    ANSWERS[k] = dict(ANSWERS[k])\n"
         "ANSWERS['q3.2']['dL/dW1'] = (np.array([[0.0], [34.0]]) @ np.array([[1.0, 1.0, -1.0]])).tolist()\n"
     )
+    # The same key as students write it: arithmetic, pasted output, LaTeX (read by sympy, imported for these).
+    written = json.loads(json.dumps(data))
+    written["q3.2"].update({"L": "L = \\frac{1}{2}(14^2 + 6^2)", "dL/db1": "[0, 34]^T",
+                            "dL/dW1": "tensor([[0., 0., 0.], [34., 34., -34.]])", "dL/db2": "array([14., 6.])"})
+    written["q2.1"]["s"] = "-1, 1, 1 + 2, 5"
+    written["lab2b"] = {k: (f"{v} * 1" if isinstance(v, int) else v) for k, v in written["lab2b"].items()}
+    paths["json (written)"].write_text(json.dumps(written))
     return paths
 
 
@@ -87,7 +95,7 @@ def main() -> None:
     exe = shutil.which("gradekit", path=os.path.dirname(sys.executable)) or "gradekit"
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
           " (bytecode caches warm)")
-    targets = {"json": 0.5, "toml": 0.5, "py (literal)": 1.0, "py (computes)": 1.0}
+    targets = {"json": 0.5, "toml": 0.5, "py (literal)": 1.0, "py (computes)": 1.0, "json (written)": 1.0}
     with tempfile.TemporaryDirectory() as tmp:
         for label, path in write_files(Path(tmp)).items():
             times = time_command([exe, "check", str(path), "--json"], args.runs)

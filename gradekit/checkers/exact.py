@@ -33,8 +33,21 @@ def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if want != 0 and got == -want:
         return diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
     off = got - want
-    hint = f" ({got / want:.3g} times the right value)" if want and got % want == 0 and got != 0 else ""
-    return Outcome.wrong(f"{got} is off by {abs(off)}{hint}.")
+    return Outcome.wrong(f"{got} is off by {abs(off)}{_ratio(got, want)}.")
+
+
+def _ratio(got: int, want: int) -> str:
+    """" (3 times the right value)", " (2/3 of the right value)": a count off by a simple ratio says it."""
+    from fractions import Fraction
+
+    if not want or not got or (got < 0) != (want < 0):
+        return ""
+    r = Fraction(got, want)
+    if r.denominator == 1 and r.numerator <= 1000:
+        return f" ({r.numerator} times the right value)"
+    if r.numerator <= 10 and r.denominator <= 10:
+        return f" ({r.numerator}/{r.denominator} of the right value)"
+    return ""
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
