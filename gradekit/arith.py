@@ -236,7 +236,13 @@ def _shown(sp: Any, exact: Any, value: float) -> str:
     if getattr(exact, "is_Integer", False):
         return str(int(exact))
     if getattr(exact, "is_Rational", False) and exact.q < 10**6:
-        return f"{exact.p}/{exact.q}" if exact.q != 1 else str(exact.p)
+        q = exact.q
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if q != 1:  # 1/3 stays a fraction; -29/2500 reads better as -0.0116
+            return f"{exact.p}/{exact.q}"
     return f"{value:.6g}"
 
 
@@ -255,5 +261,4 @@ def read_expression(text: str) -> Reading:
     value = complex(sp.N(exact, 30))
     if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
         raise ArithError("does not evaluate to a real number")
-    exact = sp.nsimplify(exact) if exact.is_Rational else exact
     return Reading(float(value.real), exact, _shown(sp, exact, value.real))

@@ -186,6 +186,9 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
 
 def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any) -> None:
     """In a forked worker: grade each entry the parent sends, send its row back, until told to stop."""
+    from .sandbox import use_fork_server
+
+    use_fork_server(True)  # one jailed fork server per worker: numpy imported once, a fresh view per child
     while True:
         try:
             entry = conn.recv()

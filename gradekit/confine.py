@@ -291,6 +291,8 @@ def _decide_isolation(uid: int | None) -> Isolation:
 
 def isolation() -> Isolation:
     """What a child started now would get (strong, weak), or ``IsolationError``: for ``gradekit doctor``."""
+    if sys.executable in _decided:
+        return _decided[sys.executable]
     with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
         os.mkdir(os.path.join(d, "work"))
         os.mkdir(os.path.join(d, "root"))

@@ -158,7 +158,13 @@ def exact_integer(raw: Any) -> int | None:
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     if _THOUSANDS.match(text):
-        return int(float(re.sub(r"[,_]", "", text))) if "." not in text else None
+        text = re.sub(r"[,_]", "", text)
+    try:  # a plain number ("1320.0", "1.5e3") is decided here: sympy is for arithmetic only
+        value = parse_number_text(text)[0]
+    except AnswerFormatError:
+        pass
+    else:
+        return int(value) if math.isfinite(value) and float(value).is_integer() else None
     from .arith import ArithError, read_expression
 
     try:

@@ -364,3 +364,135 @@ def test_nothing_is_left_in_tmpdir_after_a_killed_child(tmp_path, monkeypatch):
     with ModuleSession(b"import os\ndef f():\n    os._exit(3)\n", "m.py", limits=FAST) as s:
         assert not s.call("f").ok
     assert os.listdir(tmp_path) == []
+
+
+# -- the batch's fork server: the same attacks, and one student against the next ----------------------------
+
+server_only = pytest.mark.skipif(not AS_ROOT, reason="the fork server serves root graders only (a uid per child)")
+
+
+@pytest.fixture
+def fork_server():
+    from gradekit import sandbox
+
+    sandbox.use_fork_server(True)
+    yield
+    sandbox.use_fork_server(False)
+
+
+@server_only
+def test_the_fork_server_gives_each_child_its_own_uid_view_and_nothing_of_the_grader(fork_server, tmp_path):
+    got = jailed_child(f"""
+        import json, os, sys
+        sys.meta_path[:] = [f for f in sys.meta_path if "NoGradekit" not in repr(f)]
+        seen = {{"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir("."))}}
+        try:
+            import gradekit
+            seen["gradekit"] = gradekit.__file__
+        except ImportError:
+            pass
+        for secret in {[str(p) for p in SECRETS]!r}:
+            if os.path.exists(secret):
+                seen.setdefault("secrets", []).append(secret)
+        try:
+            os.kill({os.getpid()}, 0)
+            seen["grader"] = "reachable"
+        except OSError:
+            pass
+        json.dump(seen, open("result.json", "w"))
+    """)
+    assert got["uid"] in confine.sandbox_uids() and got["cwd"] == "/sandbox" and got["files"] == []
+    assert "gradekit" not in got and "secrets" not in got and "grader" not in got
+
+
+# Scans this process's readable memory for MARK + a token whose sha256 is given: the needle itself is never
+# in memory (only its hash), so the scan cannot find its own search term.
+MEMORY_SCAN = """
+import ctypes, hashlib
+def seen_in_memory(digest, size):
+    hits = 0
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            if not fields[1].startswith("r") or fields[-1] in ("[vvar]", "[vsyscall]", "[vvar_vclock]") \\
+                    or hi - lo > 1 << 28:
+                continue
+            block = ctypes.string_at(lo, hi - lo)
+            at = block.find(b"ZQXJ")
+            while at >= 0:
+                if hashlib.sha256(block[at + 4:at + 4 + size]).hexdigest() == digest:
+                    hits += 1
+                at = block.find(b"ZQXJ", at + 1)
+    return hits
+"""
+
+
+@server_only
+def test_nothing_of_one_student_reaches_the_next_through_the_fork_server(fork_server, tmp_path):
+    """Student A leaves its answers in every place it can write, in a daemon and in memory; student B, forked
+    from the same server next, looks in all of them (the scan finds A's token in A itself: it works)."""
+    import hashlib
+    import secrets
+
+    token = secrets.token_hex(16)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    marked = "ZQXJ" + token
+    a = run_child(MEMORY_SCAN + textwrap.dedent(f"""
+        import json, subprocess
+        for d in ("/sandbox", "/tmp", "/var/tmp", "/dev/shm"):
+            open(d + "/a.txt", "w").write({marked!r})
+        subprocess.Popen(["sleep", "30"], start_new_session=True)
+        json.dump(seen_in_memory({digest!r}, 32), open("result.json", "w"))
+    """), {"answers.py": marked.encode()}, Limits())
+    assert json.loads(a.result) >= 1, a.stderr  # the scan sees A's own answers
+    b = run_child(MEMORY_SCAN + textwrap.dedent(f"""
+        import json, os
+        found = []
+        for d in ("/sandbox", "/tmp", "/var/tmp", "/dev/shm"):
+            found += [d + "/" + n for n in os.listdir(d)]
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if b"sleep" in open("/proc/%s/cmdline" % pid, "rb").read():
+                    found.append("daemon " + pid)
+            except OSError:
+                pass
+        found.append(seen_in_memory({digest!r}, 32))
+        json.dump(found, open("result.json", "w"))
+    """), {}, Limits())
+    assert json.loads(b.result) == [0], (b.result, b.stderr)
+
+
+@server_only
+def test_the_fork_server_keeps_limits_timeouts_and_exit_codes(fork_server):
+    r = run_child("while True: pass", {}, Limits(wall_seconds=1))
+    assert r.timed_out and r.killed_by_signal == signal.SIGKILL
+    r = run_child("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)", {}, Limits())
+    assert r.killed_by_signal == signal.SIGSEGV
+    r = run_child("print('out')\nimport sys\nprint('err', file=sys.stderr)\nraise SystemExit(3)", {}, Limits())
+    assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\n")
+    r = run_child("import resource, json\njson.dump(resource.getrlimit(resource.RLIMIT_CPU), open('result.json', 'w'))",
+                  {}, Limits(cpu_seconds=7))
+    assert json.loads(r.result) == [7, 8]
+    r = run_child("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+                  {}, Limits(wall_seconds=1.5, processes=32))
+    assert r.timed_out
+    assert json.loads(run_child("open('result.json', 'w').write('[1]')", {}, Limits()).result) == [1]
+
+
+@server_only
+def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
+    from gradekit.batch import grade_entry, grade_folder, discover
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ada.py").write_text("import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(116.0))}}\n")
+    (subs / "bob.py").write_text("import gradekit\nANSWERS = {}\n")
+    (subs / "cy.py").write_text("open('/tmp/x', 'w').write('x')\nANSWERS = {'q3.2': {'L': 4 * 29}}\n")
+    res = grade_folder(subs, "ece661-hw1", progress=False, jobs=1)
+    by = {r["student"]: r for r in res.rows}
+    assert by["ada"]["score"] == by["cy"]["score"] == 1 and "gradekit" in by["bob"]["error"]
+    assert by["ada"]["report"]["isolation"]["level"] == "strong"
+    from gradekit.catalog import load_catalog
+
+    assert by["cy"]["score"] == grade_entry(discover(subs)[2], "ece661-hw1", load_catalog())["score"]
