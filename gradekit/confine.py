@@ -129,20 +129,22 @@ class Box:
         box._rlimits = _rlimit_setter(limits, nproc=nproc)
         return box
 
+    def take_uid(self) -> None:
+        """As root, lock a sandbox uid for this child alone (``self.uid``), or raise ``IsolationError``."""
+        if os.geteuid() != 0:
+            return
+        uids = sandbox_uids()
+        if uids is None:
+            raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
+                                 "(a root grader needs sandbox uids, e.g. 2000000000:64)")
+        why = self._take_uid(uids)
+        if self.uid is None:
+            raise IsolationError(f"refusing to run student code as root: no sandbox uid ({why})")
+
     def _decide(self, limits, mount_point: str) -> None:
         root = os.geteuid() == 0
-        if root:
-            uids = sandbox_uids()
-            if uids is None:
-                raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
-                                     "(a root grader needs sandbox uids, e.g. 2000000000:64)")
-            why_uid = self._take_uid(uids)
-            if self.uid is None:
-                raise IsolationError(f"refusing to run student code as root: no sandbox uid ({why_uid})")
-        key = sys.executable
-        if key not in _decided:
-            _decided[key] = _decide_isolation(self.uid)
-        self.iso = _decided[key]
+        self.take_uid()
+        self.iso = _decision(self.uid)
         check_allowed(self.iso)
         if self.iso.strong:
             env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
@@ -289,30 +291,23 @@ def _decide_isolation(uid: int | None) -> Isolation:
     return Isolation("weak", f"uid {os.getuid()} (the grader's own user)", tuple(missing))
 
 
+def _decision(uid: int | None) -> Isolation:
+    """This process's isolation decision, made once (with ``uid`` when the grader is root)."""
+    if sys.executable not in _decided:
+        _decided[sys.executable] = _decide_isolation(uid)
+    return _decided[sys.executable]
+
+
 def isolation() -> Isolation:
     """What a child started now would get (strong, weak), or ``IsolationError``: for ``gradekit doctor``."""
     if sys.executable in _decided:
         return _decided[sys.executable]
-    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
-        os.mkdir(os.path.join(d, "work"))
-        os.mkdir(os.path.join(d, "root"))
-        box = Box()
-        try:
-            box._workdir = os.path.join(d, "work")
-            root = os.geteuid() == 0
-            if root:
-                uids = sandbox_uids()
-                if uids is None:
-                    raise IsolationError("a root grader needs sandbox uids, but GRADEKIT_SANDBOX_UIDS is off")
-                why = box._take_uid(uids)
-                if box.uid is None:
-                    raise IsolationError(f"no sandbox uid ({why})")
-            key = sys.executable
-            if key not in _decided:
-                _decided[key] = _decide_isolation(box.uid)
-            return _decided[key]
-        finally:
-            box.close()
+    box = Box()
+    try:
+        box.take_uid()
+        return _decision(box.uid)
+    finally:
+        box.close()
 
 
 def describe() -> dict[str, object]:
