@@ -45,8 +45,26 @@ def solution_dict(problem: Problem, solution: Solution) -> dict[str, Any]:
 
 
 def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = None) -> str:
-    """What form a part's answer takes, without giving it away: 'matrix 2×3'."""
+    """What form a part's answer takes, without giving it away: 'matrix 2×3'.
+
+    A part that asks for a precision says so (the tolerance policy holds the answer to it):
+
+    >>> describe_answer("number", 0.88, {"digits": 4})
+    'a number, to at least 4 significant digits'
+    """
     options = options or {}
+    form = _form(kind, expected, options)
+    if kind in {"number", "vector", "matrix"}:
+        if options.get("digits") is not None:
+            form += f", to at least {options['digits']} significant digits"
+        elif options.get("decimals") is not None:
+            form += f", to at least {options['decimals']} decimals"
+        if options.get("percent"):
+            form += ", in percent"
+    return form
+
+
+def _form(kind: str, expected: Any, options: dict[str, Any]) -> str:
     if kind in {"vector", "matrix"}:
         shape = np.shape(expected)
         return f"{kind} " + "×".join(str(d) for d in shape) if len(shape) > 1 else f"vector of {shape[0] if shape else 1}"

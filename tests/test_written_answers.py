@@ -284,3 +284,12 @@ def test_sympy_does_the_exact_work_for_integer_parts():
     report = grade_answers({"coms573-hw5/q1": {"params": "2^60 + 1 - 2^60 + 1474559"}})
     assert report.problems[0].parts[0].verdict == "correct"
     assert np.isclose(float(2**60 + 1), float(2**60))  # what a float would have lost
+
+
+def test_a_part_that_asks_for_a_precision_says_so_where_students_read_the_parts():
+    from gradekit.solving import describe_answer
+
+    assert describe_answer("number", 0.88, {"digits": 4}) == "a number, to at least 4 significant digits"
+    assert describe_answer("vector", [0.1, 0.2], {"decimals": 5}) == "vector of 2, to at least 5 decimals"
+    part = CAT.resolve("coms573-hw5/q1").part("memory_change")
+    assert describe_answer(part.kind, 0.0, dict(part.options)) == "a number, in percent"
