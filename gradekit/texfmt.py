@@ -25,6 +25,21 @@ def fmt(x: Any, digits: int = 6) -> str:
     return f"{x:.{digits}g}"
 
 
+def position(index: tuple[int, ...]) -> str:
+    """Where an entry is, counted from 1 as a student reads a matrix (one way for every message).
+
+    >>> position((1, 0)), position((2,)), position((0, 1, 2)), position(())
+    ('row 2, column 1', 'entry 3', 'entry (1, 2, 3)', 'the answer')
+    """
+    if not index:
+        return "the answer"
+    if len(index) == 1:
+        return f"entry {index[0] + 1}"
+    if len(index) == 2:
+        return f"row {index[0] + 1}, column {index[1] + 1}"
+    return "entry (" + ", ".join(str(i + 1) for i in index) + ")"
+
+
 def text(value: Any, digits: int = 6) -> str:
     """Plain text: ``[[1, 2], [3, 4]]`` style for arrays."""
     if isinstance(value, str):

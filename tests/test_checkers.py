@@ -47,7 +47,7 @@ def test_matrix_first_differing_entry_and_max_error():
     want = np.array([[0, 0, 0], [34, 34, -34]])
     out = run("matrix", want, [[0, 0, 0], [34, 43, -34]])
     assert out.verdict == "wrong"
-    assert "Entry [1, 1] = 43" in out.feedback and "1 of 6" in out.feedback and "max error 9" in out.feedback
+    assert "Row 2, column 2 is 43, off by 9" in out.feedback and "1 of 6" in out.feedback and "max error 9" in out.feedback
 
 
 def test_matrix_shape_first():

@@ -97,7 +97,7 @@ def test_py_files_with_answers_stay_answers_files(tmp_path):
      "DNNbackward", "the gradient of the summed loss, not of the mean"),
     ("def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False):\n    return [W] * num_epochs, [K] * num_epochs\n",
      "train", "below the threshold 0.95"),
-    ("def DNNforward(X, W, K):\n    H = W @ X.T\n    return H, H, K @ H\n", "DNNforward", "A entry"),
+    ("def DNNforward(X, W, K):\n    H = W @ X.T\n    return H, H, K @ H\n", "DNNforward", "A row "),
 ])
 def test_wrong_functions_lose_their_part_only_with_a_precise_message(tmp_path, override, part, says):
     report, parts = grade_source(tmp_path, with_override(x=override))
@@ -112,7 +112,7 @@ def test_prelu_accepts_either_one_sided_derivative_at_zero(tmp_path):
 
 def test_failure_shows_only_the_failing_inputs_expected_output():
     assert compare(np.array([0.0, 1.0]), np.array([0.0, 2.0]), 1e-6, 1e-9) == \
-        "entry [1] is 2, expected 1 (max abs error 1)"
+        "entry 2 is 2, expected 1 (max abs error 1)"
     assert "shape (3,), expected (2,)" in compare(np.zeros(2), np.zeros(3), 1e-6, 1e-9)
     assert compare((np.zeros(2),), (np.zeros(2), 1), 1e-6, 1e-9) == "returned 2 values, expected 1"
 

@@ -154,7 +154,7 @@ def test_wrong_output_activation_and_shuffled_batches(tmp_path):
          "            for i in range(0, X_train.shape[0], batch_size):"),
     )
     report, parts = grade_source(tmp_path, src)
-    assert parts["NumpyANN._forward"].score == 0 and "a2 entry" in parts["NumpyANN._forward"].feedback
+    assert parts["NumpyANN._forward"].score == 0 and "a2 row " in parts["NumpyANN._forward"].feedback
     assert parts["NumpyANN.predict"].score == 0
     assert parts["NumpyANN.train"].score == 0 and "batches in order" in parts["NumpyANN.train"].feedback
     assert parts["NumpyANN._relu"].score == 1 and parts["NumpyANN.accuracy"].score == 2

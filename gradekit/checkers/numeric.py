@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..model import Outcome
-from ..texfmt import fmt
+from ..texfmt import fmt, position
 from ..values import AnswerFormatError, Numeric, parse_numeric
 from . import CheckContext, diagnosed
 
@@ -124,10 +124,6 @@ def _fit_shape(expected: np.ndarray, got: Numeric, kind: str) -> Numeric | None:
     return None
 
 
-def _locate(index: tuple[int, ...]) -> str:
-    return "" if not index else "[" + ", ".join(str(i) for i in index) + "]"
-
-
 def _difference_report(expected: np.ndarray, got: Numeric, ok: np.ndarray) -> str:
     """Where and by how much: the first wrong entry, the count, the max error."""
     wrong = np.argwhere(~ok)
@@ -138,7 +134,7 @@ def _difference_report(expected: np.ndarray, got: Numeric, ok: np.ndarray) -> st
         return f"{fmt(g)} is off by {fmt(abs(g - e), 3)}{rel}."
     first = tuple(int(i) for i in wrong[0])
     return (
-        f"entry {_locate(first)} = {fmt(got.values[first])} is off by {fmt(err[first], 3)}; "
+        f"{position(first)} is {fmt(got.values[first])}, off by {fmt(err[first], 3)}; "
         f"{len(wrong)} of {expected.size} entries are wrong, max error {fmt(float(np.max(err[~ok])), 3)}."
     )
 
@@ -205,7 +201,7 @@ def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
 def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str, policy: Policy) -> Outcome:
     if not np.all(np.isfinite(got.values)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got.values))[0]) if got.values.ndim else ()
-        return Outcome.invalid(f"entry {_locate(bad)} is {fmt(got.values[bad])}: answers must be finite numbers.".replace("entry  is", "the answer is"))
+        return Outcome.invalid(f"{position(bad)} is {fmt(got.values[bad])}: answers must be finite numbers.".capitalize())
     fitted = _fit_shape(expected, got, kind)
     if fitted is None:
         for mistake in ctx.mistakes:

@@ -6,7 +6,7 @@ reference computed here. A failure names the smallest failing input hypothesis
 found, the expected output for that input and the student's.
 
 >>> compare(np.array([1.0, 2.0]), np.array([1.0, 2.5]), rtol=1e-6, atol=1e-9)
-'entry [1] is 2.5, expected 2 (max abs error 0.5)'
+'entry 2 is 2.5, expected 2 (max abs error 0.5)'
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..texfmt import position
 from .child import CallResult
 
 __all__ = ["compare", "compare_any", "show", "run_property", "FATAL"]
@@ -68,13 +69,13 @@ def compare(expected: Any, got: Any, rtol: float, atol: float, name: str = "",
     g = got.astype(float)
     if np.isnan(g).any():
         idx = tuple(int(i) for i in np.argwhere(np.isnan(g))[0])
-        return f"{where}is NaN at {list(idx)}, expected {exp[idx]:g}"
+        return f"{where}is NaN at {position(idx)}, expected {exp[idx]:g}"
     ok = np.isclose(g, exp, rtol=rtol, atol=atol)
     if ok.all():
         return None
     idx = tuple(int(i) for i in np.argwhere(~ok)[0])
     err = float(np.max(np.abs(g - exp)[~ok]))
-    return f"{where}entry {list(idx)} is {g[idx]:g}, expected {exp[idx]:g} (max abs error {err:.3g})"
+    return f"{where}{position(idx)} is {g[idx]:g}, expected {exp[idx]:g} (max abs error {err:.3g})"
 
 
 def compare_any(expected: Sequence[Any], got: Any, rtol: float, atol: float, labels: Sequence[str] = ()) -> str | None:
