@@ -85,9 +85,12 @@ def grade_answers(
         catalog.assignment(assignment)  # fails early on an unknown name
     by_problem, notes = _resolve(catalog, answers, assignment)
     names = [assignment] if assignment else sorted({p.assignment for p, _ in by_problem.values()})
-    if not names:
+    if answers and not by_problem:  # nothing to grade: bad input, not a zero
+        where = f" of {assignment}" if assignment else " of the catalog"
+        guess = _seems_for(catalog, answers)
         raise SubmissionError(
-            f"{submission}: answers no problem of the catalog" + (f" ({'; '.join(notes[:3])})" if notes else "")
+            f"{submission}: answers no problem{where}" + (f"; it seems to be for {guess}" if guess else "")
+            + (f" ({'; '.join(notes[:3])})" if notes else "")
         )
     if len(names) > 1:  # totals are one assignment's: never add another's problems to them
         spans = "; ".join(f"{n} ({', '.join(sorted(p.id for p, _ in by_problem.values() if p.assignment == n))})"
@@ -106,6 +109,21 @@ def grade_answers(
 
 
 MAX_HINTED_KEYS = 20  # unknown keys that get a did-you-mean; the rest are only counted (junk files stay cheap)
+
+
+def _seems_for(catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
+    """The assignment whose problem ids the keys come closest to ("ece661-hw1"), for a file that answers none."""
+    from collections import Counter
+
+    ids = {p.id: p.assignment for p in catalog.problems()} | {p.qualified_id: p.assignment for p in catalog.problems()}
+    votes: Counter[str] = Counter()
+    for key in list(answers)[:MAX_HINTED_KEYS]:
+        for close in difflib.get_close_matches(str(key)[:80], list(ids), n=3, cutoff=0.6):
+            votes[ids[close]] += 1
+    if not votes:
+        return None
+    best = votes.most_common(1)[0][0]
+    return f"{best} (gradekit list {best} shows its problem ids)"
 
 
 def _shown(key: str) -> str:
@@ -155,16 +173,29 @@ def _resolve(
         else:
             notes.append(f"not graded: problem id {_shown(key)} is ambiguous; use one of "
                          f"{', '.join(p.qualified_id for p in candidates)}")
-    pool = catalog.problems(assignment) if assignment else everything
+    inferred = {p.assignment for p, _ in found.values()}
+    named = assignment or (next(iter(inferred)) if len(inferred) == 1 else None)
+    pool = catalog.problems(named) if named else everything  # hints from the assignment being graded
     ids = [p.id for p in pool] + [p.qualified_id for p in pool]
     for key in unknown[:MAX_HINTED_KEYS]:
-        close = difflib.get_close_matches(key[:80], ids, n=3, cutoff=0.6)
+        close = _every_close(key[:80], ids)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        where = f" in {assignment}" if assignment else ""
+        where = f" in {named}" if named else ""
         notes.append(f"not graded: unknown problem {_shown(key)}{where}{hint}")
     if len(unknown) > MAX_HINTED_KEYS:
         notes.append(f"not graded: {len(unknown) - MAX_HINTED_KEYS} more unknown problem keys")
     return found, notes
+
+
+def _every_close(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
+    """Every option as close as the closest ones (ties kept: q3.1 and q3.2 for q3), best first, at most 8."""
+    scored = sorted(((difflib.SequenceMatcher(None, word, o).ratio(), o) for o in dict.fromkeys(options)),
+                    key=lambda t: -t[0])
+    kept = [(r, o) for r, o in scored if r >= cutoff]
+    if not kept:
+        return []
+    top = kept[0][0]
+    return [o for r, o in kept if r >= top - 0.1][:8]
 
 
 def _normalise_key(key: str) -> str:
@@ -185,7 +216,7 @@ def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, 
         elif len(loose.get(_normalise_key(str(key)), [])) == 1:
             matched[loose[_normalise_key(str(key))][0]] = value
         else:
-            close = difflib.get_close_matches(str(key), names, n=2, cutoff=0.5)
+            close = _every_close(str(key)[:80], names, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f" (parts: {', '.join(names)})"
             notes.append(f"{problem.qualified_id}: unknown part {key!r}{hint}")
     return matched, notes

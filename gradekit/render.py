@@ -42,6 +42,8 @@ def _terminal_feedback(part) -> str:
 
 
 def report(console: Console, rep: Report) -> None:
+    for note in rep.notes:  # unknown and misspelled keys first: a student fixes those before reading scores
+        console.print(f"[yellow]note:[/] {escape(note)}")
     for prob in rep.problems:
         # fold a problem left blank into one line, unless its parts say more (a starter's "not implemented")
         if all(p.verdict in {"missing", "manual"} for p in prob.parts) and any(p.verdict == "missing" for p in prob.parts) \
@@ -69,8 +71,6 @@ def report(console: Console, rep: Report) -> None:
         table.caption = f"{_score(prob.score)} / {_score(prob.max_score)}"
         table.caption_justify = "right"
         console.print(table)
-    for note in rep.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}")
     style = "bold green" if rep.full_marks else "bold"
     console.print(Text(f"Total: {_score(rep.score)} / {_score(rep.max_score)}", style=style))
 

@@ -103,3 +103,17 @@ def test_template_json_lists_every_part_with_its_form():
     q32 = next(p for p in data["problems"] if p["id"] == "q3.2")
     forms = {p["name"]: p["form"] for p in q32["parts"]}
     assert code == 0 and forms["dL/dW1"] == "matrix 2×3" and forms["L"] == "a number"
+
+
+def test_unknown_keys_come_first_with_every_close_id_and_a_file_of_none_exits_2(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text('{"q3.2": {"L": 116, "dL/dW": [[0, 0, 0], [34, 34, -34]]}, "q3": {"L": 1}}')
+    r = CliRunner().invoke(main, ["check", str(path)])
+    flat = " ".join(r.output.split())  # rich wraps long lines
+    assert flat.startswith("note: not graded: unknown problem 'q3' in ece661-hw1; did you mean")
+    assert "'q3.1', 'q3.2'" in flat[:200] and "did you mean 'dL/dW1', 'dL/dW2'?" in flat[:400]
+    assert flat.index("unknown part") < flat.index("ece661-hw1/q1")  # before the first table
+    none = tmp_path / "none.json"
+    none.write_text('{"q3.3": {"L": 116}, "q4.2": {"x": 1}}')
+    r = CliRunner().invoke(main, ["check", str(none)])
+    assert r.exit_code == 2 and "answers no problem of the catalog; it seems to be for ece661-hw1" in r.output
