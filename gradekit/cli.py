@@ -28,13 +28,17 @@ def _fail(message: str, exit_code: int = 2) -> None:
 
 
 def handles_errors(f):
-    """Turn gradekit's typed errors into one line on stderr and the error's own exit code."""
+    """Turn gradekit's typed errors into one line on stderr and the error's own exit code;
+    with ``--json`` (or ``--format json``), into ``{"error": ..., "exit_code": ...}`` on stdout."""
 
     @wraps(f)
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
         except GradekitError as e:
+            if kwargs.get("as_json") or kwargs.get("fmt") == "json":
+                _emit_json({"error": str(e), "exit_code": e.exit_code})
+                sys.exit(e.exit_code)
             _fail(str(e), e.exit_code)
 
     return wrapper
@@ -143,40 +147,46 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
 @click.option("--assignment", "-a", help="Resolve a bare ID within this assignment; without ID, the whole assignment's key.")
 @click.option("--student", "-s", help="Solve this student's variant (specs that draw per-student numbers).")
 @click.option("--show-steps", is_flag=True, help="Print the worked solution step by step.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the key here (markdown).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "latex"]), default="text",
+              show_default=True, help="markdown and latex: a worked key (latex: a document for pdflatex).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the key here instead of printing it.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @handles_errors
 def solve(ident: str | None, assignment: str | None, student: str | None, show_steps: bool, fmt: str,
           output: Path | None, as_json: bool) -> None:
-    """Print a problem's answers (--show-steps: worked solution); --format markdown: a worked key."""
+    """Print a problem's answers (--show-steps: the worked solution), or with -a and no ID the whole key."""
     from .catalog import load_catalog
+    from .errors import GradekitError
     from .solving import solution_dict
     from .variants import variant
 
     catalog = load_catalog()
-    as_json = as_json or fmt == "json"
-    if ident is None and (assignment is None or fmt != "markdown"):
-        _fail("give a problem ID, or --assignment A --format markdown for the whole key")
-    if fmt == "markdown":
-        from .keys import answer_key
+    fmt = "json" if as_json else fmt
+    if ident is None and assignment is None:
+        raise GradekitError("give a problem ID, or --assignment A for the whole assignment's key")
+    name = assignment or catalog.resolve(ident).assignment
+    ids = [ident] if ident else None
+    problems = [variant(catalog, catalog.resolve(i, name), student) for i in ids] if ids else \
+        [variant(catalog, p, student) for p in catalog.problems(name)]
+    if fmt in ("markdown", "latex"):
+        from .keys import answer_key, latex_key
 
-        name = assignment or catalog.resolve(ident).assignment
-        text = answer_key(catalog, name, student, [ident] if ident else None)
+        text = (answer_key if fmt == "markdown" else latex_key)(catalog, name, student, ids)
         if output is None:
             click.echo(text, nl=False)
         else:
             output.write_text(text)
             click.echo(f"wrote {output}")
         return
-    problem = variant(catalog, catalog.resolve(ident, assignment), student)
-    sol = catalog.solve(problem)
-    if as_json:
-        _emit_json(solution_dict(problem, sol))
+    if fmt == "json":
+        data = [solution_dict(p, catalog.solve(p)) for p in problems]
+        _emit_json(data[0] if ident else {"assignment": name, "student": student, "problems": data})
         return
     from . import render
 
-    render.solution(_console(), problem, sol, show_steps)
+    console = _console()
+    for problem in problems:
+        render.solution(console, problem, catalog.solve(problem), show_steps)
 
 
 @main.command()
@@ -244,7 +254,9 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
         return
     path = output or Path(f"answers.{fmt}")
     if path.exists():
-        _fail(f"{path} exists; choose another name with -o or remove it")
+        from .errors import GradekitError
+
+        raise GradekitError(f"{path} exists; choose another name with -o or remove it")
     path.write_text(text)
     click.echo(f"wrote {path}")
     from .modules.starter import write_starters

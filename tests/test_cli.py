@@ -1,6 +1,7 @@
 """The command line: output, JSON shapes, exit codes 0 / 1 / 2 and one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -117,3 +118,51 @@ def test_unknown_keys_come_first_with_every_close_id_and_a_file_of_none_exits_2(
     none.write_text('{"q3.3": {"L": 116}, "q4.2": {"x": 1}}')
     r = CliRunner().invoke(main, ["check", str(none)])
     assert r.exit_code == 2 and "answers no problem of the catalog; it seems to be for ece661-hw1" in r.output
+
+
+def test_with_json_errors_are_json_too(tmp_path):
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "missing.py"), "--json"])
+    assert r.exit_code == 2 and json.loads(r.output) == {"error": f"{tmp_path / 'missing.py'}: no such file",
+                                                         "exit_code": 2}
+    r = CliRunner().invoke(main, ["solve", "--format", "json"])
+    assert r.exit_code == 2 and json.loads(r.output)["error"].startswith("give a problem ID")
+    r = CliRunner().invoke(main, ["show", "nope", "--json"])
+    assert r.exit_code == 2 and "unknown problem 'nope'" in json.loads(r.output)["error"]
+
+
+def test_whole_assignment_keys_in_every_format_and_per_student():
+    r = CliRunner().invoke(main, ["solve", "-a", "coms573-hw5", "--json"])
+    data = json.loads(r.output)
+    q1 = next(p for p in data["problems"] if p["id"] == "coms573-hw5/q1")
+    assert data["assignment"] == "coms573-hw5" and q1["answers"]["params"] == 1474560  # CATALOG.md
+    r = CliRunner().invoke(main, ["solve", "-a", "coms573-hw5"])
+    assert r.exit_code == 0 and "1474560" in r.output and "coms573-hw5/q2a" in r.output
+    r = CliRunner().invoke(main, ["solve", "-a", "ece661-hw1", "--format", "markdown"])
+    assert r.output.startswith("# Answer key: ece661-hw1") and "116" in r.output
+    r = CliRunner().invoke(main, ["solve", "-a", "ece661-hw1", "--format", "latex"])
+    assert r.output.startswith("\\documentclass") and r.output.rstrip().endswith("\\end{document}")
+    a = json.loads(CliRunner().invoke(main, ["solve", "-a", "ece661-hw1", "-s", "1001", "--json"]).output)
+    b = json.loads(CliRunner().invoke(main, ["solve", "-a", "ece661-hw1", "-s", "1002", "--json"]).output)
+    va, vb = ([p for p in d["problems"] if p["id"] == "ece661-hw1/q3.2v"][0]["answers"] for d in (a, b))
+    assert a["student"] == "1001" and va != vb  # q3.2v draws per student
+
+
+def test_the_latex_key_compiles(tmp_path):
+    """--format latex writes a document pdflatex compiles, for every assignment (CI installs pdflatex)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        if os.environ.get("GRADEKIT_CI"):
+            pytest.fail("pdflatex is missing on CI: .ci/run installs texlive-latex-base")
+        pytest.skip("no pdflatex here (apt-get install texlive-latex-base)")
+    from gradekit.catalog import load_catalog
+
+    for name in load_catalog().assignments:
+        out = tmp_path / f"{name}.tex"
+        r = CliRunner().invoke(main, ["solve", "-a", name, "--format", "latex", "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        done = subprocess.run(["pdflatex", "-halt-on-error", "-interaction=nonstopmode", out.name], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:]
+        assert (tmp_path / f"{name}.pdf").stat().st_size > 10_000
