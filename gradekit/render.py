@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -108,22 +108,56 @@ def _short(value: Any) -> str:
     return text(value)
 
 
-def _value_lines(values: dict[str, Any]) -> list[str]:
-    return [f"{name} = {_short(v)}" for name, v in values.items()]
+def grid(value: Any) -> str | None:
+    """A matrix of two or more rows as aligned columns between tall brackets; None for anything else.
+
+    >>> print(grid([[0, 0, 0], [34, 34, -34]]))
+    ⎡ 0   0    0⎤
+    ⎣34  34  -34⎦
+    """
+    import numpy as np
+
+    arr = np.asarray(value) if not isinstance(value, str) else None
+    if arr is None or arr.ndim != 2 or arr.shape[0] < 2 or arr.dtype.kind not in "biuf" or arr.size > 200:
+        return None
+    cells = [[fmt(v) for v in row] for row in arr]
+    widths = [max(len(row[j]) for row in cells) for j in range(arr.shape[1])]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+    n = len(lines)
+    left = ["⎡"] + ["⎢"] * (n - 2) + ["⎣"]
+    right = ["⎤"] + ["⎥"] * (n - 2) + ["⎦"]
+    return "\n".join(f"{l}{line}{r}" for l, line, r in zip(left, lines, right))
+
+
+def step_lines(step: Any) -> str:
+    """A worked step for the terminal, each thing once: its formula in Unicode with the numbers, matrices as
+    grids under the clause they end, and any value the formula does not already show."""
+    values = dict(step.values)
+    shown_inline = {name: text(v) for name, v in values.items()}
+    out: list[str] = []
+    for clause in [c for c in step.text.split("; ") if c] if step.text else []:
+        out.append(clause)
+        for name, v in values.items():
+            block = grid(v)
+            inline = shown_inline[name]
+            if block and clause.rstrip().endswith(inline):
+                out[-1] = clause.rstrip()[: -len(inline)].rstrip()
+                out.append(block)
+                break
+    rest = [name for name, inline in shown_inline.items() if inline not in step.text]
+    for name in rest:
+        block = grid(values[name])
+        out.append(f"{name} =" if block else f"{name} = {_short(values[name])}")
+        if block:
+            out.append(block)
+    return "\n".join(out)
 
 
 def solution(console: Console, prob: Problem, sol: Solution, show_steps: bool) -> None:
     console.print(f"[bold]{prob.qualified_id} — {escape(prob.title)}[/]")
     if show_steps:
         for i, step in enumerate(sol.steps, 1):
-            body: list[Any] = []
-            if step.text:
-                body.append(Text(step.text))
-            if step.latex:
-                body.append(Text(step.latex, style="dim"))
-            if step.values:
-                body.append(Text("\n".join(_value_lines(dict(step.values))), style="cyan"))
-            console.print(Panel(Group(*body), title=f"Step {i}. {escape(step.title)}", title_align="left"))
+            console.print(Panel(Text(step_lines(step)), title=f"Step {i}. {escape(step.title)}", title_align="left"))
     table = Table(title="Answers", title_justify="left")
     table.add_column("part")
     table.add_column("answer")

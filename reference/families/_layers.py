@@ -307,5 +307,7 @@ def layer_step(row: Row) -> Step:
         latex.append(rf"\#\text{{MAC}} = {_mul(mac_factors, _CDOT)} = {row.macs}")
     values: dict[str, Any] = {"input_shape": row.input_shape, "output_shape": row.output_shape}
     if row.weight_shape is not None:
-        values.update(weight_shape=row.weight_shape, params=row.weights, params_with_bias=row.params_with_bias, macs=row.macs)
+        values.update(weight_shape=row.weight_shape, params=row.weights, macs=row.macs)
+        if row.biases:  # without biases the count with them is the same number: not shown twice
+            values["params_with_bias"] = row.params_with_bias
     return Step(layer.name, "; ".join(text), r",\quad ".join(latex), values)

@@ -64,8 +64,10 @@ def _total_step(rows: Sequence[Row], answers: Mapping[str, Any]) -> Step:
         del sums[1]
     text = "; ".join(f"{label} = {' + '.join(map(str, terms))} = {total}" for label, _, terms, total in sums)
     latex = r",\quad ".join(f"{label} = {' + '.join(map(str, terms))} = {total}" for _, label, terms, total in sums)
-    return Step("Totals", text, latex, {"params": answers["params"], "params_with_bias": answers["params_with_bias"],
-                                        "macs": answers["macs"]})
+    values = {label: answers[label] for label in ("params", "params_with_bias", "macs")}
+    if answers["params_with_bias"] == answers["params"]:
+        del values["params_with_bias"]
+    return Step("Totals", text, latex, values)
 
 
 def _memory_step(answers: Mapping[str, Any], input_shape, output_shape) -> Step:
