@@ -60,6 +60,18 @@ class BatchResult:
         seen = [r["report"]["isolation"] for r in self.rows if r.get("report") and r["report"].get("isolation")]
         return next((i for i in seen if i.get("level") != "strong"), seen[0] if seen else None)
 
+    def part_table(self) -> list[tuple[str, float, float, float]]:
+        """(column, points, mean fraction of its points, share of students with full credit) per part."""
+        rows = self.graded
+        out = []
+        for col in self.columns:
+            points = self.maxima[col]
+            got = [r["parts"].get(col, 0) for r in rows]
+            mean = sum(got) / (len(got) * points) if got and points else 0.0
+            full = sum(g >= points - 1e-9 for g in got) / len(got) if got else 0.0
+            out.append((col, points, mean, full))
+        return out
+
     def most_missed(self, n: int = 5) -> list[tuple[str, float]]:
         """Parts most students did not get full credit on: (column, fraction of students)."""
         rows = self.graded
@@ -331,11 +343,26 @@ def _progress(show: bool, total: int):
 # -- outputs ------------------------------------------------------------------------------
 
 
-def write_outputs(result: BatchResult, out: str | Path) -> dict[str, Path]:
-    """grades.csv, grades.json and report.png under ``out``; returns their paths."""
+GRADEBOOKS = {  # --gradebook: the columns a course's gradebook imports (student id, total)
+    "csv": ("student", "total"),
+    "canvas": ("SIS User ID", "{assignment}"),
+    "gradescope": ("SID", "Total Score"),
+}
+
+
+def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+    """Everything a course uses, under ``out``; returns the paths.
+
+    grades.csv (a column per part), grades.json, parts.csv (per part: points, mean
+    fraction of its points, share of students with full credit), gradebook.csv (the
+    ``gradebook`` format's columns), report.png (the grade histogram and each part's
+    mean as a fraction of its points), and feedback/STUDENT.md per student (what
+    ``gradekit check`` prints, ready to send back).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "grades.csv", "json": out / "grades.json", "png": out / "report.png"}
+    paths = {"csv": out / "grades.csv", "json": out / "grades.json", "parts": out / "parts.csv",
+             "gradebook": out / "gradebook.csv", "png": out / "report.png", "feedback": out / "feedback"}
     with open(paths["csv"], "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["student", "total", *result.columns, "error"])
@@ -344,6 +371,21 @@ def write_outputs(result: BatchResult, out: str | Path) -> dict[str, Path]:
                 w.writerow([r["student"], "", *("" for _ in result.columns), r["error"]])
                 continue
             w.writerow([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
+    with open(paths["parts"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["part", "points", "mean fraction", "full credit"])
+        for col, points, mean, full in result.part_table():
+            w.writerow([col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"])
+    if gradebook not in GRADEBOOKS:
+        raise ValueError(f"gradebook={gradebook!r}, but only {', '.join(GRADEBOOKS)} are known")
+    with open(paths["gradebook"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]])
+        for r in result.rows:
+            w.writerow([r["student"], "" if r["score"] is None else r["score"]])
+    paths["feedback"].mkdir(exist_ok=True)
+    for r in result.rows:
+        (paths["feedback"] / f"{_file_name(r['student'])}.md").write_text(feedback_markdown(r, result))
     data = {
         "assignment": result.assignment,
         "max_score": result.max_score,
@@ -359,6 +401,43 @@ def write_outputs(result: BatchResult, out: str | Path) -> dict[str, Path]:
     return paths
 
 
+def _file_name(student: str) -> str:
+    """A student id as a file name: letters, digits, '.', '-', '_', '@' kept, the rest '_'."""
+    return re.sub(r"[^\w.@-]", "_", student).strip(".") or "student"
+
+
+def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
+    """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints."""
+    from .render import MANUAL_REFERENCE
+
+    lines = [f"# {result.assignment}: feedback for {row['student']}", ""]
+    if row.get("grader_error"):
+        return "\n".join(lines + ["Not graded yet: the grader failed, not your submission. Your instructor will "
+                                  "grade it again.", ""])
+    report = row.get("report")
+    if report is None:
+        return "\n".join(lines + [f"Your submission could not be graded: {row['error']}", "",
+                                  f"**Total: 0 / {result.max_score:g}**", ""])
+    for note in report["notes"]:
+        lines.append(f"- note: {note}")
+    if report["notes"]:
+        lines.append("")
+    for prob in report["problems"]:
+        lines += [f"## {prob['id']}: {prob['title']} ({prob['score']:g} / {prob['max_score']:g})", "",
+                  "| part | verdict | score | feedback |", "|---|---|---|---|"]
+        for part in prob["parts"]:
+            feedback = part["feedback"] if part["verdict"] != "correct" else ""
+            if part["verdict"] == "manual":
+                feedback = feedback.split(MANUAL_REFERENCE, 1)[0]  # the key is for graders, not students
+            if part["diagnosis"] and part["verdict"] in ("wrong", "partial"):
+                feedback = f"[{part['diagnosis']}] {feedback}"
+            cell = feedback.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
+        lines.append("")
+    lines += [f"**Total: {report['score']:g} / {report['max_score']:g}**", ""]
+    return "\n".join(lines)
+
+
 def _plot(result: BatchResult, path: Path) -> None:
     import matplotlib
 
@@ -367,14 +446,15 @@ def _plot(result: BatchResult, path: Path) -> None:
 
     rows = result.graded
     totals = [r["score"] for r in rows]
-    means = [sum(r["parts"].get(c, 0) for r in rows) / max(len(rows), 1) for c in result.columns]
+    table = result.part_table()
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
     a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
     a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",
           ylabel="students")
-    b.bar(range(len(means)), means, color="#66ccee")
-    b.set_xticks(range(len(means)), result.columns, rotation=90, fontsize=6)
-    b.set(title="mean score per part", ylabel="points")
+    b.bar(range(len(table)), [mean for _, _, mean, _ in table], color="#66ccee")
+    b.set_xticks(range(len(table)), [col for col, *_ in table], rotation=90, fontsize=6)
+    b.set_ylim(0, 1)
+    b.set(title="mean score per part, as a fraction of its points", ylabel="fraction of the part's points")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

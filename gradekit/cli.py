@@ -282,8 +282,11 @@ main.add_command(_autograder_group)
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path), help="Where grades.csv, grades.json and report.png go (default: FOLDER/../grades).")
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: all cores).")
 @click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
+@click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
+              help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
 @handles_errors
-def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float) -> None:
+def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
+              gradebook: str) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
     import math
 
@@ -293,7 +296,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     out = out or folder.resolve().parent / "grades"
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
-    paths = write_outputs(result, out)
+    paths = write_outputs(result, out, gradebook)
     _warn_weak(result.isolation)
     from rich.table import Table
 

@@ -73,6 +73,28 @@ def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
     data = json.loads(paths["json"].read_text())
     assert data["students"][0]["report"]["score"] == 5 and data["students"][2]["report"] is None
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # per part: points, mean fraction of its points, share with full credit (ada and eve got L, of 6)
+    parts = {r["part"]: r for r in csv.DictReader(open(paths["parts"]))}
+    assert parts["q3.2:L"]["points"] == "1" and float(parts["q3.2:L"]["mean fraction"]) == pytest.approx(2 / 6, abs=1e-4)
+    assert float(parts["q3.2:L"]["full credit"]) == pytest.approx(2 / 6, abs=1e-4)
+    # one feedback file per student, what `gradekit check` says
+    ada = (paths["feedback"] / "ada.md").read_text()
+    assert ada.startswith("# ece661-hw1: feedback for ada") and "**Total: 5 / 108**" in ada
+    bob = (paths["feedback"] / "bob.md").read_text()
+    assert "| `L` | wrong | 0 / 1 | Your value 115 is off by 1" in bob
+    assert "could not be graded: " in (paths["feedback"] / "carl.md").read_text()
+    assert "Reference:" not in "".join(f.read_text() for f in paths["feedback"].iterdir())  # no manual keys
+    book = list(csv.reader(open(paths["gradebook"])))
+    assert book[0] == ["student", "total"] and book[1] == ["ada", "5"]
+
+
+@pytest.mark.parametrize("fmt, header", [("canvas", ["SIS User ID", "ece661-hw1"]),
+                                         ("gradescope", ["SID", "Total Score"])])
+def test_gradebook_columns_a_course_imports(klass, tmp_path, fmt, header):
+    res = grade_folder(klass, "ece661-hw1", limits=FAST, progress=False, jobs=2)
+    paths = write_outputs(res, tmp_path / "out", gradebook=fmt)
+    book = list(csv.reader(open(paths["gradebook"])))
+    assert book[0] == header and dict(book[1:])["ada"] == "5" and len(book) == 7
 
 
 def test_diagnoses_are_counted(tmp_path):
@@ -137,4 +159,5 @@ def test_cli_grade(klass, tmp_path):
     r = CliRunner().invoke(main, ["grade", str(klass), "-a", "ece661-hw1", "-o", str(out), "--time-limit", "1.5"])
     assert r.exit_code == 0, r.output
     assert "Parts most missed" in r.output and "carl" in r.output and "did not finish" in r.output
-    assert {p.name for p in out.iterdir()} == {"grades.csv", "grades.json", "report.png"}
+    assert {p.name for p in out.iterdir()} == {"grades.csv", "grades.json", "report.png", "parts.csv",
+                                               "gradebook.csv", "feedback"}
