@@ -221,9 +221,11 @@ if [ -z "$BASE" ]; then
 fi
 "$BASE" -m venv "$VENV" || {{ apt-get update && apt-get install -y "$(basename "$BASE")-venv" && "$BASE" -m venv "$VENV"; }}
 PY="$VENV/bin/python"
-"$PY" -m pip install --no-cache-dir --no-index --no-deps "$SRC/wheels/{wheel}"
 "$PY" -m pip install --no-cache-dir -r "$SRC/requirements.txt"
-{torch_line}# fail the image build now, not at the first submission
+{torch_line}# gradekit last and without its dependencies: what it imports to grade is above (torch only when a
+# graded part runs it), and pip, asked for no dependencies, checks none, so the build ends without an error
+"$PY" -m pip install --no-cache-dir --no-index --no-deps "$SRC/wheels/{wheel}"
+# fail the image build now, not at the first submission
 "$PY" -c "from gradekit.catalog import load_catalog; load_catalog().assignment('{assignment}')"
 # the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
 chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"

@@ -99,7 +99,7 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
         "tests": tests,
     }
     if execution_time is not None:
-        out["execution_time"] = max(0, round(execution_time))
+        out["execution_time"] = max(0.0, round(execution_time, 2))  # seconds, as measured (not rounded to 0)
     if report.isolation is not None:  # for the instructor: extra_data is not shown to students
         out["extra_data"] = {"isolation": report.isolation}
     return out
@@ -125,7 +125,7 @@ def failed_results(message: str, assignment: str | None, catalog: Any = None,
     if grader_fault:
         out["extra_data"] = {"grader_error": message}
     if execution_time is not None:
-        out["execution_time"] = max(0, round(execution_time))
+        out["execution_time"] = max(0.0, round(execution_time, 2))
     return out
 
 

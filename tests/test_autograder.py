@@ -108,6 +108,8 @@ def test_bundle_layout_and_setup_script(bundle):
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert zip_path.stat().st_size < 2 * 2**20  # no torch, no dependency wheels inside
     assert f"--no-index --no-deps \"$SRC/{wheel}\"" in setup and "torch" not in "".join(reqs)
+    # requirements (and torch) first, gradekit last with --no-deps: pip checks no dependency and ends without error
+    assert setup.index('-r "$SRC/requirements.txt"') < setup.index(f'--no-deps "$SRC/{wheel}"')
     # torch only from the CPU index, and only when a code problem of the assignment uses it
     assert ("download.pytorch.org/whl/cpu" in setup) == (config["torch"] is not None)
     assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
@@ -172,6 +174,11 @@ def test_partly_wrong_answers_and_another_students_variant(bundle, tmp_path):
     assert wrong_v  # ada's variant differs from bob's
     lost = by["q3.2: L"]["max_score"] + sum(t["max_score"] for t in wrong_v)
     assert data["score"] == pytest.approx(total() - lost) and 0 < data["score"] < total()
+
+
+def test_results_carry_the_real_execution_time(bundle, tmp_path):
+    data, _ = run_bundle(bundle, tmp_path, {"answers.py": "import time\ntime.sleep(0.3)\nANSWERS = {'q3.2': {'L': 116}}\n"})
+    assert 0.3 <= data["execution_time"] < 60 and isinstance(data["execution_time"], float)
 
 
 def test_crashing_submission_scores_zero_with_the_reason(bundle, tmp_path):

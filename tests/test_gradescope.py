@@ -64,7 +64,7 @@ def test_full_marks_results_follow_the_spec(answers_catalog):
     rep = grade_answers(full_answers(cat), assignment="ece661-hw1", catalog=cat)
     data = results(rep, cat, execution_time=1.4)
     assert errors(data, SCHEMA) == []
-    assert data["score"] == rep.score == rep.max_score and data["execution_time"] == 1
+    assert data["score"] == rep.score == rep.max_score and data["execution_time"] == 1.4
     graded = [t for t in data["tests"] if "status" in t]
     assert graded and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in graded)
     assert sum(t["score"] for t in data["tests"]) == data["score"]
