@@ -48,7 +48,7 @@ ROOT_ENV = "GRADEKIT_AUTOGRADER_ROOT"
 STUDENT_KEYS = ("email", "id", "sid", "name")
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # what grading needs at run time (matplotlib is only for `train` and batch plots)
-CORE = ("numpy", "sympy", "click", "rich", "hypothesis")
+CORE = ("numpy", "sympy", "click", "rich", "hypothesis", "nbformat")
 SOURCES = ("pyproject.toml", "README.md", "gradekit", "problems", "reference")
 
 
@@ -368,7 +368,7 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
     assignment = config["assignment"]
     t = float(config["time_limit"])
     limits = Limits(wall_seconds=t, cpu_seconds=max(1, math.ceil(t)))
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".py", ".json", ".toml")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".py", ".json", ".toml", ".ipynb")
                    and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
     modules = [p for p in files if module_file_kind(p, catalog, assignment, None) == "module"]
     answers = [p for p in files if p not in modules]

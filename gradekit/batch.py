@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUFFIXES = (".py", ".json", ".toml")
+SUFFIXES = (".py", ".json", ".toml", ".ipynb")
 METADATA = "submission_metadata.yml"
 
 

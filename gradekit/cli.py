@@ -234,7 +234,8 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
 
 @main.command()
 @click.argument("assignment")
-@click.option("--format", "fmt", type=click.Choice(["py", "json", "toml"]), default="py", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["py", "json", "toml", "ipynb"]), default="py", show_default=True,
+              help="ipynb: a student notebook (statements, a tagged answer cell per part, code problems' starters).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here instead of answers.<format>.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print instead of writing a file.")
 @click.option("--json", "as_json", is_flag=True, help="Print every part's expected form as JSON; write nothing.")

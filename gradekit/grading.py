@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -45,7 +46,9 @@ def grade(
 
     isolation.reset_used()
     kind = module_file_kind(Path(submission), catalog or load_catalog(), assignment, problem)
-    if kind == "module":
+    if Path(submission).suffix.lower() == ".ipynb":
+        report = _grade_notebook(Path(submission), catalog or load_catalog(), assignment, limits, student, problem)
+    elif kind == "module":
         from .modules.grade import grade_module
 
         report = grade_module(submission, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
@@ -64,6 +67,52 @@ def grade(
     used = isolation.used()
     report.isolation = used.to_dict() if used is not None else None
     return report
+
+
+def _grade_notebook(path: Path, catalog: Catalog, assignment: str | None, limits: Any, student: str | None,
+                    problem: str | None) -> Report:
+    """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report."""
+    from .modules.grade import grade_module
+    from .modules.spec import is_module_problem, matches_file
+    from .notebook import answers_of, read_notebook
+    from .sandbox import Limits
+    from .submission import read_bounded
+
+    nb = read_notebook(path, read_bounded(path))
+    answers, named = answers_of(nb, limits or Limits())
+    assignment = assignment or named
+    defined = nb.defined_in()
+    pool = [p for p in catalog.problems(assignment) if is_module_problem(p)]
+    if problem is not None:
+        targets = [catalog.resolve(problem, assignment)]
+    else:  # named as the code problem's file (task1.ipynb), or defining every name it asks for
+        targets = [p for p in pool if matches_file(path.stem + ".py", p.validated_params.file)
+                   or all(c.name.split(".")[0] in defined for c in p.validated_params.callables)]
+    if answers:
+        report = grade_answers(answers, assignment=assignment or (targets[0].assignment if targets else None),
+                               catalog=catalog, submission=str(path), student=student)
+    elif targets:
+        report = Report(submission=str(path), problems=[], student=student)
+    else:
+        raise SubmissionError(f"{path}: answers no problem: no cell tagged answer:PROBLEM/PART, no ANSWERS, and no "
+                              f"code of a code problem" + (f" of {assignment}" if assignment else ""))
+    code = nb.code().encode()
+    for target in targets:  # each code problem it implements replaces its (missing) result
+        sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code)
+        for result in sub.problems:  # say in which cell a failing callable is
+            result.parts = [_in_cell(part, defined) for part in result.parts]
+        graded = {(p.assignment, p.id): p for p in sub.problems}
+        report.problems = [graded.pop((p.assignment, p.id), p) for p in report.problems] + list(graded.values())
+        report.notes.extend(sub.notes)
+    report.notes[:0] = nb.notes
+    return report
+
+
+def _in_cell(part: PartResult, defined: Mapping[str, Any]) -> PartResult:
+    cell = defined.get(part.name.split(".")[0])
+    if cell is None or part.verdict in ("correct", "manual"):
+        return part
+    return replace(part, feedback=f"{part.feedback} (defined in cell {cell.number}: {cell.first_line})")
 
 
 def grade_answers(
@@ -126,6 +175,14 @@ def _seems_for(catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
     return f"{best} (gradekit list {best} shows its problem ids)"
 
 
+def _add(found: dict, problem: Problem, value: Any) -> None:
+    """One problem answered under two keys ("q3.2" and "ece661-hw1/q3.2"): its parts are merged."""
+    have = found.get(problem.qualified_id)
+    if have is not None and isinstance(have[1], Mapping) and isinstance(value, Mapping):
+        value = {**have[1], **value}
+    found[problem.qualified_id] = (problem, value)
+
+
 def _shown(key: str) -> str:
     """A key as a note quotes it: never more than 40 characters of it."""
     return repr(key if len(key) <= 40 else key[:39] + "…")
@@ -160,7 +217,7 @@ def _resolve(
                 continue
             candidates = inside
         if len(candidates) == 1:
-            found[candidates[0].qualified_id] = (candidates[0], value)
+            _add(found, candidates[0], value)
         elif candidates:
             ambiguous.append((key, candidates))
         else:
@@ -169,7 +226,7 @@ def _resolve(
     for key, candidates in ambiguous:  # a bare id of several assignments: settled by the others' assignment
         inside = [p for p in candidates if p.assignment in inferred]
         if len(inside) == 1:
-            found[inside[0].qualified_id] = (inside[0], answers[key])
+            _add(found, inside[0], answers[key])
         else:
             notes.append(f"not graded: problem id {_shown(key)} is ambiguous; use one of "
                          f"{', '.join(p.qualified_id for p in candidates)}")

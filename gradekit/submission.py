@@ -63,6 +63,12 @@ class RawSubmission:
 def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmission:
     """Read an answers file; raise ``SubmissionError`` with one line naming it and why."""
     path = Path(path)
+    data = read_bounded(path)  # refuses an unknown suffix too
+    return _READERS[path.suffix.lower()](path, data, limits or Limits())
+
+
+def read_bounded(path: Path) -> bytes:
+    """The bytes of a submission file, refused (one line) when missing, not a regular file, or too large."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -72,17 +78,15 @@ def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmis
     if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO that would block the read
         _fail(path, "is a directory, not an answers file" if stat.S_ISDIR(st.st_mode)
               else "is not a regular file")
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
-        _fail(path, f"unknown suffix {path.suffix!r}; answers files end in .json, .toml or .py")
+    if path.suffix.lower() not in _READERS:
+        _fail(path, f"unknown suffix {path.suffix!r}; answers files end in .json, .toml, .py or .ipynb")
     if st.st_size > MAX_FILE_BYTES:
         _fail(path, f"has {st.st_size} bytes; answers files are at most "
                     f"{MAX_FILE_BYTES // 2**20} MiB")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         _fail(path, f"cannot be read ({e.strerror or e})")
-    return reader(path, data, limits or Limits())
 
 
 def _fail(path: Path, reason: str) -> NoReturn:
@@ -247,6 +251,19 @@ def _describe(value: Any) -> str:
 # -- .py: literal files are read, computing files run in the sandbox -------------------
 
 
+def read_py_source(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    """The answers of Python source ``data`` (a file's, or a notebook's code cells), as for an answers .py."""
+    return _read_py(path, data, limits)
+
+
+def _read_notebook(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+    from .notebook import answers_of, read_notebook
+
+    nb = read_notebook(path, data)
+    answers, assignment = answers_of(nb, limits)
+    return RawSubmission(path, answers, assignment, None)
+
+
 def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
     if len(data) > MAX_LITERAL_PY_BYTES:  # ast of megabytes costs seconds and gigabytes: not in the grader
         return _run_py(path, data, limits)
@@ -405,4 +422,4 @@ def _bootstrap() -> str:
     return text.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
 
 
-_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py}
+_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py, ".ipynb": _read_notebook}

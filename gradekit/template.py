@@ -7,7 +7,7 @@ import json
 from .catalog import Catalog
 from .solving import describe_answer
 
-FORMATS = ("py", "json", "toml")
+FORMATS = ("py", "json", "toml", "ipynb")
 
 
 def _rows(catalog: Catalog, assignment: str):
@@ -39,6 +39,10 @@ def outline(catalog: Catalog, assignment: str) -> dict:
 def template(catalog: Catalog, assignment: str, fmt: str = "py") -> str:
     """The text of a starter file; every answer is empty (None / "") until filled in."""
     meta = catalog.assignment(assignment)
+    if fmt == "ipynb":
+        from .notebook import template_notebook
+
+        return template_notebook(catalog, assignment)
     if fmt == "json":
         data: dict = {"assignment": assignment}
         for problem, parts in _rows(catalog, assignment):

@@ -66,8 +66,12 @@ def grade_module(
     assignment: str | None = None,
     catalog: Any = None,
     limits: Any = None,
+    source: bytes | None = None,
 ) -> Report:
-    """Grade a module file against its code problem (found from the file name unless ``problem`` is given)."""
+    """Grade a module file against its code problem (found from the file name unless ``problem`` is given).
+
+    ``source``: the module's code when it does not come from ``path`` itself (a notebook's code cells).
+    """
     from ..catalog import load_catalog
     from ..grading import grade_problem
 
@@ -75,7 +79,7 @@ def grade_module(
     catalog = catalog or load_catalog()
     target = find_code_problem(catalog, path, assignment, problem)
     try:
-        source = path.read_bytes()
+        source = path.read_bytes() if source is None else source
     except OSError as e:
         raise SubmissionError(f"{path}: cannot be read ({e.strerror or e})") from None
     if len(source) > MAX_SOURCE_BYTES:

@@ -1,0 +1,139 @@
+"""Notebook submissions, built with nbformat, graded exactly as the same answers or code in a .py / .json."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+from nbformat import v4
+
+from gradekit.catalog import load_catalog
+from gradekit.cli import main
+from gradekit.errors import SubmissionError
+from gradekit.grading import grade
+from tests.module_task1 import CORRECT, FAST
+
+CAT = load_catalog()
+
+
+def write(tmp_path, cells, name="hw.ipynb", assignment=None):
+    nb = v4.new_notebook(cells=cells, metadata={"gradekit": {"assignment": assignment}} if assignment else {})
+    path = tmp_path / name
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+def tagged(source, tag, kind=v4.new_code_cell):
+    cell = kind(source)
+    cell.metadata["tags"] = [tag]
+    return cell
+
+
+def verdicts(report, pid):
+    return {p.name: (p.verdict, p.score) for prob in report.problems if prob.id == pid for p in prob.parts}
+
+
+def test_an_answers_cell_grades_as_the_same_py(tmp_path):
+    body = "ANSWERS = {'q3.2': {'L': 116, 'dL/db2': [14, 6], 'dL/db1': [0, 35]}}\n"
+    nb = write(tmp_path, [v4.new_markdown_cell("# HW 1"), v4.new_code_cell("import numpy as np"),
+                          v4.new_code_cell(body)])
+    py = tmp_path / "answers.py"
+    py.write_text("import numpy as np\n" + body)
+    a, b = grade(nb, assignment="ece661-hw1"), grade(py, assignment="ece661-hw1")
+    assert verdicts(a, "q3.2") == verdicts(b, "q3.2") and a.score == b.score == 2
+
+
+def test_tagged_cells_code_markdown_and_latex(tmp_path):
+    cells = [tagged("116", "answer:q3.2/L"),
+             tagged(r"$$\begin{bmatrix} 0 & 0 & 0 \\ 34 & 34 & -34 \end{bmatrix}$$", "answer:q3.2/dL/dW1",
+                    v4.new_markdown_cell),
+             tagged("[0, 34]^T", "answer:ece661-hw1/q3.2:dL/db1"),
+             tagged("", "answer:q3.2/dL/db2"),  # left empty: not answered
+             v4.new_code_cell("print('my scratch work')")]
+    report = grade(write(tmp_path, cells, assignment="ece661-hw1"))
+    got = verdicts(report, "q3.2")
+    assert got["L"] == ("correct", 1) and got["dL/dW1"] == ("correct", 1) and got["dL/db1"] == ("correct", 1)
+    assert got["dL/db2"][0] == "missing"
+    js = tmp_path / "same.json"
+    js.write_text(json.dumps({"ece661-hw1/q3.2": {"L": "116", "dL/dW1": [[0, 0, 0], [34, 34, -34]],
+                                                  "dL/db1": [0, 34]}}))
+    assert grade(js).score == report.score == 3
+
+
+def test_stored_outputs_are_never_read_as_answers(tmp_path):
+    cell = tagged("", "answer:q3.2/L")
+    cell.outputs = [v4.new_output("execute_result", data={"text/plain": "116"}, execution_count=1)]
+    report = grade(write(tmp_path, [cell, tagged("115", "answer:q3.2/dL/db2")], assignment="ece661-hw1"))
+    assert verdicts(report, "q3.2")["L"][0] == "missing"
+
+
+def test_module_code_across_cells_grades_as_the_same_py_and_names_the_cell(tmp_path):
+    chunks = CORRECT.split("\ndef ")
+    cells = [v4.new_code_cell("%matplotlib inline\nimport matplotlib")]
+    cells += [v4.new_code_cell(chunks[0])] + [v4.new_code_cell("def " + c) for c in chunks[1:]]
+    nb = write(tmp_path, cells, name="task1.ipynb")
+    py = tmp_path / "task1.py"
+    py.write_text(CORRECT)
+    a, b = grade(nb, limits=FAST), grade(py, limits=FAST)
+    assert [(p.name, p.score) for p in a.problems[0].parts] == [(p.name, p.score) for p in b.problems[0].parts]
+    assert a.score == a.max_score == 20
+    assert any("cell 1 left out: it holds an IPython magic" in n for n in a.notes)
+    # a wrong relu: its part fails, and the feedback says in which cell relu is defined
+    wrong = [c if "def relu(" not in c.source else v4.new_code_cell("def relu(X):\n    return X\n") for c in cells]
+    report = grade(write(tmp_path, wrong, name="task1_ada.ipynb"), limits=FAST)
+    relu = next(p for p in report.problems[0].parts if p.name == "relu")
+    n = next(i for i, c in enumerate(wrong, 1) if "def relu(" in c.source)
+    assert relu.score == 0 and f"(defined in cell {n}: def relu(X):)" in relu.feedback
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"not json at all", r"is not a notebook \(not JSON"),
+    (b'{"a": 1}', "is JSON but not a notebook"),
+    (b'{"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}', "notebook format 3; open it"),
+    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}).encode(),
+     "is not a valid notebook"),
+])
+def test_bad_notebooks_get_one_line(tmp_path, content, says):
+    path = tmp_path / "hw.ipynb"
+    path.write_bytes(content)
+    with pytest.raises(SubmissionError, match=says) as e:
+        grade(path, assignment="ece661-hw1")
+    assert "\n" not in str(e.value)
+
+
+def test_a_huge_cell_and_a_bad_tag_are_refused(tmp_path):
+    big = write(tmp_path, [v4.new_code_cell("x = '" + "A" * 1_100_000 + "'")], name="big.ipynb")
+    with pytest.raises(SubmissionError, match="cell 1 has 1100006 characters"):
+        grade(big, assignment="ece661-hw1")
+    bad = write(tmp_path, [tagged("116", "answer:q3.2")], name="bad.ipynb")
+    with pytest.raises(SubmissionError, match="cell 1 has the tag answer:'q3.2'"):
+        grade(bad, assignment="ece661-hw1")
+
+
+def test_the_template_notebook_unchanged_is_not_answered_everywhere(tmp_path):
+    r = CliRunner().invoke(main, ["template", "ece449-a2", "--format", "ipynb", "-o", str(tmp_path / "a2.ipynb")])
+    assert r.exit_code == 0, r.output
+    nb = nbformat.read(tmp_path / "a2.ipynb", as_version=4)
+    nbformat.validate(nb)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    assert "answer:p5/q" in tags and nb.metadata["gradekit"]["assignment"] == "ece449-a2"
+    assert any("def relu(X):" in c.source for c in nb.cells)  # code problems' starters
+    report = grade(tmp_path / "a2.ipynb", limits=FAST)
+    answered = [p for prob in report.problems for p in prob.parts if p.verdict not in ("missing", "manual")]
+    assert report.score == 0 and answered == [], [(p.name, p.verdict, p.feedback) for p in answered]
+
+
+def test_a_batch_of_notebooks_and_mixed_files(tmp_path):
+    from gradekit.batch import grade_folder
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write(subs, [tagged("116", "answer:q3.2/L")], name="ada.ipynb", assignment="ece661-hw1")
+    (subs / "bob.json").write_text('{"q3.2": {"L": 116}}')
+    (subs / "cy.ipynb").write_text("{broken")
+    res = grade_folder(subs, "ece661-hw1", progress=False, jobs=1)
+    by = {r["student"]: r for r in res.rows}
+    assert by["ada"]["score"] == by["bob"]["score"] == 1
+    assert by["cy"]["score"] == 0 and "not a notebook" in by["cy"]["error"]
