@@ -228,3 +228,14 @@ def test_own_run_autograder_with_the_library(tmp_path):
     assert errors(data, SCHEMA) == [] and data["score"] == total()
     grade(sub, assignment=ASSIGNMENT, student="1002").write_gradescope(out)
     assert json.loads(out.read_text())["score"] < total()  # another student's variant
+
+
+def test_a_notebook_submission_in_the_bundle(bundle, tmp_path):
+    import nbformat
+    from nbformat import v4
+
+    cell = v4.new_code_cell("116")
+    cell.metadata["tags"] = ["answer:q3.2/L"]
+    nb = v4.new_notebook(cells=[cell], metadata={"gradekit": {"assignment": ASSIGNMENT}})
+    data, _ = run_bundle(bundle, tmp_path, {"hw.ipynb": nbformat.writes(nb)})
+    assert by_test_name(data)["q3.2: L"]["status"] == "passed" and data["score"] == 1
