@@ -82,7 +82,8 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
         for j, part in enumerate(prob.parts, 1):
             tests.append(_test(f"{i}.{j}", prob, part, _visibility(catalog, prob, part)))
     lines = [message] if message else []
-    lines.append(f"Total: {tidy(report.score)} / {tidy(report.max_score)}")
+    pending = f" ({tidy(report.by_hand)} points graded by hand)" if report.by_hand else ""
+    lines.append(f"Total: {tidy(report.score)} / {tidy(report.max_score)}{pending}")
     lines += [f"- note: {_md(n)}" for n in report.notes]
     top_visibility = "visible"
     if catalog is not None and report.problems:

@@ -307,7 +307,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
             except Exception as e:  # a checker bug must not stop the rest of the grading, nor cost points
                 outcome = Outcome(0.0, "error", f"grader error, not counted against you: could not check this "
                                                 f"part ({type(e).__name__}: {e})")
-        max_score = 0.0 if part.kind == "manual" else part.points
+        max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes

@@ -53,7 +53,7 @@ class Problem:
 
     @property
     def max_score(self) -> float:
-        return sum(p.points for p in self.parts if p.kind != "manual")
+        return sum(p.points for p in self.parts)  # manual parts count too: graded by a person, not left out
 
     def part(self, name: str) -> Part:
         for p in self.parts:

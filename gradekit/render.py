@@ -72,7 +72,8 @@ def report(console: Console, rep: Report) -> None:
         table.caption_justify = "right"
         console.print(table)
     style = "bold green" if rep.full_marks else "bold"
-    console.print(Text(f"Total: {_score(rep.score)} / {_score(rep.max_score)}", style=style))
+    pending = f" ({_score(rep.by_hand)} points graded by hand)" if rep.by_hand else ""
+    console.print(Text(f"Total: {_score(rep.score)} / {_score(rep.max_score)}{pending}", style=style))
 
 
 def problem_list(console: Console, problems: Iterable[Problem]) -> None:

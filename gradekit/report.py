@@ -38,8 +38,14 @@ class Report:
         return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == "error"]
 
     @property
+    def by_hand(self) -> float:
+        """Points of the parts a person grades (verdict ``manual``): in the total, not yet scored."""
+        return sum(part.max_score for p in self.problems for part in p.parts if part.verdict == "manual")
+
+    @property
     def full_marks(self) -> bool:
-        return self.score >= self.max_score - 1e-9
+        """Every automatically graded point earned (the parts graded by hand are pending)."""
+        return self.score >= self.max_score - self.by_hand - 1e-9
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +53,7 @@ class Report:
             "student": self.student,
             "score": tidy(self.score),
             "max_score": tidy(self.max_score),
+            "by_hand": tidy(self.by_hand),
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
             "isolation": self.isolation,

@@ -79,7 +79,7 @@ def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
     assert float(parts["q3.2:L"]["full credit"]) == pytest.approx(2 / 6, abs=1e-4)
     # one feedback file per student, what `gradekit check` says
     ada = (paths["feedback"] / "ada.md").read_text()
-    assert ada.startswith("# ece661-hw1: feedback for ada") and "**Total: 5 / 108**" in ada
+    assert ada.startswith("# ece661-hw1: feedback for ada") and "**Total: 5 / 113**" in ada
     bob = (paths["feedback"] / "bob.md").read_text()
     assert "| `L` | wrong | 0 / 1 | Your value 115 is off by 1" in bob
     assert "could not be graded: " in (paths["feedback"] / "carl.md").read_text()

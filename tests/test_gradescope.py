@@ -64,7 +64,8 @@ def test_full_marks_results_follow_the_spec(answers_catalog):
     rep = grade_answers(full_answers(cat), assignment="ece661-hw1", catalog=cat)
     data = results(rep, cat, execution_time=1.4)
     assert errors(data, SCHEMA) == []
-    assert data["score"] == rep.score == rep.max_score and data["execution_time"] == 1.4
+    assert data["score"] == rep.score == rep.max_score - rep.by_hand and data["execution_time"] == 1.4
+    assert rep.by_hand == 5 and "(5 points graded by hand)" in data["output"]  # q1's five "why" parts
     graded = [t for t in data["tests"] if "status" in t]
     assert graded and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in graded)
     assert sum(t["score"] for t in data["tests"]) == data["score"]
