@@ -79,7 +79,7 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
     where the image gives only weak isolation (``gradekit doctor`` in setup.sh fails
     the image build then); False grades on, marked "isolation: weak" in results.json.
     """
-    from .catalog import load_catalog
+    from .catalog import default_root, load_catalog
 
     catalog = catalog or load_catalog()
     catalog.assignment(assignment)  # an unknown name fails here, with the list of known ones
@@ -105,6 +105,10 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
             _add(z, CONFIG, json.dumps(config, indent=2) + "\n", 0o644)
             _add(z, "requirements.txt", _requirements_text(requirements), 0o644)
             z.write(whl, f"wheels/{whl.name}")
+            own = Path(catalog.assignment(assignment).folder)
+            if own.is_dir() and own.resolve().parent != default_root().resolve():  # an instructor's folder
+                for spec in sorted(own.glob("*.toml")):
+                    _add(z, f"problems/{assignment}/{spec.name}", spec.read_text(encoding="utf-8"), 0o644)
     return BuildInfo(output, output.stat().st_size, tuple(requirements), torch_pin is not None)
 
 
@@ -225,7 +229,8 @@ PY="$VENV/bin/python"
 {torch_line}# gradekit last and without its dependencies: what it imports to grade is above (torch only when a
 # graded part runs it), and pip, asked for no dependencies, checks none, so the build ends without an error
 "$PY" -m pip install --no-cache-dir --no-index --no-deps "$SRC/wheels/{wheel}"
-# fail the image build now, not at the first submission
+# fail the image build now, not at the first submission (an instructor's own assignment is in problems/)
+if [ -d "$SRC/problems" ]; then export GRADEKIT_PROBLEMS="$SRC/problems"; fi
 "$PY" -c "from gradekit.catalog import load_catalog; load_catalog().assignment('{assignment}')"
 # the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
 chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"
@@ -295,6 +300,8 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         config = json.loads((root / "source" / CONFIG).read_text())
         if config.get("require_isolation", True):  # a bundle refuses weak isolation unless built to allow it
             os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
+        if (root / "source" / "problems").is_dir():  # the instructor's own assignment travels in the bundle
+            os.environ["GRADEKIT_PROBLEMS"] = str(root / "source" / "problems")
         from .catalog import load_catalog
 
         catalog = load_catalog()

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import os
+
 import difflib
 import tomllib
 from dataclasses import replace
@@ -169,10 +171,11 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
 def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) -> Assignment:
     meta_path = folder / "assignment.toml"
     if not meta_path.exists():
-        raise SpecError(_display(meta_path), "is missing: every assignment folder needs one (name, title, source, points)")
+        raise SpecError(_display(meta_path), "is missing: every assignment folder needs one (name and title; "
+                                             "source, points, visibility optional)")
     meta = _read_toml(meta_path)
     where = _display(meta_path)
-    for key in ("name", "title", "source"):
+    for key in ("name", "title"):
         if key not in meta:
             raise SpecError(where, f"field {key!r} is missing")
     for key in meta:
@@ -184,8 +187,9 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) 
         load_problem(p, folder.name, families) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
     )
     assignment = Assignment(
-        name=folder.name, title=meta["title"], source=meta["source"], problems=problems, declared_points=meta.get("points"),
-        visibility=meta.get("visibility", "visible"),
+        name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
+        declared_points=meta.get("points"),
+        visibility=meta.get("visibility", "visible"), folder=str(folder),
     )
     if assignment.visibility not in VISIBILITIES:
         raise SpecError(where, f"visibility is {assignment.visibility!r}, but only {', '.join(VISIBILITIES)} are valid")
@@ -204,10 +208,18 @@ def _natural(path: Path) -> list[Any]:
 
 
 class Catalog:
-    """Assignments by name, with id resolution and cached solutions."""
+    """Assignments by name, with id resolution and cached solutions.
 
-    def __init__(self, assignments: Iterable[Assignment]):
+    ``broken`` holds the assignments whose specs failed to load (name -> the error): asking for
+    one raises its error, and every other assignment works as usual. ``notes`` say what an
+    instructor's folder shadowed.
+    """
+
+    def __init__(self, assignments: Iterable[Assignment], broken: Mapping[str, SpecError] | None = None,
+                 notes: Iterable[str] = ()):
         self.assignments: dict[str, Assignment] = {a.name: a for a in assignments}
+        self.broken: dict[str, SpecError] = dict(broken or {})
+        self.notes: list[str] = list(notes)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
 
@@ -217,6 +229,8 @@ class Catalog:
         return [p for a in self.assignments.values() for p in a.problems]
 
     def assignment(self, name: str) -> Assignment:
+        if name in self.broken:
+            raise self.broken[name]
         if name not in self.assignments:
             known = ", ".join(self.assignments)
             raise UnknownAssignmentError(f"unknown assignment {name!r}{_did_you_mean(name, self.assignments)} (known: {known})")
@@ -280,13 +294,68 @@ def default_root() -> Path:
     return Path(str(files("gradekit.problems")))
 
 
-def load_catalog(root: Path | str | None = None) -> Catalog:
-    """Every assignment folder under ``root`` (the built-in catalog by default), validated."""
-    return _load(str(default_root() if root is None else Path(root).resolve()))
+PROBLEMS_ENV = "GRADEKIT_PROBLEMS"
+
+
+def problem_folders() -> list[Path]:
+    """The instructor's folders from ``GRADEKIT_PROBLEMS`` (a path list, like PATH), in order."""
+    return [Path(p) for p in os.environ.get(PROBLEMS_ENV, "").split(os.pathsep) if p.strip()]
+
+
+def load_catalog(root: Path | str | None = None, *, extra: Iterable[Path | str] | None = None) -> Catalog:
+    """Every assignment under ``root`` (the built-in catalog by default) and under each ``extra`` folder
+    (by default, ``GRADEKIT_PROBLEMS``), validated; a later folder's assignment shadows an earlier one.
+
+    A folder is one assignment (it holds ``assignment.toml``) or a folder of assignments. A broken
+    assignment is kept aside (``Catalog.broken``) and hurts no other.
+
+    >>> load_catalog(extra=["my-course/"]).problems("my-hw1")   # doctest: +SKIP
+    """
+    return _load(_roots(root, extra))
+
+
+def _roots(root: Path | str | None = None, extra: Iterable[Path | str] | None = None) -> tuple[str, ...]:
+    roots = [default_root() if root is None else Path(root)]
+    roots += [Path(p) for p in (problem_folders() if extra is None else extra)]
+    return tuple(str(r.resolve()) for r in roots)
+
+
+def assignment_folders(root: Path) -> list[Path]:
+    """``root`` itself when it is one assignment, else its assignment sub-folders."""
+    if (root / "assignment.toml").exists():
+        return [root]
+    if not root.is_dir():
+        raise SpecError(str(root), "is not a folder of assignments (one folder per assignment, as in problems/)")
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")) and any(p.glob("*.toml")))
 
 
 @lru_cache(maxsize=8)
-def _load(root: str) -> Catalog:
-    folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+def _load(roots: tuple[str, ...]) -> Catalog:
     families = registry()
-    return Catalog(load_assignment(f, families) for f in folders if any(f.glob("*.toml")))
+    assignments: dict[str, Assignment] = {}
+    broken: dict[str, SpecError] = {}
+    notes: list[str] = []
+    for i, root in enumerate(roots):
+        for folder in assignment_folders(Path(root)):
+            if i and (folder.name in assignments or folder.name in broken):
+                notes.append(f"{folder}: assignment {folder.name} shadows the one already in the catalog")
+            try:
+                assignment = load_assignment(folder, families)
+            except SpecError as e:
+                broken[folder.name] = e
+                assignments.pop(folder.name, None)
+                continue
+            broken.pop(folder.name, None)
+            assignments[folder.name] = assignment
+    catalog = Catalog(assignments.values(), broken, notes)
+    _LOADED[roots] = catalog
+    return catalog
+
+
+_LOADED: dict[tuple[str, ...], Catalog] = {}
+
+
+def loaded() -> Catalog | None:
+    """The default catalog (built-in and ``GRADEKIT_PROBLEMS``) if this process has loaded it, else None:
+    the CLI mentions its broken assignments after a command."""
+    return _LOADED.get(_roots())

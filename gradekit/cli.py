@@ -40,8 +40,23 @@ def handles_errors(f):
                 _emit_json({"error": str(e), "exit_code": e.exit_code})
                 sys.exit(e.exit_code)
             _fail(str(e), e.exit_code)
+        finally:
+            _mention_catalog_trouble()
 
     return wrapper
+
+
+def _mention_catalog_trouble() -> None:
+    """One line on stderr per broken assignment and per shadowed one, whatever the command did."""
+    from .catalog import loaded
+
+    catalog = loaded()
+    if catalog is None:
+        return
+    for name, error in catalog.broken.items():
+        click.echo(f"gradekit: note: assignment {name} is not loaded: {error}", err=True)
+    for note in catalog.notes:
+        click.echo(f"gradekit: note: {note}", err=True)
 
 
 def _warn_weak(isolation: dict | None) -> None:
@@ -58,12 +73,19 @@ def _emit_json(data) -> None:
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
-def main(require_isolation: bool) -> None:
+@click.option("--problems", "problem_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="A folder of your own assignments (or one assignment) to add to the catalog; repeatable. "
+                   "Also GRADEKIT_PROBLEMS (a path list).")
+def main(require_isolation: bool, problem_dirs: tuple[Path, ...]) -> None:
     """Check machine-learning homework against reference solutions."""
-    if require_isolation:  # through the environment, so batch workers and children of children see it too
-        import os
+    import os
 
+    # Through the environment, so batch workers, bundles and children of children see them too.
+    if require_isolation:
         os.environ["GRADEKIT_REQUIRE_ISOLATION"] = "1"
+    if problem_dirs:
+        known = [p for p in os.environ.get("GRADEKIT_PROBLEMS", "").split(os.pathsep) if p]
+        os.environ["GRADEKIT_PROBLEMS"] = os.pathsep.join(known + [str(p.resolve()) for p in problem_dirs])
 
 
 @main.command()
@@ -85,6 +107,33 @@ def doctor(require: bool, as_json: bool) -> None:
                    f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
     if d["level"] == "refused" or (require and d["level"] != "strong"):
         sys.exit(3)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def validate(folders: tuple[Path, ...], as_json: bool) -> None:
+    """Load every spec (of FOLDERS, else the whole catalog), solve every problem and a few student variants."""
+    from .validate import validate as run
+
+    rows, errors = run(list(folders) or None)
+    if as_json:
+        _emit_json({"assignments": [r.__dict__ for r in rows], "errors": errors})
+    else:
+        from rich.table import Table
+
+        table = Table(title="Assignments", title_justify="left")
+        for col in ("assignment", "problems", "parts", "points", "by hand", "status"):
+            table.add_column(col, justify="right" if col in ("problems", "parts", "points", "by hand") else "left")
+        for r in rows:
+            style = "green" if r.status == "ok" else "bold red"
+            table.add_row(r.assignment, str(r.problems), str(r.parts), f"{r.points:g}", f"{r.by_hand:g}",
+                          f"[{style}]{r.status}[/]")
+        _console().print(table)
+        for e in errors:
+            click.echo(e)
+    sys.exit(2 if errors else 0)
 
 
 @main.command("list")

@@ -70,6 +70,7 @@ class Assignment:
     problems: tuple[Problem, ...]
     declared_points: float | None = None
     visibility: str = "visible"  # Gradescope default for every part that does not set its own
+    folder: str = ""  # where its specs are (the bundle carries an instructor's folder along)
 
     @property
     def max_score(self) -> float:

@@ -32,7 +32,9 @@ def make_catalog(tmp_path, spec=GOOD, name="q3.2", meta=None):
     folder.mkdir(exist_ok=True)
     (folder / "assignment.toml").write_text(meta or 'name = "hw"\ntitle = "HW"\nsource = "test"\n')
     (folder / f"{name}.toml").write_text(textwrap.dedent(spec))
-    return load_catalog(tmp_path)
+    catalog = load_catalog(tmp_path)
+    catalog.assignment("hw")  # a broken assignment is kept aside, and raises its error when asked for
+    return catalog
 
 
 def test_a_good_spec_loads(tmp_path):

@@ -112,7 +112,7 @@ def test_bad_visibility_is_a_spec_error(tmp_path):
     spec = tmp_path / "ece661-hw1" / "q3.2.toml"
     spec.write_text(spec.read_text().replace('name = "L"\n', 'name = "L"\nvisibility = "secret"\n', 1))
     with pytest.raises(SpecError, match=r"q3.2.toml: parts\[0\].visibility is 'secret', but only visible"):
-        load_catalog(tmp_path)
+        load_catalog(tmp_path).assignment("ece661-hw1")  # a broken assignment raises when asked for
 
 
 def test_write_gradescope_and_cli(tmp_path):
