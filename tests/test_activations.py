@@ -62,6 +62,13 @@ def test_chain_rule_pieces_equal_torch_autograd(f):
 
 
 def test_dead_relu_condition_means_zero_gradient():
+    """The family's answer to q2.3, evaluated by gradekit on each input, holds exactly when torch's gradient is 0."""
+    from gradekit.catalog import load_catalog
+
+    cat = load_catalog()
+    condition = cat.solve(cat.resolve("cs37300-hw4/q2.3")).answers["condition"]
+    left, right = (side.strip() for side in condition.replace("≤", "<=").split("<="))
+    table = declare({"w": "d×1", "x_i": "d×1", "b": "scalar"})
     rng = np.random.default_rng(5)
     for dead in (True, False):
         X = torch.tensor(rng.normal(size=(20, 3)))
@@ -69,7 +76,11 @@ def test_dead_relu_condition_means_zero_gradient():
         shift = -(X @ w).max().item() - 0.1 if dead else -(X @ w).min().item() + 0.1
         b = torch.tensor(shift, dtype=torch.float64, requires_grad=True)
         F.relu(X @ w + b).sum().backward()
-        assert (float(w.grad.abs().sum() + b.grad.abs()) == 0) == dead
+        holds = all(
+            evaluate(parse(left, table), env).item() <= evaluate(parse(right, table), env).item()
+            for env in ({"w": w.detach().numpy()[:, None], "xi": x.numpy()[:, None], "b": np.asarray(shift)}
+                        for x in X))
+        assert holds == dead and (float(w.grad.abs().sum() + b.grad.abs()) == 0) == dead
 
 
 EQUIVALENT = ["w^T x_i + b <= 0", r"x_i^\top w \le -b", "-b >= wᵀx_i", "2 (wᵀ x_i + b) ≤ 0", r"$w^T x_i + b \leq 0$",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gradekit.catalog import Catalog, load_problem
@@ -87,18 +87,30 @@ def test_madaline_hidden_layer_matches_the_seed():
 weights = st.lists(st.integers(-3, 3).map(float) | st.sampled_from([0.5, -0.5, 1.5]), min_size=3, max_size=4)
 
 
-@settings(max_examples=40, deadline=None)
+EVALUATE_CHECKED: list[int] = []
+
+
+@settings(max_examples=60, deadline=None)
 @given(weights)
 def test_evaluate_matches_torch(w):
     try:
         params = EVALUATE.validate({"w": w})
-    except ParamError:
-        return  # a table with no name (3 inputs) is refused at load time; nothing to compare
+    except ParamError as e:  # a table with no name (3 inputs) is refused at load time, and says so
+        assert e.field == "w" or "no name" in str(e) or "function" in str(e), e
+        assume(False)
+    EVALUATE_CHECKED.append(1)
     sol = EVALUATE.solve(params)
     s, y = torch_unit(w, adaline.with_bias(adaline.rows(len(w) - 1))[:, 1:])
     np.testing.assert_allclose(sol.answers["s"], s)
     np.testing.assert_array_equal(sol.answers["y"], y)
     assert np.array_equal(adaline.named_functions(len(w) - 1)[sol.answers["function"]], y)
+
+
+def test_the_evaluate_property_checked_enough_draws():
+    """Runs after the property test (file order): a validate() that refused everything would fail here."""
+    if not EVALUATE_CHECKED:
+        test_evaluate_matches_torch()
+    assert len(EVALUATE_CHECKED) >= 20
 
 
 def test_rows_are_lexicographic_minus_first():
@@ -133,14 +145,19 @@ def test_design_finds_weights_exactly_when_torch_brute_force_does(n):
         np.testing.assert_allclose(sol.answers["s"], s)
 
 
+MADALINE_CHECKED: list[int] = []
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.lists(st.sampled_from([-1.5, -1.0, -0.5, 0.5, 1.0, 1.5]), min_size=3, max_size=3), min_size=2, max_size=3))
 def test_madaline_matches_torch_two_layer_net(layer1):
+    realised = []
     for name in ("XOR", "XNOR", "AND", "OR"):
         try:
             params = MADALINE.validate({"function": name, "layer1": layer1})
         except ParamError:
             continue
+        realised.append(name)
         sol = MADALINE.solve(params)
         X = torch.as_tensor(adaline.rows(2))
         A = torch.as_tensor(layer1, dtype=torch.float64)
@@ -149,6 +166,14 @@ def test_madaline_matches_torch_two_layer_net(layer1):
         s, y = torch_unit(sol.answers["w2"], h.numpy())
         np.testing.assert_array_equal(y, adaline.named_functions(2)[name])
         np.testing.assert_allclose(sol.answers["s"], s)
+    assume(realised)
+    MADALINE_CHECKED.append(len(realised))
+
+
+def test_the_madaline_property_checked_enough_draws():
+    if not MADALINE_CHECKED:
+        test_madaline_matches_torch_two_layer_net()
+    assert len(MADALINE_CHECKED) >= 15
 
 
 # --- mistakes ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ checked against torch.autograd below.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -42,11 +43,23 @@ def test_cs37300_q1_answers():
 
 
 def test_sigmoid_and_tanh_derivatives_at_zero_by_autograd():
-    x = torch.zeros(1, requires_grad=True)
-    (ds,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
-    x = torch.zeros(1, requires_grad=True)
-    (dt,) = torch.autograd.grad(torch.tanh(x).sum(), x)
-    assert ds.item() == pytest.approx(0.25) and dt.item() == pytest.approx(1.0)
+    """Statement 2's key (sigmoid'(0) = 1/4 < tanh'(0) = 1), and gradekit's σ' and tanh', against autograd."""
+    from gradekit.expr import declare
+    from gradekit.expr.evaluate import evaluate
+    from gradekit.expr.parser import parse
+
+    _, sol = solve_spec("cs37300-hw4/q1")
+    assert sol.answers["2"] is False and "1/4" in sol.answers["2 why"]
+    table = declare(["z"])
+    for z in (0.0, -1.5, 2.0):
+        x = torch.tensor([z], dtype=torch.float64, requires_grad=True)
+        (ds,) = torch.autograd.grad(torch.sigmoid(x).sum(), x)
+        x = torch.tensor([z], dtype=torch.float64, requires_grad=True)
+        (dt,) = torch.autograd.grad(torch.tanh(x).sum(), x)
+        env = {"z": np.asarray(z)}
+        assert evaluate(parse("σ'(z)", table), env).item() == pytest.approx(ds.item(), rel=1e-12)
+        assert evaluate(parse("tanh'(z)", table), env).item() == pytest.approx(dt.item(), rel=1e-12)
+    assert evaluate(parse("sigmoid'(z)", table), {"z": np.asarray(0.0)}).item() == 0.25
     z = torch.linspace(-30, 30, 601, dtype=torch.float64)
     s = torch.sigmoid(z)
     assert bool(((s > 0) & (s < 1)).all())  # statement 1: strictly inside (0, 1)
