@@ -41,6 +41,26 @@ def test_ada_variant_is_pinned():
     assert r"\begin{bmatrix} -1 & 2 & -1 \\ 0 & -1 & -2 \end{bmatrix}" in v.statement and "{{" not in v.statement
 
 
+def test_ada_variant_answers_are_recomputed_by_torch():
+    """Every answer of ada's q3.2v, independently: the same network in torch, its loss and autograd's gradients."""
+    import torch
+
+    v = variant(CAT, Q32V, "ada")
+    p = {k: v.validated_params[k] for k in ("x1", "t", "W1", "b1", "W2", "b2")}
+    T = {k: torch.tensor(np.asarray(x, dtype=float).reshape(-1, 1) if k in ("x1", "t", "b1", "b2")
+                         else np.asarray(x, dtype=float), dtype=torch.float64, requires_grad=k in ("W1", "b1", "W2", "b2"))
+         for k, x in p.items()}
+    act = {"relu": torch.relu, "sigmoid": torch.sigmoid}[v.validated_params["activation"]]
+    x3 = T["W2"] @ act(T["W1"] @ T["x1"] + T["b1"]) + T["b2"]
+    L = 0.5 * ((T["t"] - x3) ** 2).sum()
+    L.backward()
+    got = CAT.solve(v).answers
+    assert got["L"] == pytest.approx(L.item(), rel=1e-12) and L.item() == pytest.approx(2.645)
+    for part, name in (("dL/dW1", "W1"), ("dL/dW2", "W2"), ("dL/db1", "b1"), ("dL/db2", "b2")):
+        np.testing.assert_allclose(np.asarray(got[part], dtype=float).reshape(T[name].grad.shape),
+                                   T[name].grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 @given(low=st.integers(-10**6, 10**6), span=st.integers(0, 10**6), student=students)
 def test_stream_integers_stay_in_range(low, span, student):
     s = Stream(seed("a", "p", student))
