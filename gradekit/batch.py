@@ -408,7 +408,7 @@ def _file_name(student: str) -> str:
 
 def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints."""
-    from .render import MANUAL_REFERENCE
+    from .render import student_feedback
 
     lines = [f"# {result.assignment}: feedback for {row['student']}", ""]
     if row.get("grader_error"):
@@ -426,11 +426,7 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
         lines += [f"## {prob['id']}: {prob['title']} ({prob['score']:g} / {prob['max_score']:g})", "",
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
         for part in prob["parts"]:
-            feedback = part["feedback"] if part["verdict"] != "correct" else ""
-            if part["verdict"] == "manual":
-                feedback = feedback.split(MANUAL_REFERENCE, 1)[0]  # the key is for graders, not students
-            if part["diagnosis"] and part["verdict"] in ("wrong", "partial"):
-                feedback = f"[{part['diagnosis']}] {feedback}"
+            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"])
             cell = feedback.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")

@@ -32,13 +32,19 @@ def _score(x: float) -> str:
 MANUAL_REFERENCE = " Reference: "  # manual feedback carries the key for graders (in --json), not for the terminal
 
 
+def student_feedback(verdict: str, feedback: str, diagnosis: str | None) -> str:
+    """What a student reads for one part (terminal and feedback files alike): nothing for a right answer,
+    no reference for a part graded by hand, the diagnosed mistake's id first."""
+    text = feedback if verdict != "correct" else ""
+    if verdict == "manual":
+        text = text.split(MANUAL_REFERENCE, 1)[0]
+    if diagnosis and verdict in {"wrong", "partial"}:
+        text = f"[{diagnosis}] {text}"
+    return text
+
+
 def _terminal_feedback(part) -> str:
-    feedback = part.feedback if part.verdict != "correct" else ""
-    if part.verdict == "manual":
-        feedback = feedback.split(MANUAL_REFERENCE, 1)[0]
-    if part.diagnosis and part.verdict in {"wrong", "partial"}:
-        feedback = f"[{part.diagnosis}] {feedback}"
-    return feedback
+    return student_feedback(part.verdict, part.feedback, part.diagnosis)
 
 
 def report(console: Console, rep: Report) -> None:
