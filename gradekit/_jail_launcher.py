@@ -100,6 +100,13 @@ def bind_read_only(src, dst):
 def build(root):
     uid = plan["uid"]
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    # The private /tmp, /var/tmp and /dev/shm first: a venv under /tmp (a clone in /tmp) is bound on top of them.
+    size = "size=%d" % plan["tmp_bytes"]
+    os.makedirs(root + "/dev")
+    mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        os.makedirs(root + path, exist_ok=True)
+        mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777," + size)
     for src in plan["binds"]:
         if os.path.islink(src):  # /bin -> usr/bin on merged-/usr systems: the same link
             os.makedirs(os.path.dirname(root + src), exist_ok=True)
@@ -111,13 +118,6 @@ def build(root):
             mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k")
         elif os.path.exists(root + path):
             mount("/dev/null", root + path, None, MS_BIND)
-    size = "size=%d" % plan["tmp_bytes"]
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        os.makedirs(root + path, exist_ok=True)
-    mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        os.makedirs(root + path, exist_ok=True)
-        mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777," + size)
     for name in ("null", "zero", "full", "random", "urandom"):
         bind_device("/dev/" + name, root + "/dev/" + name)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),

@@ -24,7 +24,8 @@ child; the grader sweeps it again afterwards.
 """
 import ctypes, json, os, resource, socket, sys
 
-CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x00020000, 2, 4, 16384, 1 << 18
+CLONE_NEWNS, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x00020000, 1, 2, 4, 16384, 1 << 18
+MS_REMOUNT, MS_BIND = 32, 4096
 PR_SET_NO_NEW_PRIVS = 38
 libc = ctypes.CDLL(None, use_errno=True)
 sock = socket.socket(fileno=int(sys.argv[1]))
@@ -69,8 +70,18 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
     check(libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None), "private mounts")
     size = "size=%d" % request["tmp_bytes"]
     mount_tmpfs("/sandbox", "mode=0700,uid=%d,gid=%d,%s" % (uid, uid, size))
+    # Library folders under /tmp (a venv in a clone under /tmp) are held by descriptors, then bound back
+    # read-only on the fresh tmpfs that covers them.
+    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in request["keep"] if os.path.isdir(path)]
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
         mount_tmpfs(path, "mode=1777," + size)
+    for path, fd in held:
+        os.makedirs(path, exist_ok=True)
+        check(libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC),
+                         None), "bind " + path)
+        check(libc.mount(None, path.encode(), None, ctypes.c_ulong(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID
+                                                                    | MS_NODEV), None), "read-only " + path)
+        os.close(fd)
     header, files = read_job(job_fd)
     os.close(job_fd)
     for name, data in files.items():

@@ -76,6 +76,13 @@ def child_env(home: str, tmp: str) -> dict[str, str]:
     }
 
 
+def under_private_tmp() -> list[str]:
+    """The bound library folders that lie under /tmp, /var/tmp or /dev/shm (a clone with its venv in /tmp):
+    a fresh tmpfs there must bind them back."""
+    binds, _ = _library_paths()
+    return [b for b in binds if b.startswith(("/tmp/", "/var/tmp/", "/dev/shm/"))]
+
+
 def jail_plan(work: str, root: str, uid: int, env: dict[str, str], tmp_bytes: int = 64 * 2**20) -> dict:
     """What the launcher builds for one child: ``work`` becomes /sandbox, ``root`` is an empty mount point."""
     binds, hidden = _library_paths()

@@ -139,8 +139,10 @@ class ForkServer:
                     job.write(data)
                 job.flush()
                 job.seek(0)
-                request = {"uid": box.uid, "result_bytes": limits.result_bytes, "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
-                           "tmp_bytes": min(limits.file_bytes * 4, 256 * 2**20), "rlimits": _rlimits(limits)}
+                request = {"uid": box.uid, "result_bytes": limits.result_bytes,
+                           "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
+                           "tmp_bytes": min(limits.file_bytes * 4, 256 * 2**20), "rlimits": _rlimits(limits),
+                           "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:
                     socket.send_fds(self._sock, [json.dumps(request).encode()],
