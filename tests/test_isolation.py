@@ -446,11 +446,15 @@ def test_nothing_of_one_student_reaches_the_next_through_the_fork_server(fork_se
         json.dump(seen_in_memory({digest!r}, 32), open("result.json", "w"))
     """), {"answers.py": marked.encode()}, Limits())
     assert json.loads(a.result) >= 1, a.stderr  # the scan sees A's own answers
+    from gradekit.jail import under_private_tmp
+
+    libraries = under_private_tmp()  # a venv in a clone under /tmp is bound back, read-only: not A's
     b = run_child(MEMORY_SCAN + textwrap.dedent(f"""
         import json, os
         found = []
         for d in ("/sandbox", "/tmp", "/var/tmp", "/dev/shm"):
-            found += [d + "/" + n for n in os.listdir(d)]
+            found += [d + "/" + n for n in os.listdir(d)
+                      if not any(lib == d + "/" + n or lib.startswith(d + "/" + n + "/") for lib in {libraries!r})]
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
                 if b"sleep" in open("/proc/%s/cmdline" % pid, "rb").read():
