@@ -132,3 +132,86 @@ def test_multiple_choice_names_a_matching_mistake():
     opts = {"choices": ["A", "B", "C", "D"], "multiple": True}
     mistake = Mistake("plus_one_forgotten", "Remember the +1 in the output size.", {"x": ["A"]})
     assert run("choice", ["B", "D"], ["a"], [mistake], **opts).diagnosis == "plus_one_forgotten"
+
+
+# -- the exact kinds, answer by answer (what a careful TA accepts and says) -----------------------------------
+
+@pytest.mark.parametrize("raw, verdict, says", [
+    ("B", "correct", ""), ("b", "correct", ""), (" B. ", "correct", ""), ("(b)", "correct", ""),
+    ("A", "wrong", "'A' is not the right choice."), ("E", "invalid", "'E' is not one of the choices (A, B, C, D)."),
+    (3, "invalid", "3 is not a choice"),
+])
+def test_choice_answers(raw, verdict, says):
+    out = run("choice", "B", raw, choices=["A", "B", "C", "D"])
+    assert out.verdict == verdict and says in out.feedback
+
+
+@pytest.mark.parametrize("raw, verdict, says", [
+    (["B", "D"], "correct", ""), ("B, D", "correct", ""), (["d", "b"], "correct", ""),
+    (["B"], "wrong", "1 right choice missing."), (["B", "C", "D"], "wrong", "1 wrong choice included."),
+    (["A", "C"], "wrong", "2 right choices missing; 2 wrong choices included."),
+])
+def test_multiple_choice_answers(raw, verdict, says):
+    out = run("choice", ["B", "D"], raw, choices=["A", "B", "C", "D"], multiple=True)
+    assert out.verdict == verdict and out.feedback.endswith(says) if says else out.verdict == verdict
+
+
+@pytest.mark.parametrize("raw, expected, verdict", [
+    (True, True, "correct"), ("T", True, "correct"), ("true", True, "correct"), ("Yes", True, "correct"),
+    ("F", True, "wrong"), (False, True, "wrong"), ("false.", False, "correct"), (0, False, "correct"),
+    ("maybe", True, "invalid"), (2, True, "invalid"),
+])
+def test_bool_answers(raw, expected, verdict):
+    assert run("bool", expected, raw).verdict == verdict
+
+
+@pytest.mark.parametrize("raw, verdict, says", [
+    ([5, 6], "correct", ""), ("5x6", "correct", ""), ("(5, 6)", "correct", ""), ("5 × 6", "correct", ""),
+    ([6, 5], "wrong", "(6, 5): dimension 0 is 6, which is not right (2 of 2 dimensions differ)."),
+    ([5, 6, 1], "wrong", "(5, 6, 1) has 3 dimension(s), but 2 are due."),
+    ("five by six", "invalid", "is not a shape"), ([5, -6], "invalid", "no negative sizes"),
+])
+def test_shape_answers(raw, verdict, says):
+    out = run("shape", (5, 6), raw)
+    assert out.verdict == verdict and says in out.feedback
+
+
+@pytest.mark.parametrize("raw, says", [
+    (84, "84 is off by 56 (3 times the right value)."),
+    (14, "14 is off by 14 (1/2 of the right value)."),
+    (42, "42 is off by 14 (3/2 of the right value)."),
+    (29, "29 is off by 1."),
+    (-28, "Right size, wrong sign."),
+    (-56, "-56 is off by 84."),
+])
+def test_a_count_off_by_a_simple_ratio_says_it(raw, says):
+    assert run("integer", 28, raw).feedback == says
+
+
+@pytest.mark.parametrize("expected, raw, digits", [
+    (0.880797, "0.88", 2), (0.119203, "0.12", 2), ([0.880797, 0.119203], ["0.88", "0.12"], 2),
+    ([0.880797, 116.0], ["0.9", "116"], 1),
+])
+def test_too_few_digits_names_the_fewest_shown(expected, raw, digits):
+    kind = "vector" if isinstance(expected, list) else "number"
+    out = run(kind, np.asarray(expected), raw)
+    assert out.diagnosis == "too_few_digits" and out.feedback.startswith(f"Right to {digits} digit")
+
+
+def test_too_few_digits_is_not_said_of_a_wrong_answer_or_an_exact_one():
+    assert run("number", 0.880797, "0.87").diagnosis != "too_few_digits"  # wrong at its own precision
+    assert run("number", 0.880797, "1").diagnosis != "too_few_digits"  # exact: judged by value
+    assert run("vector", np.array([0.880797, 0.5]), ["0.88", "0.7"]).diagnosis != "too_few_digits"
+
+
+def test_a_wrong_truth_value_says_which_was_given():
+    assert run("bool", True, "F").feedback == "False is not right."
+    assert run("bool", False, "yes").feedback == "True is not right."
+
+
+def test_only_a_comma_outside_brackets_makes_a_bare_list():
+    from gradekit.values import _top_level_comma
+
+    assert _top_level_comma("1, 25, 25") and _top_level_comma("(1, 2), 3") and _top_level_comma("[1], {2}, 3")
+    assert not _top_level_comma("(1, 2)") and not _top_level_comma("[[1, 2], [3, 4]]") and not _top_level_comma("7")
+    assert not _top_level_comma("f(1, (2, 3))")
