@@ -213,6 +213,7 @@ set -euo pipefail
 SRC="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 ROOT="${{{ROOT_ENV}:-/autograder}}"
 VENV="$ROOT/gradekit-venv"
+cd "$SRC"  # python -c puts the working folder first on sys.path: here nothing there shadows the installed gradekit
 
 # gradekit needs Python >= 3.11; older images (Ubuntu 22.04: 3.10) get python3.11 from apt
 BASE=""
