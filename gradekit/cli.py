@@ -136,6 +136,85 @@ def validate(folders: tuple[Path, ...], as_json: bool) -> None:
     sys.exit(2 if errors else 0)
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def families(as_json: bool) -> None:
+    """List the exercise families a problem spec can use, one line each."""
+    from .catalog import load_catalog
+    from .family_docs import families_table
+
+    rows = families_table(load_catalog())
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(expand=False)
+    for col in ("family", "what", "example"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["family"], r["about"], r["example"])
+    _console().print(table)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def family(name: str, as_json: bool) -> None:
+    """What family NAME takes (parameters), gives (parts) and names (mistakes), with a spec to start from."""
+    from .catalog import load_catalog
+    from .family_docs import family_doc
+
+    doc = family_doc(load_catalog(), name)
+    if as_json:
+        _emit_json(doc)
+        return
+    out = [f"{doc['family']}: {doc['about']}", ""]
+    if doc["example"]:
+        out.append(f"Parameters (as {doc['example']} writes them):")
+        out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") for p in doc["params"]]
+        out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
+        out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
+        out += [f"  {m['id']}: {m['message']}" for m in doc["mistakes"]] or ["  (none)"]
+        out += ["", f"Example spec ({doc['example']}; gradekit new problem {doc['family']} writes it as a start):", "",
+                doc["spec"]]
+    click.echo("\n".join(out))
+
+
+@main.group()
+def new() -> None:
+    """Starting files for your own assignments (they validate as written)."""
+
+
+@new.command("assignment")
+@click.argument("name")
+@click.option("--title", help="The assignment's title (default: its name).")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where the assignment's folder goes.")
+@handles_errors
+def new_assignment_cmd(name: str, title: str | None, folder: Path) -> None:
+    """Write NAME/assignment.toml."""
+    from .family_docs import new_assignment
+
+    click.echo(f"wrote {new_assignment(folder, name, title)}")
+
+
+@new.command("problem")
+@click.argument("family_name", metavar="FAMILY")
+@click.option("--id", "pid", required=True, help="The problem's id (the file's name).")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="The assignment folder it goes in.")
+@handles_errors
+def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
+    """Write ID.toml in an assignment folder, started from FAMILY's example spec."""
+    from .catalog import load_catalog
+    from .family_docs import new_problem
+
+    click.echo(f"wrote {new_problem(load_catalog(), folder, family_name, pid)}")
+
+
 @main.command("list")
 @click.argument("assignment", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
