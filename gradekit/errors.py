@@ -39,6 +39,10 @@ class SubmissionError(GradekitError):
     """A submission cannot be read at all (missing file, syntax error, no ANSWERS)."""
 
 
+class NoAnswersError(SubmissionError):
+    """A ``.py`` file that binds no ``ANSWERS``: perhaps a module file, named for no code problem."""
+
+
 class UnknownProblemError(GradekitError):
     """An id on the command line names no problem, or more than one."""
 

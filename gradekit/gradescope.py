@@ -27,7 +27,6 @@ from .model import PartResult, ProblemResult, tidy
 from .report import Report
 
 OUTPUT_FORMAT = "md"
-MANUAL_REFERENCE = " Reference: "  # as gradekit.render: manual feedback carries the key after this
 
 
 def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
@@ -52,7 +51,7 @@ def _output(part: PartResult, visibility: str) -> str:
     lines = [f"**{part.verdict}** ({tidy(part.score)} / {tidy(part.max_score)})"]
     if part.diagnosis and part.verdict in {"wrong", "partial"}:
         lines.append(f"Diagnosed mistake: `{part.diagnosis}`")
-    feedback = part.feedback.split(MANUAL_REFERENCE, 1)[0] if part.verdict == "manual" else part.feedback
+    feedback = part.feedback  # a manual part's key is in part.reference, which students never see
     if visibility == "visible" and feedback and part.verdict != "correct":
         lines.append(_md(feedback))
     return "\n\n".join(lines)

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from .catalog import Catalog, load_catalog
 from .checkers import CheckContext, checker_for
-from .errors import GraderError, SubmissionError, UnknownProblemError
+from .errors import GraderError, NoAnswersError, SubmissionError, UnknownProblemError
 from .families import differs
 from .model import Mistake, Outcome, PartResult, Problem, ProblemResult
 from .report import Report
@@ -55,8 +55,8 @@ def grade(
     else:
         try:
             raw = load_answers(Path(submission), limits=limits)
-        except SubmissionError as e:  # "no ANSWERS": say which module file names would be graded instead
-            raise (SubmissionError(f"{e}{kind}") if kind and "no ANSWERS" in str(e) else e) from None
+        except NoAnswersError as e:  # say which module file names would be graded instead
+            raise (NoAnswersError(f"{e}{kind}") if kind else e) from None
         report = grade_answers(
             raw.answers,
             assignment=assignment or raw.assignment,
@@ -309,5 +309,6 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
                                                 f"part ({type(e).__name__}: {e})")
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
-        parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis))
+        parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
+                                outcome.reference))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes

@@ -119,6 +119,7 @@ class Outcome:
     verdict: str  # correct | partial | wrong | missing | invalid | manual | error
     feedback: str = ""
     diagnosis: str | None = None
+    reference: str | None = None  # a manual part's key: for graders (--json, grades.json), never in feedback
 
     @classmethod
     def correct(cls, feedback: str = "correct") -> "Outcome":
@@ -147,9 +148,10 @@ class PartResult:
     verdict: str
     feedback: str = ""
     diagnosis: str | None = None
+    reference: str | None = None  # a manual part's key, for graders only
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "score": tidy(self.score),
             "max_score": tidy(self.max_score),
@@ -157,6 +159,9 @@ class PartResult:
             "feedback": self.feedback,
             "diagnosis": self.diagnosis,
         }
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
 
 
 @dataclass

@@ -29,15 +29,10 @@ def _score(x: float) -> str:
     return fmt(round(x, 4))
 
 
-MANUAL_REFERENCE = " Reference: "  # manual feedback carries the key for graders (in --json), not for the terminal
-
-
 def student_feedback(verdict: str, feedback: str, diagnosis: str | None) -> str:
     """What a student reads for one part (terminal and feedback files alike): nothing for a right answer,
-    no reference for a part graded by hand, the diagnosed mistake's id first."""
+    the diagnosed mistake's id first. (A manual part's key is in ``PartResult.reference``, never here.)"""
     text = feedback if verdict != "correct" else ""
-    if verdict == "manual":
-        text = text.split(MANUAL_REFERENCE, 1)[0]
     if diagnosis and verdict in {"wrong", "partial"}:
         text = f"[{diagnosis}] {text}"
     return text

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gradekit.errors import SubmissionError
+from gradekit.errors import NoAnswersError, SubmissionError
 from gradekit.sandbox import Limits, run_child
 
 __all__ = ["RawSubmission", "load_answers", "MAX_FILE_BYTES"]
@@ -281,7 +281,7 @@ def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
     except _Computes:
         return _run_py(path, data, limits)
     if "ANSWERS" not in names:
-        _fail(path, _NO_ANSWERS)
+        raise NoAnswersError(f"{path}: {_NO_ANSWERS}")
     return _layout(path, names["ANSWERS"], "ANSWERS", names.get("ASSIGNMENT"),
                    names.get("STUDENT"))
 
@@ -408,6 +408,8 @@ def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
     if not isinstance(payload, dict) or not isinstance(payload.get("ok"), bool):
         _fail(path, "returned data in an unknown shape")
     if not payload["ok"]:
+        if payload.get("kind") == "missing":
+            raise NoAnswersError(f"{path}: {_NO_ANSWERS}")
         line = payload.get("line")
         where = f"line {line}: " if isinstance(line, int) and not isinstance(line, bool) else ""
         _fail(path, where + memory if payload.get("kind") == "memory" else str(payload.get("error")))

@@ -99,3 +99,22 @@ def test_p5_rounded_answers_from_the_seed_are_right():
     p5 = next(p for p in report.problems if p.id == "p5")
     given = {p.name: p.verdict for p in p5.parts if p.verdict != "missing"}
     assert set(given.values()) == {"correct"} and {"q", "W_new", "B_new"} <= set(given)
+
+
+def test_a_missing_answers_binding_is_a_typed_error_and_a_manual_key_is_not_feedback(tmp_path):
+    """NoAnswersError, not message text; a manual part's reference is its own field, for graders only."""
+    from gradekit.errors import NoAnswersError
+    from gradekit.grading import grade_answers
+
+    path = tmp_path / "notes.py"
+    path.write_text("x = 1\n")
+    with pytest.raises(NoAnswersError, match="no ANSWERS"):
+        grade(path)
+    computing = tmp_path / "compute.py"
+    computing.write_text("import math\nx = math.pi\n")
+    with pytest.raises(NoAnswersError):
+        grade(computing)
+    report = grade_answers({"coms573-hw5/q1": {"params": 1}})
+    q2c = next(p for p in report.problems if p.id == "q2c").parts[0]
+    assert q2c.verdict == "manual" and q2c.reference and "Reference" not in q2c.feedback
+    assert q2c.to_dict()["reference"] == q2c.reference

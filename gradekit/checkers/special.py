@@ -20,4 +20,4 @@ def check_verified(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 def check_manual(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     points = ctx.part.points
     worth = f" ({points:g} point{'s' if points != 1 else ''})" if points else ""
-    return Outcome(0.0, "manual", f"Needs a human grader{worth}. Reference: {expected}")  # see render.MANUAL_REFERENCE
+    return Outcome(0.0, "manual", f"Needs a human grader{worth}.", reference=str(expected))

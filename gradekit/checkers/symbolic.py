@@ -18,9 +18,6 @@ from typing import Any, Mapping
 from ..model import Outcome
 from . import CheckContext, diagnosed
 
-EXPR_OPTIONS = {"symbols", "define", "rtol"}
-
-
 def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
     """``(symbols, define)`` for a part: its own options first, else the problem's params."""
     params = params if isinstance(params, Mapping) else {}

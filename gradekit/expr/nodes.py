@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
-# Binary operators: "+", "-", "/", "^", "mat" (matrix product; scaling when a side
+# Binary operators (Bin.op): "+", "-", "/", "^", "mat" (matrix product; scaling when a side
 # is a scalar) and "had" (entry-by-entry product; scaling when a side is a scalar).
-BINARY_OPS = ("+", "-", "/", "^", "mat", "had")
-FUNCTIONS = ("sigmoid", "exp", "log", "tanh", "relu", "max", "sum")
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Union
+from typing import Mapping
 
 from .errors import ExprError
 from .lexer import FUNCTION_WORDS, UNICODE_GREEK
 from .nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T
 
-Dim = Union[int, str]
 Shape = tuple  # () for a scalar, (rows, cols) otherwise
 RESERVED = {"e", "pi", "T"} | set(FUNCTION_WORDS)
 
