@@ -397,10 +397,7 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
     for path in modules:  # each module file replaces its problem's (missing) result
         from .modules.grade import grade_module
 
-        sub = grade_module(path, assignment=assignment, catalog=catalog)
-        graded = {(p.assignment, p.id): p for p in sub.problems}
-        report.problems = [graded.pop((p.assignment, p.id), p) for p in report.problems] + list(graded.values())
-        report.notes.extend(sub.notes)
+        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog))
     used = isolation.used()
     report.isolation = used.to_dict() if used is not None else report.isolation
     return report

@@ -101,9 +101,7 @@ def _grade_notebook(path: Path, catalog: Catalog, assignment: str | None, limits
         sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code)
         for result in sub.problems:  # say in which cell a failing callable is
             result.parts = [_in_cell(part, defined) for part in result.parts]
-        graded = {(p.assignment, p.id): p for p in sub.problems}
-        report.problems = [graded.pop((p.assignment, p.id), p) for p in report.problems] + list(graded.values())
-        report.notes.extend(sub.notes)
+        report.replace_problems(sub)
     report.notes[:0] = nb.notes
     return report
 

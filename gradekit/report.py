@@ -32,6 +32,13 @@ class Report:
     def max_score(self) -> float:
         return sum(p.max_score for p in self.problems)
 
+    def replace_problems(self, other: "Report") -> None:
+        """Take ``other``'s problem results in place of this report's (a code file graded beside an answers
+        file: its problem's "missing" result gives way), and its notes."""
+        graded = {(p.assignment, p.id): p for p in other.problems}
+        self.problems = [graded.pop((p.assignment, p.id), p) for p in self.problems] + list(graded.values())
+        self.notes.extend(other.notes)
+
     @property
     def grader_errors(self) -> list[str]:
         """"problem: part" of every part the grader failed to check (verdict ``error``): not the student's fault."""
