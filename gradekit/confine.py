@@ -149,7 +149,7 @@ class Box:
         if self.iso.strong:
             env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
             self.plan = jail.jail_plan(self._workdir, mount_point, self.uid if root else os.getuid(), env,
-                                       tmp_bytes=min(limits.file_bytes * 4, 256 * 2**20))
+                                       tmp_bytes=limits.tmp_bytes)
             self._status = os.pipe()
         elif self.uid is not None:
             self._prctl = _libc_prctl()

@@ -141,7 +141,7 @@ class ForkServer:
                 job.seek(0)
                 request = {"uid": box.uid, "result_bytes": limits.result_bytes,
                            "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
-                           "tmp_bytes": min(limits.file_bytes * 4, 256 * 2**20), "rlimits": _rlimits(limits),
+                           "tmp_bytes": limits.tmp_bytes, "rlimits": _rlimits(limits),
                            "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:
@@ -194,10 +194,11 @@ class _ServerLost(Exception):
 
 
 def _rlimits(limits) -> list[list[int]]:
-    cpu = int(limits.cpu_seconds + 0.999)
-    return [[resource.RLIMIT_CPU, cpu, cpu + 1], [resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes],
-            [resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes], [resource.RLIMIT_CORE, 0, 0],
-            [resource.RLIMIT_NPROC, limits.processes + 1, limits.processes + 1]]
+    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server)."""
+    from .sandbox import rlimit_values
+
+    nproc = limits.processes + 1
+    return [[res, soft, hard] for res, (soft, hard) in rlimit_values(limits)] + [[resource.RLIMIT_NPROC, nproc, nproc]]
 
 
 def _read_until_eof(fd: int, deadline: float, uid: int, cap: int) -> tuple[bytes, bool]:

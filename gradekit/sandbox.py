@@ -42,7 +42,7 @@ from pathlib import Path, PurePosixPath
 from .confine import Box
 from .errors import IsolationError
 
-__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree"]
+__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree", "rlimit_values"]
 
 RESULT_FILE = "result.json"
 
@@ -63,6 +63,11 @@ class Limits:
     processes: int = 64
     output_bytes: int = 64 * 2**10
     result_bytes: int = 32 * 2**20
+
+    @property
+    def tmp_bytes(self) -> int:
+        """The size of each private tmpfs a jailed child gets (/tmp, /var/tmp, /dev/shm)."""
+        return min(self.file_bytes * 4, 256 * 2**20)
 
     def __post_init__(self) -> None:
         for name in ("cpu_seconds", "wall_seconds", "memory_bytes", "file_bytes",
@@ -200,14 +205,7 @@ def _rlimit_setter(limits: Limits, nproc: int | None = None):
     ``nproc`` is the RLIMIT_NPROC to set as is (a child that gets a uid of its own,
     see ``gradekit.confine``); without it, ``limits.processes`` beyond the user's tasks.
     """
-    cpu = math.ceil(limits.cpu_seconds)
-    hard = [
-        # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
-        (resource.RLIMIT_CPU, _clamp(resource.RLIMIT_CPU, cpu, cpu + 1)),
-        (resource.RLIMIT_AS, _clamp(resource.RLIMIT_AS, limits.memory_bytes)),
-        (resource.RLIMIT_FSIZE, _clamp(resource.RLIMIT_FSIZE, limits.file_bytes)),
-        (resource.RLIMIT_CORE, (0, 0)),
-    ]
+    hard = rlimit_values(limits)
     nproc = _nproc_limit(limits.processes) if nproc is None else _clamp(resource.RLIMIT_NPROC, nproc)
 
     def preexec() -> None:
@@ -221,6 +219,18 @@ def _rlimit_setter(limits: Limits, nproc: int | None = None):
                 pass  # best effort, see the module docstring
 
     return preexec
+
+
+def rlimit_values(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
+    """(resource, (soft, hard)) for CPU, memory, file size and core dumps, within this process's own hard limits."""
+    cpu = math.ceil(limits.cpu_seconds)
+    return [
+        # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
+        (resource.RLIMIT_CPU, _clamp(resource.RLIMIT_CPU, cpu, cpu + 1)),
+        (resource.RLIMIT_AS, _clamp(resource.RLIMIT_AS, limits.memory_bytes)),
+        (resource.RLIMIT_FSIZE, _clamp(resource.RLIMIT_FSIZE, limits.file_bytes)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
 
 
 def _clamp(res: int, soft: int, hard: int | None = None) -> tuple[int, int]:

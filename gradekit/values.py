@@ -148,13 +148,15 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
     return reading.value, -1, -1, f"read {raw.strip()!r} as {reading.shown}"
 
 
-def exact_integer(raw: Any) -> int | None:
-    """The exact integer an answer denotes (any expression equal to one), or None when it is not one."""
+def exact_integer(raw: Any, name: str | None = None) -> int | None:
+    """The exact integer an answer denotes (any expression equal to one), or None when it is not one.
+
+    ``name`` is the part's: a leading ``name =`` is dropped, as for every answer."""
     if isinstance(raw, (int, np.integer)) and not isinstance(raw, bool):
         return int(raw)
     if not isinstance(raw, str):
         return None
-    text = _unwrap(raw.translate(_MINUS).strip())[0].replace(" ", "")
+    text = _unwrap(raw.translate(_MINUS).strip(), name)[0].replace(" ", "")
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)
     if _THOUSANDS.match(text):
@@ -434,7 +436,7 @@ def parse_array(raw: Any) -> np.ndarray:
 
 def parse_integer(raw: Any, *, name: str | None = None) -> int:
     """An exact integer ("116", 116, "116.0", "1,474,560", "3*3*128*256"); anything else raises ``AnswerFormatError``."""
-    exact = exact_integer(raw) if not isinstance(raw, str) else exact_integer(_unwrap(raw.strip(), name)[0])
+    exact = exact_integer(raw, name)
     if exact is not None:
         return exact
     value = parse_numeric(raw, name=name).values
