@@ -152,7 +152,7 @@ def _probe_cached(uid: int, executable: str) -> str | None:
             proc.communicate()
             return "the jail did not start within 30 s"
         finally:
-            why = _read_status(status_r)
+            why = read_status(status_r)
         if why:
             return why
         if proc.returncode != 0 or out.split() != [str(uid).encode(), SANDBOX_DIR.encode()]:
@@ -169,10 +169,6 @@ def _probe_cached(uid: int, executable: str) -> str | None:
 
 def read_status(fd: int) -> str:
     """What the launcher wrote on its status pipe (a launch error), closing the pipe; '' when it launched."""
-    return _read_status(fd)
-
-
-def _read_status(fd: int) -> str:
     try:
         chunks = []
         while True:
