@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 
-import difflib
 import tomllib
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError
+from .errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from .families import Family, registry
 from .model import Assignment, Mistake, Part, Problem, Solution
 
@@ -45,11 +44,6 @@ PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _display(path: Path) -> str:
@@ -83,7 +77,7 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     if kind not in KIND_OPTIONS:
         raise SpecError(
             where,
-            f"{field}.kind is {kind!r}, but only {', '.join(KIND_OPTIONS)} are valid{_did_you_mean(str(kind), KIND_OPTIONS)}",
+            f"{field}.kind is {kind!r}, but only {', '.join(KIND_OPTIONS)} are valid{did_you_mean(str(kind), KIND_OPTIONS)}",
         )
     points = raw.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
@@ -92,7 +86,7 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     options = {k: v for k, v in raw.items() if k not in {"name", "kind", "points", "description"}}
     for key in options:
         if key not in allowed:
-            hint = _did_you_mean(key, allowed)
+            hint = did_you_mean(key, allowed)
             raise SpecError(where, f"{field}.{key} is not an option of kind {kind!r} (valid: {', '.join(sorted(allowed))}){hint}")
     partial = options.get("partial", {})
     if not isinstance(partial, dict) or not all(
@@ -128,13 +122,13 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
             raise SpecError(where, f"field {key!r} is missing")
     for key in raw:
         if key not in PROBLEM_FIELDS:
-            raise SpecError(where, f"unknown field {key!r}{_did_you_mean(key, PROBLEM_FIELDS)}")
+            raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, PROBLEM_FIELDS)}")
     pid = raw["id"]
     if not isinstance(pid, str) or pid != path.stem:
         raise SpecError(where, f"id is {pid!r}, but must match the file name {path.stem!r}")
     family_name = raw["family"]
     if family_name not in families:
-        hint = _did_you_mean(str(family_name), families)
+        hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     family = families[family_name]
     if not isinstance(raw["parts"], list) or not raw["parts"]:
@@ -152,7 +146,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
     drawn = default_draw(where, pid, assignment, params, family) if has_generators(params) else params
     try:
-        validated = family.validate(drawn) if family.validate else drawn
+        validated = family.check(drawn)
     except ParamError as e:
         raise SpecError(where, f"{e} (family {family_name})") from None
     return Problem(
@@ -180,7 +174,7 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) 
             raise SpecError(where, f"field {key!r} is missing")
     for key in meta:
         if key not in ASSIGNMENT_FIELDS:
-            raise SpecError(where, f"unknown field {key!r}{_did_you_mean(key, ASSIGNMENT_FIELDS)}")
+            raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, ASSIGNMENT_FIELDS)}")
     if meta["name"] != folder.name:
         raise SpecError(where, f"name is {meta['name']!r}, but must match the folder {folder.name!r}")
     problems = tuple(
@@ -233,7 +227,7 @@ class Catalog:
             raise self.broken[name]
         if name not in self.assignments:
             known = ", ".join(self.assignments)
-            raise UnknownAssignmentError(f"unknown assignment {name!r}{_did_you_mean(name, self.assignments)} (known: {known})")
+            raise UnknownAssignmentError(f"unknown assignment {name!r}{did_you_mean(name, self.assignments)} (known: {known})")
         return self.assignments[name]
 
     def resolve(self, ident: str, assignment: str | None = None) -> Problem:
@@ -252,7 +246,7 @@ class Catalog:
             raise UnknownProblemError(f"problem id {ident!r} is ambiguous; use one of {names}")
         ids = [p.id for p in pool] + [p.qualified_id for p in pool]
         where = f" in {assignment}" if assignment and "/" not in ident else ""
-        raise UnknownProblemError(f"unknown problem {ident!r}{where}{_did_you_mean(ident, ids)}")
+        raise UnknownProblemError(f"unknown problem {ident!r}{where}{did_you_mean(ident, ids)}")
 
     def solve(self, problem: Problem) -> Solution:
         key = f"{problem.qualified_id}#{problem.variant}"
@@ -282,7 +276,7 @@ class Catalog:
             variant = hashlib.sha256(json.dumps(plain(dict(params)), sort_keys=True, default=str).encode()).hexdigest()[:16]
         family = registry()[problem.family]
         try:
-            validated = family.validate(params) if family.validate else params
+            validated = family.check(params)
         except ParamError as e:
             raise SpecError(problem.source, f"{e} (family {problem.family})") from None
         return replace(problem, params=params, validated_params=validated, variant=variant)

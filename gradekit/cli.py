@@ -171,10 +171,10 @@ def family(name: str, as_json: bool) -> None:
     if as_json:
         _emit_json(doc)
         return
-    out = [f"{doc['family']}: {doc['about']}", ""]
+    out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
+    out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
+            f"{p['meaning']}" for p in doc["params"]] or ["  (none)"]
     if doc["example"]:
-        out.append(f"Parameters (as {doc['example']} writes them):")
-        out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") for p in doc["params"]]
         out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
         out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
         out += [f"  {m['id']}: {m['message']}" for m in doc["mistakes"]] or ["  (none)"]

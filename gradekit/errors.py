@@ -6,6 +6,19 @@ what is allowed, so the CLI can print it as it is and exit with code 2.
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """"; did you mean 'x'?" for the close matches of ``word``, or "".
+
+    >>> did_you_mean("strid", ["stride", "padding"])
+    "; did you mean 'stride'?"
+    """
+    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
 
 class GradekitError(Exception):
     """Base of every error gradekit raises on bad input; ``exit_code`` is the CLI's."""

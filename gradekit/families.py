@@ -11,7 +11,15 @@ Example of a family module::
         ...
         return Solution(answers={"L": L}, steps=[Step("Loss", f"L = {L}")])
 
-    FAMILIES = [Family("backprop.mlp2", solve, validate=validate)]
+    FAMILIES = [Family("backprop.mlp2", solve, validate=validate, params=(
+        Param("x1", "vector", "the input", shape="d"),
+        Param("activation", "choice", "the hidden layer's activation", options=("sigmoid", "relu")),
+    ))]
+
+A family's ``params`` declaration is its parameters' one description: the loader
+checks every spec against it (unknown names, missing ones, types, defaults) before
+the family's own ``validate`` checks how they fit together, and ``gradekit family``
+prints it.
 """
 
 from __future__ import annotations
@@ -24,12 +32,122 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from . import params as param_checks
+from .errors import ParamError, did_you_mean
 from .model import Mistake, Outcome, Solution
 
 ENTRY_POINT_GROUP = "gradekit.families"
 BUILTIN_PACKAGE = "gradekit.reference.families"
 
 Params = Mapping[str, Any]
+
+
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Marker("REQUIRED")   # a spec must give it
+OPTIONAL = _Marker("OPTIONAL")   # may be left out; the family decides what that means (see ``default_note``)
+
+# what a spec may write for each type, checked before the family's own validate
+PARAM_TYPES = {
+    "number": "a number",
+    "integer": "an integer",
+    "sizes": "an integer, or one per axis",
+    "vector": "a list of numbers",
+    "matrix": "a list of rows of numbers",
+    "choice": "one of the options",
+    "text": "a string",
+    "bool": "true or false",
+    "tables": "a list of tables",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a family, as a spec writes it under ``[params]``.
+
+    Args:
+        name: the key under ``[params]``.
+        type: one of ``PARAM_TYPES``.
+        meaning: one line for ``gradekit family``.
+        shape: the shape in the family's symbols ("H×d"), for arrays.
+        default: ``REQUIRED``, ``OPTIONAL`` or the value used when a spec leaves it out.
+        default_note: what leaving it out means when that is not one value ("ones, one per row of Z").
+        options: a ``choice``'s valid values.
+    """
+
+    name: str
+    type: str
+    meaning: str
+    shape: str = ""
+    default: Any = REQUIRED
+    default_note: str = ""
+    options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"parameter {self.name!r}: type {self.type!r} is none of {', '.join(PARAM_TYPES)}")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def check(self, value: Any) -> None:
+        """Raise ``ParamError`` when ``value`` is not of this parameter's type."""
+        p = param_checks
+        one = {self.name: value}
+        if self.type == "number":
+            p.number(one, self.name)
+        elif self.type == "integer":
+            p.integer(one, self.name)
+        elif self.type == "sizes":
+            sizes = value if isinstance(value, list) else [value]
+            if not sizes or any(isinstance(v, bool) or not isinstance(v, int) for v in sizes):
+                raise ParamError(self.name, f"is {value!r}, but must be {PARAM_TYPES['sizes']}")
+        elif self.type == "vector":
+            p.vector(one, self.name)
+        elif self.type == "matrix":
+            p.matrix(one, self.name)
+        elif self.type == "choice" and self.options:
+            p.choice(one, self.name, self.options)
+        elif self.type in ("text", "choice"):
+            p.text(one, self.name)
+        elif self.type == "bool" and not isinstance(value, bool):
+            raise ParamError(self.name, f"is {value!r}, but must be true or false")
+        elif self.type == "tables":
+            p.table(one, self.name)
+
+
+def check_declared(family: str, declared: tuple[Param, ...], params: Params) -> dict[str, Any]:
+    """``params`` checked against the declaration, constant defaults filled in.
+
+    >>> decl = (Param("stride", "integer", "the step", default=1), Param("input", "matrix", "X"))
+    >>> check_declared("f", decl, {"input": [[1]]})["stride"]
+    1
+    >>> check_declared("f", decl, {"input": [[1]], "strid": 2})
+    Traceback (most recent call last):
+    ...
+    gradekit.errors.ParamError: params.strid is not a parameter of family f (it takes input, stride); did you mean 'stride'?
+    """
+    names = {d.name: d for d in declared}
+    for key in params:
+        if key not in names:
+            takes = ", ".join(sorted(names)) or "no parameters"
+            raise ParamError(key, f"is not a parameter of family {family} (it takes {takes}){did_you_mean(key, names)}")
+    out = dict(params)
+    for d in declared:
+        if d.name in params:
+            d.check(params[d.name])
+        elif d.required:
+            raise ParamError(d.name, f"is missing ({d.meaning})")
+        elif d.default is not OPTIONAL:
+            out[d.name] = d.default
+    return out
 
 
 @dataclass(frozen=True)
@@ -50,6 +168,7 @@ class Family:
             checks such as an s table computed from the student's own weights).
         accept: ``accept(params) -> bool`` on validated params: whether a drawn
             per-student variant is a fair exercise (see ``gradekit.variants``).
+        params: the ``Param`` declarations of what a spec gives under ``[params]``.
     """
 
     name: str
@@ -60,6 +179,14 @@ class Family:
     # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,
     # a ReLU unit exactly at 0) and gradekit.variants draws again, deterministically.
     accept: Callable[[Params], bool] | None = None
+    # the parameters a spec may give; None (a plug-in that declares none) skips the generic check
+    params: tuple[Param, ...] | None = None
+
+    def check(self, params: Params) -> Params:
+        """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""
+        if self.params is not None:
+            params = check_declared(self.name, self.params, params)
+        return self.validate(params) if self.validate else params
 
 
 def differs(a: Any, b: Any) -> bool:

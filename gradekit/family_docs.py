@@ -1,10 +1,11 @@
 """What each family takes and gives, read from the code and the catalog: never a second, hand-kept copy.
 
-For a family, its module's docstring says what it is; a spec of the catalog that uses
-it (every built-in family has one) shows its parameters as a spec writes them, the
-parts its solution produces, and its mistake models (the ids ``partial`` gives credit
-for), all computed now from that spec — so this cannot go stale. ``gradekit new
-problem FAMILY`` starts from the same spec.
+For a family, its module's docstring says what it is and its ``params`` declaration what
+it takes (the same declaration the loader checks every spec with); a spec of the catalog
+that uses it (every built-in family has one) gives the parts its solution produces and its
+mistake models (the ids ``partial`` gives credit for), computed now from that spec — so
+this cannot go stale. ``gradekit new problem FAMILY`` writes that spec again under the
+declaration's comments.
 
 >>> doc = family_doc(load_catalog(), "batchnorm.forward")          # doctest: +SKIP
 >>> [m["id"] for m in doc["mistakes"]]                              # doctest: +SKIP
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import inspect
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .catalog import Catalog
-from .errors import GradekitError
-from .families import registry
+from .errors import GradekitError, did_you_mean
+from . import tomlout
+from .families import OPTIONAL, REQUIRED, Family, Param, registry
 
 __all__ = ["families_table", "family_doc", "example_spec", "new_assignment", "new_problem"]
 
@@ -51,27 +54,30 @@ def families_table(catalog: Catalog) -> list[dict[str, str]]:
     return rows
 
 
-def _type(value: Any) -> tuple[str, str]:
-    """(type, shape) of a spec value as written."""
-    if isinstance(value, dict) and "random" in value:
-        shape = value.get("shape")
-        return f"drawn per student ({value['random']})", "×".join(map(str, shape)) if shape else ""
-    if isinstance(value, bool):
-        return "bool", ""
-    if isinstance(value, (int, float)):
-        return "number", ""
-    if isinstance(value, str):
-        return "text", ""
-    if isinstance(value, dict):
-        return "table", ""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return f"list of tables ({', '.join(sorted({k for v in value for k in v}))})", str(len(value))
-    try:
-        shape = np.shape(value)
-        np.asarray(value, dtype=float)
-        return ("vector" if len(shape) == 1 else "matrix"), "×".join(map(str, shape))
-    except (TypeError, ValueError):
-        return "list", str(len(value)) if isinstance(value, list) else ""
+def _written(value: Any) -> str:
+    """A value as a spec writes it, on one line."""
+    return " ".join(tomlout.value(value).split())
+
+
+def _default(param: Param) -> str:
+    if param.required:
+        return "required"
+    if param.default is OPTIONAL:
+        return param.default_note or "optional"
+    return f"default {_written(param.default)}"
+
+
+def _type(param: Param) -> str:
+    if param.type == "choice" and param.options:
+        return "one of " + ", ".join(param.options)
+    return param.type
+
+
+def _param_rows(family: Family, example: Any) -> list[dict[str, Any]]:
+    """One row per declared parameter: name, type, shape, default, meaning, and the example's value."""
+    given = example.params if example is not None else {}
+    return [{"name": d.name, "type": _type(d), "shape": d.shape, "default": _default(d), "meaning": d.meaning,
+             "example": given.get(d.name)} for d in family.params or ()]
 
 
 def _kind_of(value: Any) -> str:
@@ -97,25 +103,65 @@ def family_doc(catalog: Catalog, name: str) -> dict[str, Any]:
     """A family's description, parameters, parts, mistakes and example spec (see the module docstring)."""
     families = registry()
     if name not in families:
-        from .catalog import _did_you_mean
-
-        raise GradekitError(f"unknown family {name!r}{_did_you_mean(name, families)}; `gradekit families` lists them")
+        raise GradekitError(f"unknown family {name!r}{did_you_mean(name, families)}; `gradekit families` lists them")
     family = families[name]
     example = _examples(catalog).get(name)
-    doc: dict[str, Any] = {"family": name, "about": _about(family), "example": None, "params": [], "parts": [],
-                           "mistakes": [], "spec": ""}
+    doc: dict[str, Any] = {"family": name, "about": _about(family), "example": None,
+                           "params": _param_rows(family, example), "parts": [], "mistakes": [], "spec": ""}
     if example is None:
         return doc
     solution = catalog.solve(example)
     spec_kinds = {p.name: p.kind for p in example.parts}
     doc["example"] = example.qualified_id
-    doc["params"] = [{"name": k, "type": t, "shape": s, "example": v if not isinstance(v, dict) else v}
-                     for k, v in example.params.items() for t, s in [_type(v)]]
     doc["parts"] = [{"name": k, "kind": spec_kinds.get(k, _kind_of(v))} for k, v in solution.answers.items()]
     doc["mistakes"] = [{"id": m.id, "message": m.message, "parts": sorted(m.answers)}
                        for m in catalog.mistakes(example)]
-    doc["spec"] = spec_path(catalog, example).read_text(encoding="utf-8")
+    doc["spec"] = spec_text(family, spec_path(catalog, example))
     return doc
+
+
+def _comment(param: Param) -> str:
+    shape = f", {param.shape}" if param.shape else ""
+    return f"# {param.meaning} ({_type(param)}{shape}; {_default(param)})"
+
+
+def spec_text(family: Family, path: Path) -> str:
+    """The spec at ``path`` written again, each parameter under the comment its declaration gives.
+
+    Parameters the spec leaves out are shown commented out with their default, so a new
+    problem lists everything the family takes.
+    """
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    head = {k: raw[k] for k in ("id", "title", "family", "statement") if k in raw}
+    lines = tomlout.assignments(head)
+    given = dict(raw.get("params", {}))
+    declared = list(family.params) if family.params is not None else []
+    names = [d.name for d in declared] + [k for k in given if k not in {d.name for d in declared}]
+    by_name = {d.name: d for d in declared}
+    tables = [n for n in names if n in given and _is_tables(given[n])]
+    if names or "params" in raw:
+        lines += ["", "[params]"]
+    for n in names:
+        if n in tables:
+            continue
+        if n in by_name:
+            lines.append(_comment(by_name[n]))
+        if n in given:
+            lines.append(tomlout.line(n, given[n]))
+        elif by_name[n].default not in (REQUIRED, OPTIONAL):
+            lines.append("# " + tomlout.line(n, by_name[n].default))
+    for n in tables:
+        lines += [""] + ([_comment(by_name[n])] if n in by_name else [])
+        for i, entry in enumerate(given[n]):
+            lines += ([""] if i else []) + [f"[[params.{tomlout.key(n)}]]"] + tomlout.assignments(entry)
+    for part in raw.get("parts", []):
+        lines += ["", "[[parts]]"] + tomlout.assignments(part)
+    return "\n".join(lines) + "\n"
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def example_spec(catalog: Catalog, family: str, pid: str) -> str:

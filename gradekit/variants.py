@@ -157,7 +157,7 @@ def draw_params(assignment: str, problem: str, student: str, params: Mapping[str
     base = seed(assignment, problem, student)
     for attempt in range(MAX_ATTEMPTS):
         raw = draw(params, Stream(base, attempt))
-        validated = family.validate(raw) if family.validate else raw
+        validated = family.check(raw)
         if family.accept is None or family.accept(validated):
             return raw
     raise ParamError("", f"no variant accepted by family {family.name} in {MAX_ATTEMPTS} draws; widen the generators' ranges")

@@ -24,9 +24,7 @@ def solve_spec(qualified_id: str) -> tuple[Any, Solution]:
     """Validate and solve one built-in spec: ``(validated params, Solution)``."""
     spec = load_spec(qualified_id)
     family = get_family(spec["family"])
-    params = spec.get("params", {})
-    if family.validate is not None:
-        params = family.validate(params)
+    params = family.check(spec.get("params", {}))
     return params, family.solve(params)
 
 

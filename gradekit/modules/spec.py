@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import ParamError, SubmissionError
+from ..families import OPTIONAL, Param
 
 __all__ = ["Check", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "module_file_kind",
            "find_code_problem"]
@@ -54,6 +55,19 @@ class ModuleSpec:
         raise KeyError(name)
 
 
+NUMPY_PREAMBLE = "import numpy as np"  # a numpy module family's template imports
+
+
+def module_params(preamble: str) -> tuple[Param, ...]:
+    """The parameters of every module family; ``preamble`` is what the family's stubs import by default."""
+    return (
+        Param("file", "text", "the file students submit, e.g. 'task1.py'"),
+        Param("callables", "tables", "what the file defines, [[params.callables]] each with name, signature, doc, "
+                                     "checks, and the family's own keys"),
+        Param("preamble", "text", "the imports at the top of the template", default=preamble),
+    )
+
+
 def parse_module(params: Mapping[str, Any], checks: Mapping[str, Mapping[str, Check]],
                  extra: Mapping[str, Any] | None = None) -> ModuleSpec:
     """Validate ``params.file`` and ``params.callables`` against the family's ``checks`` by callable."""
@@ -79,7 +93,7 @@ def parse_module(params: Mapping[str, Any], checks: Mapping[str, Mapping[str, Ch
         if unknown or not wanted:
             raise ParamError(f"{where}.checks", f"has {unknown or wanted!r}; {name} has checks {', '.join(checks[name])}")
         out.append(CallableSpec(name, sig, str(c.get("doc", "")).strip(), tuple(checks[name][w] for w in wanted)))
-    preamble = params.get("preamble", "import numpy as np")
+    preamble = params.get("preamble", NUMPY_PREAMBLE)
     return ModuleSpec(file, tuple(out), str(preamble), dict(extra or {}))
 
 

@@ -115,7 +115,7 @@ def solve_dead(p: Mapping[str, Any]) -> Solution:
 
 
 FAMILIES = [
-    Family("activations.derivative", solve, validate=validate, mistakes=mistakes),
-    Family("activations.chain", solve_chain, validate=validate_chain, mistakes=mistakes_chain),
-    Family("activations.dead_relu", solve_dead, validate=validate_dead),
+    Family("activations.derivative", solve, validate=validate, mistakes=mistakes, params=()),
+    Family("activations.chain", solve_chain, validate=validate_chain, mistakes=mistakes_chain, params=()),
+    Family("activations.dead_relu", solve_dead, validate=validate_dead, params=()),
 ]

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, Param
 from gradekit.model import Mistake, Outcome, Solution, Step
 from gradekit.params import choice, integer, matrix, vector
 from gradekit.texfmt import fmt, tex, text
@@ -212,6 +212,11 @@ def _function(params: Mapping[str, Any], n: int) -> tuple[str, np.ndarray]:
     return name, tables[name]
 
 
+_FUNCTION = Param("function", "choice", "the function to realise: AND, OR, NAND, NOR, XOR, XNOR, x1, NOT x1, …"
+                                        " (MAJORITY, MINORITY for odd inputs)")
+_ALLOWED = Param("allowed", "vector", "the weight values a student may use", default=[-1, 0, 1])
+
+
 def validate_design(params: Mapping[str, Any]) -> dict[str, Any]:
     n = integer(params, "inputs", low=1, high=8, default=2)
     function, target = _function(params, n)
@@ -381,7 +386,18 @@ def verify_madaline(params: Mapping[str, Any], part: str, answers: Mapping[str, 
 
 
 FAMILIES = [
-    Family("adaline.evaluate", solve_evaluate, validate=validate_evaluate, mistakes=mistakes_evaluate),
-    Family("adaline.design", solve_design, validate=validate_design, verify=verify_design),
-    Family("madaline.design", solve_madaline, validate=validate_madaline, verify=verify_madaline),
+    Family("adaline.evaluate", solve_evaluate, validate=validate_evaluate, mistakes=mistakes_evaluate, params=(
+        Param("w", "vector", "the unit's weights [w0 (bias), w1, …]; they must realise a named function",
+              shape="1 + inputs"),
+    )),
+    Family("adaline.design", solve_design, validate=validate_design, verify=verify_design, params=(
+        Param("inputs", "integer", "how many ±1 inputs (1 to 8)", default=2),
+        _FUNCTION,
+        _ALLOWED,
+    )),
+    Family("madaline.design", solve_madaline, validate=validate_madaline, verify=verify_madaline, params=(
+        Param("layer1", "matrix", "the given first layer: a row (bias, w_x1, …) per unit", shape="units×(1 + inputs)"),
+        _FUNCTION,
+        _ALLOWED,
+    )),
 ]

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.families import Family, changed
+from gradekit.families import Family, changed, Param
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, matrix, vector
 from gradekit.texfmt import tex, text
@@ -136,4 +136,12 @@ def accept(p: Mapping[str, Any]) -> bool:
     return bool(np.all(z != 0) and np.any(e != 0))
 
 
-FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes, accept=accept)]
+FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes, accept=accept, params=(
+    Param("x1", "vector", "the input", shape="d"),
+    Param("W1", "matrix", "the hidden layer's weights", shape="h×d"),
+    Param("b1", "vector", "the hidden layer's biases", shape="h"),
+    Param("W2", "matrix", "the output layer's weights", shape="o×h"),
+    Param("b2", "vector", "the output layer's biases", shape="o"),
+    Param("t", "vector", "the target of L = ½‖t − x3‖²", shape="o"),
+    Param("activation", "choice", "the hidden layer's activation", options=ACTIVATIONS),
+))]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.families import Family
+from gradekit.families import Family, Param
 from gradekit.model import Solution, Step
 from gradekit.params import choice
 
@@ -61,4 +61,6 @@ def solve(p: Mapping[str, Any]) -> Solution:
     return Solution({"dL/dW1": dW1, "dL/dW2": dW2, "dL/db1": db1, "dL/db2": db2}, steps)
 
 
-FAMILIES = [Family("backprop.mlp2.derive", solve, validate=validate)]
+FAMILIES = [Family("backprop.mlp2.derive", solve, validate=validate, params=(
+    Param("activation", "choice", "the hidden layer's f in x2 = f(z)", options=tuple(DERIVATIVE)),
+))]

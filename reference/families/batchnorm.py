@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, changed
+from gradekit.families import Family, changed, Param, OPTIONAL
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, number, vector
 from gradekit.texfmt import fmt, tex, text
@@ -85,4 +85,9 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in found if m and all(np.all(np.isfinite(v)) for v in m.answers.values())]
 
 
-FAMILIES = [Family("batchnorm.forward", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("batchnorm.forward", solve, validate=validate, mistakes=mistakes, params=(
+    Param("Z", "matrix", "the pre-activations: a row per unit, a column per example of the batch", shape="units×m"),
+    Param("gamma", "vector", "the scale γ per unit", shape="units", default=OPTIONAL, default_note="1 for every unit"),
+    Param("beta", "vector", "the shift β per unit", shape="units", default=OPTIONAL, default_note="0 for every unit"),
+    Param("eps", "number", "ε added to the variance (≥ 0)", default=0.0),
+))]

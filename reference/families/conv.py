@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, differs
+from gradekit.families import Family, differs, Param
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, integer, matrix, table
 from gradekit.texfmt import fmt, tex, text
@@ -264,7 +264,26 @@ def mistakes_kernel(params: Mapping[str, Any]) -> list[Mistake]:
 
 
 FAMILIES = [
-    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d),
-    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape),
-    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel),
+    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d, params=(
+        Param("input", "matrix", "the input X", shape="H×W"),
+        Param("kernel", "matrix", "the kernel K", shape="k_h×k_w"),
+        Param("padding", "sizes", "zeros added on each side: one for both axes, or [rows, columns]", default=0),
+        Param("stride", "sizes", "the kernel's step: one for both axes, or [rows, columns]", default=1),
+        Param("mode", "choice", "convolution flips the kernel by 180°; cross_correlation does not",
+              default="convolution", options=MODES),
+    )),
+    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape, params=(
+        Param("input", "sizes", "the input's spatial sizes, 1 to 3 axes, e.g. [10, 12]"),
+        Param("kernel", "sizes", "the kernel size: one for every axis, or one per axis"),
+        Param("padding", "sizes", "zeros added on each side: one for every axis, or one per axis", default=0),
+        Param("stride", "sizes", "the kernel's step: one for every axis, or one per axis", default=1),
+    )),
+    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel, params=(
+        Param("input", "integer", "the input size n (per axis)"),
+        Param("output", "integer", "the output size wanted"),
+        Param("padding", "integer", "zeros added on each side", default=0),
+        Param("stride", "integer", "the kernel's step", default=1),
+        Param("choices", "tables", "the options a student picks from: label, kernel, and padding, stride, text "
+                                   "when they differ"),
+    )),
 ]

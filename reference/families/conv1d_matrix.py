@@ -24,7 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, changed
+from gradekit.families import Family, changed, Param
 from gradekit.model import Mistake, Solution, Step
 
 Entry = tuple[int, int, int] | None  # (i, j, r), 1-based: w_r^{ij}; None for 0
@@ -147,4 +147,9 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in found if m is not None]
 
 
-FAMILIES = [Family("conv1d.as_matrix", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("conv1d.as_matrix", solve, validate=validate, mistakes=mistakes, params=(
+    Param("in_channels", "integer", "input channels (1 to 9)", default=2),
+    Param("out_channels", "integer", "output channels (1 to 9)", default=2),
+    Param("kernel", "integer", "kernel length (1 to 9, at most length)", default=3),
+    Param("length", "integer", "input length (1 to 16)", default=4),
+))]

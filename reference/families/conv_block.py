@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, differs
+from gradekit.families import Family, differs, Param
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import choice, matrix
 from gradekit.texfmt import fmt, tex
@@ -148,4 +148,9 @@ def _kernel_grad(X: np.ndarray, dC: np.ndarray, flipped: bool) -> np.ndarray:
     return dKx[::-1, ::-1] if flipped else dKx
 
 
-FAMILIES = [Family("conv_block.backprop", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("conv_block.backprop", solve, validate=validate, mistakes=mistakes, params=(
+    Param("X", "matrix", "the input image", shape="(2n + k − 1)×(2m + k − 1)"),
+    Param("K", "matrix", "the square kernel", shape="k×k"),
+    Param("G", "matrix", "the loss's gradient with respect to the pooled output", shape="n×m"),
+    Param("operation", "choice", "how the kernel slides", default="cross_correlation", options=OPERATIONS),
+))]

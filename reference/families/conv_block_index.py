@@ -58,4 +58,4 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     ]
 
 
-FAMILIES = [Family("conv_block.backprop.index", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("conv_block.backprop.index", solve, validate=validate, mistakes=mistakes, params=())]

@@ -27,7 +27,7 @@ import math
 from typing import Any, Callable, Mapping, Sequence
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, differs
+from gradekit.families import Family, Param, differs
 from gradekit.model import Mistake, Solution, Step
 
 from ._layers import TYPES, Row, layer_step, trace, validator
@@ -140,7 +140,12 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
             {k: full[k.removesuffix("_with_bias")] for k in right if k.endswith("params_with_bias")})
         return found
 
-    return Family(name, solve, validate=validator(types), mistakes=mistakes)
+    return Family(name, solve, validate=validator(types), mistakes=mistakes, params=(
+        Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
+        Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
+                                  "and its sizes"),
+        Param("bias", "bool", "whether the layers have biases (a layer's own bias overrides it)", default=True),
+    ))
 
 
 FAMILIES = [

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, Param, OPTIONAL
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import integer, number, text, vector
 from gradekit.texfmt import fmt, tex
@@ -178,4 +178,14 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
     ]
 
 
-FAMILIES = [Family("lms", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("lms", solve, validate=validate, mistakes=mistakes, params=(
+    Param("data_file", "text", "a .mat file holding X (n×3, first column 1) and D, instead of drawing them",
+          default=OPTIONAL, default_note="draw X and D"),
+    Param("seed", "integer", "the seed of the drawn data", default=OPTIONAL, default_note="required unless data_file"),
+    Param("n", "integer", "how many examples to draw (≥ 4)", default=100),
+    Param("true_w", "vector", "the weights the drawn D follows", shape="3", default=[1.0, 1.0, -2.0]),
+    Param("noise", "number", "the standard deviation of the noise added to D", default=0.01),
+    Param("rate", "number", "the learning rate η of the converging run", default=0.005),
+    Param("divergence_rate", "number", "a learning rate for the part on divergence", default=1.0),
+    Param("epochs", "integer", "passes over the data (1 to 10,000)", default=20),
+))]

@@ -20,7 +20,7 @@ import numpy as np
 from gradekit.families import Family
 from gradekit.model import Solution, Step
 from gradekit.modules.props import compare, compare_any, run_property, show
-from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
 RTOL, ATOL, EXAMPLES, TIMEOUT = 1e-6, 1e-8, 20, 5.0
@@ -267,4 +267,4 @@ def solve(spec) -> Solution:
     return Solution(answers, steps)
 
 
-FAMILIES = [Family("module.mlp_numpy", solve, validate=validate)]
+FAMILIES = [Family("module.mlp_numpy", solve, validate=validate, params=module_params(NUMPY_PREAMBLE))]

@@ -24,7 +24,7 @@ from gradekit.families import Family
 from gradekit.model import Solution, Step
 from gradekit.modules.methods import call_method, class_stub, class_stubs, wrap_source
 from gradekit.modules.props import compare, compare_any, run_property, show
-from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
 from gradekit.reference import numpy_ann as ref
 
 from .module_mlp_numpy import elementwise_inputs
@@ -375,4 +375,4 @@ def solve(spec) -> Solution:
     return Solution(answers, steps)
 
 
-FAMILIES = [Family("module.numpy_ann", solve, validate=validate)]
+FAMILIES = [Family("module.numpy_ann", solve, validate=validate, params=module_params(NUMPY_PREAMBLE))]

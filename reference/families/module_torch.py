@@ -28,10 +28,12 @@ from gradekit.errors import ParamError
 from gradekit.families import Family
 from gradekit.model import Solution, Step
 from gradekit.modules.child import append_child_code
-from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.spec import Check, module_params, parse_module
 from gradekit.modules.torch_compare import compare_layers, compare_shapes
 
 TIMEOUT = 20.0
+
+PREAMBLE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F"  # the template's imports by default
 
 
 def _references() -> dict[str, Any]:
@@ -185,7 +187,7 @@ def validate(params: Mapping[str, Any]):
         if stub:
             stubs[c["name"]] = stub
     spec_params = dict(params)
-    spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F")
+    spec_params.setdefault("preamble", PREAMBLE)
     return parse_module(spec_params, checks, extra={"wrap_source": wrap_source, "stubs": stubs})
 
 
@@ -208,4 +210,4 @@ def model_answer(fn) -> str:
             f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")
 
 
-FAMILIES = [Family("module.torch", solve, validate=validate)]
+FAMILIES = [Family("module.torch", solve, validate=validate, params=module_params(PREAMBLE))]

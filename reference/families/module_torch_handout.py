@@ -29,7 +29,7 @@ from gradekit.model import Solution, Step
 from gradekit.modules.child import append_child_code
 from gradekit.modules.methods import call_method, class_stub, class_stubs
 from gradekit.modules.props import compare, run_property, show
-from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.spec import Check, module_params, parse_module
 
 from . import module_numpy_ann, module_torch
 
@@ -41,6 +41,8 @@ ANN_DIGITS = {"hidden": 64, "seed": 0, "epochs": 20, "batch_size": 32, "lr": 0.5
 CNN_DIGITS = {"epochs": 4, "batch_size": 64, "lr": 1e-3, "seed": 0}
 # the constructor's instance for the architecture checks: (arguments, input shape)
 ARCH = {"PyTorchANN": ([6, 5, 3, 7], [2, 6]), "PyTorchCNN": ([10], [2, 1, 28, 28])}
+
+PREAMBLE = "import torch\nimport torch.nn as nn"  # the template's imports by default
 
 
 def wrap_source(source: bytes) -> bytes:
@@ -225,7 +227,7 @@ def validate(params: Mapping[str, Any]):
     tail = [] if any(c["name"] == f"{cls}.forward" for c in raw) else ["    def forward(self, X):", "        return self.model(X)"]
     stub = class_stub(f"class {cls}(nn.Module):", _CLASS_DOC[cls], raw, init_first="super().__init__()", tail=tail)
     spec_params = dict(params)
-    spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn")
+    spec_params.setdefault("preamble", PREAMBLE)
     return parse_module(spec_params, CHECKS, extra={"wrap_source": wrap_source, "stubs": class_stubs(raw, stub)})
 
 
@@ -255,4 +257,4 @@ def solve(spec) -> Solution:
     return Solution(answers, steps)
 
 
-FAMILIES = [Family("module.torch_handout", solve, validate=validate)]
+FAMILIES = [Family("module.torch_handout", solve, validate=validate, params=module_params(PREAMBLE))]

@@ -31,7 +31,7 @@ from gradekit.families import Family
 from gradekit.model import Solution, Step
 from gradekit.modules.props import compare_any, show
 from gradekit.modules.child import append_child_code
-from gradekit.modules.spec import Check, parse_module
+from gradekit.modules.spec import Check, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
 from . import module_mlp_numpy, module_torch
@@ -41,6 +41,8 @@ TIMEOUT = 10.0
 TRAJECTORY = dict(n=20, lr=0.1, epochs=3, batch=5)
 MLP_DIGITS = dict(lr=0.05, epochs=10, batch=10)  # task 1's digits run
 CNN_DIGITS = dict(epochs=5, batch=32, lr=1e-3, seed=0)
+
+PREAMBLE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F"  # the template's imports by default
 
 
 def wrap_source(source: bytes) -> bytes:
@@ -271,7 +273,7 @@ def validate(params: Mapping[str, Any]):
             raise ParamError(f"{where}.name", f"is {c['name']!r}, but this family trains only with "
                              f"{', '.join(TRAINERS)}; a model builder needs reference and cases")
     spec_params = dict(params)
-    spec_params.setdefault("preamble", "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F")
+    spec_params.setdefault("preamble", PREAMBLE)
     return parse_module(spec_params, checks, extra={"wrap_source": wrap_source})
 
 
@@ -296,4 +298,4 @@ def solve(spec) -> Solution:
     return Solution(answers, steps)
 
 
-FAMILIES = [Family("module.torch_train", solve, validate=validate)]
+FAMILIES = [Family("module.torch_train", solve, validate=validate, params=module_params(PREAMBLE))]

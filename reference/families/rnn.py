@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, differs
+from gradekit.families import Family, differs, Param
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, vector
 from gradekit.texfmt import fmt, tex
@@ -156,4 +156,9 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
     right_answers = solve(params).answers
     return [mk for mk in candidates if any(differs(a, right_answers[n]) for n, a in mk.answers.items())]
 
-FAMILIES = [Family("rnn.bptt", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("rnn.bptt", solve, validate=validate, mistakes=mistakes, params=(
+    Param("Wi", "matrix", "the input weights Wⁱ", shape="H×D"),
+    Param("Wh", "matrix", "the recurrent weights Wʰ", shape="H×H"),
+    Param("x", "matrix", "the inputs: row t is x_t (at least 2 steps)", shape="T×D"),
+    Param("y", "vector", "the target of L = ½‖h_T − y‖²", shape="H"),
+))]

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.errors import ParamError
-from gradekit.families import Family, changed
+from gradekit.families import Family, changed, Param, OPTIONAL
 from gradekit.model import Mistake, Solution, Step
 from gradekit.params import matrix, number, vector
 from gradekit.texfmt import fmt, tex, text
@@ -87,4 +87,10 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in (changed(mid, message, answers, right) for mid, message, answers in models) if m]
 
 
-FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes, params=(
+    Param("X", "vector", "the input", shape="d"),
+    Param("W", "matrix", "the weights", shape="K×d"),
+    Param("B", "vector", "the biases", shape="K", default=OPTIONAL, default_note="0 for every output"),
+    Param("P", "vector", "the target distribution (entries ≥ 0 summing to 1)", shape="K"),
+    Param("alpha", "number", "the learning rate (≥ 0)"),
+))]

@@ -43,4 +43,4 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
                     "(∂q_i/∂z_x for i ≠ x dropped), giving −p_x (1 − q_x).", {"dE/dz_x": "−p_x (1 − q_x)"})]
 
 
-FAMILIES = [Family("softmax_ce.gradient", solve, validate=validate, mistakes=mistakes)]
+FAMILIES = [Family("softmax_ce.gradient", solve, validate=validate, mistakes=mistakes, params=())]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from gradekit.errors import ParamError
-from gradekit.families import Family
+from gradekit.families import Family, Param
 from gradekit.model import Solution, Step
 from gradekit.params import table
 
@@ -87,6 +87,10 @@ def solve_manual(params: Mapping[str, Any]) -> Solution:
 
 
 FAMILIES = [
-    Family("truefalse", solve, validate=validate),
-    Family("manual", solve_manual, validate=validate_manual),
+    Family("truefalse", solve, validate=validate, params=(
+        Param("statements", "tables", "the statements: id, text, answer (true or false) and why"),
+    )),
+    Family("manual", solve_manual, validate=validate_manual, params=(
+        Param("prompts", "tables", "the parts a person grades: name, text and the reference answer"),
+    )),
 ]
