@@ -2,7 +2,9 @@
 
 Targets (issue: foundation): under 0.5 s wall for .toml/.json, under 1.0 s for .py,
 measured as the whole command (a fresh process, as a student runs it).
-Prints the median and spread of N runs per format, and the machine.
+Prints the median and spread of N runs per format, and the machine; then, for the
+plain JSON file, the ratio to `python -c "import numpy"` (target, issue: layout:
+2.5 or less) and the gradekit modules that check imports (pay for what is used).
 
     python benchmarks/check_speed.py [--runs 7]
 """
@@ -105,6 +107,23 @@ def main() -> None:
                 f"check {label:14s} median {med:.3f} s  (min {min(times):.3f}, max {max(times):.3f}, "
                 f"n={args.runs})  target < {targets[label]} s  {verdict}"
             )
+            if label == "json":
+                plain, path_json = med, path
+        numpy = statistics.median(time_command([sys.executable, "-c", "import numpy"], args.runs))
+        ratio = plain / numpy
+        print(f"python -c 'import numpy' median {numpy:.3f} s; check json / import numpy = {ratio:.2f} "
+              f"(target <= 2.5) {'ok' if ratio <= 2.5 else 'OVER TARGET'}")
+        loaded = imported_modules(path_json)
+        print(f"gradekit modules imported by check of the plain file: {len(loaded)}: {' '.join(loaded)}")
+
+
+def imported_modules(path: Path) -> list[str]:
+    """The gradekit modules a `gradekit check PATH` process has imported when it exits."""
+    code = ("import sys\nfrom gradekit.cli import main\ntry:\n    main(['check', sys.argv[1], '--json'])\n"
+            "except SystemExit:\n    pass\nprint(' '.join(sorted(m for m in sys.modules if m.startswith('gradekit'))), "
+            "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)
+    return done.stderr.split()
 
 
 if __name__ == "__main__":
