@@ -23,12 +23,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit.batch import grade_folder
-from gradekit.catalog import load_catalog
-from gradekit.grading import grade_answers
-from gradekit.solving import plain, solution_dict
-from gradekit.submission import load_answers
-from gradekit.errors import GradekitError
+from gradekit.course.batch import grade_folder
+from gradekit.spec.catalog import load_catalog
+from gradekit.grading.grade import grade_answers
+from gradekit.core.plain import plain, solution_dict
+from gradekit.intake.submission import load_answers
+from gradekit.core.errors import GradekitError
 
 ASSIGNMENT = "ece661-hw1"
 

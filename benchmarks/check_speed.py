@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit.catalog import load_catalog
-from gradekit.solving import solution_dict
+from gradekit.spec.catalog import load_catalog
+from gradekit.core.plain import solution_dict
 
 ASSIGNMENT = "ece661-hw1"
 
@@ -119,7 +119,7 @@ def main() -> None:
 
 def imported_modules(path: Path) -> list[str]:
     """The gradekit modules a `gradekit check PATH` process has imported when it exits."""
-    code = ("import sys\nfrom gradekit.cli import main\ntry:\n    main(['check', sys.argv[1], '--json'])\n"
+    code = ("import sys\nfrom gradekit.cli.commands import main\ntry:\n    main(['check', sys.argv[1], '--json'])\n"
             "except SystemExit:\n    pass\nprint(' '.join(sorted(m for m in sys.modules if m.startswith('gradekit'))), "
             "file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True)

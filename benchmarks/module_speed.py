@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gradekit.modules.child import ModuleSession  # noqa: E402
+from gradekit.code.session import ModuleSession  # noqa: E402
 from tests.module_task1 import CORRECT  # noqa: E402
 
 

@@ -18,19 +18,19 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "grade": "gradekit.grading",
-    "grade_answers": "gradekit.grading",
-    "load_catalog": "gradekit.catalog",
-    "Catalog": "gradekit.catalog",
-    "Report": "gradekit.report",
+    "grade": "gradekit.grading.grade",
+    "grade_answers": "gradekit.grading.grade",
+    "load_catalog": "gradekit.spec.catalog",
+    "Catalog": "gradekit.spec.catalog",
+    "Report": "gradekit.grading.report",
     "Family": "gradekit.families",
-    "Solution": "gradekit.model",
-    "Step": "gradekit.model",
-    "Mistake": "gradekit.model",
-    "Outcome": "gradekit.model",
-    "GradekitError": "gradekit.errors",
-    "SpecError": "gradekit.errors",
-    "SubmissionError": "gradekit.errors",
+    "Solution": "gradekit.core.records",
+    "Step": "gradekit.core.records",
+    "Mistake": "gradekit.core.records",
+    "Outcome": "gradekit.core.records",
+    "GradekitError": "gradekit.core.errors",
+    "SpecError": "gradekit.core.errors",
+    "SubmissionError": "gradekit.core.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from gradekit.errors import GradekitError
+from gradekit.core.errors import GradekitError
 
 DATASETS = ("digits", "fashion-mnist", "mnist", "cifar10")
 

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradekit.errors import GradekitError
+from gradekit.core.errors import GradekitError
 
 from . import models
 from .data import Dataset, load_dataset

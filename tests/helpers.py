@@ -6,8 +6,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from gradekit.families import get_family
-from gradekit.model import Solution
+from gradekit.core.families import get_family
+from gradekit.core.records import Solution
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
@@ -30,7 +30,7 @@ def solve_spec(qualified_id: str) -> tuple[Any, Solution]:
 
 def grade_file(folder: Path, name: str, source: str, **kw) -> tuple[Any, dict[str, Any]]:
     """Grade ``source`` saved as ``folder/name``: (report, {part name: PartResult} of its first problem)."""
-    from gradekit.grading import grade
+    from gradekit.grading.grade import grade
 
     path = folder / name
     path.write_text(source)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gradekit.grading import grade
-from gradekit.sandbox import Limits
+from gradekit.grading.grade import grade
+from gradekit.sandbox.process import Limits
 
 CORRECT = '''
 import numpy as np

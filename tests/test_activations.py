@@ -7,10 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gradekit.expr import declare, parse
-from gradekit.expr.evaluate import evaluate
-from gradekit.expr.relation import check_inequality
-from gradekit.grading import grade_answers
+from gradekit.check.expr import declare, parse
+from gradekit.check.expr.evaluate import evaluate
+from gradekit.check.expr.relation import check_inequality
+from gradekit.grading.grade import grade_answers
 from reference.families import activations as fam
 
 TORCH = {"relu": lambda z, a: F.relu(z), "leaky": lambda z, a: F.leaky_relu(z, a), "elu": lambda z, a: F.elu(z, a)}
@@ -63,7 +63,7 @@ def test_chain_rule_pieces_equal_torch_autograd(f):
 
 def test_dead_relu_condition_means_zero_gradient():
     """The family's answer to q2.3, evaluated by gradekit on each input, holds exactly when torch's gradient is 0."""
-    from gradekit.catalog import load_catalog
+    from gradekit.spec.catalog import load_catalog
 
     cat = load_catalog()
     condition = cat.solve(cat.resolve("cs37300-hw4/q2.3")).answers["condition"]

@@ -20,11 +20,11 @@ import pytest
 from click.testing import CliRunner
 
 from gradekit import grade
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.modules.spec import is_module_problem
-from gradekit.solving import solution_dict
-from gradekit.variants import variant
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.code.spec import is_module_problem
+from gradekit.core.plain import solution_dict
+from gradekit.spec.variants import variant
 
 from .module_task1 import CORRECT
 from .schema_lite import errors

@@ -9,13 +9,13 @@ import time
 import pytest
 from click.testing import CliRunner
 
-import gradekit.batch as batch
-from gradekit.batch import discover, grade_entry, grade_folder, write_outputs
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.sandbox import Limits
-from gradekit.solving import solution_dict
-from gradekit.variants import variant
+import gradekit.course.batch as batch
+from gradekit.course.batch import discover, grade_entry, grade_folder, write_outputs
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.sandbox.process import Limits
+from gradekit.core.plain import solution_dict
+from gradekit.spec.variants import variant
 
 CAT = load_catalog()
 FAST = Limits(wall_seconds=1.5, cpu_seconds=2)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from gradekit import submission
-from gradekit.catalog import load_catalog
-from gradekit.errors import SubmissionError
-from gradekit.grading import MAX_HINTED_KEYS, grade, grade_answers
-from gradekit.submission import MAX_LITERAL_PY_BYTES, MAX_TABLES, MAX_TOML_BYTES, load_answers
+from gradekit.intake import submission
+from gradekit.spec.catalog import load_catalog
+from gradekit.core.errors import SubmissionError
+from gradekit.grading.grade import MAX_HINTED_KEYS, grade, grade_answers
+from gradekit.intake.submission import MAX_LITERAL_PY_BYTES, MAX_TABLES, MAX_TOML_BYTES, load_answers
 
 CAT = load_catalog()
 HW1_POINTS = sum(p.max_score for p in CAT.problems("ece661-hw1"))

@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from gradekit.catalog import load_catalog
-from gradekit.errors import SpecError, UnknownAssignmentError, UnknownProblemError
+from gradekit.spec.catalog import load_catalog
+from gradekit.core.errors import SpecError, UnknownAssignmentError, UnknownProblemError
 
 GOOD = """
 id = "q3.2"

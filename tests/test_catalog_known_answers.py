@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradekit.catalog import load_catalog
-from gradekit.expr import declare
-from gradekit.expr.compare import check_formula
+from gradekit.spec.catalog import load_catalog
+from gradekit.check.expr import declare
+from gradekit.check.expr.compare import check_formula
 
 CAT = load_catalog()
 
@@ -62,7 +62,7 @@ def test_the_reference_gives_the_known_answers(qid):
 
 @pytest.mark.parametrize("qid", list(FORMULAS))
 def test_the_reference_formulas_are_the_published_ones(qid):
-    from gradekit.checkers.symbolic import declarations
+    from gradekit.check.symbolic import declarations
 
     problem = CAT.resolve(qid)
     part, known = FORMULAS[qid]

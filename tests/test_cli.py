@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from gradekit.cli import main
+from gradekit.cli.commands import main
 
 
 def run(*args):
@@ -94,7 +94,7 @@ def test_template_then_check_scores_zero_without_crashing(tmp_path):
 
 
 def test_the_installed_command_runs():
-    out = subprocess.run([sys.executable, "-m", "gradekit.cli", "solve", "q3.2", "--json"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "gradekit.cli.commands", "solve", "q3.2", "--json"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and json.loads(out.stdout)["answers"]["L"] == 116
 
 
@@ -156,7 +156,7 @@ def test_the_latex_key_compiles(tmp_path):
         if os.environ.get("GRADEKIT_CI"):
             pytest.fail("pdflatex is missing on CI: .ci/run installs texlive-latex-base")
         pytest.skip("no pdflatex here (apt-get install texlive-latex-base)")
-    from gradekit.catalog import load_catalog
+    from gradekit.spec.catalog import load_catalog
 
     for name in load_catalog().assignments:
         out = tmp_path / f"{name}.tex"

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from gradekit.cli import main
+from gradekit.cli.commands import main
 from tests.module_task1 import CORRECT
 
 
@@ -37,7 +37,7 @@ def test_template_stdout_writes_nothing_and_a_file_is_never_overwritten(tmp_path
 
 
 def test_grade_jobs_sets_the_worker_count(tmp_path, monkeypatch):
-    import gradekit.batch as batch
+    import gradekit.course.batch as batch
 
     subs = tmp_path / "subs"
     subs.mkdir()

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gradekit.expr import declare, parse
-from gradekit.expr.evaluate import evaluate
-from gradekit.grading import grade_answers
+from gradekit.check.expr import declare, parse
+from gradekit.check.expr.evaluate import evaluate
+from gradekit.grading.grade import grade_answers
 from tests.helpers import load_spec, solve_spec
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradekit.expr import check_formula, declare
+from gradekit.check.expr import check_formula, declare
 
 MATS = declare({"A": "m×n", "B": "n×k", "C": "n×k", "D": "m×n", "u": "m×1", "v": "n×1", "s": "scalar"})
 NET = declare(

@@ -11,11 +11,11 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradekit.catalog import Catalog, load_problem
-from gradekit.errors import ParamError
-from gradekit.families import get_family
-from gradekit.grading import grade_problem
-from gradekit.model import Assignment
+from gradekit.spec.catalog import Catalog, load_problem
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
+from gradekit.grading.grade import grade_problem
+from gradekit.core.records import Assignment
 from reference.families import adaline
 from tests.helpers import PROBLEMS, load_spec, solve_spec
 

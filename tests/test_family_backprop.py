@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from reference.families import backprop
 from tests.helpers import load_spec, solve_spec
 
@@ -151,9 +151,9 @@ def test_validate_rejects_bad_params(change, field, message):
 
 
 def test_grader_names_the_mistake_and_gives_the_spec_credit():
-    from gradekit.catalog import Catalog, load_problem
-    from gradekit.grading import grade_problem
-    from gradekit.model import Assignment
+    from gradekit.spec.catalog import Catalog, load_problem
+    from gradekit.grading.grade import grade_problem
+    from gradekit.core.records import Assignment
     from tests.helpers import PROBLEMS
 
     problem = load_problem(PROBLEMS / "ece661-hw1" / "q3.2.toml", "ece661-hw1")

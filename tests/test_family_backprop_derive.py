@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.catalog import load_catalog
-from gradekit.expr import declare, parse
-from gradekit.expr.evaluate import evaluate
-from gradekit.grading import grade_answers
+from gradekit.spec.catalog import load_catalog
+from gradekit.check.expr import declare, parse
+from gradekit.check.expr.evaluate import evaluate
+from gradekit.grading.grade import grade_answers
 from tests.helpers import solve_spec
 
 CAT = load_catalog()
@@ -76,7 +76,7 @@ def test_grading_formula_parts_with_partial_credit():
 
 
 def test_every_formula_part_of_the_catalog_parses_and_type_checks():
-    from gradekit.checkers.symbolic import declarations
+    from gradekit.check.symbolic import declarations
 
     for problem in CAT.problems():
         sol = CAT.solve(problem)

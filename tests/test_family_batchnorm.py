@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from tests.helpers import load_spec, solve_spec
 
 FAMILY = get_family("batchnorm.forward")
@@ -152,9 +152,9 @@ def test_defaults_are_identity_scale_and_shift():
 
 
 def test_grader_gives_partial_credit_for_the_sample_variance():
-    from gradekit.catalog import Catalog, load_problem
-    from gradekit.grading import grade_problem
-    from gradekit.model import Assignment
+    from gradekit.spec.catalog import Catalog, load_problem
+    from gradekit.grading.grade import grade_problem
+    from gradekit.core.records import Assignment
     from tests.helpers import PROBLEMS
 
     problem = load_problem(PROBLEMS / "coms573-hw5" / "q2a.toml", "coms573-hw5")

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from tests.helpers import solve_spec
 
 torch.set_num_threads(1)

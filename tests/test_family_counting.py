@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings, strategies as st
 from torch import nn
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from tests.helpers import load_spec, solve_spec
 
 torch.set_num_threads(1)

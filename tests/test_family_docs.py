@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import ParamError
-from gradekit.families import OPTIONAL, REQUIRED, registry
-from gradekit.family_docs import spec_path, spec_text
-from gradekit.solving import plain
-from gradekit.variants import default_draw, has_generators
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import ParamError
+from gradekit.core.families import OPTIONAL, REQUIRED, registry
+from gradekit.spec.family_docs import spec_path, spec_text
+from gradekit.core.plain import plain
+from gradekit.spec.variants import default_draw, has_generators
 
 FAMILIES = sorted(registry())
 

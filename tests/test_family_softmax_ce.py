@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from tests.helpers import load_spec, solve_spec
 
 FAMILY = get_family("softmax_ce.sgd_step")

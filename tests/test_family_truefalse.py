@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.errors import ParamError
-from gradekit.families import get_family
+from gradekit.core.errors import ParamError
+from gradekit.core.families import get_family
 from tests.helpers import load_spec, solve_spec
 
 TRUEFALSE = get_family("truefalse")
@@ -44,9 +44,9 @@ def test_cs37300_q1_answers():
 
 def test_sigmoid_and_tanh_derivatives_at_zero_by_autograd():
     """Statement 2's key (sigmoid'(0) = 1/4 < tanh'(0) = 1), and gradekit's σ' and tanh', against autograd."""
-    from gradekit.expr import declare
-    from gradekit.expr.evaluate import evaluate
-    from gradekit.expr.parser import parse
+    from gradekit.check.expr import declare
+    from gradekit.check.expr.evaluate import evaluate
+    from gradekit.check.expr.parser import parse
 
     _, sol = solve_spec("cs37300-hw4/q1")
     assert sol.answers["2"] is False and "1/4" in sol.answers["2 why"]

@@ -10,11 +10,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from gradekit import gradescope
-from gradekit.batch import grade_folder, write_outputs
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import GraderError, IsolationError
+from gradekit.output import gradescope
+from gradekit.course.batch import grade_folder, write_outputs
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import GraderError, IsolationError
 from tests.module_task1 import CORRECT, FAST, POINTS, grade_source
 
 
@@ -70,7 +70,7 @@ def test_isolation_errors_are_grader_errors_with_exit_code_3():
 
 
 def test_check_with_isolation_refused_writes_a_grader_fault_results_json(monkeypatch, tmp_path):
-    from gradekit import confine
+    from gradekit.sandbox import box as confine
 
     monkeypatch.setattr(confine, "_decided", {})
     monkeypatch.setenv("GRADEKIT_SANDBOX_JAIL", "off")
@@ -85,7 +85,7 @@ def test_check_with_isolation_refused_writes_a_grader_fault_results_json(monkeyp
 
 
 def test_doctor_says_what_isolation_this_machine_gives(monkeypatch):
-    from gradekit import confine
+    from gradekit.sandbox import box as confine
 
     r = CliRunner().invoke(main, ["doctor", "--json"])
     d = json.loads(r.output)

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import SpecError
-from gradekit.gradescope import failed_results, results
-from gradekit.grading import grade_answers
-from gradekit.solving import solution_dict
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import SpecError
+from gradekit.output.gradescope import failed_results, results
+from gradekit.grading.grade import grade_answers
+from gradekit.core.plain import solution_dict
 
 from .helpers import PROBLEMS
 from .schema_lite import errors

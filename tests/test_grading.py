@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from gradekit.catalog import load_catalog
-from gradekit.errors import SubmissionError, UnknownAssignmentError
-from gradekit.grading import grade, grade_answers
-from gradekit.solving import solution_dict
+from gradekit.spec.catalog import load_catalog
+from gradekit.core.errors import SubmissionError, UnknownAssignmentError
+from gradekit.grading.grade import grade, grade_answers
+from gradekit.core.plain import solution_dict
 
 CATALOG = load_catalog()
 # code problems (kind "function") take a module file, not answers: tests/test_module_*.py
@@ -103,8 +103,8 @@ def test_p5_rounded_answers_from_the_seed_are_right():
 
 def test_a_missing_answers_binding_is_a_typed_error_and_a_manual_key_is_not_feedback(tmp_path):
     """NoAnswersError, not message text; a manual part's reference is its own field, for graders only."""
-    from gradekit.errors import NoAnswersError
-    from gradekit.grading import grade_answers
+    from gradekit.core.errors import NoAnswersError
+    from gradekit.grading.grade import grade_answers
 
     path = tmp_path / "notes.py"
     path.write_text("x = 1\n")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.grading import grade
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.grading.grade import grade
 
 BUILTIN = Path(__file__).resolve().parent.parent / "problems"
 
@@ -79,7 +79,7 @@ def test_the_environment_variable_and_the_library_take_the_same_folders(course, 
 
 def test_variants_are_drawn_per_student_from_the_folder(course):
     catalog = load_catalog(extra=[course])
-    from gradekit.variants import variant
+    from gradekit.spec.variants import variant
 
     problem = catalog.resolve("my-hw1/bp")
     a, b = (catalog.solve(variant(catalog, problem, s)).answers["L"] for s in ("1001", "1002"))

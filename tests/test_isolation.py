@@ -25,12 +25,13 @@ from pathlib import Path
 import pytest
 
 import gradekit
-from gradekit import confine, isolation
-from gradekit.errors import IsolationError, SubmissionError
-from gradekit.grading import grade
-from gradekit.modules.child import ModuleSession
-from gradekit.sandbox import Limits, run_child
-from gradekit.submission import load_answers
+from gradekit.sandbox import box as confine
+from gradekit.sandbox import isolation
+from gradekit.core.errors import IsolationError, SubmissionError
+from gradekit.grading.grade import grade
+from gradekit.code.session import ModuleSession
+from gradekit.sandbox.process import Limits, run_child
+from gradekit.intake.submission import load_answers
 from tests.module_task1 import FAST
 from tests.proctools import alive, live_with_cmdline, unique_sleep, wait_until_none
 
@@ -317,8 +318,8 @@ def test_a_normal_user_gets_a_user_namespace_jail_or_a_declared_weak_mode(reques
         os.chown(p, uid, uid)
     script = textwrap.dedent("""
         import json, os, sys
-        from gradekit import confine
-        from gradekit.sandbox import Limits, run_child
+        from gradekit.sandbox import box as confine
+        from gradekit.sandbox.process import Limits, run_child
         d = confine.describe()
         r = run_child("import json, os\\n"
                       "try:\\n    open(%r).read(); seen = 'read'\\nexcept OSError: seen = 'hidden'\\n"
@@ -373,7 +374,7 @@ server_only = pytest.mark.skipif(not AS_ROOT, reason="the fork server serves roo
 
 @pytest.fixture
 def fork_server():
-    from gradekit import sandbox
+    from gradekit.sandbox import process as sandbox
 
     sandbox.use_fork_server(True)
     yield
@@ -446,7 +447,7 @@ def test_nothing_of_one_student_reaches_the_next_through_the_fork_server(fork_se
         json.dump(seen_in_memory({digest!r}, 32), open("result.json", "w"))
     """), {"answers.py": marked.encode()}, Limits())
     assert json.loads(a.result) >= 1, a.stderr  # the scan sees A's own answers
-    from gradekit.jail import under_private_tmp
+    from gradekit.sandbox.jail import under_private_tmp
 
     libraries = under_private_tmp()  # a venv in a clone under /tmp is bound back, read-only: not A's
     b = run_child(MEMORY_SCAN + textwrap.dedent(f"""
@@ -486,7 +487,7 @@ def test_the_fork_server_keeps_limits_timeouts_and_exit_codes(fork_server):
 
 @server_only
 def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
-    from gradekit.batch import grade_entry, grade_folder, discover
+    from gradekit.course.batch import grade_entry, grade_folder, discover
 
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -497,6 +498,6 @@ def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["score"] == by["cy"]["score"] == 1 and "gradekit" in by["bob"]["error"]
     assert by["ada"]["report"]["isolation"]["level"] == "strong"
-    from gradekit.catalog import load_catalog
+    from gradekit.spec.catalog import load_catalog
 
     assert by["cy"]["score"] == grade_entry(discover(subs)[2], "ece661-hw1", load_catalog())["score"]

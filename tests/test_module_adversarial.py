@@ -13,7 +13,7 @@ import os
 import numpy as np
 import pytest
 
-from gradekit.modules.child import ModuleSession
+from gradekit.code.session import ModuleSession
 from tests.module_task1 import FAST, POINTS, grade_source, with_override
 from tests.proctools import alive, descendants, wait_until_none
 

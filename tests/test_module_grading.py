@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import SubmissionError
-from gradekit.grading import grade
-from gradekit.modules.child import ModuleSession
-from gradekit.modules.props import compare
-from gradekit.modules.spec import matches_file
-from gradekit.modules.starter import starter
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import SubmissionError
+from gradekit.grading.grade import grade
+from gradekit.code.session import ModuleSession
+from gradekit.code.props import compare
+from gradekit.code.spec import matches_file
+from gradekit.code.starter import starter
 from tests.module_task1 import CORRECT, FAST, POINTS, grade_source, with_override
 
 CAT = load_catalog()
@@ -133,7 +133,7 @@ def test_one_child_serves_every_call_and_overhead_is_small():
 
 
 def test_an_answers_file_points_code_parts_at_their_file():
-    from gradekit.grading import grade_answers
+    from gradekit.grading.grade import grade_answers
 
     report = grade_answers({"ece449-a2/p5": {}})
     task1 = next(p for p in report.problems if p.id == "task1")

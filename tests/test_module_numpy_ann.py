@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gradekit.catalog import load_catalog
-from gradekit.modules.starter import starter
+from gradekit.spec.catalog import load_catalog
+from gradekit.code.starter import starter
 from gradekit.reference import numpy_ann as ref
 from gradekit.reference.families import module_numpy_ann as fam
-from gradekit.sandbox import Limits
+from gradekit.sandbox.process import Limits
 from tests.helpers import grade_file
 
 CAT = load_catalog()

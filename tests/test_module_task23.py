@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.catalog import load_catalog
+from gradekit.spec.catalog import load_catalog
 from tests.helpers import grade_file
-from gradekit.modules.child import ModuleSession
-from gradekit.modules.starter import starter
+from gradekit.code.session import ModuleSession
+from gradekit.code.starter import starter
 from gradekit.reference import ece449_torch, models
 from gradekit.reference import mlp_numpy as ref
 from gradekit.reference.families import module_torch_train as fam
@@ -229,8 +229,8 @@ def test_mistake_models_match_torch_trained_with_those_losses():
 
 
 def test_glue_networks_are_the_reference_models():
-    from gradekit.modules.torch_probe import _gk_describe
-    from gradekit.modules.torch_train_probe import _gk_lenet5
+    from gradekit.sandbox.child.torch_probe import _gk_describe
+    from gradekit.sandbox.child.torch_train_probe import _gk_lenet5
 
     def ops(d):
         return [{k: v for k, v in layer.items() if k != "module"} for layer in d["layers"]]
@@ -250,7 +250,7 @@ def test_digits_images_are_fitted_to_lenet_and_test_labels_stay_in_the_parent():
 
 
 def test_solving_task2_and_task3_prints_reference_source_without_importing_torch():
-    code = ("import sys; from gradekit.catalog import load_catalog; "
+    code = ("import sys; from gradekit.spec.catalog import load_catalog; "
             "cat = load_catalog(); cat.solve(cat.resolve('ece449-a2/task2')); "
             "s = cat.solve(cat.resolve('ece449-a2/task3')); "
             "print('torch' in sys.modules, 'Adam' in s.answers['train_cnn'], 'LeNet5' in s.answers['get_lenet'])")

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from gradekit.catalog import load_catalog
+from gradekit.spec.catalog import load_catalog
 from tests.helpers import grade_file
-from gradekit.modules.child import ModuleSession
-from gradekit.modules.starter import starter
-from gradekit.modules.torch_compare import compare_layers
+from gradekit.code.session import ModuleSession
+from gradekit.code.starter import starter
+from gradekit.code.torch_compare import compare_layers
 
 CAT = load_catalog()
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.catalog import load_catalog
-from gradekit.modules.starter import starter
+from gradekit.spec.catalog import load_catalog
+from gradekit.code.starter import starter
 from gradekit.reference import models
 from gradekit.reference.families import module_torch_handout as fam
-from gradekit.sandbox import Limits
+from gradekit.sandbox.process import Limits
 from tests.helpers import grade_file
 
 CAT = load_catalog()

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from nbformat import v4
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import SubmissionError
-from gradekit.grading import grade
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import SubmissionError
+from gradekit.grading.grade import grade
 from tests.module_task1 import CORRECT, FAST
 
 CAT = load_catalog()
@@ -126,7 +126,7 @@ def test_the_template_notebook_unchanged_is_not_answered_everywhere(tmp_path):
 
 
 def test_a_batch_of_notebooks_and_mixed_files(tmp_path):
-    from gradekit.batch import grade_folder
+    from gradekit.course.batch import grade_folder
 
     subs = tmp_path / "subs"
     subs.mkdir()

@@ -1,4 +1,4 @@
-"""gradekit.sandbox: the child runs boxed, and whatever it does, the parent gets an answer."""
+"""gradekit.sandbox.process: the child runs boxed, and whatever it does, the parent gets an answer."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from gradekit import sandbox
-from gradekit.confine import describe
-from gradekit.sandbox import ChildResult, Limits, run_child
+from gradekit.sandbox import process as sandbox
+from gradekit.sandbox.box import describe
+from gradekit.sandbox.process import ChildResult, Limits, run_child
 from tests.proctools import live_with_cmdline, unique_sleep, wait_until_none
 
 

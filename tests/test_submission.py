@@ -1,4 +1,4 @@
-"""gradekit.submission: every layout reads to the same plain data; bad files fail in one line."""
+"""gradekit.intake.submission: every layout reads to the same plain data; bad files fail in one line."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import gradekit.submission as submission
-from gradekit.errors import SubmissionError
-from gradekit.sandbox import Limits
-from gradekit.submission import RawSubmission, load_answers
+import gradekit.intake.submission as submission
+from gradekit.core.errors import SubmissionError
+from gradekit.sandbox.process import Limits
+from gradekit.intake.submission import RawSubmission, load_answers
 
 Q32 = {"L": 116, "dL/dW1": [[0, 0, 0], [34, 34, -34]], "eta": "1.00", "g": "-0.0116"}
 
@@ -394,7 +394,7 @@ def test_loading_data_files_does_not_import_torch_or_sympy(tmp_path):
     ]
     code = textwrap.dedent(f"""
         import sys
-        from gradekit.submission import load_answers
+        from gradekit.intake.submission import load_answers
         for path in {[str(f) for f in files]!r}:
             load_answers(path)
         heavy = sorted(m for m in ("torch", "sympy") if m in sys.modules)

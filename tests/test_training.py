@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from click.testing import CliRunner
 
-from gradekit.cli import main
+from gradekit.cli.commands import main
 from gradekit.reference import training
 from gradekit.reference.training import TrainError, augment, crop_flip, fit_images
 

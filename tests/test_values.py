@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from gradekit.values import (
+from gradekit.intake.values import (
     AnswerFormatError,
     parse_array,
     parse_bool,

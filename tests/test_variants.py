@@ -9,14 +9,14 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.errors import ParamError, SpecError
-from gradekit.families import Family
-from gradekit.grading import grade_answers, grade_problem
-from gradekit.keys import answer_key
-from gradekit.solving import solution_dict
-from gradekit.variants import Stream, draw, draw_params, seed, variant
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.core.errors import ParamError, SpecError
+from gradekit.core.families import Family
+from gradekit.grading.grade import grade_answers, grade_problem
+from gradekit.output.keys import answer_key
+from gradekit.core.plain import solution_dict
+from gradekit.spec.variants import Stream, draw, draw_params, seed, variant
 
 from .helpers import PROBLEMS
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradekit.catalog import load_catalog
-from gradekit.cli import main
-from gradekit.render import grid, step_lines
+from gradekit.spec.catalog import load_catalog
+from gradekit.cli.commands import main
+from gradekit.output.terminal import grid, step_lines
 
 CAT = load_catalog()
 NUMERIC = {"number", "vector", "matrix", "integer", "shape"}

@@ -16,9 +16,9 @@ import json
 import numpy as np
 import pytest
 
-from gradekit.catalog import load_catalog
-from gradekit.grading import grade_answers
-from gradekit.submission import load_answers
+from gradekit.spec.catalog import load_catalog
+from gradekit.grading.grade import grade_answers
+from gradekit.intake.submission import load_answers
 
 CAT = load_catalog()
 
@@ -256,8 +256,8 @@ def test_monotone_in_accuracy_among_answers_that_show_enough_digits():
     """Closer to the reference never scores less (hypothesis draws the reference and two answers)."""
     from hypothesis import given, settings, strategies as st
 
-    from gradekit.checkers import CheckContext, checker_for
-    from gradekit.model import Part
+    from gradekit.check import CheckContext, checker_for
+    from gradekit.core.records import Part
 
     part = Part(name="x", kind="number", points=1, options={})
     checked = []
@@ -287,7 +287,7 @@ def test_sympy_does_the_exact_work_for_integer_parts():
 
 
 def test_a_part_that_asks_for_a_precision_says_so_where_students_read_the_parts():
-    from gradekit.solving import describe_answer
+    from gradekit.core.plain import describe_answer
 
     assert describe_answer("number", 0.88, {"digits": 4}) == "a number, to at least 4 significant digits"
     assert describe_answer("vector", [0.1, 0.2], {"decimals": 5}) == "vector of 2, to at least 5 decimals"

@@ -1,1 +1,1 @@
-"""Built-in family modules; every module here defines ``FAMILIES`` (see gradekit.families)."""
+"""Built-in family modules; every module here defines ``FAMILIES`` (see gradekit.core.families)."""

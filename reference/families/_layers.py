@@ -31,8 +31,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.model import Step
+from gradekit.core.errors import ParamError
+from gradekit.core.records import Step
 
 TYPES = ("conv", "maxpool", "avgpool", "flatten", "linear")
 _KEYS = {

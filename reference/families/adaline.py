@@ -17,12 +17,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, Param
-from gradekit.model import Mistake, Outcome, Solution, Step
-from gradekit.params import choice, integer, matrix, vector
-from gradekit.texfmt import fmt, tex, text
-from gradekit.values import AnswerFormatError, parse_array
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, Param
+from gradekit.core.records import Mistake, Outcome, Solution, Step
+from gradekit.core.params import choice, integer, matrix, vector
+from gradekit.core.texfmt import fmt, tex, text
+from gradekit.intake.values import AnswerFormatError, parse_array
 
 # Brute-force design searches len(allowed) ** (number of weights) candidates.
 _MAX_CANDIDATES = 200_000

@@ -18,10 +18,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.families import Family, changed, Param
-from gradekit.model import Mistake, Solution, Step
-from gradekit.params import choice, matrix, vector
-from gradekit.texfmt import tex, text
+from gradekit.core.families import Family, changed, Param
+from gradekit.core.records import Mistake, Solution, Step
+from gradekit.core.params import choice, matrix, vector
+from gradekit.core.texfmt import tex, text
 
 ACTIVATIONS = ("sigmoid", "relu")
 

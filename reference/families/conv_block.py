@@ -22,12 +22,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, differs, Param
-from gradekit.model import Mistake, Solution, Step
-from gradekit.params import choice, matrix
-from gradekit.texfmt import fmt, tex
-from gradekit.texfmt import text as show
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, differs, Param
+from gradekit.core.records import Mistake, Solution, Step
+from gradekit.core.params import choice, matrix
+from gradekit.core.texfmt import fmt, tex
+from gradekit.core.texfmt import text as show
 
 OPERATIONS = ("cross_correlation", "convolution")
 

@@ -24,12 +24,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, Param, OPTIONAL
-from gradekit.model import Mistake, Solution, Step
-from gradekit.params import integer, number, text, vector
-from gradekit.texfmt import fmt, tex
-from gradekit.texfmt import text as show
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, Param, OPTIONAL
+from gradekit.core.records import Mistake, Solution, Step
+from gradekit.core.params import integer, number, text, vector
+from gradekit.core.texfmt import fmt, tex
+from gradekit.core.texfmt import text as show
 
 
 def _draw(n: int, true_w: np.ndarray, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

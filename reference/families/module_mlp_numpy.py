@@ -4,7 +4,7 @@ The math is ``gradekit.reference.mlp_numpy``; here are the checks. Every
 input is drawn in the parent, sent to the student's function in the child,
 and its plain-array output is compared with the reference on the same input.
 
->>> from gradekit.catalog import load_catalog
+>>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("ece449-a2/task1").validated_params
 >>> spec.file, [c.name for c in spec.callable("DNNbackward").checks]
 ('task1.py', ['reference', 'finite_differences'])
@@ -17,10 +17,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.families import Family
-from gradekit.model import Solution, Step
-from gradekit.modules.props import compare, compare_any, run_property, show
-from gradekit.modules.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+from gradekit.code.props import compare, compare_any, run_property, show
+from gradekit.code.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
 RTOL, ATOL, EXAMPLES, TIMEOUT = 1e-6, 1e-8, 20, 5.0

@@ -2,12 +2,12 @@
 
 The math is ``gradekit.reference.numpy_ann``; here are the checks. Each
 method runs in the child on a fresh instance that holds the weights the parent
-drew (``gradekit/modules/class_glue.py``), so a method is judged on its own:
+drew (``gradekit/sandbox/child/class_glue.py``), so a method is judged on its own:
 a wrong ``_relu`` does not fail ``_backward``, and an unimplemented
 ``__init__`` does not fail the rest. Outputs come back as arrays and are
 compared here with the reference on the same inputs.
 
->>> from gradekit.catalog import load_catalog
+>>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/numpy_ann").validated_params
 >>> spec.file, [c.name for c in spec.callables][:3]
 ('numpy_ann.py', ['NumpyANN.__init__', 'NumpyANN._relu', 'NumpyANN._relu_grad'])
@@ -20,11 +20,11 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.families import Family
-from gradekit.model import Solution, Step
-from gradekit.modules.methods import call_method, class_stub, class_stubs, wrap_source
-from gradekit.modules.props import compare, compare_any, run_property, show
-from gradekit.modules.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+from gradekit.code.methods import call_method, class_stub, class_stubs, wrap_source
+from gradekit.code.props import compare, compare_any, run_property, show
+from gradekit.code.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
 from gradekit.reference import numpy_ann as ref
 
 from .module_mlp_numpy import elementwise_inputs

@@ -1,7 +1,7 @@
 """module.torch: a student's ``nn.Module`` (class or factory) checked against a reference model by introspection.
 
 The child builds the student's model and runs it once on a dummy input inside
-``gradekit.modules.torch_probe`` (appended to the student's file), which
+``gradekit.sandbox.child.torch_probe`` (appended to the student's file), which
 reports plain data: the layer ops its forward runs with their hyperparameters
 and output shapes, the parameter count, the output shape. The parent describes
 the reference model (``gradekit.reference.models``) with the same code and
@@ -11,7 +11,7 @@ Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
 ``shapes`` (each layer's output shape), ``parameters`` (trainable count),
 ``output`` (the output's shape).
 
->>> from gradekit.catalog import load_catalog
+>>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("coms573-hw5/q4").validated_params
 >>> spec.file, [c.name for c in spec.callable("LeNet").checks]
 ('solution.py', ['layers', 'shapes', 'parameters', 'output'])
@@ -24,12 +24,12 @@ import json
 import textwrap
 from typing import Any, Mapping
 
-from gradekit.errors import ParamError
-from gradekit.families import Family
-from gradekit.model import Solution, Step
-from gradekit.modules.child import append_child_code
-from gradekit.modules.spec import Check, module_params, parse_module
-from gradekit.modules.torch_compare import compare_layers, compare_shapes
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+from gradekit.code.session import append_child_code
+from gradekit.code.spec import Check, module_params, parse_module
+from gradekit.code.torch_compare import compare_layers, compare_shapes
 
 TIMEOUT = 20.0
 
@@ -64,7 +64,7 @@ def describe_reference(reference: str, args: tuple, input_shape: tuple) -> dict:
     """The reference model described by the same code the child runs (cached: it never changes)."""
     import torch
 
-    from gradekit.modules.torch_probe import _gk_describe
+    from gradekit.sandbox.child.torch_probe import _gk_describe
 
     torch.manual_seed(0)
     return _gk_describe(_references()[reference](*args), list(input_shape))

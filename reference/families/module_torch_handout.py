@@ -2,8 +2,8 @@
 
 The references are ``gradekit.reference.models.PyTorchANN`` / ``PyTorchCNN``.
 Each part runs in the child through two appended helpers: the layer probe of
-``module.torch`` (``gradekit/modules/torch_probe.py``) describes the
-constructor's model, and ``gradekit/modules/class_glue.py`` loads the grader's
+``module.torch`` (``gradekit/sandbox/child/torch_probe.py``) describes the
+constructor's model, and ``gradekit/sandbox/child/class_glue.py`` loads the grader's
 weights into the Linear layers before ``forward``/``train``/``predict`` run, so
 each method is judged on the same numbers as the reference.
 
@@ -11,7 +11,7 @@ Part names: ``Class.__init__`` (the constructor: attributes, seed, layers),
 ``Class.method``, and ``Class`` alone for the handout's overall test (trained on
 scikit-learn's digits, with a stated threshold).
 
->>> from gradekit.catalog import load_catalog
+>>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/pytorch_ann").validated_params
 >>> [c.name for c in spec.callables][:3]
 ['PyTorchANN.__init__', 'PyTorchANN.forward', 'PyTorchANN.train']
@@ -23,13 +23,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family
-from gradekit.model import Solution, Step
-from gradekit.modules.child import append_child_code
-from gradekit.modules.methods import call_method, class_stub, class_stubs
-from gradekit.modules.props import compare, run_property, show
-from gradekit.modules.spec import Check, module_params, parse_module
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+from gradekit.code.session import append_child_code
+from gradekit.code.methods import call_method, class_stub, class_stubs
+from gradekit.code.props import compare, run_property, show
+from gradekit.code.spec import Check, module_params, parse_module
 
 from . import module_numpy_ann, module_torch
 

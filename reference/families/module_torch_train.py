@@ -3,14 +3,14 @@
 Builders (``get_DNN``, ``get_lenet``) are checked as ``module.torch`` checks any
 model, by its ``model_checks`` (layers, shapes, parameters, output). Trainers
 (``train_torch``, ``train_cnn``) are handed a fresh network built in the child
-by ``gradekit.modules.torch_train_probe`` (appended after torch_probe), and send
+by ``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and send
 back plain arrays: the trained weights of task 1's network, or LeNet-5's
 predicted classes on held-out digits, with the losses they returned. The parent
 compares the weights with task 1's NumPy reference (``mlp_numpy.train``: the
 same arithmetic) and computes the accuracy itself; test labels never reach the
 child.
 
->>> from gradekit.catalog import load_catalog
+>>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("ece449-a2/task3").validated_params
 >>> spec.file, [c.name for c in spec.callable("train_cnn").checks]
 ('task3.py', ['losses', 'digits'])
@@ -26,12 +26,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family
-from gradekit.model import Solution, Step
-from gradekit.modules.props import compare_any, show
-from gradekit.modules.child import append_child_code
-from gradekit.modules.spec import Check, module_params, parse_module
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+from gradekit.code.props import compare_any, show
+from gradekit.code.session import append_child_code
+from gradekit.code.spec import Check, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
 from . import module_mlp_numpy, module_torch

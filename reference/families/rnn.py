@@ -21,12 +21,12 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, differs, Param
-from gradekit.model import Mistake, Solution, Step
-from gradekit.params import matrix, vector
-from gradekit.texfmt import fmt, tex
-from gradekit.texfmt import text as show
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, differs, Param
+from gradekit.core.records import Mistake, Solution, Step
+from gradekit.core.params import matrix, vector
+from gradekit.core.texfmt import fmt, tex
+from gradekit.core.texfmt import text as show
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, changed, Param, OPTIONAL
-from gradekit.model import Mistake, Solution, Step
-from gradekit.params import matrix, number, vector
-from gradekit.texfmt import fmt, tex, text
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, changed, Param, OPTIONAL
+from gradekit.core.records import Mistake, Solution, Step
+from gradekit.core.params import matrix, number, vector
+from gradekit.core.texfmt import fmt, tex, text
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

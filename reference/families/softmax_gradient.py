@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.families import Family
-from gradekit.model import Mistake, Solution, Step
+from gradekit.core.families import Family
+from gradekit.core.records import Mistake, Solution, Step
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.errors import ParamError
-from gradekit.families import Family, Param
-from gradekit.model import Solution, Step
-from gradekit.params import table
+from gradekit.core.errors import ParamError
+from gradekit.core.families import Family, Param
+from gradekit.core.records import Solution, Step
+from gradekit.core.params import table
 
 
 def _text_field(entry: Mapping[str, Any], field: str, where: str) -> str:

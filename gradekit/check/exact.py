@@ -1,0 +1,143 @@
+"""Exact kinds: integer, shape, choice, bool."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from gradekit.core.records import Outcome
+from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape
+from gradekit.check import CheckContext, diagnosed
+
+
+def _matching_mistake(ctx: CheckContext, got: Any, normalise=lambda v: v) -> Outcome | None:
+    for mistake in ctx.mistakes:
+        if normalise(mistake.answers[ctx.part.name]) == got:
+            return diagnosed(ctx, mistake.id, mistake.message)
+    return None
+
+
+def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    try:
+        got = parse_integer(raw, name=ctx.part.name)
+    except AnswerFormatError as e:
+        return Outcome.invalid(str(e))
+    want = int(expected)
+    if got == want:
+        plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
+        return Outcome.correct() if plain else Outcome.correct(f"correct (read {str(raw).strip()[:60]!r} as {got})")
+    found = _matching_mistake(ctx, got, int)
+    if found:
+        return found
+    if want != 0 and got == -want:
+        return diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
+    off = got - want
+    return Outcome.wrong(f"{got} is off by {abs(off)}{_ratio(got, want)}.")
+
+
+def _ratio(got: int, want: int) -> str:
+    """" (3 times the right value)", " (2/3 of the right value)": a count off by a simple ratio says it."""
+    from fractions import Fraction
+
+    if not want or not got or (got < 0) != (want < 0):
+        return ""
+    r = Fraction(got, want)
+    if r.denominator == 1 and r.numerator <= 1000:
+        return f" ({r.numerator} times the right value)"
+    if r.numerator <= 10 and r.denominator <= 10:
+        return f" ({r.numerator}/{r.denominator} of the right value)"
+    return ""
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def check_shape(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    try:
+        got = parse_shape(raw)
+    except AnswerFormatError as e:
+        return Outcome.invalid(str(e))
+    want = tuple(int(d) for d in expected)
+    if got == want:
+        return Outcome.correct()
+    found = _matching_mistake(ctx, got, lambda v: tuple(int(d) for d in v))
+    if found:
+        return found
+    if len(got) != len(want):
+        return Outcome.wrong(f"{_shape_text(got)} has {len(got)} dimension(s), but {len(want)} are due.")
+    wrong = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
+    return Outcome.wrong(f"{_shape_text(got)}: dimension {wrong[0]} is {got[wrong[0]]}, which is not right ({len(wrong)} of {len(want)} dimensions differ).")
+
+
+def normalise_choice(text: str) -> str:
+    """Case, accents, spaces and punctuation do not matter: 'Logical OR.' -> 'logicalor'."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _choice_table(ctx: CheckContext) -> dict[str, str]:
+    """Every accepted spelling (normalised) -> the canonical choice."""
+    table: dict[str, str] = {}
+    for choice in ctx.part.options.get("choices", []):
+        table[normalise_choice(choice)] = choice
+    for canonical, spellings in ctx.part.options.get("synonyms", {}).items():
+        for s in [canonical, *spellings]:
+            table[normalise_choice(s)] = canonical
+    return table
+
+
+def _as_list(raw: Any) -> list[Any]:
+    if isinstance(raw, (list, tuple, set)):
+        return list(raw)
+    if isinstance(raw, str):
+        return [p for p in re.split(r"\s*(?:,|;|\band\b|&|\+)\s*", raw.strip()) if p]
+    return [raw]
+
+
+def check_choice(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    table = _choice_table(ctx)
+    multiple = bool(ctx.part.options.get("multiple", False))
+    items = _as_list(raw) if multiple else [raw]
+    picked: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            return Outcome.invalid(f"{item!r} is not a choice: answer with text")
+        key = normalise_choice(item)
+        if table:
+            if key not in table:
+                options = ", ".join(ctx.part.options.get("choices", sorted(set(table.values()))))
+                return Outcome.invalid(f"{item!r} is not one of the choices ({options}).")
+            picked.append(table[key])
+        else:
+            picked.append(item)
+    if multiple:
+        want = {normalise_choice(e) for e in _as_list(expected)}
+        got = {normalise_choice(p) for p in picked}
+        if got == want:
+            return Outcome.correct()
+        found = _matching_mistake(ctx, got, lambda v: {normalise_choice(e) for e in _as_list(v)})
+        if found:
+            return found
+        missing, extra = len(want - got), len(got - want)
+        parts = []
+        if missing:
+            parts.append(f"{missing} right choice{'s' if missing > 1 else ''} missing")
+        if extra:
+            parts.append(f"{extra} wrong choice{'s' if extra > 1 else ''} included")
+        return Outcome.wrong("; ".join(parts).capitalize() + ".")
+    if normalise_choice(picked[0]) == normalise_choice(str(expected)):
+        return Outcome.correct()
+    found = _matching_mistake(ctx, normalise_choice(picked[0]), lambda v: normalise_choice(str(v)))
+    return found or Outcome.wrong(f"{picked[0]!r} is not the right choice.")
+
+
+def check_bool(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    try:
+        got = parse_bool(raw)
+    except AnswerFormatError as e:
+        return Outcome.invalid(str(e))
+    if got == bool(expected):
+        return Outcome.correct()
+    return Outcome.wrong(f"{'True' if got else 'False'} is not right.")

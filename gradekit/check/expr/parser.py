@@ -1,0 +1,283 @@
+"""A Pratt parser from tokens to the AST, with hard limits on size.
+
+Precedence, loosest first: ``+ −``; then every product (juxtaposition, ``@``,
+``·``, ``*``, ``∘``, ``/``) at one level, left to right, as NumPy reads ``*``
+and ``@``; unary minus; ``^``/``**`` (right to left, so ``2^3^2`` is 2^9);
+then the postfix transposes ``ᵀ``, ``'``, ``.T``, ``^T``, ``^\\top``.
+
+Limits: the text (2000 characters), nesting (60 levels), nodes (400), and a
+constant exponent's size (|p| ≤ 64, so ``10**10**10`` and ``9^9^9^9`` are
+refused before anything is computed).
+
+>>> parse("W_2^\\top (x_3 - t)", Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"})) == \\
+...     parse("W2ᵀ(x3 − t)", Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"}))
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import replace
+
+from gradekit.check.expr.errors import ExprError
+from gradekit.check.expr.lexer import Token, tokenize
+from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
+from gradekit.check.expr.shapes import Symbols, shape_of
+
+MAX_DEPTH = 60
+MAX_NODES = 400
+MAX_EXPONENT = 64.0
+ADD, MUL, NEG, POW, POST = 10, 20, 25, 30, 40
+PRODUCTS = {"mat": "mat", "cdot": "mat", "*": "had", "had": "had", "/": "/"}
+STARTS_OPERAND = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN"}
+CONSTANTS = {"e": math.e, "pi": math.pi}
+
+
+def parse(text: str, table: Symbols, *, check_shapes: bool = True) -> Node:
+    """The AST of ``text`` (plain or LaTeX), shape-checked against ``table``; ``ExprError`` otherwise."""
+    if not isinstance(text, str):
+        raise ExprError(1, f"expected a formula as text, got {type(text).__name__}")
+    if not text.strip():
+        raise ExprError(1, "the answer is empty")
+    tokens = tokenize(text, frozenset(table.shapes))
+    node = _Parser(tokens, table).run()
+    if check_shapes:
+        shape_of(node, table, text)
+    return node
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], table: Symbols):
+        self.toks, self.i, self.table, self.depth, self.nodes = tokens, 0, table, 0, 0
+
+    # --- plumbing ---------------------------------------------------------------------
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def take(self) -> Token:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def expect(self, kind: str, what: str, opened: Token | None = None) -> Token:
+        tok = self.peek()
+        if tok.kind != kind:
+            if opened is not None and tok.kind == "EOF":
+                raise ExprError(opened.col, f"{opened.value!r} is never closed (expected {what})")
+            raise ExprError(tok.col, f"expected {what}, found {_show(tok)}")
+        return self.take()
+
+    def made(self, node: Node) -> Node:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ExprError(node.col, f"the answer has more than {MAX_NODES} parts; simplify it")
+        return node
+
+    def run(self) -> Node:
+        node = self.expr(0)
+        tok = self.peek()
+        if tok.kind != "EOF":
+            if tok.kind in (")", "}"):
+                raise ExprError(tok.col, f"{tok.value!r} has no matching opening bracket")
+            raise ExprError(tok.col, f"unexpected {_show(tok)}")
+        return node
+
+    # --- Pratt loop ---------------------------------------------------------------------
+    def expr(self, rbp: int) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(self.peek().col, f"the answer is nested more than {MAX_DEPTH} levels deep")
+        left = self.prefix()
+        while True:
+            tok = self.peek()
+            lbp = self.left_power(tok)
+            if lbp <= rbp:
+                break
+            left = self.infix(left, tok)
+            if self.tree_depth(left) > MAX_DEPTH:
+                raise ExprError(tok.col, f"the answer is nested more than {MAX_DEPTH} levels deep")
+        self.depth -= 1
+        return left
+
+    def tree_depth(self, node: Node) -> int:
+        # left-leaning chains (a + a + a ...) deepen the tree without deepening the parser
+        d, n = 0, node
+        while isinstance(n, (Bin, T)):
+            d, n = d + 1, (n.left if isinstance(n, Bin) else n.arg)
+        return d + self.depth
+
+    def left_power(self, tok: Token) -> int:
+        if tok.kind in ("+", "-"):
+            return ADD
+        if tok.kind in PRODUCTS:
+            return MUL
+        if tok.kind == "^":
+            return POW
+        if tok.kind == "T":
+            return POST
+        if tok.kind in STARTS_OPERAND:
+            return MUL  # juxtaposition: a matrix product
+        return 0
+
+    def prefix(self) -> Node:
+        tok = self.take()
+        k = tok.kind
+        if k == "NUM":
+            return self.made(Num(float(tok.value), col=tok.col, end=tok.end))
+        if k == "NAME":
+            return self.made(self.name(tok))
+        if k == "FUNC":
+            return self.call(tok)
+        if k in ("(", "{"):
+            closer = ")" if k == "(" else "}"
+            if self.peek().kind == closer:
+                raise ExprError(self.peek().col, f"empty brackets {tok.value}{self.peek().value}")
+            inner = self.expr(0)
+            close = self.expect(closer, f"{closer!r} to close {tok.value!r} at col {tok.col}", tok)
+            pairs = {"(": ")", "[": "]"}
+            if tok.closer in pairs and close.closer != pairs[tok.closer]:
+                raise ExprError(close.col, f"{close.value!r} does not match {tok.value!r} at col {tok.col}")
+            return replace(inner, col=tok.col, end=close.end)  # the brackets belong to the quoted text
+        if k == "-":
+            arg = self.expr(NEG)
+            return self.made(Neg(arg, col=tok.col, end=arg.end))
+        if k == "+":
+            return self.expr(NEG)
+        if k == "FRAC":
+            num = self.group(tok)
+            den = self.group(tok)
+            return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=den.end + 1))
+        if k == "BEGIN":
+            return self.matrix(tok)
+        if k == "EOF":
+            raise ExprError(tok.col, "the answer ends where an expression was expected")
+        raise ExprError(tok.col, f"expected an expression, found {_show(tok)}")
+
+    def infix(self, left: Node, tok: Token) -> Node:
+        k = tok.kind
+        if k == "T":
+            self.take()
+            return self.made(T(left, col=left.col, end=tok.end))
+        if k in ("+", "-"):
+            self.take()
+            right = self.expr(ADD)
+            return self.made(Bin(k, left, right, spelled=tok.value, col=left.col, end=right.end))
+        if k == "^":
+            self.take()
+            if self.transpose_follows():
+                end = self.peek(-1).end
+                return self.made(T(left, col=left.col, end=end))
+            right = self.group(tok) if self.peek().kind == "{" else self.expr(POW - 1)
+            self.check_exponent(right, tok)
+            return self.made(Bin("^", left, right, spelled=tok.value, col=left.col, end=right.end))
+        if k in PRODUCTS:
+            self.take()
+            right = self.expr(MUL)
+            return self.made(Bin(PRODUCTS[k], left, right, spelled=tok.value, col=left.col, end=right.end))
+        right = self.expr(MUL)  # juxtaposition
+        return self.made(Bin("mat", left, right, spelled="", col=left.col, end=right.end))
+
+    # --- pieces -------------------------------------------------------------------------
+    def name(self, tok: Token) -> Node:
+        if tok.value in self.table.shapes:
+            return Sym(tok.value, col=tok.col, end=tok.end)
+        if tok.value in CONSTANTS:
+            return Num(CONSTANTS[tok.value], col=tok.col, end=tok.end)
+        known = list(self.table.display.get(k, k) for k in self.table.shapes)
+        close = difflib.get_close_matches(tok.value, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ExprError(tok.col, f"unknown name {tok.value!r}{hint}; declared: {self.table.listing() or 'none'}")
+
+    def call(self, tok: Token) -> Node:
+        nxt = self.peek()
+        if nxt.kind == "^" and self.peek(1).kind == "NUM":  # \sigma^2(z) is ambiguous: refuse
+            raise ExprError(nxt.col, f"write powers of {tok.value} as ({tok.value}(...))^2")
+        if nxt.kind not in ("(", "{"):
+            raise ExprError(nxt.col, f"{tok.value} needs its argument in brackets: {tok.value}(...)")
+        opened = self.take()
+        closer = ")" if opened.kind == "(" else "}"
+        args = [self.expr(0)]
+        while self.peek().kind == ",":
+            self.take()
+            args.append(self.expr(0))
+        close = self.expect(closer, f"{closer!r} to close {tok.value}( at col {tok.col}", opened)
+        if len(args) > 2 or (len(args) == 2 and tok.value != "max"):
+            raise ExprError(tok.col, f"{tok.value} takes {'one or two arguments' if tok.value == 'max' else 'one argument'}, got {len(args)}")
+        return self.made(Call(tok.value, tuple(args), col=tok.col, end=close.end))
+
+    def group(self, owner: Token) -> Node:
+        opened = self.expect("{", f"'{{' after {owner.value}")
+        inner = self.expr(0)
+        self.expect("}", f"'}}' to close '{{' at col {opened.col}", opened)
+        return inner
+
+    def transpose_follows(self) -> bool:
+        """After ``^``: ``T``, ``\\top``, ``{T}`` or ``{\\top}`` (then it is a transpose, not a power)."""
+        def is_t(tok: Token) -> bool:
+            return tok.kind == "T" or (tok.kind == "NAME" and tok.value == "T")
+
+        if is_t(self.peek()):
+            self.take()
+            return True
+        if self.peek().kind == "{" and is_t(self.peek(1)) and self.peek(2).kind == "}":
+            self.i += 3
+            return True
+        return False
+
+    def check_exponent(self, exponent: Node, tok: Token) -> None:
+        if any(isinstance(n, Sym) for _, n in walk(exponent)):
+            return  # e^{z}: a variable exponent is evaluated with overflow guarded, not refused
+        value = _constant(exponent, tok)
+        if abs(value) > MAX_EXPONENT:
+            raise ExprError(tok.col, f"the exponent is {value:.3g}; exponents are limited to ±{MAX_EXPONENT:g}")
+
+    def matrix(self, begin: Token) -> Node:
+        rows: list[list[Node]] = [[]]
+        while True:
+            tok = self.peek()
+            if tok.kind == "END":
+                if tok.value != begin.value:
+                    raise ExprError(tok.col, f"\\end{{{tok.value}}} closes \\begin{{{begin.value}}} at col {begin.col}")
+                self.take()
+                break
+            if tok.kind == "EOF":
+                raise ExprError(begin.col, f"\\begin{{{begin.value}}} is never closed by \\end{{{begin.value}}}")
+            if tok.kind == "&":
+                raise ExprError(tok.col, "an empty matrix entry before '&'")
+            if tok.kind == "ROW":
+                raise ExprError(tok.col, "an empty matrix entry before '\\\\'")
+            rows[-1].append(self.expr(0))
+            sep = self.peek()
+            if sep.kind == "&":
+                self.take()
+            elif sep.kind == "ROW":
+                self.take()
+                if self.peek().kind != "END":
+                    rows.append([])
+            elif sep.kind not in ("END", "EOF"):
+                raise ExprError(sep.col, f"expected '&', '\\\\' or \\end{{{begin.value}}}, found {_show(sep)}")
+        widths = {len(r) for r in rows}
+        if not rows[0] or len(widths) != 1:
+            raise ExprError(begin.col, f"the rows of the matrix have {', '.join(str(len(r)) for r in rows)} entries; they must be equal")
+        return self.made(Mat(tuple(tuple(r) for r in rows), col=begin.col, end=self.peek(-1).end))
+
+
+def _constant(node: Node, tok: Token) -> float:
+    """The value of a constant exponent, each nested power itself bounded (so 9^9^9^9 stops at 9^9)."""
+    from gradekit.check.expr.evaluate import constant_value
+
+    try:
+        value = constant_value(node)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        raise ExprError(tok.col, "the exponent is too large or undefined") from None
+    if not math.isfinite(value):
+        raise ExprError(tok.col, "the exponent is too large or undefined")
+    return value
+
+
+def _show(tok: Token) -> str:
+    return "the end of the answer" if tok.kind == "EOF" else repr(tok.value)
+
+
+__all__ = ["parse", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]

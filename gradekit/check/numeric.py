@@ -1,0 +1,242 @@
+"""Numbers, vectors and matrices: shape first, then the tolerance policy, entry by entry.
+
+The policy is monotone in accuracy (a closer answer never scores less than a
+farther one). An entry is right when
+
+- it is within ``rtol`` of the reference (relative, default 1e-5: float32
+  arithmetic; plus ``atol`` near zero), whatever digits it shows; or
+- it shows the required precision — 3 significant digits, or 4 decimals where
+  those show 2 significant digits (``0.0078`` for 0.007825); or the part's
+  ``digits`` / ``decimals`` — and is at least as close to the reference as the
+  reference rounded *or truncated* to that precision. For 0.880797 that admits
+  0.881, 0.880, 0.8807, 0.88079 and 0.8808, and refuses 0.8817.
+
+An answer that fails only for its digits ("0.88") is told so ("right to 2
+digits: give at least 3 significant digits or 4 decimals"), not "off by".
+Mistake models are matched under the same policy, so a sign flip or a
+transpose answered to 4 digits is still named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradekit.core.records import Outcome
+from gradekit.core.texfmt import fmt, position
+from gradekit.intake.values import AnswerFormatError, Numeric, parse_numeric
+from gradekit.check import CheckContext, diagnosed
+
+DEFAULT_RTOL = 1e-5  # full-precision answers: float32 arithmetic drifts 1e-6 to 3e-6 in a few operations
+DEFAULT_ATOL = 1e-9
+MIN_SIGNIFICANT = 3
+MIN_DECIMALS = 4  # ... or 4 decimals, where those show at least 2 significant digits
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a part accepts: ``rtol``/``atol`` for any answer; ``digits`` or ``decimals`` required of written ones."""
+
+    rtol: float = DEFAULT_RTOL
+    atol: float = DEFAULT_ATOL
+    digits: int | None = None
+    decimals: int | None = None
+
+    @classmethod
+    def of(cls, options: Any) -> "Policy":
+        get = dict(options).get
+        return cls(float(get("rtol", DEFAULT_RTOL)), float(get("atol", DEFAULT_ATOL)),
+                   None if get("digits") is None else int(get("digits")),
+                   None if get("decimals") is None else int(get("decimals")))
+
+    def unit(self, expected: np.ndarray) -> np.ndarray:
+        """Per entry, the place value of the last digit an answer must show."""
+        e = np.abs(np.asarray(expected, dtype=float))
+        mag = np.floor(np.log10(np.where(e > 0, e, 1.0)))
+        if self.decimals is not None:
+            return np.full(e.shape, 10.0 ** -self.decimals)
+        if self.digits is not None:
+            return np.where(e > 0, 10.0 ** (mag - self.digits + 1), 10.0 ** -MIN_DECIMALS)
+        three = 10.0 ** (mag - (MIN_SIGNIFICANT - 1))
+        two = np.minimum(10.0 ** -MIN_DECIMALS, 10.0 ** (mag - 1))
+        return np.where(e > 0, np.maximum(three, two), 10.0 ** -MIN_DECIMALS)
+
+    def requirement(self) -> str:
+        if self.decimals is not None:
+            return f"give at least {self.decimals} decimals"
+        if self.digits is not None:
+            return f"give at least {self.digits} significant digits"
+        return f"give at least {MIN_SIGNIFICANT} significant digits or {MIN_DECIMALS} decimals"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    if not shape:
+        return "a single number"
+    if len(shape) == 1:
+        return f"a vector of {shape[0]}"
+    return "×".join(str(s) for s in shape)
+
+
+def close_entries(expected: np.ndarray, got: Numeric, policy: Policy) -> np.ndarray:
+    """Entry-wise verdict under the policy (see the module docstring)."""
+    e, g = np.asarray(expected, dtype=float), got.values
+    err = np.abs(g - e)
+    within = err <= policy.atol + policy.rtol * np.abs(e)
+    unit = policy.unit(e)
+    # the coarsest right answer at the required precision: e rounded down or up to a multiple of unit
+    low, high = np.floor(e / unit) * unit, np.ceil(e / unit) * unit
+    loosest = np.maximum(np.maximum(e - low, high - e), unit / 2) * (1 + 1e-9) + 1e-15
+    written = np.where(got.decimals >= 0, 10.0 ** -got.decimals.astype(float), 0.0)  # 0: exact (int, 1/2, e^2)
+    enough = written <= unit * (1 + 1e-9)
+    return within | (enough & (err <= loosest))
+
+
+def too_few_digits(expected: np.ndarray, got: Numeric, policy: Policy, ok: np.ndarray) -> int | None:
+    """The fewest significant digits shown, when every wrong entry is right at its own precision but shows
+    too few digits (0.88 for 0.880797); else None."""
+    e, g = np.asarray(expected, dtype=float), got.values
+    bad = ~np.asarray(ok)
+    if np.any(got.decimals[bad] < 0):
+        return None
+    written = 10.0 ** -got.decimals[bad].astype(float)
+    short = written > policy.unit(e)[bad] * (1 + 1e-9)
+    right_there = np.abs(g[bad] - e[bad]) <= written * (1 + 1e-9)
+    if not (np.all(short) and np.all(right_there)):
+        return None
+    return int(np.min(got.significant[bad]))
+
+
+def _fit_shape(expected: np.ndarray, got: Numeric, kind: str) -> Numeric | None:
+    """The student's numbers in the expected shape, or None when the shapes differ.
+
+    Vectors accept rows and columns; a number accepts a one-entry list.
+    """
+    want = expected.shape
+    if got.values.shape == want:
+        return got
+    same_size = got.values.size == expected.size
+    squeezable = kind in {"number", "vector"} or (kind == "matrix" and 1 in want)
+    if same_size and squeezable and sum(d > 1 for d in got.values.shape) <= 1:
+        return Numeric(got.values.reshape(want), got.decimals.reshape(want), got.significant.reshape(want),
+                       got.readings)
+    return None
+
+
+def _difference_report(expected: np.ndarray, got: Numeric, ok: np.ndarray) -> str:
+    """Where and by how much: the first wrong entry, the count, the max error."""
+    wrong = np.argwhere(~ok)
+    err = np.abs(got.values - expected)
+    if expected.ndim == 0:
+        e, g = float(expected), float(got.values)
+        rel = f" (relative error {abs(g - e) / abs(e):.2g})" if e != 0 else ""
+        return f"{fmt(g)} is off by {fmt(abs(g - e), 3)}{rel}."
+    first = tuple(int(i) for i in wrong[0])
+    return (
+        f"{position(first)} is {fmt(got.values[first])}, off by {fmt(err[first], 3)}; "
+        f"{len(wrong)} of {expected.size} entries are wrong, max error {fmt(float(np.max(err[~ok])), 3)}."
+    )
+
+
+def _simple_factor(c: float) -> str | None:
+    """2, ½, 3, ⅓, 4, ¼ ... 10, 1/10 (up to sign, not ±1): the factors a slip produces, as text; else None."""
+    from fractions import Fraction
+
+    if c == 0 or not np.isfinite(c):
+        return None
+    f = Fraction(abs(c)).limit_denominator(10)
+    if f == 1 or not (f.numerator == 1 or f.denominator == 1) or f.numerator > 10:
+        return None
+    if abs(float(f) - abs(c)) > 0.02 * abs(c):
+        return None
+    sign = "-" if c < 0 else ""
+    return sign + (str(f.numerator) if f.denominator == 1 else f"1/{f.denominator}")
+
+
+def _generic_mistakes(expected: np.ndarray, got: Numeric, policy: Policy) -> tuple[str, str] | None:
+    """Transposed, sign flipped, or off by a simple factor, judged by the same policy: (id, message)."""
+    from fractions import Fraction
+
+    e = np.asarray(expected, dtype=float)
+    values = got.values
+    if not np.any(e):
+        return None
+
+    def matches(alt: np.ndarray) -> bool:
+        return alt.shape == values.shape and bool(np.all(close_entries(alt, got, policy)))
+
+    if e.ndim == 2 and values.shape == e.T.shape and not np.array_equal(e, e.T) and matches(e.T):
+        return "transposed", "Your matrix is the transpose of the right one: check the order of the outer product or a missing transpose."
+    if matches(-e):
+        return "sign_flipped", "Every entry has the wrong sign: check the direction of a difference (t - x vs x - t) or of the update."
+    if values.shape == e.shape:
+        flat_e, flat_v = e.ravel(), values.ravel()
+        factor = _simple_factor(float(np.dot(flat_e, flat_v) / np.dot(flat_e, flat_e)))
+        if factor is not None and matches(float(Fraction(factor)) * e):
+            return "constant_factor", (f"Your answer is {factor} times the right one: check a factor such as "
+                                       f"½, 2 or 1/n.")
+    return None
+
+
+def _read_as(got: Numeric) -> str:
+    return (" (" + "; ".join(got.readings) + ")") if got.readings else ""
+
+
+def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
+    policy = Policy.of(ctx.part.options)
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got = parse_numeric(raw, name=ctx.part.name, kind=kind, percent=bool(ctx.part.options.get("percent")))
+    except AnswerFormatError as e:
+        return Outcome.invalid(str(e))
+    outcome = _verdict(expected, got, ctx, kind, policy)
+    if got.readings:  # say how text that was not a plain number was read
+        outcome = Outcome(outcome.fraction, outcome.verdict,
+                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(got),
+                          outcome.diagnosis)
+    return outcome
+
+
+def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str, policy: Policy) -> Outcome:
+    if not np.all(np.isfinite(got.values)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got.values))[0]) if got.values.ndim else ()
+        return Outcome.invalid(f"{position(bad)} is {fmt(got.values[bad])}: answers must be finite numbers.".capitalize())
+    fitted = _fit_shape(expected, got, kind)
+    if fitted is None:
+        for mistake in ctx.mistakes:
+            alt = np.asarray(mistake.answers[ctx.part.name], dtype=float)
+            if got.values.shape == alt.shape and np.all(close_entries(alt, got, policy)):
+                return diagnosed(ctx, mistake.id, mistake.message)
+        generic = _generic_mistakes(expected, got, policy)
+        if generic:
+            return diagnosed(ctx, *generic)
+        return Outcome.wrong(f"Shape: expected {_shape_text(expected.shape)}, got {_shape_text(got.values.shape)}.", "wrong_shape")
+    ok = close_entries(expected, fitted, policy)
+    if np.all(ok):
+        return Outcome.correct()
+    shown = too_few_digits(expected, fitted, policy, ok)
+    if shown is not None:
+        return Outcome.wrong(f"Right to {shown} digit{'s' if shown != 1 else ''}: {policy.requirement()}.",
+                             "too_few_digits")
+    for mistake in ctx.mistakes:
+        alt = np.asarray(mistake.answers[ctx.part.name], dtype=float)
+        if alt.shape == expected.shape and np.all(close_entries(alt, fitted, policy)):
+            return diagnosed(ctx, mistake.id, mistake.message)
+    where = _difference_report(expected, fitted, ok)
+    generic = _generic_mistakes(expected, fitted, policy)
+    if generic:
+        return diagnosed(ctx, *generic)
+    return Outcome.wrong(where[0].upper() + where[1:] if expected.ndim else f"Your value {where}")
+
+
+def check_number(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx, "number")
+
+
+def check_vector(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx, "vector")
+
+
+def check_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx, "matrix")

@@ -1,0 +1,23 @@
+"""Parts judged by a property (verified) or by a person (manual)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradekit.core.families import get_family
+from gradekit.core.records import Outcome
+from gradekit.check import CheckContext
+
+
+def check_verified(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    """Any answer with the family's property is right (e.g. weights that realise NAND)."""
+    problem = ctx.problem
+    assert problem is not None, "verified parts need their problem"
+    family = get_family(problem.family)
+    return family.verify(problem.validated_params, ctx.part.name, ctx.answers)
+
+
+def check_manual(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    points = ctx.part.points
+    worth = f" ({points:g} point{'s' if points != 1 else ''})" if points else ""
+    return Outcome(0.0, "manual", f"Needs a human grader{worth}.", reference=str(expected))

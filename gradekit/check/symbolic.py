@@ -1,0 +1,109 @@
+"""Formula parts: ``expr`` (scalar formulas) and ``matrix_expr`` (matrix calculus).
+
+The family's answer is the reference formula as text; the declared symbols
+come from the part's options (``symbols = { x1 = "n×1", W1 = "m×n" }``,
+``define = { x2 = "sigmoid(W1 x1 + b1)" }``) or, shared by every part of a
+problem, from the family's validated params under the same keys. A refused or
+shape-inconsistent answer scores zero for this part only; a diagnosed mistake
+gets the spec's ``partial`` credit. Family mistakes whose answer for this part
+is a formula are tried before the generic edits of the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Mapping
+
+from gradekit.core.records import Outcome
+from gradekit.check import CheckContext, diagnosed
+
+def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
+    """``(symbols, define)`` for a part: its own options first, else the problem's params."""
+    params = params if isinstance(params, Mapping) else {}
+    symbols = options.get("symbols", params.get("symbols"))
+    define = options.get("define", params.get("define", {}))
+    return symbols, define
+
+
+def validate_options(options: Mapping[str, Any]) -> None:
+    """Raise ``ValueError`` (one line) when a part's symbols or definitions are malformed."""
+    from gradekit.check.expr import declare
+
+    symbols = options.get("symbols")
+    if symbols is None:
+        return
+    if not isinstance(symbols, (dict, list)):
+        raise ValueError(f"symbols must be a table name = \"shape\" or a list of scalar names, got {symbols!r}")
+    define = options.get("define", {})
+    if not isinstance(define, dict):
+        raise ValueError(f"define must be a table name = \"formula\", got {define!r}")
+    declare(symbols, define)
+
+
+def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    from gradekit.check.expr import check_formula, declare
+
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        return Outcome.invalid(f"expected a formula as text, got {type(raw).__name__}")
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return Outcome.invalid(f"the answer is {raw}: write a formula")
+    text = raw if isinstance(raw, str) else repr(raw)
+    try:
+        text = drop_left_side(text, ctx.part.name)
+    except ValueError as e:
+        return Outcome.invalid(str(e))
+    problem = ctx.problem
+    symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
+    table = declare(symbols or {}, define or {})
+    alternatives = [(m.id, m.message, m.answers[ctx.part.name]) for m in ctx.mistakes
+                    if isinstance(m.answers.get(ctx.part.name), str)]
+    # Other right answers a family lists in params["also_accept"][part] (at a kink, either one-sided derivative).
+    params = problem.validated_params if problem else None
+    extra = params.get("also_accept", {}).get(ctx.part.name, []) if isinstance(params, Mapping) else []
+    accepted = [str(expected)] + [str(e) for e in extra]
+    rtol = float(ctx.part.options.get("rtol", 1e-6))
+    results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
+    return outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
+
+
+_LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|left|right|mathbf|boldsymbol)|[\s{}_$\\]")
+
+
+def drop_left_side(text: str, part: str) -> str:
+    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``ValueError`` when it names another."""
+    if text.count("=") != 1 or any(r in text for r in ("<=", ">=", "!=", "==", "≤", "≥")):
+        return text
+    left, right = text.split("=")
+    if _part_key(left) == _part_key(part):
+        return right.strip()
+    raise ValueError(f"the answer starts with {left.strip()[:40]!r} =, but this part is {part!r}: "
+                     f"give the right-hand side alone")
+
+
+def _part_key(text: str) -> str:
+    """dE/dz_x, ∂E/∂z_x, \\frac{\\partial E}{\\partial z_x} and \\frac{dE}{dz_x} all give "ezx"."""
+    t = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text.strip())
+    t = t.replace("\\partial", "d").replace("∂", "d")
+    t = _LATEX_NOISE.sub("", t)
+    t = re.sub(r"(?:(?<=^)|(?<=/))d", "", t)  # the d that opens each side of a derivative
+    return t.replace("/", "").casefold()
+
+
+def outcome_of(result: Any, ctx: CheckContext) -> Outcome:
+    """A formula or symbol-matrix comparison's result as an Outcome, with the spec's credit for a named mistake."""
+    if result.verdict == "correct":
+        return Outcome.correct(result.message)
+    if result.verdict == "invalid":
+        return Outcome.invalid(result.message)
+    if result.diagnosis and result.diagnosis != "wrong_shape":
+        return diagnosed(ctx, result.diagnosis, result.message)
+    return Outcome.wrong(result.message, result.diagnosis)
+
+
+def check_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx)
+
+
+def check_matrix_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    return _check(expected, raw, ctx)

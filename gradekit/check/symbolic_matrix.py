@@ -1,0 +1,30 @@
+"""``symbolic_matrix`` parts: a matrix of symbol entries (``w_1^{11}``, ``0``), checked entry by entry.
+
+The family's answer is a list of rows of entry formulas. Symbols are declared like formula parts
+(``symbols``/``define`` options, else the family's validated params); a family may also define
+names for one part only under ``params["part_define"][part]`` (so ``B`` can be answered ``Aᵀ``
+without ``A`` being a free answer to the part that asks for ``A``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from gradekit.core.records import Outcome
+from gradekit.check import CheckContext
+from gradekit.check.symbolic import declarations, outcome_of
+
+
+def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
+    from gradekit.check.expr import declare
+    from gradekit.check.expr.symmatrix import check_symbol_matrix
+
+    params = ctx.problem.validated_params if ctx.problem else None
+    symbols, define = declarations(ctx.part.options, params)
+    extra = params.get("part_define", {}).get(ctx.part.name, {}) if isinstance(params, Mapping) else {}
+    table = declare(symbols or {}, {**(define or {}), **extra})
+    alternatives = [(m.id, m.message, m.answers[ctx.part.name]) for m in ctx.mistakes
+                    if isinstance(m.answers.get(ctx.part.name), (list, tuple))]
+    result = check_symbol_matrix(raw, expected, table, alternatives=alternatives,
+                                 rtol=float(ctx.part.options.get("rtol", 1e-9)))
+    return outcome_of(result, ctx)

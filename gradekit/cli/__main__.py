@@ -1,0 +1,3 @@
+from gradekit.cli.commands import main
+
+main()

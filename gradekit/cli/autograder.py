@@ -1,0 +1,47 @@
+"""``gradekit autograder build ASSIGNMENT -o autograder.zip``: a thin shell over ``gradekit.course.autograder.build``.
+
+Registered on the main group in ``cli.py`` (it does not import ``cli``: ``python -m gradekit.cli.commands``
+runs that module as ``__main__``, and importing it back here would be circular).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gradekit.core.errors import GradekitError
+
+
+@click.group("autograder")
+def autograder() -> None:
+    """Gradescope autograder bundles."""
+
+
+@autograder.command("build")
+@click.argument("assignment")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("autograder.zip"), show_default=True)
+@click.option("--time-limit", type=click.FloatRange(0.1), default=60.0, show_default=True,
+              help="Seconds a student's .py answers file may run.")
+@click.option("--student-key", type=click.Choice(["email", "id", "sid", "name"]), default="email", show_default=True,
+              help="Which field of submission_metadata.json's first user picks the per-student variant.")
+@click.option("--torch/--no-torch", "torch", default=None,
+              help="Install CPU torch in setup.sh (default: when a code problem uses torch).")
+@click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Bundle this gradekit wheel instead of building one from the source tree.")
+@click.option("--allow-weak-isolation", is_flag=True,
+              help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
+def build_cmd(assignment: str, output: Path, time_limit: float, student_key: str, torch: bool | None,
+              wheel: Path | None, allow_weak_isolation: bool) -> None:
+    """Write a Gradescope autograder zip (setup.sh, run_autograder, gradekit's wheel) for ASSIGNMENT."""
+    from gradekit.course.autograder import build
+
+    try:
+        info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
+                     require_isolation=not allow_weak_isolation)
+    except GradekitError as e:  # as cli.handles_errors: one line, its exit code
+        click.echo(f"gradekit: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    click.echo(f"wrote {info.path} ({info.size / 1024:.0f} KiB); setup.sh downloads from PyPI: "
+               + ", ".join(info.requirements) + ("; and CPU torch" if info.torch else ""))

@@ -1,0 +1,459 @@
+"""The command line: parse options, call the library, print. Nothing else lives here.
+
+Exit codes: 0 full marks (or success), 1 graded but not full marks, 2 bad input,
+3 a fault of the grader or its machine (``GraderError``: isolation refused, gradekit failed).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from gradekit.core.errors import GradekitError
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _fail(message: str, exit_code: int = 2) -> None:
+    click.echo(f"gradekit: error: {message}", err=True)
+    sys.exit(exit_code)
+
+
+def handles_errors(f):
+    """Turn gradekit's typed errors into one line on stderr and the error's own exit code;
+    with ``--json`` (or ``--format json``), into ``{"error": ..., "exit_code": ...}`` on stdout."""
+
+    @wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except GradekitError as e:
+            if kwargs.get("as_json") or kwargs.get("fmt") == "json":
+                _emit_json({"error": str(e), "exit_code": e.exit_code})
+                sys.exit(e.exit_code)
+            _fail(str(e), e.exit_code)
+        finally:
+            _mention_catalog_trouble()
+
+    return wrapper
+
+
+def _mention_catalog_trouble() -> None:
+    """One line on stderr per broken assignment and per shadowed one, whatever the command did."""
+    from gradekit.spec.catalog import loaded
+
+    catalog = loaded()
+    if catalog is None:
+        return
+    for name, error in catalog.broken.items():
+        click.echo(f"gradekit: note: assignment {name} is not loaded: {error}", err=True)
+    for note in catalog.notes:
+        click.echo(f"gradekit: note: {note}", err=True)
+
+
+def _warn_weak(isolation: dict | None) -> None:
+    """Weak isolation is said loudly, on stderr, whatever the output format."""
+    if isolation and isolation.get("level") != "strong":
+        click.echo(click.style(f"gradekit: warning: {isolation['line']}", fg="red", bold=True), err=True)
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradekit")
+@click.option("--require-isolation", is_flag=True,
+              help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
+@click.option("--problems", "problem_dirs", multiple=True, type=click.Path(path_type=Path, file_okay=False),
+              help="A folder of your own assignments (or one assignment) to add to the catalog; repeatable. "
+                   "Also GRADEKIT_PROBLEMS (a path list).")
+def main(require_isolation: bool, problem_dirs: tuple[Path, ...]) -> None:
+    """Check machine-learning homework against reference solutions."""
+    import os
+
+    # Through the environment, so batch workers, bundles and children of children see them too.
+    if require_isolation:
+        os.environ["GRADEKIT_REQUIRE_ISOLATION"] = "1"
+    if problem_dirs:
+        known = [p for p in os.environ.get("GRADEKIT_PROBLEMS", "").split(os.pathsep) if p]
+        os.environ["GRADEKIT_PROBLEMS"] = os.pathsep.join(known + [str(p.resolve()) for p in problem_dirs])
+
+
+@main.command()
+@click.option("--require", is_flag=True, help="Exit 3 unless student code gets strong isolation here.")
+@click.option("--json", "as_json", is_flag=True)
+def doctor(require: bool, as_json: bool) -> None:
+    """Say what isolation student code gets on this machine, and what is missing."""
+    from gradekit.sandbox.box import describe
+
+    d = describe()
+    if as_json:
+        _emit_json(d)
+    elif d["level"] == "refused":
+        click.echo(f"isolation: refused — {d['why']}")
+    else:
+        click.echo(d["line"])
+        uid = d["uid"] if d["uid"] is not None else "the grader's own"
+        click.echo(f"uid: {uid}; "
+                   f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
+    if d["level"] == "refused" or (require and d["level"] != "strong"):
+        sys.exit(3)
+
+
+@main.command()
+@click.argument("folders", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def validate(folders: tuple[Path, ...], as_json: bool) -> None:
+    """Load every spec (of FOLDERS, else the whole catalog), solve every problem and a few student variants."""
+    from gradekit.spec.validate import validate as run
+
+    rows, errors = run(list(folders) or None)
+    if as_json:
+        _emit_json({"assignments": [r.__dict__ for r in rows], "errors": errors})
+    else:
+        from rich.table import Table
+
+        table = Table(title="Assignments", title_justify="left")
+        for col in ("assignment", "problems", "parts", "points", "by hand", "status"):
+            table.add_column(col, justify="right" if col in ("problems", "parts", "points", "by hand") else "left")
+        for r in rows:
+            style = "green" if r.status == "ok" else "bold red"
+            table.add_row(r.assignment, str(r.problems), str(r.parts), f"{r.points:g}", f"{r.by_hand:g}",
+                          f"[{style}]{r.status}[/]")
+        _console().print(table)
+        for e in errors:
+            click.echo(e)
+    sys.exit(2 if errors else 0)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def families(as_json: bool) -> None:
+    """List the exercise families a problem spec can use, one line each."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.spec.family_docs import families_table
+
+    rows = families_table(load_catalog())
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(expand=False)
+    for col in ("family", "what", "example"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["family"], r["about"], r["example"])
+    _console().print(table)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def family(name: str, as_json: bool) -> None:
+    """What family NAME takes (parameters), gives (parts) and names (mistakes), with a spec to start from."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.spec.family_docs import family_doc
+
+    doc = family_doc(load_catalog(), name)
+    if as_json:
+        _emit_json(doc)
+        return
+    out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
+    out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
+            f"{p['meaning']}" for p in doc["params"]] or ["  (none)"]
+    if doc["example"]:
+        out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
+        out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
+        out += [f"  {m['id']}: {m['message']}" for m in doc["mistakes"]] or ["  (none)"]
+        out += ["", f"Example spec ({doc['example']}; gradekit new problem {doc['family']} writes it as a start):", "",
+                doc["spec"]]
+    click.echo("\n".join(out))
+
+
+@main.group()
+def new() -> None:
+    """Starting files for your own assignments (they validate as written)."""
+
+
+@new.command("assignment")
+@click.argument("name")
+@click.option("--title", help="The assignment's title (default: its name).")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Where the assignment's folder goes.")
+@handles_errors
+def new_assignment_cmd(name: str, title: str | None, folder: Path) -> None:
+    """Write NAME/assignment.toml."""
+    from gradekit.spec.family_docs import new_assignment
+
+    click.echo(f"wrote {new_assignment(folder, name, title)}")
+
+
+@new.command("problem")
+@click.argument("family_name", metavar="FAMILY")
+@click.option("--id", "pid", required=True, help="The problem's id (the file's name).")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="The assignment folder it goes in.")
+@handles_errors
+def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
+    """Write ID.toml in an assignment folder, started from FAMILY's example spec."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.spec.family_docs import new_problem
+
+    click.echo(f"wrote {new_problem(load_catalog(), folder, family_name, pid)}")
+
+
+@main.command("list")
+@click.argument("assignment", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+@handles_errors
+def list_cmd(assignment: str | None, as_json: bool) -> None:
+    """List the catalog's problems (of one ASSIGNMENT, or all)."""
+    from gradekit.spec.catalog import load_catalog
+
+    problems = load_catalog().problems(assignment)
+    if as_json:
+        _emit_json(
+            [
+                {"id": p.id, "assignment": p.assignment, "title": p.title, "family": p.family, "parts": [x.name for x in p.parts]}
+                for p in problems
+            ]
+        )
+        return
+    from gradekit.output import terminal as render
+
+    render.problem_list(_console(), problems)
+
+
+@main.command()
+@click.argument("ident", metavar="ID")
+@click.option("--assignment", "-a", help="Resolve a bare ID within this assignment.")
+@click.option("--student", "-s", help="Show this student's variant (specs that draw per-student numbers).")
+@click.option("--json", "as_json", is_flag=True)
+@handles_errors
+def show(ident: str, assignment: str | None, student: str | None, as_json: bool) -> None:
+    """Show a problem's statement and its parts."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.core.plain import describe_answer
+    from gradekit.spec.variants import drawn_params, variant
+
+    catalog = load_catalog()
+    problem = variant(catalog, catalog.resolve(ident, assignment), student)
+    answers = catalog.solve(problem).answers
+    rows = [(p.name, p.kind, describe_answer(p.kind, answers.get(p.name), dict(p.options)), p.points) for p in problem.parts]
+    if as_json:
+        _emit_json(
+            {
+                "id": problem.qualified_id,
+                "title": problem.title,
+                "family": problem.family,
+                "statement": problem.statement,
+                "params": drawn_params(problem),
+                "parts": [{"name": n, "kind": k, "form": f, "points": pts} for n, k, f, pts in rows],
+            }
+        )
+        return
+    from gradekit.output import terminal as render
+
+    render.problem(_console(), problem, rows)
+
+
+@main.command()
+@click.argument("ident", metavar="ID", required=False)
+@click.option("--assignment", "-a", help="Resolve a bare ID within this assignment; without ID, the whole assignment's key.")
+@click.option("--student", "-s", help="Solve this student's variant (specs that draw per-student numbers).")
+@click.option("--show-steps", is_flag=True, help="Print the worked solution step by step.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "latex"]), default="text",
+              show_default=True, help="markdown and latex: a worked key (latex: a document for pdflatex).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the key here instead of printing it.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@handles_errors
+def solve(ident: str | None, assignment: str | None, student: str | None, show_steps: bool, fmt: str,
+          output: Path | None, as_json: bool) -> None:
+    """Print a problem's answers (--show-steps: the worked solution), or with -a and no ID the whole key."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.core.errors import GradekitError
+    from gradekit.core.plain import solution_dict
+    from gradekit.spec.variants import variant
+
+    catalog = load_catalog()
+    fmt = "json" if as_json else fmt
+    if ident is None and assignment is None:
+        raise GradekitError("give a problem ID, or --assignment A for the whole assignment's key")
+    name = assignment or catalog.resolve(ident).assignment
+    ids = [ident] if ident else None
+    problems = [variant(catalog, catalog.resolve(i, name), student) for i in ids] if ids else \
+        [variant(catalog, p, student) for p in catalog.problems(name)]
+    if fmt in ("markdown", "latex"):
+        from gradekit.output.keys import answer_key, latex_key
+
+        text = (answer_key if fmt == "markdown" else latex_key)(catalog, name, student, ids)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text)
+            click.echo(f"wrote {output}")
+        return
+    if fmt == "json":
+        data = [solution_dict(p, catalog.solve(p)) for p in problems]
+        _emit_json(data[0] if ident else {"assignment": name, "student": student, "problems": data})
+        return
+    from gradekit.output import terminal as render
+
+    console = _console()
+    for problem in problems:
+        render.solution(console, problem, catalog.solve(problem), show_steps)
+
+
+@main.command()
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", help="Grade against this assignment (default: inferred from the answers).")
+@click.option("--student", "-s", help="Grade against this student's variant (default: the file's student).")
+@click.option("--problem", "-p", help="Grade a module file as this code problem (default: found from the file name).")
+@click.option("--gradescope", type=click.Path(path_type=Path), help="Also write Gradescope's results.json here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handles_errors
+def check(submission: Path, assignment: str | None, student: str | None, problem: str | None,
+          gradescope: Path | None, as_json: bool) -> None:
+    """Grade an answers file (.py, .json or .toml) or a module file (task1.py)."""
+    import time
+
+    from gradekit.core.errors import GraderError, SubmissionError
+    from gradekit.grading.grade import grade
+
+    start = time.monotonic()
+    try:
+        rep = grade(submission, assignment=assignment, student=student, problem=problem)
+    except (SubmissionError, GraderError) as e:
+        if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
+            from gradekit.output import gradescope as gs
+            from gradekit.spec.catalog import load_catalog
+
+            gs.write(gs.failed_results(str(e), assignment, load_catalog(), time.monotonic() - start,
+                                       grader_fault=isinstance(e, GraderError)), gradescope)
+        raise
+    _warn_weak(rep.isolation)
+    if gradescope is not None:
+        rep.write_gradescope(gradescope, execution_time=time.monotonic() - start)
+    if as_json:
+        _emit_json(rep.to_dict())
+    else:
+        from gradekit.output import terminal as render
+
+        render.report(_console(), rep)
+    if rep.grader_errors:
+        click.echo(f"gradekit: grader error on {', '.join(rep.grader_errors)}: not the submission's fault; "
+                   f"these parts are not judged", err=True)
+        sys.exit(3)
+    sys.exit(0 if rep.full_marks else 1)
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--format", "fmt", type=click.Choice(["py", "json", "toml", "ipynb"]), default="py", show_default=True,
+              help="ipynb: a student notebook (statements, a tagged answer cell per part, code problems' starters).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write here instead of answers.<format>.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print instead of writing a file.")
+@click.option("--json", "as_json", is_flag=True, help="Print every part's expected form as JSON; write nothing.")
+@handles_errors
+def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as_json: bool) -> None:
+    """Write a starter answers file listing every part of ASSIGNMENT."""
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.output.template import outline
+    from gradekit.output.template import template as make_template
+
+    if as_json:
+        _emit_json(outline(load_catalog(), assignment))
+        return
+    text = make_template(load_catalog(), assignment, fmt)
+    if to_stdout:
+        click.echo(text, nl=False)
+        return
+    path = output or Path(f"answers.{fmt}")
+    if path.exists():
+        from gradekit.core.errors import GradekitError
+
+        raise GradekitError(f"{path} exists; choose another name with -o or remove it")
+    path.write_text(text)
+    click.echo(f"wrote {path}")
+    from gradekit.code.starter import write_starters
+
+    for starter, written in write_starters(load_catalog(), assignment, path.parent):
+        click.echo(f"wrote {starter}" if written else f"kept {starter} (it exists)")
+
+
+# `gradekit train MODEL` lives in its own module (it imports torch only when run)
+from gradekit.cli.train import train as _train_cmd  # noqa: E402
+
+main.add_command(_train_cmd)
+
+# `gradekit autograder build` (Gradescope bundles) lives in its own module too
+from gradekit.cli.autograder import autograder as _autograder_group  # noqa: E402
+
+main.add_command(_autograder_group)
+
+
+@main.command("grade")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--assignment", "-a", required=True, help="The assignment every submission answers.")
+@click.option("--out", "-o", "out", type=click.Path(path_type=Path), help="Where grades.csv, grades.json and report.png go (default: FOLDER/../grades).")
+@click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: all cores).")
+@click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
+@click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
+              help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
+@handles_errors
+def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
+              gradebook: str) -> None:
+    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
+    import math
+
+    from gradekit.course.batch import grade_folder, write_outputs
+    from gradekit.sandbox.process import Limits
+
+    out = out or folder.resolve().parent / "grades"
+    limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
+    result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
+    paths = write_outputs(result, out, gradebook)
+    _warn_weak(result.isolation)
+    from rich.table import Table
+
+    console = _console()
+    totals = sorted(r["score"] for r in result.graded)
+    failed = [r for r in result.rows if r["error"]]
+    faults = [r for r in result.rows if r.get("grader_error")]
+    if totals:
+        console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
+                      f"{len(failed) - len(faults)} could not be graded")
+    if faults:
+        console.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
+    missed = Table(title="Parts most missed", title_justify="left")
+    missed.add_column("part")
+    missed.add_column("students without full credit", justify="right")
+    for col, frac in result.most_missed():
+        missed.add_row(col, f"{frac:.0%}")
+    console.print(missed)
+    diag = Table(title="Mistakes most often diagnosed", title_justify="left")
+    for c in ("part", "mistake", "students"):
+        diag.add_column(c)
+    for col, mistake, k in result.diagnoses():
+        diag.add_row(col, mistake, str(k))
+    console.print(diag)
+    for r in failed[:10]:
+        click.echo(f"{r['student']}: {r['error']}")  # unwrapped: paths are long
+    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+if __name__ == "__main__":
+    main()

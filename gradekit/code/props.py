@@ -1,0 +1,182 @@
+"""Property checks on a student's function, run and judged in the parent.
+
+A check draws inputs (explicit edge cases first, then hypothesis), sends them
+to the child, and judges the plain arrays that come back against the
+reference computed here. A failure names the smallest failing input hypothesis
+found, the expected output for that input and the student's.
+
+>>> compare(np.array([1.0, 2.0]), np.array([1.0, 2.5]), rtol=1e-6, atol=1e-9)
+'entry 2 is 2.5, expected 2 (max abs error 0.5)'
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from gradekit.core.texfmt import position
+from gradekit.code.session import CallResult
+
+__all__ = ["compare", "compare_any", "show", "run_property", "FATAL"]
+
+# How hard to look for a smaller failing input once one is found.
+SHRINK_CALLS, SHRINK_SECONDS = 150, 2.0
+# Failures that no smaller input can explain: stop searching, report as is.
+FATAL = {"not_implemented", "missing", "import", "timeout", "crash", "garbled", "memory", "exit"}
+
+
+def show(x: Any, limit: int = 300) -> str:
+    """A short, readable form of an input or output."""
+    if isinstance(x, tuple):
+        text = "(" + ", ".join(show(v, limit) for v in x) + ")"
+    elif isinstance(x, np.ndarray):
+        text = np.array2string(x, precision=6, threshold=20, separator=", ", max_line_width=10**6)
+        text = text.replace("\n", "")
+    else:
+        text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def compare(expected: Any, got: Any, rtol: float, atol: float, name: str = "",
+            labels: Sequence[str] = ()) -> str | None:
+    """None when ``got`` matches ``expected`` (arrays, or tuples of them); else where and by how much.
+
+    ``labels`` name a tuple's values in messages (``("H", "A", "O")``).
+    """
+    where = f"{name} " if name else ""
+    if isinstance(expected, tuple):
+        if not isinstance(got, tuple) or len(got) != len(expected):
+            n = len(got) if isinstance(got, tuple) else 1
+            return f"returned {n} value{'s' * (n != 1)}, expected {len(expected)}"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            label = labels[i] if i < len(labels) else f"value {i + 1}"
+            bad = compare(e, g, rtol, atol, label if not name else f"{name}[{i}]")
+            if bad:
+                return bad
+        return None
+    if not isinstance(got, np.ndarray):
+        return f"{where}is {show(got)}, expected an array"
+    exp = np.asarray(expected, dtype=float)
+    if got.shape != exp.shape:
+        if got.size == exp.size and np.squeeze(got).shape == np.squeeze(exp).shape and got.size:
+            got = got.reshape(exp.shape)  # (1, N) for (N,): same numbers, say nothing
+        else:
+            return f"{where}has shape {got.shape}, expected {exp.shape}"
+    g = got.astype(float)
+    if np.isnan(g).any():
+        idx = tuple(int(i) for i in np.argwhere(np.isnan(g))[0])
+        return f"{where}is NaN at {position(idx)}, expected {exp[idx]:g}"
+    ok = np.isclose(g, exp, rtol=rtol, atol=atol)
+    if ok.all():
+        return None
+    idx = tuple(int(i) for i in np.argwhere(~ok)[0])
+    err = float(np.max(np.abs(g - exp)[~ok]))
+    return f"{where}{position(idx)} is {g[idx]:g}, expected {exp[idx]:g} (max abs error {err:.3g})"
+
+
+def compare_any(expected: Sequence[Any], got: Any, rtol: float, atol: float, labels: Sequence[str] = ()) -> str | None:
+    """None when ``got`` matches one of several right answers (conventions); else the first mismatch."""
+    first = None
+    for e in expected:
+        bad = compare(e, got, rtol, atol, labels=labels)
+        if bad is None:
+            return None
+        first = first or bad
+    return first
+
+
+class _Stop(Exception):
+    """A fatal failure already recorded: end the search without calling the child again."""
+
+
+def run_property(
+    call: Callable[[tuple], CallResult],
+    judge: Callable[[tuple, Any], str | None],
+    strategy: Any = None,
+    explicit: Iterable[tuple[str, tuple]] = (),
+    examples: int = 25,
+    describe: Callable[[tuple], str] = show,
+) -> str | None:
+    """None when every input passes; else one line: the (smallest) failing input and what went wrong.
+
+    ``call(inputs)`` runs the student's function in the child; ``judge(inputs,
+    value)`` compares with the reference in the parent; ``explicit`` are named
+    edge cases tried first; ``strategy`` draws input tuples for hypothesis.
+    """
+    # hypothesis first: when it finds a failure, it shrinks it to a small input worth reading
+    found = _search(call, judge, strategy, examples, describe) if strategy is not None and examples > 0 else None
+    if found is not None:
+        return found
+    for label, inputs in explicit:  # edges random draws rarely hit: 1e300, all zeros
+        bad = _one(call, judge, inputs)
+        if bad is not None:
+            kind, msg = bad
+            return msg if kind in FATAL else f"fails on {label}, {describe(inputs)}: {msg}"
+    return None
+
+
+def _search(call, judge, strategy, examples: int, describe) -> str | None:
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    state: dict[str, Any] = {"fatal": None, "last": None, "calls": 0}
+    budget, deadline = examples + SHRINK_CALLS, time.monotonic() + SHRINK_SECONDS
+
+    def test(inputs: tuple) -> None:
+        if state["fatal"] is not None:
+            raise _Stop
+        if state["last"] is not None and (state["calls"] >= budget or time.monotonic() > deadline):
+            return  # shrinking budget spent: every candidate "passes", so hypothesis stops; keep the smallest so far
+        state["calls"] += 1
+        bad = _one(call, judge, inputs)
+        if bad is None:
+            return
+        kind, msg = bad
+        if kind in FATAL:
+            state["fatal"] = msg
+            raise _Stop
+        state["last"] = (inputs, msg)  # hypothesis replays the smallest failure last
+        raise AssertionError(msg)
+
+    runner = settings(
+        max_examples=examples, database=None, derandomize=True, deadline=None, print_blob=False,
+        report_multiple_bugs=False,
+        phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
+    )(given(strategy)(test))
+    try:
+        with _hypothesis_home():
+            runner()
+    except BaseException as e:  # hypothesis re-raises the test's error, or its own (Flaky)
+        if isinstance(e, KeyboardInterrupt):
+            raise
+    if state["fatal"] is not None:
+        return state["fatal"]
+    if state["last"] is not None:
+        inputs, msg = state["last"]
+        return f"fails on {describe(inputs)} (the smallest failing input found): {msg}"
+    return None
+
+
+@contextmanager
+def _hypothesis_home():
+    """Hypothesis keeps files (failure patches) in ./.hypothesis: never in the grader's directory."""
+    import hypothesis.configuration as hc
+
+    old = vars(hc).get("__hypothesis_home_directory")
+    with tempfile.TemporaryDirectory(prefix="gradekit-hyp-") as tmp:
+        hc.set_hypothesis_home_dir(tmp)
+        try:
+            yield
+        finally:
+            hc.set_hypothesis_home_dir(old)
+
+
+def _one(call, judge, inputs) -> tuple[str, str] | None:
+    r = call(inputs)
+    if not r.ok:
+        return r.kind, r.message
+    msg = judge(inputs, r.value)
+    return None if msg is None else ("wrong", msg)

@@ -1,0 +1,312 @@
+"""A student's module, imported once in a boxed child and called many times.
+
+One ``ModuleSession`` per submission: the child (``python -I``, scrubbed
+environment, temp cwd, rlimits, its own session: see ``gradekit.sandbox.process``)
+imports the file, then serves calls over two pipes. The parent sends the
+arguments as ``.npy`` bytes it generated; the child answers with ``.npy``
+bytes (``allow_pickle=False``, object dtypes refused on both sides, sizes
+capped) or an error. The child never sees expected outputs. A call that
+times out, crashes or garbles the protocol kills the child's process group;
+the next call starts a fresh child.
+
+>>> with ModuleSession(b"def f(x):\\n    return -x\\n", "m.py") as s:   # doctest: +SKIP
+...     s.call("f", np.arange(3.0)).value
+array([-0., -1., -2.])
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gradekit.sandbox.box import Box
+from gradekit.core.errors import IsolationError
+from gradekit.sandbox.child import source as child_source
+from gradekit.sandbox.process import Limits, kill_group, rmtree
+
+__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "append_child_code"]
+
+MAX_REPLY_BYTES = 64 * 2**20
+_HEADER = struct.Struct(">I")
+# CPU seconds are counted over the child's whole life; calls are bounded by their wall clock.
+DEFAULT_LIMITS = Limits(cpu_seconds=120, wall_seconds=30.0)
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one call gave: ``value`` (arrays, tuples of them, str/None) when ``ok``.
+
+    ``kind`` says what went wrong otherwise: not_implemented, error, exit,
+    memory, timeout, crash, data, import.
+    """
+
+    ok: bool
+    value: Any = None
+    kind: str = ""
+    message: str = ""
+    output: str = ""  # what the call printed, truncated
+    elapsed: float = 0.0
+
+
+class ModuleSession:
+    """The student's module, alive in a child between calls. Use as a context manager."""
+
+    def __init__(self, source: bytes, filename: str, *, limits: Limits = DEFAULT_LIMITS, module: str | None = None):
+        self.source, self.filename = source, filename
+        self.module = module or Path(filename).stem
+        self.limits = limits
+        self._proc: subprocess.Popen | None = None
+        self._workdir: str | None = None
+        self._req = self._resp = -1
+        self._err = None
+        self._box: Box | None = None
+        self.import_failure: CallResult | None = None  # deterministic: no point in retrying
+        self.starts = 0
+
+    def __enter__(self) -> "ModuleSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- life cycle -----------------------------------------------------------------
+    def _start(self) -> CallResult | None:
+        self.starts += 1
+        self._workdir = tempfile.mkdtemp(prefix="gradekit-mod-")
+        work, mount_point = os.path.join(self._workdir, "work"), os.path.join(self._workdir, "root")
+        os.mkdir(work, 0o700)
+        os.mkdir(mount_point, 0o700)
+        Path(work, self.filename).write_bytes(self.source)
+        self._box = Box.open(self.limits, work, mount_point)  # its jail, uid and cgroup
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        self._err = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                self._box.command([sys.executable, "-I", "-c", child_source("harness"), str(req_r), str(resp_w), self.filename,
+                                   self.module, str(self.limits.output_bytes)]),
+                cwd=work, env=self._box.env(), stdin=subprocess.DEVNULL,
+                stdout=self._err, stderr=self._err, start_new_session=True,
+                preexec_fn=self._box.preexec, pass_fds=(req_r, resp_w, *self._box.pass_fds),
+            )
+        finally:
+            self._box.started()
+            os.close(req_r)
+            os.close(resp_w)
+        self._req, self._resp = req_w, resp_r
+        reply = self._roundtrip({"op": "import"}, [], self.limits.wall_seconds)
+        if reply.kind == "crash":
+            try:
+                why = self._box.launch_error(self._proc.wait(timeout=5))
+            except subprocess.TimeoutExpired:
+                why = None
+            if why is not None:
+                self.close()
+                raise IsolationError(f"the sandbox could not be built: {why}")
+        if not reply.ok:
+            self.import_failure = CallResult(False, None, "import", _import_message(reply), reply.output)
+            self.close()
+            return self.import_failure
+        return None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            kill_group(self._proc.pid)  # the group: threads and children the student started
+            self._proc.wait()
+            self._proc = None
+        if self._box is not None:
+            self._box.close()  # what left the group: setsid daemons, a fork bomb's strays
+            self._box = None
+        for fd in (self._req, self._resp):
+            if fd >= 0:
+                os.close(fd)
+        self._req = self._resp = -1
+        if self._err is not None:
+            self._err.close()
+            self._err = None
+        if self._workdir is not None:
+            rmtree(self._workdir)
+            self._workdir = None
+
+    # -- calls ----------------------------------------------------------------------
+    def call(self, name: str, *args: Any, timeout: float = 5.0) -> CallResult:
+        """Call ``name(*args)`` in the child; args are arrays (sent as .npy) or JSON scalars.
+
+        The wall clock is ``timeout``, capped by ``limits.wall_seconds``.
+        """
+        timeout = min(timeout, self.limits.wall_seconds)
+        if self.import_failure is not None:
+            return self.import_failure
+        if self._proc is None:
+            failed = self._start()
+            if failed is not None:
+                return failed
+        blobs, specs = [], []
+        for a in args:
+            if isinstance(a, np.ndarray):
+                buf = io.BytesIO()
+                np.save(buf, a, allow_pickle=False)
+                specs.append({"npy": len(buf.getvalue())})
+                blobs.append(buf.getvalue())
+            else:
+                specs.append({"json": a})
+        reply = self._roundtrip({"op": "call", "name": name, "args": specs}, blobs, timeout)
+        if reply.kind in ("timeout", "crash", "garbled", "memory"):
+            self.close()  # a fresh child serves the next call
+        return reply
+
+    def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float) -> CallResult:
+        start = time.monotonic()
+        head = json.dumps(header).encode()
+        try:
+            _write_all(self._req, _HEADER.pack(len(head)) + head + b"".join(blobs))
+            raw = _read_frame(self._resp, start + timeout)
+        except TimeoutError:
+            return CallResult(False, None, "timeout", f"did not return within {timeout:g} s", elapsed=timeout)
+        except (BrokenPipeError, EOFError):
+            return CallResult(False, None, "crash", self._death(), elapsed=time.monotonic() - start)
+        except _Garbled as e:
+            return CallResult(False, None, "garbled", f"sent back unusable data ({e})", elapsed=time.monotonic() - start)
+        return _decode(raw, time.monotonic() - start)
+
+    def _death(self) -> str:
+        """Why the child stopped, once it has: exit code or signal, and its last stderr line."""
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+        how = ("the process stopped" if code is None else
+               f"the process exited (exit code {code})" if code >= 0 else
+               f"the process was killed by signal {_signame(-code)}")
+        last = ""
+        if self._err is not None:
+            self._err.seek(0, os.SEEK_END)
+            size = self._err.tell()
+            self._err.seek(max(0, size - 2000))
+            lines = [ln for ln in self._err.read().decode("utf-8", "replace").splitlines() if ln.strip()]
+            last = f": {lines[-1].strip()[:200]}" if lines else ""
+        hint = "; do not call sys.exit or os._exit in graded code" if code == 0 else ""
+        return how + last + hint
+
+
+class _Garbled(Exception):
+    pass
+
+
+def _signame(n: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return str(n)
+
+
+def _import_message(reply: CallResult) -> str:
+    if reply.kind == "timeout":
+        return "importing the file " + reply.message
+    return reply.message if reply.message.startswith("importing") else f"importing the file failed: {reply.message}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+    chunks, left = [], n
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while left:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not poller.poll(max(1, int(wait * 1000))):
+            if time.monotonic() >= deadline:
+                raise TimeoutError
+            continue
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int, deadline: float) -> tuple[dict, bytes]:
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+    if size > 1 << 20:
+        raise _Garbled(f"a header of {size} bytes")
+    try:
+        header = json.loads(_read_exact(fd, size, deadline))
+    except ValueError:
+        raise _Garbled("a header that is not JSON") from None
+    total = header.get("bytes", 0) if isinstance(header, dict) else 0
+    if not isinstance(total, int) or not 0 <= total <= MAX_REPLY_BYTES:
+        raise _Garbled(f"{total!r} bytes of arrays, over the limit of {MAX_REPLY_BYTES}")
+    return header, _read_exact(fd, total, deadline)
+
+
+def _decode(raw: tuple[dict, bytes], elapsed: float) -> CallResult:
+    header, data = raw
+    output = str(header.get("output", ""))[:4000]
+    if header.get("ok") is not True:
+        return CallResult(False, None, str(header.get("kind", "error")), str(header.get("error", ""))[:500],
+                          output, elapsed)
+    if "value" not in header:
+        return CallResult(True, None, output=output, elapsed=elapsed)
+    try:
+        value, used = _unpack(header["value"], data, 0, 0)
+    except (_Garbled, ValueError, TypeError, KeyError) as e:
+        return CallResult(False, None, "data", f"returned unusable data ({e})", output, elapsed)
+    if used != len(data):
+        return CallResult(False, None, "data", "returned unusable data (extra bytes)", output, elapsed)
+    return CallResult(True, value, output=output, elapsed=elapsed)
+
+
+def _unpack(spec: Any, data: bytes, offset: int, depth: int) -> tuple[Any, int]:
+    """Rebuild the child's value: {"npy": n} arrays, {"seq": [...]} tuples, {"json": x} str/None."""
+    if depth > 8 or not isinstance(spec, dict) or len(spec) != 1:
+        raise _Garbled("a malformed value")
+    (kind, v), = spec.items()
+    if kind == "npy":
+        if not isinstance(v, int) or v < 0 or offset + v > len(data):
+            raise _Garbled("a bad array length")
+        arr = np.load(io.BytesIO(data[offset:offset + v]), allow_pickle=False)
+        if arr.dtype.kind not in "biuf":
+            raise _Garbled(f"an array of dtype {arr.dtype}")
+        return arr, offset + v
+    if kind == "seq" and isinstance(v, list):
+        out = []
+        for item in v:
+            x, offset = _unpack(item, data, offset, depth + 1)
+            out.append(x)
+        return tuple(out), offset
+    if kind == "json" and (v is None or isinstance(v, str)):
+        return v, offset
+    raise _Garbled(f"a value of kind {kind!r}")
+
+
+def append_child_code(source: bytes, *names: str) -> bytes:
+    """The student's file, then each named child-side helper (``torch_probe``, ``class_glue``, ...) after a gap:
+    the student's line numbers and ``from __future__`` imports stay as written."""
+    out = source.rstrip(b"\\ \t\r\n")
+    for name in names:
+        out += b"\n\n\n" + child_source(name).encode()
+    return out

@@ -1,0 +1,170 @@
+"""A code problem's interface: the file a student hands in, its callables, and their checks.
+
+A module family's ``validate(params)`` returns a ``ModuleSpec`` built by
+``parse_module``: ``params.file`` is the file name, each
+``[[params.callables]]`` table has ``name``, ``signature``, ``doc`` and the
+``checks`` to run (names the family defines). A part of kind ``function``
+grades the callable of the same name.
+
+>>> matches_file("task1_3180100111.py", "task1.py"), matches_file("task10.py", "task1.py")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from gradekit.core.errors import ParamError, SubmissionError
+from gradekit.core.families import OPTIONAL, Param
+
+__all__ = ["Check", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "module_file_kind",
+           "find_code_problem"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One property of a callable: ``run(session, options) -> None`` (passes) or a one-line failure."""
+
+    name: str
+    run: Callable[[Any, Mapping[str, Any]], str | None]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CallableSpec:
+    name: str
+    signature: str  # "relu(X)", as the starter file writes it
+    doc: str
+    checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    file: str
+    callables: tuple[CallableSpec, ...]
+    preamble: str = "import numpy as np"
+    extra: Mapping[str, Any] = field(default_factory=dict)  # the family's own validated params
+
+    def callable(self, name: str) -> CallableSpec:
+        for c in self.callables:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+NUMPY_PREAMBLE = "import numpy as np"  # a numpy module family's template imports
+
+
+def module_params(preamble: str) -> tuple[Param, ...]:
+    """The parameters of every module family; ``preamble`` is what the family's stubs import by default."""
+    return (
+        Param("file", "text", "the file students submit, e.g. 'task1.py'"),
+        Param("callables", "tables", "what the file defines, [[params.callables]] each with name, signature, doc, "
+                                     "checks, and the family's own keys"),
+        Param("preamble", "text", "the imports at the top of the template", default=preamble),
+    )
+
+
+def parse_module(params: Mapping[str, Any], checks: Mapping[str, Mapping[str, Check]],
+                 extra: Mapping[str, Any] | None = None) -> ModuleSpec:
+    """Validate ``params.file`` and ``params.callables`` against the family's ``checks`` by callable."""
+    file = params.get("file")
+    if not isinstance(file, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.py", file):
+        raise ParamError("file", f"is {file!r}, but must be a Python file name such as 'task1.py'")
+    raw = params.get("callables")
+    if not isinstance(raw, list) or not raw:
+        raise ParamError("callables", "must be a non-empty list of [[params.callables]] tables")
+    out = []
+    for i, c in enumerate(raw):
+        where = f"callables[{i}]"
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
+            raise ParamError(where, "must be a table with name, signature, doc and checks")
+        name = c["name"]
+        if name not in checks:
+            raise ParamError(f"{where}.name", f"is {name!r}, but this family checks only {', '.join(checks)}")
+        sig = c.get("signature", "")
+        if not isinstance(sig, str) or not sig.startswith(f"{name}(") or not sig.endswith(")"):
+            raise ParamError(f"{where}.signature", f"is {sig!r}, but must look like '{name}(X, ...)'")
+        wanted = c.get("checks", list(checks[name]))
+        unknown = [w for w in wanted if w not in checks[name]] if isinstance(wanted, list) else [wanted]
+        if unknown or not wanted:
+            raise ParamError(f"{where}.checks", f"has {unknown or wanted!r}; {name} has checks {', '.join(checks[name])}")
+        out.append(CallableSpec(name, sig, str(c.get("doc", "")).strip(), tuple(checks[name][w] for w in wanted)))
+    preamble = params.get("preamble", NUMPY_PREAMBLE)
+    return ModuleSpec(file, tuple(out), str(preamble), dict(extra or {}))
+
+
+def matches_file(name: str, declared: str) -> bool:
+    """``task1.py`` matches ``task1.py``, ``Task1.py``, ``task1_3180100111.py``, ``task1-ada.py``, ``task1 (2).py``."""
+    stem, declared_stem = Path(name).stem.casefold(), Path(declared).stem.casefold()
+    return Path(name).suffix == ".py" and re.fullmatch(re.escape(declared_stem) + r"([_\- ].*)?", stem) is not None
+
+
+def is_module_problem(problem: Any) -> bool:
+    return any(p.kind == "function" for p in problem.parts)
+
+
+def find_code_problem(catalog: Any, path: Path, assignment: str | None = None, problem: str | None = None):
+    """The code problem a file answers: ``problem`` when given, else by the file name its spec declares."""
+    if problem is not None:
+        found = catalog.resolve(problem, assignment)
+        if not is_module_problem(found):
+            raise SubmissionError(f"{path}: problem {found.qualified_id} is not a code problem (it takes an answers file)")
+        return found
+    pool = [p for p in catalog.problems(assignment) if is_module_problem(p)]
+    hits = [p for p in pool if matches_file(path.name, p.validated_params.file)]
+    if len(hits) == 1:
+        return hits[0]
+    expected = ", ".join(f"{p.validated_params.file} ({p.qualified_id})" for p in pool) or "none"
+    if hits:
+        names = ", ".join(p.qualified_id for p in hits)
+        raise SubmissionError(f"{path}: the name fits several code problems ({names}); choose one with --problem")
+    raise SubmissionError(
+        f"{path}: has no ANSWERS and its name matches no code problem; expected an answers file or one of: "
+        f"{expected} (a suffix such as _3180100111 is fine), or pass --problem"
+    )
+
+
+def _binds_answers(data: bytes) -> bool:
+    """Whether a .py file binds ANSWERS at module level (by ast; by text when it does not parse)."""
+    import ast
+
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return b"ANSWERS" in data
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else \
+            [stmt.target] if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == "ANSWERS" for t in targets):
+            return True
+    return False
+
+
+def module_file_kind(path: Path, catalog: Any, assignment: str | None, problem: str | None) -> str:
+    """"module" to grade ``path`` as code; else "" or a hint to add to an answers-file error.
+
+    Answers files keep working exactly as before: a .py binding ANSWERS, and
+    any .json/.toml, are answers; a .py without ANSWERS is code only when its
+    name fits a code problem (or ``problem`` is given).
+    """
+    if path.suffix != ".py":
+        return ""
+    if problem is not None:
+        return "module"
+    try:
+        data = path.read_bytes()[: 4 * 2**20]
+    except OSError:
+        return ""  # the answers reader says why
+    if _binds_answers(data):
+        return ""
+    pool = [p for p in catalog.problems(assignment) if is_module_problem(p)]
+    if any(matches_file(path.name, p.validated_params.file) for p in pool):
+        return "module"
+    if not pool:
+        return ""
+    names = ", ".join(f"{p.validated_params.file} ({p.qualified_id})" for p in pool)
+    return f"; or, for code, name the file one of: {names} (a suffix such as _3180100111 is fine), or pass --problem"

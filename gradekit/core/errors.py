@@ -1,0 +1,77 @@
+"""One error family for everything that comes from outside the core.
+
+Every message is one line that names the file, the field, the bad value and
+what is allowed, so the CLI can print it as it is and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """"; did you mean 'x'?" for the close matches of ``word``, or "".
+
+    >>> did_you_mean("strid", ["stride", "padding"])
+    "; did you mean 'stride'?"
+    """
+    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+class GradekitError(Exception):
+    """Base of every error gradekit raises on bad input; ``exit_code`` is the CLI's."""
+
+    exit_code = 2
+
+
+class SpecError(GradekitError):
+    """A problem spec (or an assignment.toml) is invalid.
+
+    >>> str(SpecError("problems/a/q1.toml", "params.W1 has shape (2, 2), but ... needs (2, 3)"))
+    'problems/a/q1.toml: params.W1 has shape (2, 2), but ... needs (2, 3)'
+    """
+
+    def __init__(self, where: str, message: str):
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+class ParamError(GradekitError):
+    """A family's parameters are invalid; the catalog adds the file name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"params.{field} {message}" if field else message)
+        self.field = field
+        self.message = message
+
+
+class SubmissionError(GradekitError):
+    """A submission cannot be read at all (missing file, syntax error, no ANSWERS)."""
+
+
+class NoAnswersError(SubmissionError):
+    """A ``.py`` file that binds no ``ANSWERS``: perhaps a module file, named for no code problem."""
+
+
+class UnknownProblemError(GradekitError):
+    """An id on the command line names no problem, or more than one."""
+
+
+class UnknownAssignmentError(GradekitError):
+    """An assignment name on the command line is not in the catalog."""
+
+
+class GraderError(GradekitError):
+    """A fault of the grader or of its machine, not of the submission: the instructor must act.
+
+    Reported as an ``error`` verdict, never as points lost; the CLI exits with 3.
+    """
+
+    exit_code = 3
+
+
+class IsolationError(GraderError):
+    """Student code cannot be run with the isolation this machine must give it (see ``gradekit doctor``)."""

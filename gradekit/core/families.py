@@ -1,0 +1,250 @@
+"""The family registry: every exercise family plugs in the same way.
+
+A family module (built-in under ``gradekit/reference/families/`` or an
+instructor's own, exposed through the entry-point group ``gradekit.core.families``)
+defines ``FAMILIES = [Family(...), ...]``. The registry imports the built-in
+modules and the entry points alike and indexes the families by name.
+
+Example of a family module::
+
+    def solve(params):
+        ...
+        return Solution(answers={"L": L}, steps=[Step("Loss", f"L = {L}")])
+
+    FAMILIES = [Family("backprop.mlp2", solve, validate=validate, params=(
+        Param("x1", "vector", "the input", shape="d"),
+        Param("activation", "choice", "the hidden layer's activation", options=("sigmoid", "relu")),
+    ))]
+
+A family's ``params`` declaration is its parameters' one description: the loader
+checks every spec against it (unknown names, missing ones, types, defaults) before
+the family's own ``validate`` checks how they fit together, and ``gradekit family``
+prints it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from gradekit.core import params as param_checks
+from gradekit.core.errors import ParamError, did_you_mean
+from gradekit.core.records import Mistake, Outcome, Solution
+
+ENTRY_POINT_GROUP = "gradekit.families"
+BUILTIN_PACKAGE = "gradekit.reference.families"
+
+Params = Mapping[str, Any]
+
+
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Marker("REQUIRED")   # a spec must give it
+OPTIONAL = _Marker("OPTIONAL")   # may be left out; the family decides what that means (see ``default_note``)
+
+# what a spec may write for each type, checked before the family's own validate
+PARAM_TYPES = {
+    "number": "a number",
+    "integer": "an integer",
+    "sizes": "an integer, or one per axis",
+    "vector": "a list of numbers",
+    "matrix": "a list of rows of numbers",
+    "choice": "one of the options",
+    "text": "a string",
+    "bool": "true or false",
+    "tables": "a list of tables",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a family, as a spec writes it under ``[params]``.
+
+    Args:
+        name: the key under ``[params]``.
+        type: one of ``PARAM_TYPES``.
+        meaning: one line for ``gradekit family``.
+        shape: the shape in the family's symbols ("H×d"), for arrays.
+        default: ``REQUIRED``, ``OPTIONAL`` or the value used when a spec leaves it out.
+        default_note: what leaving it out means when that is not one value ("ones, one per row of Z").
+        options: a ``choice``'s valid values.
+    """
+
+    name: str
+    type: str
+    meaning: str
+    shape: str = ""
+    default: Any = REQUIRED
+    default_note: str = ""
+    options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in PARAM_TYPES:
+            raise ValueError(f"parameter {self.name!r}: type {self.type!r} is none of {', '.join(PARAM_TYPES)}")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def check(self, value: Any) -> None:
+        """Raise ``ParamError`` when ``value`` is not of this parameter's type."""
+        p = param_checks
+        one = {self.name: value}
+        if self.type == "number":
+            p.number(one, self.name)
+        elif self.type == "integer":
+            p.integer(one, self.name)
+        elif self.type == "sizes":
+            sizes = value if isinstance(value, list) else [value]
+            if not sizes or any(isinstance(v, bool) or not isinstance(v, int) for v in sizes):
+                raise ParamError(self.name, f"is {value!r}, but must be {PARAM_TYPES['sizes']}")
+        elif self.type == "vector":
+            p.vector(one, self.name)
+        elif self.type == "matrix":
+            p.matrix(one, self.name)
+        elif self.type == "choice" and self.options:
+            p.choice(one, self.name, self.options)
+        elif self.type in ("text", "choice"):
+            p.text(one, self.name)
+        elif self.type == "bool" and not isinstance(value, bool):
+            raise ParamError(self.name, f"is {value!r}, but must be true or false")
+        elif self.type == "tables":
+            p.table(one, self.name)
+
+
+def check_declared(family: str, declared: tuple[Param, ...], params: Params) -> dict[str, Any]:
+    """``params`` checked against the declaration, constant defaults filled in.
+
+    >>> decl = (Param("stride", "integer", "the step", default=1), Param("input", "matrix", "X"))
+    >>> check_declared("f", decl, {"input": [[1]]})["stride"]
+    1
+    >>> check_declared("f", decl, {"input": [[1]], "strid": 2})
+    Traceback (most recent call last):
+    ...
+    gradekit.core.errors.ParamError: params.strid is not a parameter of family f (it takes input, stride); did you mean 'stride'?
+    """
+    names = {d.name: d for d in declared}
+    for key in params:
+        if key not in names:
+            takes = ", ".join(sorted(names)) or "no parameters"
+            raise ParamError(key, f"is not a parameter of family {family} (it takes {takes}){did_you_mean(key, names)}")
+    out = dict(params)
+    for d in declared:
+        if d.name in params:
+            d.check(params[d.name])
+        elif d.required:
+            raise ParamError(d.name, f"is missing ({d.meaning})")
+        elif d.default is not OPTIONAL:
+            out[d.name] = d.default
+    return out
+
+
+@dataclass(frozen=True)
+class Family:
+    """An exercise family.
+
+    Args:
+        name: the spec's ``family`` value, e.g. ``"backprop.mlp2"``.
+        solve: ``solve(params) -> Solution`` on validated params.
+        validate: ``validate(params) -> params`` returns the params the solver
+            wants (arrays, defaults filled in) or raises ``ParamError``.
+        mistakes: ``mistakes(params) -> list[Mistake]``: typical wrong
+            solutions, each computed by an alternative solver, so a checker can
+            name the mistake a wrong answer matches.
+        verify: ``verify(params, part, answers) -> Outcome`` for ``verified``
+            parts: judges a part by the family's property (``answers`` is the
+            student's whole raw answer dict for the problem, for cross-part
+            checks such as an s table computed from the student's own weights).
+        accept: ``accept(params) -> bool`` on validated params: whether a drawn
+            per-student variant is a fair exercise (see ``gradekit.spec.variants``).
+        params: the ``Param`` declarations of what a spec gives under ``[params]``.
+    """
+
+    name: str
+    solve: Callable[[Params], Solution]
+    validate: Callable[[Params], Params] | None = None
+    mistakes: Callable[[Params], list[Mistake]] | None = None
+    verify: Callable[[Params, str, Mapping[str, Any]], Outcome] | None = None
+    # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,
+    # a ReLU unit exactly at 0) and gradekit.spec.variants draws again, deterministically.
+    accept: Callable[[Params], bool] | None = None
+    # the parameters a spec may give; None (a plug-in that declares none) skips the generic check
+    params: tuple[Param, ...] | None = None
+
+    def check(self, params: Params) -> Params:
+        """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""
+        if self.params is not None:
+            params = check_declared(self.name, self.params, params)
+        return self.validate(params) if self.validate else params
+
+
+def differs(a: Any, b: Any) -> bool:
+    """True when two answers differ: in shape, or in value beyond float noise.
+
+    >>> differs([1.0, 2.0], [1.0, 2.0 + 1e-15]), differs((5, 6), (6, 5)), differs("OR", "AND")
+    (False, True, True)
+    """
+    try:
+        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return a != b
+    return x.shape != y.shape or not np.allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+def changed(mistake_id: str, message: str, answers: Mapping[str, Any], right: Mapping[str, Any]) -> Mistake | None:
+    """The mistake restricted to the parts whose answer it changes; None when it changes none.
+
+    A family computes every answer under an alternative solver and keeps what
+    differs, so a checker never names a "mistake" that gives the right value.
+    """
+    diff = {k: v for k, v in answers.items() if differs(v, right[k])}
+    return Mistake(mistake_id, message, diff) if diff else None
+
+
+_registry: dict[str, Family] | None = None
+
+
+def register_module(module: ModuleType, into: dict[str, Family]) -> None:
+    families = getattr(module, "FAMILIES", None)
+    if not isinstance(families, (list, tuple)):
+        raise TypeError(f"family module {module.__name__} defines no FAMILIES list")
+    for fam in families:
+        if fam.name in into and into[fam.name] is not fam:
+            raise ValueError(f"family {fam.name!r} is defined twice ({module.__name__})")
+        into[fam.name] = fam
+
+
+def _entry_point_modules() -> list[ModuleType]:
+    from importlib.metadata import entry_points
+
+    return [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def registry() -> dict[str, Family]:
+    """All families by name, loaded once."""
+    global _registry
+    if _registry is None:
+        found: dict[str, Family] = {}
+        package = importlib.import_module(BUILTIN_PACKAGE)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if not info.name.startswith("_"):
+                register_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{info.name}"), found)
+        for module in _entry_point_modules():
+            register_module(module, found)
+        _registry = found
+    return _registry
+
+
+def get_family(name: str) -> Family:
+    return registry()[name]

@@ -1,0 +1,189 @@
+"""The plain data that flows through gradekit: problems, solutions, results.
+
+Nothing here computes: families fill a ``Solution``, checkers return an
+``Outcome``, the grader turns outcomes into ``PartResult`` rows of a ``Report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Part:
+    """One graded answer of a problem, as a spec declares it.
+
+    ``options`` holds the checker's settings (``rtol``, ``choices``,
+    ``partial`` ...), already validated against the kind.
+    """
+
+    name: str
+    kind: str
+    points: float = 1.0
+    description: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> Mapping[str, float]:
+        """Credit fractions by diagnosis id, e.g. ``{"transposed": 0.5}``."""
+        return self.options.get("partial", {})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem spec: ``family`` solves ``params``; ``parts`` are graded."""
+
+    id: str
+    assignment: str
+    title: str
+    family: str
+    statement: str
+    params: Mapping[str, Any]
+    parts: tuple[Part, ...]
+    source: str = ""  # the spec file, for messages
+    # What the family's validate() made of params (arrays, defaults); not compared.
+    validated_params: Any = field(default=None, compare=False, repr=False)
+    # Which variant of the spec this is ("" for the spec's own params): keys the solution cache.
+    variant: str = ""
+
+    @property
+    def qualified_id(self) -> str:
+        return f"{self.assignment}/{self.id}"
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts)  # manual parts count too: graded by a person, not left out
+
+    def part(self, name: str) -> Part:
+        for p in self.parts:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    source: str
+    problems: tuple[Problem, ...]
+    declared_points: float | None = None
+    visibility: str = "visible"  # Gradescope default for every part that does not set its own
+    folder: str = ""  # where its specs are (the bundle carries an instructor's folder along)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a worked solution, written from the values it shows.
+
+    ``values`` maps names to the numbers the step computed (arrays allowed),
+    so a renderer can print them and a test can assert them.
+    """
+
+    title: str
+    text: str = ""
+    latex: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong solution: the answers a named mistake produces.
+
+    ``id`` keys the spec's ``partial`` table; ``message`` is what the student reads.
+    """
+
+    id: str
+    message: str
+    answers: Mapping[str, Any]
+
+
+@dataclass
+class Solution:
+    """A family's answer to one problem: exact answers by part, and the worked steps."""
+
+    answers: dict[str, Any]
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A checker's verdict on one part, as a fraction of its points."""
+
+    fraction: float
+    verdict: str  # correct | partial | wrong | missing | invalid | manual | error
+    feedback: str = ""
+    diagnosis: str | None = None
+    reference: str | None = None  # a manual part's key: for graders (--json, grades.json), never in feedback
+
+    @classmethod
+    def correct(cls, feedback: str = "correct") -> "Outcome":
+        return cls(1.0, "correct", feedback)
+
+    @classmethod
+    def wrong(cls, feedback: str, diagnosis: str | None = None) -> "Outcome":
+        return cls(0.0, "wrong", feedback, diagnosis)
+
+    @classmethod
+    def invalid(cls, feedback: str) -> "Outcome":
+        return cls(0.0, "invalid", feedback)
+
+
+def tidy(x: float) -> float | int:
+    """Scores as people write them: 3 rather than 3.0000000001."""
+    r = round(float(x), 6)
+    return int(r) if r.is_integer() else r
+
+
+@dataclass(frozen=True)
+class PartResult:
+    name: str
+    score: float
+    max_score: float
+    verdict: str
+    feedback: str = ""
+    diagnosis: str | None = None
+    reference: str | None = None  # a manual part's key, for graders only
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "name": self.name,
+            "score": tidy(self.score),
+            "max_score": tidy(self.max_score),
+            "verdict": self.verdict,
+            "feedback": self.feedback,
+            "diagnosis": self.diagnosis,
+        }
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
+
+
+@dataclass
+class ProblemResult:
+    id: str
+    assignment: str
+    title: str
+    parts: list[PartResult]
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": f"{self.assignment}/{self.id}",
+            "title": self.title,
+            "score": tidy(self.score),
+            "max_score": tidy(self.max_score),
+            "parts": [p.to_dict() for p in self.parts],
+        }

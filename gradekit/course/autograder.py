@@ -1,0 +1,403 @@
+"""Gradescope autograder bundles: ``build`` writes the zip, ``run`` grades one submission inside it.
+
+Gradescope unpacks the zip into ``/autograder/source``, runs ``setup.sh`` once
+(as root) when it builds the image, then for every submission copies
+``run_autograder`` to ``/autograder/run_autograder`` and runs it in
+``/autograder``, with the student's files in ``/autograder/submission`` and
+``/autograder/submission_metadata.json`` (``users[0]`` holds ``id``, ``email``,
+``name``). ``results/results.json`` is what the student sees.
+
+The bundle::
+
+    setup.sh                    # python >= 3.11 venv in /autograder/gradekit-venv; installs the
+                                # gradekit wheel OFFLINE (--no-index), then requirements.txt from PyPI
+    run_autograder              # stdlib-only wrapper: gradekit.course.autograder.run, else a zero results.json
+    gradekit-autograder.json    # assignment, time limit, student key, pins (read by run)
+    requirements.txt            # the dependencies, pinned to the versions of the building machine
+    wheels/gradekit-*.whl       # gradekit itself, catalog and reference math included
+
+>>> info = build("ece661-hw1", "autograder.zip")        # doctest: +SKIP
+>>> run("/tmp/fake-autograder")["score"]                 # doctest: +SKIP
+40
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from gradekit.core.errors import GradekitError, GraderError, SubmissionError
+
+__all__ = ["build", "run", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
+
+CONFIG = "gradekit-autograder.json"
+ROOT_ENV = "GRADEKIT_AUTOGRADER_ROOT"
+STUDENT_KEYS = ("email", "id", "sid", "name")
+TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+# what grading needs at run time (matplotlib is only for `train` and batch plots)
+CORE = ("numpy", "sympy", "click", "rich", "hypothesis", "nbformat")
+SOURCES = ("pyproject.toml", "README.md", "gradekit", "problems", "reference")
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What ``build`` wrote: the zip, its size in bytes, the pinned requirements, whether torch is installed."""
+
+    path: Path
+    size: int
+    requirements: tuple[str, ...]
+    torch: bool
+
+
+# -- building --------------------------------------------------------------------------
+
+
+def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limit: float = 60.0,
+          student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None,
+          require_isolation: bool = True) -> BuildInfo:
+    """Write ``output`` (a zip) that grades ``assignment`` on Gradescope.
+
+    ``time_limit``: seconds a student's ``.py`` may run (answers files that
+    compute; each module call has its own). ``student_key``: which field of
+    ``users[0]`` picks the variant (``email``, ``id``, ``sid``, ``name``).
+    ``torch``: install CPU torch in setup.sh (default: when a code problem of the
+    assignment uses torch). ``wheel``: a prebuilt gradekit wheel instead of
+    building one from the source tree. ``require_isolation``: refuse to grade code
+    where the image gives only weak isolation (``gradekit doctor`` in setup.sh fails
+    the image build then); False grades on, marked "isolation: weak" in results.json.
+    """
+    from gradekit.spec.catalog import default_root, load_catalog
+
+    catalog = catalog or load_catalog()
+    catalog.assignment(assignment)  # an unknown name fails here, with the list of known ones
+    if student_key not in STUDENT_KEYS:
+        raise GradekitError(f"student key {student_key!r}: use one of {', '.join(STUDENT_KEYS)}")
+    if not time_limit > 0:
+        raise GradekitError(f"time limit {time_limit!r}: give a positive number of seconds")
+    needs_torch = _uses_torch(catalog, assignment) if torch is None else torch
+    requirements = pinned_requirements(catalog, assignment)
+    torch_pin = _pin("torch") if needs_torch else None
+    output = Path(output)
+    with tempfile.TemporaryDirectory(prefix="gradekit-ag-") as tmp:
+        whl = Path(wheel) if wheel else _build_wheel(Path(tmp))
+        if not whl.is_file() or not whl.name.endswith(".whl"):
+            raise GradekitError(f"{whl}: not a wheel file (--wheel takes gradekit-*.whl)")
+        config = {"assignment": assignment, "time_limit": time_limit, "student_key": student_key,
+                  "wheel": f"wheels/{whl.name}", "torch": torch_pin, "gradekit": _version("gradekit"),
+                  "require_isolation": require_isolation}
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
+            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation), 0o755)
+            _add(z, "run_autograder", RUN_AUTOGRADER, 0o755)
+            _add(z, CONFIG, json.dumps(config, indent=2) + "\n", 0o644)
+            _add(z, "requirements.txt", _requirements_text(requirements), 0o644)
+            z.write(whl, f"wheels/{whl.name}")
+            own = Path(catalog.assignment(assignment).folder)
+            if own.is_dir() and own.resolve().parent != default_root().resolve():  # an instructor's folder
+                for spec in sorted(own.glob("*.toml")):
+                    _add(z, f"problems/{assignment}/{spec.name}", spec.read_text(encoding="utf-8"), 0o644)
+    return BuildInfo(output, output.stat().st_size, tuple(requirements), torch_pin is not None)
+
+
+def _add(z: zipfile.ZipFile, name: str, text: str, mode: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.external_attr = (0o100000 | mode) << 16  # a regular file, executable where it must be
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, text)
+
+
+def _version(dist: str) -> str:
+    return metadata.version(dist).split("+")[0]  # "2.13.0+cpu" -> "2.13.0": the index picks the build
+
+
+def _pin(dist: str) -> str:
+    return f"{dist}=={_version(dist)}"
+
+
+def pinned_requirements(catalog: Any, assignment: str) -> list[str]:
+    """gradekit's run-time dependencies for ``assignment``, pinned to this machine's versions.
+
+    scikit-learn only when a code problem exists (the training check's digits);
+    torch never here (setup.sh installs it from the CPU index when needed).
+    """
+    from gradekit.code.spec import is_module_problem
+
+    names = list(CORE)
+    if any(is_module_problem(p) for p in catalog.problems(assignment)):
+        names.append("scikit-learn")
+    return [_pin(n) for n in names]
+
+
+def _requirements_text(requirements: list[str]) -> str:
+    head = ("# Installed by setup.sh from PyPI (pip resolves their own dependencies, e.g. mpmath for sympy).\n"
+            "# Pinned to the versions on the machine that ran `gradekit autograder build`.\n")
+    return head + "".join(r + "\n" for r in requirements)
+
+
+def _uses_torch(catalog: Any, assignment: str) -> bool:
+    """Whether a code problem of ``assignment`` runs torch: its preamble or its family's module imports it."""
+    import inspect
+
+    from gradekit.core.families import registry
+    from gradekit.code.spec import is_module_problem
+
+    for p in catalog.problems(assignment):
+        if not is_module_problem(p):
+            continue
+        if "torch" in getattr(p.validated_params, "preamble", ""):
+            return True
+        module = sys.modules.get(registry()[p.family].solve.__module__)
+        try:
+            if module is not None and "import torch" in inspect.getsource(module):
+                return True
+        except (OSError, TypeError):
+            pass
+    return False
+
+
+def _source_root() -> Path:
+    root = Path(__file__).resolve().parents[2]  # gradekit/course/autograder.py -> the source tree
+    if not (root / "pyproject.toml").is_file() or not (root / "problems").is_dir():
+        raise GradekitError(f"{root}: no gradekit source tree (pyproject.toml, problems/) to build a wheel from; "
+                            "pass --wheel gradekit-*.whl")
+    return root
+
+
+def _build_wheel(tmp: Path) -> Path:
+    """``pip wheel --no-deps --no-build-isolation`` on a copy of the source (no build/ races in the tree)."""
+    root, src, dist = _source_root(), tmp / "src", tmp / "dist"
+    src.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in SOURCES:
+        path = root / name
+        if path.is_dir():
+            shutil.copytree(path, src / name, ignore=ignore)
+        elif path.is_file():
+            shutil.copy2(path, src / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(dist), str(src)], capture_output=True, text=True, timeout=600)
+    wheels = sorted(dist.glob("gradekit-*.whl"))
+    if proc.returncode != 0 or not wheels:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no wheel written"]
+        raise GradekitError(f"pip wheel {root} failed: {tail[0]}")
+    return wheels[0]
+
+
+def setup_script(wheel: str, torch_pin: str | None, assignment: str, require_isolation: bool = True) -> str:
+    """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index).
+
+    It ends by closing gradekit's files to other users (defence in depth beside the jail: a sandbox
+    uid cannot read the engine or the bundle even where namespaces are missing) and by running
+    ``gradekit doctor``, which fails the image build when isolation is required and weak.
+    """
+    torch_line = (f'"$PY" -m pip install --no-cache-dir --index-url {TORCH_INDEX} "{torch_pin}"\n'
+                  if torch_pin else "# no code problem uses torch: torch is not installed\n")
+    return f"""#!/usr/bin/env bash
+# Written by `gradekit autograder build`. Gradescope runs it once, as root, when it builds the image.
+# Offline: gradekit itself (wheels/{wheel}, --no-index). Downloaded: requirements.txt from PyPI{
+    " and " + torch_pin + " from " + TORCH_INDEX if torch_pin else ""}.
+set -euo pipefail
+SRC="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+ROOT="${{{ROOT_ENV}:-/autograder}}"
+VENV="$ROOT/gradekit-venv"
+cd "$SRC"  # python -c puts the working folder first on sys.path: here nothing there shadows the installed gradekit
+
+# gradekit needs Python >= 3.11; older images (Ubuntu 22.04: 3.10) get python3.11 from apt
+BASE=""
+for c in python3.13 python3.12 python3.11 python3; do
+  if command -v "$c" >/dev/null && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then BASE="$c"; break; fi
+done
+if [ -z "$BASE" ]; then
+  apt-get update && apt-get install -y python3.11 python3.11-venv
+  BASE=python3.11
+fi
+"$BASE" -m venv "$VENV" || {{ apt-get update && apt-get install -y "$(basename "$BASE")-venv" && "$BASE" -m venv "$VENV"; }}
+PY="$VENV/bin/python"
+"$PY" -m pip install --no-cache-dir -r "$SRC/requirements.txt"
+{torch_line}# gradekit last and without its dependencies: what it imports to grade is above (torch only when a
+# graded part runs it), and pip, asked for no dependencies, checks none, so the build ends without an error
+"$PY" -m pip install --no-cache-dir --no-index --no-deps "$SRC/wheels/{wheel}"
+# fail the image build now, not at the first submission (an instructor's own assignment is in problems/)
+if [ -d "$SRC/problems" ]; then export GRADEKIT_PROBLEMS="$SRC/problems"; fi
+"$PY" -c "from gradekit.spec.catalog import load_catalog; load_catalog().assignment('{assignment}')"
+# the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
+chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"
+"$VENV/bin/gradekit" doctor{" --require" if require_isolation else ""}
+"""
+
+
+# -- the run_autograder wrapper (stdlib only: it must write a results.json even without gradekit) ----
+
+RUN_AUTOGRADER = '''#!/usr/bin/env python3
+"""Written by `gradekit autograder build`; Gradescope runs it for every submission."""
+import json
+import os
+import sys
+
+ROOT = os.environ.get("GRADEKIT_AUTOGRADER_ROOT", "/autograder")
+
+
+def zero(reason):
+    path = os.path.join(ROOT, "results", "results.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    data = {"score": 0, "output": "The autograder could not grade this submission: " + reason,
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+    print(reason, file=sys.stderr)
+
+
+try:
+    from gradekit.course.autograder import run
+except Exception as e:  # not installed in this python: try setup.sh's venv once
+    venv = os.path.join(ROOT, "gradekit-venv", "bin", "python")
+    if os.path.exists(venv) and not os.environ.get("GRADEKIT_AUTOGRADER_REEXEC"):
+        os.environ["GRADEKIT_AUTOGRADER_REEXEC"] = "1"
+        os.execv(venv, [venv, os.path.abspath(__file__)])
+    zero("gradekit is not installed (%s: %s); did setup.sh run?" % (type(e).__name__, e))
+    sys.exit(0)
+try:
+    run(ROOT)
+except BaseException as e:  # run() writes its own zero on failure; this is the last resort
+    zero("%s: %s" % (type(e).__name__, e))
+sys.exit(0)
+'''
+
+
+# -- running, inside Gradescope ----------------------------------------------------------------
+
+
+class _OutOfTime(BaseException):
+    """The whole run went over its budget (BaseException: no ``except Exception`` swallows it)."""
+
+
+def run(root: str | Path | None = None) -> dict[str, Any]:
+    """Grade ``root/submission`` and write ``root/results/results.json``; never raises for a bad submission.
+
+    ``root`` defaults to ``$GRADEKIT_AUTOGRADER_ROOT``, else ``/autograder``.
+    """
+    from gradekit.output import gradescope as gs
+
+    root = Path(root or os.environ.get(ROOT_ENV, "/autograder"))
+    out = root / "results" / "results.json"
+    start = time.monotonic()
+    config: dict[str, Any] = {}
+    catalog = None
+    budget = previous = None
+    try:
+        config = json.loads((root / "source" / CONFIG).read_text())
+        if config.get("require_isolation", True):  # a bundle refuses weak isolation unless built to allow it
+            os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
+        if (root / "source" / "problems").is_dir():  # the instructor's own assignment travels in the bundle
+            os.environ["GRADEKIT_PROBLEMS"] = str(root / "source" / "problems")
+        from gradekit.spec.catalog import load_catalog
+
+        catalog = load_catalog()
+        student = student_from_metadata(root / "submission_metadata.json", config.get("student_key", "email"))
+        print(f"gradekit {_version('gradekit')} from {Path(__file__).parents[1]}: {config['assignment']}, "
+              f"student {student!r}", flush=True)
+        # a whole-run budget: every .py gets its own limit, but many module calls could add up
+        budget = max(60, math.ceil(float(config["time_limit"]) * 4 + 120))
+        if threading.current_thread() is threading.main_thread():  # signals work only there
+            previous = signal.signal(signal.SIGALRM, _alarm)
+            signal.alarm(budget)
+        report = grade_submission(root / "submission", config, catalog, student)
+        data = gs.results(report, catalog, execution_time=time.monotonic() - start,
+                          message=f"Graded as student {student}." if student else None)
+    except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
+        print(f"grader error: {e}", file=sys.stderr, flush=True)
+        data = gs.failed_results(str(e), config.get("assignment"), catalog, time.monotonic() - start,
+                                 grader_fault=True)
+    except (GradekitError, OSError, ValueError, KeyError) as e:
+        reason = _reason(e).replace(f"{root / 'submission'}{os.sep}", "")  # the student's names, not our paths
+        data = gs.failed_results(reason, config.get("assignment"), catalog, time.monotonic() - start)
+    except _OutOfTime:
+        data = gs.failed_results(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
+                                 time.monotonic() - start)
+    except Exception as e:  # a grader bug must still give the student a results.json
+        print(f"grader error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        data = gs.failed_results(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
+                                 time.monotonic() - start, grader_fault=True)
+    finally:
+        if previous is not None:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+    gs.write(data, out)
+    print(f"score {data['score']}; wrote {out}", flush=True)
+    return data
+
+
+def _alarm(signum: int, frame: Any) -> None:
+    raise _OutOfTime()
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, KeyError):
+        return f"{CONFIG} lacks {e}; rebuild the bundle"
+    if isinstance(e, (GradekitError, OSError)):
+        return str(e)
+    return f"{type(e).__name__}: {e}"
+
+
+def student_from_metadata(path: Path, key: str = "email") -> str | None:
+    """The first user's ``key`` (falling back to the other fields) from submission_metadata.json; None if absent."""
+    try:
+        users = json.loads(path.read_text()).get("users") or []
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError) as e:
+        raise SubmissionError(f"{path.name}: unreadable ({e})") from None
+    first = users[0] if isinstance(users, list) and users and isinstance(users[0], dict) else {}
+    for k in (key,) + tuple(k for k in STUDENT_KEYS if k != key):
+        if first.get(k) not in (None, ""):
+            return str(first[k])
+    return None
+
+
+def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student: str | None) -> Any:
+    """One Report for everything in ``folder``: its answers file and its module files (``task1.py``)."""
+    from gradekit.grading.grade import grade, grade_answers
+    from gradekit.code.spec import module_file_kind
+    from gradekit.sandbox.process import Limits
+
+    assignment = config["assignment"]
+    t = float(config["time_limit"])
+    limits = Limits(wall_seconds=t, cpu_seconds=max(1, math.ceil(t)))
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".py", ".json", ".toml", ".ipynb")
+                   and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
+    modules = [p for p in files if module_file_kind(p, catalog, assignment, None) == "module"]
+    answers = [p for p in files if p not in modules]
+    if len(answers) > 1:
+        named = [p for p in answers if p.stem.lower().startswith("answers")]
+        if len(named) != 1:
+            names = ", ".join(str(p.relative_to(folder)) for p in answers[:4])
+            raise SubmissionError(f"{len(answers)} answers files ({names}); submit one, named answers.py/.json/.toml")
+        answers = named
+    if not files:
+        raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
+    from gradekit.sandbox import isolation
+
+    if answers:
+        report = grade(answers[0], assignment=assignment, catalog=catalog, limits=limits, student=student)
+    else:
+        report = grade_answers({}, assignment=assignment, catalog=catalog, submission=str(folder), student=student)
+    for path in modules:  # each module file replaces its problem's (missing) result
+        from gradekit.grading.code import grade_module
+
+        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog))
+    used = isolation.used()
+    report.isolation = used.to_dict() if used is not None else report.isolation
+    return report

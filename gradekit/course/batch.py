@@ -1,0 +1,456 @@
+"""Grade a whole class: every submission of a folder, in parallel, into grades.csv / .json / report.png.
+
+Layouts (``discover``): one answers file per student (``ada.py``, ``bob.json``:
+the student id is the file's stem), one sub-folder per student (``ada/answers.py``),
+or Gradescope's "Export Submissions" folder (``submission_123/`` folders and a
+``submission_metadata.yml`` that maps each to its submitters' ``:sid:``).
+
+Each submission is graded in a worker *process* (``fork``, so workers inherit the
+loaded catalog and its solved problems): the sandbox sets rlimits in a
+``preexec_fn``, which must not run in a process with other threads. A submission
+that crashes, hangs or cheats gets zero and its message. A worker that dies or
+stalls costs only the submission it held (a grader error, graded again later),
+and is replaced, so the batch always finishes and always writes its outputs.
+
+>>> res = grade_folder("submissions/", "ece661-hw1", progress=False)   # doctest: +SKIP
+>>> write_outputs(res, "out/")                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUFFIXES = (".py", ".json", ".toml", ".ipynb")
+METADATA = "submission_metadata.yml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One student's submission: ``path`` is None when the folder held no usable answers file."""
+
+    student: str
+    path: Path | None
+    problem: str | None = None  # why there is no path
+
+
+@dataclass
+class BatchResult:
+    assignment: str
+    columns: list[str]  # "q3.2:L" for every graded part, in catalog order
+    max_score: float
+    maxima: dict[str, float] = field(default_factory=dict)  # points of each column
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def graded(self) -> list[dict[str, Any]]:
+        """The rows the grader could judge (a grader error has no score to count)."""
+        return [r for r in self.rows if not r.get("grader_error")]
+
+    @property
+    def isolation(self) -> dict[str, Any] | None:
+        """The weakest isolation any submission's code ran with, or None when no code ran."""
+        seen = [r["report"]["isolation"] for r in self.rows if r.get("report") and r["report"].get("isolation")]
+        return next((i for i in seen if i.get("level") != "strong"), seen[0] if seen else None)
+
+    def part_table(self) -> list[tuple[str, float, float, float]]:
+        """(column, points, mean fraction of its points, share of students with full credit) per part."""
+        rows = self.graded
+        out = []
+        for col in self.columns:
+            points = self.maxima[col]
+            got = [r["parts"].get(col, 0) for r in rows]
+            mean = sum(got) / (len(got) * points) if got and points else 0.0
+            full = sum(g >= points - 1e-9 for g in got) / len(got) if got else 0.0
+            out.append((col, points, mean, full))
+        return out
+
+    def most_missed(self, n: int = 5) -> list[tuple[str, float]]:
+        """Parts most students did not get full credit on: (column, fraction of students)."""
+        rows = self.graded
+        if not rows:
+            return []
+        # a submission that could not be graded has missed every part
+        missed = Counter(c for r in rows for c in self.columns if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
+        return [(c, k / len(rows)) for c, k in missed.most_common(n)]
+
+    def diagnoses(self, n: int = 5) -> list[tuple[str, str, int]]:
+        """Mistakes most often diagnosed: (column, mistake id, students)."""
+        count = Counter((c, d) for r in self.rows for c, d in r["diagnoses"])
+        return [(c, d, k) for (c, d), k in count.most_common(n)]
+
+
+# -- finding submissions ----------------------------------------------------------------
+
+
+def _gradescope_ids(folder: Path) -> dict[str, str]:
+    """``submission_123`` -> the first submitter's sid (else name) from submission_metadata.yml.
+
+    A line-based reader for that one file's shape (no YAML dependency)::
+
+        submission_123:
+          :submitters:
+          - :name: Ada Lovelace
+            :sid: '1001'
+    """
+    path = folder / METADATA
+    if not path.exists():
+        return {}
+    ids: dict[str, dict[str, str]] = {}
+    current = None
+    for line in path.read_text(errors="replace").splitlines():
+        top = re.match(r"^(\S+):\s*$", line)
+        if top:
+            current = top.group(1).strip("'\"")
+            ids[current] = {}
+            continue
+        m = re.match(r"^\s*-?\s*:(sid|name):\s*(.*?)\s*$", line)
+        if current and m and m.group(1) not in ids[current]:
+            value = m.group(2).strip("'\"")
+            if value:
+                ids[current][m.group(1)] = value
+    return {k: v.get("sid") or v.get("name") or k for k, v in ids.items()}
+
+
+def _answers_file(folder: Path) -> tuple[Path | None, str | None]:
+    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                   and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts))
+    if len(found) > 1:
+        named = [p for p in found if p.stem.lower().startswith("answers")]
+        found = named if len(named) == 1 else found
+    if not found:
+        return None, f"{folder.name}: no answers file (.py, .json or .toml)"
+    if len(found) > 1:
+        names = ", ".join(str(p.relative_to(folder)) for p in found[:4])
+        return None, f"{folder.name}: {len(found)} answers files ({names}); name the one to grade answers.*"
+    return found[0], None
+
+
+def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
+    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it)."""
+    folder = Path(folder)
+    sids = _gradescope_ids(folder)
+    entries: list[Entry] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith((".", "__")) or child.name == METADATA or (skip and child.resolve() == skip.resolve()):
+            continue
+        if child.is_dir():
+            path, problem = _answers_file(child)
+            entries.append(Entry(sids.get(child.name, child.name), path, problem))
+        elif child.suffix.lower() in SUFFIXES:
+            entries.append(Entry(child.stem, child))
+    seen = Counter(e.student for e in entries)
+    entries = [Entry(f"{e.student} ({e.path.name})", e.path, e.problem) if seen[e.student] > 1 and e.path else e
+               for e in entries]
+    return sorted(entries, key=lambda e: e.student)
+
+
+# -- grading ------------------------------------------------------------------------------
+
+def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
+    """A row that scores nothing (every part missed), with the reason."""
+    return {"student": entry.student, "file": str(entry.path) if entry.path else None, "score": 0,
+            "error": error, "grader_error": False, "parts": {}, "diagnoses": [], "report": None}
+
+
+def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None) -> dict[str, Any]:
+    """One row of the batch; never raises (a crash is a zero with its message)."""
+    from gradekit.core.errors import GradekitError, GraderError
+    from gradekit.grading.grade import grade
+    from gradekit.core.records import tidy
+
+    row = _zero(entry, entry.problem)
+    if entry.path is None:
+        return row
+    try:
+        rep = grade(entry.path, assignment=assignment, catalog=catalog, limits=limits, student=entry.student)
+    except GraderError as e:  # the grader failed, not the student: no score, the cause for the instructor
+        row.update(score=None, error=f"grader error: {e}", grader_error=True)
+        return row
+    except GradekitError as e:
+        row["error"] = str(e)
+        return row
+    except Exception as e:  # a grader bug on one submission must not stop the class, nor cost it points
+        row.update(score=None, error=f"grader error: {type(e).__name__}: {e}", grader_error=True)
+        return row
+    for prob in rep.problems:
+        for part in prob.parts:
+            if part.verdict == "manual":
+                continue
+            col = f"{prob.id}:{part.name}"
+            row["parts"][col] = tidy(part.score)
+            if part.diagnosis:
+                row["diagnoses"].append((col, part.diagnosis))
+    row["score"] = tidy(rep.score)
+    row["report"] = rep.to_dict()
+    if rep.grader_errors:  # not judged whole: no total, the parts named for the instructor
+        row.update(score=None, grader_error=True,
+                   error=f"grader error on {', '.join(rep.grader_errors)}: grade again once fixed")
+    return row
+
+
+def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any) -> None:
+    """In a forked worker: grade each entry the parent sends, send its row back, until told to stop."""
+    from gradekit.sandbox.process import use_fork_server
+
+    use_fork_server(True)  # one jailed fork server per worker: numpy imported once, a fresh view per child
+    while True:
+        try:
+            entry = conn.recv()
+        except EOFError:
+            return
+        if entry is None:
+            return
+        conn.send(grade_entry(entry, assignment, catalog, limits))
+
+
+class _Worker:
+    """One forked worker process and the task it holds (index, start time), if any."""
+
+    def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: tuple[int, float] | None = None
+
+    def give(self, i: int, entry: Entry) -> None:
+        self.conn.send(entry)
+        self.task = (i, time.monotonic())
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            try:
+                self.conn.send(None)
+            except OSError:
+                kill = True
+        if kill:
+            self.proc.kill()
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
+                 catalog: Any = None, progress: bool = True, skip: Path | None = None,
+                 stall_seconds: float | None = None) -> BatchResult:
+    """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
+
+    Each worker holds one submission at a time. A worker that dies (however) or
+    holds a submission longer than ``stall_seconds`` (default: twice the time limit
+    plus a minute) costs that submission only: its row is a grader error, the
+    worker is replaced, and every other row is graded as ``gradekit check`` would.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from gradekit.spec.catalog import load_catalog
+    from gradekit.sandbox.process import Limits
+
+    catalog = catalog or load_catalog()
+    limits = limits or Limits()
+    problems = catalog.problems(assignment)
+    for p in problems:  # solve once here; forked workers inherit the cache
+        catalog.solve(p)
+        catalog.mistakes(p)
+    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != "manual"}
+    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima)
+    entries = discover(folder, skip)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
+    stall = stall_seconds or (limits.wall_seconds * 2 + 60)
+    ctx = multiprocessing.get_context("fork")  # workers inherit the catalog, never pickled
+    rows: dict[int, dict[str, Any]] = {}
+    todo = list(range(len(entries)))[::-1]
+    bar = _progress(progress, len(entries))
+    workers = [_Worker(ctx, assignment, catalog, limits) for _ in range(jobs)]
+
+    def lost(w: _Worker, why: str) -> _Worker:
+        i, _ = w.task
+        rows[i] = {**_zero(entries[i], None), "score": None, "grader_error": True,
+                   "error": f"grader error: its worker {why}; grade it again (gradekit check)"}
+        bar.advance()
+        w.stop(kill=True)
+        return _Worker(ctx, assignment, catalog, limits)
+
+    try:
+        while len(rows) < len(entries):
+            for w in workers:
+                if w.task is None and todo:
+                    i = todo.pop()
+                    w.give(i, entries[i])
+            busy = [w for w in workers if w.task is not None]
+            ready = wait([x for w in busy for x in (w.conn, w.proc.sentinel)], timeout=0.5)
+            for k, w in enumerate(workers):
+                if w.task is None:
+                    continue
+                if w.conn in ready:
+                    try:
+                        rows[w.task[0]] = w.conn.recv()
+                        w.task = None
+                        bar.advance()
+                        continue
+                    except (EOFError, OSError):
+                        pass
+                if w.conn in ready or w.proc.sentinel in ready:
+                    w.proc.join(1)
+                    workers[k] = lost(w, f"died (exit code {w.proc.exitcode})")
+                elif time.monotonic() - w.task[1] > stall:
+                    workers[k] = lost(w, f"gave no answer within {stall:g} s")
+    finally:
+        for w in workers:
+            w.stop(kill=w.task is not None)
+        bar.close()
+    result.rows = [rows[i] for i in range(len(entries))]
+    return result
+
+
+class _NoBar:
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._p = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        self._p.start()
+        self._task = self._p.add_task("grading", total=total)
+
+    def advance(self) -> None:
+        self._p.advance(self._task)
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+def _progress(show: bool, total: int):
+    return _Bar(total) if show else _NoBar()
+
+
+# -- outputs ------------------------------------------------------------------------------
+
+
+GRADEBOOKS = {  # --gradebook: the columns a course's gradebook imports (student id, total)
+    "csv": ("student", "total"),
+    "canvas": ("SIS User ID", "{assignment}"),
+    "gradescope": ("SID", "Total Score"),
+}
+
+
+def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+    """Everything a course uses, under ``out``; returns the paths.
+
+    grades.csv (a column per part), grades.json, parts.csv (per part: points, mean
+    fraction of its points, share of students with full credit), gradebook.csv (the
+    ``gradebook`` format's columns), report.png (the grade histogram and each part's
+    mean as a fraction of its points), and feedback/STUDENT.md per student (what
+    ``gradekit check`` prints, ready to send back).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / "grades.csv", "json": out / "grades.json", "parts": out / "parts.csv",
+             "gradebook": out / "gradebook.csv", "png": out / "report.png", "feedback": out / "feedback"}
+    with open(paths["csv"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "total", *result.columns, "error"])
+        for r in result.rows:
+            if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
+                w.writerow([r["student"], "", *("" for _ in result.columns), r["error"]])
+                continue
+            w.writerow([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
+    with open(paths["parts"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["part", "points", "mean fraction", "full credit"])
+        for col, points, mean, full in result.part_table():
+            w.writerow([col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"])
+    if gradebook not in GRADEBOOKS:
+        raise ValueError(f"gradebook={gradebook!r}, but only {', '.join(GRADEBOOKS)} are known")
+    with open(paths["gradebook"], "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]])
+        for r in result.rows:
+            w.writerow([r["student"], "" if r["score"] is None else r["score"]])
+    paths["feedback"].mkdir(exist_ok=True)
+    for r in result.rows:
+        (paths["feedback"] / f"{_file_name(r['student'])}.md").write_text(feedback_markdown(r, result))
+    data = {
+        "assignment": result.assignment,
+        "max_score": result.max_score,
+        "most_missed": [{"part": c, "fraction": round(f, 4)} for c, f in result.most_missed(len(result.columns))],
+        "diagnoses": [{"part": c, "mistake": d, "students": k} for c, d, k in result.diagnoses(50)],
+        "isolation": result.isolation,
+        "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+        "students": [{k: r.get(k) for k in ("student", "file", "score", "error", "grader_error", "report")}
+                     for r in result.rows],
+    }
+    paths["json"].write_text(json.dumps(data, indent=1) + "\n")
+    _plot(result, paths["png"])
+    return paths
+
+
+def _file_name(student: str) -> str:
+    """A student id as a file name: letters, digits, '.', '-', '_', '@' kept, the rest '_'."""
+    return re.sub(r"[^\w.@-]", "_", student).strip(".") or "student"
+
+
+def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
+    """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints."""
+    from gradekit.output.terminal import student_feedback
+
+    lines = [f"# {result.assignment}: feedback for {row['student']}", ""]
+    if row.get("grader_error"):
+        return "\n".join(lines + ["Not graded yet: the grader failed, not your submission. Your instructor will "
+                                  "grade it again.", ""])
+    report = row.get("report")
+    if report is None:
+        return "\n".join(lines + [f"Your submission could not be graded: {row['error']}", "",
+                                  f"**Total: 0 / {result.max_score:g}**", ""])
+    for note in report["notes"]:
+        lines.append(f"- note: {note}")
+    if report["notes"]:
+        lines.append("")
+    for prob in report["problems"]:
+        lines += [f"## {prob['id']}: {prob['title']} ({prob['score']:g} / {prob['max_score']:g})", "",
+                  "| part | verdict | score | feedback |", "|---|---|---|---|"]
+        for part in prob["parts"]:
+            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"])
+            cell = feedback.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
+        lines.append("")
+    lines += [f"**Total: {report['score']:g} / {report['max_score']:g}**", ""]
+    return "\n".join(lines)
+
+
+def _plot(result: BatchResult, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a grading server
+    import matplotlib.pyplot as plt
+
+    rows = result.graded
+    totals = [r["score"] for r in rows]
+    table = result.part_table()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
+    a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
+    a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",
+          ylabel="students")
+    b.bar(range(len(table)), [mean for _, _, mean, _ in table], color="#66ccee")
+    b.set_xticks(range(len(table)), [col for col, *_ in table], rotation=90, fontsize=6)
+    b.set_ylim(0, 1)
+    b.set(title="mean score per part, as a fraction of its points", ylabel="fraction of the part's points")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

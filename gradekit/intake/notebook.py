@@ -1,0 +1,216 @@
+"""Jupyter notebooks as submissions: answers and code, read with nbformat; outputs are never read.
+
+A notebook (format 4, validated against nbformat's schema) gives:
+
+- **answers** from cells tagged ``answer:PROBLEM/PART`` (``answer:q3.2/dL/dW1``; a
+  qualified problem uses a colon: ``answer:ece661-hw1/q3.2:dL/dW1``), code or
+  Markdown (a student types LaTeX there), whose text is the answer in the answer
+  language; and from an ``ANSWERS = {...}`` binding in its code, read as an
+  answers ``.py`` would be (a literal without running it, else in the sandbox);
+- **code** for module problems: the code cells in order, as one module. A cell
+  with an IPython magic or a shell escape (``%matplotlib``, ``!pip``) is dropped,
+  with a note naming it. The module runs only in the sandbox, like a ``.py``.
+
+The notebook's metadata ``gradekit.assignment`` (written by ``gradekit template
+--format ipynb``) names the assignment. Stored outputs are ignored: a student can
+type anything into them. Reading is bounded: the file's size (as for any answers
+file), at most ``MAX_CELLS`` cells of at most ``MAX_CELL_CHARS`` characters.
+
+>>> nb = read_notebook(Path("hw.ipynb"), Path("hw.ipynb").read_bytes())   # doctest: +SKIP
+>>> nb.tagged_answers()                                                    # doctest: +SKIP
+{'q3.2': {'L': '116'}}
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gradekit.core.errors import SubmissionError
+
+__all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS"]
+
+ANSWER_TAG = "answer:"
+MAX_CELLS = 2000
+MAX_CELL_CHARS = 1_000_000
+
+
+@dataclass
+class Cell:
+    number: int  # from 1, as Jupyter users count
+    kind: str  # code | markdown | raw
+    source: str
+    tags: tuple[str, ...]
+
+    @property
+    def first_line(self) -> str:
+        return next((line.strip() for line in self.source.splitlines() if line.strip()), "")[:60]
+
+
+@dataclass
+class Notebook:
+    path: Path
+    cells: list[Cell]
+    assignment: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def tagged_answers(self) -> dict[str, dict[str, str]]:
+        """``{problem: {part: text}}`` from the tagged cells; an empty cell is no answer."""
+        out: dict[str, dict[str, str]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for cell in self.cells:
+            for tag in cell.tags:
+                if not tag.startswith(ANSWER_TAG):
+                    continue
+                problem, part = _split_tag(tag[len(ANSWER_TAG):], self.path, cell)
+                text = cell.source.strip()
+                if not text:
+                    continue
+                if (problem, part) in seen:
+                    raise SubmissionError(f"{self.path}: cells {seen[problem, part]} and {cell.number} both answer "
+                                          f"{problem}/{part}; keep one")
+                seen[problem, part] = cell.number
+                out.setdefault(problem, {})[part] = text
+        return out
+
+    def code(self) -> str:
+        """The code cells as one module, each after a ``# cell N`` line; magics' cells left out (with a note)."""
+        chunks = []
+        for cell in self.cells:
+            if cell.kind != "code" or not cell.source.strip():
+                continue
+            magic = next((line.strip() for line in cell.source.splitlines() if line.lstrip().startswith(("%", "!"))),
+                         None)
+            if magic is not None:
+                note = f"cell {cell.number} left out: it holds an IPython magic or shell escape ({magic[:40]})"
+                if note not in self.notes:
+                    self.notes.append(note)
+                continue
+            chunks.append(f"# cell {cell.number}\n{cell.source.rstrip()}\n")
+        return "\n".join(chunks)
+
+    def defined_in(self) -> dict[str, Cell]:
+        """Top-level function and class names -> the (last) code cell that defines them."""
+        where: dict[str, Cell] = {}
+        for cell in self.cells:
+            if cell.kind != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            for stmt in tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    where[stmt.name] = cell
+        return where
+
+
+def _split_tag(key: str, path: Path, cell: Cell) -> tuple[str, str]:
+    """``q3.2/dL/dW1`` -> (q3.2, dL/dW1); ``ece661-hw1/q3.2:dL/dW1`` -> (ece661-hw1/q3.2, dL/dW1)."""
+    problem, sep, part = key.partition(":") if ":" in key else key.partition("/")
+    if not (problem and sep and part):
+        raise SubmissionError(f"{path}: cell {cell.number} has the tag {ANSWER_TAG}{key!r}; write "
+                              f"{ANSWER_TAG}PROBLEM/PART, e.g. {ANSWER_TAG}q3.2/L")
+    return problem.strip(), part.strip()
+
+
+def read_notebook(path: Path, data: bytes) -> Notebook:
+    """The notebook in ``data``, validated and bounded; ``SubmissionError`` (one line) when it is not one."""
+    import json
+
+    import nbformat
+
+    try:
+        text = data.decode("utf-8-sig")
+        raw = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise SubmissionError(f"{path}: is not a notebook (not JSON text: {str(e)[:80]})") from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise SubmissionError(f"{path}: is JSON but not a notebook (no cells)")
+    major = raw.get("nbformat")
+    if major != 4:
+        raise SubmissionError(f"{path}: notebook format {major!r}; open it in Jupyter and save it again (format 4)")
+    cells = raw.get("cells")
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        raise SubmissionError(f"{path}: has {len(cells)} cells; a notebook has at most {MAX_CELLS}")
+    try:
+        import warnings
+
+        from nbformat.validator import normalize
+
+        with warnings.catch_warnings():  # cells without ids (older Jupyter, Colab) get ids, as nbformat advises
+            warnings.simplefilter("ignore")
+            _, raw = normalize(raw)
+        nb = nbformat.from_dict(raw)
+        nbformat.validate(nb)
+    except (nbformat.ValidationError, ValueError, TypeError, KeyError, RecursionError) as e:
+        message = str(getattr(e, "message", e)).splitlines()[0][:160]
+        raise SubmissionError(f"{path}: is not a valid notebook ({message})") from None
+    out = []
+    for i, cell in enumerate(nb.cells, 1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if len(source) > MAX_CELL_CHARS:
+            raise SubmissionError(f"{path}: cell {i} has {len(source)} characters; at most {MAX_CELL_CHARS}")
+        tags = cell.get("metadata", {}).get("tags", [])
+        out.append(Cell(i, cell.get("cell_type", ""), source, tuple(str(t) for t in tags if isinstance(t, str))))
+    meta = nb.get("metadata", {}).get("gradekit", {})
+    assignment = meta.get("assignment") if isinstance(meta, dict) and isinstance(meta.get("assignment"), str) else None
+    return Notebook(path, out, assignment)
+
+
+def answers_of(nb: Notebook, limits: Any) -> tuple[dict[str, dict[str, Any]], str | None]:
+    """The notebook's answers (an ``ANSWERS`` binding in its code, then its tagged cells) and its ASSIGNMENT."""
+    from gradekit.code.spec import _binds_answers
+    from gradekit.intake.submission import read_py_source
+
+    answers: dict[str, dict[str, Any]] = {}
+    assignment = nb.assignment
+    code = nb.code()
+    if code and _binds_answers(code.encode()):
+        raw = read_py_source(nb.path, code.encode(), limits)
+        answers.update({k: dict(v) for k, v in raw.answers.items()})
+        assignment = assignment or raw.assignment
+    for problem, parts in nb.tagged_answers().items():
+        answers.setdefault(problem, {}).update(parts)
+    return answers, assignment
+
+
+def template_notebook(catalog: Any, assignment: str) -> str:
+    """A student notebook: each problem's statement, an answer cell per part (tagged), and code problems' starters.
+
+    Checked unchanged, it is "not answered" everywhere, with no error.
+    """
+    import nbformat
+    from nbformat import v4
+
+    from gradekit.code.spec import is_module_problem
+    from gradekit.code.starter import starter
+    from gradekit.core.plain import describe_answer
+
+    meta = catalog.assignment(assignment)
+    cells = [v4.new_markdown_cell(f"# {meta.title}\n\nAnswer each part in the cell under it (a number, a matrix "
+                                  f"such as `[[1, 2], [3, 4]]`, LaTeX, or a formula); leave a cell empty to skip "
+                                  f"it. Then: `gradekit check {assignment}.ipynb`.")]
+    for problem in catalog.problems(assignment):
+        cells.append(v4.new_markdown_cell(f"## {problem.id}: {problem.title}\n\n{problem.statement.strip()}"))
+        if is_module_problem(problem):
+            cells.append(v4.new_code_cell(starter(problem)))
+            continue
+        answers = catalog.solve(problem).answers
+        for part in problem.parts:
+            form = describe_answer(part.kind, answers.get(part.name), dict(part.options))
+            about = f" — {part.description}" if part.description else ""
+            cells.append(v4.new_markdown_cell(f"**{problem.id} / {part.name}** ({part.points:g} points): "
+                                              f"{form}{about}"))
+            kind = v4.new_markdown_cell if part.kind in ("manual",) else v4.new_code_cell
+            cell = kind("")
+            cell.metadata["tags"] = [f"{ANSWER_TAG}{problem.id}/{part.name}"]
+            cells.append(cell)
+    nb = v4.new_notebook(cells=cells, metadata={"gradekit": {"assignment": assignment},
+                                                "kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                               "language": "python"}})
+    nbformat.validate(nb)
+    return nbformat.writes(nb)

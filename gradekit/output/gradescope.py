@@ -1,0 +1,135 @@
+"""A ``Report`` as Gradescope's ``results.json`` (autograder specification, "Output format").
+
+One Gradescope test per graded part: ``name``, ``number``, ``score``,
+``max_score``, ``status`` (passed / failed), ``output`` in Markdown
+(``output_format = "md"``), ``tags`` and ``visibility``. A part's visibility is
+its spec option ``visibility``, else its assignment's ``visibility``, else
+"visible".
+
+Parts that are not plainly visible never show what the reference expects:
+their output is the verdict and the diagnosed mistake only (checker feedback
+quotes expected values: "expected 116, got 115"), and the top-level ``output``
+(always shown to the student) names no part's feedback at all. Manual parts
+never carry their reference answer.
+
+>>> from gradekit.grading.report import Report
+>>> results(Report("answers.json", []))["score"]
+0
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gradekit.core.records import PartResult, ProblemResult, tidy
+from gradekit.grading.report import Report
+
+OUTPUT_FORMAT = "md"
+
+
+def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+    if catalog is None:
+        return "visible"
+    try:
+        problem = catalog.resolve(f"{prob.assignment}/{prob.id}")
+        default = catalog.assignment(prob.assignment).visibility
+        return str(problem.part(part.name).options.get("visibility", default))
+    except Exception:  # a report from another catalog: show nothing more than "visible" allows
+        return "visible"
+
+
+def _md(text: str) -> str:
+    """Feedback in a Markdown code span-free paragraph: escape the characters Markdown reads."""
+    for ch in "\\`*_[]<>|":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _output(part: PartResult, visibility: str) -> str:
+    lines = [f"**{part.verdict}** ({tidy(part.score)} / {tidy(part.max_score)})"]
+    if part.diagnosis and part.verdict in {"wrong", "partial"}:
+        lines.append(f"Diagnosed mistake: `{part.diagnosis}`")
+    feedback = part.feedback  # a manual part's key is in part.reference, which students never see
+    if visibility == "visible" and feedback and part.verdict != "correct":
+        lines.append(_md(feedback))
+    return "\n\n".join(lines)
+
+
+def _test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -> dict[str, Any]:
+    test: dict[str, Any] = {
+        "name": f"{prob.id}: {part.name}",
+        "number": number,
+        "score": tidy(part.score),
+        "max_score": tidy(part.max_score),
+        "output": _output(part, visibility),
+        "output_format": OUTPUT_FORMAT,
+        "tags": [prob.assignment, prob.id] + ([part.diagnosis] if part.diagnosis else []),
+        "visibility": visibility,
+    }
+    if part.verdict != "manual":  # a hand-graded part is neither passed nor failed yet
+        test["status"] = "passed" if part.score >= part.max_score - 1e-9 else "failed"
+    return test
+
+
+def results(report: Report, catalog: Any = None, *, execution_time: float | None = None,
+            message: str | None = None) -> dict[str, Any]:
+    """The results.json object for ``report``; ``message`` opens the top-level output."""
+    tests = []
+    for i, prob in enumerate(report.problems, 1):
+        for j, part in enumerate(prob.parts, 1):
+            tests.append(_test(f"{i}.{j}", prob, part, _visibility(catalog, prob, part)))
+    lines = [message] if message else []
+    pending = f" ({tidy(report.by_hand)} points graded by hand)" if report.by_hand else ""
+    lines.append(f"Total: {tidy(report.score)} / {tidy(report.max_score)}{pending}")
+    lines += [f"- note: {_md(n)}" for n in report.notes]
+    top_visibility = "visible"
+    if catalog is not None and report.problems:
+        try:
+            top_visibility = catalog.assignment(report.problems[0].assignment).visibility
+        except Exception:
+            pass
+    out: dict[str, Any] = {
+        "score": tidy(report.score),
+        "output": "\n\n".join(lines),
+        "output_format": OUTPUT_FORMAT,
+        "visibility": top_visibility,
+        "stdout_visibility": "hidden",  # the grader's own log is for instructors
+        "tests": tests,
+    }
+    if execution_time is not None:
+        out["execution_time"] = max(0.0, round(execution_time, 2))  # seconds, as measured (not rounded to 0)
+    if report.isolation is not None:  # for the instructor: extra_data is not shown to students
+        out["extra_data"] = {"isolation": report.isolation}
+    return out
+
+
+def failed_results(message: str, assignment: str | None, catalog: Any = None,
+                   execution_time: float | None = None, *, grader_fault: bool = False) -> dict[str, Any]:
+    """results.json for a submission that could not be read: every part 0 with the reason.
+
+    ``grader_fault``: the grader, not the submission, failed (``GraderError``): the
+    output says so, and ``extra_data.grader_error`` carries the cause for the instructor.
+    """
+    from gradekit.grading.grade import grade_answers
+
+    if assignment is None or catalog is None:
+        out: dict[str, Any] = {"score": 0, "output": _md(message), "output_format": OUTPUT_FORMAT,
+                               "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+    else:
+        empty = grade_answers({}, assignment=assignment, catalog=catalog, submission="<unreadable>")
+        why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
+               if grader_fault else f"Your submission could not be graded: {_md(message)}")
+        out = results(empty, catalog, message=why)
+    if grader_fault:
+        out["extra_data"] = {"grader_error": message}
+    if execution_time is not None:
+        out["execution_time"] = max(0.0, round(execution_time, 2))
+    return out
+
+
+def write(data: dict[str, Any], path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")

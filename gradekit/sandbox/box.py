@@ -1,0 +1,487 @@
+"""What boxes a sandbox child beyond rlimits: a jail or a uid of its own, a cgroup, and a sweep at the end.
+
+``Box`` is opened per child after its files are written and closed after it ends::
+
+    box = Box.open(limits, workdir, mount_point)
+    proc = subprocess.Popen(box.command(argv), env=box.env(), cwd=workdir, start_new_session=True,
+                            preexec_fn=box.preexec, pass_fds=box.pass_fds)
+    box.started()
+    ...
+    box.close()   # kills everything the child started, setsid daemons included
+
+The isolation a child gets is decided once per process (``gradekit.sandbox.isolation``
+says what each level means) and never fails open:
+
+- **A jail** (``gradekit.sandbox.jail``) wherever namespaces can be had: as root and as
+  a normal user (through a user namespace). Strong isolation.
+- **A dedicated uid** when the grader is root: the child runs as a uid (and gid)
+  of its own, taken from ``GRADEKIT_SANDBOX_UIDS`` (``BASE:COUNT``, default
+  ``2000000000:64``). These uids are in no passwd file and must be used by
+  nothing else on the machine: the box takes one under a lock file so that
+  concurrent graders never share one, and at the end kills *every* process of
+  that uid. With a uid of its own, ``RLIMIT_NPROC`` is enforced (root ignores it)
+  and counts only the child's processes. In a jail the launcher drops to it after
+  building the view; without namespaces ``preexec`` drops to it, which is weak
+  isolation (the child sees the machine as that uid does). A root grader that has
+  neither a jail nor a uid that can start the interpreter refuses to run the
+  child (``IsolationError``): untrusted code never runs as root.
+- **A cgroup** where one can be made, unless the child is in a root jail (its
+  pid namespace and its uid's ``RLIMIT_NPROC`` already do this): cgroup v2
+  (``cgroup.kill`` ends the whole tree in one write) and the v1 ``pids``
+  controller (``pids.max`` stops a fork bomb even as root). The child joins them
+  in ``preexec`` before it execs, so nothing it starts is outside.
+- **The end**: the process group is killed by the caller; ``close`` then kills
+  the cgroups and the uid's processes, which catches ``setsid`` daemons (in a jail
+  the pid namespace already ended them with its pid 1).
+
+``GRADEKIT_SANDBOX_JAIL=off`` disables the jail (to see weak mode on a machine
+that has namespaces); ``GRADEKIT_SANDBOX_CGROUP=off`` the cgroups.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import itertools
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from gradekit.sandbox import jail
+from gradekit.core.errors import IsolationError
+from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
+
+__all__ = ["Box", "describe", "sandbox_uids", "isolation"]
+
+log = logging.getLogger("gradekit.sandbox.process")
+_counter = itertools.count()
+_probe_cache: dict[str, str | None] = {}  # interpreter -> why a sandbox uid cannot start it
+_no_cgroup: set[str] = set()
+
+
+def sandbox_uids() -> range | None:
+    """The uids a root grader may give children, from ``GRADEKIT_SANDBOX_UIDS``; None when off or not root.
+
+    >>> sandbox_uids() if os.geteuid() else None is None   # doctest: +SKIP
+    """
+    if os.geteuid() != 0:
+        return None
+    text = os.environ.get("GRADEKIT_SANDBOX_UIDS", "2000000000:64").strip()
+    if text.lower() in ("off", "0", "no", ""):
+        return None
+    try:
+        base, count = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise ValueError(f"GRADEKIT_SANDBOX_UIDS={text!r}, but it must be BASE:COUNT (e.g. 2000000000:64) "
+                         f"or 'off'") from None
+    if not (0 < base and 0 < count and base + count < 2**32 - 1):
+        raise ValueError(f"GRADEKIT_SANDBOX_UIDS={text!r}, but BASE and COUNT must be > 0 and below 2**32-1")
+    return range(base, base + count)
+
+
+_decided: dict[str, Isolation] = {}  # per interpreter: what children of this process get
+
+
+def _jail_wanted() -> bool:
+    return os.environ.get("GRADEKIT_SANDBOX_JAIL", "on").strip().lower() not in ("off", "0", "no")
+
+
+@dataclass
+class Box:
+    """One child's isolation, uid and cgroups; see the module docstring."""
+
+    iso: Isolation | None = None
+    uid: int | None = None
+    cgroups: list[str] = field(default_factory=list)
+    _lock_fd: int = -1
+    plan: dict | None = None  # the jail the launcher builds, or None to run the child directly
+    _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
+    _rlimits: object = None
+    _prctl: object = None
+    _workdir: str = ""
+
+    @classmethod
+    def open(cls, limits, workdir: str, mount_point: str) -> "Box":
+        """Take a uid, a jail and cgroups for a child about to run in ``workdir`` (its files already written).
+
+        ``mount_point`` is an empty folder the jail's root is mounted on (in the child's own mount namespace).
+        Raises ``IsolationError`` when the child cannot run with the isolation this machine must give it.
+        """
+        from gradekit.sandbox.process import _rlimit_setter  # the rlimits themselves stay in sandbox.py
+
+        box = cls(_workdir=workdir)
+        try:
+            box._decide(limits, mount_point)
+            # A root jail needs no cgroup: its pid namespace ends every process with the child, and
+            # RLIMIT_NPROC on a uid of its own bounds a fork bomb. Joining cgroups costs ~9 ms a child.
+            if not (box.plan is not None and box.uid is not None):
+                box.cgroups = _make_cgroups(limits.processes)
+        except BaseException:
+            box.close()
+            raise
+        if box.uid is not None:
+            _chown_tree(workdir, box.uid)
+        nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
+        box._rlimits = _rlimit_setter(limits, nproc=nproc)
+        return box
+
+    def take_uid(self) -> None:
+        """As root, lock a sandbox uid for this child alone (``self.uid``), or raise ``IsolationError``."""
+        if os.geteuid() != 0:
+            return
+        uids = sandbox_uids()
+        if uids is None:
+            raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
+                                 "(a root grader needs sandbox uids, e.g. 2000000000:64)")
+        why = self._take_uid(uids)
+        if self.uid is None:
+            raise IsolationError(f"refusing to run student code as root: no sandbox uid ({why})")
+
+    def _decide(self, limits, mount_point: str) -> None:
+        root = os.geteuid() == 0
+        self.take_uid()
+        self.iso = _decision(self.uid)
+        check_allowed(self.iso)
+        if self.iso.strong:
+            env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
+            self.plan = jail.jail_plan(self._workdir, mount_point, self.uid if root else os.getuid(), env,
+                                       tmp_bytes=limits.tmp_bytes)
+            self._status = os.pipe()
+        elif self.uid is not None:
+            self._prctl = _libc_prctl()
+        note_used(self.iso)
+
+    # -- in the child, after fork and before exec: plain syscalls on values computed before the fork
+    def preexec(self) -> None:
+        for procs in self._procs_files:
+            try:
+                fd = os.open(procs, os.O_WRONLY)
+                try:
+                    os.write(fd, b"0")  # 0: the writing process itself
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # the cgroup is a bonus; killpg and the uid sweep still apply
+        self._rlimits()
+        if self.plan is not None:
+            return  # the launcher builds the jail and drops the uid itself
+        if self._prctl is not None:
+            self._prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binary gives it root back
+        if self.uid is not None:
+            os.setgroups([])
+            os.setgid(self.uid)
+            os.setuid(self.uid)  # last: needs root for everything above
+
+    def command(self, argv: list[str]) -> list[str]:
+        """``argv`` as the child runs it: through the jail launcher when there is a jail."""
+        if self.plan is None:
+            return argv
+        return jail.launcher_command(self.plan, self._status[1], argv)
+
+    def env(self) -> dict[str, str]:
+        """The child's whole environment (nothing of the grader's)."""
+        return dict(self.plan["env"]) if self.plan is not None else jail.child_env(self._workdir, self._workdir)
+
+    @property
+    def pass_fds(self) -> tuple[int, ...]:
+        return (self._status[1],) if self.plan is not None else ()
+
+    def started(self) -> None:
+        """After Popen: the parent's copy of the launcher's status pipe is closed."""
+        if self._status[1] >= 0:
+            os.close(self._status[1])
+            self._status = (self._status[0], -1)
+
+    def launch_error(self, code: int | None) -> str | None:
+        """Why the jail could not be built, when the child ended with the launcher's status (else None)."""
+        if self.plan is None or code != jail.LAUNCH_FAILED or self._status[0] < 0:
+            return None
+        fd, self._status = self._status[0], (-1, self._status[1])
+        return jail.read_status(fd) or None
+
+    @property
+    def _procs_files(self) -> list[str]:
+        return [os.path.join(c, "cgroup.procs") for c in self.cgroups]
+
+    def close_children(self) -> None:
+        """Kill whatever the child left running: its cgroups, every process of its uid."""
+        for cg in self.cgroups:
+            _kill_cgroup(cg)
+        if self.uid is not None:
+            _kill_uid(self.uid)
+
+    def close(self) -> None:
+        """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
+        self.close_children()
+        for cg in self.cgroups:
+            for _ in range(50):  # rmdir fails while an exiting task is still being torn down
+                try:
+                    os.rmdir(cg)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.002)
+        self.cgroups = []
+        for fd in self._status:
+            if fd >= 0:
+                os.close(fd)
+        self._status = (-1, -1)
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # releases the flock: the uid is free again
+            self._lock_fd = -1
+        self.uid = None
+
+    def _take_uid(self, uids: range) -> str | None:
+        """Lock a free uid of ``uids`` for this child (``self.uid``); else say why not."""
+        lockdir = _uid_lock_dir()
+        try:
+            os.makedirs(lockdir, mode=0o700, exist_ok=True)
+            st = os.lstat(lockdir)
+            if st.st_uid != 0 or st.st_mode & 0o077 or not os.path.isdir(lockdir) or os.path.islink(lockdir):
+                return f"{lockdir} is not a private root-owned directory"
+        except OSError as e:
+            return f"cannot make {lockdir} ({e})"
+        # Spread concurrent graders over the range, and take a different uid each time:
+        # the last child's killed processes may still count for its uid until reaped.
+        start = os.getpid() + next(_counter)
+        for i in range(len(uids)):
+            uid = uids[(start + i) % len(uids)]
+            fd = os.open(os.path.join(lockdir, f"{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            if _pids_of(uid, zombies=True):  # leftovers: of a grader that died, or not yet reaped
+                _kill_uid(uid)
+                os.close(fd)
+                continue
+            self.uid, self._lock_fd = uid, fd
+            return None
+        return f"all {len(uids)} sandbox uids are in use"
+
+
+def _uid_lock_dir() -> str:
+    """One folder for every root grader on the machine, whatever its TMPDIR: graders must see each other's locks."""
+    return "/run/gradekit-uids" if os.path.isdir("/run") and os.access("/run", os.W_OK) else "/tmp/gradekit-uids-0"
+
+
+def _decide_isolation(uid: int | None) -> Isolation:
+    """Strong when a jail starts the interpreter here; else weak, or refused for a root grader."""
+    root = os.geteuid() == 0
+    why_jail = jail.jail_probe(uid if root else os.getuid()) if _jail_wanted() else "GRADEKIT_SANDBOX_JAIL is off"
+    if why_jail is None:
+        return Isolation("strong", "a sandbox uid" if root else f"uid {os.getuid()} in a user namespace of its own")
+    missing = [f"no jail ({why_jail})", "it has the network"]
+    if root:
+        why_uid = _probe(uid)
+        if why_uid is not None:
+            raise IsolationError(
+                f"refusing to run student code as root: no jail ({why_jail}), and the sandbox uid "
+                f"{why_uid}; allow mount namespaces (root, or CAP_SYS_ADMIN in the container), or install "
+                f"Python where other users can run it")
+        log.warning("isolation: weak: no jail (%s)", why_jail)
+        return Isolation("weak", "a sandbox uid", tuple(missing))
+    log.warning("isolation: weak: no jail (%s)", why_jail)
+    return Isolation("weak", f"uid {os.getuid()} (the grader's own user)", tuple(missing))
+
+
+def _decision(uid: int | None) -> Isolation:
+    """This process's isolation decision, made once (with ``uid`` when the grader is root)."""
+    if sys.executable not in _decided:
+        _decided[sys.executable] = _decide_isolation(uid)
+    return _decided[sys.executable]
+
+
+def isolation() -> Isolation:
+    """What a child started now would get (strong, weak), or ``IsolationError``: for ``gradekit doctor``."""
+    if sys.executable in _decided:
+        return _decided[sys.executable]
+    box = Box()
+    try:
+        box.take_uid()
+        return _decision(box.uid)
+    finally:
+        box.close()
+
+
+def describe() -> dict[str, object]:
+    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups."""
+    from gradekit.sandbox.process import Limits
+
+    try:
+        iso = isolation()
+    except IsolationError as e:
+        return {"level": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False}
+    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
+        os.mkdir(os.path.join(d, "work"))
+        os.mkdir(os.path.join(d, "root"))
+        box = Box.open(Limits(), os.path.join(d, "work"), os.path.join(d, "root"))
+        try:
+            return {"level": iso.level, "line": iso.line(), "uid": box.uid, "jail": box.plan is not None,
+                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
+        finally:
+            box.close()
+
+def _probe(uid: int) -> str | None:
+    """None when ``uid`` can start this interpreter, else why not; cached per process."""
+    key = sys.executable  # what decides is whether the interpreter's directories are open to others
+    if key not in _probe_cache:
+        def drop() -> None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+        try:
+            r = subprocess.run([sys.executable, "-I", "-c", "import os; print(os.getuid())"], cwd="/",
+                               env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, capture_output=True,
+                               preexec_fn=drop, timeout=20)
+            ok = r.returncode == 0 and r.stdout.strip() == str(uid).encode()
+            _probe_cache[key] = None if ok else (
+                f"cannot start {sys.executable} (exit {r.returncode}: "
+                f"{r.stderr.decode(errors='replace').strip()[-200:]})")
+        except (OSError, subprocess.SubprocessError) as e:
+            _probe_cache[key] = f"cannot start {sys.executable} ({e})"
+    return _probe_cache[key]
+
+
+_PR_SET_NO_NEW_PRIVS = 38
+def _libc_prctl():
+    """libc's prctl, looked up before the fork (ctypes may allocate; calling it does not)."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _chown_tree(root: str, uid: int) -> None:
+    os.chown(root, uid, uid)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
+
+
+def _cgroup_roots() -> list[tuple[str, str]]:
+    """(kind, mount point) of a cgroup2 hierarchy and a v1 ``pids`` one, from /proc/self/mounts."""
+    found: dict[str, str] = {}
+    try:
+        with open("/proc/self/mounts") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) < 4:
+                    continue
+                if parts[2] == "cgroup2" and "v2" not in found:
+                    found["v2"] = parts[1]
+                elif parts[2] == "cgroup" and "pids" in parts[3].split(",") and "pids" not in found:
+                    found["pids"] = parts[1]
+    except OSError:
+        return []
+    return sorted(found.items())
+
+
+def _own_cgroup(kind: str) -> str:
+    """Our process's path in that hierarchy (children go below it, where we may write)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if (kind == "v2" and controllers == "") or (kind == "pids" and "pids" in controllers.split(",")):
+                    return path.lstrip("/")
+    except (OSError, ValueError):
+        pass
+    return ""
+
+
+def _make_cgroups(processes: int) -> list[str]:
+    made = []
+    if os.environ.get("GRADEKIT_SANDBOX_CGROUP", "on").lower() in ("off", "0", "no"):
+        return made
+    name = f"gradekit-{os.getpid()}-{next(_counter)}"
+    for kind, mount in _cgroup_roots():
+        if kind in _no_cgroup:
+            continue
+        path = os.path.join(mount, _own_cgroup(kind), name)
+        try:
+            os.mkdir(path, 0o755)
+        except OSError as e:
+            _no_cgroup.add(kind)  # not writable now means not writable later: ask once per process
+            log.debug("no %s cgroup for the children: cannot make %s (%s)", kind, path, e)
+            continue
+        if kind == "v2" and not os.path.exists(os.path.join(path, "cgroup.kill")):
+            os.rmdir(path)  # a kernel before 5.14: the pids cgroup and the uid sweep must do
+            continue
+        pids_max = os.path.join(path, "pids.max")
+        if os.path.exists(pids_max):
+            try:
+                with open(pids_max, "w") as f:
+                    f.write(str(processes + 1))
+            except OSError as e:
+                log.debug("cgroup %s: cannot set pids.max (%s)", path, e)
+        made.append(path)
+    return made
+
+
+def _kill_cgroup(path: str) -> None:
+    try:
+        with open(os.path.join(path, "cgroup.kill"), "w") as f:
+            f.write("1")
+        return
+    except FileNotFoundError:
+        pass  # v1: kill what is listed until nothing is (pids.max bounds a fork bomb's refills)
+    except OSError:
+        return
+    for _ in range(100):
+        try:
+            with open(os.path.join(path, "cgroup.procs")) as f:
+                pids = [int(p) for p in f.read().split()]
+        except OSError:
+            return
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every process of ``uid`` (dedicated to the sandbox), until none is left alive."""
+    for _ in range(100):
+        alive = 0
+        for pid in _pids_of(uid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+                alive += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        if not alive:
+            return
+
+
+def _pids_of(uid: int, zombies: bool = False) -> list[int]:
+    """Processes whose real uid is ``uid``: live ones, and zombies too if asked."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{name}").st_uid != uid:  # the effective uid: a cheap first sieve
+                continue
+            with open(f"/proc/{name}/status", "rb") as f:
+                status = f.read(2048)
+        except OSError:
+            continue
+        fields = dict(line.split(b":", 1) for line in status.splitlines() if b":" in line)
+        if fields.get(b"Uid", b"").split()[:1] == [str(uid).encode()] and (
+                zombies or not fields.get(b"State", b"").strip().startswith((b"Z", b"X"))):
+            out.append(int(name))
+    return out
+

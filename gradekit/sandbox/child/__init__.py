@@ -1,0 +1,26 @@
+"""Every program a sandbox child runs, and nothing else: read as text and handed to a fresh
+interpreter (``python -I -c``), never imported by the grader to run there. The jail hides
+gradekit's package from the child, so these files use only the standard library (and numpy,
+torch where the student's code needs them).
+
+- ``jail_launcher``: builds the child's world (namespaces, mounts, the drop to a sandbox uid).
+- ``jail_server``: a batch's fork server, inside the same jail.
+- ``answers``: runs an answers ``.py`` file and sends back ``ANSWERS``.
+- ``harness``: imports a student's module and serves the grader's calls.
+- ``torch_probe``, ``torch_train_probe``, ``class_glue``: appended to a student's file.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+PROGRAMS = ("jail_launcher", "jail_server", "answers", "harness", "torch_probe", "torch_train_probe", "class_glue")
+
+
+@functools.lru_cache(maxsize=None)
+def source(name: str) -> str:
+    """The text of the child program ``name`` (one of ``PROGRAMS``)."""
+    if name not in PROGRAMS:
+        raise ValueError(f"no child program {name!r}; there are {', '.join(PROGRAMS)}")
+    return (Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8")

@@ -1,0 +1,355 @@
+"""The catalog: every problem spec under ``problems/``, validated when loaded.
+
+>>> cat = load_catalog()
+>>> cat.resolve("q3.2").qualified_id
+'ece661-hw1/q3.2'
+>>> sorted(cat.solve(cat.resolve("q3.2")).answers)[:2]
+['L', 'dL/dW1']
+"""
+
+from __future__ import annotations
+
+import os
+
+import tomllib
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
+from gradekit.core.families import Family, registry
+from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
+
+# Options each part kind accepts besides name, kind, points, description.
+COMMON_OPTIONS = {"partial", "visibility"}
+KIND_OPTIONS: dict[str, set[str]] = {
+    "number": {"rtol", "atol", "digits", "decimals", "percent"},
+    "vector": {"rtol", "atol", "digits", "decimals", "percent"},
+    "matrix": {"rtol", "atol", "digits", "decimals", "percent"},
+    "integer": set(),
+    "shape": set(),
+    "choice": {"choices", "synonyms", "multiple"},
+    "bool": set(),
+    "verified": set(),
+    "manual": set(),
+    "expr": {"symbols", "define", "rtol"},
+    "matrix_expr": {"symbols", "define", "rtol"},
+    "symbolic_matrix": {"symbols", "define", "rtol"},
+    "inequality": {"symbols", "define"},
+    # a callable of a module submission, checked by its family's properties (gradekit.code)
+    "function": {"rtol", "atol", "examples", "timeout", "threshold", "time_budget"},
+}
+PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
+ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
+# Gradescope's test visibilities (results.json), per part or as the assignment default.
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+def _display(path: Path) -> str:
+    """The path as a user reads it: relative to the catalog's parent when possible."""
+    try:
+        return str(path.relative_to(path.parents[2]))
+    except (ValueError, IndexError):
+        return str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(_display(path), f"invalid TOML: {e}") from None
+    except OSError as e:
+        raise SpecError(_display(path), f"cannot read: {e.strerror}") from None
+
+
+def _parse_part(where: str, index: int, raw: Any) -> Part:
+    field = f"parts[{index}]"
+    if not isinstance(raw, dict):
+        raise SpecError(where, f"{field} must be a table with name, kind and points")
+    for key in ("name", "kind"):
+        if key not in raw:
+            raise SpecError(where, f"{field}.{key} is missing")
+    name, kind = raw["name"], raw["kind"]
+    if not isinstance(name, str) or not name:
+        raise SpecError(where, f"{field}.name must be a non-empty string, got {name!r}")
+    if kind not in KIND_OPTIONS:
+        raise SpecError(
+            where,
+            f"{field}.kind is {kind!r}, but only {', '.join(KIND_OPTIONS)} are valid{did_you_mean(str(kind), KIND_OPTIONS)}",
+        )
+    points = raw.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise SpecError(where, f"{field}.points must be a number >= 0, got {points!r}")
+    allowed = KIND_OPTIONS[kind] | COMMON_OPTIONS
+    options = {k: v for k, v in raw.items() if k not in {"name", "kind", "points", "description"}}
+    for key in options:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed)
+            raise SpecError(where, f"{field}.{key} is not an option of kind {kind!r} (valid: {', '.join(sorted(allowed))}){hint}")
+    partial = options.get("partial", {})
+    if not isinstance(partial, dict) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in partial.values()
+    ):
+        raise SpecError(where, f"{field}.partial must map mistake ids to credit fractions in [0, 1], got {partial!r}")
+    for key in ("rtol", "atol"):
+        if key in options and (not isinstance(options[key], (int, float)) or options[key] < 0):
+            raise SpecError(where, f"{field}.{key} must be a number >= 0, got {options[key]!r}")
+    if "visibility" in options and options["visibility"] not in VISIBILITIES:
+        raise SpecError(where, f"{field}.visibility is {options['visibility']!r}, but only {', '.join(VISIBILITIES)} are valid")
+    if kind == "choice" and "choices" in options:
+        choices = options["choices"]
+        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
+            raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
+    if kind in {"expr", "matrix_expr", "symbolic_matrix", "inequality"}:
+        from gradekit.check.symbolic import validate_options
+
+        try:
+            validate_options(options)
+        except ValueError as e:
+            raise SpecError(where, f"{field}: {e}") from None
+    return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
+
+
+def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | None = None) -> Problem:
+    """Read and validate one spec file; raises ``SpecError`` naming the file and field."""
+    families = registry() if families is None else families
+    where = _display(path)
+    raw = _read_toml(path)
+    for key in ("id", "title", "family", "statement", "parts"):
+        if key not in raw:
+            raise SpecError(where, f"field {key!r} is missing")
+    for key in raw:
+        if key not in PROBLEM_FIELDS:
+            raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, PROBLEM_FIELDS)}")
+    pid = raw["id"]
+    if not isinstance(pid, str) or pid != path.stem:
+        raise SpecError(where, f"id is {pid!r}, but must match the file name {path.stem!r}")
+    family_name = raw["family"]
+    if family_name not in families:
+        hint = did_you_mean(str(family_name), families)
+        raise SpecError(where, f"family {family_name!r} is unknown{hint}")
+    family = families[family_name]
+    if not isinstance(raw["parts"], list) or not raw["parts"]:
+        raise SpecError(where, "parts must be a non-empty list of [[parts]] tables")
+    parts = tuple(_parse_part(where, i, p) for i, p in enumerate(raw["parts"]))
+    names = [p.name for p in parts]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SpecError(where, f"part names must be unique, but {dupes} appear twice")
+    if any(p.kind == "verified" for p in parts) and family.verify is None:
+        raise SpecError(where, f"family {family_name!r} cannot check 'verified' parts (it has no verify)")
+    params = raw.get("params", {})
+    from gradekit.spec.variants import has_generators, default_draw
+
+    # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
+    drawn = default_draw(where, pid, assignment, params, family) if has_generators(params) else params
+    try:
+        validated = family.check(drawn)
+    except ParamError as e:
+        raise SpecError(where, f"{e} (family {family_name})") from None
+    return Problem(
+        id=pid,
+        assignment=assignment,
+        title=str(raw["title"]),
+        family=family_name,
+        statement=str(raw["statement"]).strip(),
+        params=params,
+        parts=parts,
+        source=where,
+        validated_params=validated,
+    )
+
+
+def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) -> Assignment:
+    meta_path = folder / "assignment.toml"
+    if not meta_path.exists():
+        raise SpecError(_display(meta_path), "is missing: every assignment folder needs one (name and title; "
+                                             "source, points, visibility optional)")
+    meta = _read_toml(meta_path)
+    where = _display(meta_path)
+    for key in ("name", "title"):
+        if key not in meta:
+            raise SpecError(where, f"field {key!r} is missing")
+    for key in meta:
+        if key not in ASSIGNMENT_FIELDS:
+            raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, ASSIGNMENT_FIELDS)}")
+    if meta["name"] != folder.name:
+        raise SpecError(where, f"name is {meta['name']!r}, but must match the folder {folder.name!r}")
+    problems = tuple(
+        load_problem(p, folder.name, families) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
+    )
+    assignment = Assignment(
+        name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
+        declared_points=meta.get("points"),
+        visibility=meta.get("visibility", "visible"), folder=str(folder),
+    )
+    if assignment.visibility not in VISIBILITIES:
+        raise SpecError(where, f"visibility is {assignment.visibility!r}, but only {', '.join(VISIBILITIES)} are valid")
+    total = sum(part.points for prob in problems for part in prob.parts)
+    if assignment.declared_points is not None and abs(total - assignment.declared_points) > 1e-9:
+        raise SpecError(where, f"points is {assignment.declared_points}, but the parts of its problems add up to {total:g}")
+    return assignment
+
+
+def _natural(path: Path) -> list[Any]:
+    """Sort q2.10 after q2.9 and lab1 after q4.1."""
+    import re
+
+    stem = path.stem
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", stem) if t]
+
+
+class Catalog:
+    """Assignments by name, with id resolution and cached solutions.
+
+    ``broken`` holds the assignments whose specs failed to load (name -> the error): asking for
+    one raises its error, and every other assignment works as usual. ``notes`` say what an
+    instructor's folder shadowed.
+    """
+
+    def __init__(self, assignments: Iterable[Assignment], broken: Mapping[str, SpecError] | None = None,
+                 notes: Iterable[str] = ()):
+        self.assignments: dict[str, Assignment] = {a.name: a for a in assignments}
+        self.broken: dict[str, SpecError] = dict(broken or {})
+        self.notes: list[str] = list(notes)
+        self._solutions: dict[str, Solution] = {}
+        self._mistakes: dict[str, list[Mistake]] = {}
+
+    def problems(self, assignment: str | None = None) -> list[Problem]:
+        if assignment is not None:
+            return list(self.assignment(assignment).problems)
+        return [p for a in self.assignments.values() for p in a.problems]
+
+    def assignment(self, name: str) -> Assignment:
+        if name in self.broken:
+            raise self.broken[name]
+        if name not in self.assignments:
+            known = ", ".join(self.assignments)
+            raise UnknownAssignmentError(f"unknown assignment {name!r}{did_you_mean(name, self.assignments)} (known: {known})")
+        return self.assignments[name]
+
+    def resolve(self, ident: str, assignment: str | None = None) -> Problem:
+        """``a/q1`` always; a bare ``q1`` when unique (in the catalog, or within ``assignment``)."""
+        if "/" in ident:
+            name, _, pid = ident.partition("/")
+            pool = self.problems(name)
+        else:
+            pid = ident
+            pool = self.problems(assignment)
+        found = [p for p in pool if p.id == pid]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(p.qualified_id for p in found)
+            raise UnknownProblemError(f"problem id {ident!r} is ambiguous; use one of {names}")
+        ids = [p.id for p in pool] + [p.qualified_id for p in pool]
+        where = f" in {assignment}" if assignment and "/" not in ident else ""
+        raise UnknownProblemError(f"unknown problem {ident!r}{where}{did_you_mean(ident, ids)}")
+
+    def solve(self, problem: Problem) -> Solution:
+        key = f"{problem.qualified_id}#{problem.variant}"
+        if key not in self._solutions:
+            family = registry()[problem.family]
+            self._solutions[key] = family.solve(problem.validated_params)
+        return self._solutions[key]
+
+    def mistakes(self, problem: Problem) -> list[Mistake]:
+        key = f"{problem.qualified_id}#{problem.variant}"
+        if key not in self._mistakes:
+            family = registry()[problem.family]
+            self._mistakes[key] = list(family.mistakes(problem.validated_params)) if family.mistakes else []
+        return self._mistakes[key]
+
+    def with_params(self, problem: Problem, params: Mapping[str, Any], variant: str | None = None) -> Problem:
+        """The same problem on other params (a student's variant), validated.
+
+        ``variant`` names it in the solution cache; by default a hash of the params.
+        """
+        if variant is None:
+            import hashlib
+            import json
+
+            from gradekit.core.plain import plain
+
+            variant = hashlib.sha256(json.dumps(plain(dict(params)), sort_keys=True, default=str).encode()).hexdigest()[:16]
+        family = registry()[problem.family]
+        try:
+            validated = family.check(params)
+        except ParamError as e:
+            raise SpecError(problem.source, f"{e} (family {problem.family})") from None
+        return replace(problem, params=params, validated_params=validated, variant=variant)
+
+
+def default_root() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("gradekit.problems")))
+
+
+PROBLEMS_ENV = "GRADEKIT_PROBLEMS"
+
+
+def problem_folders() -> list[Path]:
+    """The instructor's folders from ``GRADEKIT_PROBLEMS`` (a path list, like PATH), in order."""
+    return [Path(p) for p in os.environ.get(PROBLEMS_ENV, "").split(os.pathsep) if p.strip()]
+
+
+def load_catalog(root: Path | str | None = None, *, extra: Iterable[Path | str] | None = None) -> Catalog:
+    """Every assignment under ``root`` (the built-in catalog by default) and under each ``extra`` folder
+    (by default, ``GRADEKIT_PROBLEMS``), validated; a later folder's assignment shadows an earlier one.
+
+    A folder is one assignment (it holds ``assignment.toml``) or a folder of assignments. A broken
+    assignment is kept aside (``Catalog.broken``) and hurts no other.
+
+    >>> load_catalog(extra=["my-course/"]).problems("my-hw1")   # doctest: +SKIP
+    """
+    return _load(_roots(root, extra))
+
+
+def _roots(root: Path | str | None = None, extra: Iterable[Path | str] | None = None) -> tuple[str, ...]:
+    roots = [default_root() if root is None else Path(root)]
+    roots += [Path(p) for p in (problem_folders() if extra is None else extra)]
+    return tuple(str(r.resolve()) for r in roots)
+
+
+def assignment_folders(root: Path) -> list[Path]:
+    """``root`` itself when it is one assignment, else its assignment sub-folders."""
+    if (root / "assignment.toml").exists():
+        return [root]
+    if not root.is_dir():
+        raise SpecError(str(root), "is not a folder of assignments (one folder per assignment, as in problems/)")
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")) and any(p.glob("*.toml")))
+
+
+@lru_cache(maxsize=8)
+def _load(roots: tuple[str, ...]) -> Catalog:
+    families = registry()
+    assignments: dict[str, Assignment] = {}
+    broken: dict[str, SpecError] = {}
+    notes: list[str] = []
+    for i, root in enumerate(roots):
+        for folder in assignment_folders(Path(root)):
+            if i and (folder.name in assignments or folder.name in broken):
+                notes.append(f"{folder}: assignment {folder.name} shadows the one already in the catalog")
+            try:
+                assignment = load_assignment(folder, families)
+            except SpecError as e:
+                broken[folder.name] = e
+                assignments.pop(folder.name, None)
+                continue
+            broken.pop(folder.name, None)
+            assignments[folder.name] = assignment
+    catalog = Catalog(assignments.values(), broken, notes)
+    _LOADED[roots] = catalog
+    return catalog
+
+
+_LOADED: dict[tuple[str, ...], Catalog] = {}
+
+
+def loaded() -> Catalog | None:
+    """The default catalog (built-in and ``GRADEKIT_PROBLEMS``) if this process has loaded it, else None:
+    the CLI mentions its broken assignments after a command."""
+    return _LOADED.get(_roots())

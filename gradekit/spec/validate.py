@@ -1,0 +1,79 @@
+"""``gradekit validate``: load every spec of a catalog, solve every problem and a few student variants.
+
+>>> rows, errors = validate([Path("my-course")])     # doctest: +SKIP
+>>> errors                                          # doctest: +SKIP
+['my-course/hw1/q2.toml: params.W1 has shape (2, 2), but ...']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gradekit.spec.catalog import Catalog, load_catalog
+from gradekit.core.errors import GradekitError
+
+__all__ = ["Row", "validate", "STUDENTS"]
+
+STUDENTS = ("1001", "1002", "1003")  # variants drawn for each problem whose spec draws per student
+
+
+@dataclass(frozen=True)
+class Row:
+    assignment: str
+    problems: int
+    parts: int
+    points: float
+    by_hand: float
+    status: str  # "ok" or "broken"
+
+
+def validate(folders: list[Path] | None = None) -> tuple[list[Row], list[str]]:
+    """Rows per assignment and errors as ``file: field: message``; the built-in catalog (and
+    ``GRADEKIT_PROBLEMS``) when no folder is given, else only those folders."""
+    catalog = _fresh(load_catalog()) if not folders else _only(folders)
+    errors = [str(e) for e in catalog.broken.values()]
+    rows = [Row(name, 0, 0, 0.0, 0.0, "broken") for name in catalog.broken]
+    for a in catalog.assignments.values():
+        failed = False
+        for problem in a.problems:
+            failed |= not _solves(catalog, problem, errors)
+        parts = [part for p in a.problems for part in p.parts]
+        rows.append(Row(a.name, len(a.problems), len(parts), sum(p.points for p in parts),
+                        sum(p.points for p in parts if p.kind == "manual"), "broken" if failed else "ok"))
+    return sorted(rows, key=lambda r: r.assignment), errors
+
+
+def _only(folders: list[Path]) -> Catalog:
+    from gradekit.spec.catalog import _load, assignment_folders
+
+    for folder in folders:  # a missing folder is an error of its own, named
+        if not folder.exists():
+            raise GradekitError(f"{folder}: no such folder")
+        assignment_folders(folder)
+    return _load.__wrapped__(tuple(str(f.resolve()) for f in folders))  # read now: run on save, no cache
+
+
+def _fresh(catalog: Catalog) -> Catalog:
+    """The same roots, read again from disk (the cached catalog may predate the last save)."""
+    from gradekit.spec.catalog import _LOADED, _load
+
+    roots = next((r for r, c in _LOADED.items() if c is catalog), None)
+    return _load.__wrapped__(roots) if roots else catalog
+
+
+def _solves(catalog: Catalog, problem, errors: list[str]) -> bool:
+    from gradekit.spec.variants import variant
+
+    try:
+        catalog.solve(problem)
+        catalog.mistakes(problem)
+        for student in STUDENTS:
+            catalog.solve(variant(catalog, problem, student))
+    except GradekitError as e:
+        errors.append(str(e) if str(e).startswith(problem.source) else f"{problem.source}: {e}")
+        return False
+    except Exception as e:  # a family that fails on these params is the spec's problem to fix
+        errors.append(f"{problem.source}: solve: {type(e).__name__}: {e}")
+        return False
+    return True
