@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gradekit.course.batch import grade_folder
 from gradekit.spec.catalog import load_catalog
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import plain, solution_dict
 from gradekit.intake.submission import load_answers
 from gradekit.core.errors import GradekitError

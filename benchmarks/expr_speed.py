@@ -21,7 +21,7 @@ import time
 from gradekit.spec.catalog import load_catalog
 from gradekit.check.expr import compare
 from gradekit.check.expr import symmatrix
-from gradekit.grading.grade import grade_problem
+from gradekit.grading.problem import grade_problem
 
 ANSWERS = {
     "dL/dW1": r"\left( W_2^\top (t - x_3) \odot x_2 \odot (1 - x_2) \right) x_1^T",  # sign flipped: diagnosed

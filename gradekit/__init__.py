@@ -19,10 +19,10 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "grade": "gradekit.grading.grade",
-    "grade_answers": "gradekit.grading.grade",
+    "grade_answers": "gradekit.grading.answers",
     "load_catalog": "gradekit.spec.catalog",
     "Catalog": "gradekit.spec.catalog",
-    "Report": "gradekit.grading.report",
+    "Report": "gradekit.output.report",
     "Family": "gradekit.families",
     "Solution": "gradekit.core.records",
     "Step": "gradekit.core.records",

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from gradekit.check.expr import declare, parse
 from gradekit.check.expr.evaluate import evaluate
 from gradekit.check.expr.relation import check_inequality
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from reference.families import activations as fam
 
 TORCH = {"relu": lambda z, a: F.relu(z), "leaky": lambda z, a: F.leaky_relu(z, a), "elu": lambda z, a: F.elu(z, a)}

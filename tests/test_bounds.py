@@ -9,7 +9,8 @@ import pytest
 from gradekit.intake import submission
 from gradekit.spec.catalog import load_catalog
 from gradekit.core.errors import SubmissionError
-from gradekit.grading.grade import MAX_HINTED_KEYS, grade, grade_answers
+from gradekit.grading.answers import MAX_HINTED_KEYS, grade_answers
+from gradekit.grading.grade import grade
 from gradekit.intake.submission import MAX_LITERAL_PY_BYTES, MAX_TABLES, MAX_TOML_BYTES, load_answers
 
 CAT = load_catalog()

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from gradekit.check import CheckContext, checker_for
+from gradekit.check.context import CheckContext
+from gradekit.check.kinds import checker_for
 from gradekit.core.records import Mistake, Part
 
 

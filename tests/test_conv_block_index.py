@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from gradekit.check.expr import declare, parse
 from gradekit.check.expr.evaluate import evaluate
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from tests.helpers import load_spec, solve_spec
 
 

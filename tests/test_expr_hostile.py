@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 
 RIGHT = {"dL/dW2": "(x3 − t) x2ᵀ", "dL/db1": "(W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)", "dL/db2": "x3 - t"}
 HOSTILE = [

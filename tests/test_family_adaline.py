@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from gradekit.spec.catalog import Catalog, load_problem
 from gradekit.core.errors import ParamError
 from gradekit.core.families import get_family
-from gradekit.grading.grade import grade_problem
+from gradekit.grading.problem import grade_problem
 from gradekit.core.records import Assignment
 from reference.families import adaline
 from tests.helpers import PROBLEMS, load_spec, solve_spec

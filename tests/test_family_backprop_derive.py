@@ -7,7 +7,7 @@ import torch
 from gradekit.spec.catalog import load_catalog
 from gradekit.check.expr import declare, parse
 from gradekit.check.expr.evaluate import evaluate
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from tests.helpers import solve_spec
 
 CAT = load_catalog()

@@ -10,7 +10,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from gradekit.output import gradescope
+from gradekit.grading.grade import gradescope_failure
 from gradekit.course.batch import grade_folder, write_outputs
 from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
@@ -57,11 +57,11 @@ def test_a_batch_row_with_a_grader_error_has_no_total_and_says_why(no_sklearn, t
 
 
 def test_gradescope_results_for_a_grader_fault_say_so_and_carry_the_cause_for_the_instructor():
-    data = gradescope.failed_results("the sandbox could not be built: mount: EPERM", "ece661-hw1", load_catalog(),
-                                     grader_fault=True)
+    data = gradescope_failure("the sandbox could not be built: mount: EPERM", "ece661-hw1", load_catalog(),
+                                grader_fault=True)
     assert data["score"] == 0 and "The autograder failed, not your submission" in data["output"]
     assert data["extra_data"] == {"grader_error": "the sandbox could not be built: mount: EPERM"}
-    plain = gradescope.failed_results("answers.py: line 3: SyntaxError", "ece661-hw1", load_catalog())
+    plain = gradescope_failure("answers.py: line 3: SyntaxError", "ece661-hw1", load_catalog())
     assert "extra_data" not in plain and "could not be graded" in plain["output"]
 
 

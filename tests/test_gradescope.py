@@ -14,7 +14,7 @@ from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import SpecError
 from gradekit.output.gradescope import failed_results, results
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import solution_dict
 
 from .helpers import PROBLEMS

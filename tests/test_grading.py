@@ -7,7 +7,8 @@ import pytest
 
 from gradekit.spec.catalog import load_catalog
 from gradekit.core.errors import SubmissionError, UnknownAssignmentError
-from gradekit.grading.grade import grade, grade_answers
+from gradekit.grading.grade import grade
+from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import solution_dict
 
 CATALOG = load_catalog()
@@ -104,7 +105,7 @@ def test_p5_rounded_answers_from_the_seed_are_right():
 def test_a_missing_answers_binding_is_a_typed_error_and_a_manual_key_is_not_feedback(tmp_path):
     """NoAnswersError, not message text; a manual part's reference is its own field, for graders only."""
     from gradekit.core.errors import NoAnswersError
-    from gradekit.grading.grade import grade_answers
+    from gradekit.grading.answers import grade_answers
 
     path = tmp_path / "notes.py"
     path.write_text("x = 1\n")

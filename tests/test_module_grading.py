@@ -133,7 +133,7 @@ def test_one_child_serves_every_call_and_overhead_is_small():
 
 
 def test_an_answers_file_points_code_parts_at_their_file():
-    from gradekit.grading.grade import grade_answers
+    from gradekit.grading.answers import grade_answers
 
     report = grade_answers({"ece449-a2/p5": {}})
     task1 = next(p for p in report.problems if p.id == "task1")

@@ -181,10 +181,12 @@ def test_limits_are_checked(field, value):
 
 
 def test_process_limit_counts_from_the_users_tasks(monkeypatch):
-    monkeypatch.setattr(sandbox.os, "getuid", lambda: 2**31 - 7)  # a user with no processes
-    assert sandbox._nproc_limit(64) == (65, 65)
-    monkeypatch.setattr(sandbox.os, "getuid", lambda: 0)
-    assert sandbox._nproc_limit(64) is None  # root ignores RLIMIT_NPROC
+    from gradekit.sandbox import limits
+
+    monkeypatch.setattr(limits.os, "getuid", lambda: 2**31 - 7)  # a user with no processes
+    assert limits._nproc_limit(64) == (65, 65)
+    monkeypatch.setattr(limits.os, "getuid", lambda: 0)
+    assert limits._nproc_limit(64) is None  # root ignores RLIMIT_NPROC
 
 
 class _Interrupted(Exception):

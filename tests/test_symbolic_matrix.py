@@ -9,7 +9,7 @@ import torch
 from gradekit.check.expr import declare
 from gradekit.check.expr.symmatrix import check_symbol_matrix, to_node
 from gradekit.check.expr.evaluate import evaluate
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from reference.families import conv1d_matrix as fam
 from tests.helpers import solve_spec
 
@@ -114,7 +114,8 @@ def test_size_cap_message():
 
 def test_every_symbol_matrix_and_inequality_of_the_catalog_type_checks():
     from gradekit.spec.catalog import load_catalog
-    from gradekit.check import CheckContext, checker_for
+    from gradekit.check.context import CheckContext
+    from gradekit.check.kinds import checker_for
 
     cat = load_catalog()
     seen = 0

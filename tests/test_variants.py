@@ -13,7 +13,8 @@ from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import ParamError, SpecError
 from gradekit.core.families import Family
-from gradekit.grading.grade import grade_answers, grade_problem
+from gradekit.grading.answers import grade_answers
+from gradekit.grading.problem import grade_problem
 from gradekit.output.keys import answer_key
 from gradekit.core.plain import solution_dict
 from gradekit.spec.variants import Stream, draw, draw_params, seed, variant

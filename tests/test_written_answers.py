@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from gradekit.spec.catalog import load_catalog
-from gradekit.grading.grade import grade_answers
+from gradekit.grading.answers import grade_answers
 from gradekit.intake.submission import load_answers
 
 CAT = load_catalog()
@@ -256,7 +256,9 @@ def test_monotone_in_accuracy_among_answers_that_show_enough_digits():
     """Closer to the reference never scores less (hypothesis draws the reference and two answers)."""
     from hypothesis import given, settings, strategies as st
 
-    from gradekit.check import CheckContext, checker_for
+    from gradekit.check.context import CheckContext
+
+    from gradekit.check.kinds import checker_for
     from gradekit.core.records import Part
 
     part = Part(name="x", kind="number", points=1, options={})

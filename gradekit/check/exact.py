@@ -8,7 +8,7 @@ from typing import Any
 
 from gradekit.core.records import Outcome
 from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape
-from gradekit.check import CheckContext, diagnosed
+from gradekit.check.context import CheckContext, diagnosed
 
 
 def _matching_mistake(ctx: CheckContext, got: Any, normalise=lambda v: v) -> Outcome | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gradekit.core.records import Outcome
-from gradekit.check import CheckContext, diagnosed
+from gradekit.check.context import CheckContext, diagnosed
 from gradekit.check.symbolic import declarations
 
 

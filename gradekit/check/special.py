@@ -6,7 +6,7 @@ from typing import Any
 
 from gradekit.core.families import get_family
 from gradekit.core.records import Outcome
-from gradekit.check import CheckContext
+from gradekit.check.context import CheckContext
 
 
 def check_verified(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:

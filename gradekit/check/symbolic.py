@@ -16,7 +16,7 @@ import re
 from typing import Any, Mapping
 
 from gradekit.core.records import Outcome
-from gradekit.check import CheckContext, diagnosed
+from gradekit.check.context import CheckContext, diagnosed
 
 def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
     """``(symbols, define)`` for a part: its own options first, else the problem's params."""

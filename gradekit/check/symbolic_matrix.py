@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from gradekit.core.records import Outcome
-from gradekit.check import CheckContext
+from gradekit.check.context import CheckContext
 from gradekit.check.symbolic import declarations, outcome_of
 
 

@@ -338,11 +338,12 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
+            from gradekit.grading.grade import gradescope_failure
             from gradekit.output import gradescope as gs
             from gradekit.spec.catalog import load_catalog
 
-            gs.write(gs.failed_results(str(e), assignment, load_catalog(), time.monotonic() - start,
-                                       grader_fault=isinstance(e, GraderError)), gradescope)
+            gs.write(gradescope_failure(str(e), assignment, load_catalog(), time.monotonic() - start,
+                                        grader_fault=isinstance(e, GraderError)), gradescope)
         raise
     _warn_weak(rep.isolation)
     if gradescope is not None:

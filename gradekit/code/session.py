@@ -16,7 +16,6 @@ array([-0., -1., -2.])
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from gradekit.core.errors import ParamError, SubmissionError
-from gradekit.core.families import OPTIONAL, Param
+from gradekit.core.families import Param
 
-__all__ = ["Check", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "module_file_kind",
+__all__ = ["Check", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem"]
 
 
@@ -128,7 +128,7 @@ def find_code_problem(catalog: Any, path: Path, assignment: str | None = None, p
     )
 
 
-def _binds_answers(data: bytes) -> bool:
+def binds_answers(data: bytes) -> bool:
     """Whether a .py file binds ANSWERS at module level (by ast; by text when it does not parse)."""
     import ast
 
@@ -144,26 +144,30 @@ def _binds_answers(data: bytes) -> bool:
     return False
 
 
-def module_file_kind(path: Path, catalog: Any, assignment: str | None, problem: str | None) -> str:
-    """"module" to grade ``path`` as code; else "" or a hint to add to an answers-file error.
-
-    Answers files keep working exactly as before: a .py binding ANSWERS, and
-    any .json/.toml, are answers; a .py without ANSWERS is code only when its
-    name fits a code problem (or ``problem`` is given).
+def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str | None) -> bool:
+    """True to grade ``path`` as code: a .py named as a code problem's file that binds no ``ANSWERS``, or
+    any .py when ``problem`` is given. Everything else is an answers file, read as before.
     """
     if path.suffix != ".py":
-        return ""
+        return False
     if problem is not None:
-        return "module"
+        return True
     try:
         data = path.read_bytes()[: 4 * 2**20]
     except OSError:
-        return ""  # the answers reader says why
-    if _binds_answers(data):
-        return ""
-    pool = [p for p in catalog.problems(assignment) if is_module_problem(p)]
-    if any(matches_file(path.name, p.validated_params.file) for p in pool):
-        return "module"
+        return False  # the answers reader says why
+    if binds_answers(data):
+        return False
+    return any(matches_file(path.name, p.validated_params.file) for p in code_problems(catalog, assignment))
+
+
+def code_problems(catalog: Any, assignment: str | None) -> list[Any]:
+    return [p for p in catalog.problems(assignment) if is_module_problem(p)]
+
+
+def code_file_hint(catalog: Any, assignment: str | None) -> str:
+    """What to add to "binds no ANSWERS": the file names that are graded as code ("" when none)."""
+    pool = code_problems(catalog, assignment)
     if not pool:
         return ""
     names = ", ".join(f"{p.validated_params.file} ({p.qualified_id})" for p in pool)

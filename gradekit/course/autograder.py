@@ -289,6 +289,7 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
 
     ``root`` defaults to ``$GRADEKIT_AUTOGRADER_ROOT``, else ``/autograder``.
     """
+    from gradekit.grading.grade import gradescope_failure
     from gradekit.output import gradescope as gs
 
     root = Path(root or os.environ.get(ROOT_ENV, "/autograder"))
@@ -319,17 +320,17 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
                           message=f"Graded as student {student}." if student else None)
     except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
         print(f"grader error: {e}", file=sys.stderr, flush=True)
-        data = gs.failed_results(str(e), config.get("assignment"), catalog, time.monotonic() - start,
+        data = gradescope_failure(str(e), config.get("assignment"), catalog, time.monotonic() - start,
                                  grader_fault=True)
     except (GradekitError, OSError, ValueError, KeyError) as e:
         reason = _reason(e).replace(f"{root / 'submission'}{os.sep}", "")  # the student's names, not our paths
-        data = gs.failed_results(reason, config.get("assignment"), catalog, time.monotonic() - start)
+        data = gradescope_failure(reason, config.get("assignment"), catalog, time.monotonic() - start)
     except _OutOfTime:
-        data = gs.failed_results(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
+        data = gradescope_failure(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
                                  time.monotonic() - start)
     except Exception as e:  # a grader bug must still give the student a results.json
         print(f"grader error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
-        data = gs.failed_results(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
+        data = gradescope_failure(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
                                  time.monotonic() - start, grader_fault=True)
     finally:
         if previous is not None:
@@ -368,36 +369,11 @@ def student_from_metadata(path: Path, key: str = "email") -> str | None:
 
 
 def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student: str | None) -> Any:
-    """One Report for everything in ``folder``: its answers file and its module files (``task1.py``)."""
-    from gradekit.grading.grade import grade, grade_answers
-    from gradekit.code.spec import module_file_kind
+    """One Report for everything in ``folder`` (``gradekit.grading.grade`` decides what each file is),
+    each file under the bundle's time limit."""
+    from gradekit.grading.grade import grade
     from gradekit.sandbox.process import Limits
 
-    assignment = config["assignment"]
     t = float(config["time_limit"])
     limits = Limits(wall_seconds=t, cpu_seconds=max(1, math.ceil(t)))
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".py", ".json", ".toml", ".ipynb")
-                   and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
-    modules = [p for p in files if module_file_kind(p, catalog, assignment, None) == "module"]
-    answers = [p for p in files if p not in modules]
-    if len(answers) > 1:
-        named = [p for p in answers if p.stem.lower().startswith("answers")]
-        if len(named) != 1:
-            names = ", ".join(str(p.relative_to(folder)) for p in answers[:4])
-            raise SubmissionError(f"{len(answers)} answers files ({names}); submit one, named answers.py/.json/.toml")
-        answers = named
-    if not files:
-        raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
-    from gradekit.sandbox import isolation
-
-    if answers:
-        report = grade(answers[0], assignment=assignment, catalog=catalog, limits=limits, student=student)
-    else:
-        report = grade_answers({}, assignment=assignment, catalog=catalog, submission=str(folder), student=student)
-    for path in modules:  # each module file replaces its problem's (missing) result
-        from gradekit.grading.code import grade_module
-
-        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog))
-    used = isolation.used()
-    report.isolation = used.to_dict() if used is not None else report.isolation
-    return report
+    return grade(folder, assignment=config["assignment"], catalog=catalog, limits=limits, student=student)

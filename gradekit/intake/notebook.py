@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gradekit.code.spec import binds_answers
 from gradekit.core.errors import SubmissionError
+from gradekit.intake.submission import read_py_source
 
 __all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS"]
 
@@ -163,13 +165,11 @@ def read_notebook(path: Path, data: bytes) -> Notebook:
 
 def answers_of(nb: Notebook, limits: Any) -> tuple[dict[str, dict[str, Any]], str | None]:
     """The notebook's answers (an ``ANSWERS`` binding in its code, then its tagged cells) and its ASSIGNMENT."""
-    from gradekit.code.spec import _binds_answers
-    from gradekit.intake.submission import read_py_source
 
     answers: dict[str, dict[str, Any]] = {}
     assignment = nb.assignment
     code = nb.code()
-    if code and _binds_answers(code.encode()):
+    if code and binds_answers(code.encode()):
         raw = read_py_source(nb.path, code.encode(), limits)
         answers.update({k: dict(v) for k, v in raw.answers.items()})
         assignment = assignment or raw.assignment

@@ -65,6 +65,9 @@ def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmis
     """Read an answers file; raise ``SubmissionError`` with one line naming it and why."""
     path = Path(path)
     data = read_bounded(path)  # refuses an unknown suffix too
+    if path.suffix.lower() not in _READERS:
+        _fail(path, "is a notebook: its answers and code are read by gradekit.intake.notebook (gradekit check "
+                    "grades it)")
     return _READERS[path.suffix.lower()](path, data, limits or Limits())
 
 
@@ -79,7 +82,7 @@ def read_bounded(path: Path) -> bytes:
     if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO that would block the read
         _fail(path, "is a directory, not an answers file" if stat.S_ISDIR(st.st_mode)
               else "is not a regular file")
-    if path.suffix.lower() not in _READERS:
+    if path.suffix.lower() not in SUFFIXES:
         _fail(path, f"unknown suffix {path.suffix!r}; answers files end in .json, .toml, .py or .ipynb")
     if st.st_size > MAX_FILE_BYTES:
         _fail(path, f"has {st.st_size} bytes; answers files are at most "
@@ -257,14 +260,6 @@ def read_py_source(path: Path, data: bytes, limits: Limits) -> RawSubmission:
     return _read_py(path, data, limits)
 
 
-def _read_notebook(path: Path, data: bytes, limits: Limits) -> RawSubmission:
-    from gradekit.intake.notebook import answers_of, read_notebook
-
-    nb = read_notebook(path, data)
-    answers, assignment = answers_of(nb, limits)
-    return RawSubmission(path, answers, assignment, None)
-
-
 def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
     if len(data) > MAX_LITERAL_PY_BYTES:  # ast of megabytes costs seconds and gigabytes: not in the grader
         return _run_py(path, data, limits)
@@ -425,4 +420,6 @@ def _bootstrap() -> str:
     return text.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
 
 
-_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py, ".ipynb": _read_notebook}
+_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py}
+# what a submission may be: a notebook holds answers and code, and is read by gradekit.intake.notebook
+SUFFIXES = (*_READERS, ".ipynb")

@@ -12,7 +12,7 @@ quotes expected values: "expected 116, got 115"), and the top-level ``output``
 (always shown to the student) names no part's feedback at all. Manual parts
 never carry their reference answer.
 
->>> from gradekit.grading.report import Report
+>>> from gradekit.output.report import Report
 >>> results(Report("answers.json", []))["score"]
 0
 """
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import PartResult, ProblemResult, tidy
-from gradekit.grading.report import Report
+
+if TYPE_CHECKING:  # a Report's write_gradescope imports this module
+    from gradekit.output.report import Report
 
 OUTPUT_FORMAT = "md"
 
@@ -105,20 +107,18 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     return out
 
 
-def failed_results(message: str, assignment: str | None, catalog: Any = None,
+def failed_results(message: str, empty: Report | None, catalog: Any = None,
                    execution_time: float | None = None, *, grader_fault: bool = False) -> dict[str, Any]:
-    """results.json for a submission that could not be read: every part 0 with the reason.
+    """results.json for a submission that could not be read: every part of ``empty`` (the assignment
+    graded with no answers, when known) at 0, with the reason.
 
     ``grader_fault``: the grader, not the submission, failed (``GraderError``): the
     output says so, and ``extra_data.grader_error`` carries the cause for the instructor.
     """
-    from gradekit.grading.grade import grade_answers
-
-    if assignment is None or catalog is None:
+    if empty is None or catalog is None:
         out: dict[str, Any] = {"score": 0, "output": _md(message), "output_format": OUTPUT_FORMAT,
                                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
     else:
-        empty = grade_answers({}, assignment=assignment, catalog=catalog, submission="<unreadable>")
         why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
                if grader_fault else f"Your submission could not be graded: {_md(message)}")
         out = results(empty, catalog, message=why)

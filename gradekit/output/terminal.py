@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradekit.core.records import Problem, Solution
-from gradekit.grading.report import Report
+from gradekit.output.report import Report
 from gradekit.core.texfmt import fmt, text
 
 VERDICT_STYLE = {

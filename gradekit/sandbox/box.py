@@ -52,6 +52,7 @@ import time
 from dataclasses import dataclass, field
 
 from gradekit.sandbox import jail
+from gradekit.sandbox.limits import Limits, rlimit_setter
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
 
@@ -111,7 +112,6 @@ class Box:
         ``mount_point`` is an empty folder the jail's root is mounted on (in the child's own mount namespace).
         Raises ``IsolationError`` when the child cannot run with the isolation this machine must give it.
         """
-        from gradekit.sandbox.process import _rlimit_setter  # the rlimits themselves stay in sandbox.py
 
         box = cls(_workdir=workdir)
         try:
@@ -126,7 +126,7 @@ class Box:
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
         nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
-        box._rlimits = _rlimit_setter(limits, nproc=nproc)
+        box._rlimits = rlimit_setter(limits, nproc=nproc)
         return box
 
     def take_uid(self) -> None:
@@ -212,7 +212,7 @@ class Box:
         for cg in self.cgroups:
             _kill_cgroup(cg)
         if self.uid is not None:
-            _kill_uid(self.uid)
+            kill_uid(self.uid)
 
     def close(self) -> None:
         """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
@@ -258,7 +258,7 @@ class Box:
                 os.close(fd)
                 continue
             if _pids_of(uid, zombies=True):  # leftovers: of a grader that died, or not yet reaped
-                _kill_uid(uid)
+                kill_uid(uid)
                 os.close(fd)
                 continue
             self.uid, self._lock_fd = uid, fd
@@ -312,7 +312,6 @@ def isolation() -> Isolation:
 
 def describe() -> dict[str, object]:
     """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups."""
-    from gradekit.sandbox.process import Limits
 
     try:
         iso = isolation()
@@ -452,7 +451,7 @@ def _kill_cgroup(path: str) -> None:
                 pass
 
 
-def _kill_uid(uid: int) -> None:
+def kill_uid(uid: int) -> None:
     """SIGKILL every process of ``uid`` (dedicated to the sandbox), until none is left alive."""
     for _ in range(100):
         alive = 0

@@ -32,10 +32,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from gradekit.sandbox import jail
-from gradekit.sandbox.box import Box, _kill_uid
+from gradekit.sandbox.box import Box, kill_uid
+from gradekit.sandbox.cleanup import kill_group, rmtree
+from gradekit.sandbox.limits import rlimit_values
+from gradekit.sandbox.result import ChildResult, read_capped
 from gradekit.sandbox.child import source as child_source
 from gradekit.core.errors import IsolationError
 
@@ -61,7 +63,6 @@ class ForkServer:
         self.close()
 
     def _start(self) -> None:
-        from gradekit.sandbox.process import rmtree
 
         self._box = Box()
         self._box.take_uid()  # the reaper's uid, for the server's life
@@ -90,7 +91,6 @@ class ForkServer:
         self._status_r = status_r
 
     def close(self) -> None:
-        from gradekit.sandbox.process import kill_group, rmtree
 
         if self._sock is not None:
             self._sock.close()
@@ -127,7 +127,6 @@ class ForkServer:
         return jail.read_status(os.dup(self._status_r)) if self._proc.returncode == jail.LAUNCH_FAILED else ""
 
     def _run(self, script: str, files: dict[str, bytes], limits) -> "ChildResult":
-        from gradekit.sandbox.process import ChildResult, _read_capped
 
         box = Box()
         box.take_uid()  # this child's alone
@@ -168,8 +167,8 @@ class ForkServer:
                                          f"{body.decode('utf-8', 'replace')[:300]}")
                 code = os.waitstatus_to_exitcode(status)
                 result, result_error = (None, None) if size < 0 else _result(body, limits.result_bytes)
-                return ChildResult(returncode=code, stdout=_read_capped(out, limits.output_bytes),
-                                   stderr=_read_capped(err, limits.output_bytes), timed_out=timed_out,
+                return ChildResult(returncode=code, stdout=read_capped(out, limits.output_bytes),
+                                   stderr=read_capped(err, limits.output_bytes), timed_out=timed_out,
                                    killed_by_signal=-code if code < 0 else None, result=result, elapsed=elapsed,
                                    result_error=result_error)
         finally:
@@ -196,7 +195,6 @@ class _ServerLost(Exception):
 
 def _rlimits(limits) -> list[list[int]]:
     """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server)."""
-    from gradekit.sandbox.process import rlimit_values
 
     nproc = limits.processes + 1
     return [[res, soft, hard] for res, (soft, hard) in rlimit_values(limits)] + [[resource.RLIMIT_NPROC, nproc, nproc]]
@@ -211,7 +209,7 @@ def _read_until_eof(fd: int, deadline: float, uid: int, cap: int) -> tuple[bytes
         left = deadline - time.monotonic()
         if left <= 0 and not timed_out:
             timed_out = True
-            _kill_uid(uid)
+            kill_uid(uid)
             deadline = time.monotonic() + _GRACE
             continue
         if left <= 0:

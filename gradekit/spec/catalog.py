@@ -17,29 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
 
-# Options each part kind accepts besides name, kind, points, description.
-COMMON_OPTIONS = {"partial", "visibility"}
-KIND_OPTIONS: dict[str, set[str]] = {
-    "number": {"rtol", "atol", "digits", "decimals", "percent"},
-    "vector": {"rtol", "atol", "digits", "decimals", "percent"},
-    "matrix": {"rtol", "atol", "digits", "decimals", "percent"},
-    "integer": set(),
-    "shape": set(),
-    "choice": {"choices", "synonyms", "multiple"},
-    "bool": set(),
-    "verified": set(),
-    "manual": set(),
-    "expr": {"symbols", "define", "rtol"},
-    "matrix_expr": {"symbols", "define", "rtol"},
-    "symbolic_matrix": {"symbols", "define", "rtol"},
-    "inequality": {"symbols", "define"},
-    # a callable of a module submission, checked by its family's properties (gradekit.code)
-    "function": {"rtol", "atol", "examples", "timeout", "threshold", "time_budget"},
-}
 PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
@@ -74,15 +56,15 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     name, kind = raw["name"], raw["kind"]
     if not isinstance(name, str) or not name:
         raise SpecError(where, f"{field}.name must be a non-empty string, got {name!r}")
-    if kind not in KIND_OPTIONS:
+    if kind not in KINDS:
         raise SpecError(
             where,
-            f"{field}.kind is {kind!r}, but only {', '.join(KIND_OPTIONS)} are valid{did_you_mean(str(kind), KIND_OPTIONS)}",
+            f"{field}.kind is {kind!r}, but only {', '.join(KINDS)} are valid{did_you_mean(str(kind), KINDS)}",
         )
     points = raw.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
         raise SpecError(where, f"{field}.points must be a number >= 0, got {points!r}")
-    allowed = KIND_OPTIONS[kind] | COMMON_OPTIONS
+    allowed = KINDS[kind].options | COMMON_OPTIONS
     options = {k: v for k, v in raw.items() if k not in {"name", "kind", "points", "description"}}
     for key in options:
         if key not in allowed:
@@ -102,11 +84,9 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
         choices = options["choices"]
         if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
             raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
-    if kind in {"expr", "matrix_expr", "symbolic_matrix", "inequality"}:
-        from gradekit.check.symbolic import validate_options
-
+    if KINDS[kind].validate:
         try:
-            validate_options(options)
+            validate_options(kind, options)
         except ValueError as e:
             raise SpecError(where, f"{field}: {e}") from None
     return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)

@@ -1,0 +1,93 @@
+"""One problem graded: a student's raw answers to its parts, each judged by its part kind's checker.
+
+>>> from gradekit.spec.catalog import load_catalog
+>>> catalog = load_catalog()
+>>> result, notes = grade_problem(catalog, catalog.problem("ece661-hw1/q3.2"), {"L": 116})
+>>> [p.verdict for p in result.parts if p.name == "L"]
+['correct']
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Mapping
+
+from gradekit.check.context import CheckContext
+from gradekit.check.kinds import checker_for
+from gradekit.core.errors import GraderError
+from gradekit.core.families import differs
+from gradekit.core.records import Mistake, Outcome, PartResult, Problem, ProblemResult
+from gradekit.grading.functions import check_function
+from gradekit.spec.catalog import Catalog
+
+
+def every_close(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
+    """Every option as close as the closest ones (ties kept: q3.1 and q3.2 for q3), best first, at most 8."""
+    scored = sorted(((difflib.SequenceMatcher(None, word, o).ratio(), o) for o in dict.fromkeys(options)),
+                    key=lambda t: -t[0])
+    kept = [(r, o) for r, o in scored if r >= cutoff]
+    if not kept:
+        return []
+    top = kept[0][0]
+    return [o for r, o in kept if r >= top - 0.1][:8]
+
+
+def _normalise_key(key: str) -> str:
+    return "".join(key.split()).casefold()
+
+
+def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Raw answers by part name; keys differing only in spaces or case are accepted."""
+    names = [p.name for p in problem.parts]
+    loose = {}
+    for n in names:
+        loose.setdefault(_normalise_key(n), []).append(n)
+    matched: dict[str, Any] = {}
+    notes = []
+    for key, value in given.items():
+        if key in names:
+            matched[key] = value
+        elif len(loose.get(_normalise_key(str(key)), [])) == 1:
+            matched[loose[_normalise_key(str(key))][0]] = value
+        else:
+            close = every_close(str(key)[:80], names, cutoff=0.5)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f" (parts: {', '.join(names)})"
+            notes.append(f"{problem.qualified_id}: unknown part {key!r}{hint}")
+    return matched, notes
+
+
+def _mistakes_for(part_name: str, expected: Any, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
+    """The family's mistakes that give this part an answer different from the right one."""
+    return tuple(m for m in mistakes if part_name in m.answers and differs(m.answers[part_name], expected))
+
+
+def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) -> tuple[ProblemResult, list[str]]:
+    if not isinstance(given, Mapping):
+        given = {}
+    solution = catalog.solve(problem)
+    mistakes = catalog.mistakes(problem)
+    matched, notes = _match_parts(problem, given)
+    parts = []
+    for part in problem.parts:
+        expected = solution.answers.get(part.name)
+        raw = matched.get(part.name)
+        ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
+        if part.kind != "manual" and raw is None:
+            code = getattr(problem.validated_params, "file", None) if part.kind == "function" else None
+            outcome = Outcome(0.0, "missing", f"No answer given: this part is graded from {code} "
+                                              f"(gradekit check {code})." if code else "No answer given.")
+        else:
+            try:
+                # a function part is judged by running the student's code; every other kind by its checker
+                check = check_function if part.kind == "function" else checker_for(part.kind)
+                outcome = check(expected, raw, ctx)
+            except GraderError:
+                raise
+            except Exception as e:  # a checker bug must not stop the rest of the grading, nor cost points
+                outcome = Outcome(0.0, "error", f"grader error, not counted against you: could not check this "
+                                                f"part ({type(e).__name__}: {e})")
+        max_score = part.points  # a manual part is worth its points everywhere; a person gives them
+        score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
+        parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
+                                outcome.reference))
+    return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes

@@ -1,0 +1,170 @@
+"""gradekit's layout: layer sub-packages, imports flowing one way, no cycles.
+
+The graph is read from the source — every import statement, inside functions too, so
+a cycle cannot hide in a function body (only ``if TYPE_CHECKING:`` imports, which never
+run, are left out) — and checked two ways: no module-level cycle,
+and no import from a layer to one listed after it in ``LAYERS`` (README, "Layout").
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import gradekit
+
+ROOT = Path(gradekit.__file__).parent
+# lowest first: a layer may import itself and the layers before it
+LAYERS = ("core", "sandbox", "code", "intake", "check", "spec", "output", "grading", "course", "cli")
+# kept at the top for family plug-ins: aliases of gradekit.core.*, imported by nothing inside gradekit
+PLUGIN_NAMES = ("families", "model", "params", "errors", "texfmt")
+
+
+def _name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """gradekit module -> the gradekit modules it imports (anywhere in its text)."""
+    paths = {_name(root, p): p for p in root.rglob("*.py") if "__pycache__" not in p.parts}
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        found: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and ast.unparse(block.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+                       for stmt in block.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                wanted = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([node.module] if node.module else []))
+                # `from pkg import mod` imports pkg.mod; `from mod import name` imports mod
+                wanted = [f"{base}.{a.name}" if f"{base}.{a.name}" in paths else base for a in node.names]
+            else:
+                continue
+            for target in wanted:
+                while target and target not in paths:
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    found.add(target)
+        graph[name] = found
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def back_arrows(graph: dict[str, set[str]]) -> list[str]:
+    out = []
+    for a, targets in graph.items():
+        for b in targets:
+            la, lb = layer(a), layer(b)
+            if la in LAYERS and lb in LAYERS and LAYERS.index(lb) > LAYERS.index(la):
+                out.append(f"{a} -> {b}")
+    return sorted(out)
+
+
+GRAPH = import_graph()
+
+
+def test_no_import_cycles():
+    assert cycles(GRAPH) == []
+
+
+def test_no_import_points_back_up_the_layers():
+    assert back_arrows(GRAPH) == []
+
+
+def test_every_module_lives_in_a_layer_and_only_plugins_read_the_top_level_names():
+    top = {m for m in GRAPH if m.count(".") == 1 and layer(m) not in LAYERS}
+    # reference/ and problems/ install beside the engine as gradekit.reference and gradekit.problems
+    assert top == {f"gradekit.{n}" for n in PLUGIN_NAMES}
+    for name in PLUGIN_NAMES:
+        assert GRAPH[f"gradekit.{name}"] <= {m for m in GRAPH if layer(m) == "core"}
+        assert not [m for m, targets in GRAPH.items() if f"gradekit.{name}" in targets]
+        assert getattr(__import__(f"gradekit.{name}", fromlist=["_"]), "__name__").startswith("gradekit.core.")
+
+
+def test_every_layer_says_what_lives_there_and_what_it_may_import():
+    for name in LAYERS:
+        doc = ast.get_docstring(ast.parse((ROOT / name / "__init__.py").read_text(encoding="utf-8")))
+        assert doc and len(doc.split()) > 8, name
+
+
+def test_the_child_programs_import_nothing_of_gradekit():
+    """What the child runs is read as text; the jail hides gradekit from it."""
+    for path in (ROOT / "sandbox" / "child").glob("*.py"):
+        if path.name != "__init__.py":
+            assert not re.search(r"^\s*(from|import) gradekit", path.read_text(encoding="utf-8"), re.M), path.name
+
+
+def test_the_graph_reader_sees_imports_inside_functions(tmp_path):
+    pkg = tmp_path / "gradekit"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "cli").mkdir()
+    for f in ("__init__.py", "core/__init__.py", "cli/__init__.py"):
+        (pkg / f).write_text("")
+    (pkg / "core" / "a.py").write_text("def f():\n    from gradekit.cli import b\n")
+    (pkg / "cli" / "b.py").write_text("from ..core import a\n")
+    graph = import_graph(pkg)
+    assert cycles(graph) == [["gradekit.cli.b", "gradekit.core.a"]]
+    assert back_arrows(graph) == ["gradekit.core.a -> gradekit.cli.b"]
+
+
+@pytest.mark.parametrize("name", ["grade", "grade_answers", "load_catalog", "Report", "Family"])
+def test_the_public_surface_is_where_it_was(name):
+    assert getattr(gradekit, name) is not None and name in gradekit.__all__
+
+
+def test_the_readme_lists_every_part_kind_as_declared():
+    from gradekit.check.kinds import KINDS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \|$", readme.split("Part kinds (declared once")[1], re.M)
+    listed = {name: (about, set(re.findall(r"`(\w+)`", options))) for name, about, options in rows[:len(KINDS)]}
+    assert listed == {k.name: (k.about, set(k.options)) for k in KINDS.values()}
