@@ -43,7 +43,9 @@ def no_child(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a child process was started")
 
-    monkeypatch.setattr(submission, "run_child", refuse)
+    from gradekit.sandbox import process
+
+    monkeypatch.setattr(process, "run_child", refuse)  # where _run_py finds it when a file must run
 
 
 # -- JSON ---------------------------------------------------------------------------

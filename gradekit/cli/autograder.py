@@ -6,12 +6,11 @@ runs that module as ``__main__``, and importing it back here would be circular).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from gradekit.core.errors import GradekitError
+from gradekit.cli.shell import handles_errors
 
 
 @click.group("autograder")
@@ -32,16 +31,13 @@ def autograder() -> None:
               help="Bundle this gradekit wheel instead of building one from the source tree.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
+@handles_errors
 def build_cmd(assignment: str, output: Path, time_limit: float, student_key: str, torch: bool | None,
               wheel: Path | None, allow_weak_isolation: bool) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, gradekit's wheel) for ASSIGNMENT."""
     from gradekit.course.autograder import build
 
-    try:
-        info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
-                     require_isolation=not allow_weak_isolation)
-    except GradekitError as e:  # as cli.handles_errors: one line, its exit code
-        click.echo(f"gradekit: error: {e}", err=True)
-        sys.exit(e.exit_code)
+    info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
+                 require_isolation=not allow_weak_isolation)
     click.echo(f"wrote {info.path} ({info.size / 1024:.0f} KiB); setup.sh downloads from PyPI: "
                + ", ".join(info.requirements) + ("; and CPU torch" if info.torch else ""))

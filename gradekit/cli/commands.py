@@ -6,70 +6,17 @@ Exit codes: 0 full marks (or success), 1 graded but not full marks, 2 bad input,
 
 from __future__ import annotations
 
-import json
 import sys
-from functools import wraps
 from pathlib import Path
 
 import click
 
-from gradekit.core.errors import GradekitError
+from gradekit.cli.shell import LazyGroup, emit_json, handles_errors, rich_console, warn_weak
 
 
-def _console():
-    from rich.console import Console
-
-    return Console()
-
-
-def _fail(message: str, exit_code: int = 2) -> None:
-    click.echo(f"gradekit: error: {message}", err=True)
-    sys.exit(exit_code)
-
-
-def handles_errors(f):
-    """Turn gradekit's typed errors into one line on stderr and the error's own exit code;
-    with ``--json`` (or ``--format json``), into ``{"error": ..., "exit_code": ...}`` on stdout."""
-
-    @wraps(f)
-    def wrapper(*args, **kwargs):
-        try:
-            return f(*args, **kwargs)
-        except GradekitError as e:
-            if kwargs.get("as_json") or kwargs.get("fmt") == "json":
-                _emit_json({"error": str(e), "exit_code": e.exit_code})
-                sys.exit(e.exit_code)
-            _fail(str(e), e.exit_code)
-        finally:
-            _mention_catalog_trouble()
-
-    return wrapper
-
-
-def _mention_catalog_trouble() -> None:
-    """One line on stderr per broken assignment and per shadowed one, whatever the command did."""
-    from gradekit.spec.catalog import loaded
-
-    catalog = loaded()
-    if catalog is None:
-        return
-    for name, error in catalog.broken.items():
-        click.echo(f"gradekit: note: assignment {name} is not loaded: {error}", err=True)
-    for note in catalog.notes:
-        click.echo(f"gradekit: note: {note}", err=True)
-
-
-def _warn_weak(isolation: dict | None) -> None:
-    """Weak isolation is said loudly, on stderr, whatever the output format."""
-    if isolation and isolation.get("level") != "strong":
-        click.echo(click.style(f"gradekit: warning: {isolation['line']}", fg="red", bold=True), err=True)
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, indent=2))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             # each in its own module, imported only when run: train imports torch, autograder builds wheels
+             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
@@ -97,7 +44,7 @@ def doctor(require: bool, as_json: bool) -> None:
 
     d = describe()
     if as_json:
-        _emit_json(d)
+        emit_json(d)
     elif d["level"] == "refused":
         click.echo(f"isolation: refused — {d['why']}")
     else:
@@ -119,7 +66,7 @@ def validate(folders: tuple[Path, ...], as_json: bool) -> None:
 
     rows, errors = run(list(folders) or None)
     if as_json:
-        _emit_json({"assignments": [r.__dict__ for r in rows], "errors": errors})
+        emit_json({"assignments": [r.__dict__ for r in rows], "errors": errors})
     else:
         from rich.table import Table
 
@@ -130,7 +77,7 @@ def validate(folders: tuple[Path, ...], as_json: bool) -> None:
             style = "green" if r.status == "ok" else "bold red"
             table.add_row(r.assignment, str(r.problems), str(r.parts), f"{r.points:g}", f"{r.by_hand:g}",
                           f"[{style}]{r.status}[/]")
-        _console().print(table)
+        rich_console().print(table)
         for e in errors:
             click.echo(e)
     sys.exit(2 if errors else 0)
@@ -146,7 +93,7 @@ def families(as_json: bool) -> None:
 
     rows = families_table(load_catalog())
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     from rich.table import Table
 
@@ -155,7 +102,7 @@ def families(as_json: bool) -> None:
         table.add_column(col)
     for r in rows:
         table.add_row(r["family"], r["about"], r["example"])
-    _console().print(table)
+    rich_console().print(table)
 
 
 @main.command()
@@ -169,7 +116,7 @@ def family(name: str, as_json: bool) -> None:
 
     doc = family_doc(load_catalog(), name)
     if as_json:
-        _emit_json(doc)
+        emit_json(doc)
         return
     out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
     out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
@@ -225,7 +172,7 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
 
     problems = load_catalog().problems(assignment)
     if as_json:
-        _emit_json(
+        emit_json(
             [
                 {"id": p.id, "assignment": p.assignment, "title": p.title, "family": p.family, "parts": [x.name for x in p.parts]}
                 for p in problems
@@ -234,7 +181,7 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
         return
     from gradekit.output import terminal as render
 
-    render.problem_list(_console(), problems)
+    render.problem_list(rich_console(), problems)
 
 
 @main.command()
@@ -254,7 +201,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
     answers = catalog.solve(problem).answers
     rows = [(p.name, p.kind, describe_answer(p.kind, answers.get(p.name), dict(p.options)), p.points) for p in problem.parts]
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "id": problem.qualified_id,
                 "title": problem.title,
@@ -267,7 +214,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
         return
     from gradekit.output import terminal as render
 
-    render.problem(_console(), problem, rows)
+    render.problem(rich_console(), problem, rows)
 
 
 @main.command()
@@ -308,13 +255,13 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
         return
     if fmt == "json":
         data = [solution_dict(p, catalog.solve(p)) for p in problems]
-        _emit_json(data[0] if ident else {"assignment": name, "student": student, "problems": data})
+        emit_json(data[0] if ident else {"assignment": name, "student": student, "problems": data})
         return
     from gradekit.output import terminal as render
 
-    console = _console()
+    term = rich_console()
     for problem in problems:
-        render.solution(console, problem, catalog.solve(problem), show_steps)
+        render.solution(term, problem, catalog.solve(problem), show_steps)
 
 
 @main.command()
@@ -345,15 +292,15 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
             gs.write(gradescope_failure(str(e), assignment, load_catalog(), time.monotonic() - start,
                                         grader_fault=isinstance(e, GraderError)), gradescope)
         raise
-    _warn_weak(rep.isolation)
+    warn_weak(rep.isolation)
     if gradescope is not None:
         rep.write_gradescope(gradescope, execution_time=time.monotonic() - start)
     if as_json:
-        _emit_json(rep.to_dict())
+        emit_json(rep.to_dict())
     else:
         from gradekit.output import terminal as render
 
-        render.report(_console(), rep)
+        render.report(rich_console(), rep)
     if rep.grader_errors:
         click.echo(f"gradekit: grader error on {', '.join(rep.grader_errors)}: not the submission's fault; "
                    f"these parts are not judged", err=True)
@@ -376,7 +323,7 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
     from gradekit.output.template import template as make_template
 
     if as_json:
-        _emit_json(outline(load_catalog(), assignment))
+        emit_json(outline(load_catalog(), assignment))
         return
     text = make_template(load_catalog(), assignment, fmt)
     if to_stdout:
@@ -393,17 +340,6 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 
     for starter, written in write_starters(load_catalog(), assignment, path.parent):
         click.echo(f"wrote {starter}" if written else f"kept {starter} (it exists)")
-
-
-# `gradekit train MODEL` lives in its own module (it imports torch only when run)
-from gradekit.cli.train import train as _train_cmd  # noqa: E402
-
-main.add_command(_train_cmd)
-
-# `gradekit autograder build` (Gradescope bundles) lives in its own module too
-from gradekit.cli.autograder import autograder as _autograder_group  # noqa: E402
-
-main.add_command(_autograder_group)
 
 
 @main.command("grade")
@@ -427,30 +363,30 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
     paths = write_outputs(result, out, gradebook)
-    _warn_weak(result.isolation)
+    warn_weak(result.isolation)
     from rich.table import Table
 
-    console = _console()
+    term = rich_console()
     totals = sorted(r["score"] for r in result.graded)
     failed = [r for r in result.rows if r["error"]]
     faults = [r for r in result.rows if r.get("grader_error")]
     if totals:
-        console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
+        term.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
                       f"{len(failed) - len(faults)} could not be graded")
     if faults:
-        console.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
+        term.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
     missed = Table(title="Parts most missed", title_justify="left")
     missed.add_column("part")
     missed.add_column("students without full credit", justify="right")
     for col, frac in result.most_missed():
         missed.add_row(col, f"{frac:.0%}")
-    console.print(missed)
+    term.print(missed)
     diag = Table(title="Mistakes most often diagnosed", title_justify="left")
     for c in ("part", "mistake", "students"):
         diag.add_column(c)
     for col, mistake, k in result.diagnoses():
         diag.add_row(col, mistake, str(k))
-    console.print(diag)
+    term.print(diag)
     for r in failed[:10]:
         click.echo(f"{r['student']}: {r['error']}")  # unwrapped: paths are long
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))

@@ -43,11 +43,11 @@ def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, se
           label_smoothing, compile_model, out_dir, as_json) -> None:
     """Train a reference MODEL and report curves, test accuracy and throughput."""
     import json
-    import sys
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from gradekit.cli.shell import fail
     from gradekit.core.errors import GradekitError
     from gradekit.reference.data import download as fetch
     from gradekit.reference.training import train as run_training
@@ -85,8 +85,7 @@ def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, se
                                   label_smoothing=label_smoothing, compile_model=compile_model,
                                   on_epoch=on_epoch, on_batch=on_batch)
     except GradekitError as e:
-        click.echo(f"gradekit: error: {e}", err=True)
-        sys.exit(e.exit_code)
+        fail(str(e), e.exit_code)
     written = write_outputs(result, out_dir) if out_dir else []
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

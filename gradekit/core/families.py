@@ -28,7 +28,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -212,9 +212,6 @@ def changed(mistake_id: str, message: str, answers: Mapping[str, Any], right: Ma
     return Mistake(mistake_id, message, diff) if diff else None
 
 
-_registry: dict[str, Family] | None = None
-
-
 def register_module(module: ModuleType, into: dict[str, Family]) -> None:
     families = getattr(module, "FAMILIES", None)
     if not isinstance(families, (list, tuple)):
@@ -231,10 +228,45 @@ def _entry_point_modules() -> list[ModuleType]:
     return [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
 
 
-def registry() -> dict[str, Family]:
-    """All families by name, loaded once."""
-    global _registry
-    if _registry is None:
+class Registry(Mapping[str, Family]):
+    """Every family by name, each module imported when one of its families is first wanted.
+
+    A built-in family is found through the package's ``INDEX`` (its module alone is imported);
+    any other name, and listing them all, loads every built-in module and the plug-ins of the
+    entry-point group, checking that no name is defined twice.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[str, Family] = {}
+        self._complete = False
+
+    def __getitem__(self, name: str) -> Family:
+        if name not in self._found:
+            module = importlib.import_module(BUILTIN_PACKAGE).INDEX.get(name)
+            if module is not None and not self._complete:
+                register_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{module}"), self._found)
+            else:
+                self._load_all()
+        return self._found[name]
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[name]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._found)
+
+    def _load_all(self) -> None:
+        if self._complete:
+            return
         found: dict[str, Family] = {}
         package = importlib.import_module(BUILTIN_PACKAGE)
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
@@ -242,7 +274,14 @@ def registry() -> dict[str, Family]:
                 register_module(importlib.import_module(f"{BUILTIN_PACKAGE}.{info.name}"), found)
         for module in _entry_point_modules():
             register_module(module, found)
-        _registry = found
+        self._found, self._complete = found, True
+
+
+_registry = Registry()
+
+
+def registry() -> Registry:
+    """All families by name (a mapping that imports a family's module when it is first wanted)."""
     return _registry
 
 

@@ -67,7 +67,8 @@ def _seems_for(catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
     """The assignment whose problem ids the keys come closest to ("ece661-hw1"), for a file that answers none."""
     from collections import Counter
 
-    ids = {p.id: p.assignment for p in catalog.problems()} | {p.qualified_id: p.assignment for p in catalog.problems()}
+    index = catalog.problem_index()
+    ids = {p.id: p.assignment for p in index} | {p.qualified_id: p.assignment for p in index}
     votes: Counter[str] = Counter()
     for key in list(answers)[:MAX_HINTED_KEYS]:
         for close in difflib.get_close_matches(str(key)[:80], list(ids), n=3, cutoff=0.6):
@@ -99,7 +100,7 @@ def _resolve(
     Lookups are by dictionary, so the work is linear in the number of keys;
     only the first ``MAX_HINTED_KEYS`` unknown keys get a did-you-mean.
     """
-    everything = catalog.problems()
+    everything = catalog.problem_index()  # ids and parts: no family is imported to read the keys
     by_qualified = {p.qualified_id: p for p in everything}
     by_bare: dict[str, list[Problem]] = {}
     for p in everything:

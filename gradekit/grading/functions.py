@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from gradekit.check.context import CheckContext
-from gradekit.code.session import ModuleSession
 from gradekit.core.errors import GraderError
 from gradekit.core.records import Outcome
 
@@ -18,7 +17,7 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     The part's fraction is the share of its checks that pass; the feedback
     names each failing check with its smallest failing input.
     """
-    if not isinstance(raw, ModuleSession):
+    if not _is_session(raw):  # an answer typed in an answers file
         spec = ctx.problem.validated_params if ctx.problem else None
         file = getattr(spec, "file", "the module file")
         return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
@@ -47,3 +46,11 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     passed = 1 - len(failures) / len(fn.checks)
     text = "; ".join(f"{name}: {msg}" for name, msg in failures)
     return Outcome(passed, "partial" if passed > 0 else "wrong", text)
+
+
+def _is_session(raw: Any) -> bool:
+    if raw is None or isinstance(raw, (str, bytes, bool, int, float, list, tuple, dict)):
+        return False  # plain data: no need to load the session's module (numpy, subprocess, the sandbox)
+    from gradekit.code.session import ModuleSession
+
+    return isinstance(raw, ModuleSession)

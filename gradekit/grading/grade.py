@@ -2,7 +2,9 @@
 
 An answers file (.json, .toml, or a .py binding ``ANSWERS``) goes to ``grading.answers``; a
 .py named as a code problem's file goes to ``grading.code``; a notebook holds either or both;
-a Gradescope submission folder holds one answers file and any module files.
+a Gradescope submission folder holds one answers file and any module files. What only code
+needs (the sandbox, module sessions) is imported on the paths where code may run, so checking
+a file of answers never loads it.
 
 >>> report = grade("answers.json")       # doctest: +SKIP
 """
@@ -13,14 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from gradekit.code.spec import code_file_hint, code_problems, is_code_file, matches_file
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.records import PartResult
 from gradekit.grading.answers import grade_answers, unanswered
-from gradekit.grading.code import grade_module
-from gradekit.output import gradescope
+from gradekit.intake.submission import load_answers
 from gradekit.output.report import Report
-from gradekit.sandbox import isolation
 from gradekit.spec.catalog import Catalog, load_catalog
 
 
@@ -43,9 +42,16 @@ def grade(
     ``student`` (else the file's ``student``/``STUDENT``) picks the variant of
     problems whose spec draws per-student numbers.
     """
-    isolation.reset_used()
     path = Path(submission)
     catalog = catalog or load_catalog()
+    if path.suffix.lower() in DATA_FILES and not path.is_dir():  # data: no code runs, no sandbox is loaded
+        return _grade_answers_file(path, catalog, assignment, limits, student)
+    # code may run from here on (a .py, a notebook, a folder): the sandbox says how it was isolated
+    from gradekit.code.spec import is_code_file
+    from gradekit.grading.code import grade_module
+    from gradekit.sandbox import isolation
+
+    isolation.reset_used()
     if path.is_dir():
         report = _grade_folder(path, catalog, assignment, limits, student)
     elif path.suffix.lower() == ".ipynb":
@@ -53,19 +59,22 @@ def grade(
     elif is_code_file(path, catalog, assignment, problem):
         report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
     else:
-        report = _grade_answers_file(path, catalog, assignment, limits, student, problem)
+        report = _grade_answers_file(path, catalog, assignment, limits, student)
     used = isolation.used()
     report.isolation = used.to_dict() if used is not None else None
     return report
 
 
-def _grade_answers_file(path: Path, catalog: Catalog, assignment: str | None, limits: Any, student: str | None,
-                        problem: str | None) -> Report:
-    from gradekit.intake.submission import load_answers
+DATA_FILES = (".json", ".toml")
 
+
+def _grade_answers_file(path: Path, catalog: Catalog, assignment: str | None, limits: Any,
+                        student: str | None) -> Report:
     try:
         raw = load_answers(path, limits=limits)
     except NoAnswersError as e:  # say which module file names would be graded instead
+        from gradekit.code.spec import code_file_hint
+
         raise NoAnswersError(f"{e}{code_file_hint(catalog, assignment)}") from None
     return grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
                          submission=str(path), student=student or raw.student)
@@ -77,6 +86,9 @@ SUBMITTED = (".py", ".json", ".toml", ".ipynb")
 def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Any,
                   student: str | None) -> Report:
     """One Report for everything in ``folder``: its answers file (or notebook) and its module files (``task1.py``)."""
+    from gradekit.code.spec import is_code_file
+    from gradekit.grading.code import grade_module
+
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUBMITTED
                    and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
     if not files:
@@ -94,7 +106,7 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     elif answers[0].suffix.lower() == ".ipynb":
         report = _grade_notebook(answers[0], catalog, assignment, limits, student, None)
     else:
-        report = _grade_answers_file(answers[0], catalog, assignment, limits, student, None)
+        report = _grade_answers_file(answers[0], catalog, assignment, limits, student)
     for path in modules:  # each module file replaces its problem's (missing) result
         report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog))  # module limits
     return report
@@ -103,6 +115,8 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
 def _grade_notebook(path: Path, catalog: Catalog, assignment: str | None, limits: Any, student: str | None,
                     problem: str | None) -> Report:
     """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report."""
+    from gradekit.code.spec import code_problems, matches_file
+    from gradekit.grading.code import grade_module
     from gradekit.intake.notebook import answers_of, read_notebook
     from gradekit.sandbox.process import Limits
     from gradekit.intake.submission import read_bounded
@@ -146,5 +160,7 @@ def gradescope_failure(message: str, assignment: str | None, catalog: Catalog | 
                        execution_time: float | None = None, *, grader_fault: bool = False) -> dict[str, Any]:
     """Gradescope's results.json for a submission that could not be graded: every part of the
     assignment (when known) at 0, with the reason (``check --gradescope`` and the bundle)."""
+    from gradekit.output import gradescope
+
     empty = unanswered(assignment, catalog) if assignment is not None and catalog is not None else None
     return gradescope.failed_results(message, empty, catalog, execution_time, grader_fault=grader_fault)

@@ -17,7 +17,6 @@ from gradekit.check.kinds import checker_for
 from gradekit.core.errors import GraderError
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, PartResult, Problem, ProblemResult
-from gradekit.grading.functions import check_function
 from gradekit.spec.catalog import Catalog
 
 
@@ -78,8 +77,12 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
                                               f"(gradekit check {code})." if code else "No answer given.")
         else:
             try:
-                # a function part is judged by running the student's code; every other kind by its checker
-                check = check_function if part.kind == "function" else checker_for(part.kind)
+                # a function part is judged by running the student's code (its session, and the sandbox, are
+                # loaded only then); every other kind by its checker
+                if part.kind == "function":
+                    from gradekit.grading.functions import check_function as check
+                else:
+                    check = checker_for(part.kind)
                 outcome = check(expected, raw, ctx)
             except GraderError:
                 raise

@@ -32,11 +32,12 @@ import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
-from gradekit.sandbox.child import source as child_source
-from gradekit.sandbox.process import Limits, run_child
+
+if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
+    from gradekit.sandbox.process import Limits
 
 __all__ = ["RawSubmission", "load_answers", "MAX_FILE_BYTES"]
 
@@ -68,7 +69,7 @@ def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmis
     if path.suffix.lower() not in _READERS:
         _fail(path, "is a notebook: its answers and code are read by gradekit.intake.notebook (gradekit check "
                     "grades it)")
-    return _READERS[path.suffix.lower()](path, data, limits or Limits())
+    return _READERS[path.suffix.lower()](path, data, limits)
 
 
 def read_bounded(path: Path) -> bytes:
@@ -112,7 +113,7 @@ def _text(path: Path, data: bytes) -> str:
 # -- JSON and TOML -----------------------------------------------------------------
 
 
-def _read_json(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+def _read_json(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     # Bound the work before parsing: an honest file has a table per problem and per part, a few hundred
     # at most, while its numbers and matrices are lists. A junk file of millions of keys stops here.
     tables = data.count(b"{")
@@ -147,7 +148,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _read_toml(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+def _read_toml(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     if len(data) > MAX_TOML_BYTES:  # tomllib is pure Python: bound its work (JSON holds large matrices)
         _fail(path, f"has {len(data)} bytes; TOML answers files are at most {MAX_TOML_BYTES // 2**20} MiB "
                     f"(use .json for large arrays)")
@@ -255,12 +256,12 @@ def _describe(value: Any) -> str:
 # -- .py: literal files are read, computing files run in the sandbox -------------------
 
 
-def read_py_source(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+def read_py_source(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     """The answers of Python source ``data`` (a file's, or a notebook's code cells), as for an answers .py."""
     return _read_py(path, data, limits)
 
 
-def _read_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+def _read_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     if len(data) > MAX_LITERAL_PY_BYTES:  # ast of megabytes costs seconds and gigabytes: not in the grader
         return _run_py(path, data, limits)
     try:
@@ -375,7 +376,10 @@ class _Literals:
         return line[node.col_offset:node.end_col_offset].decode("ascii").replace("_", "")
 
 
-def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
+def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
+    from gradekit.sandbox.process import Limits, run_child
+
+    limits = limits or Limits()
     script = _bootstrap().replace("__OUTPUT_CAP__", str(limits.output_bytes))
     r = run_child(script, {"answers.py": data}, limits)
     if r.timed_out:
@@ -416,6 +420,8 @@ def _run_py(path: Path, data: bytes, limits: Limits) -> RawSubmission:
 @functools.lru_cache(maxsize=1)
 def _bootstrap() -> str:
     """The child's whole program, from sandbox/child/answers.py (read only when a file must run)."""
+    from gradekit.sandbox.child import source as child_source
+
     text = child_source("answers")
     return text.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
 

@@ -92,8 +92,13 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
 
 
-def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | None = None) -> Problem:
-    """Read and validate one spec file; raises ``SpecError`` naming the file and field."""
+def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | None = None, *,
+                 check_params: bool = True) -> Problem:
+    """Read and validate one spec file; raises ``SpecError`` naming the file and field.
+
+    ``check_params=False`` checks everything but the params, which need the family's module:
+    the catalog checks those when the assignment is first used (``Catalog.assignment``).
+    """
     families = registry() if families is None else families
     where = _display(path)
     raw = _read_toml(path)
@@ -120,29 +125,37 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
         raise SpecError(where, f"part names must be unique, but {dupes} appear twice")
     if any(p.kind == "verified" for p in parts) and family.verify is None:
         raise SpecError(where, f"family {family_name!r} cannot check 'verified' parts (it has no verify)")
-    params = raw.get("params", {})
-    from gradekit.spec.variants import has_generators, default_draw
-
-    # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
-    drawn = default_draw(where, pid, assignment, params, family) if has_generators(params) else params
-    try:
-        validated = family.check(drawn)
-    except ParamError as e:
-        raise SpecError(where, f"{e} (family {family_name})") from None
-    return Problem(
+    problem = Problem(
         id=pid,
         assignment=assignment,
         title=str(raw["title"]),
         family=family_name,
         statement=str(raw["statement"]).strip(),
-        params=params,
+        params=raw.get("params", {}),
         parts=parts,
         source=where,
-        validated_params=validated,
+        validated_params=None,
     )
+    return check_params_of(problem, family) if check_params else problem
 
 
-def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) -> Assignment:
+def check_params_of(problem: Problem, family: Family) -> Problem:
+    """``problem`` with its params checked by its family (``SpecError`` naming the file and field)."""
+    from gradekit.spec.variants import has_generators, default_draw
+
+    params = problem.params
+    # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
+    drawn = default_draw(problem.source, problem.id, problem.assignment, params, family) \
+        if has_generators(params) else params
+    try:
+        validated = family.check(drawn)
+    except ParamError as e:
+        raise SpecError(problem.source, f"{e} (family {problem.family})") from None
+    return replace(problem, validated_params=validated)
+
+
+def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, *,
+                    check_params: bool = True) -> Assignment:
     meta_path = folder / "assignment.toml"
     if not meta_path.exists():
         raise SpecError(_display(meta_path), "is missing: every assignment folder needs one (name and title; "
@@ -158,7 +171,7 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None) 
     if meta["name"] != folder.name:
         raise SpecError(where, f"name is {meta['name']!r}, but must match the folder {folder.name!r}")
     problems = tuple(
-        load_problem(p, folder.name, families) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
+        load_problem(p, folder.name, families, check_params=check_params) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
     )
     assignment = Assignment(
         name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
@@ -187,40 +200,83 @@ class Catalog:
     ``broken`` holds the assignments whose specs failed to load (name -> the error): asking for
     one raises its error, and every other assignment works as usual. ``notes`` say what an
     instructor's folder shadowed.
+
+    Assignments named in ``unchecked`` were read without their params checked (that needs each
+    family's module): an assignment's params are checked when it is first used, so grading one
+    assignment imports only its families. ``broken`` lists what has been found broken so far;
+    ``assignments`` (and ``problems()`` of the whole catalog) check everything first.
     """
 
     def __init__(self, assignments: Iterable[Assignment], broken: Mapping[str, SpecError] | None = None,
-                 notes: Iterable[str] = ()):
-        self.assignments: dict[str, Assignment] = {a.name: a for a in assignments}
+                 notes: Iterable[str] = (), unchecked: Iterable[str] = ()):
+        self._assignments: dict[str, Assignment] = {a.name: a for a in assignments}
         self.broken: dict[str, SpecError] = dict(broken or {})
         self.notes: list[str] = list(notes)
+        self._unchecked: set[str] = set(unchecked) & set(self._assignments)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
+
+    @property
+    def assignments(self) -> dict[str, Assignment]:
+        """Every good assignment by name, all params checked (a failing one moves to ``broken``)."""
+        for name in sorted(self._unchecked):
+            try:
+                self._check(name)
+            except SpecError:
+                pass
+        return dict(self._assignments)
+
+    def names(self) -> list[str]:
+        """The assignments' names, none of them checked further."""
+        return list(self._assignments)
 
     def problems(self, assignment: str | None = None) -> list[Problem]:
         if assignment is not None:
             return list(self.assignment(assignment).problems)
         return [p for a in self.assignments.values() for p in a.problems]
 
+    def problem_index(self) -> list[Problem]:
+        """Every problem as its spec names it (id, assignment, parts), params not checked: for
+        resolving the keys of an answers file without importing every family."""
+        return [p for a in self._assignments.values() for p in a.problems]
+
     def assignment(self, name: str) -> Assignment:
         if name in self.broken:
             raise self.broken[name]
-        if name not in self.assignments:
-            known = ", ".join(self.assignments)
-            raise UnknownAssignmentError(f"unknown assignment {name!r}{did_you_mean(name, self.assignments)} (known: {known})")
-        return self.assignments[name]
+        if name not in self._assignments:
+            known = ", ".join(self._assignments)
+            raise UnknownAssignmentError(f"unknown assignment {name!r}{did_you_mean(name, self._assignments)} "
+                                         f"(known: {known})")
+        self._check(name)
+        return self._assignments[name]
+
+    def _check(self, name: str) -> None:
+        """Check the params of assignment ``name`` once; a failure makes it broken (and is raised)."""
+        if name not in self._unchecked:
+            return
+        self._unchecked.discard(name)
+        a = self._assignments[name]
+        try:
+            problems = tuple(check_params_of(p, registry()[p.family]) for p in a.problems)
+        except SpecError as e:
+            self.broken[name] = e
+            del self._assignments[name]
+            raise
+        self._assignments[name] = replace(a, problems=problems)
 
     def resolve(self, ident: str, assignment: str | None = None) -> Problem:
         """``a/q1`` always; a bare ``q1`` when unique (in the catalog, or within ``assignment``)."""
         if "/" in ident:
             name, _, pid = ident.partition("/")
             pool = self.problems(name)
+        elif assignment is not None:
+            pid, pool = ident, self.problems(assignment)
         else:
-            pid = ident
-            pool = self.problems(assignment)
+            pid, pool = ident, self.problem_index()
         found = [p for p in pool if p.id == pid]
         if len(found) == 1:
-            return found[0]
+            problem = found[0]
+            return problem if problem.validated_params is not None else self.resolve(problem.qualified_id)
         if found:
             names = ", ".join(p.qualified_id for p in found)
             raise UnknownProblemError(f"problem id {ident!r} is ambiguous; use one of {names}")
@@ -314,14 +370,14 @@ def _load(roots: tuple[str, ...]) -> Catalog:
             if i and (folder.name in assignments or folder.name in broken):
                 notes.append(f"{folder}: assignment {folder.name} shadows the one already in the catalog")
             try:
-                assignment = load_assignment(folder, families)
+                assignment = load_assignment(folder, families, check_params=False)
             except SpecError as e:
                 broken[folder.name] = e
                 assignments.pop(folder.name, None)
                 continue
             broken.pop(folder.name, None)
             assignments[folder.name] = assignment
-    catalog = Catalog(assignments.values(), broken, notes)
+    catalog = Catalog(assignments.values(), broken, notes, unchecked=assignments)
     _LOADED[roots] = catalog
     return catalog
 

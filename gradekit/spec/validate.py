@@ -32,9 +32,10 @@ def validate(folders: list[Path] | None = None) -> tuple[list[Row], list[str]]:
     """Rows per assignment and errors as ``file: field: message``; the built-in catalog (and
     ``GRADEKIT_PROBLEMS``) when no folder is given, else only those folders."""
     catalog = _fresh(load_catalog()) if not folders else _only(folders)
+    assignments = catalog.assignments  # every assignment's params checked: failures join broken
     errors = [str(e) for e in catalog.broken.values()]
     rows = [Row(name, 0, 0, 0.0, 0.0, "broken") for name in catalog.broken]
-    for a in catalog.assignments.values():
+    for a in assignments.values():
         failed = False
         for problem in a.problems:
             failed |= not _solves(catalog, problem, errors)

@@ -179,7 +179,8 @@ def _differing(ans: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
 
 
 def _allowed(params: Mapping[str, Any]) -> np.ndarray:
-    allowed = np.unique(vector(params, "allowed", default=[-1, 0, 1]))
+    # sorted distinct values, as np.unique gives, without the import of numpy.ma it costs (a check's start-up)
+    allowed = np.array(sorted(set(vector(params, "allowed", default=[-1, 0, 1]).tolist())), dtype=float)
     if len(allowed) == 0:
         raise ParamError("allowed", "is empty, but needs the weight values a student may use, e.g. [-1, 0, 1]")
     return allowed
