@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gradekit.core.errors import SpecError
 from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.grading.grade import grade
@@ -138,3 +139,19 @@ def test_the_bundle_carries_the_folder_and_grades_from_it(course, tmp_path):
                     str(tmp_path / whl)], check=True, timeout=300)
     data, _ = run_bundle((zip_path, wheel, None), tmp_path / "run", {"answers.json": '{"conv": {"shape": [5, 6]}}'})
     assert data["score"] == 4 and any(t["name"] == "conv: shape" and t["status"] == "passed" for t in data["tests"])
+
+
+def test_a_formula_parts_bad_symbols_break_only_its_assignment_when_it_is_used(tmp_path):
+    folder = tmp_path / "sym-hw"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "sym-hw"\ntitle = "t"\n')
+    (folder / "q1.toml").write_text(
+        'id = "q1"\ntitle = "t"\nfamily = "softmax_ce.gradient"\nstatement = "s"\n[params]\n'
+        '[[parts]]\nname = "dE/dz_x"\nkind = "expr"\nsymbols = 3\n')
+    catalog = load_catalog(extra=[tmp_path])
+    assert catalog.resolve("ece661-hw1/q3.2").id == "q3.2"  # others work; sym-hw's symbols not read yet
+    with pytest.raises(SpecError, match=r"sym-hw/q1.toml: parts\[0\]: symbols must be a table"):
+        catalog.assignment("sym-hw")
+    assert "sym-hw" in catalog.broken and "sym-hw" not in catalog.assignments
+    r = run("--problems", str(tmp_path), "validate", str(tmp_path))
+    assert r.exit_code == 2 and "symbols must be a table" in r.output

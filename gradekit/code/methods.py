@@ -20,7 +20,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping, Sequence
 
-from gradekit.code.session import CallResult, append_child_code
+from gradekit.code.session import CallResult
+from gradekit.code.wrap import append_child_code
 
 __all__ = ["wrap_source", "call_method", "class_stub", "class_stubs"]
 

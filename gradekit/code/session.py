@@ -36,7 +36,7 @@ from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
-__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "append_child_code"]
+__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
@@ -300,12 +300,3 @@ def _unpack(spec: Any, data: bytes, offset: int, depth: int) -> tuple[Any, int]:
     if kind == "json" and (v is None or isinstance(v, str)):
         return v, offset
     raise _Garbled(f"a value of kind {kind!r}")
-
-
-def append_child_code(source: bytes, *names: str) -> bytes:
-    """The student's file, then each named child-side helper (``torch_probe``, ``class_glue``, ...) after a gap:
-    the student's line numbers and ``from __future__`` imports stay as written."""
-    out = source.rstrip(b"\\ \t\r\n")
-    for name in names:
-        out += b"\n\n\n" + child_source(name).encode()
-    return out

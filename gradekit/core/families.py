@@ -250,11 +250,10 @@ class Registry(Mapping[str, Family]):
         return self._found[name]
 
     def __contains__(self, name: object) -> bool:
-        try:
-            self[name]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
+        if name in self._found or name in importlib.import_module(BUILTIN_PACKAGE).INDEX:
+            return True  # a built-in: known without importing its module
+        self._load_all()
+        return name in self._found
 
     def __iter__(self) -> Iterator[str]:
         self._load_all()

@@ -84,11 +84,6 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
         choices = options["choices"]
         if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
             raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
-    if KINDS[kind].validate:
-        try:
-            validate_options(kind, options)
-        except ValueError as e:
-            raise SpecError(where, f"{field}: {e}") from None
     return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
 
 
@@ -115,7 +110,6 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     if family_name not in families:
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
-    family = families[family_name]
     if not isinstance(raw["parts"], list) or not raw["parts"]:
         raise SpecError(where, "parts must be a non-empty list of [[parts]] tables")
     parts = tuple(_parse_part(where, i, p) for i, p in enumerate(raw["parts"]))
@@ -123,8 +117,6 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise SpecError(where, f"part names must be unique, but {dupes} appear twice")
-    if any(p.kind == "verified" for p in parts) and family.verify is None:
-        raise SpecError(where, f"family {family_name!r} cannot check 'verified' parts (it has no verify)")
     problem = Problem(
         id=pid,
         assignment=assignment,
@@ -136,13 +128,22 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
         source=where,
         validated_params=None,
     )
-    return check_params_of(problem, family) if check_params else problem
+    return check_params_of(problem, families[family_name]) if check_params else problem
 
 
 def check_params_of(problem: Problem, family: Family) -> Problem:
-    """``problem`` with its params checked by its family (``SpecError`` naming the file and field)."""
+    """``problem`` with its params checked by its family, and its formula parts' symbols by the formula
+    reader (``SpecError`` naming the file and field): the checks that need code beyond the spec's own."""
+    for i, part in enumerate(problem.parts):
+        if KINDS[part.kind].validate:
+            try:
+                validate_options(part.kind, part.options)
+            except ValueError as e:
+                raise SpecError(problem.source, f"parts[{i}]: {e}") from None
     from gradekit.spec.variants import has_generators, default_draw
 
+    if any(p.kind == "verified" for p in problem.parts) and family.verify is None:
+        raise SpecError(problem.source, f"family {problem.family!r} cannot check 'verified' parts (it has no verify)")
     params = problem.params
     # A spec with generators ({ random = ... }) is validated on its default draw (student id "").
     drawn = default_draw(problem.source, problem.id, problem.assignment, params, family) \
@@ -319,9 +320,9 @@ class Catalog:
 
 
 def default_root() -> Path:
-    from importlib.resources import files
+    import gradekit.problems  # a package of data: its folder is the built-in catalog
 
-    return Path(str(files("gradekit.problems")))
+    return Path(gradekit.problems.__file__).parent
 
 
 PROBLEMS_ENV = "GRADEKIT_PROBLEMS"

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -97,14 +98,18 @@ def mse(X: np.ndarray, D: np.ndarray, W: np.ndarray) -> float:
 
 def lms(X: np.ndarray, D: np.ndarray, rate: float, epochs: int) -> tuple[np.ndarray, np.ndarray]:
     """W⁰ = 0; one sample at a time, in data order; MSE on all data after each epoch."""
-    W = np.zeros(X.shape[1])
+    # the same arithmetic as W = W + r (d_k − x_kᵀW) x_k on arrays, on Python floats: a sample's three
+    # products cost a microsecond instead of four array operations (a check solves this 3 times)
+    rows, targets = X.tolist(), D.tolist()
+    w = [0.0] * X.shape[1]
     curve = []
     with np.errstate(over="ignore", invalid="ignore"):  # a large rate overflows on purpose
         for _ in range(epochs):
-            for x_k, d_k in zip(X, D):
-                W = W + rate * (d_k - x_k @ W) * x_k
-            curve.append(mse(X, D, W))
-    return W, np.array(curve)
+            for x_k, d_k in zip(rows, targets):
+                step = rate * (d_k - sum(map(operator.mul, x_k, w)))
+                w = [w_i + step * x_i for w_i, x_i in zip(w, x_k)]
+            curve.append(mse(X, D, np.array(w)))
+    return np.array(w), np.array(curve)
 
 
 def solve(params: Mapping[str, Any]) -> Solution:

@@ -26,7 +26,7 @@ import numpy as np
 from gradekit.core.errors import ParamError
 from gradekit.core.families import Family
 from gradekit.core.records import Solution, Step
-from gradekit.code.session import append_child_code
+from gradekit.code.wrap import append_child_code
 from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show
 from gradekit.code.spec import Check, module_params, parse_module

@@ -30,7 +30,7 @@ from gradekit.core.errors import ParamError
 from gradekit.core.families import Family
 from gradekit.core.records import Solution, Step
 from gradekit.code.props import compare_any, show
-from gradekit.code.session import append_child_code
+from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
