@@ -70,9 +70,9 @@ def test_isolation_errors_are_grader_errors_with_exit_code_3():
 
 
 def test_check_with_isolation_refused_writes_a_grader_fault_results_json(monkeypatch, tmp_path):
-    from gradekit.sandbox import box as confine
+    from gradekit.sandbox import box
 
-    monkeypatch.setattr(confine, "_decided", {})
+    monkeypatch.setattr(box, "_decided", {})
     monkeypatch.setenv("GRADEKIT_SANDBOX_JAIL", "off")
     monkeypatch.setenv("GRADEKIT_REQUIRE_ISOLATION", "1")
     path = tmp_path / "answers.py"
@@ -85,15 +85,15 @@ def test_check_with_isolation_refused_writes_a_grader_fault_results_json(monkeyp
 
 
 def test_doctor_says_what_isolation_this_machine_gives(monkeypatch):
-    from gradekit.sandbox import box as confine
+    from gradekit.sandbox import box
 
     r = CliRunner().invoke(main, ["doctor", "--json"])
     d = json.loads(r.output)
-    assert d == {**d, "level": confine.describe()["level"]}
+    assert d == {**d, "level": box.describe()["level"]}
     assert r.exit_code == (3 if d["level"] == "refused" else 0)
     r = CliRunner().invoke(main, ["doctor", "--require"])
     assert r.exit_code == (0 if d["level"] == "strong" else 3) and r.output.startswith("isolation: ")
-    monkeypatch.setattr(confine, "_decided", {})
+    monkeypatch.setattr(box, "_decided", {})
     monkeypatch.setenv("GRADEKIT_SANDBOX_JAIL", "off")
     r = CliRunner().invoke(main, ["doctor", "--require"])
     assert r.exit_code == 3 and ("isolation: weak" in r.output or "isolation: refused" in r.output)

@@ -17,7 +17,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 import gradekit
-from gradekit.sandbox import box as confine
+from gradekit.sandbox import box
 from gradekit.sandbox import isolation
 from gradekit.core.errors import IsolationError, SubmissionError
 from gradekit.grading.grade import grade
@@ -37,7 +36,7 @@ from tests.proctools import alive, live_with_cmdline, unique_sleep, wait_until_n
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_ROOT = os.geteuid() == 0
-FEATURES = confine.describe()
+FEATURES = box.describe()
 # The engine's own files, as the grader sees them: none of them may be readable by a child.
 SECRETS = [Path(gradekit.__file__).resolve(), ROOT / "reference" / "families" / "backprop.py",
            ROOT / "problems" / "ece661-hw1" / "q3.2.toml"]
@@ -55,7 +54,7 @@ def jailed_child(code: str, **limits) -> object:
 @pytest.fixture
 def fresh_decision(monkeypatch):
     """Forget this process's isolation decision, so an environment variable set by the test takes effect."""
-    monkeypatch.setattr(confine, "_decided", {})
+    monkeypatch.setattr(box, "_decided", {})
     monkeypatch.setattr(isolation, "_used", [])
 
 
@@ -65,7 +64,7 @@ def test_root_and_namespaces_give_strong_isolation():
         pytest.skip(f"a normal user without user namespaces here: {FEATURES.get('line') or FEATURES.get('why')}")
     assert FEATURES["level"] == "strong" and FEATURES["jail"], FEATURES
     if AS_ROOT:
-        assert FEATURES["uid"] in confine.sandbox_uids()
+        assert FEATURES["uid"] in box.sandbox_uids()
 
 
 strong_only = pytest.mark.skipif(FEATURES["level"] != "strong" and not AS_ROOT,
@@ -82,7 +81,7 @@ def test_identity_is_not_the_graders_and_has_no_privileges():
     """)
     assert uid != 0 and gid != 0 and caps == 0 and nnp == "1"
     if AS_ROOT:
-        assert uid in confine.sandbox_uids() and groups == []
+        assert uid in box.sandbox_uids() and groups == []
     else:
         assert uid == os.getuid()
 
@@ -287,7 +286,7 @@ def test_weak_isolation_is_declared_and_refused_when_required(fresh_decision, mo
     except IsolationError as e:  # root whose interpreter a sandbox uid cannot start (pyenv under /root)
         assert AS_ROOT and "refusing to run student code as root" in str(e)
     else:
-        assert got != 0 and (got in confine.sandbox_uids() if AS_ROOT else got == os.getuid())
+        assert got != 0 and (got in box.sandbox_uids() if AS_ROOT else got == os.getuid())
         used = isolation.used()
         assert used is not None and not used.strong and used.line().startswith("isolation: weak")
     monkeypatch.setenv("GRADEKIT_REQUIRE_ISOLATION", "1")
@@ -313,14 +312,14 @@ def test_a_normal_user_gets_a_user_namespace_jail_or_a_declared_weak_mode(reques
     request.addfinalizer(lambda: shutil.rmtree(home, ignore_errors=True))
     shutil.copytree(ROOT / "gradekit", home / "gradekit", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
     os.chmod(home, 0o755)
-    uid = 2000000999 if 2000000999 not in (confine.sandbox_uids() or ()) else 1999999999
+    uid = 2000000999 if 2000000999 not in (box.sandbox_uids() or ()) else 1999999999
     for p in [home, *home.rglob("*")]:
         os.chown(p, uid, uid)
     script = textwrap.dedent("""
         import json, os, sys
-        from gradekit.sandbox import box as confine
+        from gradekit.sandbox import box
         from gradekit.sandbox.process import Limits, run_child
-        d = confine.describe()
+        d = box.describe()
         r = run_child("import json, os\\n"
                       "try:\\n    open(%r).read(); seen = 'read'\\nexcept OSError: seen = 'hidden'\\n"
                       "json.dump([os.getuid(), os.getcwd(), seen], open('result.json', 'w'))"
@@ -402,7 +401,7 @@ def test_the_fork_server_gives_each_child_its_own_uid_view_and_nothing_of_the_gr
             pass
         json.dump(seen, open("result.json", "w"))
     """)
-    assert got["uid"] in confine.sandbox_uids() and got["cwd"] == "/sandbox" and got["files"] == []
+    assert got["uid"] in box.sandbox_uids() and got["cwd"] == "/sandbox" and got["files"] == []
     assert "gradekit" not in got and "secrets" not in got and "grader" not in got
 
 

@@ -1,7 +1,6 @@
 """``gradekit autograder build ASSIGNMENT -o autograder.zip``: a thin shell over ``gradekit.course.autograder.build``.
 
-Registered on the main group in ``cli.py`` (it does not import ``cli``: ``python -m gradekit.cli.commands``
-runs that module as ``__main__``, and importing it back here would be circular).
+The main group (``gradekit.cli.commands``) imports it only when ``gradekit autograder`` runs.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``gradekit train MODEL``: a thin shell over ``gradekit.reference.training.train``.
 
-Registered on the main group in ``cli.py``; torch is imported only when the
-command runs, so ``gradekit check`` never pays for it.
+The main group (``gradekit.cli.commands``) imports this module only when ``gradekit train`` runs,
+and torch is imported only inside the command, so ``gradekit check`` never pays for either.
 """
 
 from __future__ import annotations

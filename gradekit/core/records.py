@@ -149,6 +149,7 @@ class PartResult:
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key, for graders only
+    answered: bool = True  # False: the submission gave nothing for this part (the terminal folds such problems)
 
     def to_dict(self) -> dict[str, Any]:
         out = {

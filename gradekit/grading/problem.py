@@ -92,5 +92,5 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
-                                outcome.reference))
+                                outcome.reference, answered=part.kind == "manual" or raw is not None))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes

@@ -48,8 +48,7 @@ def report(console: Console, rep: Report) -> None:
     for prob in rep.problems:
         # fold a problem left blank into one line, unless its parts say more (a starter's "not implemented")
         if all(p.verdict in {"missing", "manual"} for p in prob.parts) and any(p.verdict == "missing" for p in prob.parts) \
-                and all(p.feedback.startswith("No answer given") or not p.feedback
-                        for p in prob.parts if p.verdict == "missing"):
+                and all(not p.answered or not p.feedback for p in prob.parts if p.verdict == "missing"):
             console.print(
                 f"[dim]{prob.assignment}/{prob.id} — {escape(prob.title)}: not answered "
                 f"(0 / {_score(prob.max_score)})[/]"

@@ -32,7 +32,9 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
+from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box
+from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
 from gradekit.sandbox.limits import Limits, rlimit_values
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, read_capped, read_result
@@ -65,10 +67,7 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     for name in files:
         _check_name(name)
     if _server and os.geteuid() == 0:
-        from gradekit.sandbox import box as confine
-        from gradekit.sandbox import isolation
-
-        iso = confine.isolation()
+        iso = machine_isolation()
         if iso.strong:
             if _server[0] is None:
                 from gradekit.sandbox.fork_server import ForkServer

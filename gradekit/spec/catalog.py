@@ -345,6 +345,12 @@ def load_catalog(root: Path | str | None = None, *, extra: Iterable[Path | str] 
     return _load(_roots(root, extra))
 
 
+def read_catalog(root: Path | str | None = None, *, extra: Iterable[Path | str] | None = None) -> Catalog:
+    """As ``load_catalog``, but read from disk now, whatever this process read before (``gradekit validate``
+    runs on save)."""
+    return _load.__wrapped__(_roots(root, extra))
+
+
 def _roots(root: Path | str | None = None, extra: Iterable[Path | str] | None = None) -> tuple[str, ...]:
     roots = [default_root() if root is None else Path(root)]
     roots += [Path(p) for p in (problem_folders() if extra is None else extra)]

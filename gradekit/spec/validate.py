@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradekit.spec.catalog import Catalog, load_catalog
+from gradekit.spec.catalog import Catalog, assignment_folders, read_catalog
 from gradekit.core.errors import GradekitError
 
 __all__ = ["Row", "validate", "STUDENTS"]
@@ -31,7 +31,7 @@ class Row:
 def validate(folders: list[Path] | None = None) -> tuple[list[Row], list[str]]:
     """Rows per assignment and errors as ``file: field: message``; the built-in catalog (and
     ``GRADEKIT_PROBLEMS``) when no folder is given, else only those folders."""
-    catalog = _fresh(load_catalog()) if not folders else _only(folders)
+    catalog = read_catalog() if not folders else _only(folders)
     assignments = catalog.assignments  # every assignment's params checked: failures join broken
     errors = [str(e) for e in catalog.broken.values()]
     rows = [Row(name, 0, 0, 0.0, 0.0, "broken") for name in catalog.broken]
@@ -46,21 +46,11 @@ def validate(folders: list[Path] | None = None) -> tuple[list[Row], list[str]]:
 
 
 def _only(folders: list[Path]) -> Catalog:
-    from gradekit.spec.catalog import _load, assignment_folders
-
     for folder in folders:  # a missing folder is an error of its own, named
         if not folder.exists():
             raise GradekitError(f"{folder}: no such folder")
         assignment_folders(folder)
-    return _load.__wrapped__(tuple(str(f.resolve()) for f in folders))  # read now: run on save, no cache
-
-
-def _fresh(catalog: Catalog) -> Catalog:
-    """The same roots, read again from disk (the cached catalog may predate the last save)."""
-    from gradekit.spec.catalog import _LOADED, _load
-
-    roots = next((r for r, c in _LOADED.items() if c is catalog), None)
-    return _load.__wrapped__(roots) if roots else catalog
+    return read_catalog(folders[0], extra=folders[1:])
 
 
 def _solves(catalog: Catalog, problem, errors: list[str]) -> bool:
