@@ -1,4 +1,4 @@
 """A whole class: batch grading of a folder of submissions, and Gradescope autograder bundles.
 
-Imports every layer below it, up to ``output``.
+Imports every layer before it, up to ``grading``.
 """

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.records import Problem
-from gradekit.grading.problem import every_close, grade_problem
+from gradekit.grading.problem import every_close, grade_problem, unanswered_problem
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
 from gradekit.spec.variants import variant
@@ -34,7 +34,7 @@ def grade_answers(
     """
     catalog = catalog or load_catalog()
     if assignment is not None:
-        catalog.assignment(assignment)  # fails early on an unknown name
+        catalog.index(assignment)  # fails early on an unknown name
     by_problem, notes = _resolve(catalog, answers, assignment)
     names = [assignment] if assignment else sorted({p.assignment for p, _ in by_problem.values()})
     if answers and not by_problem:  # nothing to grade: bad input, not a zero
@@ -51,9 +51,12 @@ def grade_answers(
                               f"grade one at a time with --assignment (-a)")
     results = []
     for name in names:
-        for problem in catalog.problems(name):
-            problem = variant(catalog, problem, student)  # unchanged unless its spec draws per student
+        for problem in catalog.index(name):
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
+            if not given and not any(part.kind == "manual" for part in problem.parts):
+                results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
+                continue
+            problem = variant(catalog, catalog.checked(problem), student)  # unchanged unless it draws per student
             result, part_notes = grade_problem(catalog, problem, given)
             results.append(result)
             notes.extend(part_notes)
@@ -67,7 +70,7 @@ def _seems_for(catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
     """The assignment whose problem ids the keys come closest to ("ece661-hw1"), for a file that answers none."""
     from collections import Counter
 
-    index = catalog.problem_index()
+    index = catalog.index()
     ids = {p.id: p.assignment for p in index} | {p.qualified_id: p.assignment for p in index}
     votes: Counter[str] = Counter()
     for key in list(answers)[:MAX_HINTED_KEYS]:
@@ -100,7 +103,7 @@ def _resolve(
     Lookups are by dictionary, so the work is linear in the number of keys;
     only the first ``MAX_HINTED_KEYS`` unknown keys get a did-you-mean.
     """
-    everything = catalog.problem_index()  # ids and parts: no family is imported to read the keys
+    everything = catalog.index()  # ids and parts: no family is imported to read the keys
     by_qualified = {p.qualified_id: p for p in everything}
     by_bare: dict[str, list[Problem]] = {}
     for p in everything:
@@ -136,7 +139,7 @@ def _resolve(
                          f"{', '.join(p.qualified_id for p in candidates)}")
     inferred = {p.assignment for p, _ in found.values()}
     named = assignment or (next(iter(inferred)) if len(inferred) == 1 else None)
-    pool = catalog.problems(named) if named else everything  # hints from the assignment being graded
+    pool = catalog.index(named) if named else everything  # hints from the assignment being graded
     ids = [p.id for p in pool] + [p.qualified_id for p in pool]
     for key in unknown[:MAX_HINTED_KEYS]:
         close = every_close(key[:80], ids)

@@ -16,7 +16,7 @@ from gradekit.check.context import CheckContext
 from gradekit.check.kinds import checker_for
 from gradekit.core.errors import GraderError
 from gradekit.core.families import differs
-from gradekit.core.records import Mistake, Outcome, PartResult, Problem, ProblemResult
+from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
 from gradekit.spec.catalog import Catalog
 
 
@@ -72,9 +72,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         raw = matched.get(part.name)
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
         if part.kind != "manual" and raw is None:
-            code = getattr(problem.validated_params, "file", None) if part.kind == "function" else None
-            outcome = Outcome(0.0, "missing", f"No answer given: this part is graded from {code} "
-                                              f"(gradekit check {code})." if code else "No answer given.")
+            outcome = _missing(problem, part)
         else:
             try:
                 # a function part is judged by running the student's code (its session, and the sandbox, are
@@ -94,3 +92,16 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
                                 outcome.reference, answered=part.kind == "manual" or raw is not None))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes
+
+
+def _missing(problem: Problem, part: Part) -> Outcome:
+    code = problem.params.get("file") if part.kind == "function" else None
+    return Outcome(0.0, "missing", f"No answer given: this part is graded from {code} (gradekit check {code})."
+                   if code else "No answer given.")
+
+
+def unanswered_problem(problem: Problem) -> ProblemResult:
+    """A problem the submission does not answer at all: every part missing, worked out from the spec alone."""
+    parts = [PartResult(part.name, 0.0, part.points, "missing", _missing(problem, part).feedback, answered=False)
+             for part in problem.parts]
+    return ProblemResult(problem.id, problem.assignment, problem.title, parts)

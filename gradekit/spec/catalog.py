@@ -214,6 +214,7 @@ class Catalog:
         self.broken: dict[str, SpecError] = dict(broken or {})
         self.notes: list[str] = list(notes)
         self._unchecked: set[str] = set(unchecked) & set(self._assignments)
+        self._checked: dict[str, Problem] = {}  # problems checked one by one (grading a few answers)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
 
@@ -236,19 +237,34 @@ class Catalog:
             return list(self.assignment(assignment).problems)
         return [p for a in self.assignments.values() for p in a.problems]
 
-    def problem_index(self) -> list[Problem]:
-        """Every problem as its spec names it (id, assignment, parts), params not checked: for
-        resolving the keys of an answers file without importing every family."""
+    def index(self, assignment: str | None = None) -> list[Problem]:
+        """Problems as their specs name them (id, title, parts, points), params not checked: what
+        resolving an answers file's keys and reporting unanswered problems need, without importing
+        a family. ``checked`` gives one ready to solve."""
+        if assignment is not None:
+            return list(self._known(assignment).problems)
         return [p for a in self._assignments.values() for p in a.problems]
 
+    def checked(self, problem: Problem) -> Problem:
+        """``problem`` with its params checked by its family (whose module alone is imported)."""
+        if problem.validated_params is not None:
+            return problem
+        if problem.qualified_id not in self._checked:
+            self._checked[problem.qualified_id] = check_params_of(problem, registry()[problem.family])
+        return self._checked[problem.qualified_id]
+
     def assignment(self, name: str) -> Assignment:
+        self._known(name)
+        self._check(name)
+        return self._assignments[name]
+
+    def _known(self, name: str) -> Assignment:
         if name in self.broken:
             raise self.broken[name]
         if name not in self._assignments:
             known = ", ".join(self._assignments)
             raise UnknownAssignmentError(f"unknown assignment {name!r}{did_you_mean(name, self._assignments)} "
                                          f"(known: {known})")
-        self._check(name)
         return self._assignments[name]
 
     def _check(self, name: str) -> None:
@@ -258,7 +274,7 @@ class Catalog:
         self._unchecked.discard(name)
         a = self._assignments[name]
         try:
-            problems = tuple(check_params_of(p, registry()[p.family]) for p in a.problems)
+            problems = tuple(self.checked(p) for p in a.problems)
         except SpecError as e:
             self.broken[name] = e
             del self._assignments[name]
@@ -273,7 +289,7 @@ class Catalog:
         elif assignment is not None:
             pid, pool = ident, self.problems(assignment)
         else:
-            pid, pool = ident, self.problem_index()
+            pid, pool = ident, self.index()
         found = [p for p in pool if p.id == pid]
         if len(found) == 1:
             problem = found[0]

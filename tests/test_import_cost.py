@@ -1,0 +1,41 @@
+"""Pay for what is used: checking a file of plain answers loads the families of the problems it
+answers (and of manual parts, whose key a grader reads), no sandbox, no module session, no torch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import json, sys
+from gradekit.cli.commands import main
+try:
+    main(['check', sys.argv[1], '--json'])
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules)), file=sys.stderr)
+"""
+
+
+def modules_after_check(path) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True)
+    return json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_two_plain_answers_load_one_family_and_nothing_of_the_sandbox(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"q3.2": {"L": 116, "dL/db2": [14, 6]}}))
+    loaded = modules_after_check(path)
+    families = {m.rsplit(".", 1)[1] for m in loaded if m.startswith("gradekit.reference.families.")}
+    assert families == {"backprop", "truefalse"}  # q3.2's family, and ece661-hw1's manual parts' (their key)
+    assert not [m for m in loaded if m.startswith(("gradekit.sandbox", "gradekit.code", "gradekit.check.expr",
+                                                    "gradekit.grading.code", "gradekit.cli.train"))]
+    assert not [m for m in loaded if m.split(".")[0] in ("torch", "sympy", "importlib_metadata")]
+    assert "importlib.metadata" not in loaded  # plug-ins' entry points: read only for a name no built-in has
+
+
+def test_a_py_answers_file_loads_the_sandbox_to_run_it(tmp_path):
+    path = tmp_path / "answers.py"
+    path.write_text("ANSWERS = {'q3.2': {'L': 100 + 16}}\n")  # computed: it must run in a child
+    assert "gradekit.sandbox.process" in modules_after_check(path)
