@@ -25,3 +25,30 @@ def test_checking_answers_imports_neither_torch_nor_sympy(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_the_readmes_instructor_example_runs(tmp_path):
+    """README, "For instructors": grade, then the report's score and its JSON."""
+    import json
+
+    path = tmp_path / "answers.json"
+    path.write_text('{"q3.2": {"L": 116, "dL/db2": [14, 6]}}')
+    report = gradekit.grade(path, assignment="ece661-hw1")
+    assert (report.score, report.max_score) == (2, 113)
+    (tmp_path / "results").mkdir()
+    report.write_json(tmp_path / "results" / "report.json")
+    data = json.loads((tmp_path / "results" / "report.json").read_text())
+    assert data["score"] == 2 and data["max_score"] == 113 and data["problems"][0]["id"] == "ece661-hw1/lab1"
+
+
+def test_plugin_names_are_the_core_modules():
+    import gradekit.core.families
+    import gradekit.core.records
+    import gradekit.families
+    import gradekit.model
+
+    assert gradekit.families is gradekit.core.families and gradekit.model is gradekit.core.records
+    from gradekit.families import Family, Param  # what a plug-in's family module imports
+    from gradekit.model import Solution, Step
+
+    assert Family.__module__ == "gradekit.core.families" and Param and Solution and Step
