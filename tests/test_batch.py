@@ -161,3 +161,23 @@ def test_cli_grade(klass, tmp_path):
     assert "Parts most missed" in r.output and "carl" in r.output and "did not finish" in r.output
     assert {p.name for p in out.iterdir()} == {"grades.csv", "grades.json", "report.png", "parts.csv",
                                                "gradebook.csv", "feedback"}
+
+
+def test_a_gradescope_folder_is_graded_as_one_submission_module_files_included(tmp_path):
+    """The batch hands each student's folder to grading.grade, which decides what each file is:
+    the answers file and the module file (task1.py) both count, as in the autograder."""
+    from .module_task1 import CORRECT
+
+    d = tmp_path / "export"
+    (d / "submission_1").mkdir(parents=True)
+    (d / "submission_1" / "answers.json").write_text(json.dumps({"p5": {"q": 0}}))
+    (d / "submission_1" / "task1_3180100111.py").write_text(CORRECT)
+    (d / "submission_2").mkdir()
+    (d / "submission_2" / "a.json").write_text("{}")
+    (d / "submission_2" / "b.json").write_text("{}")
+    res = grade_folder(d, "ece449-a2", progress=False, jobs=1)
+    by = {r["student"]: r for r in res.rows}
+    task1 = {k: v for k, v in by["submission_1"]["parts"].items() if k.startswith("task1:")}
+    full = {f"task1:{part.name}": part.points for part in CAT.resolve("ece449-a2/task1").parts}
+    assert task1 == full  # the module file was graded, every check passed
+    assert by["submission_2"]["score"] == 0 and "2 answers files" in by["submission_2"]["error"]

@@ -34,7 +34,7 @@ METADATA = "submission_metadata.yml"
 
 @dataclass(frozen=True)
 class Entry:
-    """One student's submission: ``path`` is None when the folder held no usable answers file."""
+    """One student's submission, a file or a folder; ``path`` is None when the folder held nothing to grade."""
 
     student: str
     path: Path | None
@@ -119,18 +119,11 @@ def _gradescope_ids(folder: Path) -> dict[str, str]:
     return {k: v.get("sid") or v.get("name") or k for k, v in ids.items()}
 
 
-def _answers_file(folder: Path) -> tuple[Path | None, str | None]:
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                   and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts))
-    if len(found) > 1:
-        named = [p for p in found if p.stem.lower().startswith("answers")]
-        found = named if len(named) == 1 else found
-    if not found:
-        return None, f"{folder.name}: no answers file (.py, .json or .toml)"
-    if len(found) > 1:
-        names = ", ".join(str(p.relative_to(folder)) for p in found[:4])
-        return None, f"{folder.name}: {len(found)} answers files ({names}); name the one to grade answers.*"
-    return found[0], None
+def _submitted(folder: Path) -> bool:
+    """Whether a student's folder holds anything to grade (what it holds is for ``grading.grade`` to decide)."""
+    return any(p.is_file() and p.suffix.lower() in SUFFIXES
+               and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)
+               for p in folder.rglob("*"))
 
 
 def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
@@ -141,9 +134,10 @@ def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
     for child in sorted(folder.iterdir()):
         if child.name.startswith((".", "__")) or child.name == METADATA or (skip and child.resolve() == skip.resolve()):
             continue
-        if child.is_dir():
-            path, problem = _answers_file(child)
-            entries.append(Entry(sids.get(child.name, child.name), path, problem))
+        if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
+            student = sids.get(child.name, child.name)
+            entries.append(Entry(student, child) if _submitted(child) else
+                           Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)"))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))
     seen = Counter(e.student for e in entries)
