@@ -168,3 +168,20 @@ def test_the_readme_lists_every_part_kind_as_declared():
     rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \|$", readme.split("Part kinds (declared once")[1], re.M)
     listed = {name: (about, set(re.findall(r"`(\w+)`", options))) for name, about, options in rows[:len(KINDS)]}
     assert listed == {k.name: (k.about, set(k.options)) for k in KINDS.values()}
+
+
+def test_the_math_imports_only_what_a_plug_in_may():
+    """reference/ (the built-in families and models) uses gradekit as any family plug-in would: the core,
+    the code problems' interface, the child programs it appends to a student's file, and the answer
+    reader a ``verify`` reads a student's raw answer with."""
+    allowed = ("gradekit.core", "gradekit.code", "gradekit.sandbox.child", "gradekit.intake.values", "gradekit.reference")
+    reference = Path(__file__).parents[1] / "reference"
+    found = {}
+    for path in reference.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            for name in names:
+                if name.startswith("gradekit") and not name.startswith(allowed):
+                    found.setdefault(path.name, []).append(name)
+    assert found == {}
