@@ -117,8 +117,8 @@ class Param:
             p.choice(one, self.name, self.options)
         elif self.type in ("text", "choice"):
             p.text(one, self.name)
-        elif self.type == "bool" and not isinstance(value, bool):
-            raise ParamError(self.name, f"is {value!r}, but must be true or false")
+        elif self.type == "bool":
+            p.boolean(one, self.name)
         elif self.type == "tables":
             p.table(one, self.name)
 

@@ -96,6 +96,13 @@ def choice(params: Mapping[str, Any], name: str, options: Iterable[str], default
     return value
 
 
+def boolean(params: Mapping[str, Any], name: str, default: Any = _MISSING) -> bool:
+    value = require(params, name, default)
+    if not isinstance(value, bool):
+        raise ParamError(name, f"is {value!r}, but must be true or false")
+    return value
+
+
 def text(params: Mapping[str, Any], name: str, default: Any = _MISSING) -> str:
     value = require(params, name, default)
     if not isinstance(value, str):

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUFFIXES = (".py", ".json", ".toml", ".ipynb")
+from gradekit.grading.grade import submitted_files
+from gradekit.intake.submission import SUFFIXES
+
 METADATA = "submission_metadata.yml"
 
 
@@ -119,13 +121,6 @@ def _gradescope_ids(folder: Path) -> dict[str, str]:
     return {k: v.get("sid") or v.get("name") or k for k, v in ids.items()}
 
 
-def _submitted(folder: Path) -> bool:
-    """Whether a student's folder holds anything to grade (what it holds is for ``grading.grade`` to decide)."""
-    return any(p.is_file() and p.suffix.lower() in SUFFIXES
-               and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)
-               for p in folder.rglob("*"))
-
-
 def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
     """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it)."""
     folder = Path(folder)
@@ -136,7 +131,7 @@ def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
             continue
         if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
             student = sids.get(child.name, child.name)
-            entries.append(Entry(student, child) if _submitted(child) else
+            entries.append(Entry(student, child) if submitted_files(child) else
                            Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)"))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))

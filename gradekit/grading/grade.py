@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.records import PartResult
 from gradekit.grading.answers import grade_answers, unanswered
-from gradekit.intake.submission import load_answers
+from gradekit.intake.submission import SUFFIXES, load_answers
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
 
@@ -80,7 +80,10 @@ def _grade_answers_file(path: Path, catalog: Catalog, assignment: str | None, li
                          submission=str(path), student=student or raw.student)
 
 
-SUBMITTED = (".py", ".json", ".toml", ".ipynb")
+def submitted_files(folder: Path) -> list[Path]:
+    """What a submission folder holds to grade (answers files, notebooks, module files), hidden ones aside."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
 
 
 def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Any,
@@ -89,8 +92,7 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
 
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUBMITTED
-                   and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
+    files = submitted_files(folder)
     if not files:
         raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
     modules = [p for p in files if is_code_file(p, catalog, assignment, None)]

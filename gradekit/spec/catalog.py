@@ -21,6 +21,7 @@ from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
+from gradekit.spec.variants import default_draw, has_generators
 
 PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
@@ -140,8 +141,6 @@ def check_params_of(problem: Problem, family: Family) -> Problem:
                 validate_options(part.kind, part.options)
             except ValueError as e:
                 raise SpecError(problem.source, f"parts[{i}]: {e}") from None
-    from gradekit.spec.variants import has_generators, default_draw
-
     if any(p.kind == "verified" for p in problem.parts) and family.verify is None:
         raise SpecError(problem.source, f"family {problem.family!r} cannot check 'verified' parts (it has no verify)")
     params = problem.params
@@ -202,18 +201,17 @@ class Catalog:
     one raises its error, and every other assignment works as usual. ``notes`` say what an
     instructor's folder shadowed.
 
-    Assignments named in ``unchecked`` were read without their params checked (that needs each
-    family's module): an assignment's params are checked when it is first used, so grading one
-    assignment imports only its families. ``broken`` lists what has been found broken so far;
+    Problems read with ``check_params=False`` (``validated_params`` None) have their params checked
+    when first used (that needs each family's module), so grading one assignment imports only its
+    families. ``broken`` lists what has been found broken so far;
     ``assignments`` (and ``problems()`` of the whole catalog) check everything first.
     """
 
     def __init__(self, assignments: Iterable[Assignment], broken: Mapping[str, SpecError] | None = None,
-                 notes: Iterable[str] = (), unchecked: Iterable[str] = ()):
+                 notes: Iterable[str] = ()):
         self._assignments: dict[str, Assignment] = {a.name: a for a in assignments}
         self.broken: dict[str, SpecError] = dict(broken or {})
         self.notes: list[str] = list(notes)
-        self._unchecked: set[str] = set(unchecked) & set(self._assignments)
         self._checked: dict[str, Problem] = {}  # problems checked one by one (grading a few answers)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
@@ -221,16 +219,12 @@ class Catalog:
     @property
     def assignments(self) -> dict[str, Assignment]:
         """Every good assignment by name, all params checked (a failing one moves to ``broken``)."""
-        for name in sorted(self._unchecked):
+        for name in sorted(self._assignments):
             try:
                 self._check(name)
             except SpecError:
                 pass
         return dict(self._assignments)
-
-    def names(self) -> list[str]:
-        """The assignments' names, none of them checked further."""
-        return list(self._assignments)
 
     def problems(self, assignment: str | None = None) -> list[Problem]:
         if assignment is not None:
@@ -269,10 +263,9 @@ class Catalog:
 
     def _check(self, name: str) -> None:
         """Check the params of assignment ``name`` once; a failure makes it broken (and is raised)."""
-        if name not in self._unchecked:
-            return
-        self._unchecked.discard(name)
         a = self._assignments[name]
+        if all(p.validated_params is not None for p in a.problems):
+            return
         try:
             problems = tuple(self.checked(p) for p in a.problems)
         except SpecError as e:
@@ -400,7 +393,7 @@ def _load(roots: tuple[str, ...]) -> Catalog:
                 continue
             broken.pop(folder.name, None)
             assignments[folder.name] = assignment
-    catalog = Catalog(assignments.values(), broken, notes, unchecked=assignments)
+    catalog = Catalog(assignments.values(), broken, notes)
     _LOADED[roots] = catalog
     return catalog
 

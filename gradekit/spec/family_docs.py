@@ -99,13 +99,17 @@ def spec_path(catalog: Catalog, problem) -> Path:
     return Path(catalog.assignment(problem.assignment).folder) / f"{problem.id}.toml"
 
 
-def family_doc(catalog: Catalog, name: str) -> dict[str, Any]:
-    """A family's description, parameters, parts, mistakes and example spec (see the module docstring)."""
+def _family_and_example(catalog: Catalog, name: str) -> tuple[Family, Any]:
+    """The family called ``name`` and the first catalog problem of it (None when there is none)."""
     families = registry()
     if name not in families:
         raise GradekitError(f"unknown family {name!r}{did_you_mean(name, families)}; `gradekit families` lists them")
-    family = families[name]
-    example = _examples(catalog).get(name)
+    return families[name], _examples(catalog).get(name)
+
+
+def family_doc(catalog: Catalog, name: str) -> dict[str, Any]:
+    """A family's description, parameters, parts, mistakes and example spec (see the module docstring)."""
+    family, example = _family_and_example(catalog, name)
     doc: dict[str, Any] = {"family": name, "about": _about(family), "example": None,
                            "params": _param_rows(family, example), "parts": [], "mistakes": [], "spec": ""}
     if example is None:
@@ -166,12 +170,14 @@ def _is_tables(value: Any) -> bool:
 
 def example_spec(catalog: Catalog, family: str, pid: str) -> str:
     """The family's example spec as a new problem ``pid``: a starting file that validates as written."""
-    doc = family_doc(catalog, family)
-    if not doc["spec"]:
+    declared, example = _family_and_example(catalog, family)  # no solving: only the spec is written
+    if example is None:
         raise GradekitError(f"family {family!r} has no example spec in the catalog to start from")
-    text = re.sub(r'^id = ".*"$', f'id = "{pid}"', doc["spec"], count=1, flags=re.M)
-    head = (f"# A new problem of family {family}, started from {doc['example']} (gradekit family {family} says what\n"
-            f"# each parameter and part is). Edit the statement, params and parts; `gradekit validate` checks it.\n")
+    spec = spec_text(declared, spec_path(catalog, example))
+    text = re.sub(r'^id = ".*"$', f'id = "{pid}"', spec, count=1, flags=re.M)
+    head = (f"# A new problem of family {family}, started from {example.qualified_id} (gradekit family {family} "
+            f"says what\n# each parameter and part is). Edit the statement, params and parts; `gradekit validate` "
+            f"checks it.\n")
     return head + text
 
 

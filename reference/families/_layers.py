@@ -32,6 +32,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from gradekit.core.errors import ParamError
+from gradekit.core.params import boolean
 from gradekit.core.records import Step
 
 TYPES = ("conv", "maxpool", "avgpool", "flatten", "linear")
@@ -257,9 +258,7 @@ def validator(types: Sequence[str] = TYPES):
     """A ``validate(params)`` for a family described by ``input``, ``layers`` and ``bias``."""
 
     def validate(params: Mapping[str, Any]) -> dict[str, Any]:
-        bias = params.get("bias", True)
-        if not isinstance(bias, bool):
-            raise ParamError("bias", f"is {bias!r}, but must be true or false")
+        bias = boolean(params, "bias", default=True)
         shape = parse_input(params)
         layers = parse_layers(params.get("layers"), types, bias)
         trace(layers, shape)  # every layer must fit its input
