@@ -38,6 +38,11 @@ class SpecError(GradekitError):
         self.where = where
         self.message = message
 
+    @classmethod
+    def of_params(cls, where: str, family: str, error: "ParamError") -> "SpecError":
+        """A family's complaint about a spec's params, as that spec file's error."""
+        return cls(where, f"{error} (family {family})")
+
 
 class ParamError(GradekitError):
     """A family's parameters are invalid; the catalog adds the file name."""

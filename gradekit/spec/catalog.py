@@ -150,7 +150,7 @@ def check_params_of(problem: Problem, family: Family) -> Problem:
     try:
         validated = family.check(drawn)
     except ParamError as e:
-        raise SpecError(problem.source, f"{e} (family {problem.family})") from None
+        raise SpecError.of_params(problem.source, problem.family, e) from None
     return replace(problem, validated_params=validated)
 
 
@@ -324,7 +324,7 @@ class Catalog:
         try:
             validated = family.check(params)
         except ParamError as e:
-            raise SpecError(problem.source, f"{e} (family {problem.family})") from None
+            raise SpecError.of_params(problem.source, problem.family, e) from None
         return replace(problem, params=params, validated_params=validated, variant=variant)
 
 

@@ -168,7 +168,7 @@ def default_draw(where: str, pid: str, assignment: str, params: Mapping[str, Any
     try:
         return draw_params(assignment, pid, "", params, family)
     except ParamError as e:
-        raise SpecError(where, f"{e} (family {family.name})") from None
+        raise SpecError.of_params(where, family.name, e) from None
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -210,7 +210,7 @@ def variant(catalog: Any, problem: Any, student: str | None) -> Any:
     try:
         drawn = draw_params(problem.assignment, problem.id, sid, problem.params, family)
     except ParamError as e:
-        raise SpecError(problem.source, f"{e} (family {problem.family})") from None
+        raise SpecError.of_params(problem.source, problem.family, e) from None
     out = catalog.with_params(problem, drawn, variant=f"student:{sid}")
     # keep the generators as the problem's params, so a variant of a variant is the same draw
     return replace(out, params=problem.params, statement=render_statement(problem.statement, drawn),
