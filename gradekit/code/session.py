@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from gradekit.sandbox.box import Box
+from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
 from gradekit.sandbox.process import Limits, kill_group, rmtree
@@ -84,7 +84,7 @@ class ModuleSession:
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> CallResult | None:
         self.starts += 1
-        self._workdir = tempfile.mkdtemp(prefix="gradekit-mod-")
+        self._workdir = make_run_dir("gradekit-mod-")
         work, mount_point = os.path.join(self._workdir, "work"), os.path.join(self._workdir, "root")
         os.mkdir(work, 0o700)
         os.mkdir(mount_point, 0o700)

@@ -51,7 +51,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from gradekit.sandbox import jail
+from gradekit.sandbox import confine, jail
+from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.limits import Limits, rlimit_setter
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
@@ -91,6 +92,36 @@ def _jail_wanted() -> bool:
     return os.environ.get("GRADEKIT_SANDBOX_JAIL", "on").strip().lower() not in ("off", "0", "no")
 
 
+def _confined_wanted() -> bool:
+    return os.environ.get("GRADEKIT_SANDBOX_CONFINED", "on").strip().lower() not in ("off", "0", "no")
+
+
+def make_run_dir(prefix: str) -> str:
+    """A fresh folder for one child's files, 0700, where a sandbox uid can be let in.
+
+    A root grader whose TMPDIR lies under a folder other users cannot enter (pytest's
+    ``/tmp/pytest-of-root``, a private home) makes it in /tmp instead: without a jail the
+    child reaches its own folder by the machine's paths.
+    """
+    base = tempfile.gettempdir()
+    if os.geteuid() == 0 and not _enterable_by_others(base):
+        base = "/tmp"
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
+def _enterable_by_others(path: str) -> bool:
+    p = os.path.realpath(path)
+    while True:
+        try:
+            if not os.stat(p).st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+        if p == "/":
+            return True
+        p = os.path.dirname(p)
+
+
 @dataclass
 class Box:
     """One child's isolation, uid and cgroups; see the module docstring."""
@@ -99,7 +130,7 @@ class Box:
     uid: int | None = None
     cgroups: list[str] = field(default_factory=list)
     _lock_fd: int = -1
-    plan: dict | None = None  # the jail the launcher builds, or None to run the child directly
+    plan: dict | None = None  # what the launcher (jail or confined) does, or None to run the child directly
     _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
     _rlimits: object = None
     _prctl: object = None
@@ -118,13 +149,16 @@ class Box:
             box._decide(limits, mount_point)
             # A root jail needs no cgroup: its pid namespace ends every process with the child, and
             # RLIMIT_NPROC on a uid of its own bounds a fork bomb. Joining cgroups costs ~9 ms a child.
-            if not (box.plan is not None and box.uid is not None):
+            if not (box.iso is not None and box.iso.kind == "jail" and box.uid is not None):
                 box.cgroups = _make_cgroups(limits.processes)
         except BaseException:
             box.close()
             raise
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
+            _let_in(os.path.dirname(workdir), box.uid)
+            if box.plan is not None and box.iso.kind == "confined":
+                _chown_tree(box.plan["write"][1], box.uid)
         nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
         box._rlimits = rlimit_setter(limits, nproc=nproc)
         return box
@@ -146,10 +180,16 @@ class Box:
         self.take_uid()
         self.iso = _decision(self.uid)
         check_allowed(self.iso)
-        if self.iso.strong:
+        if self.iso.kind == "jail":
             env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
             self.plan = jail.jail_plan(self._workdir, mount_point, self.uid if root else os.getuid(), env,
                                        tmp_bytes=limits.tmp_bytes)
+            self._status = os.pipe()
+        elif self.iso.kind == "confined":
+            tmp = os.path.join(os.path.dirname(self._workdir), "tmp")  # beside work, in the run folder
+            os.mkdir(tmp, 0o700)
+            self.plan = confine.confined_plan(self._workdir, tmp, self.uid, jail.child_env(self._workdir, tmp),
+                                              landlock=self.iso.landlock)
             self._status = os.pipe()
         elif self.uid is not None:
             self._prctl = _libc_prctl()
@@ -168,7 +208,7 @@ class Box:
                 pass  # the cgroup is a bonus; killpg and the uid sweep still apply
         self._rlimits()
         if self.plan is not None:
-            return  # the launcher builds the jail and drops the uid itself
+            return  # the launcher builds the jail or the confinement, and drops the uid itself
         if self._prctl is not None:
             self._prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid binary gives it root back
         if self.uid is not None:
@@ -180,6 +220,8 @@ class Box:
         """``argv`` as the child runs it: through the jail launcher when there is a jail."""
         if self.plan is None:
             return argv
+        if self.iso.kind == "confined":
+            return confine.launcher_command(self.plan, self._status[1], argv)
         return jail.launcher_command(self.plan, self._status[1], argv)
 
     def env(self) -> dict[str, str]:
@@ -272,12 +314,24 @@ def _uid_lock_dir() -> str:
 
 
 def _decide_isolation(uid: int | None) -> Isolation:
-    """Strong when a jail starts the interpreter here; else weak, or refused for a root grader."""
+    """A jail where one starts the interpreter here; else, for a root grader, the confined level where its
+    launcher starts it and every protected path refuses the sandbox uid; else weak, or refused as root."""
     root = os.geteuid() == 0
     why_jail = jail.jail_probe(uid if root else os.getuid()) if _jail_wanted() else "GRADEKIT_SANDBOX_JAIL is off"
     if why_jail is None:
-        return Isolation("strong", "a sandbox uid" if root else f"uid {os.getuid()} in a user namespace of its own")
-    missing = [f"no jail ({why_jail})", "it has the network"]
+        return Isolation("strong", "a sandbox uid" if root else f"uid {os.getuid()} in a user namespace of its own",
+                         kind="jail")
+    missing = [f"no jail ({why_jail})"]
+    if root:
+        why_confined = _confined_probe(uid) if _confined_wanted() else "GRADEKIT_SANDBOX_CONFINED is off"
+        if why_confined is None:
+            landlock = confine.landlock_wanted() and confine.landlock_abi() > 0
+            if not landlock:
+                missing.append("no Landlock (" + ("GRADEKIT_SANDBOX_LANDLOCK is off" if not confine.landlock_wanted()
+                                                  else "this kernel offers none") + ")")
+            return Isolation("strong", "a sandbox uid", tuple(missing), kind="confined", landlock=landlock)
+        missing.append(f"not confined ({why_confined})")
+    missing.append("it has the network")
     if root:
         why_uid = _probe(uid)
         if why_uid is not None:
@@ -285,10 +339,60 @@ def _decide_isolation(uid: int | None) -> Isolation:
                 f"refusing to run student code as root: no jail ({why_jail}), and the sandbox uid "
                 f"{why_uid}; allow mount namespaces (root, or CAP_SYS_ADMIN in the container), or install "
                 f"Python where other users can run it")
-        log.warning("isolation: weak: no jail (%s)", why_jail)
-        return Isolation("weak", "a sandbox uid", tuple(missing))
+        log.warning("isolation: weak: %s", "; ".join(missing[:-1]))
+        return Isolation("weak", "a sandbox uid", tuple(missing), kind="weak")
     log.warning("isolation: weak: no jail (%s)", why_jail)
-    return Isolation("weak", f"uid {os.getuid()} (the grader's own user)", tuple(missing))
+    return Isolation("weak", f"uid {os.getuid()} (the grader's own user)", tuple(missing), kind="weak")
+
+
+def _confined_probe(uid: int) -> str | None:
+    """None when the confining launcher starts this interpreter as ``uid`` with every protected path closed to
+    it; else why not. Not cached across processes: a chmod between runs is seen by the next one."""
+    run = make_run_dir("gradekit-probe-")
+    try:
+        work, tmp = os.path.join(run, "work"), os.path.join(run, "tmp")
+        os.mkdir(work, 0o700)
+        os.mkdir(tmp, 0o700)
+        for p in (work, tmp):
+            os.chown(p, uid, uid)
+        _let_in(run, uid)
+        plan = confine.confined_plan(work, tmp, uid, jail.child_env(work, tmp))
+        status_r, status_w = os.pipe()
+        try:
+            proc = subprocess.Popen(
+                confine.launcher_command(plan, status_w, [sys.executable, "-I", "-c",
+                                                          "import os; print(os.getuid())"]),
+                cwd=work, env=plan["env"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, pass_fds=(status_w,), start_new_session=True)
+        finally:
+            os.close(status_w)
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return "the confined child did not start within 30 s"
+        finally:
+            why = jail.read_status(status_r)
+            kill_uid(uid)
+        if why and "can still reach" in why:
+            return why + ": close it to other users (chmod -R go-rwx), or grade where the kernel offers Landlock"
+        if why:
+            return why
+        if proc.returncode != 0 or out.strip() != str(uid).encode():
+            return (f"{sys.executable} did not run confined (exit {proc.returncode}: "
+                    f"{err.decode(errors='replace').strip()[-200:]})")
+        return None
+    except OSError as e:
+        return f"cannot start the confining launcher ({e})"
+    finally:
+        rmtree(run)
+
+
+def _let_in(run: str, uid: int) -> None:
+    """The run folder: entered by the sandbox uid (through its group, which is its alone) and by no one else."""
+    os.chown(run, 0, uid)
+    os.chmod(run, 0o710)
 
 
 def _decision(uid: int | None) -> Isolation:
@@ -316,16 +420,22 @@ def describe() -> dict[str, object]:
     try:
         iso = isolation()
     except IsolationError as e:
-        return {"level": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False}
-    with tempfile.TemporaryDirectory(prefix="gradekit-probe-") as d:
+        return {"level": "refused", "kind": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False,
+                "landlock": False}
+    d = make_run_dir("gradekit-probe-")
+    try:
         os.mkdir(os.path.join(d, "work"))
         os.mkdir(os.path.join(d, "root"))
         box = Box.open(Limits(), os.path.join(d, "work"), os.path.join(d, "root"))
         try:
-            return {"level": iso.level, "line": iso.line(), "uid": box.uid, "jail": box.plan is not None,
+            return {"level": iso.level, "kind": iso.kind, "line": iso.line(), "uid": box.uid,
+                    "jail": iso.kind == "jail", "landlock": iso.landlock,
                     "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
         finally:
             box.close()
+    finally:
+        rmtree(d)
+
 
 def _probe(uid: int) -> str | None:
     """None when ``uid`` can start this interpreter, else why not; cached per process."""

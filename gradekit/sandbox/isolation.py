@@ -2,11 +2,16 @@
 
 Three outcomes, decided once per process by trying (``gradekit.sandbox.box`` asks):
 
-- **strong**: a jail (``gradekit.sandbox.jail``): private mount, pid and network
-  namespaces, gradekit and the reference out of view, and an identity that owns
-  nothing of the grader's (a sandbox uid when the grader is root; a user
-  namespace mapping only the grader's user otherwise);
-- **weak**: no namespaces here (macOS, a locked-down kernel or container). A
+- **strong**, of two kinds:
+  - ``jail`` (``gradekit.sandbox.jail``): private mount, pid and network
+    namespaces, gradekit and the reference out of view, and an identity that owns
+    nothing of the grader's (a sandbox uid when the grader is root; a user
+    namespace mapping only the grader's user otherwise);
+  - ``confined`` (``gradekit.sandbox.confine``), a root grader where namespaces are
+    forbidden (Docker's default seccomp profile): a sandbox uid that is checked, at
+    every launch, to reach none of gradekit, the reference, the specs and the results;
+    a seccomp filter (no network, namespaces, tracing); Landlock where the kernel has it;
+- **weak** (kind ``weak``): neither (macOS, a normal user without user namespaces). A
   root grader still drops the child to a sandbox uid; a normal user's child runs
   as that user. The child can read whatever that identity can, gradekit's files
   included, and has the network. Grading goes on, and says so loudly wherever
@@ -38,20 +43,34 @@ class Isolation:
     level: str
     identity: str
     missing: tuple[str, ...] = field(default_factory=tuple)
+    kind: str = ""  # jail, confined or weak: how the level is had (see the module docstring)
+    landlock: bool = False  # confined only: whether Landlock also narrows its view of the file system
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "jail" if self.level == "strong" else "weak")
 
     @property
     def strong(self) -> bool:
         return self.level == "strong"
 
     def line(self) -> str:
-        if self.strong:
-            return (f"isolation: strong — the child runs as {self.identity} in its own mount, pid and "
+        if self.kind == "jail":
+            return (f"isolation: strong (jail) — the child runs as {self.identity} in its own mount, pid and "
                     f"network namespaces; gradekit and the reference are not in its view")
+        if self.kind == "confined":
+            view = ("Landlock shows it only the interpreter, its libraries and its own folders" if self.landlock
+                    else "without Landlock it sees the rest of the machine as that uid may")
+            return (f"isolation: strong (confined) — the child runs as {self.identity} that cannot read gradekit, "
+                    f"the reference, the specs or the results (checked at each launch), under a seccomp filter "
+                    f"(no network, no namespaces, no tracing); {view}; "
+                    + "; ".join(self.missing))
         return (f"isolation: weak — the child runs as {self.identity} and can read what it can: "
                 + "; ".join(self.missing))
 
     def to_dict(self) -> dict[str, object]:
-        return {"level": self.level, "identity": self.identity, "missing": list(self.missing), "line": self.line()}
+        return {"level": self.level, "kind": self.kind, "identity": self.identity, "missing": list(self.missing),
+                "landlock": self.landlock, "line": self.line()}
 
 
 def required() -> bool:

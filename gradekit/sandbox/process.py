@@ -33,7 +33,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from gradekit.sandbox import isolation
-from gradekit.sandbox.box import Box
+from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
 from gradekit.sandbox.limits import Limits, rlimit_values
@@ -68,14 +68,14 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
         _check_name(name)
     if _server and os.geteuid() == 0:
         iso = machine_isolation()
-        if iso.strong:
+        if iso.kind == "jail":  # the server is a jail itself; a confined child gets a fresh interpreter
             if _server[0] is None:
                 from gradekit.sandbox.fork_server import ForkServer
 
                 _server[0] = ForkServer()
             isolation.note_used(iso)
             return _server[0].run(script, files, limits)
-    run = tempfile.mkdtemp(prefix="gradekit-run-")  # mkdtemp makes it 0700
+    run = make_run_dir("gradekit-run-")  # 0700; Box.open lets the sandbox uid in, and no one else
     workdir, mount_point = os.path.join(run, "work"), os.path.join(run, "root")
     box = None
     try:
