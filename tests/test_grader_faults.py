@@ -74,6 +74,7 @@ def test_check_with_isolation_refused_writes_a_grader_fault_results_json(monkeyp
 
     monkeypatch.setattr(box, "_decided", {})
     monkeypatch.setenv("GRADEKIT_SANDBOX_JAIL", "off")
+    monkeypatch.setenv("GRADEKIT_SANDBOX_CONFINED", "off")
     monkeypatch.setenv("GRADEKIT_REQUIRE_ISOLATION", "1")
     path = tmp_path / "answers.py"
     path.write_text("ANSWERS = {'q3.2': {'L': 100 + 16}}\n")
@@ -95,5 +96,6 @@ def test_doctor_says_what_isolation_this_machine_gives(monkeypatch):
     assert r.exit_code == (0 if d["level"] == "strong" else 3) and r.output.startswith("isolation: ")
     monkeypatch.setattr(box, "_decided", {})
     monkeypatch.setenv("GRADEKIT_SANDBOX_JAIL", "off")
+    monkeypatch.setenv("GRADEKIT_SANDBOX_CONFINED", "off")
     r = CliRunner().invoke(main, ["doctor", "--require"])
     assert r.exit_code == 3 and ("isolation: weak" in r.output or "isolation: refused" in r.output)

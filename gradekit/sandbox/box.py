@@ -250,11 +250,14 @@ class Box:
         return [os.path.join(c, "cgroup.procs") for c in self.cgroups]
 
     def close_children(self) -> None:
-        """Kill whatever the child left running: its cgroups, every process of its uid."""
+        """Kill whatever the child left running: its cgroups, every process of its uid; and, where it saw the
+        machine's shared temporary folders (no jail, no Landlock), remove what its uid left in them."""
         for cg in self.cgroups:
             _kill_cgroup(cg)
         if self.uid is not None:
             kill_uid(self.uid)
+            if self.iso is not None and self.iso.kind != "jail" and not self.iso.landlock:
+                sweep_shared_tmp(self.uid)
 
     def close(self) -> None:
         """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
@@ -573,6 +576,48 @@ def kill_uid(uid: int) -> None:
                 pass
         if not alive:
             return
+
+
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def sweep_shared_tmp(uid: int) -> None:
+    """Remove what ``uid`` (dedicated, its processes dead) left in the machine's shared temporary folders, so
+    that the next student finds nothing there: entries it owns, at the top and one world-writable level down."""
+    import shutil
+
+    for top in SHARED_TMP:
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if st.st_uid == uid:
+                if entry.is_dir(follow_symlinks=False):
+                    rmtree(entry.path)
+                else:
+                    _unlink(entry.path)
+            elif entry.is_dir(follow_symlinks=False) and st.st_mode & 0o002:  # /tmp/.X11-unix and the like
+                try:
+                    inner = [e for e in os.scandir(entry.path) if e.stat(follow_symlinks=False).st_uid == uid]
+                except OSError:
+                    continue
+                for e in inner:
+                    if e.is_dir(follow_symlinks=False):
+                        shutil.rmtree(e.path, ignore_errors=True)
+                    else:
+                        _unlink(e.path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _pids_of(uid: int, zombies: bool = False) -> list[int]:

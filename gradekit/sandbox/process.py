@@ -53,7 +53,9 @@ def use_fork_server(on: bool = True) -> None:
     Used only by a root grader with strong isolation; elsewhere each child gets a fresh jail as usual.
     """
     while _server and not on:
-        _server.pop().close()
+        server = _server.pop()
+        if server is not None:  # None: asked for, never started (a confined machine has no jail to serve from)
+            server.close()
     if on and not _server:
         _server.append(None)  # started on first use
 

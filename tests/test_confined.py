@@ -1,0 +1,130 @@
+"""Where namespaces are forbidden (Docker's default seccomp profile without CAP_SYS_ADMIN): the confined level.
+
+The grader runs as root under ``tests/docker_seccomp.py``, a filter that refuses unshare, mount,
+pivot_root, setns and the rest of that profile's list with EPERM, with a system-wide Python the
+sandbox uid can run (a venv of /usr/bin/python3.X that reaches this venv's packages). There
+``gradekit doctor`` must say ``confined`` and ``--require`` pass, and the whole adversarial suite
+(tests/test_isolation.py) must hold as it does in the jail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import gradekit
+
+ROOT = Path(__file__).resolve().parent.parent
+FILTER = ROOT / "tests" / "docker_seccomp.py"
+ENGINE = str(Path(gradekit.__file__).resolve().parent)
+IN_CI = os.environ.get("GRADEKIT_CI") == "1"
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux" or
+                                os.uname().machine not in ("x86_64", "aarch64"),
+                                reason="the confined level is a root grader's, on Linux x86_64 or aarch64")
+
+
+def _open_to_others(path: str) -> bool:
+    p = os.path.realpath(path)
+    while p != "/":
+        if os.stat(p).st_mode & 0o005 != 0o005:
+            return False
+        p = os.path.dirname(p)
+    return True
+
+
+@pytest.fixture(scope="module")
+def system_python():
+    """A Python the sandbox uid can run, with this venv's packages (numpy, gradekit editable) on its path."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    base = f"/usr/bin/python{version}"
+    if not os.path.exists(base):
+        if IN_CI:
+            pytest.fail(f"no {base}: .ci/run installs Debian's python3")
+        pytest.skip(f"no {base} for the sandbox uid to run")
+    site = sysconfig.get_paths()["purelib"]
+    if not _open_to_others(site):
+        pytest.skip(f"{site} is closed to other users: a sandbox uid could not import numpy from it")
+    venv = tempfile.mkdtemp(prefix="gradekit-syspy-", dir="/tmp")
+    os.chmod(venv, 0o755)
+    subprocess.run([base, "-m", "venv", "--without-pip", venv], check=True, capture_output=True, timeout=120)
+    own_site = Path(venv, "lib", f"python{version}", "site-packages")
+    (own_site / "gradekit-test-deps.pth").write_text(f"import site; site.addsitedir({site!r})\n")
+    python = os.path.join(venv, "bin", "python")
+    yield python
+    shutil.rmtree(venv, ignore_errors=True)
+
+
+def under_docker(python: str, *args: str, landlock: bool = True, env: dict | None = None, timeout: float = 600):
+    """``python ARGS`` as root under the Docker-like filter, from the repository root."""
+    command = [sys.executable, str(FILTER), *([] if landlock else ["--no-landlock"]), "--", python, *args]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
+    full_env.update(env or {})
+    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+GRADEKIT = ["-c", "import sys; from gradekit.cli.commands import main; sys.argv[0] = 'gradekit'; main()"]
+
+
+def test_the_filter_refuses_namespaces_as_dockers_profile_does(system_python):
+    r = under_docker(system_python, "-c", textwrap.dedent("""
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        print(libc.unshare(0x00020000), ctypes.get_errno(), libc.mount(b"x", b"/mnt", b"tmpfs", 0, None),
+              ctypes.get_errno())
+    """))
+    assert r.stdout.split() == ["-1", "1", "-1", "1"], r.stderr  # EPERM for both
+
+
+def test_doctor_says_confined_and_require_passes_under_dockers_default_profile(system_python):
+    r = under_docker(system_python, *GRADEKIT, "doctor", "--json")
+    d = json.loads(r.stdout)
+    assert (d["level"], d["kind"], d["landlock"]) == ("strong", "confined", True), d
+    assert "no jail (unshare: Operation not permitted)" in d["line"]
+    r = under_docker(system_python, *GRADEKIT, "doctor", "--require")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("isolation: strong (confined)"), r.stdout
+
+
+def test_a_computing_answers_file_is_graded_confined_with_isolation_required(system_python, tmp_path):
+    answers = tmp_path / "answers.py"
+    answers.write_text("import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
+    os.chmod(tmp_path, 0o755)
+    r = under_docker(system_python, *GRADEKIT, "--require-isolation", "check", str(answers), "-a", "ece661-hw1",
+                     "--json")
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]  # graded, not full marks (one part answered)
+    report = json.loads(r.stdout)
+    assert report["isolation"]["kind"] == "confined"
+    scored = [p for q in report["problems"] for p in q["parts"] if p["name"] == "L" and q["id"] == "ece661-hw1/q3.2"]
+    assert scored and scored[0]["score"] == scored[0]["max_score"] > 0, scored
+
+
+def test_without_landlock_an_engine_open_to_others_is_not_confined_and_the_path_is_named(system_python):
+    """An older Docker refuses Landlock too; this checkout is readable by everyone: the check must find it."""
+    r = under_docker(system_python, *GRADEKIT, "doctor", "--json", landlock=False)
+    d = json.loads(r.stdout)
+    assert (d["level"], d["kind"]) == ("weak", "weak"), d
+    assert f"the sandbox uid can still reach {ENGINE}" in d["line"] and "chmod -R go-rwx" in d["line"]
+    r = under_docker(system_python, *GRADEKIT, "doctor", "--require", landlock=False)
+    assert r.returncode == 3 and r.stdout.startswith("isolation: weak"), r.stdout
+
+
+def test_the_adversarial_suite_holds_under_dockers_default_profile(system_python):
+    """tests/test_isolation.py, every attack, run again by a grader that cannot have a jail."""
+    r = under_docker(system_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                     "tests/test_isolation.py", env={"GRADEKIT_TEST_EXPECT_ISOLATION": "confined"})
+    tail = r.stdout[-4000:] + r.stderr[-2000:]
+    assert r.returncode == 0, tail
+    passed = re.search(r"(\d+) passed", r.stdout)
+    assert passed and int(passed.group(1)) >= 17 and "failed" not in r.stdout.splitlines()[-1], tail
