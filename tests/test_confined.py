@@ -44,9 +44,7 @@ def _open_to_others(path: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def system_python():
-    """A Python the sandbox uid can run, with this venv's packages (numpy, gradekit editable) on its path."""
+def _system_venv(editable: bool):
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     base = f"/usr/bin/python{version}"
     if not os.path.exists(base):
@@ -60,18 +58,35 @@ def system_python():
     os.chmod(venv, 0o755)
     subprocess.run([base, "-m", "venv", "--without-pip", venv], check=True, capture_output=True, timeout=120)
     own_site = Path(venv, "lib", f"python{version}", "site-packages")
-    (own_site / "gradekit-test-deps.pth").write_text(f"import site; site.addsitedir({site!r})\n")
-    python = os.path.join(venv, "bin", "python")
-    yield python
+    # addsitedir also runs that folder's .pth files: the editable install's finder, which imports this checkout
+    (own_site / "gradekit-test-deps.pth").write_text(f"import site; site.addsitedir({site!r})\n" if editable
+                                                     else site + "\n")
+    return venv
+
+
+@pytest.fixture(scope="module")
+def system_python():
+    """A Python the sandbox uid can run, with this venv's packages (numpy, gradekit editable) on its path."""
+    venv = _system_venv(editable=True)
+    yield os.path.join(venv, "bin", "python")
     shutil.rmtree(venv, ignore_errors=True)
 
 
-def under_docker(python: str, *args: str, landlock: bool = True, env: dict | None = None, timeout: float = 600):
-    """``python ARGS`` as root under the Docker-like filter, from the repository root."""
+@pytest.fixture(scope="module")
+def system_python_without_gradekit():
+    """The same, with numpy and the rest but without this checkout's gradekit: PYTHONPATH says which."""
+    venv = _system_venv(editable=False)
+    yield os.path.join(venv, "bin", "python")
+    shutil.rmtree(venv, ignore_errors=True)
+
+
+def under_docker(python: str, *args: str, landlock: bool = True, env: dict | None = None, timeout: float = 600,
+                 cwd: Path = ROOT):
+    """``python ARGS`` as root under the Docker-like filter, from the repository root (or ``cwd``)."""
     command = [sys.executable, str(FILTER), *([] if landlock else ["--no-landlock"]), "--", python, *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
     full_env.update(env or {})
-    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 
 GRADEKIT = ["-c", "import sys; from gradekit.cli.commands import main; sys.argv[0] = 'gradekit'; main()"]
@@ -128,3 +143,74 @@ def test_the_adversarial_suite_holds_under_dockers_default_profile(system_python
     assert r.returncode == 0, tail
     passed = re.search(r"(\d+) passed", r.stdout)
     assert passed and int(passed.group(1)) >= 17 and "failed" not in r.stdout.splitlines()[-1], tail
+
+
+def test_without_landlock_an_engine_closed_to_others_is_confined_and_what_the_child_leaves_in_tmp_is_swept(
+        system_python_without_gradekit):
+    """As the bundle's setup.sh leaves a Gradescope image: gradekit installed, closed to other users (go-rwx);
+    an older Docker refuses Landlock. The level holds on the uid, the filter and the check; /tmp is shared, so
+    what the child's uid leaves there is removed before the next child runs."""
+    private = Path(tempfile.mkdtemp(prefix="gradekit-installed-", dir="/tmp"))  # 0700: as after setup.sh's chmod
+    try:
+        shutil.copytree(ROOT / "gradekit", private / "gradekit", ignore=shutil.ignore_patterns("__pycache__"))
+        for data in ("reference", "problems"):  # where a wheel installs them
+            shutil.copytree(ROOT / data, private / "gradekit" / data, ignore=shutil.ignore_patterns("__pycache__"))
+        marker = f"gradekit-confined-{os.getpid()}"
+        script = textwrap.dedent(f"""
+            import json, os
+            from gradekit.sandbox import box
+            from gradekit.sandbox.process import Limits, run_child
+            d = box.describe()
+            assert box.__file__.startswith({str(private)!r}), box.__file__
+            secret = {str(private / "gradekit" / "reference" / "families" / "backprop.py")!r}
+            a = run_child("import json, os\\n"
+                          "got = []\\n"
+                          "try:\\n    got.append(open(%r).read(20))\\nexcept OSError: pass\\n"
+                          "open('/tmp/{marker}', 'w').write('A')\\nos.chmod('/tmp/{marker}', 0o666)\\n"
+                          "json.dump(got, open('result.json', 'w'))" % secret, {{}}, Limits())
+            left = os.path.exists("/tmp/{marker}")
+            print(json.dumps([d["kind"], d["landlock"], json.loads(a.result), left]))
+        """)
+        r = under_docker(system_python_without_gradekit, "-c", script, landlock=False,
+                         env={"PYTHONPATH": str(private)}, cwd=private)
+        assert r.returncode == 0, r.stderr[-3000:]
+        kind, landlock, read, left = json.loads(r.stdout.strip().splitlines()[-1])
+        assert (kind, landlock, read, left) == ("confined", False, [], False)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def test_weak_root_mode_grades_an_honest_computing_answers_file(system_python, tmp_path):
+    """GRADEKIT_SANDBOX_JAIL=off (and no confinement) as root: the sandbox uid reaches its own work folder."""
+    answers = tmp_path / "answers.py"
+    answers.write_text("import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
+    r = subprocess.run([system_python, *GRADEKIT, "check", str(answers), "-a", "ece661-hw1", "--json"], cwd=ROOT,
+                       env={**{k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))},
+                            "GRADEKIT_SANDBOX_JAIL": "off", "GRADEKIT_SANDBOX_CONFINED": "off"},
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stdout[-2000:] + r.stderr[-2000:]
+    report = json.loads(r.stdout)
+    assert report["isolation"]["kind"] == "weak" and "isolation: weak" in r.stderr  # still said loudly
+    scored = [p for q in report["problems"] for p in q["parts"] if p["name"] == "L" and q["id"] == "ece661-hw1/q3.2"]
+    assert scored and scored[0]["verdict"] == "correct" and scored[0]["score"] == scored[0]["max_score"], scored
+
+
+def test_the_run_folder_is_entered_by_the_sandbox_uid_and_no_one_else():
+    from gradekit.sandbox.box import Box, make_run_dir
+    from gradekit.sandbox.limits import Limits
+    from gradekit.sandbox.cleanup import rmtree
+
+    run = make_run_dir("gradekit-test-")
+    try:
+        work, root = os.path.join(run, "work"), os.path.join(run, "root")
+        os.mkdir(work, 0o700)
+        os.mkdir(root, 0o700)
+        box = Box.open(Limits(), work, root)
+        try:
+            st, wt = os.stat(run), os.stat(work)
+            assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o710, 0, box.uid)
+            assert (stat.S_IMODE(wt.st_mode), wt.st_uid) == (0o700, box.uid)
+        finally:
+            box.close()
+    finally:
+        rmtree(run)
