@@ -96,7 +96,8 @@ def test_hidden_part_never_shows_its_expected_value(hidden_catalog):
     assert errors(data, SCHEMA) == []
     by_name = {t["name"]: t for t in data["tests"]}
     hidden = by_name["q3.2: L"]
-    assert hidden["visibility"] == "hidden" and hidden["status"] == "failed"
+    # declared hidden, written after_published: a hidden test's points would show in Gradescope's total
+    assert hidden["visibility"] == "after_published" and hidden["status"] == "failed"
     # checker feedback ("115 is off by 1") would give the value away
     assert "off by" not in hidden["output"] and "115" not in hidden["output"] and "116" not in hidden["output"]
     assert "116" not in data["output"] and "off by" not in data["output"]  # the top-level output is always shown

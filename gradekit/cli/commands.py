@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from gradekit.cli.shell import LazyGroup, emit_json, handles_errors, rich_console, warn_weak
+from gradekit.core.untrusted import printable
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
@@ -302,7 +303,7 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
 
         render.report(rich_console(), rep)
     if rep.grader_errors:
-        click.echo(f"gradekit: grader error on {', '.join(rep.grader_errors)}: not the submission's fault; "
+        click.echo(f"gradekit: grader error on {printable(', '.join(rep.grader_errors))}: not the submission's fault; "
                    f"these parts are not judged", err=True)
         sys.exit(3)
     sys.exit(0 if rep.full_marks else 1)
@@ -387,8 +388,10 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     for col, mistake, k in result.diagnoses():
         diag.add_row(col, mistake, str(k))
     term.print(diag)
-    for r in failed[:10]:
-        click.echo(f"{r['student']}: {r['error']}")  # unwrapped: paths are long
+    for note in result.notes:
+        click.echo(f"gradekit: note: {printable(note)}", err=True)
+    for r in failed[:10]:  # the student's id and message, escaped: either may carry terminal escapes
+        click.echo(f"{printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 

@@ -15,6 +15,7 @@ from functools import wraps
 import click
 
 from gradekit.core.errors import GradekitError
+from gradekit.core.untrusted import printable
 
 
 class LazyGroup(click.Group):
@@ -41,7 +42,8 @@ def rich_console():
 
 
 def fail(message: str, exit_code: int = 2) -> None:
-    click.echo(f"gradekit: error: {message}", err=True)
+    """One line on stderr; escapes shown as text (a message may quote a student's exception or file name)."""
+    click.echo(f"gradekit: error: {printable(message)}", err=True)
     sys.exit(exit_code)
 
 
@@ -72,15 +74,15 @@ def mention_catalog_trouble() -> None:
     if catalog is None:
         return
     for name, error in catalog.broken.items():
-        click.echo(f"gradekit: note: assignment {name} is not loaded: {error}", err=True)
+        click.echo(f"gradekit: note: assignment {printable(name)} is not loaded: {printable(error)}", err=True)
     for note in catalog.notes:
-        click.echo(f"gradekit: note: {note}", err=True)
+        click.echo(f"gradekit: note: {printable(note)}", err=True)
 
 
 def warn_weak(isolation: dict | None) -> None:
     """Weak isolation is said loudly, on stderr, whatever the output format."""
     if isolation and isolation.get("level") != "strong":
-        click.echo(click.style(f"gradekit: warning: {isolation['line']}", fg="red", bold=True), err=True)
+        click.echo(click.style(f"gradekit: warning: {printable(isolation['line'])}", fg="red", bold=True), err=True)
 
 
 def emit_json(data) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
+from gradekit.core.untrusted import printable
 
 __all__ = ["build", "run", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -319,7 +320,7 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         data = gs.results(report, catalog, execution_time=time.monotonic() - start,
                           message=f"Graded as student {student}." if student else None)
     except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
-        print(f"grader error: {e}", file=sys.stderr, flush=True)
+        print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)  # the instructor's log: escapes shown
         data = gradescope_failure(str(e), config.get("assignment"), catalog, time.monotonic() - start,
                                  grader_fault=True)
     except (GradekitError, OSError, ValueError, KeyError) as e:
@@ -329,7 +330,7 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         data = gradescope_failure(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
                                  time.monotonic() - start)
     except Exception as e:  # a grader bug must still give the student a results.json
-        print(f"grader error: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        print(f"grader error: {type(e).__name__}: {printable(e)}", file=sys.stderr, flush=True)
         data = gradescope_failure(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
                                  time.monotonic() - start, grader_fault=True)
     finally:

@@ -3,7 +3,8 @@
 Layouts (``discover``): one answers file per student (``ada.py``, ``bob.json``:
 the student id is the file's stem), one sub-folder per student (``ada/answers.py``),
 or Gradescope's "Export Submissions" folder (``submission_123/`` folders and a
-``submission_metadata.yml`` that maps each to its submitters' ``:sid:``).
+``submission_metadata.yml`` that maps each to its submitters: ``gradekit.course.export``;
+the id is the SID, else the email, else the submission's id, never the name a student typed).
 
 Each submission is graded in a worker *process* (``fork``, so workers inherit the
 loaded catalog and its solved problems): the sandbox sets rlimits in a
@@ -19,6 +20,7 @@ and is replaced, so the batch always finishes and always writes its outputs.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import time
@@ -28,19 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gradekit.core.untrusted import printable, shortened, spreadsheet_cell
+from gradekit.course.export import METADATA, read_metadata
 from gradekit.grading.grade import submitted_files
 from gradekit.intake.submission import SUFFIXES
-
-METADATA = "submission_metadata.yml"
 
 
 @dataclass(frozen=True)
 class Entry:
     """One student's submission, a file or a folder; ``path`` is None when the folder held nothing to grade."""
 
-    student: str
+    student: str  # the identity grades are filed under (a Gradescope export: SID, else email, else submission id)
     path: Path | None
     problem: str | None = None  # why there is no path
+    name: str = ""  # the name a Gradescope export gives, for people to read; it decides nothing
 
 
 @dataclass
@@ -50,6 +53,8 @@ class BatchResult:
     max_score: float
     maxima: dict[str, float] = field(default_factory=dict)  # points of each column
     rows: list[dict[str, Any]] = field(default_factory=list)
+    visibility: dict[str, str] = field(default_factory=dict)  # Gradescope visibility of each column ("visible" if absent)
+    notes: list[str] = field(default_factory=list)  # for the instructor: what discover had to decide
 
     @property
     def graded(self) -> list[dict[str, Any]]:
@@ -92,52 +97,33 @@ class BatchResult:
 # -- finding submissions ----------------------------------------------------------------
 
 
-def _gradescope_ids(folder: Path) -> dict[str, str]:
-    """``submission_123`` -> the first submitter's sid (else name) from submission_metadata.yml.
+def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | None = None) -> list[Entry]:
+    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it).
 
-    A line-based reader for that one file's shape (no YAML dependency)::
-
-        submission_123:
-          :submitters:
-          - :name: Ada Lovelace
-            :sid: '1001'
+    Two submissions with the same id are both kept, each named by its file or folder, and ``notes``
+    (when given) says so: the instructor decides whose is whose.
     """
-    path = folder / METADATA
-    if not path.exists():
-        return {}
-    ids: dict[str, dict[str, str]] = {}
-    current = None
-    for line in path.read_text(errors="replace").splitlines():
-        top = re.match(r"^(\S+):\s*$", line)
-        if top:
-            current = top.group(1).strip("'\"")
-            ids[current] = {}
-            continue
-        m = re.match(r"^\s*-?\s*:(sid|name):\s*(.*?)\s*$", line)
-        if current and m and m.group(1) not in ids[current]:
-            value = m.group(2).strip("'\"")
-            if value:
-                ids[current][m.group(1)] = value
-    return {k: v.get("sid") or v.get("name") or k for k, v in ids.items()}
-
-
-def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
-    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it)."""
     folder = Path(folder)
-    sids = _gradescope_ids(folder)
+    submitters = read_metadata(folder)
     entries: list[Entry] = []
     for child in sorted(folder.iterdir()):
         if child.name.startswith((".", "__")) or child.name == METADATA or (skip and child.resolve() == skip.resolve()):
             continue
         if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
-            student = sids.get(child.name, child.name)
-            entries.append(Entry(student, child) if submitted_files(child) else
-                           Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)"))
+            who = submitters.get(child.name)
+            student, name = (who.identity(child.name), who.name) if who else (child.name, "")
+            entries.append(Entry(student, child, name=name) if submitted_files(child) else
+                           Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)", name))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))
     seen = Counter(e.student for e in entries)
-    entries = [Entry(f"{e.student} ({e.path.name})", e.path, e.problem) if seen[e.student] > 1 and e.path else e
-               for e in entries]
+    for student in sorted(s for s, k in seen.items() if k > 1):
+        where = ", ".join(e.path.name for e in entries if e.student == student and e.path)
+        if notes is not None:
+            notes.append(f"{seen[student]} submissions give the same student id {student!r} ({where}): "
+                         "each is graded under its own name; decide whose is whose")
+    entries = [Entry(f"{e.student} ({e.path.name})", e.path, e.problem, e.name) if seen[e.student] > 1 and e.path
+               else e for e in entries]
     return sorted(entries, key=lambda e: e.student)
 
 
@@ -145,7 +131,7 @@ def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
 
 def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
     """A row that scores nothing (every part missed), with the reason."""
-    return {"student": entry.student, "file": str(entry.path) if entry.path else None, "score": 0,
+    return {"student": entry.student, "name": entry.name, "file": str(entry.path) if entry.path else None, "score": 0,
             "error": error, "grader_error": False, "parts": {}, "diagnoses": [], "report": None}
 
 
@@ -242,6 +228,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     import multiprocessing
     from multiprocessing.connection import wait
 
+    from gradekit.output.gradescope import part_visibility
     from gradekit.spec.catalog import load_catalog
     from gradekit.sandbox.process import Limits
 
@@ -252,8 +239,10 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
         catalog.solve(p)
         catalog.mistakes(p)
     maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != "manual"}
-    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima)
-    entries = discover(folder, skip)
+    shown = {f"{p.id}:{part.name}": part_visibility(catalog, p.assignment, p.id, part.name)
+             for p in problems for part in p.parts}
+    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown)
+    entries = discover(folder, skip, result.notes)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
     stall = stall_seconds or (limits.wall_seconds * 2 + 60)
     ctx = multiprocessing.get_context("fork")  # workers inherit the catalog, never pickled
@@ -346,35 +335,28 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
     fraction of its points, share of students with full credit), gradebook.csv (the
     ``gradebook`` format's columns), report.png (the grade histogram and each part's
     mean as a fraction of its points), and feedback/STUDENT.md per student (what
-    ``gradekit check`` prints, ready to send back).
+    ``gradekit check`` prints of the parts students may see now, ready to send back).
+
+    No CSV cell starts what a spreadsheet runs (``spreadsheet_cell``); a feedback file is
+    named by the student's id, or, where that is no safe unique file name, by its slug and hash.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "grades.csv", "json": out / "grades.json", "parts": out / "parts.csv",
              "gradebook": out / "gradebook.csv", "png": out / "report.png", "feedback": out / "feedback"}
-    with open(paths["csv"], "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["student", "total", *result.columns, "error"])
-        for r in result.rows:
-            if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
-                w.writerow([r["student"], "", *("" for _ in result.columns), r["error"]])
-                continue
-            w.writerow([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
-    with open(paths["parts"], "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["part", "points", "mean fraction", "full credit"])
-        for col, points, mean, full in result.part_table():
-            w.writerow([col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"])
     if gradebook not in GRADEBOOKS:
         raise ValueError(f"gradebook={gradebook!r}, but only {', '.join(GRADEBOOKS)} are known")
-    with open(paths["gradebook"], "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]])
-        for r in result.rows:
-            w.writerow([r["student"], "" if r["score"] is None else r["score"]])
-    paths["feedback"].mkdir(exist_ok=True)
+    rows = []
     for r in result.rows:
-        (paths["feedback"] / f"{_file_name(r['student'])}.md").write_text(feedback_markdown(r, result))
+        if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
+            rows.append([r["student"], "", *("" for _ in result.columns), r["error"]])
+        else:
+            rows.append([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
+    _write_csv(paths["csv"], ["student", "total", *result.columns, "error"], rows)
+    _write_csv(paths["parts"], ["part", "points", "mean fraction", "full credit"],
+               [[col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"] for col, points, mean, full in result.part_table()])
+    _write_csv(paths["gradebook"], [c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]],
+               [[r["student"], "" if r["score"] is None else r["score"]] for r in result.rows])
     data = {
         "assignment": result.assignment,
         "max_score": result.max_score,
@@ -382,45 +364,96 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
         "diagnoses": [{"part": c, "mistake": d, "students": k} for c, d, k in result.diagnoses(50)],
         "isolation": result.isolation,
         "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
-        "students": [{k: r.get(k) for k in ("student", "file", "score", "error", "grader_error", "report")}
+        "notes": list(result.notes),
+        "students": [{k: r.get(k) for k in ("student", "name", "file", "score", "error", "grader_error", "report")}
                      for r in result.rows],
     }
     paths["json"].write_text(json.dumps(data, indent=1) + "\n")
     _plot(result, paths["png"])
+    paths["feedback"].mkdir(exist_ok=True)
+    names = feedback_file_names([r["student"] for r in result.rows])
+    for r in result.rows:
+        (paths["feedback"] / names[r["student"]]).write_text(feedback_markdown(r, result))
     return paths
 
 
-def _file_name(student: str) -> str:
-    """A student id as a file name: letters, digits, '.', '-', '_', '@' kept, the rest '_'."""
-    return re.sub(r"[^\w.@-]", "_", student).strip(".") or "student"
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        for row in [header, *rows]:
+            w.writerow([spreadsheet_cell(c) for c in row])
+
+
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+_HASHED = re.compile(r".*-[0-9a-f]{12}")  # the shape of a hashed name: a plain one never has it
+
+
+def feedback_file_names(students: list[str]) -> dict[str, str]:
+    """Each (unique) student id -> its feedback file's name, no two alike even where case is ignored.
+
+    An id that is a short, plain file name is used as it is (``1001.md``, ``ada@x.edu.md``);
+    any other, and any two that differ only in case, get a slug and a hash of the whole id
+    (``a_da-3f2c9e1b7a40.md``), so no id, however long or odd, decides a path.
+
+    >>> feedback_file_names(["ada", "Ada", "a da", "bob"])["bob"]
+    'bob.md'
+    """
+    plain = [s for s in students if SAFE_FILE_NAME.fullmatch(s) and not _HASHED.fullmatch(s)]
+    folded = Counter(s.lower() for s in plain)
+    names = {}
+    for s in students:
+        if s in plain and folded[s.lower()] == 1:
+            names[s] = f"{s}.md"
+        else:
+            slug = re.sub(r"[^A-Za-z0-9._@+-]+", "_", s)[:40].strip("._-") or "student"
+            names[s] = f"{slug}-{hashlib.sha256(s.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}.md"
+    return names
 
 
 def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
-    """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints."""
+    """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints, of the
+    parts students may see now (Gradescope visibility "visible"); the others are said to be graded later."""
     from gradekit.output.terminal import student_feedback
 
-    lines = [f"# {result.assignment}: feedback for {row['student']}", ""]
+    who = printable(row["student"])
+    if row.get("name"):
+        who = f"{printable(shortened(row['name']))} ({who})"
+    lines = [f"# {result.assignment}: feedback for {who}", ""]
     if row.get("grader_error"):
         return "\n".join(lines + ["Not graded yet: the grader failed, not your submission. Your instructor will "
                                   "grade it again.", ""])
     report = row.get("report")
+    later = sum(result.maxima.get(c, 0) for c, v in result.visibility.items() if v != "visible")
     if report is None:
-        return "\n".join(lines + [f"Your submission could not be graded: {row['error']}", "",
-                                  f"**Total: 0 / {result.max_score:g}**", ""])
+        return "\n".join(lines + [f"Your submission could not be graded: {printable(row['error'])}", "",
+                                  f"**Total: 0 / {result.max_score - later:g}**", *_later_line(later), ""])
     for note in report["notes"]:
-        lines.append(f"- note: {note}")
+        lines.append(f"- note: {printable(note)}")
     if report["notes"]:
         lines.append("")
+    score = total = later = 0.0
     for prob in report["problems"]:
-        lines += [f"## {prob['id']}: {prob['title']} ({prob['score']:g} / {prob['max_score']:g})", "",
+        pid = prob["id"].split("/", 1)[-1]
+        shown = [part for part in prob["parts"] if result.visibility.get(f"{pid}:{part['name']}", "visible") == "visible"]
+        later += sum(part["max_score"] for part in prob["parts"] if part not in shown)
+        if not shown:
+            continue
+        got, out_of = sum(p["score"] for p in shown), sum(p["max_score"] for p in shown)
+        score, total = score + got, total + out_of
+        lines += [f"## {prob['id']}: {prob['title']} ({got:g} / {out_of:g})", "",
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
-        for part in prob["parts"]:
-            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"])
-            cell = feedback.replace("|", "\\|").replace("\n", " ")
+        for part in shown:
+            feedback = printable(student_feedback(part["verdict"], part["feedback"], part["diagnosis"]))
+            cell = feedback.replace("|", "\\|")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
-    lines += [f"**Total: {report['score']:g} / {report['max_score']:g}**", ""]
+    lines += [f"**Total: {score:g} / {total:g}**", *_later_line(later), ""]
     return "\n".join(lines)
+
+
+def _later_line(points: float) -> list[str]:
+    unit = "point" if points == 1 else "points"
+    return [f"Some parts ({points:g} {unit}) are graded later: their results are not in this file."] if points else []
 
 
 def _plot(result: BatchResult, path: Path) -> None:

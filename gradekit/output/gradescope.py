@@ -9,8 +9,14 @@ its spec option ``visibility``, else its assignment's ``visibility``, else
 Parts that are not plainly visible never show what the reference expects:
 their output is the verdict and the diagnosed mistake only (checker feedback
 quotes expected values: "expected 116, got 115"), and the top-level ``output``
-(always shown to the student) names no part's feedback at all. Manual parts
-never carry their reference answer.
+(always shown to the student) names no part's feedback at all, and its
+``Total:`` counts only the visible parts: one that counted an after-due-date
+part would tell a student, in two submissions, whether a guess was right.
+Gradescope hides the student's total while a test is ``after_due_date`` or
+``after_published``, but not for ``hidden`` tests (its docs: those should carry
+no points), so a part declared ``hidden`` that carries points is written
+``after_published``: its points stay out of sight until grades are published.
+Manual parts never carry their reference answer.
 
 >>> from gradekit.output.report import Report
 >>> results(Report("answers.json", []))["score"]
@@ -31,15 +37,23 @@ if TYPE_CHECKING:  # a Report's write_gradescope imports this module
 OUTPUT_FORMAT = "md"
 
 
-def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+def part_visibility(catalog: Any, assignment: str, problem: str, part: str) -> str:
+    """The visibility a part declares (its spec option, else its assignment's), "visible" when unknown."""
     if catalog is None:
         return "visible"
     try:
-        problem = catalog.resolve(f"{prob.assignment}/{prob.id}")
-        default = catalog.assignment(prob.assignment).visibility
-        return str(problem.part(part.name).options.get("visibility", default))
+        spec = catalog.resolve(f"{assignment}/{problem}")
+        default = catalog.assignment(assignment).visibility
+        return str(spec.part(part).options.get("visibility", default))
     except Exception:  # a report from another catalog: show nothing more than "visible" allows
         return "visible"
+
+
+def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+    declared = part_visibility(catalog, prob.assignment, prob.id, part.name)
+    if declared == "hidden" and part.max_score > 0:  # else Gradescope's total would show its points
+        return "after_published"
+    return declared
 
 
 def _md(text: str) -> str:
@@ -79,12 +93,21 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
             message: str | None = None) -> dict[str, Any]:
     """The results.json object for ``report``; ``message`` opens the top-level output."""
     tests = []
+    score = max_score = by_hand = later = 0.0
     for i, prob in enumerate(report.problems, 1):
         for j, part in enumerate(prob.parts, 1):
-            tests.append(_test(f"{i}.{j}", prob, part, _visibility(catalog, prob, part)))
+            visibility = _visibility(catalog, prob, part)
+            tests.append(_test(f"{i}.{j}", prob, part, visibility))
+            if visibility != "visible":  # the top-level output is always shown: nothing of this part in it
+                later += part.max_score
+                continue
+            score, max_score = score + part.score, max_score + part.max_score
+            by_hand += part.max_score if part.verdict == "manual" else 0
     lines = [message] if message else []
-    pending = f" ({tidy(report.by_hand)} points graded by hand)" if report.by_hand else ""
-    lines.append(f"Total: {tidy(report.score)} / {tidy(report.max_score)}{pending}")
+    pending = f" ({tidy(by_hand)} points graded by hand)" if by_hand else ""
+    lines.append(f"Total: {tidy(score)} / {tidy(max_score)}{pending}")
+    if later:
+        lines.append(f"{tidy(later)} more points are in parts whose results are shown later.")
     lines += [f"- note: {_md(n)}" for n in report.notes]
     top_visibility = "visible"
     if catalog is not None and report.problems:

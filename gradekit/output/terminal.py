@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gradekit.core.records import Problem, Solution
+from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
 from gradekit.core.texfmt import fmt, text
 
@@ -42,9 +43,14 @@ def _terminal_feedback(part) -> str:
     return student_feedback(part.verdict, part.feedback, part.diagnosis)
 
 
+def _shown(text: str, multiline: bool = False) -> str:
+    """A student's text for rich: escapes visible (``\\x1b``), and brackets not read as markup."""
+    return escape(printable(text, multiline=multiline))
+
+
 def report(console: Console, rep: Report) -> None:
     for note in rep.notes:  # unknown and misspelled keys first: a student fixes those before reading scores
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        console.print(f"[yellow]note:[/] {_shown(note)}")
     for prob in rep.problems:
         # fold a problem left blank into one line, unless its parts say more (a starter's "not implemented")
         if all(p.verdict in {"missing", "manual"} for p in prob.parts) and any(p.verdict == "missing" for p in prob.parts) \
@@ -63,10 +69,10 @@ def report(console: Console, rep: Report) -> None:
             style = VERDICT_STYLE.get(part.verdict, "")
             feedback = _terminal_feedback(part)
             table.add_row(
-                escape(part.name),
+                _shown(part.name),
                 Text(part.verdict, style=style),
                 f"{_score(part.score)}/{_score(part.max_score)}",
-                escape(feedback),
+                _shown(feedback, multiline=True),  # a cell keeps its lines inside the table
             )
         table.caption = f"{_score(prob.score)} / {_score(prob.max_score)}"
         table.caption_justify = "right"
