@@ -99,3 +99,45 @@ def digits_binary(n_features: int = 3, classes=(0, 1)):
     X = X / X.std(axis=0)
     y = np.where(labels[keep] == classes[0], 1.0, -1.0)
     return X, y
+
+
+# How each loss a training loop may minimise scales task 1's gradient, mean(½ (y − O)²), on a batch of B.
+LOSS_SCALES = {"half_mean": lambda B: 1.0, "mean": lambda B: 2.0, "half_sum": lambda B: float(B),
+               "sum": lambda B: 2.0 * B}
+
+
+def sgd_trajectory(X, y, W, K, lr, num_epochs, batch_size, last_sample=False, loss="half_mean"):
+    """The template's loop on another loss (``LOSS_SCALES``): task 2's template minimises
+    ``nn.MSELoss(reduction='sum')``, Σ (O − y)², whose gradient is 2B times task 1's."""
+    scale = LOSS_SCALES[loss]
+    W, K = np.array(W, dtype=float), np.array(K, dtype=float)
+    W_list, K_list = [], []
+    n = len(y)
+    stop = n if last_sample else n - 1
+    for _ in range(num_epochs):
+        for b in range(int(np.ceil(n / batch_size))):
+            start, end = b * batch_size, min((b + 1) * batch_size, stop)
+            if end <= start:
+                continue
+            H, A, O = DNNforward(X[start:end], W, K)
+            dW, dK = DNNbackward(X[start:end], y[start:end], W, K, H, A, O)
+            f = scale(end - start)
+            W, K = W - lr * f * dW, K - lr * f * dK
+        W_list.append(W)
+        K_list.append(K)
+    return W_list, K_list
+
+
+def separable_clusters(num_samples: int = 400, seed: int = 449):
+    """Two classes in uniform cubes of radius 1 around centres 2 to 4 apart on every axis, standardised:
+    the kind of set the course's run notebooks train on (their generator draws from the global RNG;
+    this one is seeded). Returns X (N×3) and y ∈ {+1, −1}."""
+    rng = np.random.default_rng(seed)
+    half = int(np.ceil(num_samples / 2))
+    c1 = rng.uniform(-3, 6, size=3)
+    c2 = c1 - rng.choice([-1, 1], 3) * rng.uniform(2, 4, size=3)
+    X = np.vstack([rng.uniform(-1, 1, (half, 3)) + c1, rng.uniform(-1, 1, (num_samples - half, 3)) + c2])
+    y = np.where(np.arange(num_samples) < half, 1.0, -1.0)
+    order = rng.permutation(num_samples)
+    X, y = X[order], y[order]
+    return (X - X.mean(axis=0)) / X.std(axis=0), y

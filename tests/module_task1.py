@@ -58,3 +58,66 @@ def grade_source(tmp_path: Path, source: str, name: str = "task1.py", **kw):
 def with_override(header: str = "", **functions: str) -> str:
     """CORRECT with ``header`` run at import first and some functions redefined after."""
     return header + "\n" + CORRECT + "\n" + "\n".join(functions.values()) + "\n"
+
+
+# Filled in the way the course's task1_template.py is: its pre-filled loop (DNNforward called on each batch,
+# end_idx stopping one sample short), loss, DNNinference and trainAcc kept; the student's lines call
+# DNNbackward and update W and K. {forward}, {backward} and {update} are the student's parts.
+TEMPLATE_FILLED = '''
+import numpy as np
+import time
+
+def relu(X):
+    return np.where(X > 0, X, 0.0)
+
+def prelu(X):
+    return np.where(X > 0, 1.0, 0.0)
+
+def DNNforward(X, W, K):
+{forward}
+
+def DNNbackward(X, y, W, K, H, A, O):
+{backward}
+
+def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False):
+    W_list, K_list = [], []
+    dataset_size = len(y)
+    for epoch in range(num_epochs):
+        for batch_idx in range(int(np.ceil(dataset_size/batch_size))):
+            start_idx = batch_idx * batch_size
+            end_idx = min((batch_idx+1)*batch_size, dataset_size-1)
+            H, A, O = DNNforward(X[start_idx:end_idx], W, K)
+            if print_loss:
+                print("Epoch", epoch + 1, "loss", loss(y[start_idx:end_idx], O))
+            pLpW, pLpK = DNNbackward(X[start_idx:end_idx], y[start_idx:end_idx], W, K, H, A, O)
+{update}
+        W_list.append(W)
+        K_list.append(K)
+    return W_list, K_list
+
+def loss(y, O):
+    return np.mean(1/2 * (y-O)**2)
+
+def DNNinference(X, W, K):
+    _, _, y_pred = DNNforward(X, W, K)
+    y_pred = np.array(y_pred >= 0, dtype=int)
+    y_pred[y_pred == 0] = -1
+    return y_pred
+
+def trainAcc(X, y, W, K):
+    return np.mean(DNNinference(X, W, K) == y)
+'''
+
+FORWARD = "    H = np.dot(W, X.T)\n    A = relu(H)\n    O = np.dot(K, A)\n    return H, A, O"
+BACKWARD = ("    n = X.shape[0]\n    dO = (O - y) / n\n    pLpK = np.dot(A, dO)\n"
+            "    pLpW = np.dot(K[:, None] * prelu(H) * dO[None, :], X)\n    return pLpW, pLpK")
+# the same maths with one row per sample: H and A are N×2
+FORWARD_T = "    H = X @ W.T\n    A = relu(H)\n    O = A @ K\n    return H, A, O"
+BACKWARD_T = ("    dO = (O - y) / len(y)\n    pLpK = A.T @ dO\n"
+              "    pLpW = (dO[:, None] * K[None, :] * prelu(H)).T @ X\n    return pLpW, pLpK")
+UPDATE = "            W = W - lr * pLpW\n            K = K - lr * pLpK"
+UPDATE_IN_PLACE = "            W -= lr * pLpW\n            K -= lr * pLpK"  # one array for every epoch
+
+
+def filled(forward: str = FORWARD, backward: str = BACKWARD, update: str = UPDATE) -> str:
+    return TEMPLATE_FILLED.format(forward=forward, backward=backward, update=update)

@@ -96,7 +96,7 @@ def test_py_files_with_answers_stay_answers_files(tmp_path):
     ("def DNNbackward(X, y, W, K, H, A, O):\n    d = O - y\n    return (np.outer(K, d) * (H > 0)) @ X, A @ d\n",
      "DNNbackward", "the gradient of the summed loss, not of the mean"),
     ("def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False):\n    return [W] * num_epochs, [K] * num_epochs\n",
-     "train", "below the threshold 0.95"),
+     "train", "below the pass mark 0.95"),
     ("def DNNforward(X, W, K):\n    H = W @ X.T\n    return H, H, K @ H\n", "DNNforward", "A row "),
 ])
 def test_wrong_functions_lose_their_part_only_with_a_precise_message(tmp_path, override, part, says):
@@ -140,3 +140,40 @@ def test_an_answers_file_points_code_parts_at_their_file():
     assert {p.feedback for p in task1.parts} == {"No answer given: this part is graded from task1.py (gradekit check task1.py)."}
     p5 = next(p for p in report.problems if p.id == "p5")
     assert all(p.feedback == "No answer given." for p in p5.parts if p.verdict == "missing")
+
+
+# --- files filled in as the course's template is (tests/module_task1.py: TEMPLATE_FILLED) -------------------
+from tests.module_task1 import BACKWARD_T, FORWARD_T, UPDATE_IN_PLACE, filled  # noqa: E402
+
+
+def test_the_template_filled_in_correctly_scores_full_marks(tmp_path):
+    report, parts = grade_source(tmp_path, filled(), "task1_3180100111.py")
+    assert {n: p.score for n, p in parts.items()} == POINTS, {n: p.feedback for n, p in parts.items()}
+
+
+def test_a_consistently_transposed_layout_costs_one_point_of_DNNforward_only(tmp_path):
+    """H and A as N×2 with the right maths: DNNforward 4/5 with the slip named, DNNbackward fed that
+    layout passes (it matches the gradients), train on the student's own forward/backward passes."""
+    _, parts = grade_source(tmp_path, filled(FORWARD_T, BACKWARD_T))
+    assert {n: p.score for n, p in parts.items()} == {**POINTS, "DNNforward": 4}
+    assert parts["DNNforward"].verdict == "partial"
+    assert "H and A are transposed: N×2 where the template returns 2×N" in parts["DNNforward"].feedback
+
+
+def test_a_backward_that_needs_another_layout_than_its_forward_still_fails(tmp_path):
+    _, parts = grade_source(tmp_path, filled(backward=BACKWARD_T))
+    assert parts["DNNbackward"].score == 0 and parts["DNNforward"].score == 5
+
+
+def test_aliased_weight_lists_are_caught_at_every_epoch(tmp_path):
+    """W -= lr·pLpW appends one array every epoch: the last epoch is right, every other is not."""
+    _, parts = grade_source(tmp_path, filled(update=UPDATE_IN_PLACE))
+    assert parts["train"].score == 3.5 and parts["train"].verdict == "partial"
+    assert "hold the same weights at every epoch" in parts["train"].feedback
+    assert all(p.score == POINTS[n] for n, p in parts.items() if n != "train")
+
+
+def test_a_train_wrong_after_the_first_epoch_names_the_epoch(tmp_path):
+    wrong = filled(update="            W = W - lr * pLpW * (epoch + 1)\n            K = K - lr * pLpK")
+    _, parts = grade_source(tmp_path, wrong)
+    assert "epoch 2's (W, K) differ" in parts["train"].feedback

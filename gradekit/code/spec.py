@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
 
-__all__ = ["Check", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
+__all__ = ["Check", "Slip", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem"]
 
 
@@ -31,6 +31,28 @@ class Check:
     name: str
     run: Callable[[Any, Mapping[str, Any]], str | None]
     description: str = ""
+
+
+class Slip(str):
+    """A check's failure that the part's mistake model prices: the message, the mistake's id and its credit.
+
+    A check returns a ``Slip`` instead of a plain line when the student's answer is a named, consistent
+    mistake (``H`` transposed, one aliased array for every epoch); the credit is the part's
+    ``partial = { id = fraction }`` entry, 0 when the spec gives none.
+
+    >>> s = Slip("H is transposed", "transposed", {"partial": {"transposed": 0.8}})
+    >>> str(s), s.mistake, s.credit
+    ('H is transposed', 'transposed', 0.8)
+    """
+
+    mistake: str
+    credit: float
+
+    def __new__(cls, message: str, mistake: str, options: Mapping[str, Any]) -> "Slip":
+        self = super().__new__(cls, message)
+        self.mistake = mistake
+        self.credit = float(dict(options.get("partial") or {}).get(mistake, 0.0))
+        return self
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from gradekit.core.records import Outcome
 def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     """The ``function`` checker: ``raw`` is the submission's ``ModuleSession``; every check must pass.
 
-    The part's fraction is the share of its checks that pass; the feedback
-    names each failing check with its smallest failing input.
+    The part's fraction is the mean over its checks: 1 for a pass, a ``Slip``'s credit (the spec's
+    ``partial`` price of a named mistake), 0 for any other failure; the feedback names each failing
+    check with its smallest failing input.
     """
     if not _is_session(raw):  # an answer typed in an answers file
         spec = ctx.problem.validated_params if ctx.problem else None
@@ -43,7 +44,7 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         return Outcome.correct(f"passed {', '.join(c.name for c in fn.checks)}")
     if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
         return Outcome(0.0, "missing", "not implemented")
-    passed = 1 - len(failures) / len(fn.checks)
+    passed = (len(fn.checks) - sum(1 - getattr(msg, "credit", 0.0) for _, msg in failures)) / len(fn.checks)
     text = "; ".join(f"{name}: {msg}" for name, msg in failures)
     return Outcome(passed, "partial" if passed > 0 else "wrong", text)
 
