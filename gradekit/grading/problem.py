@@ -17,6 +17,7 @@ from gradekit.check.kinds import checker_for
 from gradekit.core.errors import GraderError
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
+from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
 
 
@@ -73,6 +74,8 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
         if part.kind != "manual" and raw is None:
             outcome = _missing(problem, part)
+        elif isinstance(raw, Unreadable):  # the file ran, but this answer could not be handed back
+            outcome = Outcome.invalid(f"{raw.reason}.")
         else:
             try:
                 # a function part is judged by running the student's code (its session, and the sandbox, are
