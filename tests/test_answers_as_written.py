@@ -253,3 +253,45 @@ def test_a_forged_marker_is_plain_data():
     assert _mark_unreadable(answers, "unreadable:ab") == answers
     assert _mark_unreadable({"q3.2": {"L": {"unreadable:ab": "why"}}}, "unreadable:ab") == \
         {"q3.2": {"L": Unreadable("why")}}
+
+
+# -- 2. nothing read silently as something else -------------------------------------------------------------
+
+def terminal_text(report) -> str:
+    from rich.console import Console
+
+    from gradekit.output.terminal import report as render
+
+    console = Console(width=400, record=True, color_system=None)
+    render(console, report)
+    return " ".join(console.export_text().split())
+
+
+# (problem, key as written, written, the reading said): every reading that is not the literal value
+READINGS = [
+    ("coms573-hw5/q1", "params", "3*3*128*256 + 3*3*256*512", "read '3*3*128*256 + 3*3*256*512' as 1474560"),
+    ("ece661-hw1/q3.2", "L", r"\frac{1}{2}(14^2 + 6^2)", r"read '\frac{1}{2}(14^2 + 6^2)' as 116"),
+    ("ece661-hw1/q3.2", "dL/db1", [[0], [34]], "read the 2×1 column as a vector of 2"),
+    ("ece661-hw1/q3.2", "L", [116], "read the list of 1 as a single number"),
+    ("ece661-hw1/q3.2", "dl/dw1", [[0, 0, 0], [34, 34, -34]], "matched key 'dl/dw1' to 'dL/dW1'"),
+    ("coms573-hw5/q2a", "mu", "[2*6.5, 5, 0]", "read '2*6.5' as 13"),
+]
+
+
+@pytest.mark.parametrize("problem, key, written, reading", READINGS, ids=[c[3][:40] for c in READINGS])
+def test_every_reading_is_said_in_the_terminal_and_the_json(tmp_path, problem, key, written, reading):
+    for suffix in SUFFIXES:
+        if suffix == ".ipynb" and not isinstance(written, str):
+            continue  # a notebook's tagged cell is text
+        report = grade(write_as(tmp_path, suffix, {problem: {key: written}}))
+        shown = terminal_text(report)
+        assert reading in shown, (suffix, shown)
+        assert "\\\\" not in shown  # backslashes as written, never doubled
+        (part,) = [p for prob in report.to_dict()["problems"] for p in prob["parts"] if p.get("reading")]
+        assert part["verdict"] == "correct" and reading in part["reading"], (suffix, part)
+
+
+def test_a_wrong_answer_says_its_reading_once():
+    report = grade_answers({"coms573-hw5/q1": {"params": "3*3*128*256"}})
+    shown = terminal_text(report)
+    assert shown.count("read '3*3*128*256' as 294912") == 1, shown

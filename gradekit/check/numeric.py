@@ -136,9 +136,21 @@ def _fit_shape(expected: np.ndarray, got: Numeric, kind: str) -> Numeric | None:
     same_size = got.values.size == expected.size
     squeezable = kind in {"number", "vector"} or (kind == "matrix" and 1 in want)
     if same_size and squeezable and sum(d > 1 for d in got.values.shape) <= 1:
+        note = f"read the {_form_text(got.values.shape)} as {_form_text(want, kind)}"
         return Numeric(got.values.reshape(want), got.decimals.reshape(want), got.significant.reshape(want),
-                       got.readings)
+                       got.readings + (note,))
     return None
+
+
+def _form_text(shape: tuple[int, ...], kind: str = "") -> str:
+    """How a reshaped answer is named in its reading: "2×1 column", "list of 1", "a vector of 2", "the 1×3 row"."""
+    if len(shape) == 2 and shape[1] == 1:
+        return f"{shape[0]}×1 column" if not kind else f"the {shape[0]}×1 column"
+    if len(shape) == 2 and shape[0] == 1:
+        return f"1×{shape[1]} row" if not kind else f"the 1×{shape[1]} row"
+    if kind:
+        return _shape_text(shape)
+    return f"list of {int(np.prod(shape))}" if shape else "number"
 
 
 def _difference_report(expected: np.ndarray, got: Numeric, ok: np.ndarray) -> str:
@@ -199,8 +211,8 @@ def _generic_mistakes(expected: np.ndarray, got: Numeric, policy: Policy, ctx: C
     return None
 
 
-def _read_as(got: Numeric) -> str:
-    return (" (" + "; ".join(got.readings) + ")") if got.readings else ""
+def _read_as(readings: tuple[str, ...]) -> str:
+    return (" (" + "; ".join(readings) + ")") if readings else ""
 
 
 def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
@@ -210,19 +222,25 @@ def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
         got = parse_numeric(raw, name=ctx.part.name, kind=kind, percent=bool(ctx.part.options.get("percent")))
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
-    outcome = _verdict(expected, got, ctx, kind, policy)
-    if got.readings:  # say how text that was not a plain number was read
+    outcome, readings = _verdict(expected, got, ctx, kind, policy)
+    if readings:  # say how text that was not a plain number, or a list of another shape, was read
         outcome = Outcome(outcome.fraction, outcome.verdict,
-                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(got),
-                          outcome.diagnosis)
+                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(readings),
+                          outcome.diagnosis, reading="; ".join(readings))
     return outcome
 
 
-def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str, policy: Policy) -> Outcome:
+def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str,
+             policy: Policy) -> tuple[Outcome, tuple[str, ...]]:
+    """The outcome, and how the answer was read (the parse's readings, and a reshape where one was needed)."""
+    fitted = _fit_shape(expected, got, kind) if np.all(np.isfinite(got.values)) else None
+    return _judge(expected, got, fitted, ctx, policy), (fitted or got).readings
+
+
+def _judge(expected: np.ndarray, got: Numeric, fitted: Numeric | None, ctx: CheckContext, policy: Policy) -> Outcome:
     if not np.all(np.isfinite(got.values)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got.values))[0]) if got.values.ndim else ()
         return Outcome.invalid(f"{position(bad)} is {fmt(got.values[bad])}: answers must be finite numbers.".capitalize())
-    fitted = _fit_shape(expected, got, kind)
     if fitted is None:
         for mistake in ctx.mistakes:
             alt = np.asarray(mistake.answers[ctx.part.name], dtype=float)

@@ -415,7 +415,7 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
         lines += [f"## {prob['id']}: {prob['title']} ({prob['score']:g} / {prob['max_score']:g})", "",
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
         for part in prob["parts"]:
-            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"])
+            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"], part.get("reading", ""))
             cell = feedback.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
