@@ -100,7 +100,8 @@ def test_mistakes_on_the_catalog_instance():
     found = {m.id: m for m in FAMILY.mistakes(params)}
     # ReLU'(0) = 1 changes nothing here (no pre-activation is 0), so it is not listed
     assert set(found) == {"activation_derivative_omitted", "activation_forgotten",
-                          "sigmoid_derivative_for_relu", "W2_not_transposed"}
+                          "sigmoid_derivative_for_relu", "W2_not_transposed", "half_dropped"}
+    assert found["half_dropped"].answers["L"] == 232  # the one factor this family names: ½ of L dropped
     np.testing.assert_array_equal(found["activation_derivative_omitted"].answers["dL/db1"], [6, 34])
     np.testing.assert_array_equal(found["W2_not_transposed"].answers["dL/db1"], [0, 20])
     np.testing.assert_array_equal(found["sigmoid_derivative_for_relu"].answers["dL/db1"], [0, -1428])

@@ -83,7 +83,7 @@ def test_typical_mistakes_on_q32():
         }
     )
     diag = {p.name: p.diagnosis for p in result_of(report, 'q3.2').parts}
-    assert diag["L"] == "constant_factor" and diag["dL/dW1"] == "transposed" and diag["dL/dW2"] == "sign_flipped"
+    assert diag["L"] == "half_dropped" and diag["dL/dW1"] == "transposed" and diag["dL/dW2"] == "sign_flipped"
 
 
 def test_bad_assignment_and_empty_submission():

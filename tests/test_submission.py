@@ -323,16 +323,31 @@ HOSTILE = {
                        "line 1: ModuleNotFoundError: No module named 'nonexistent_pkg'"),
     "import_gradekit": ("from gradekit.reference import families\nANSWERS = {}\n",
                         "answers files cannot import gradekit"),
-    "lambda": ("ANSWERS = {'q1': {'f': lambda x: x}}\n",
-               'ANSWERS["q1"]["f"] is a function, which is not plain data'),
-    "object": ("class A: pass\nANSWERS = {'q1': {'a': [1, A()]}}\n",
-               'ANSWERS["q1"]["a"][1] is an object of type answers.A, which is not plain data'),
-    "complex": ("ANSWERS = {'q1': {'z': 1j}}\n", 'ANSWERS["q1"]["z"] is a complex number'),
-    "set": ("ANSWERS = {'q1': {'z': {1, 2}}}\n", 'ANSWERS["q1"]["z"] is a set, which is not plain data'),
     "int_key": ("ANSWERS = {'q1': {1: 2}}\n", """ANSWERS["q1"] has the key 1"""),
-    "self_loop": ("x = []\nx.append(x)\nANSWERS = {'q1': {'a': x}}\n", "nested more than 32"),
+    "problem_object": ("class A: pass\nANSWERS = {'q1': A()}\n", 'ANSWERS["q1"] is an object of type answers.A'),
     "bad_assignment": ("ANSWERS = {}\nASSIGNMENT = 1.5j\n", "ASSIGNMENT is a complex number"),
 }
+
+
+# an answer that is not plain data costs its part only (graded invalid with the reason); the rest is read
+NOT_DATA = {
+    "lambda": ("lambda x: x", 'ANSWERS["q1"]["f"] is a function, which is not plain data'),
+    "object": ("[1, A()]", 'ANSWERS["q1"]["f"][1] is an object of type answers.A, which is not plain data'),
+    "complex": ("1j", 'ANSWERS["q1"]["f"] is a complex number'),
+    "set": ("{1, 2}", 'ANSWERS["q1"]["f"] is a set, which is not plain data'),
+    "self_loop": ("x", "nested more than 32"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NOT_DATA))
+def test_a_part_that_is_not_data_costs_only_that_part(tmp_path, name):
+    from gradekit.intake.submission import Unreadable
+
+    value, reason = NOT_DATA[name]
+    text = f"class A: pass\nx = []\nx.append(x)\nANSWERS = {{'q1': {{'f': {value}, 'a': 2}}}}\n"
+    raw = load_answers(write(tmp_path, "answers.py", text)).answers
+    assert raw["q1"]["a"] == 2 and isinstance(raw["q1"]["f"], Unreadable), raw
+    assert reason in raw["q1"]["f"].reason
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

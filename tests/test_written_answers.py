@@ -39,7 +39,7 @@ CASES = [
     ("ece661-hw1/q3.2", "L", "np.float32(116.0)", RIGHT, None),
     ("ece661-hw1/q3.2", "L", "0.5 * (14**2 + 6**2 + 4**2 ... )".replace(" ... ", ""), WRONG, None),  # ½(196+36+16)=124
     ("ece661-hw1/q3.2", "L", r"\frac{1}{2}(14^2 + 6^2)", RIGHT, None),
-    ("ece661-hw1/q3.2", "L", "232", WRONG, "constant_factor"),
+    ("ece661-hw1/q3.2", "L", "232", WRONG, "half_dropped"),  # the family's own mistake: ½ of L dropped
     ("ece661-hw1/q3.2", "L", "-116", WRONG, "sign_flipped"),
     ("ece661-hw1/q3.2", "L", "121.8", WRONG, None),  # +5 %
     ("ece661-hw1/q3.2", "L", "110.2", WRONG, None),  # -5 %
@@ -60,7 +60,7 @@ CASES = [
     ("ece661-hw1/q3.2", "dL/db1", "dL/db1 = [0, 34]", RIGHT, None),
     ("ece661-hw1/q3.2", "dL/db1", "[0, 2*17]", RIGHT, None),
     ("ece661-hw1/q3.2", "dL/db1", "[0, -34]", WRONG, None),
-    ("ece661-hw1/q3.2", "dL/db1", "[0, 68]", WRONG, "constant_factor"),
+    ("ece661-hw1/q3.2", "dL/db1", "[0, 68]", WRONG, "half_dropped"),
     ("ece661-hw1/q3.2", "dL/db2", "[-14, -6]", WRONG, "sign_flipped"),
     ("ece661-hw1/q3.2", "dL/db2", "[14, 6, 0]", WRONG, "wrong_shape"),
     # -- matrices: dL/dW1 = [[0, 0, 0], [34, 34, -34]], dL/dW2 = [[0, 98], [0, 42]] ------------------------
@@ -77,7 +77,7 @@ CASES = [
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [34, 34, -34]]", RIGHT, None),
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 34], [0, 34], [0, -34]]", WRONG, "transposed"),
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [-34, -34, 34]]", WRONG, "sign_flipped"),
-    ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [68, 68, -68]]", WRONG, "constant_factor"),
+    ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [68, 68, -68]]", WRONG, "half_dropped"),
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [17, 17, -17]]", WRONG, "constant_factor"),
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [34, 34, -34], [0, 0, 0]]", WRONG, "wrong_shape"),
     ("ece661-hw1/q3.2", "dL/dW1", "[[0, 0, 0], [34, 34]]", "invalid", None),
@@ -119,7 +119,7 @@ CASES = [
     # -- real numbers to a few digits: ECE 449 p5, q = softmax(z) ---------------------------------------
     ("ece449-a2/p5", "q", "[0.8808, 0.1192]", RIGHT, None),
     ("ece449-a2/p5", "q", "[0.8807, 0.1192]", RIGHT, None),  # truncated
-    ("ece449-a2/p5", "q", "[0.881, 0.119]", RIGHT, None),
+    ("ece449-a2/p5", "q", "[0.881, 0.119]", WRONG, "too_few_digits"),  # the statement asks 4 digits
     ("ece449-a2/p5", "q", "[0.88079708, 0.11920292]", RIGHT, None),
     ("ece449-a2/p5", "q", "[0.880797, 0.119203]", RIGHT, None),
     ("ece449-a2/p5", "q", "array([0.8808, 0.1192])", RIGHT, None),
@@ -132,10 +132,12 @@ CASES = [
     ("ece449-a2/p5", "q", "[0.1192, 0.8808]", WRONG, None),
     ("ece449-a2/p5", "q", "[0.9248, 0.1252]", WRONG, None),  # +5 %
     ("ece449-a2/p5", "W_new", "[[0.98838, -0.01162], [0.01162, -0.98838]]", RIGHT, None),
-    ("ece449-a2/p5", "W_new", "[[0.9884, -0.0116], [0.0116, -0.9884]]", RIGHT, None),
+    ("ece449-a2/p5", "W_new", "[[0.9884, -0.0116], [0.0116, -0.9884]]", WRONG, "too_few_digits"),
+    ("ece449-a2/p5", "W_new", "[[0.9884, -0.01162], [0.01162, -0.9883]]", RIGHT, None),  # rounded, truncated
     ("ece449-a2/p5", "W_new", "[[0.98838, 0.01162], [-0.01162, -0.98838]]", WRONG, "gradient_outer_product_reversed"),
     ("ece449-a2/p5", "B_new", "[-0.01162, 0.01162]", RIGHT, None),
-    ("ece449-a2/p5", "B_new", "[-0.0116, 0.0116]", RIGHT, None),
+    ("ece449-a2/p5", "B_new", "[-0.0116, 0.0116]", WRONG, "too_few_digits"),
+    ("ece449-a2/p5", "B_new", "[-0.01162, 0.01162]", RIGHT, None),
     ("ece449-a2/p5", "B_new", "[0.01162, -0.01162]", WRONG, "ascent_step"),
     ("ece449-a2/p5", "dE/dz", "[-0.5808, 0.5808]", WRONG, "sign_flipped"),
     # -- counts with and without bias ------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from gradekit.core.records import Outcome
-from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape
+from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape, quoted
 from gradekit.check.context import CheckContext, diagnosed
 
 
@@ -24,16 +25,15 @@ def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
     want = int(expected)
+    plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
+    reading = "" if plain else f"read {quoted(str(raw))} as {got}"
     if got == want:
-        plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
-        return Outcome.correct() if plain else Outcome.correct(f"correct (read {str(raw).strip()[:60]!r} as {got})")
+        return Outcome.correct() if plain else Outcome(1.0, "correct", f"correct ({reading})", reading=reading)
     found = _matching_mistake(ctx, got, int)
-    if found:
-        return found
-    if want != 0 and got == -want:
-        return diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
-    off = got - want
-    return Outcome.wrong(f"{got} is off by {abs(off)}{_ratio(got, want)}.")
+    if not found and want != 0 and got == -want:
+        found = diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
+    found = found or Outcome.wrong(f"{got} is off by {abs(got - want)}{_ratio(got, want)}.")
+    return replace(found, reading=reading) if reading else found
 
 
 def _ratio(got: int, want: int) -> str:

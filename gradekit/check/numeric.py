@@ -3,13 +3,19 @@
 The policy is monotone in accuracy (a closer answer never scores less than a
 farther one). An entry is right when
 
-- it is within ``rtol`` of the reference (relative, default 1e-5: float32
-  arithmetic; plus ``atol`` near zero), whatever digits it shows; or
+- it is within a relative 1e-5 of the reference (float32 arithmetic), whatever
+  digits it shows; or
 - it shows the required precision — 3 significant digits, or 4 decimals where
   those show 2 significant digits (``0.0078`` for 0.007825); or the part's
   ``digits`` / ``decimals`` — and is at least as close to the reference as the
-  reference rounded *or truncated* to that precision. For 0.880797 that admits
-  0.881, 0.880, 0.8807, 0.88079 and 0.8808, and refuses 0.8817.
+  reference rounded *or truncated* to that precision (never one unit up). For
+  0.880797 that admits 0.881, 0.880, 0.8807, 0.88079 and 0.8808, and refuses
+  0.8817; for 1474560 at 3 digits 1.47e6, not 1.48e6.
+
+A part's ``rtol`` / ``atol``, when stated, is a bound instead: an entry is right
+when it is within ``atol + rtol·|reference|`` (the digits rule cannot widen it),
+and, where the part also states ``digits`` / ``decimals``, shows that precision
+(or is within the relative 1e-5).
 
 An answer that fails only for its digits ("0.88") is told so ("right to 2
 digits: give at least 3 significant digits or 4 decimals"), not "off by".
@@ -43,13 +49,19 @@ class Policy:
     atol: float = DEFAULT_ATOL
     digits: int | None = None
     decimals: int | None = None
+    bounded: bool = False  # rtol/atol stated by the part: a bound, not a floor under the digits rule
 
     @classmethod
     def of(cls, options: Any) -> "Policy":
         get = dict(options).get
         return cls(float(get("rtol", DEFAULT_RTOL)), float(get("atol", DEFAULT_ATOL)),
                    None if get("digits") is None else int(get("digits")),
-                   None if get("decimals") is None else int(get("decimals")))
+                   None if get("decimals") is None else int(get("decimals")),
+                   bounded=get("rtol") is not None or get("atol") is not None)
+
+    @property
+    def states_precision(self) -> bool:
+        return self.digits is not None or self.decimals is not None
 
     def unit(self, expected: np.ndarray) -> np.ndarray:
         """Per entry, the place value of the last digit an answer must show."""
@@ -83,14 +95,19 @@ def close_entries(expected: np.ndarray, got: Numeric, policy: Policy) -> np.ndar
     """Entry-wise verdict under the policy (see the module docstring)."""
     e, g = np.asarray(expected, dtype=float), got.values
     err = np.abs(g - e)
-    within = err <= policy.atol + policy.rtol * np.abs(e)
+    full = err <= DEFAULT_ATOL + DEFAULT_RTOL * np.abs(e)
     unit = policy.unit(e)
-    # the coarsest right answer at the required precision: e rounded down or up to a multiple of unit
-    low, high = np.floor(e / unit) * unit, np.ceil(e / unit) * unit
-    loosest = np.maximum(np.maximum(e - low, high - e), unit / 2) * (1 + 1e-9) + 1e-15
     written = np.where(got.decimals >= 0, 10.0 ** -got.decimals.astype(float), 0.0)  # 0: exact (int, 1/2, e^2)
     enough = written <= unit * (1 + 1e-9)
-    return within | (enough & (err <= loosest))
+    if policy.bounded:
+        within = err <= policy.atol + policy.rtol * np.abs(e)
+        return within & (full | enough) if policy.states_precision else within
+    # the coarsest right answer at the required precision: e truncated (toward zero) or rounded to a multiple
+    # of unit; the truncation is the farther of the two, and a tie of the rounding (unit / 2) is the floor
+    a = np.abs(e)
+    truncated = a - np.floor(a / unit * (1 + 1e-12)) * unit
+    loosest = np.maximum(truncated, unit / 2) * (1 + 1e-9) + 1e-15
+    return full | (enough & (err <= loosest))
 
 
 def too_few_digits(expected: np.ndarray, got: Numeric, policy: Policy, ok: np.ndarray) -> int | None:
@@ -119,9 +136,21 @@ def _fit_shape(expected: np.ndarray, got: Numeric, kind: str) -> Numeric | None:
     same_size = got.values.size == expected.size
     squeezable = kind in {"number", "vector"} or (kind == "matrix" and 1 in want)
     if same_size and squeezable and sum(d > 1 for d in got.values.shape) <= 1:
+        note = f"read the {_form_text(got.values.shape)} as {_form_text(want, kind)}"
         return Numeric(got.values.reshape(want), got.decimals.reshape(want), got.significant.reshape(want),
-                       got.readings)
+                       got.readings + (note,))
     return None
+
+
+def _form_text(shape: tuple[int, ...], kind: str = "") -> str:
+    """How a reshaped answer is named in its reading: "2×1 column", "list of 1", "a vector of 2", "the 1×3 row"."""
+    if len(shape) == 2 and shape[1] == 1:
+        return f"{shape[0]}×1 column" if not kind else f"the {shape[0]}×1 column"
+    if len(shape) == 2 and shape[0] == 1:
+        return f"1×{shape[1]} row" if not kind else f"the 1×{shape[1]} row"
+    if kind:
+        return _shape_text(shape)
+    return f"list of {int(np.prod(shape))}" if shape else "number"
 
 
 def _difference_report(expected: np.ndarray, got: Numeric, ok: np.ndarray) -> str:
@@ -154,8 +183,9 @@ def _simple_factor(c: float) -> str | None:
     return sign + (str(f.numerator) if f.denominator == 1 else f"1/{f.denominator}")
 
 
-def _generic_mistakes(expected: np.ndarray, got: Numeric, policy: Policy) -> tuple[str, str] | None:
-    """Transposed, sign flipped, or off by a simple factor, judged by the same policy: (id, message)."""
+def _generic_mistakes(expected: np.ndarray, got: Numeric, policy: Policy, ctx: CheckContext) -> Outcome | None:
+    """Transposed or sign flipped (the spec's partial credit), or off by a simple factor (named, never credited:
+    a factor earns credit only as a family's own mistake, such as q3.2's ½ of L dropped), by the same policy."""
     from fractions import Fraction
 
     e = np.asarray(expected, dtype=float)
@@ -167,20 +197,22 @@ def _generic_mistakes(expected: np.ndarray, got: Numeric, policy: Policy) -> tup
         return alt.shape == values.shape and bool(np.all(close_entries(alt, got, policy)))
 
     if e.ndim == 2 and values.shape == e.T.shape and not np.array_equal(e, e.T) and matches(e.T):
-        return "transposed", "Your matrix is the transpose of the right one: check the order of the outer product or a missing transpose."
+        return diagnosed(ctx, "transposed", "Your matrix is the transpose of the right one: check the order of the "
+                                            "outer product or a missing transpose.")
     if matches(-e):
-        return "sign_flipped", "Every entry has the wrong sign: check the direction of a difference (t - x vs x - t) or of the update."
+        return diagnosed(ctx, "sign_flipped", "Every entry has the wrong sign: check the direction of a difference "
+                                              "(t - x vs x - t) or of the update.")
     if values.shape == e.shape:
         flat_e, flat_v = e.ravel(), values.ravel()
         factor = _simple_factor(float(np.dot(flat_e, flat_v) / np.dot(flat_e, flat_e)))
         if factor is not None and matches(float(Fraction(factor)) * e):
-            return "constant_factor", (f"Your answer is {factor} times the right one: check a factor such as "
-                                       f"½, 2 or 1/n.")
+            return Outcome.wrong(f"Your answer is {factor} times the right one: check a factor such as ½, 2 or 1/n.",
+                                 "constant_factor")
     return None
 
 
-def _read_as(got: Numeric) -> str:
-    return (" (" + "; ".join(got.readings) + ")") if got.readings else ""
+def _read_as(readings: tuple[str, ...]) -> str:
+    return (" (" + "; ".join(readings) + ")") if readings else ""
 
 
 def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
@@ -190,27 +222,33 @@ def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
         got = parse_numeric(raw, name=ctx.part.name, kind=kind, percent=bool(ctx.part.options.get("percent")))
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
-    outcome = _verdict(expected, got, ctx, kind, policy)
-    if got.readings:  # say how text that was not a plain number was read
+    outcome, readings = _verdict(expected, got, ctx, kind, policy)
+    if readings:  # say how text that was not a plain number, or a list of another shape, was read
         outcome = Outcome(outcome.fraction, outcome.verdict,
-                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(got),
-                          outcome.diagnosis)
+                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(readings),
+                          outcome.diagnosis, reading="; ".join(readings))
     return outcome
 
 
-def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str, policy: Policy) -> Outcome:
+def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str,
+             policy: Policy) -> tuple[Outcome, tuple[str, ...]]:
+    """The outcome, and how the answer was read (the parse's readings, and a reshape where one was needed)."""
+    fitted = _fit_shape(expected, got, kind) if np.all(np.isfinite(got.values)) else None
+    return _judge(expected, got, fitted, ctx, policy), (fitted or got).readings
+
+
+def _judge(expected: np.ndarray, got: Numeric, fitted: Numeric | None, ctx: CheckContext, policy: Policy) -> Outcome:
     if not np.all(np.isfinite(got.values)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(got.values))[0]) if got.values.ndim else ()
         return Outcome.invalid(f"{position(bad)} is {fmt(got.values[bad])}: answers must be finite numbers.".capitalize())
-    fitted = _fit_shape(expected, got, kind)
     if fitted is None:
         for mistake in ctx.mistakes:
             alt = np.asarray(mistake.answers[ctx.part.name], dtype=float)
             if got.values.shape == alt.shape and np.all(close_entries(alt, got, policy)):
                 return diagnosed(ctx, mistake.id, mistake.message)
-        generic = _generic_mistakes(expected, got, policy)
+        generic = _generic_mistakes(expected, got, policy, ctx)
         if generic:
-            return diagnosed(ctx, *generic)
+            return generic
         return Outcome.wrong(f"Shape: expected {_shape_text(expected.shape)}, got {_shape_text(got.values.shape)}.", "wrong_shape")
     ok = close_entries(expected, fitted, policy)
     if np.all(ok):
@@ -224,9 +262,9 @@ def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str, p
         if alt.shape == expected.shape and np.all(close_entries(alt, fitted, policy)):
             return diagnosed(ctx, mistake.id, mistake.message)
     where = _difference_report(expected, fitted, ok)
-    generic = _generic_mistakes(expected, fitted, policy)
+    generic = _generic_mistakes(expected, fitted, policy, ctx)
     if generic:
-        return diagnosed(ctx, *generic)
+        return generic
     return Outcome.wrong(where[0].upper() + where[1:] if expected.ndim else f"Your value {where}")
 
 

@@ -120,6 +120,7 @@ class Outcome:
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key: for graders (--json, grades.json), never in feedback
+    reading: str = ""  # how an answer not taken literally was read ("read '25/2' as 12.5"): said for any verdict
 
     @classmethod
     def correct(cls, feedback: str = "correct") -> "Outcome":
@@ -150,6 +151,7 @@ class PartResult:
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key, for graders only
     answered: bool = True  # False: the submission gave nothing for this part (the terminal folds such problems)
+    reading: str = ""  # how the answer was read where not literally (Outcome.reading); in to_dict when set
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -162,6 +164,8 @@ class PartResult:
         }
         if self.reference is not None:
             out["reference"] = self.reference
+        if self.reading:
+            out["reading"] = self.reading
         return out
 
 

@@ -443,8 +443,9 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
         lines += [f"## {prob['id']}: {prob['title']} ({got:g} / {out_of:g})", "",
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
         for part in shown:
-            feedback = printable(student_feedback(part["verdict"], part["feedback"], part["diagnosis"]))
-            cell = feedback.replace("|", "\\|")
+            feedback = printable(student_feedback(part["verdict"], part["feedback"], part["diagnosis"],
+                                                  part.get("reading", "")))
+            cell = feedback.replace("|", "\\|").replace("\n", " ")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
     lines += [f"**Total: {score:g} / {total:g}**", *_later_line(later), ""]

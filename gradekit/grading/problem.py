@@ -17,6 +17,7 @@ from gradekit.check.kinds import checker_for
 from gradekit.core.errors import GraderError
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
+from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
 
 
@@ -35,24 +36,28 @@ def _normalise_key(key: str) -> str:
     return "".join(key.split()).casefold()
 
 
-def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Raw answers by part name; keys differing only in spaces or case are accepted."""
+def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Raw answers by part name; keys differing only in spaces or case are accepted, and said so (by part name:
+    "matched key 'dl/dw1' to 'dL/dW1'")."""
     names = [p.name for p in problem.parts]
     loose = {}
     for n in names:
         loose.setdefault(_normalise_key(n), []).append(n)
     matched: dict[str, Any] = {}
+    keys: dict[str, str] = {}
     notes = []
     for key, value in given.items():
         if key in names:
             matched[key] = value
         elif len(loose.get(_normalise_key(str(key)), [])) == 1:
-            matched[loose[_normalise_key(str(key))][0]] = value
+            name = loose[_normalise_key(str(key))][0]
+            matched[name] = value
+            keys[name] = f"matched key '{key}' to '{name}'"
         else:
             close = every_close(str(key)[:80], names, cutoff=0.5)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f" (parts: {', '.join(names)})"
             notes.append(f"{problem.qualified_id}: unknown part {key!r}{hint}")
-    return matched, notes
+    return matched, keys, notes
 
 
 def _mistakes_for(part_name: str, expected: Any, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
@@ -65,7 +70,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         given = {}
     solution = catalog.solve(problem)
     mistakes = catalog.mistakes(problem)
-    matched, notes = _match_parts(problem, given)
+    matched, keys, notes = _match_parts(problem, given)
     parts = []
     for part in problem.parts:
         expected = solution.answers.get(part.name)
@@ -73,6 +78,8 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
         if part.kind != "manual" and raw is None:
             outcome = _missing(problem, part)
+        elif isinstance(raw, Unreadable):  # the file ran, but this answer could not be handed back
+            outcome = Outcome.invalid(f"{raw.reason}.")
         else:
             try:
                 # a function part is judged by running the student's code (its session, and the sandbox, are
@@ -90,7 +97,8 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
-                                outcome.reference, answered=part.kind == "manual" or raw is not None))
+                                outcome.reference, answered=part.kind == "manual" or raw is not None,
+                                reading="; ".join(r for r in (keys.get(part.name, ""), outcome.reading) if r)))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes
 
 

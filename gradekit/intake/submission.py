@@ -39,7 +39,7 @@ from gradekit.core.errors import NoAnswersError, SubmissionError
 if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
     from gradekit.sandbox.process import Limits
 
-__all__ = ["RawSubmission", "load_answers", "MAX_FILE_BYTES"]
+__all__ = ["RawSubmission", "Unreadable", "load_answers", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 16 * 2**20
 MAX_DEPTH = 32  # nesting of plain data: a rank-4 tensor in a part needs 6
@@ -60,6 +60,14 @@ class RawSubmission:
     answers: dict[str, dict[str, Any]]
     assignment: str | None = None
     student: str | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """One answer a computing .py could not hand back (an object that is not data, a list of 10⁸ values):
+    it costs only its part, which is graded invalid with this reason."""
+
+    reason: str
 
 
 def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmission:
@@ -212,7 +220,7 @@ def _parts(path: Path, parts: Any, trail: tuple) -> dict[str, Any]:
     return parts
 
 
-_SCALARS = (type(None), bool, int, str)
+_SCALARS = (type(None), bool, int, str, Unreadable)
 
 
 def _check_plain(path: Path, value: Any, trail: tuple, depth: int) -> None:
@@ -413,8 +421,28 @@ def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
         line = payload.get("line")
         where = f"line {line}: " if isinstance(line, int) and not isinstance(line, bool) else ""
         _fail(path, where + memory if payload.get("kind") == "memory" else str(payload.get("error")))
-    return _layout(path, payload.get("answers"), "ANSWERS", payload.get("assignment"),
-                   payload.get("student"))
+    answers = payload.get("answers")
+    token = payload.get("unreadable")
+    if isinstance(token, str) and isinstance(answers, (dict, list)):
+        answers = _mark_unreadable(answers, token)
+    return _layout(path, answers, "ANSWERS", payload.get("assignment"), payload.get("student"))
+
+
+def _mark_unreadable(answers: dict | list, token: str) -> dict | list:
+    """The child's {token: reason} in place of a part it could not return, as ``Unreadable(reason)``;
+    only in a problem's table of parts, where the child puts them."""
+    def parts(table: Any) -> Any:
+        if not isinstance(table, dict):
+            return table
+        return {k: Unreadable(str(v[token])) if isinstance(v, dict) and len(v) == 1 and token in v else v
+                for k, v in table.items()}
+
+    if isinstance(answers, list):
+        return [dict(item, answers=parts(item["answers"])) if isinstance(item, dict) and "answers" in item else item
+                for item in answers]
+    if "answers" in answers and isinstance(answers.get("id"), str):
+        return dict(answers, answers=parts(answers["answers"]))
+    return {k: parts(v) for k, v in answers.items()}
 
 
 @functools.lru_cache(maxsize=1)

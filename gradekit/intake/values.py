@@ -128,7 +128,7 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
         value, decimals, significant, reading = _written(m.group(1), False, plain_error)
         if percent:
             return value, decimals, significant, reading
-        return value / 100, (decimals + 2 if decimals >= 0 else -1), significant, f"read {raw.strip()!r} as {value / 100:g}"
+        return value / 100, (decimals + 2 if decimals >= 0 else -1), significant, f"read {quoted(raw)} as {value / 100:g}"
     if _THOUSANDS.match(text.replace(" ", "")):
         value, decimals, significant = parse_number_text(re.sub(r"[,_]", "", text))
         return value, decimals, significant, None
@@ -145,7 +145,13 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
             raise plain_error from None
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
         raise AnswerFormatError(f"{shown!r} is not a number ({e})") from None
-    return reading.value, -1, -1, f"read {raw.strip()!r} as {reading.shown}"
+    return reading.value, -1, -1, f"read {quoted(raw)} as {reading.shown}"
+
+
+def quoted(raw: str, limit: int = 60) -> str:
+    """An answer as a reading quotes it: as written (no escaped backslashes), at most ``limit`` characters."""
+    text = " ".join(raw.split())
+    return "'" + (text if len(text) <= limit else text[:limit - 1] + "…") + "'"
 
 
 def exact_integer(raw: Any, name: str | None = None) -> int | None:

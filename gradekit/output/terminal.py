@@ -30,17 +30,22 @@ def _score(x: float) -> str:
     return fmt(round(x, 4))
 
 
-def student_feedback(verdict: str, feedback: str, diagnosis: str | None) -> str:
-    """What a student reads for one part (terminal and feedback files alike): nothing for a right answer,
-    the diagnosed mistake's id first. (A manual part's key is in ``PartResult.reference``, never here.)"""
-    text = feedback if verdict != "correct" else ""
+def student_feedback(verdict: str, feedback: str, diagnosis: str | None, reading: str = "") -> str:
+    """What a student reads for one part (terminal and feedback files alike): for a right answer only how it
+    was read, where not literally; else the diagnosed mistake's id first, and the feedback (which says the
+    reading itself). (A manual part's key is in ``PartResult.reference``, never here.)"""
+    if verdict == "correct":
+        return f"correct ({reading})" if reading else ""
+    text = feedback
+    if reading and reading not in text:
+        text = f"{text} ({reading})"
     if diagnosis and verdict in {"wrong", "partial"}:
         text = f"[{diagnosis}] {text}"
     return text
 
 
 def _terminal_feedback(part) -> str:
-    return student_feedback(part.verdict, part.feedback, part.diagnosis)
+    return student_feedback(part.verdict, part.feedback, part.diagnosis, part.reading)
 
 
 def _shown(text: str, multiline: bool = False) -> str:

@@ -111,6 +111,9 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     models = [
         ("activation_derivative_omitted", f"the {act} derivative is left out of dL/dz",
          _backprop(p, f, lambda z, x2: np.ones_like(z), W2)),
+        # L = (t − x3)ᵀ(t − x3) without the ½: L and every gradient twice the right ones
+        ("half_dropped", "the ½ of L = ½ (t − x3)ᵀ(t − x3) is left out, which doubles L and every gradient",
+         {k: 2 * v for k, v in right.items()}),
         ("activation_forgotten", f"the {act} in the forward pass is left out (x2 = W1 x1 + b1)",
          _backprop(p, lambda z: z, lambda z, x2: np.ones_like(z), W2)),
     ]

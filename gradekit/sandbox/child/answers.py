@@ -9,7 +9,9 @@ import io, json, os, sys, traceback, types
 _CAP = __OUTPUT_CAP__
 _FILE = "answers.py"
 _RESULT = os.path.join(os.getcwd(), "result.json")
-_dumps, _open, _exit, _walk_tb = json.dumps, open, os._exit, traceback.walk_tb
+_dumps, _open, _exit, _walk_tb, _urandom = json.dumps, open, os._exit, traceback.walk_tb, os.urandom
+_PART_ENTRIES = 200000  # values one part may hold: twice what the parent reads, so it says its own limit
+_state = {"token": None, "left": None}  # the token marks a part that cannot be returned; left: its budget
 
 
 class _Capped(io.TextIOBase):
@@ -68,13 +70,14 @@ def _plain(x, path):
     if isinstance(x, float):
         return repr(float(x))  # nan, inf, -inf stay text too
     if isinstance(x, (list, tuple)):
+        _spend(len(x), path)
         return [_plain(v, path + [i]) for i, v in enumerate(x)]
     if isinstance(x, dict):
         out = {}
         for k, v in x.items():
             if not isinstance(k, str):
                 raise _Reject("%s has the key %r; keys must be strings" % (_where(path), k))
-            out[str(k)] = _plain(v, path + [k])
+            out[str(k)] = _part(v, path + [k]) if _parts_table(path) else _plain(v, path + [k])
         return out
     fractions = sys.modules.get("fractions")
     if fractions is not None and isinstance(x, fractions.Fraction):
@@ -104,6 +107,33 @@ def _plain(x, path):
             else "an object of type %s.%s" % (kind.__module__, kind.__qualname__))
     raise _Reject("%s is %s, which is not plain data; use numbers, strings, lists, "
                   "dicts, numpy arrays or tensors" % (_where(path), what))
+
+
+def _spend(n, path):
+    if _state["left"] is not None:
+        _state["left"] -= n
+        if _state["left"] < 0:
+            raise _Reject("%s holds more than %d values, too many to read" % (_where(path[:3]), _PART_ENTRIES))
+
+
+def _parts_table(path):
+    """ANSWERS["q3.2"], ANSWERS[0]["answers"] or ANSWERS["answers"]: a problem's {part: answer}."""
+    return _state["left"] is None and path[0] == "ANSWERS" and (
+        (len(path) == 2 and isinstance(path[1], str)) or (len(path) == 3 and path[2] == "answers"))
+
+
+def _part(x, path):
+    """One answer (ANSWERS[problem][part]): what cannot be returned costs only this part, marked with
+    the token and the reason, never the whole file."""
+    _state["left"] = _PART_ENTRIES
+    try:
+        return _plain(x, path)
+    except _Reject as e:
+        return {_state["token"]: str(e)}
+    except RecursionError:
+        return {_state["token"]: "%s is nested too deeply" % _where(path)}
+    finally:
+        _state["left"] = None
 
 
 def _finish(payload):
@@ -160,8 +190,9 @@ except BaseException as e:
 
 if "ANSWERS" not in _g:
     _fail("missing", "__NO_ANSWERS__")
+_state["token"] = "unreadable:" + _urandom(12).hex()  # drawn after the student's code ran: it cannot forge one
 try:
-    _finish({"ok": True, "answers": _plain(_g["ANSWERS"], ["ANSWERS"]),
+    _finish({"ok": True, "unreadable": _state["token"], "answers": _plain(_g["ANSWERS"], ["ANSWERS"]),
              "assignment": _plain(_g.get("ASSIGNMENT"), ["ASSIGNMENT"]),
              "student": _plain(_g.get("STUDENT"), ["STUDENT"])})
 except _Reject as e:

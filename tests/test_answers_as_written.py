@@ -1,0 +1,297 @@
+"""Answers as real students write them, round 2: the tolerance policy saying one thing, forms that were
+refused or read silently as something else, each graded in every file type a form reaches through.
+
+The written forms come from the peers' own grading test suites (numeric, array, formula and bad-input
+cases) and from real students' homework reports, transcribed as written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat import v4
+
+from gradekit.check.context import CheckContext
+from gradekit.check.kinds import checker_for
+from gradekit.check.numeric import Policy
+from gradekit.core.records import Part
+from gradekit.grading.answers import grade_answers
+from gradekit.grading.grade import grade
+from gradekit.spec.catalog import load_catalog
+from gradekit.spec.variants import variant
+
+CAT = load_catalog()
+SUFFIXES = (".py", ".json", ".toml", ".ipynb")
+
+
+def check(kind, expected, raw, **options):
+    part = Part(name="x", kind=kind, points=1, options=options)
+    return checker_for(kind)(expected, raw, CheckContext(part))
+
+
+def part_of(report, problem, part):
+    return next(p for prob in report.problems if f"{prob.assignment}/{prob.id}" == problem
+                for p in prob.parts if p.name == part)
+
+
+def write_as(tmp_path, suffix, answers: dict) -> "Path":  # noqa: F821
+    """``{problem: {part: written}}`` as a student's file of that type (strings stay strings)."""
+    path = tmp_path / f"answers{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(answers))
+    elif suffix == ".toml":
+        path.write_text("".join(f"[{json.dumps(p)}]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n"
+                                                                   for k, v in parts.items())
+                                for p, parts in answers.items()))
+    elif suffix == ".py":
+        path.write_text(f"ANSWERS = {answers!r}\n")
+    else:
+        cells = [v4.new_markdown_cell("# my homework")]
+        for p, parts in answers.items():
+            for k, v in parts.items():
+                cell = v4.new_markdown_cell(v if isinstance(v, str) else json.dumps(v))
+                cell.metadata["tags"] = [f"answer:{p}:{k}" if "/" in p else f"answer:{p}/{k}"]
+                cells.append(cell)
+        path.write_text(nbformat.writes(v4.new_notebook(cells=cells)))
+    return path
+
+
+# -- 1. the tolerance policy says one thing ----------------------------------------------------------------
+
+# (expected, written, part options, verdict): the README's rule, "at least as close as the reference rounded
+# or truncated to that precision", and a stated rtol/atol as a bound the digits rule cannot widen
+TOLERANCE = [
+    (1474560, "1.47e6", {"digits": 3}, "correct"),  # truncated (and rounded)
+    (1474560, "1.475e6", {"digits": 3}, "correct"),  # closer, more digits
+    (1474560, "1.48e6", {"digits": 3}, "wrong"),  # one unit up: neither rounded nor truncated
+    (-1474560, "-1.48e6", {"digits": 3}, "wrong"),
+    (-1474560, "-1.47e6", {"digits": 3}, "correct"),
+    (0.880797, "0.881", {}, "correct"),  # rounded
+    (0.880797, "0.880", {}, "correct"),  # truncated
+    (0.880797, "0.882", {}, "wrong"),  # one unit above the rounded value
+    (0.880797, "0.879", {}, "wrong"),
+    (0.1192, "0.119", {}, "correct"),
+    (0.11979, "0.120", {}, "correct"),  # rounded up
+    (0.11979, "0.119", {}, "correct"),  # truncated
+    (0.11979, "0.121", {}, "wrong"),
+    (0.11929, "0.120", {}, "wrong"),  # 0.119 rounded and truncated: 0.120 is one unit up
+    (10.0, "10.04", {"atol": 0.01}, "wrong"),  # the digits rule read it as 10.0 before: a bound is a bound
+    (10.0, "10.009", {"atol": 0.01}, "correct"),
+    (10.0, "10.0", {"atol": 0.01}, "correct"),
+    (10.0, "10", {"atol": 0.01}, "correct"),
+    (0.1234, "0.123", {"rtol": 1e-3}, "wrong"),  # 3.2e-3 off: outside the stated bound
+    (0.12341, "0.1234", {"rtol": 1e-3}, "correct"),
+    (0.9996, "1.00", {"rtol": 1e-3, "digits": 4}, "wrong"),  # inside the bound, but 3 digits where 4 are asked
+    (0.9996, "0.9996", {"rtol": 1e-3, "digits": 4}, "correct"),
+    (0.99962, "0.9996", {"rtol": 1e-3, "digits": 4}, "correct"),
+    (0.9996, "0.9996000001", {"rtol": 1e-3, "digits": 4}, "correct"),
+    (0.88079708, "0.880797", {"digits": 4}, "correct"),
+    (0.88079708, "0.881", {"digits": 4}, "wrong"),
+]
+
+
+@pytest.mark.parametrize("expected, written, options, verdict", TOLERANCE,
+                         ids=[f"{c[0]}:{c[1]}:{c[2]}" for c in TOLERANCE])
+def test_the_tolerance_rule_is_the_readmes(expected, written, options, verdict):
+    assert check("number", expected, written, **options).verdict == verdict
+
+
+def test_the_readme_states_the_rule_the_code_applies():
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    assert "rounded *or truncated* to that precision (never one unit up)" in readme
+    assert "a part's `rtol` and `atol` are a bound the digits rule cannot widen" in readme
+    assert "replace the relative" not in readme
+    assert "offered only where the family's mistake model names it" in readme
+
+
+@pytest.mark.parametrize("options", [{}, {"digits": 3}, {"digits": 4, "rtol": 1e-3}, {"decimals": 2},
+                                     {"atol": 0.01}])
+def test_monotone_in_accuracy_under_each_policy(options):
+    """Closer to the reference never scores less, among answers showing enough digits (hypothesis)."""
+    from hypothesis import given, settings, strategies as st
+
+    checked = []
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.floats(1e-4, 1e7), st.integers(0, 8), st.integers(0, 8), st.floats(-0.02, 0.02),
+           st.floats(-0.02, 0.02), st.booleans())
+    def closer_never_loses(e, d1, d2, r1, r2, negative):
+        e = -e if negative else e
+        a1, a2 = f"{e * (1 + r1):.{d1}f}", f"{e * (1 + r2):.{d2}f}"
+        v = [check("number", e, a, **options) for a in (a1, a2)]
+        if any(o.diagnosis == "too_few_digits" for o in v) or abs(float(a1) - e) == abs(float(a2) - e):
+            return
+        checked.append(1)
+        near, far = (0, 1) if abs(float(a1) - e) < abs(float(a2) - e) else (1, 0)
+        assert v[near].fraction >= v[far].fraction, (e, a1, a2, v)
+
+    closer_never_loses()
+    assert len(checked) >= 50
+
+
+_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_STATED = re.compile(r"at least (\d+|two|three|four|five|six) (significant digits|decimals|decimal places)")
+NUMERIC = ("number", "vector", "matrix")
+
+
+def _numeric_problems():
+    return [p for p in CAT.problems() if any(part.kind in NUMERIC for part in p.parts)]
+
+
+def _digits_text(values: np.ndarray, digits: int, truncate: bool = False) -> list:
+    """Each entry written with ``digits`` significant digits, rounded or truncated toward zero."""
+    def one(v: float) -> str:
+        if v == 0:
+            return "0"
+        if not truncate:
+            return f"{v:.{digits - 1}e}"
+        exp = math.floor(math.log10(abs(v)))
+        mantissa = str(math.trunc(abs(v) / 10.0 ** (exp - digits + 1) * (1 + 1e-12)))
+        return ("-" if v < 0 else "") + f"{mantissa[0]}.{mantissa[1:]}e{exp}"
+
+    arr = np.asarray(values, dtype=float)
+    return one(float(arr)) if arr.ndim == 0 else np.vectorize(one, otypes=[object])(arr).tolist()
+
+
+@pytest.mark.parametrize("problem", _numeric_problems(), ids=lambda p: p.qualified_id)
+def test_every_statement_and_its_check_ask_the_same_precision(problem):
+    """What a statement asks ("at least 4 significant digits") is what its parts check: the reference at that
+    precision, rounded or truncated, is right; one digit fewer is refused where it loses anything."""
+    m = _STATED.search(" ".join(problem.statement.split()))
+    stated = None if m is None else (int(_WORDS.get(m.group(1), m.group(1) if m.group(1).isdigit() else 0)),
+                                     "digits" if "significant" in m.group(2) else "decimals")
+    concrete = variant(CAT, CAT.checked(problem), None)
+    answers = CAT.solve(concrete).answers
+    for part in problem.parts:
+        if part.kind not in NUMERIC:
+            continue
+        policy = Policy.of(part.options)
+        if stated is None:
+            assert policy.digits is None and policy.decimals is None, (part.name, "a precision the statement "
+                                                                                   "does not state")
+            continue
+        assert stated[1] == "digits", "decimals: extend this test"
+        assert policy.digits == stated[0], (part.name, policy)
+        exact = np.asarray(answers[part.name], dtype=float)
+        for truncate in (False, True):
+            written = _digits_text(exact, stated[0], truncate)
+            got = part_of(grade_answers({problem.qualified_id: {part.name: written}}), problem.qualified_id,
+                          part.name)
+            assert got.verdict == "correct", (part.name, written, got.feedback)
+        fewer = np.asarray([float(x) for x in np.ravel(_digits_text(exact, stated[0] - 1))]).reshape(exact.shape)
+        if np.any(np.abs(fewer - exact) > 1e-5 * np.abs(exact)):
+            got = part_of(grade_answers({problem.qualified_id: {part.name: _digits_text(exact, stated[0] - 1)}}),
+                          problem.qualified_id, part.name)
+            assert got.verdict != "correct", (part.name, got)
+
+
+def test_the_statements_that_ask_four_digits_are_checked():
+    asked = {p.qualified_id for p in _numeric_problems() if _STATED.search(" ".join(p.statement.split()))}
+    assert {"ece449-a2/p5", "ece449-a2/p6", "ece449-a2/p1", "ece661-hw1/lab1"} <= asked
+
+
+# -- a constant factor earns credit only where the family names it ----------------------------------------
+
+@pytest.mark.parametrize("written, verdict, diagnosis, score", [
+    ("232", "partial", "half_dropped", 0.5),  # backprop.mlp2 names it: L = (t − x3)ᵀ(t − x3) without the ½
+    ("14.5", "wrong", "constant_factor", 0.0),  # 1/8 of L (another year's numbers): said, never credited
+    ("58", "wrong", "constant_factor", 0.0),  # ½ of L: not a mistake the family models
+    ("116", "correct", None, 1.0),
+])
+def test_factor_credit_only_for_the_familys_named_factor(tmp_path, written, verdict, diagnosis, score):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {"ece661-hw1/q3.2": {"L": written}})), "ece661-hw1/q3.2",
+                      "L")
+        assert (got.verdict, got.diagnosis, got.score) == (verdict, diagnosis, score), (suffix, got)
+
+
+def test_a_generic_factor_is_never_credited_whatever_the_spec_says():
+    out = check("matrix", [[0, 98], [0, 42]], [[0, 49], [0, 21]], partial={"constant_factor": 0.5})
+    assert (out.diagnosis, out.fraction) == ("constant_factor", 0.0)
+
+
+# -- one answer a computing .py cannot return costs only its part -------------------------------------------
+
+COSTLY = [
+    ("class Same:\n    def __eq__(self, other):\n        return True\n\nL = Same()\n",
+     "is an object of type answers.Same"),
+    ("L = [[0.0] * 10_000] * 10_000  # 10^8 values, two lists\n", "more than 200000 values"),
+    ("import numpy as np\nL = np.zeros((2000, 1000))\n", "too large"),
+]
+
+
+@pytest.mark.parametrize("prelude, reason", COSTLY, ids=["always-equal", "1e8-list", "big-array"])
+@pytest.mark.parametrize("suffix", [".py", ".ipynb"])
+def test_an_answer_that_cannot_be_returned_costs_only_its_part(tmp_path, prelude, reason, suffix):
+    body = prelude + "ANSWERS = {'ece661-hw1/q3.2': {'L': L, 'dL/db2': [14, 6], 'dL/db1': [0, 34]}}\n"
+    if suffix == ".py":
+        path = tmp_path / "answers.py"
+        path.write_text(body)
+    else:
+        path = tmp_path / "answers.ipynb"
+        path.write_text(nbformat.writes(v4.new_notebook(cells=[v4.new_code_cell(body)])))
+    report = grade(path)
+    l_part = part_of(report, "ece661-hw1/q3.2", "L")
+    assert l_part.verdict == "invalid" and reason in l_part.feedback, l_part
+    assert "did not finish" not in l_part.feedback
+    assert part_of(report, "ece661-hw1/q3.2", "dL/db2").verdict == "correct"
+    assert part_of(report, "ece661-hw1/q3.2", "dL/db1").verdict == "correct"
+
+
+def test_a_forged_marker_is_plain_data():
+    """A student's own {"unreadable:…": …} table is an answer like any other, never a marker."""
+    from gradekit.intake.submission import Unreadable, _mark_unreadable
+
+    answers = {"q3.2": {"L": {"unreadable:00": "x"}}}
+    assert _mark_unreadable(answers, "unreadable:ab") == answers
+    assert _mark_unreadable({"q3.2": {"L": {"unreadable:ab": "why"}}}, "unreadable:ab") == \
+        {"q3.2": {"L": Unreadable("why")}}
+
+
+# -- 2. nothing read silently as something else -------------------------------------------------------------
+
+def terminal_text(report) -> str:
+    from rich.console import Console
+
+    from gradekit.output.terminal import report as render
+
+    console = Console(width=400, record=True, color_system=None)
+    render(console, report)
+    return " ".join(console.export_text().split())
+
+
+# (problem, key as written, written, the reading said): every reading that is not the literal value
+READINGS = [
+    ("coms573-hw5/q1", "params", "3*3*128*256 + 3*3*256*512", "read '3*3*128*256 + 3*3*256*512' as 1474560"),
+    ("ece661-hw1/q3.2", "L", r"\frac{1}{2}(14^2 + 6^2)", r"read '\frac{1}{2}(14^2 + 6^2)' as 116"),
+    ("ece661-hw1/q3.2", "dL/db1", [[0], [34]], "read the 2×1 column as a vector of 2"),
+    ("ece661-hw1/q3.2", "L", [116], "read the list of 1 as a single number"),
+    ("ece661-hw1/q3.2", "dl/dw1", [[0, 0, 0], [34, 34, -34]], "matched key 'dl/dw1' to 'dL/dW1'"),
+    ("coms573-hw5/q2a", "mu", "[2*6.5, 5, 0]", "read '2*6.5' as 13"),
+]
+
+
+@pytest.mark.parametrize("problem, key, written, reading", READINGS, ids=[c[3][:40] for c in READINGS])
+def test_every_reading_is_said_in_the_terminal_and_the_json(tmp_path, problem, key, written, reading):
+    for suffix in SUFFIXES:
+        if suffix == ".ipynb" and not isinstance(written, str):
+            continue  # a notebook's tagged cell is text
+        report = grade(write_as(tmp_path, suffix, {problem: {key: written}}))
+        shown = terminal_text(report)
+        assert reading in shown, (suffix, shown)
+        assert "\\\\" not in shown  # backslashes as written, never doubled
+        (part,) = [p for prob in report.to_dict()["problems"] for p in prob["parts"] if p.get("reading")]
+        assert part["verdict"] == "correct" and reading in part["reading"], (suffix, part)
+
+
+def test_a_wrong_answer_says_its_reading_once():
+    report = grade_answers({"coms573-hw5/q1": {"params": "3*3*128*256"}})
+    shown = terminal_text(report)
+    assert shown.count("read '3*3*128*256' as 294912") == 1, shown
