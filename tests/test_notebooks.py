@@ -79,7 +79,7 @@ def test_module_code_across_cells_grades_as_the_same_py_and_names_the_cell(tmp_p
     a, b = grade(nb, limits=FAST), grade(py, limits=FAST)
     assert [(p.name, p.score) for p in a.problems[0].parts] == [(p.name, p.score) for p in b.problems[0].parts]
     assert a.score == a.max_score == 20
-    assert any("cell 1 left out: it holds an IPython magic" in n for n in a.notes)
+    assert any("cell 1: IPython line 1 (%matplotlib inline) left out, the rest of the cell run" in n for n in a.notes)
     # a wrong relu: its part fails, and the feedback says in which cell relu is defined
     wrong = [c if "def relu(" not in c.source else v4.new_code_cell("def relu(X):\n    return X\n") for c in cells]
     report = grade(write(tmp_path, wrong, name="task1_ada.ipynb"), limits=FAST)
@@ -110,6 +110,56 @@ def test_a_huge_cell_and_a_bad_tag_are_refused(tmp_path):
     bad = write(tmp_path, [tagged("116", "answer:q3.2")], name="bad.ipynb")
     with pytest.raises(SubmissionError, match="cell 1 has the tag answer:'q3.2'"):
         grade(bad, assignment="ece661-hw1")
+
+
+def _task1_cells(first="import numpy as np"):
+    """CORRECT's functions one per cell, after a first cell ``first`` (its imports)."""
+    chunks = CORRECT.split("\ndef ")
+    return [v4.new_code_cell(first)] + [v4.new_code_cell("def " + c) for c in chunks[1:]]
+
+
+def test_a_line_magic_drops_only_its_line(tmp_path):
+    # the cell's import stays: np is defined for every graded function (0/20 when the cell was dropped whole)
+    cells = _task1_cells("%matplotlib inline\nimport numpy as np\n!pip install numpy\n%load_ext autoreload")
+    report = grade(write(tmp_path, cells, name="task1.ipynb"), limits=FAST)
+    assert report.score == 20
+    assert any("cell 1: IPython lines 1 (%matplotlib inline), 3 (!pip install numpy), 4 (%load_ext autoreload)"
+               in n for n in report.notes), report.notes
+
+
+def test_a_failing_unrelated_cell_costs_nothing_and_is_named(tmp_path):
+    cells = _task1_cells() + [v4.new_code_cell("import pandas_is_not_here as pd\ndf = pd.DataFrame()"),
+                              v4.new_code_cell("x = torch.zeros(3).cuda()"),
+                              v4.new_code_cell("def broken(:\n    pass")]
+    report = grade(write(tmp_path, cells, name="task1.ipynb"), limits=FAST)
+    assert report.score == 20, [(p.name, p.feedback) for p in report.problems[0].parts]
+    n = len(cells)
+    assert any(f"cell {n - 2} (import pandas_is_not_here as pd) failed: ModuleNotFoundError" in note
+               for note in report.notes), report.notes
+    assert any(f"cell {n - 1} (x = torch.zeros(3).cuda()) failed: NameError" in note for note in report.notes)
+    assert any(f"cell {n} (def broken(:) failed: SyntaxError at line 1" in note for note in report.notes)
+
+
+def test_a_failing_cell_costs_only_the_names_that_need_it(tmp_path):
+    # relu uses a helper from a cell that fails before defining it; prelu, forward, backward and train do not
+    helper = v4.new_code_cell("import numpy as np\nraise RuntimeError('oops')\ndef clip0(X):\n    return np.maximum(X, 0)")
+    cells = _task1_cells()
+    cells = [cells[0], helper] + [v4.new_code_cell("def relu(X):\n    return clip0(X)\n") if "def relu(" in c.source
+                                  else c for c in cells[1:]]
+    report = grade(write(tmp_path, cells, name="task1.ipynb"), limits=FAST)
+    parts = {p.name: p for p in report.problems[0].parts}
+    assert parts["relu"].score == 0 and parts["prelu"].score == 2 and report.score == 17
+    assert "(clip0 comes from cell 2, import numpy as np, which failed: RuntimeError: oops at line 2)" in \
+        parts["relu"].feedback, parts["relu"].feedback
+
+
+def test_answer_cells_are_never_code_and_cell_magics_are_left_out(tmp_path):
+    pasted = "tensor([[0.1000, 0.2000]], grad_fn=<AddmmBackward0>)"  # a form answers accept; not Python
+    cells = _task1_cells() + [tagged(pasted, "answer:p5/q"), v4.new_code_cell("%%time\nraise SystemExit")]
+    report = grade(write(tmp_path, cells, name="task1.ipynb", assignment="ece449-a2"), limits=FAST)
+    task1 = next(p for p in report.problems if p.id == "task1")
+    assert sum(p.score for p in task1.parts) == 20, [(p.name, p.feedback) for p in task1.parts]
+    assert any(f"cell {len(cells)} left out: a cell magic (%%time)" in n for n in report.notes), report.notes
 
 
 def test_the_template_notebook_unchanged_is_not_answered_everywhere(tmp_path):

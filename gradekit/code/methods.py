@@ -36,12 +36,16 @@ def wrap_source(source: bytes) -> bytes:
 
 
 def call_method(session, cls: str, op: str, ctor: Sequence[Any], weights: Sequence[Any] = (), data: Sequence[Any] = (),
-                timeout: float = 20.0, **kw: Any) -> CallResult:
-    """``op`` on a fresh ``cls(*ctor)`` in the child, holding ``weights``; its failure names the student's method."""
+                timeout: float = 20.0, *, retry: bool = False, **kw: Any) -> CallResult:
+    """``op`` on a fresh ``cls(*ctor)`` in the child, holding ``weights``; its failure names the student's method.
+
+    ``timeout`` is CPU seconds (see ``ModuleSession.call``); ``retry`` runs a call over it once more before
+    the overrun counts (a time budget that costs points).
+    """
     request = {"class": cls, "args": list(ctor), "op": op, "weights": len(weights), "kw": kw}
     if op == "attributes":
         request["names"] = kw.pop("names")
-    r = session.call("_gk_method", request, *weights, *data, timeout=timeout)
+    r = session.call("_gk_method", request, *weights, *data, timeout=timeout, retry=retry)
     if not r.ok and r.message.startswith(_GLUE_RAISED):
         what = f"{cls}.{kw.get('method') or _WHAT.get(op, op)}"
         r = dataclasses.replace(r, message=f"{what} raised {r.message[len(_GLUE_RAISED):]}")

@@ -16,6 +16,7 @@ array([-0., -1., -2.])
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -24,7 +25,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,15 @@ import numpy as np
 from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
+from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
-# CPU seconds are counted over the child's whole life; calls are bounded by their wall clock.
+# RLIMIT_CPU counts the child's whole life; each call (the import too) gets at most ``wall_seconds`` of the
+# child tree's CPU time, the wall clock only a backstop well beyond that (``gradekit.sandbox.cputime``).
 DEFAULT_LIMITS = Limits(cpu_seconds=120, wall_seconds=30.0)
 
 
@@ -58,6 +60,8 @@ class CallResult:
     message: str = ""
     output: str = ""  # what the call printed, truncated
     elapsed: float = 0.0
+    cpu: float = 0.0  # CPU seconds the child's process tree used for the call
+    retried: bool = False  # over its budget once, then run again on a fresh child
 
 
 class ModuleSession:
@@ -106,7 +110,8 @@ class ModuleSession:
             os.close(req_r)
             os.close(resp_w)
         self._req, self._resp = req_w, resp_r
-        reply = self._roundtrip({"op": "import"}, [], self.limits.wall_seconds)
+        # the import pays for the interpreter's start too: its CPU is counted from 0
+        reply = self._roundtrip({"op": "import"}, [], self.limits.wall_seconds, since=0.0)
         if reply.kind == "crash":
             try:
                 why = self._box.launch_error(self._proc.wait(timeout=5))
@@ -141,12 +146,23 @@ class ModuleSession:
             self._workdir = None
 
     # -- calls ----------------------------------------------------------------------
-    def call(self, name: str, *args: Any, timeout: float = 5.0) -> CallResult:
+    def call(self, name: str, *args: Any, timeout: float = 5.0, retry: bool = False) -> CallResult:
         """Call ``name(*args)`` in the child; args are arrays (sent as .npy) or JSON scalars.
 
-        The wall clock is ``timeout``, capped by ``limits.wall_seconds``.
+        ``timeout`` (capped by ``limits.wall_seconds``) is the call's budget in CPU seconds of the child's
+        process tree, so it does not depend on the machine's load; the wall clock is only a backstop
+        (``gradekit.sandbox.cputime``). With ``retry``, a call over its budget runs once more on a fresh
+        child before the overrun counts, and its message says it was tried twice.
         """
-        timeout = min(timeout, self.limits.wall_seconds)
+        reply = self._call(name, args, min(timeout, self.limits.wall_seconds))
+        if retry and reply.kind == "timeout":
+            again = self._call(name, args, min(timeout, self.limits.wall_seconds))
+            if again.kind == "timeout":
+                return dataclasses.replace(again, message=f"{again.message} (tried twice)", retried=True)
+            return dataclasses.replace(again, retried=True)
+        return reply
+
+    def _call(self, name: str, args: tuple, timeout: float) -> CallResult:
         if self.import_failure is not None:
             return self.import_failure
         if self._proc is None:
@@ -167,19 +183,24 @@ class ModuleSession:
             self.close()  # a fresh child serves the next call
         return reply
 
-    def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float) -> CallResult:
-        start = time.monotonic()
+    def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float, since: float | None = None) -> CallResult:
+        pid = self._proc.pid if self._proc is not None else None
+        clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid) if since is None and pid is not None else 0.0)
         head = json.dumps(header).encode()
         try:
             _write_all(self._req, _HEADER.pack(len(head)) + head + b"".join(blobs))
-            raw = _read_frame(self._resp, start + timeout)
-        except TimeoutError:
-            return CallResult(False, None, "timeout", f"did not return within {timeout:g} s", elapsed=timeout)
+            raw = _read_frame(self._resp, clock)
+        except _OverBudget as e:
+            used = clock.used()
+            message = (f"did not return within {timeout:g} s of CPU time" if e.which == "cpu" else
+                       f"did not return within {clock.wall_seconds:.0f} s of wall-clock time (it used {used:.1f} s "
+                       f"of CPU time; the budget is {timeout:g} s of CPU time)")
+            return CallResult(False, None, "timeout", message, elapsed=clock.elapsed(), cpu=used)
         except (BrokenPipeError, EOFError):
-            return CallResult(False, None, "crash", self._death(), elapsed=time.monotonic() - start)
+            return CallResult(False, None, "crash", self._death(), elapsed=clock.elapsed())
         except _Garbled as e:
-            return CallResult(False, None, "garbled", f"sent back unusable data ({e})", elapsed=time.monotonic() - start)
-        return _decode(raw, time.monotonic() - start)
+            return CallResult(False, None, "garbled", f"sent back unusable data ({e})", elapsed=clock.elapsed())
+        return dataclasses.replace(_decode(raw, clock.elapsed()), cpu=clock.used())
 
     def _death(self) -> str:
         """Why the child stopped, once it has: exit code or signal, and its last stderr line."""
@@ -208,6 +229,12 @@ class _Garbled(Exception):
     pass
 
 
+class _OverBudget(Exception):
+    def __init__(self, which: str):
+        super().__init__(which)
+        self.which = which  # "cpu" or "wall"
+
+
 def _signame(n: int) -> str:
     import signal
 
@@ -230,15 +257,15 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+def _read_exact(fd: int, n: int, clock: BudgetClock) -> bytes:
     chunks, left = [], n
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     while left:
-        wait = deadline - time.monotonic()
-        if wait <= 0 or not poller.poll(max(1, int(wait * 1000))):
-            if time.monotonic() >= deadline:
-                raise TimeoutError
+        if not poller.poll(max(1, int(clock.next_wait() * 1000))):
+            which = clock.over()
+            if which is not None:
+                raise _OverBudget(which)
             continue
         chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
@@ -248,18 +275,18 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-def _read_frame(fd: int, deadline: float) -> tuple[dict, bytes]:
-    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, deadline))
+def _read_frame(fd: int, clock: BudgetClock) -> tuple[dict, bytes]:
+    (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size, clock))
     if size > 1 << 20:
         raise _Garbled(f"a header of {size} bytes")
     try:
-        header = json.loads(_read_exact(fd, size, deadline))
+        header = json.loads(_read_exact(fd, size, clock))
     except ValueError:
         raise _Garbled("a header that is not JSON") from None
     total = header.get("bytes", 0) if isinstance(header, dict) else 0
     if not isinstance(total, int) or not 0 <= total <= MAX_REPLY_BYTES:
         raise _Garbled(f"{total!r} bytes of arrays, over the limit of {MAX_REPLY_BYTES}")
-    return header, _read_exact(fd, total, deadline)
+    return header, _read_exact(fd, total, clock)
 
 
 def _decode(raw: tuple[dict, bytes], elapsed: float) -> CallResult:

@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError
 from gradekit.output.report import Report
@@ -30,10 +31,13 @@ def grade_module(
     catalog: Any = None,
     limits: Any = None,
     source: bytes | None = None,
+    cells: Mapping[int, frozenset[str]] | None = None,
 ) -> Report:
     """Grade a module file against its code problem (found from the file name unless ``problem`` is given).
 
     ``source``: the module's code when it does not come from ``path`` itself (a notebook's code cells).
+    ``cells``: for a notebook's cells (``Notebook.module``), the names each cell binds: a cell that failed is
+    a note, and a part that needs one of its names says so.
     """
     path = Path(path)
     catalog = catalog or load_catalog()
@@ -48,6 +52,38 @@ def grade_module(
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
     with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
+        failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)
+    if failed:
+        notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
+        result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _failed_cells(session: ModuleSession) -> list[tuple[int, str, str]]:
+    """(number, first line, what went wrong) of each notebook cell that failed in the child."""
+    r = session.call("_gk_notebook_report", timeout=session.limits.wall_seconds)
+    if not r.ok or not isinstance(r.value, tuple):
+        return []  # the import itself failed: every part says so
+    out = []
+    for line in r.value:
+        number, _, rest = str(line).partition("\t")
+        first, _, why = rest.partition("\t")
+        if number.isdigit():
+            out.append((int(number), first, why))
+    return out
+
+
+def _needs_failed(part: Any, failed: list[tuple[int, str, str]], cells: Mapping[int, frozenset[str]]) -> Any:
+    """A part that is not right and needs a name a failed cell binds: its feedback names that cell."""
+    if part.verdict in ("correct", "manual"):
+        return part
+    root = part.name.split(".")[0]
+    for number, first, why in failed:
+        names = cells.get(number, frozenset())
+        wanted = [n for n in names if n == root or f"'{n}'" in part.feedback]
+        if wanted:
+            return replace(part, feedback=f"{part.feedback} ({wanted[0]} comes from cell {number}, {first}, "
+                                          f"which failed: {why})")
+    return part

@@ -141,14 +141,23 @@ def _grade_notebook(path: Path, catalog: Catalog, assignment: str | None, limits
     else:
         raise SubmissionError(f"{path}: answers no problem: no cell tagged answer:PROBLEM/PART, no ANSWERS, and no "
                               f"code of a code problem" + (f" of {assignment}" if assignment else ""))
-    code = nb.code().encode()
+    budget = limits.wall_seconds if limits is not None else _module_call_budget()
+    code = nb.module(per_cell_cpu=min(20.0, budget / 2), total_cpu=budget * 0.8).encode()
+    bound = nb.bound_by()
     for target in targets:  # each code problem it implements replaces its (missing) result
-        sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code)
+        sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code,
+                           cells=bound)
         for result in sub.problems:  # say in which cell a failing callable is
             result.parts = [_in_cell(part, defined) for part in result.parts]
         report.replace_problems(sub)
     report.notes[:0] = nb.notes
     return report
+
+
+def _module_call_budget() -> float:
+    from gradekit.code.session import DEFAULT_LIMITS
+
+    return DEFAULT_LIMITS.wall_seconds
 
 
 def _in_cell(part: PartResult, defined: Mapping[str, Any]) -> PartResult:

@@ -7,9 +7,13 @@ A notebook (format 4, validated against nbformat's schema) gives:
   Markdown (a student types LaTeX there), whose text is the answer in the answer
   language; and from an ``ANSWERS = {...}`` binding in its code, read as an
   answers ``.py`` would be (a literal without running it, else in the sandbox);
-- **code** for module problems: the code cells in order, as one module. A cell
-  with an IPython magic or a shell escape (``%matplotlib``, ``!pip``) is dropped,
-  with a note naming it. The module runs only in the sandbox, like a ``.py``.
+- **code** for module problems: the code cells run one by one in one namespace, in
+  order, as Jupyter runs them (``gradekit/sandbox/child/cells.py``): a cell that fails
+  is a note naming it (number and first line) and costs only the graded names that
+  need it. Answer cells (tagged ``answer:``) are never code. A line magic or shell
+  escape (``%matplotlib inline``, ``!pip install ...``) is left out line by line, the
+  rest of its cell kept; a cell magic's cell (``%%time``) is left out, with a note.
+  The cells run only in the sandbox, like a ``.py``.
 
 The notebook's metadata ``gradekit.assignment`` (written by ``gradekit template
 --format ipynb``) names the assignment. Stored outputs are ignored: a student can
@@ -24,6 +28,7 @@ file), at most ``MAX_CELLS`` cells of at most ``MAX_CELL_CHARS`` characters.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,36 +82,92 @@ class Notebook:
                 out.setdefault(problem, {})[part] = text
         return out
 
-    def code(self) -> str:
-        """The code cells as one module, each after a ``# cell N`` line; magics' cells left out (with a note)."""
-        chunks = []
+    def code_cells(self) -> list[tuple[Cell, str]]:
+        """(cell, its Python) for each code cell that is code: answer cells and cell magics' cells left out,
+        line magics and shell escapes blanked line by line (a note says which)."""
+        out = []
         for cell in self.cells:
-            if cell.kind != "code" or not cell.source.strip():
+            if cell.kind != "code" or not cell.source.strip() or any(t.startswith(ANSWER_TAG) for t in cell.tags):
                 continue
-            magic = next((line.strip() for line in cell.source.splitlines() if line.lstrip().startswith(("%", "!"))),
-                         None)
-            if magic is not None:
-                note = f"cell {cell.number} left out: it holds an IPython magic or shell escape ({magic[:40]})"
-                if note not in self.notes:
-                    self.notes.append(note)
+            if cell.first_line.startswith("%%"):
+                self._note(f"cell {cell.number} left out: a cell magic ({cell.first_line[:40]}) runs it, not Python")
                 continue
-            chunks.append(f"# cell {cell.number}\n{cell.source.rstrip()}\n")
-        return "\n".join(chunks)
+            python, dropped = python_of(cell.source)
+            if dropped:
+                lines = ", ".join(f"{n} ({text[:30]})" for n, text in dropped[:3]) + (" ..." if len(dropped) > 3 else "")
+                self._note(f"cell {cell.number}: IPython line{'s' * (len(dropped) > 1)} {lines} left out, "
+                           f"the rest of the cell run")
+            out.append((cell, python))
+        return out
+
+    def code(self) -> str:
+        """The code cells joined into one text, each after a ``# cell N`` line (to read ``ANSWERS`` from)."""
+        return "\n".join(f"# cell {cell.number}\n{python.rstrip()}\n" for cell, python in self.code_cells())
+
+    def module(self, per_cell_cpu: float, total_cpu: float) -> str:
+        """The code cells as a module that runs them one by one (``gradekit/sandbox/child/cells.py``)."""
+        from gradekit.sandbox.child import source as child_source
+
+        cells = [(cell.number, cell.first_line, python, False) for cell, python in self.code_cells()]
+        return (f"_gk_cells = {cells!r}\n_gk_cell_cpu = ({float(per_cell_cpu)!r}, {float(total_cpu)!r})\n\n"
+                + child_source("cells"))
+
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
 
     def defined_in(self) -> dict[str, Cell]:
         """Top-level function and class names -> the (last) code cell that defines them."""
         where: dict[str, Cell] = {}
-        for cell in self.cells:
-            if cell.kind != "code":
-                continue
-            try:
-                tree = ast.parse(cell.source)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-            for stmt in tree.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    where[stmt.name] = cell
+        for cell, python in self.code_cells():
+            for name in bound_names(python, functions_only=True):
+                where[name] = cell
         return where
+
+    def bound_by(self) -> dict[int, frozenset[str]]:
+        """Cell number -> the names it binds at top level (defs, classes, assignments, imports)."""
+        return {cell.number: frozenset(bound_names(python)) for cell, python in self.code_cells()}
+
+
+_MAGIC = re.compile(r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!])")  # %magic, !shell, x = !shell, x = %magic
+
+
+def python_of(source: str) -> tuple[str, list[tuple[int, str]]]:
+    """A cell's text as Python: IPython's line magics and shell escapes become ``pass`` (same indentation,
+    same line numbers). A cell that parses as Python is left as it is (a ``%`` inside a string stays)."""
+    try:
+        ast.parse(source)
+        return source, []
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+    lines, dropped = source.split("\n"), []
+    for i, line in enumerate(lines):
+        if _MAGIC.match(line) and not line.lstrip().startswith("!="):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[i] = f"{indent}pass"
+            dropped.append((i + 1, line.strip()))
+    return "\n".join(lines), dropped
+
+
+def bound_names(python: str, functions_only: bool = False) -> list[str]:
+    """The names a cell binds at top level; by ast, or by a line scan when it does not parse."""
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        found = re.finditer(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", python, re.M)
+        return [m.group(1) or m.group(2) for m in found if m.group(1) or not functions_only]
+    names = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+        elif functions_only:
+            continue
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"]
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            names += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return names
 
 
 def _split_tag(key: str, path: Path, cell: Cell) -> tuple[str, str]:

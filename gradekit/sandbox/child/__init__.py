@@ -9,6 +9,7 @@ torch where the student's code needs them).
 - ``answers``: runs an answers ``.py`` file and sends back ``ANSWERS``.
 - ``harness``: imports a student's module and serves the grader's calls.
 - ``torch_probe``, ``torch_train_probe``, ``class_glue``: appended to a student's file.
+- ``cells``: runs a notebook's code cells one by one, as Jupyter does (after the cells' text).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-PROGRAMS = ("jail_launcher", "confine_launcher", "jail_server", "answers", "harness", "torch_probe", "torch_train_probe", "class_glue")
+PROGRAMS = ("jail_launcher", "confine_launcher", "jail_server", "answers", "harness", "torch_probe",
+            "torch_train_probe", "class_glue", "cells")
 
 
 @functools.lru_cache(maxsize=None)
