@@ -78,7 +78,8 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
         lines += [f"## {prob['id']}: {prob['title']} ({got:g} / {out_of:g})", "",
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
         for part in shown:
-            feedback = printable(student_feedback(part["verdict"], part["feedback"], part["diagnosis"]))
+            feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"])
+            feedback = printable(feedback.replace("\n", " "))  # a table cell is one line
             cell = feedback.replace("|", "\\|")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
