@@ -20,18 +20,17 @@ and is replaced, so the batch always finishes and always writes its outputs.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import time
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gradekit.core.untrusted import printable, shortened, spreadsheet_cell
+from gradekit.core.untrusted import spreadsheet_cell
 from gradekit.course.export import METADATA, read_metadata
+from gradekit.course.feedback import feedback_file_names, feedback_markdown
 from gradekit.grading.grade import submitted_files
 from gradekit.intake.submission import SUFFIXES
 
@@ -382,79 +381,6 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         w = csv.writer(f)
         for row in [header, *rows]:
             w.writerow([spreadsheet_cell(c) for c in row])
-
-
-SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
-_HASHED = re.compile(r".*-[0-9a-f]{12}")  # the shape of a hashed name: a plain one never has it
-
-
-def feedback_file_names(students: list[str]) -> dict[str, str]:
-    """Each (unique) student id -> its feedback file's name, no two alike even where case is ignored.
-
-    An id that is a short, plain file name is used as it is (``1001.md``, ``ada@x.edu.md``);
-    any other, and any two that differ only in case, get a slug and a hash of the whole id
-    (``a_da-3f2c9e1b7a40.md``), so no id, however long or odd, decides a path.
-
-    >>> feedback_file_names(["ada", "Ada", "a da", "bob"])["bob"]
-    'bob.md'
-    """
-    plain = [s for s in students if SAFE_FILE_NAME.fullmatch(s) and not _HASHED.fullmatch(s)]
-    folded = Counter(s.lower() for s in plain)
-    names = {}
-    for s in students:
-        if s in plain and folded[s.lower()] == 1:
-            names[s] = f"{s}.md"
-        else:
-            slug = re.sub(r"[^A-Za-z0-9._@+-]+", "_", s)[:40].strip("._-") or "student"
-            names[s] = f"{slug}-{hashlib.sha256(s.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}.md"
-    return names
-
-
-def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
-    """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints, of the
-    parts students may see now (Gradescope visibility "visible"); the others are said to be graded later."""
-    from gradekit.output.terminal import student_feedback
-
-    who = printable(row["student"])
-    if row.get("name"):
-        who = f"{printable(shortened(row['name']))} ({who})"
-    lines = [f"# {result.assignment}: feedback for {who}", ""]
-    if row.get("grader_error"):
-        return "\n".join(lines + ["Not graded yet: the grader failed, not your submission. Your instructor will "
-                                  "grade it again.", ""])
-    report = row.get("report")
-    later = sum(result.maxima.get(c, 0) for c, v in result.visibility.items() if v != "visible")
-    if report is None:
-        return "\n".join(lines + [f"Your submission could not be graded: {printable(row['error'])}", "",
-                                  f"**Total: 0 / {result.max_score - later:g}**", *_later_line(later), ""])
-    for note in report["notes"]:
-        lines.append(f"- note: {printable(note)}")
-    if report["notes"]:
-        lines.append("")
-    score = total = later = 0.0
-    for prob in report["problems"]:
-        pid = prob["id"].split("/", 1)[-1]
-        shown = [part for part in prob["parts"] if result.visibility.get(f"{pid}:{part['name']}", "visible") == "visible"]
-        later += sum(part["max_score"] for part in prob["parts"] if part not in shown)
-        if not shown:
-            continue
-        got, out_of = sum(p["score"] for p in shown), sum(p["max_score"] for p in shown)
-        score, total = score + got, total + out_of
-        lines += [f"## {prob['id']}: {prob['title']} ({got:g} / {out_of:g})", "",
-                  "| part | verdict | score | feedback |", "|---|---|---|---|"]
-        for part in shown:
-            feedback = printable(student_feedback(part["verdict"], part["feedback"], part["diagnosis"],
-                                                  part.get("reading", "")))
-            cell = feedback.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
-        lines.append("")
-    lines += [f"**Total: {score:g} / {total:g}**", *_later_line(later), ""]
-    return "\n".join(lines)
-
-
-def _later_line(points: float) -> list[str]:
-    unit = "point" if points == 1 else "points"
-    return [f"Some parts ({points:g} {unit}) are graded later: their results are not in this file."] if points else []
 
 
 def _plot(result: BatchResult, path: Path) -> None:
