@@ -114,7 +114,12 @@ def test_doctor_says_confined_and_require_passes_under_dockers_default_profile(s
 
 def test_a_computing_answers_file_is_graded_confined_with_isolation_required(system_python, tmp_path):
     answers = tmp_path / "answers.py"
-    answers.write_text("import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
+    # what honest code does: a temporary file, a subprocess, output thrown away to /dev/null
+    answers.write_text("import subprocess, tempfile\nimport numpy as np\n"
+                       "with tempfile.NamedTemporaryFile('w') as f:\n    f.write('x')\n"
+                       "subprocess.run(['/bin/sh', '-c', 'echo hi > /dev/null'], check=True, stdout=subprocess.DEVNULL)\n"
+                       "print('noise', file=open('/dev/null', 'w'))\n"
+                       "ANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
     os.chmod(tmp_path, 0o755)
     r = under_docker(system_python, *GRADEKIT, "--require-isolation", "check", str(answers), "-a", "ece661-hw1",
                      "--json")
