@@ -48,9 +48,9 @@ def _system_venv(editable: bool):
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     base = f"/usr/bin/python{version}"
     if not os.path.exists(base):
-        if IN_CI:
-            pytest.fail(f"no {base}: .ci/run installs Debian's python3")
-        pytest.skip(f"no {base} for the sandbox uid to run")
+        if IN_CI and not os.path.exists("/usr/bin/python3"):
+            pytest.fail("no /usr/bin/python3: .ci/run installs Debian's python3")
+        pytest.skip(f"no {base} (this venv's version) for the sandbox uid to run")
     site = sysconfig.get_paths()["purelib"]
     if not _open_to_others(site):
         pytest.skip(f"{site} is closed to other users: a sandbox uid could not import numpy from it")
@@ -114,7 +114,12 @@ def test_doctor_says_confined_and_require_passes_under_dockers_default_profile(s
 
 def test_a_computing_answers_file_is_graded_confined_with_isolation_required(system_python, tmp_path):
     answers = tmp_path / "answers.py"
-    answers.write_text("import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
+    # what honest code does: a temporary file, a subprocess, output thrown away to /dev/null
+    answers.write_text("import subprocess, tempfile\nimport numpy as np\n"
+                       "with tempfile.NamedTemporaryFile('w') as f:\n    f.write('x')\n"
+                       "subprocess.run(['/bin/sh', '-c', 'echo hi > /dev/null'], check=True, stdout=subprocess.DEVNULL)\n"
+                       "print('noise', file=open('/dev/null', 'w'))\n"
+                       "ANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n")
     os.chmod(tmp_path, 0o755)
     r = under_docker(system_python, *GRADEKIT, "--require-isolation", "check", str(answers), "-a", "ece661-hw1",
                      "--json")

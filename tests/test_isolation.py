@@ -419,7 +419,11 @@ def test_the_fork_server_gives_each_child_its_own_uid_view_and_nothing_of_the_gr
         json.dump(seen, open("result.json", "w"))
     """)
     assert got["uid"] in box.sandbox_uids() and got["files"] == []
-    assert got["cwd"] == "/sandbox" if KIND == "jail" else got["cwd"].endswith("/work")  # confined: a fresh child
+    assert got["cwd"] == "/sandbox" if KIND == "jail" else got["cwd"].endswith("/work")  # confined: its run folder
+    from gradekit.sandbox import process
+
+    # where namespaces are forbidden the batch's server is a plain root process whose children confine themselves
+    assert type(process._server[0]).__name__ == {"jail": "ForkServer", "confined": "ConfinedServer"}[KIND]
     assert "gradekit" not in got and "secrets" not in got and "grader" not in got
 
 

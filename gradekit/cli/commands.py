@@ -37,7 +37,8 @@ def main(require_isolation: bool, problem_dirs: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.option("--require", is_flag=True, help="Exit 3 unless student code gets strong isolation here.")
+@click.option("--require", is_flag=True,
+              help="Exit 3 unless student code gets strong isolation here (a jail, or the confined level).")
 @click.option("--json", "as_json", is_flag=True)
 def doctor(require: bool, as_json: bool) -> None:
     """Say what isolation student code gets on this machine, and what is missing."""
@@ -50,6 +51,8 @@ def doctor(require: bool, as_json: bool) -> None:
         click.echo(f"isolation: refused — {d['why']}")
     else:
         click.echo(d["line"])
+        click.echo(f"level: {d['kind']}" + (f"; Landlock: {'on' if d['landlock'] else 'off'}"
+                                            if d["kind"] == "confined" else ""))
         uid = d["uid"] if d["uid"] is not None else "the grader's own"
         click.echo(f"uid: {uid}; "
                    f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
@@ -361,6 +364,9 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.sandbox.process import Limits
 
     out = out or folder.resolve().parent / "grades"
+    from gradekit.sandbox.confine import protect
+
+    protect(out)  # a confined child must not read last run's grades there (checked at each launch)
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
     paths = write_outputs(result, out, gradebook)

@@ -236,7 +236,8 @@ if [ -d "$SRC/problems" ]; then export GRADEKIT_PROBLEMS="$SRC/problems"; fi
 "$PY" -c "from gradekit.spec.catalog import load_catalog; load_catalog().assignment('{assignment}')"
 # the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
 chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"
-"$VENV/bin/gradekit" doctor{" --require" if require_isolation else ""}
+# doctor --require: a jail, or the confined level (checked: the sandbox uid reaches none of gradekit, the bundle)
+GRADEKIT_PROTECT="$SRC" "$VENV/bin/gradekit" doctor{" --require" if require_isolation else ""}
 """
 
 
@@ -281,6 +282,17 @@ sys.exit(0)
 # -- running, inside Gradescope ----------------------------------------------------------------
 
 
+def _close_to_the_child(root: Path) -> None:
+    """The bundle and the results folder are the grader's: closed to other users (results.json is written by
+    root and read by Gradescope as root), and checked at every confined launch (gradekit.sandbox.confine)."""
+    from gradekit.sandbox.confine import protect
+
+    results = root / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    os.chmod(results, 0o700)
+    protect(root / "source", results)
+
+
 class _OutOfTime(BaseException):
     """The whole run went over its budget (BaseException: no ``except Exception`` swallows it)."""
 
@@ -303,6 +315,7 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         config = json.loads((root / "source" / CONFIG).read_text())
         if config.get("require_isolation", True):  # a bundle refuses weak isolation unless built to allow it
             os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
+        _close_to_the_child(root)
         if (root / "source" / "problems").is_dir():  # the instructor's own assignment travels in the bundle
             os.environ["GRADEKIT_PROBLEMS"] = str(root / "source" / "problems")
         from gradekit.spec.catalog import load_catalog

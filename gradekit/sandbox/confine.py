@@ -108,8 +108,9 @@ def confined_plan(work: str, tmp: str, uid: int, env: dict[str, str], landlock: 
     if landlock is None:
         landlock = landlock_wanted() and landlock_abi() > 0
     read = [b for b in binds if not os.path.islink(b)] + [os.path.realpath(b) for b in binds if os.path.islink(b)]
-    read += [p for p in (*_DEVICES, *_PROC) if os.path.exists(p)]
-    return {"uid": uid, "work": work, "read": list(dict.fromkeys(read)), "write": [work, tmp],
+    read += [p for p in _PROC if os.path.exists(p)]
+    devices = [p for p in _DEVICES if os.path.exists(p)]  # written too: subprocess.DEVNULL, > /dev/null
+    return {"uid": uid, "work": work, "read": list(dict.fromkeys(read)), "write": [work, tmp, *devices],
             "protect": protected_paths(), "landlock": int(bool(landlock)), "env": env}
 
 

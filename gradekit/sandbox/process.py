@@ -50,7 +50,8 @@ _server: list = []  # this process's fork server (gradekit.sandbox.fork_server),
 def use_fork_server(on: bool = True) -> None:
     """Serve this process's children from one jailed fork server (a batch worker's many answers files).
 
-    Used only by a root grader with strong isolation; elsewhere each child gets a fresh jail as usual.
+    Used only by a root grader with strong isolation (a jailed server, or a confined one where namespaces are
+    forbidden); elsewhere each child gets a fresh jail as usual.
     """
     while _server and not on:
         server = _server.pop()
@@ -70,11 +71,13 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
         _check_name(name)
     if _server and os.geteuid() == 0:
         iso = machine_isolation()
-        if iso.kind == "jail":  # the server is a jail itself; a confined child gets a fresh interpreter
+        if iso.kind in ("jail", "confined"):
             if _server[0] is None:
-                from gradekit.sandbox.fork_server import ForkServer
-
-                _server[0] = ForkServer()
+                if iso.kind == "jail":  # the server is a jail itself
+                    from gradekit.sandbox.fork_server import ForkServer as Server
+                else:  # no namespaces: each child confines itself after the fork
+                    from gradekit.sandbox.confined_server import ConfinedServer as Server
+                _server[0] = Server()
             isolation.note_used(iso)
             return _server[0].run(script, files, limits)
     run = make_run_dir("gradekit-run-")  # 0700; Box.open lets the sandbox uid in, and no one else

@@ -5,6 +5,7 @@ torch where the student's code needs them).
 
 - ``jail_launcher``: builds the child's world (namespaces, mounts, the drop to a sandbox uid).
 - ``confine_launcher``: confines a child without namespaces (uid, Landlock, seccomp, a check), then execs it.
+- ``confine_server``: a batch's fork server where no jail can be had; each child confines itself.
 - ``jail_server``: a batch's fork server, inside the same jail.
 - ``answers``: runs an answers ``.py`` file and sends back ``ANSWERS``.
 - ``harness``: imports a student's module and serves the grader's calls.
@@ -17,8 +18,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-PROGRAMS = ("jail_launcher", "confine_launcher", "jail_server", "answers", "harness", "torch_probe",
-            "torch_train_probe", "class_glue", "cells")
+PROGRAMS = ("jail_launcher", "confine_launcher", "confine_server", "jail_server", "answers", "harness",
+            "torch_probe", "torch_train_probe", "class_glue", "cells")
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,168 @@
+"""A batch worker's fork server where no jail can be had: numpy imported once, each child confined on its own.
+
+The confined level's fresh interpreter and numpy import cost ~130 ms of CPU a child; a
+batch worker pays it once instead (``gradekit/sandbox/child/confine_server.py``, a root
+process with no namespaces to build). For each child the grader does what ``run_child``
+does: a run folder the child's uid alone may enter, its files written and handed to that
+uid, a uid locked for this child alone; the server forks a runner that confines itself
+exactly as the launcher does (uid, Landlock, seccomp, the protected-path check) and runs
+the script. The server never sees a submission, a result or an output. Past the wall
+clock every process of the uid is killed; it is killed again, and what it left in shared
+temporary folders swept, before the result is read.
+
+>>> with ConfinedServer() as server:                                    # doctest: +SKIP
+...     server.run("open('result.json', 'w').write('[1]')", {}, Limits()).result
+b'[1]'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gradekit.core.errors import IsolationError
+from gradekit.sandbox import confine, jail
+from gradekit.sandbox.box import Box, isolation, kill_uid, make_run_dir, _chown_tree, _let_in
+from gradekit.sandbox.child import source as child_source
+from gradekit.sandbox.cleanup import kill_group, rmtree
+from gradekit.sandbox.fork_server import PRELOAD, _rlimits
+from gradekit.sandbox.result import RESULT_FILE, ChildResult, read_capped, read_result
+
+__all__ = ["ConfinedServer"]
+
+_GRACE = 10.0  # seconds past the wall clock for the server to report once the child's uid is killed
+
+
+class ConfinedServer:
+    """One confined fork server; ``run`` has ``run_child``'s contract. Use as a context manager, or ``close``."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+        self._sock: socket.socket | None = None
+
+    def __enter__(self) -> "ConfinedServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        parent, child = socket.socketpair()
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", child_source("confine_server"), str(child.fileno()),
+                 child_source("confine_launcher"), *PRELOAD],
+                cwd="/", env=jail.child_env("/", "/tmp"), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(),))
+        except OSError as e:
+            parent.close()
+            raise IsolationError(f"the confined fork server cannot start ({e})") from None
+        finally:
+            child.close()
+        self._sock = parent
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            kill_group(self._proc.pid)
+            self._proc.wait()
+            self._proc = None
+
+    def run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
+        """Run ``script`` in a fresh confined child of the server; one retry on a fresh server."""
+        for attempt in (1, 2):
+            if self._proc is None:
+                self._start()
+            try:
+                return self._run(script, files, limits)
+            except _ServerLost as e:
+                self.close()
+                if attempt == 2:
+                    raise IsolationError(f"the confined fork server failed: {e}") from None
+        raise AssertionError("unreachable")
+
+    def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
+        iso = isolation()
+        run = make_run_dir("gradekit-run-")
+        box = Box(iso=iso)
+        status_r = status_w = -1
+        try:
+            box.take_uid()  # this child's alone
+            work, tmp = os.path.join(run, "work"), os.path.join(run, "tmp")
+            os.mkdir(work, 0o700)
+            os.mkdir(tmp, 0o700)
+            for name, data in files.items():
+                target = Path(work, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            _chown_tree(work, box.uid)
+            _chown_tree(tmp, box.uid)
+            _let_in(run, box.uid)
+            plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
+            request = {"plan": plan, "rlimits": _rlimits(limits), "script": script}
+            status_r, status_w = os.pipe()
+            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                start = time.monotonic()
+                try:
+                    socket.send_fds(self._sock, [json.dumps(request).encode()], [out.fileno(), err.fileno(), status_w])
+                except OSError as e:
+                    raise _ServerLost(f"cannot reach it ({e})") from None
+                finally:
+                    os.close(status_w)
+                    status_w = -1
+                status, timed_out = self._wait(start + limits.wall_seconds, box.uid)
+                box.close_children()  # whatever of its uid is left, before the result is read
+                elapsed = time.monotonic() - start
+                code = os.waitstatus_to_exitcode(status)
+                if code == jail.LAUNCH_FAILED:
+                    why = jail.read_status(status_r)
+                    status_r = -1
+                    if why:
+                        raise IsolationError(f"the sandbox could not be built: {why}")
+                result, result_error = read_result(Path(work, RESULT_FILE), limits.result_bytes)
+                return ChildResult(returncode=code, stdout=read_capped(out, limits.output_bytes),
+                                   stderr=read_capped(err, limits.output_bytes), timed_out=timed_out,
+                                   killed_by_signal=-code if code < 0 else None, result=result, elapsed=elapsed,
+                                   result_error=result_error)
+        finally:
+            for fd in (status_r, status_w):
+                if fd >= 0:
+                    os.close(fd)
+            box.close()
+            rmtree(run)
+
+    def _wait(self, deadline: float, uid: int) -> tuple[int, bool]:
+        """The runner's wait status, and whether the wall clock ran out (then every process of ``uid`` is killed)."""
+        got, timed_out = b"", False
+        while not got.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if timed_out:
+                    raise _ServerLost("it did not report its child")
+                timed_out = True
+                kill_uid(uid)
+                deadline = time.monotonic() + _GRACE
+                continue
+            if not select.select([self._sock], [], [], left)[0]:
+                continue
+            chunk = self._sock.recv(64)
+            if not chunk:
+                raise _ServerLost("it ended")
+            got += chunk
+        try:
+            return int(got), timed_out
+        except ValueError:
+            raise _ServerLost(f"it answered {got[:40]!r}") from None
+
+
+class _ServerLost(Exception):
+    pass
