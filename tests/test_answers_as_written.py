@@ -354,3 +354,25 @@ def test_a_vector_given_as_assignments_leaves_the_next_part_alone(tmp_path):
     for suffix in SUFFIXES:
         report = grade(write_as(tmp_path, suffix, answers))
         assert [part_of(report, "coms573-hw5/q2a", p).verdict for p in ("mu", "var")] == ["correct"] * 2, suffix
+
+
+# -- formulas: why a formula has no value, and the case of a name --------------------------------------------
+
+P4 = "ece449-a2/p4"
+FORMULA_MESSAGES = [
+    ("q_x - p_x + 1/0", "wrong", "a division by zero"),
+    ("q_x - p_x + 1/(q_x - q_x)", "wrong", "a division by zero (or the log of 0) on 6 of 6"),
+    ("q_x - p_x + (-2)^(1/2)", "wrong", "not a real number on 6 of 6"),
+    ("q_x - p_x + log(-q_x^2 - 1)", "wrong", "not a real number"),
+    ("q_x + p_x", "wrong", "differs from the right one on"),
+    ("Q_x - p_x", "invalid", "'Qx' is not declared; did you mean 'q_x'?"),
+    ("q_x - P_x", "invalid", "did you mean 'p_x'?"),
+    ("q_x - p_x", "correct", ""),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", FORMULA_MESSAGES, ids=[c[0] for c in FORMULA_MESSAGES])
+def test_a_formula_says_why_it_has_no_value_and_names_the_case(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == verdict and words in got.feedback, (suffix, got)
