@@ -295,3 +295,84 @@ def test_a_wrong_answer_says_its_reading_once():
     report = grade_answers({"coms573-hw5/q1": {"params": "3*3*128*256"}})
     shown = terminal_text(report)
     assert shown.count("read '3*3*128*256' as 294912") == 1, shown
+
+
+# -- 3 and 4. forms a TA reads at once, and typos never read as numbers ---------------------------------------
+
+INVALID = "invalid"
+# (problem, part, written, verdict, words the feedback or reading must hold)
+FORMS = [
+    # equation chains ending in the value: the last value, once the steps agree
+    ("ece661-hw1/q3.2", "L", "0.5 * (14^2 + 6^2) = 116", "correct", "its last value"),
+    ("ece661-hw1/q3.2", "L", "196/2 + 36/2 = 98 + 18 = 116", "correct", "its last value"),
+    ("ece661-hw1/q3.2", "L", "98 + 18 = 117", INVALID, "disagree: 98 + 18 is 116, not 117"),
+    ("ece661-hw1/q3.2", "L", "98 + 18 = 118", INVALID, "disagree"),
+    ("coms573-hw5/q1", "params", "3*3*128*256 + 3*3*256*512 = 1474560", "correct", "as 1474560"),
+    ("ece449-a2/p5", "q", "[e^2/(1+e^2) = 0.8808, 0.1192]", "correct", "its last value"),
+    ("ece449-a2/p5", "q", "[e^2/(1+e^2) = 0.8809, 0.1192]", INVALID, "disagree"),  # one unit up
+    # min, max and abs in numbers; the em dash and U+2212 as minus
+    ("coms573-hw5/q2a", "mu", "[max(13, 0), abs(-5), min(0, 1)]", "correct", "read 'max(13, 0)' as 13"),
+    ("ece661-hw1/q3.2", "dL/db2", "[14, 6]", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/dW2", "[[0, 98], [0, 42]]", "correct", ""),
+    ("ece449-a2/p5", "dE/dz", "[0.5808, \u22120.5808]", "correct", ""),
+    ("ece449-a2/p5", "dE/dz", "[0.5808, \u20140.5808]", "correct", ""),
+    # pasted shapes: what the seed's lab code prints
+    ("ece661-hw1/lab2b", "conv1.input_shape", "torch.Size([1, 3, 32, 32])", "correct", ""),
+    ("ece661-hw1/lab2b", "conv1.output_shape", "torch.Size([1, 16, 28, 28])", "wrong", ""),
+    # a choice named inside a few words; two choices named are refused
+    ("ece661-hw1/q2.1", "function", "OR gate", "correct", "read 'OR gate' as the choice 'OR'"),
+    ("ece661-hw1/q2.1", "function", "logical OR function", "correct", "as the choice 'OR'"),
+    ("ece661-hw1/q2.1", "function", "Constant True (Tautology)", "wrong", "as the choice 'TRUE'"),
+    ("ece661-hw1/q2.1", "function", "an OR gate, not an AND gate", INVALID, "choices"),
+    ("ece661-hw1/q2.1", "function", "XOR gate", "wrong", "as the choice 'XOR'"),
+    # seed-style multi-assignments for a vector
+    ("coms573-hw5/q2a", "mu", "$\\mu_1=13$, $\\mu_2=5$, $\\mu_3=0$", "correct", "read the assignments mu_1 … mu_3"),
+    ("coms573-hw5/q2a", "mu", "$\\mu_1=13$, $\\mu_2=5$, $\\mu_3=1$", "wrong", "read the assignments"),
+    # typos refused with the position, never read as another number
+    ("ece661-hw1/q3.2", "L", "1..2", INVALID, "at character 3"),
+    ("ece661-hw1/q3.2", "L", "11..6", INVALID, "at character 4"),
+    ("ece661-hw1/q3.2", "L", "(100+16]", INVALID, "'(' at character 1 is closed by ']' at character 8"),
+    ("ece661-hw1/q3.2", "L", "((100+16)", INVALID, "1 bracket left open"),
+    ("ece661-hw1/q3.2", "dL/db1", "[[0; 34]]", INVALID, "';' at character 4"),
+    ("ece661-hw1/q3.2", "dL/db1", "[0; 34]", "correct", ""),
+]
+
+
+@pytest.mark.parametrize("problem, part, written, verdict, words", FORMS, ids=[f"{c[1]}={c[2][:40]!r}" for c in FORMS])
+def test_forms_as_students_write_them_in_every_file_type(tmp_path, problem, part, written, verdict, words):
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, {problem: {part: written}}))
+        got = part_of(report, problem, part)
+        assert got.verdict == verdict or (verdict == "wrong" and got.verdict == "partial"), (suffix, got)
+        said = f"{got.feedback} {got.reading}"
+        assert words in said, (suffix, got)
+        assert words in terminal_text(report) or verdict == INVALID and words in got.feedback
+
+
+def test_a_vector_given_as_assignments_leaves_the_next_part_alone(tmp_path):
+    answers = {"coms573-hw5/q2a": {"mu": "$\\mu_1=13$, $\\mu_2=5$, $\\mu_3=0$", "var": "[1, 25, 25]"}}
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, answers))
+        assert [part_of(report, "coms573-hw5/q2a", p).verdict for p in ("mu", "var")] == ["correct"] * 2, suffix
+
+
+# -- formulas: why a formula has no value, and the case of a name --------------------------------------------
+
+P4 = "ece449-a2/p4"
+FORMULA_MESSAGES = [
+    ("q_x - p_x + 1/0", "wrong", "a division by zero"),
+    ("q_x - p_x + 1/(q_x - q_x)", "wrong", "a division by zero (or the log of 0) on 6 of 6"),
+    ("q_x - p_x + (-2)^(1/2)", "wrong", "not a real number on 6 of 6"),
+    ("q_x - p_x + log(-q_x^2 - 1)", "wrong", "not a real number"),
+    ("q_x + p_x", "wrong", "differs from the right one on"),
+    ("Q_x - p_x", "invalid", "'Qx' is not declared; did you mean 'q_x'?"),
+    ("q_x - P_x", "invalid", "did you mean 'p_x'?"),
+    ("q_x - p_x", "correct", ""),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", FORMULA_MESSAGES, ids=[c[0] for c in FORMULA_MESSAGES])
+def test_a_formula_says_why_it_has_no_value_and_names_the_case(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == verdict and words in got.feedback, (suffix, got)

@@ -88,6 +88,29 @@ def _choice_table(ctx: CheckContext) -> dict[str, str]:
     return table
 
 
+MAX_CHOICE_WORDS = 8  # "OR gate", "Constant True (Tautology)": a choice named inside a few words, not an essay
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W_]+", unicodedata.normalize("NFKD", text).casefold()))
+
+
+def _named_inside(item: str, ctx: CheckContext) -> tuple[set[str], str]:
+    """The choices a few words name (``OR gate`` names OR; ``NOT OR gate`` names NOR, whose spelling holds
+    OR's), and the words; an empty set when none or when the answer is longer than a few words."""
+    words = _words(item)
+    if not words or len(words) > MAX_CHOICE_WORDS:
+        return set(), item
+    spellings: list[tuple[tuple[str, ...], str]] = [(_words(c), c) for c in ctx.part.options.get("choices", [])]
+    for canonical, others in ctx.part.options.get("synonyms", {}).items():
+        spellings += [(_words(o), canonical) for o in [canonical, *others]]
+    spans = [(i, i + len(w), c) for w, c in spellings if w
+             for i in range(len(words) - len(w) + 1) if words[i:i + len(w)] == w]
+    outer = [s for s in spans if not any(o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0])
+                                         for o in spans)]
+    return {c for _, _, c in outer}, item
+
+
 def _as_list(raw: Any) -> list[Any]:
     if isinstance(raw, (list, tuple, set)):
         return list(raw)
@@ -101,11 +124,21 @@ def check_choice(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     multiple = bool(ctx.part.options.get("multiple", False))
     items = _as_list(raw) if multiple else [raw]
     picked: list[str] = []
+    reading = ""
     for item in items:
         if not isinstance(item, str):
             return Outcome.invalid(f"{item!r} is not a choice: answer with text")
         key = normalise_choice(item)
         if table:
+            named = _named_inside(item, ctx)[0] if key not in table and not multiple else set()
+            if len(named) > 1:  # a TA would not pick one for the student
+                return Outcome.invalid(f"{item!r} names {len(named)} choices ({', '.join(sorted(named))}): "
+                                       f"give one.")
+            if len(named) == 1:
+                (choice,) = named
+                reading = f"read {quoted(item)} as the choice {quoted(choice)}"
+                picked.append(choice)
+                continue
             if key not in table:
                 options = ", ".join(ctx.part.options.get("choices", sorted(set(table.values()))))
                 return Outcome.invalid(f"{item!r} is not one of the choices ({options}).")
@@ -128,9 +161,10 @@ def check_choice(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
             parts.append(f"{extra} wrong choice{'s' if extra > 1 else ''} included")
         return Outcome.wrong("; ".join(parts).capitalize() + ".")
     if normalise_choice(picked[0]) == normalise_choice(str(expected)):
-        return Outcome.correct()
+        return Outcome(1.0, "correct", f"correct ({reading})", reading=reading) if reading else Outcome.correct()
     found = _matching_mistake(ctx, normalise_choice(picked[0]), lambda v: normalise_choice(str(v)))
-    return found or Outcome.wrong(f"{picked[0]!r} is not the right choice.")
+    found = found or Outcome.wrong(f"{picked[0]!r} is not the right choice.")
+    return replace(found, reading=reading) if reading else found
 
 
 def check_bool(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:

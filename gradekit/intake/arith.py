@@ -55,7 +55,8 @@ _TOKEN = re.compile(r"""
 """, re.X)
 
 # What each word means: a function of one argument, or a constant.
-_FUNCS = {"sqrt", "exp", "log", "ln", "sigmoid", "σ", "tanh", "sigma"}
+_FUNCS = {"sqrt", "exp", "log", "ln", "sigmoid", "σ", "tanh", "sigma", "abs"}
+_MANY = {"min", "max"}  # functions of one or more arguments, separated by commas
 _CONSTS = {"pi", "π", "e"}
 _LATEX = {"\\sqrt": "sqrt", "\\exp": "exp", "\\log": "log", "\\ln": "ln", "\\tanh": "tanh", "\\sigma": "σ",
           "\\pi": "pi", "\\times": "*", "\\cdot": "*", "\\div": "/", "\\left": "", "\\right": "",
@@ -65,13 +66,26 @@ _LATEX = {"\\sqrt": "sqrt", "\\exp": "exp", "\\log": "log", "\\ln": "ln", "\\tan
 def _tokens(text: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     pos = 0
+    opened: list[tuple[str, int]] = []  # brackets as written, and where: "(1+2]" is a typo, not arithmetic
+    last_end, last_kind = -1, ""
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m:
             raise ArithError(f"{text[pos]!r} at character {pos + 1} is not part of a number or of arithmetic")
-        pos = m.end()
         kind = m.lastgroup
         value = m.group()
+        if kind == "num" and last_kind == "num" and last_end == pos:  # "1..2", "0..5": two numbers run together
+            raise ArithError(f"two numbers run together at character {pos + 1} ({text[max(0, pos - 3):pos + 3]!r})")
+        last_end, last_kind = m.end(), kind
+        if value in "([{" and value:
+            opened.append((value, pos))
+        elif value in ")]}" and value:
+            if not opened:
+                raise ArithError(f"{value!r} at character {pos + 1} closes no bracket")
+            left, at = opened.pop()
+            if {"(": ")", "[": "]", "{": "}"}[left] != value:
+                raise ArithError(f"{left!r} at character {at + 1} is closed by {value!r} at character {pos + 1}")
+        pos = m.end()
         if kind == "space":
             continue
         if kind == "cmd":
@@ -83,10 +97,14 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             kind = "op" if value in "*/" else "word"
         if kind == "op":
             value = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "**": "^", "[": "(", "]": ")"}.get(value, value)
-        if kind == "word" and value not in _FUNCS | _CONSTS | {"frac"}:
+        if kind == "word" and value not in _FUNCS | _MANY | _CONSTS | {"frac"}:
             raise ArithError(f"unknown name {value!r}: arithmetic may use numbers, π, e, "
-                             f"sqrt, exp, log/ln, sigmoid/σ and tanh")
+                             f"sqrt, exp, log/ln, sigmoid/σ, tanh, abs, min and max")
         out.append((kind, value))
+    if opened:
+        n = len(opened)
+        raise ArithError(f"{n} bracket{'s' if n > 1 else ''} left open (the first {opened[0][0]!r} at character "
+                         f"{opened[0][1] + 1})")
     return out
 
 
@@ -180,7 +198,12 @@ class _Parser:
             return self.fraction()
         if tok in _CONSTS:
             return sp.pi if tok in ("pi", "π") else sp.E
+        if tok in _MANY:
+            args = self.arguments()
+            return sp.Min(*args) if tok == "min" else sp.Max(*args)
         arg = self.argument()
+        if tok == "abs":
+            return sp.Abs(arg)
         if tok == "sqrt":
             if arg.is_negative:
                 raise ArithError("the square root of a negative number is not real")
@@ -194,6 +217,18 @@ class _Parser:
         if tok in ("sigmoid", "σ", "sigma"):
             return 1 / (1 + _bounded_power(sp, sp.E, -arg))
         return sp.tanh(arg)
+
+    def arguments(self) -> list[Any]:
+        """min(a, b, …)'s arguments."""
+        if self.peek()[1] != "(":
+            raise ArithError("min and max take their arguments in brackets: max(0, -2)")
+        self.take()
+        args = [self.sum()]
+        while self.peek()[1] == ",":
+            self.take()
+            args.append(self.sum())
+        self.expect(")")
+        return args
 
     def argument(self) -> Any:
         """A function's argument: (x), {x}, or a single atom as in LaTeX's ``\\sqrt2``."""

@@ -48,7 +48,7 @@ class Numeric:
 _DECIMAL = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
 _TEX_FRAC = re.compile(r"^([+-]?)\\[dt]?frac\s*\{\s*([+-]?\d+)\s*\}\s*\{\s*([+-]?\d+)\s*\}$")
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00a0": " "})
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " "})  # minus, en and em dash
 
 
 def parse_number_text(text: str) -> tuple[float, int, int]:
@@ -136,16 +136,53 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
         return (*parse_number_text(text), None)
     except AnswerFormatError:
         pass
+    sides = _chain(text)
+    if sides:
+        return _chain_value(raw, sides, percent)
     from gradekit.intake.arith import ArithError, read_expression
 
     try:
         reading = read_expression(text)
     except ArithError as e:
-        if re.fullmatch(r"[\d.eE+\-\s]*", text):  # digits gone wrong: the plain message says it best
-            raise plain_error from None
+        if re.fullmatch(r"[\d.eE+\-\s]*", text) and not re.search(r"\d\.\.\d|\d\.\d*\.\d", text):
+            raise plain_error from None  # digits gone wrong ("1e", "--"): the plain message says it best
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
         raise AnswerFormatError(f"{shown!r} is not a number ({e})") from None
     return reading.value, -1, -1, f"read {quoted(raw)} as {reading.shown}"
+
+
+def _chain(text: str) -> list[str] | None:
+    """The sides of an equation chain ending in its value ("25/2 = 12.5", "6 + 3 = 9"), or None."""
+    sides, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+        if ch == "=" and depth == 0 and text[i + 1:i + 2] != "=" and text[i - 1:i] not in ("<", ">", "!", "="):
+            sides.append(text[start:i].strip())
+            start = i + 1
+    if not sides:
+        return None
+    sides.append(text[start:].strip())
+    return sides if all(sides) else None
+
+
+def _chain_value(raw: str, sides: list[str], percent: bool) -> tuple[float, int, int, str | None]:
+    """A chain's last value, once every step agrees with it (to the digits it shows); else refused, saying
+    which step differs."""
+    read = []
+    for side in sides:
+        try:
+            read.append(_scalar(side, percent)[:3])
+        except AnswerFormatError as e:
+            raise AnswerFormatError(f"{quoted(raw)} is an equation chain, and its step {quoted(side)} is not a "
+                                    f"number ({e})") from None
+    value, decimals, significant = read[-1]
+    unit = 10.0 ** -decimals if decimals >= 0 else 0.0
+    for side, (v, _, _) in zip(sides[:-1], read[:-1]):
+        # agree: the last value is the step rounded or truncated to the digits it shows (never one unit up)
+        slack = max(abs(v) - math.floor(abs(v) / unit * (1 + 1e-12)) * unit, unit / 2) if unit else 0.0
+        if not abs(v - value) <= slack * (1 + 1e-9) + 1e-9 * max(1.0, abs(value)):
+            raise AnswerFormatError(f"the steps of {quoted(raw)} disagree: {side} is {v:.6g}, not {value:.6g}")
+    return value, decimals, significant, f"read {quoted(raw)} as {sides[-1]}, its last value"
 
 
 def quoted(raw: str, limit: int = 60) -> str:
@@ -266,6 +303,9 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
         return raw
     if len(raw) > MAX_TEXT:
         raise AnswerFormatError(f"the answer is {len(raw)} characters long; at most {MAX_TEXT} are read")
+    assigned = _assignments(raw, name)
+    if assigned is not None:
+        return assigned
     s, transposed = _unwrap(raw.strip(), name)
     if s.startswith("[") or (s.startswith("(") and _top_level_comma(s[1:-1]) and s.endswith(")")):
         value = _bracketed(s)
@@ -281,6 +321,38 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
         elif all(isinstance(v, list) for v in value) and len({len(v) for v in value}) == 1:
             value = [list(col) for col in zip(*value)]
     return value
+
+
+_ASSIGNED = re.compile(r"^\s*\$*\s*([A-Za-z][A-Za-z0-9]*|\\[A-Za-z]+)\s*_\s*\{?\s*(\d+)\s*\}?\s*=\s*(.+?)\s*\$*\s*$", re.S)
+
+
+def _assignments(raw: str, name: str | None) -> "Assigned | None":
+    """A vector written entry by entry as the seeds do: ``$w_0=1$, $w_1=-1$, $w_2=-1$`` -> [1, -1, -1], when
+    the names are one name (the part's, where known) with consecutive indices from 0 or 1; else None."""
+    if raw.count("=") < 2:
+        return None
+    items = [t for t in re.split(r"\s*(?:[,;]|\band\b)\s*(?![^\[\](){}]*[\])}])", raw.strip()) if t.strip()]
+    found = [_ASSIGNED.match(t) for t in items]
+    if len(found) < 2 or not all(found):
+        return None
+    bases = {m.group(1).lstrip("\\") for m in found}
+    indices = [int(m.group(2)) for m in found]
+    if len(bases) != 1 or indices[0] not in (0, 1) or indices != list(range(indices[0], indices[0] + len(indices))):
+        return None
+    base = next(iter(bases))
+    if name is not None and not _same_name(base, name):
+        return None
+    values = [m.group(3).strip().strip("$").strip() for m in found]
+    return Assigned(values, f"read the assignments {base}_{indices[0]} … {base}_{indices[-1]} as the vector "
+                            f"[{', '.join(values)}]")
+
+
+class Assigned(list):
+    """The entries of a vector written as assignments, with how they were read."""
+
+    def __init__(self, values: list[str], reading: str):
+        super().__init__(values)
+        self.reading = reading
 
 
 def _top_level_comma(s: str) -> bool:
@@ -321,7 +393,10 @@ def _bracketed(s: str) -> Any:
             if ch in ",":
                 pos += 1
                 continue
-            if ch == ";":
+            if ch == ";":  # MATLAB's row separator: [1, 2; 3, 4], only between numbers at the top level
+                if depth > 0 or any(isinstance(v, list) for v in out):
+                    raise AnswerFormatError(f"';' at character {pos + 1} of {s[:40]!r} separates rows of numbers "
+                                            f"only at the top level: write [[1], [2]] or [1; 2]")
                 rows.append(out)
                 out = []
                 pos += 1
@@ -409,7 +484,7 @@ def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", pe
         values = np.array([p[0] for p in parsed], dtype=float).reshape(shape)
         decimals = np.array([p[1] for p in parsed], dtype=int).reshape(shape)
         significant = np.array([p[2] for p in parsed], dtype=int).reshape(shape)
-        readings = [p[3] for p in parsed if p[3]]
+        readings = ([raw.reading] if isinstance(raw, Assigned) else []) + [p[3] for p in parsed if p[3]]
         return Numeric(values, decimals, significant, tuple(readings[:3]))
     if isinstance(raw, dict):
         raise AnswerFormatError("a table of values was given where numbers are due")
@@ -457,10 +532,14 @@ def parse_integer(raw: Any, *, name: str | None = None) -> int:
 _SHAPE_TEXT = re.compile(r"^\(?\s*\d+(\s*(?:[x×*,]|by)\s*\d+)*\s*,?\s*\)?$")
 
 
+_TORCH_SIZE = re.compile(r"^\s*(?:torch\.)?Size\s*\(\s*(.*?)\s*\)\s*$", re.S)
+
+
 def parse_shape(raw: Any) -> tuple[int, ...]:
-    """A shape: [5, 6], (5, 6), "5x6", "5 × 6", "(1, 16, 32, 32)"."""
+    """A shape: [5, 6], (5, 6), "5x6", "5 × 6", "(1, 16, 32, 32)", and what torch prints: torch.Size([1, 16, 32, 32])."""
     if isinstance(raw, str):
-        s = raw.strip().strip("[]")
+        m = _TORCH_SIZE.match(raw)
+        s = (m.group(1) if m else raw).strip().strip("$").strip().strip("[]")
         s = s.strip()
         if not _SHAPE_TEXT.match(s) and not _SHAPE_TEXT.match(f"({s})"):
             raise AnswerFormatError(f"{raw[:40]!r} is not a shape (write e.g. [5, 6] or 5x6)")

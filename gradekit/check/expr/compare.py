@@ -165,8 +165,33 @@ def _where(student: Node, ref: Node, table: Symbols, rtol: float) -> str:
     envs = _instances(table, False)
     got, want = _values(student, envs) or [], _values(ref, envs) or []
     differ = sum(not same_value(a, b, rtol) for a, b in zip(got, want))
+    no_value = _no_real_value(got, want)
+    if no_value:
+        return no_value
     return (f"Your formula differs from the right one on {differ} of {len(envs)} random instances of the symbols; "
             "no typical mistake matches it.")
+
+
+def _no_real_value(got: list[np.ndarray], want: list[np.ndarray]) -> str | None:
+    """Why the formula has no value where the right one has: a division by zero (±inf) or no real number
+    (nan: the log or a fractional power of a negative number); None when it has a value everywhere."""
+    nan = inf = 0
+    for g, w in zip(got, want):
+        g, w = np.asarray(g, dtype=float), np.asarray(w, dtype=float)
+        if g.shape != w.shape and g.size != 1:
+            continue
+        fine = np.broadcast_to(np.isfinite(w), g.shape) if g.size != 1 else np.all(np.isfinite(w))
+        nan += bool(np.any(np.isnan(g) & fine))
+        inf += bool(np.any(np.isinf(g) & fine))
+    if not (nan or inf):
+        return None
+    why = []
+    if inf:
+        why.append(f"a division by zero (or the log of 0) on {inf} of {len(got)} random instances of the symbols")
+    if nan:
+        why.append(f"not a real number on {nan} of {len(got)} (the log or a fractional power of a negative "
+                   f"value, or 0/0)")
+    return "Your formula has no value where the right one has: " + "; ".join(why) + "."
 
 
 def _cap(message: str) -> str:

@@ -185,8 +185,14 @@ class _Parser:
         if tok.value in CONSTANTS:
             return Num(CONSTANTS[tok.value], col=tok.col, end=tok.end)
         known = list(self.table.display.get(k, k) for k in self.table.shapes)
-        close = difflib.get_close_matches(tok.value, known, n=1, cutoff=0.6)
+        # the case first: 'Qx' for q_x is a shift key, not another symbol
+        same_case = [self.table.display.get(k, k) for k in self.table.shapes if k.casefold() == tok.value.casefold()]
+        close = same_case or difflib.get_close_matches(tok.value, known, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]}?)" if close else ""
+        what = "is not declared" if same_case else "unknown name"
+        if same_case:
+            raise ExprError(tok.col, f"{tok.value!r} {what}; did you mean {close[0]!r}? (names are case-sensitive; "
+                                     f"declared: {self.table.listing() or 'none'})")
         raise ExprError(tok.col, f"unknown name {tok.value!r}{hint}; declared: {self.table.listing() or 'none'}")
 
     def call(self, tok: Token) -> Node:
