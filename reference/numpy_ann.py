@@ -8,12 +8,12 @@ Conventions the handout fixes (and a student's module is graded against):
   stream (here a private ``RandomState(seed)``: the same numbers, without
   touching the global generator); biases zeros of shape (1, n);
 - ``_relu_grad`` is 0 where x ≤ 0 and 1 elsewhere;
-- ``_cross_entropy`` is −(1/n) Σ y log ŷ with n the number of classes, averaged
-  over the samples: ``-mean(y_true * log(y_pred))`` over the whole array;
+- ``_cross_entropy(y_pred, y_true)`` is −Σ y log ŷ divided by the batch size, as
+  the handout pre-fills it (its doctest: 0.69314… for two samples of [0.5, 0.5];
+  §1.4's prose says "the number of classes", the code is what students ran);
 - ``_backward`` starts from ∂L/∂z2 = a2 − y (eq. 9) and divides the weight and
-  bias gradients by the number of samples: the gradient of the *per-sample
-  summed* cross-entropy averaged over samples — which is n_classes times the
-  gradient of the loss ``_cross_entropy`` reports. The handout does this on
+  bias gradients by the number of samples: the gradient of the loss
+  ``_cross_entropy`` reports. The handout says why on
   purpose (the division only "keeps the magnitude of the loss reasonable");
   tests check both against torch;
 - mini-batches in order, no shuffling (§1.7); ``predict`` returns probabilities.
@@ -66,8 +66,8 @@ class NumpyANN:
         return e / e.sum(axis=1, keepdims=True)
 
     @staticmethod
-    def _cross_entropy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        return float(-np.mean(y_true * np.log(y_pred + EPS)))
+    def _cross_entropy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        return float(-np.sum(y_true * np.log(y_pred + EPS)) / len(y_pred))
 
     def _forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         z1 = X @ self.W1 + self.b1
@@ -105,11 +105,11 @@ class NumpyANN:
                 xb, yb = X_train[i : i + batch_size], Y[i : i + batch_size]
                 self._forward(xb, training=True)
                 self._backward(xb, yb)
-            self.history["train_loss"].append(self._cross_entropy(Y, self.predict(X_train)))
+            self.history["train_loss"].append(self._cross_entropy(self.predict(X_train), Y))
             self.history["train_acc"].append(self.accuracy(X_train, Y))
             if X_val is not None:
                 Yv = one_hot(y_val, self.output_size)
-                self.history["val_loss"].append(self._cross_entropy(Yv, self.predict(X_val)))
+                self.history["val_loss"].append(self._cross_entropy(self.predict(X_val), Yv))
                 self.history["val_acc"].append(self.accuracy(X_val, Yv))
             if on_epoch is not None:
                 on_epoch(epoch, {k: v[-1] for k, v in self.history.items() if v})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gradekit.grading.grade import grade
 from gradekit.sandbox.process import Limits
+from tests.timing import call_budget
 
 CORRECT = '''
 import numpy as np
@@ -43,8 +44,10 @@ def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False):
 '''
 
 POINTS = {"relu": 3, "prelu": 2, "DNNforward": 5, "DNNbackward": 5, "train": 5}
-# Short wall clocks keep the hanging cases quick; train takes ~30 ms.
-FAST = Limits(cpu_seconds=30, wall_seconds=1.5)
+# Short call budgets (CPU seconds, from a measured start-up) keep the hanging cases quick; train takes ~30 ms.
+FAST = Limits(cpu_seconds=30, wall_seconds=call_budget("numpy"))
+# for a child that imports torch (a notebook of several assignments, a torch module)
+TORCH_FAST = Limits(cpu_seconds=60, wall_seconds=call_budget("torch"))
 
 
 def grade_source(tmp_path: Path, source: str, name: str = "task1.py", **kw):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from gradekit.spec.catalog import load_catalog
@@ -19,21 +20,23 @@ POINTS = {"NumpyANN.__init__": 3, "NumpyANN._relu": 1, "NumpyANN._relu_grad": 1,
           "NumpyANN.accuracy": 2, "NumpyANN": 2}
 LIMITS = Limits(cpu_seconds=60, wall_seconds=20.0)
 
-# As a student writes it from the handout: the global seed, np.dot, one-hot labels, a history of its own.
+# As a student fills in the handout's numpy_ann.py (cadeneck/DS-Pytorch and vincentcui-ui/Artificial-Neural-Network
+# hold two such files): np.random.seed(random_seed), np.dot, one-hot labels, the pre-filled _cross_entropy(y_pred,
+# y_true) that divides by the batch size.
 CORRECT = '''
 import numpy as np
 
 
 class NumpyANN:
-    def __init__(self, input_size, hidden_size, output_size, lr=0.01):
+    def __init__(self, input_size, hidden_size, output_size, lr, random_seed=42):
+        np.random.seed(random_seed)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
         self.lr = lr
-        np.random.seed(42)
-        self.W1 = 0.01 * np.random.randn(self.input_size, self.hidden_size)
-        self.W2 = 0.01 * np.random.randn(self.hidden_size, self.output_size)
+        self.W1 = np.random.randn(self.input_size, self.hidden_size) * 0.01
         self.b1 = np.zeros((1, self.hidden_size))
+        self.W2 = np.random.randn(self.hidden_size, self.output_size) * 0.01
         self.b2 = np.zeros((1, self.output_size))
 
     def _relu(self, x):
@@ -46,10 +49,10 @@ class NumpyANN:
         e = np.exp(x - np.max(x, axis=1, keepdims=True))
         return e / np.sum(e, axis=1, keepdims=True)
 
-    def _cross_entropy(self, y_true, y_pred):
-        return -np.mean(y_true * np.log(y_pred + 1e-9))
+    def _cross_entropy(self, y_pred, y_true):
+        return -np.sum(y_true * np.log(y_pred)) / y_pred.shape[0]
 
-    def _forward(self, x, training):
+    def _forward(self, x, training=True):
         z1 = np.dot(x, self.W1) + self.b1
         a1 = self._relu(z1)
         z2 = np.dot(a1, self.W2) + self.b2
@@ -79,7 +82,7 @@ class NumpyANN:
                 self._forward(xb, training=True)
                 self._backward(xb, yb)
             p = self.predict(X_val)
-            self.val_loss.append(self._cross_entropy(y_val, p))
+            self.val_loss.append(self._cross_entropy(p, y_val))
             self.val_acc.append(self.accuracy(X_val, y_val))
 
     def predict(self, X):
@@ -130,17 +133,18 @@ def test_mistakes_lose_their_own_parts_with_named_messages(tmp_path):
         ("db2 = np.sum(dz2, axis=0, keepdims=True) / m", "db2 = np.sum(dz2, axis=0, keepdims=True)"),
         ("dW1 = np.dot(X.T, dz1) / m", "dW1 = np.dot(X.T, dz1)"),
         ("db1 = np.sum(dz1, axis=0, keepdims=True) / m", "db1 = np.sum(dz1, axis=0, keepdims=True)"),
-        ("return -np.mean(y_true * np.log(y_pred + 1e-9))",
-         "return -np.sum(y_true * np.log(y_pred + 1e-9)) / y_true.shape[0]"),
-        ("self.W1 = 0.01 * np.random.randn", "self.W1 = np.random.randn"),
+        ("return -np.sum(y_true * np.log(y_pred)) / y_pred.shape[0]",
+         "return -np.mean(y_true * np.log(y_pred))"),  # §1.4's prose: divided by the classes too
+        ("self.W1 = np.random.randn(self.input_size, self.hidden_size) * 0.01",
+         "self.W1 = np.random.randn(self.input_size, self.hidden_size)"),
     )
     report, parts = grade_source(tmp_path, src)
     assert parts["NumpyANN._backward"].score == 0
     assert "not divided by the number of samples" in parts["NumpyANN._backward"].feedback
     assert "finite_differences" in parts["NumpyANN._backward"].feedback
     assert parts["NumpyANN._cross_entropy"].score == 0
-    assert "not divided by the number of classes" in parts["NumpyANN._cross_entropy"].feedback
-    assert parts["NumpyANN.__init__"].score == 0 and "standard deviation" in parts["NumpyANN.__init__"].feedback
+    assert "divided by the number of classes too (§1.4's prose)" in parts["NumpyANN._cross_entropy"].feedback
+    assert parts["NumpyANN.__init__"].score == 0 and "np.random.seed(42)" in parts["NumpyANN.__init__"].feedback
     assert parts["NumpyANN.train"].score == 0  # its steps are the wrong _backward's
     for name in ("NumpyANN._relu", "NumpyANN._relu_grad", "NumpyANN._forward", "NumpyANN.predict", "NumpyANN.accuracy"):
         assert parts[name].score == POINTS[name], (name, parts[name].feedback)
@@ -161,20 +165,39 @@ def test_wrong_output_activation_and_shuffled_batches(tmp_path):
 
 
 def test_other_conventions_accepted(tmp_path):
-    # relu'(0) = 1, accuracy on integer labels, the handout's loss formula summed over the batch
+    # relu'(0) = 1 (§1.3's words), a small epsilon in the log, the pre-filled training=True default dropped
     src = mutate(
         ("return np.where(x <= 0, 0, 1)", "return (x >= 0).astype(float)"),
-        ("return np.mean(pred == np.argmax(y_true, axis=1))", "return np.mean(pred == y_true)"),
-        ("self.accuracy(X_val, y_val)", "self.accuracy(X_val, np.argmax(y_val, axis=1))"),
-        ("return -np.mean(y_true * np.log(y_pred + 1e-9))",
-         "return -np.sum(y_true * np.log(y_pred)) / y_true.shape[1]"),
+        ("return -np.sum(y_true * np.log(y_pred)) / y_pred.shape[0]",
+         "return -np.sum(y_true * np.log(y_pred + 1e-12)) / len(y_true)"),
     )
     report, parts = grade_source(tmp_path, src)
     assert {n: p.score for n, p in parts.items()} == POINTS, {n: p.feedback for n, p in parts.items()}
 
 
+def test_the_pre_filled_cross_entropy_meets_its_doctest_and_the_old_argument_order_is_named(tmp_path):
+    # the handout's order is (y_pred, y_true): a file that swapped it (as gradekit once called it) is named
+    src = mutate(("def _cross_entropy(self, y_pred, y_true):", "def _cross_entropy(self, y_true, y_pred):"))
+    report, parts = grade_source(tmp_path, src)
+    assert parts["NumpyANN._cross_entropy"].score == 0
+    assert "taken as (y_true, y_pred); the handout's order is (y_pred, y_true)" in \
+        parts["NumpyANN._cross_entropy"].feedback
+    assert ref.NumpyANN._cross_entropy(np.full((2, 2), 0.5), np.eye(2)) == pytest.approx(0.6931471805599453, rel=1e-9)
+
+
+def test_accuracy_on_class_indices_only_is_an_interface_mistake(tmp_path):
+    # the handout's accuracy takes one-hot y_true (its doctest, and its train): argmax on them, not ==
+    src = mutate(("return np.mean(pred == np.argmax(y_true, axis=1))", "return np.mean(pred == y_true)"))
+    report, parts = grade_source(tmp_path, src)
+    assert parts["NumpyANN.accuracy"].score == 0 and "for one-hot y_true" in parts["NumpyANN.accuracy"].feedback
+    # the handout's train calls accuracy(X_val, y_val) on one-hot labels too: the student's own file crashes there
+    assert parts["NumpyANN.train"].score == 0 and "NumpyANN.train raised ValueError" in parts["NumpyANN.train"].feedback
+    for name in ("NumpyANN._forward", "NumpyANN._backward", "NumpyANN.predict", "NumpyANN._cross_entropy"):
+        assert parts[name].score == POINTS[name], (name, parts[name].feedback)
+
+
 def test_a_broken_init_does_not_fail_the_other_methods(tmp_path):
-    src = mutate(("np.random.seed(42)", "raise RuntimeError('boom')"))
+    src = mutate(("np.random.seed(random_seed)", "raise RuntimeError('boom')"))
     report, parts = grade_source(tmp_path, src)
     assert parts["NumpyANN.__init__"].score == 0
     assert "NumpyANN.__init__ raised RuntimeError: boom" in parts["NumpyANN.__init__"].feedback

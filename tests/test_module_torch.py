@@ -99,7 +99,7 @@ def test_spec_file_names_and_reference_parameter_counts():
     from reference.families.module_torch import describe_reference
 
     assert CAT.resolve("coms573-hw5/q4").validated_params.file == "solution.py"
-    assert CAT.resolve("ece661-hw1/lab2a").validated_params.file == "SimpleNN.py"
+    assert CAT.resolve("ece661-hw1/lab2a").validated_params.file == "SimpleNN.ipynb"
     assert CAT.resolve("cs37300-hw4/pytorch_cnn").validated_params.file == "pytorch_cnn.py"
     assert describe_reference("LeNet5", (10,), (2, 3, 32, 32))["params"] == 62006
     assert describe_reference("ResNet18", (), (2, 3, 32, 32))["params"] == 11_173_962

@@ -20,7 +20,9 @@ ANN_POINTS = {"PyTorchANN.__init__": 3, "PyTorchANN.forward": 1, "PyTorchANN.tra
 CNN_POINTS = {"PyTorchCNN.__init__": 6, "PyTorchCNN": 2, "PyTorchCNN.report_my_judgement": 2}
 LIMITS = Limits(cpu_seconds=120, wall_seconds=60.0)
 
-# As students write them from the handout (train shadows nn.Module.train, as the handout has it).
+# As students fill in the handout's starter files (Purdue CS 37300 HW4: pytorch_ann.py, pytorch_cnn.py; filled-in
+# copies are public, e.g. cadeneck/DS-Pytorch at 053cd99540ebf6cf40dedb08b3ab6719c24f008a): the pre-filled parts
+# as the starter has them (train_val_metrics, accuracy on one-hot labels, the CNN's full-batch train), written here.
 ANN_SOURCE = '''
 import torch
 import torch.nn as nn
@@ -28,57 +30,77 @@ import matplotlib.pyplot as plt
 
 
 class PyTorchANN(nn.Module):
-    def __init__(self, input_size, hidden_size, output_size, seed=42):
-        super().__init__()
+    def __init__(self, input_size, hidden_size, output_size, random_seed=42):
+        super(PyTorchANN, self).__init__()
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
-        self.seed = seed
-        torch.manual_seed(self.seed)
-        self.model = nn.Sequential(
-            nn.Linear(self.input_size, self.hidden_size),
-            nn.ReLU(),
-            nn.Linear(self.hidden_size, self.output_size),
-        )
+        self.seed = random_seed
+        torch.manual_seed(random_seed)
+        self.model = nn.Sequential(nn.Linear(input_size, hidden_size), nn.ReLU(), nn.Linear(hidden_size, output_size))
 
     def forward(self, X):
         return self.model(X)
 
     def train(self, X_train, y_train, X_val, y_val, epochs, batch_size, learning_rate):
-        loss_fn = nn.CrossEntropyLoss()
+        loss_function = nn.CrossEntropyLoss()
         optimizer = torch.optim.SGD(self.model.parameters(), lr=learning_rate)
-        self.train_losses, self.val_losses = [], []
+        train_losses, train_accs, val_losses, val_accs = [], [], [], []
         for epoch in range(epochs):
-            for i in range(0, len(X_train), batch_size):
+            for X_batch, y_batch in zip(X_train.split(batch_size), y_train.split(batch_size)):
+                self.model.train()
                 optimizer.zero_grad()
-                loss = loss_fn(self.forward(X_train[i:i + batch_size]), y_train[i:i + batch_size])
+                output = self.forward(X_batch)
+                loss = loss_function(output, y_batch)
                 loss.backward()
                 optimizer.step()
+            self.model.eval()
             with torch.no_grad():
-                self.train_losses.append(loss_fn(self.forward(X_train), y_train).item())
-                self.val_losses.append(loss_fn(self.forward(X_val), y_val).item())
+                train_losses.append(loss_function(self.forward(X_train), y_train).item())
+                train_accs.append(self.accuracy(X_train, y_train))
+                val_losses.append(loss_function(self.forward(X_val), y_val).item())
+                val_accs.append(self.accuracy(X_val, y_val))
+        self.train_val_metrics = {"train_losses": train_losses, "train_accs": train_accs,
+                                  "val_losses": val_losses, "val_accs": val_accs}
 
     def predict(self, X):
+        self.model.eval()
         with torch.no_grad():
-            return torch.argmax(self.forward(X), dim=1)
+            return self.forward(X).argmax(dim=1)
 
     def plot_train_val_metrics(self):
-        fig, ax = plt.subplots(1, 2)
-        ax[0].plot(self.train_losses)
-        ax[0].plot(self.val_losses)
+        fig, ax = plt.subplots(1, 2, figsize=(12, 6))
+        ax[0].plot(self.train_val_metrics["train_losses"], label="Train Loss")
+        ax[0].plot(self.train_val_metrics["val_losses"], label="Val Loss")
+        ax[1].plot(self.train_val_metrics["train_accs"], label="Train Accuracy")
+        ax[1].plot(self.train_val_metrics["val_accs"], label="Val Accuracy")
+        return fig, ax
 
     def report_my_judgement(self):
-        return "generalizing"
+        my_judgement = "generalizing"
+        assert my_judgement in ["overfitting", "underfitting", "generalizing"]
+        return my_judgement
+
+    def accuracy(self, X, y):
+        assert X.shape[0] == y.shape[0]
+        correct = torch.sum(self.predict(X) == y.argmax(dim=1))
+        return (correct / X.shape[0]).item()
 '''
 
 CNN_SOURCE = '''
+import random
+
+import numpy as np
 import torch
 import torch.nn as nn
 
 
 class PyTorchCNN(nn.Module):
-    def __init__(self, num_classes=10):
-        super().__init__()
+    def __init__(self, num_classes=10, random_seed=42):
+        super(PyTorchCNN, self).__init__()
+        torch.manual_seed(random_seed)
+        np.random.seed(random_seed)
+        random.seed(random_seed)
         self.num_classes = num_classes
         self.model = nn.Sequential(
             nn.Conv2d(1, 32, kernel_size=3, stride=1, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.Dropout(0.3),
@@ -88,11 +110,40 @@ class PyTorchCNN(nn.Module):
             nn.Flatten(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, self.num_classes),
         )
 
-    def forward(self, X):
-        return self.model(X)
+    def forward(self, x):
+        return self.model(x)
+
+    def train(self, X_train, y_train, X_val, y_val, epochs=10, learning_rate=0.001):
+        loss_function = nn.CrossEntropyLoss()
+        optimizer = torch.optim.Adam(self.parameters(), lr=learning_rate)
+        train_losses, train_accs, val_losses, val_accs = [], [], [], []
+        for epoch in range(epochs):
+            self.model.train()
+            optimizer.zero_grad()
+            loss = loss_function(self.forward(X_train), y_train)
+            loss.backward()
+            optimizer.step()
+            train_losses.append(loss.item())
+            train_accs.append(self.accuracy(X_train, y_train))
+            self.model.eval()
+            with torch.no_grad():
+                val_losses.append(loss_function(self.forward(X_val), y_val).item())
+                val_accs.append(self.accuracy(X_val, y_val))
+        self.train_val_metrics = {"train_losses": train_losses, "train_accs": train_accs,
+                                  "val_losses": val_losses, "val_accs": val_accs}
+
+    def predict(self, X):
+        self.model.eval()
+        with torch.no_grad():
+            return self.forward(X).argmax(dim=1)
 
     def report_my_judgement(self):
-        return "Generalizing"
+        my_judgement = "generalizing"
+        return my_judgement
+
+    def accuracy(self, X, y):
+        correct = torch.sum(self.predict(X) == y.argmax(dim=1))
+        return (correct / X.shape[0]).item()
 '''
 
 
@@ -116,9 +167,21 @@ def graded(tmp_path_factory):
         "ann": run("ann", "pytorch_ann.py", ANN_SOURCE),
         "ann_slips": run("slips", "pytorch_ann_jdoe.py", mutate(
             ANN_SOURCE,
-            ("        torch.manual_seed(self.seed)\n", ""),
-            ("return torch.argmax(self.forward(X), dim=1)", "return torch.softmax(self.forward(X), dim=1)"),
-            ('return "generalizing"', 'return "it looks fine"'))),
+            ("        torch.manual_seed(random_seed)\n", ""),
+            ("return self.forward(X).argmax(dim=1)", "return torch.softmax(self.forward(X), dim=1)"),
+            ('my_judgement = "generalizing"\n        assert my_judgement in ["overfitting", "underfitting", "generalizing"]',
+             'my_judgement = "it looks fine"'))),
+        # class indices where the handout one-hot encodes: train's loss is fed y_batch.long()
+        "ann_indices": run("indices", "pytorch_ann.py", mutate(
+            ANN_SOURCE, ("loss = loss_function(output, y_batch)", "loss = loss_function(output, y_batch.long())"))),
+        # a TA marks "underfitting" wrong for well-trained curves (train 0.96 / val 0.88, both losses falling)
+        "ann_under": run("under", "pytorch_ann.py", mutate(
+            ANN_SOURCE, ('my_judgement = "generalizing"', 'my_judgement = "underfitting"'))),
+        # the judgement worked out from the recorded curves: a fresh instance has none, the trained one has
+        "ann_from_metrics": run("frommetrics", "pytorch_ann.py", mutate(
+            ANN_SOURCE, ('my_judgement = "generalizing"',
+                         'm = self.train_val_metrics\n        gap = m["train_accs"][-1] - m["val_accs"][-1]\n'
+                         '        my_judgement = "overfitting" if gap > 0.1 else "generalizing"'))),
         "ann_shuffled": run("shuffled", "pytorch_ann.py", mutate(
             ANN_SOURCE, ("optimizer = torch.optim.SGD(", "optimizer = torch.optim.Adam("))),
         "cnn": run("cnn", "pytorch_cnn.py", CNN_SOURCE),
@@ -148,12 +211,45 @@ def test_correct_classes_score_full_marks(graded):
 def test_ann_slips_lose_their_own_parts(graded):
     _, parts = graded["ann_slips"]
     assert parts["PyTorchANN.__init__"].score == pytest.approx(3 * 4 / 5)  # the layers are right: 4 checks of 5
+    assert "report_my_judgement" not in parts["PyTorchANN.__init__"].feedback
     assert "torch.manual_seed(seed)" in parts["PyTorchANN.__init__"].feedback
     assert parts["PyTorchANN.predict"].score == 0 and "expected 1 label (torch.argmax of the outputs)" in parts["PyTorchANN.predict"].feedback
     assert parts["PyTorchANN.report_my_judgement"].score == 0
     assert "'it looks fine'" in parts["PyTorchANN.report_my_judgement"].feedback
-    for name in ("PyTorchANN.forward", "PyTorchANN.train", "PyTorchANN"):
+    assert parts["PyTorchANN.forward"].score == 1
+    # the handout's pre-filled accuracy() compares predict's labels with y.argmax(dim=1): probabilities from
+    # predict break train where it records its accuracy, as they break the student's own run of the file
+    assert parts["PyTorchANN.train"].score == 0 and "must match the size" in parts["PyTorchANN.train"].feedback
+
+
+def test_ann_labels_as_indices_lose_train_and_the_overall_test_only(graded):
+    _, parts = graded["ann_indices"]
+    assert parts["PyTorchANN.train"].score == 0 and parts["PyTorchANN"].score == 0
+    assert "PyTorchANN.train raised RuntimeError" in parts["PyTorchANN.train"].feedback
+    for name in ("PyTorchANN.__init__", "PyTorchANN.forward", "PyTorchANN.predict", "PyTorchANN.report_my_judgement"):
         assert parts[name].score == ANN_POINTS[name], (name, parts[name].feedback)
+
+
+def test_the_judgement_is_checked_against_the_trained_models_own_curves(graded):
+    _, parts = graded["ann_under"]
+    judged = parts["PyTorchANN.report_my_judgement"]
+    assert judged.score == 0 and "returned 'underfitting', but your curves after 20 epochs" in judged.feedback
+    assert "make it generalizing by the rule: underfitting when the final training accuracy is below 0.80" in \
+        judged.feedback, judged.feedback
+    _, parts = graded["ann_from_metrics"]
+    assert parts["PyTorchANN.report_my_judgement"].score == 1, parts["PyTorchANN.report_my_judgement"].feedback
+
+
+def test_the_rule_on_curves_a_ta_would_read():
+    falling = [1.0, 0.6, 0.4, 0.3]
+    assert fam.judge_curves((falling, [0.7, 0.85, 0.93, 0.96], [1.1, 0.8, 0.6, 0.5], [0.7, 0.8, 0.85, 0.88]))[0] == \
+        {"generalizing", "overfitting"}  # a gap of 0.08: within the margin of 0.10
+    assert fam.judge_curves((falling, [0.7, 0.85, 0.93, 0.99], [1.1, 0.8, 0.6, 0.5], [0.7, 0.8, 0.85, 0.98]))[0] == \
+        {"generalizing"}
+    assert fam.judge_curves((falling, [0.8, 0.9, 0.97, 0.99], [0.9, 0.6, 0.7, 0.9], [0.8, 0.85, 0.84, 0.83]))[0] == \
+        {"overfitting"}  # the validation loss rose while the training loss fell
+    assert fam.judge_curves(([2.3, 2.2, 2.2, 2.1], [0.2, 0.3, 0.35, 0.4], [2.3, 2.2, 2.2, 2.1], [0.2, 0.3, 0.3, 0.4]))[0] \
+        == {"underfitting"}
 
 
 def test_ann_train_with_another_optimizer_is_wrong(graded):
@@ -189,7 +285,7 @@ def test_numpy_logits_and_sgd_agree_with_the_torch_reference():
                                rtol=1e-5, atol=1e-5)
     # one SGD step of the reference = the step from the cross-entropy gradient written out by hand
     y = np.array([0, 1, 2, 0, 1, 2, 0])
-    ref.train(torch.from_numpy(X), torch.from_numpy(y), None, None, 1, 7, 0.1)
+    ref.train(torch.from_numpy(X), torch.from_numpy(np.eye(3, dtype=np.float32)[y]), None, None, 1, 7, 0.1)
     W1, b1, W2, b2 = (w.astype(np.float64) for w in weights)
     h = X @ W1.T + b1
     a = np.maximum(h, 0)

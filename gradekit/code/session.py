@@ -43,7 +43,7 @@ MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
 # RLIMIT_CPU counts the child's whole life; each call (the import too) gets at most ``wall_seconds`` of the
 # child tree's CPU time, the wall clock only a backstop well beyond that (``gradekit.sandbox.cputime``).
-DEFAULT_LIMITS = Limits(cpu_seconds=120, wall_seconds=30.0)
+DEFAULT_LIMITS = Limits(cpu_seconds=600, wall_seconds=120.0)
 
 
 @dataclass(frozen=True)

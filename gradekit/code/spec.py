@@ -69,6 +69,9 @@ class ModuleSpec:
     callables: tuple[CallableSpec, ...]
     preamble: str = "import numpy as np"
     extra: Mapping[str, Any] = field(default_factory=dict)  # the family's own validated params
+    # the preamble is the handout's own code (a notebook's earlier cells): a .py that holds only the graded
+    # cell runs after it, as in the notebook
+    preamble_runs: bool = False
 
     def callable(self, name: str) -> CallableSpec:
         for c in self.callables:
@@ -87,6 +90,8 @@ def module_params(preamble: str) -> tuple[Param, ...]:
         Param("callables", "tables", "what the file defines, [[params.callables]] each with name, signature, doc, "
                                      "checks, and the family's own keys"),
         Param("preamble", "text", "the imports at the top of the template", default=preamble),
+        Param("preamble_runs", "bool", "the preamble is the handout's own code (a notebook's earlier cells): "
+                                       "it runs before a .py handed in alone", default=False),
     )
 
 
@@ -94,8 +99,8 @@ def parse_module(params: Mapping[str, Any], checks: Mapping[str, Mapping[str, Ch
                  extra: Mapping[str, Any] | None = None) -> ModuleSpec:
     """Validate ``params.file`` and ``params.callables`` against the family's ``checks`` by callable."""
     file = params.get("file")
-    if not isinstance(file, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.py", file):
-        raise ParamError("file", f"is {file!r}, but must be a Python file name such as 'task1.py'")
+    if not isinstance(file, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.(py|ipynb)", file):
+        raise ParamError("file", f"is {file!r}, but must be a Python file or notebook name such as 'task1.py'")
     raw = params.get("callables")
     if not isinstance(raw, list) or not raw:
         raise ParamError("callables", "must be a non-empty list of [[params.callables]] tables")
@@ -116,7 +121,7 @@ def parse_module(params: Mapping[str, Any], checks: Mapping[str, Mapping[str, Ch
             raise ParamError(f"{where}.checks", f"has {unknown or wanted!r}; {name} has checks {', '.join(checks[name])}")
         out.append(CallableSpec(name, sig, str(c.get("doc", "")).strip(), tuple(checks[name][w] for w in wanted)))
     preamble = params.get("preamble", NUMPY_PREAMBLE)
-    return ModuleSpec(file, tuple(out), str(preamble), dict(extra or {}))
+    return ModuleSpec(file, tuple(out), str(preamble), dict(extra or {}), params.get("preamble_runs") is True)
 
 
 def matches_file(name: str, declared: str) -> bool:

@@ -49,6 +49,8 @@ def grade_module(
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
     spec = target.validated_params
+    if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
+        source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
     with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
@@ -59,6 +61,16 @@ def grade_module(
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _after_preamble(preamble: str, source: bytes, filename: str) -> bytes:
+    """The handout's code (cell 0), then the student's file run as it stands (its errors fail the import, its
+    line numbers are its own), through the notebook cell runner."""
+    from gradekit.sandbox.child import source as child_source
+
+    text = source.decode("utf-8", "replace")
+    cells = [(0, "the handout's code", preamble, False), (1, filename, text, filename)]
+    return (f"_gk_cells = {cells!r}\n_gk_cell_cpu = (60.0, 120.0)\n\n" + child_source("cells")).encode()
 
 
 def _failed_cells(session: ModuleSession) -> list[tuple[int, str, str]]:

@@ -21,6 +21,7 @@ from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
+from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
 PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
@@ -118,13 +119,18 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise SpecError(where, f"part names must be unique, but {dupes} appear twice")
+    try:  # { file = "dataset.mat", key = "X" }: numbers from a data file beside the spec
+        params = resolve_data(raw.get("params", {}), path.parent) if isinstance(raw.get("params"), Mapping) \
+            else raw.get("params", {})
+    except ParamError as e:
+        raise SpecError.of_params(where, family_name, e) from None
     problem = Problem(
         id=pid,
         assignment=assignment,
         title=str(raw["title"]),
         family=family_name,
         statement=str(raw["statement"]).strip(),
-        params=raw.get("params", {}),
+        params=params,
         parts=parts,
         source=where,
         validated_params=None,

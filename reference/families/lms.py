@@ -7,9 +7,10 @@ The data is X (n×3, first column the constant 1) and D (n). The course's
     X = [1 | rng.standard_normal((n, 2))]
     D = X @ true_w + noise * rng.standard_normal(n)
 
-An instructor who has the file sets ``data_file = "path/to/dataset.mat"``
-(keys ``X`` and ``D``; an absolute path, or one relative to the current
-directory) instead.
+An instructor who has the file puts it beside the spec and sets
+``X = { file = "dataset.mat", key = "X" }`` and ``D = { file = "dataset.mat", key = "D" }``
+(``gradekit.spec.datafiles``); ``data_file = "path/to/dataset.mat"`` (keys X and D,
+relative to the current directory) still works.
 
 >>> p = validate({"seed": 661})
 >>> s = solve(p)
@@ -60,28 +61,44 @@ def _load(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:
     """Draw or load (X, D) and fill in the rates: the solver gets arrays."""
+    if "X" in params or "D" in params:  # the course's data: X = { file = "dataset.mat", key = "X" }, D likewise
+        missing = [k for k in ("X", "D") if k not in params]
+        if missing:
+            raise ParamError(missing[0], "is missing: X and D come together (e.g. from the same dataset.mat)")
+        try:
+            X, D = np.asarray(params["X"], dtype=float), np.asarray(params["D"], dtype=float)
+        except (TypeError, ValueError):
+            raise ParamError("X", "and D must be numbers: a matrix X (n × 3) and a vector D (n)") from None
+        return _checked(X, D, "X", "the course's data (params X and D)", params)
     if "data_file" in params:
         path = text(params, "data_file")
         X, D = _load(path)
-        source = f"loaded from {path}"
-        if X.ndim != 2 or X.shape[1] != 3:
-            raise ParamError("data_file", f"holds X of shape {X.shape}, but needs (n, 3)")
-        D = D.reshape(-1)
-        if not (np.all(np.isfinite(X)) and np.all(np.isfinite(D))):
-            raise ParamError("data_file", "holds non-finite values in X or D")
-        if D.shape[0] != X.shape[0]:
-            raise ParamError("data_file", f"holds D with {D.shape[0]} values, but needs {X.shape[0]} matching X {X.shape}")
-        if not np.all(X[:, 0] == 1):
-            raise ParamError("data_file", "holds an X whose first column is not the constant 1 (the bias input)")
-        if np.linalg.matrix_rank(X) < 3:
-            raise ParamError("data_file", "holds an X of rank below 3, so the Wiener solution is not unique")
-    else:
-        n = integer(params, "n", low=4, default=100)
-        true_w = vector(params, "true_w", length=3, default=[1.0, 1.0, -2.0])
-        noise = number(params, "noise", low=0.0, default=0.01)
-        seed = integer(params, "seed", low=0)
-        X, D = _draw(n, true_w, noise, seed)
-        source = f"drawn with seed {seed}: n = {n}, true w = {show(true_w)}, noise = {fmt(noise)}"
+        return _checked(X, D, "data_file", f"loaded from {path}", params)
+    n = integer(params, "n", low=4, default=100)
+    true_w = vector(params, "true_w", length=3, default=[1.0, 1.0, -2.0])
+    noise = number(params, "noise", low=0.0, default=0.01)
+    seed = integer(params, "seed", low=0)
+    X, D = _draw(n, true_w, noise, seed)
+    return _rates(X, D, f"drawn with seed {seed}: n = {n}, true w = {show(true_w)}, noise = {fmt(noise)}", params)
+
+
+def _checked(X: np.ndarray, D: np.ndarray, where: str, source: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The course's (X, D) checked as Lab 1 needs them, then the rates."""
+    if X.ndim != 2 or X.shape[1] != 3:
+        raise ParamError(where, f"holds X of shape {X.shape}, but needs (n, 3)")
+    D = D.reshape(-1)
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(D))):
+        raise ParamError(where, "holds non-finite values in X or D")
+    if D.shape[0] != X.shape[0]:
+        raise ParamError(where, f"holds D with {D.shape[0]} values, but needs {X.shape[0]} matching X {X.shape}")
+    if not np.all(X[:, 0] == 1):
+        raise ParamError(where, "holds an X whose first column is not the constant 1 (the bias input)")
+    if np.linalg.matrix_rank(X) < 3:
+        raise ParamError(where, "holds an X of rank below 3, so the Wiener solution is not unique")
+    return _rates(np.ascontiguousarray(X), np.ascontiguousarray(D), source, params)
+
+
+def _rates(X: np.ndarray, D: np.ndarray, source: str, params: Mapping[str, Any]) -> dict[str, Any]:
     rate = number(params, "rate", default=0.005)
     big_rate = number(params, "divergence_rate", default=1.0)
     for name, r in (("rate", rate), ("divergence_rate", big_rate)):
@@ -184,6 +201,10 @@ def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
 
 
 FAMILIES = [Family("lms", solve, validate=validate, mistakes=mistakes, params=(
+    Param("X", "matrix", "the course's data X (n×3, first column 1), usually { file = \"dataset.mat\", key = \"X\" }",
+          shape="n×3", default=OPTIONAL),
+    Param("D", "vector", "the course's targets D, usually { file = \"dataset.mat\", key = \"D\" }", shape="n",
+          default=OPTIONAL),
     Param("data_file", "text", "a .mat file holding X (n×3, first column 1) and D, instead of drawing them",
           default=OPTIONAL, default_note="draw X and D"),
     Param("seed", "integer", "the seed of the drawn data", default=OPTIONAL, default_note="required unless data_file"),

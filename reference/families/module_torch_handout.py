@@ -138,60 +138,125 @@ def _ann_predict(session, o):
         judge, None, _ann_cases(), 0, describe=_describe)
 
 
+def _one_hot(y: np.ndarray, k: int) -> np.ndarray:
+    return np.eye(k, dtype=np.float32)[y]
+
+
 def _ann_train(session, o):
+    """The weights after 1 and after 2 epochs of the student's train (one-hot float labels, as the handout's
+    accuracy() takes them), each against the reference: every epoch of the trajectory is checked."""
     import torch
 
     rng = np.random.default_rng(8)
     X = rng.normal(size=(23, 6)).astype(np.float32)
-    y = np.argmax(X[:, :3], axis=1).astype(np.int64)
-    weights, epochs, batch, lr = _ann_weights(rng), 2, 5, 0.2
-    r = call_method(session, "PyTorchANN", "train", ARCH["PyTorchANN"][0], weights, (X, y, X[:6], y[:6]),
-                    args=[epochs, batch, lr])
-    if not r.ok:
-        return r.message
-    ref = _ann_reference(weights)
-    ref.train(torch.from_numpy(X), torch.from_numpy(y), None, None, epochs, batch, lr)
-    expected = _ann_weights_of(ref)
-    bad = compare(expected, r.value, RTOL, ATOL, labels=("W1", "b1", "W2", "b2"))
-    return None if bad is None else (
-        f"after train(X (23×6), y, X_val, y_val, epochs={epochs}, batch_size={batch}, learning_rate={lr}) the weights "
-        f"differ from torch.optim.SGD on nn.CrossEntropyLoss over the mini-batches in order: {bad}")
+    Y = _one_hot(np.argmax(X[:, :3], axis=1), 3)
+    weights, batch, lr = _ann_weights(rng), 5, 0.2
+    for epochs in (1, 2):
+        r = call_method(session, "PyTorchANN", "train", ARCH["PyTorchANN"][0], weights, (X, Y, X[:6], Y[:6]),
+                        args=[epochs, batch, lr])
+        if not r.ok:
+            return r.message
+        ref = _ann_reference(weights)
+        ref.train(torch.from_numpy(X), torch.from_numpy(Y), None, None, epochs, batch, lr)
+        bad = compare(_ann_weights_of(ref), r.value, RTOL, ATOL, labels=("W1", "b1", "W2", "b2"))
+        if bad is not None:
+            return (f"after train(X (23×6), y one-hot (23×3), X_val, y_val, epochs={epochs}, batch_size={batch}, "
+                    f"learning_rate={lr}) the weights differ from torch.optim.SGD on nn.CrossEntropyLoss over the "
+                    f"mini-batches in order: {bad}")
+    return None
+
+
+# --- report_my_judgement: the rule, against the student's own curves -------------------------------
+UNDER_ACC, OVER_GAP, RISE, MARGIN = 0.80, 0.10, 0.10, 0.03
+JUDGEMENT_RULE = (f"underfitting when the final training accuracy is below {UNDER_ACC:.2f}; else overfitting when "
+                  f"the final training accuracy exceeds the validation accuracy by {OVER_GAP:.2f} or more, or the "
+                  f"validation loss ends {RISE:.0%} or more above its lowest value while the training loss falls; "
+                  f"else generalizing (within {MARGIN:.2f} of a threshold, either side's word is accepted)")
+
+
+def judge_curves(curves) -> tuple[set[str], str]:
+    """The words the rule accepts for (train_losses, train_accs, val_losses, val_accs), and what it saw."""
+    tl, ta, vl, va = (np.asarray(c, dtype=float) for c in curves)
+    gap = ta[-1] - va[-1]
+    low = int(np.argmin(vl))
+    rising = vl[-1] >= vl[low] * (1 + RISE) + 1e-3 and tl[-1] < tl[low]
+    accepted = set()
+    for under in (UNDER_ACC - MARGIN, UNDER_ACC, UNDER_ACC + MARGIN):
+        for over in (OVER_GAP - MARGIN, OVER_GAP, OVER_GAP + MARGIN):
+            accepted.add("underfitting" if ta[-1] < under else "overfitting" if gap >= over or rising
+                         else "generalizing")
+    seen = (f"your curves after {len(tl)} epochs (training accuracy {ta[-1]:.3f}, validation {va[-1]:.3f}; "
+            f"training loss {tl[0]:.3g} → {tl[-1]:.3g}, validation loss {vl[0]:.3g} → {vl[-1]:.3g}, "
+            f"lowest {vl[low]:.3g})")
+    return accepted, seen
 
 
 def _judgement(cls: str):
     def run(session, o):
-        r = call_method(session, cls, "judgement", ARCH[cls][0])
-        if not r.ok:
-            return r.message
-        answer = str(r.value or "").strip().lower()
-        return None if answer in JUDGEMENTS else f"returned {r.value!r}, expected one of {', '.join(JUDGEMENTS)}"
+        budget = float(o.get("time_budget", 30.0))
+        got = _fit(session, cls, budget)
+        if isinstance(got, str) or got[2] is None:
+            # the student's train failed or kept no curves: the grader's plain loop trains the model and keeps
+            # them as the handout's train does (this part grades the judgement, not train)
+            got = _fit(session, cls, budget, loop=True)
+            if isinstance(got, str):
+                return got if got == "not implemented" else f"needs a trained model, and training failed: {got}"
+        _, answer, curves = got
+        if answer is None or answer.startswith("!"):
+            return f"report_my_judgement() on the trained model {answer[1:] if answer else 'returned None'}"
+        word = answer.strip().lower()
+        if word not in JUDGEMENTS:
+            return f"returned {answer!r}, expected one of {', '.join(JUDGEMENTS)}"
+        accepted, seen = judge_curves(curves)
+        if word in accepted:
+            return None
+        return f"returned {word!r}, but {seen} make it {' or '.join(sorted(accepted))} by the rule: {JUDGEMENT_RULE}"
 
     return run
 
 
 # --- the overall tests -----------------------------------------------------------------------------
 def _digits(cls: str):
-    """(X, y, X_val, y_val, X_test, y_test) as each class takes them: flat 64 pixels, or 1×28×28 images."""
+    """(X, Y, X_val, Y_val, X_test, y_test) as each class takes them: flat 64 pixels or 1×28×28 images, float32,
+    the labels one-hot float32 (the handout one-hot encodes them); the test labels stay here as indices."""
     X, y, Xv, yv, Xt, yt = module_numpy_ann.digits_split((1, 28, 28) if cls == "PyTorchCNN" else None)
-    return (X.astype(np.float32), y.astype(np.int64), Xv.astype(np.float32), yv.astype(np.int64),
-            Xt.astype(np.float32), yt)
+    return (X.astype(np.float32), _one_hot(y, 10), Xv.astype(np.float32), _one_hot(yv, 10), Xt.astype(np.float32), yt)
+
+
+def _set_up(cls: str, loop: bool = False):
+    """(constructor arguments, fit options, how it is trained) of a class's overall test."""
+    if cls == "PyTorchANN" and not loop:
+        d = ANN_DIGITS
+        return ([64, d["hidden"], 10, d["seed"]], {"args": [d["epochs"], d["batch_size"], d["lr"]]},
+                f"PyTorchANN(64, {d['hidden']}, 10) trained by its train(..., epochs={d['epochs']}, "
+                f"batch_size={d['batch_size']}, learning_rate={d['lr']})")
+    d = CNN_DIGITS
+    args = [10] if cls == "PyTorchCNN" else [64, ANN_DIGITS["hidden"], 10, ANN_DIGITS["seed"]]
+    return (args, {"loop": True, **d}, f"{cls} trained {d['epochs']} epochs by Adam (lr {d['lr']:g}, batch {d['batch_size']})")
+
+
+def _fit(session, cls: str, budget: float, loop: bool = False):
+    """The overall test's run, once per session: the child's (labels, judgement, curves), or a failure line."""
+    cache = session.__dict__.setdefault("_gradekit_handout_fit", {})
+    if (cls, loop) not in cache:
+        args, kw, _ = _set_up(cls, loop)
+        X, Y, Xv, Yv, Xt, _ = _digits(cls)
+        r = call_method(session, cls, "fit", args, (), (X, Y, Xv, Yv, Xt), budget, retry=True, judge=True, **kw)
+        if not r.ok:
+            cache[cls, loop] = (f"training did not finish within its time budget of {budget:g} s of CPU time "
+                                f"(tried twice)" if r.kind == "timeout" else r.message)
+        else:
+            cache[cls, loop] = r.value
+    return cache[cls, loop]
 
 
 def _overall(cls: str):
     def run(session, o):
         threshold, budget = float(o.get("threshold", 0.9)), float(o.get("time_budget", 30.0))
-        X, y, Xv, yv, Xt, yt = _digits(cls)
-        if cls == "PyTorchANN":
-            d = ANN_DIGITS
-            args, kw = [64, d["hidden"], 10, d["seed"]], {"args": [d["epochs"], d["batch_size"], d["lr"]]}
-            how = f"PyTorchANN(64, {d['hidden']}, 10) trained by its train(..., epochs={d['epochs']}, " \
-                  f"batch_size={d['batch_size']}, learning_rate={d['lr']})"
-        else:
-            d = CNN_DIGITS
-            args, kw = [10], {"loop": True, **d}
-            how = f"PyTorchCNN(10) trained {d['epochs']} epochs by Adam (lr {d['lr']:g}, batch {d['batch_size']})"
-        r = call_method(session, cls, "fit", args, (), (X, y, Xv, yv, Xt), budget, **kw)
-        return module_numpy_ann.judge_fit(r, yt, threshold, budget, how)
+        got = _fit(session, cls, budget)
+        if isinstance(got, str):
+            return got
+        return module_numpy_ann.judge_labels(got[0], _digits(cls)[5], threshold, _set_up(cls)[2])
 
     return run
 
@@ -201,11 +266,11 @@ def _checks(cls: str) -> dict[str, dict[str, Check]]:
     arch = module_torch.model_checks({"name": cls, "reference": cls, "cases": [{"args": args, "input": shape}]}, cls)
     init = {"attributes": Check("attributes", _init_attributes, "sizes, seed, initial weights")} if cls == "PyTorchANN" else {}
     out = {f"{cls}.__init__": {**init, **arch},
-           f"{cls}.report_my_judgement": {"value": Check("value", _judgement(cls), "one of " + ", ".join(JUDGEMENTS))},
+           f"{cls}.report_my_judgement": {"curves": Check("curves", _judgement(cls), "the word the rule gives for the trained model's own curves")},
            cls: {"digits": Check("digits", _overall(cls), "trained on scikit-learn's digits, the test accuracy")}}
     if cls == "PyTorchANN":
         out["PyTorchANN.forward"] = {"values": Check("values", _ann_forward, "the outputs against the reference")}
-        out["PyTorchANN.train"] = {"trajectory": Check("trajectory", _ann_train, "the weights after SGD in order")}
+        out["PyTorchANN.train"] = {"trajectory": Check("trajectory", _ann_train, "the weights after each epoch of SGD")}
         out["PyTorchANN.predict"] = {"values": Check("values", _ann_predict, "labels against argmax of the reference")}
     return out
 

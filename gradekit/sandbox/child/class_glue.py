@@ -115,21 +115,49 @@ def _gk_method(request, *arrays):
     if op == "train":  # the class's own train(X, y, X_val, y_val, epochs, batch_size[, lr]); the weights after
         obj.train(*_gk_train_data(data, torchy), *kw["args"])
         return _gk_weights(obj)
-    if op == "fit":  # train (the class's own, or a plain loop), then the predicted labels of the test images
+    if op == "fit":  # train (the class's own, or a plain loop); then test labels, the judgement and the curves
         if kw.get("loop"):
-            _gk_standard_loop(obj, data[0], data[1], kw)
+            _gk_standard_loop(obj, data[0], data[1], data[2], data[3], kw)
         else:
             obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
-        return _gk_labels(obj, data[4], torchy)
+        return (_gk_labels(obj, data[4], torchy), _gk_judgement(obj) if kw.get("judge") else None,
+                _gk_curves(obj))
     if op == "judgement":
         return str(obj.report_my_judgement())
     raise ValueError("unknown request %r" % op)
 
 
 def _gk_train_data(data, torchy):
-    """(X, y, X_val, y_val) as a handout's train takes them: arrays, or for a torch class float32 images and
-    int64 labels (what nn.CrossEntropyLoss wants)."""
-    return [_gk_tensor(a, labels=i % 2 == 1) if torchy else a for i, a in enumerate(data)]
+    """(X, y, X_val, y_val) as the handout's train takes them: numpy arrays, or for a torch class float32
+    tensors, the labels one-hot (the handout's accuracy() does y.argmax(dim=1))."""
+    return [_gk_tensor(a) if torchy else a for a in data]
+
+
+def _gk_judgement(obj):
+    """report_my_judgement() of the trained instance, or '!' and why it failed."""
+    try:
+        return str(obj.report_my_judgement())[:200]
+    except BaseException as e:  # noqa: B036 - the judgement is one part; the accuracy is another
+        if isinstance(e, KeyboardInterrupt):
+            raise
+        return "!raised %s: %s" % (type(e).__name__, str(e)[:150])
+
+
+_GK_CURVES = ("train_losses", "train_accs", "val_losses", "val_accs")
+
+
+def _gk_curves(obj):
+    """The four per-epoch lists the handout's train keeps in self.train_val_metrics, or None."""
+    import numpy
+
+    metrics = getattr(obj, "train_val_metrics", None)
+    if not isinstance(metrics, dict):
+        return None
+    try:
+        out = tuple(numpy.asarray([float(v) for v in metrics[k]], dtype=float) for k in _GK_CURVES)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return out if len({len(c) for c in out}) == 1 and len(out[0]) else None
 
 
 def _gk_number(obj, name):
@@ -153,15 +181,18 @@ def _gk_labels(obj, Xt, torchy):
         return obj(_gk_tensor(Xt)).argmax(1)
 
 
-def _gk_standard_loop(model, X, y, kw):
-    """A plain loop for classes whose handout supplies ``train``: only the architecture is under test."""
+def _gk_standard_loop(model, X, Y, Xv, Yv, kw):
+    """A plain loop for classes whose handout supplies ``train``: only the architecture is under test. After
+    each epoch it records the curves the handout's train records, in ``self.train_val_metrics``."""
     import torch
     import torch.nn.functional as F
 
-    Xt, yt = _gk_tensor(X), _gk_tensor(y, labels=True)
+    Xt, yt = _gk_tensor(X), _gk_tensor(Y).argmax(1)
+    Xvt, yvt = _gk_tensor(Xv), _gk_tensor(Yv).argmax(1)
     opt = torch.optim.Adam(model.parameters(), lr=float(kw.get("lr", 1e-3)))
     gen = torch.Generator().manual_seed(int(kw.get("seed", 0)))
     batch = int(kw.get("batch_size", 64))
+    curves = {k: [] for k in _GK_CURVES}
     for _ in range(int(kw.get("epochs", 3))):
         torch.nn.Module.train(model, True)
         order = torch.randperm(len(Xt), generator=gen)
@@ -172,3 +203,10 @@ def _gk_standard_loop(model, X, y, kw):
             opt.zero_grad()
             F.cross_entropy(model(Xt[idx]), yt[idx]).backward()
             opt.step()
+        torch.nn.Module.train(model, False)
+        with torch.no_grad():
+            for split, (xs, ys) in (("train", (Xt, yt)), ("val", (Xvt, yvt))):
+                out = model(xs)
+                curves[split + "_losses"].append(float(F.cross_entropy(out, ys)))
+                curves[split + "_accs"].append(float((out.argmax(1) == ys).float().mean()))
+    model.train_val_metrics = curves
