@@ -131,7 +131,10 @@ def discover(folder: str | Path, skip: Path | None = None) -> list[Entry]:
             continue
         if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
             student = sids.get(child.name, child.name)
-            entries.append(Entry(student, child) if submitted_files(child) else
+            # a link to a folder, or a folder of links, goes to grading too, which refuses it and says why
+            tree = None if child.is_symlink() else submitted_files(child)
+            has = tree is None or bool(tree.files or tree.refused)
+            entries.append(Entry(student, child) if has else
                            Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)"))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))
@@ -179,6 +182,8 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
                 row["diagnoses"].append((col, part.diagnosis))
     row["score"] = tidy(rep.score)
     row["report"] = rep.to_dict()
+    if rep.refused:  # graded without the files it could not read: the row says which and why
+        row["error"] = "; ".join(rep.refused)
     if rep.grader_errors:  # not judged whole: no total, the parts named for the instructor
         row.update(score=None, grader_error=True,
                    error=f"grader error on {', '.join(rep.grader_errors)}: grade again once fixed")
