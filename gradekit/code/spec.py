@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 
 from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
+from gradekit.core.files import read_file
 
 __all__ = ["Check", "Slip", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem"]
@@ -171,18 +172,23 @@ def binds_answers(data: bytes) -> bool:
     return False
 
 
-def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str | None) -> bool:
+def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str | None,
+                 data: bytes | None = None) -> bool:
     """True to grade ``path`` as code: a .py named as a code problem's file that binds no ``ANSWERS``, or
     any .py when ``problem`` is given. Everything else is an answers file, read as before.
+
+    ``data``: the file's bytes, read by the caller (else read here, never through a link).
     """
     if path.suffix != ".py":
         return False
     if problem is not None:
         return True
-    try:
-        data = path.read_bytes()[: 4 * 2**20]
-    except OSError:
-        return False  # the answers reader says why
+    if data is None:
+        try:
+            data = read_file(path, 4 * 2**20, what="module files")
+        except SubmissionError:
+            return False  # the answers reader says why
+    data = data[: 4 * 2**20]
     if binds_answers(data):
         return False
     return any(matches_file(path.name, p.validated_params.file) for p in code_problems(catalog, assignment))

@@ -111,7 +111,10 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
         if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
             who = submitters.get(child.name)
             student, name = (who.identity(child.name), who.name) if who else (child.name, "")
-            entries.append(Entry(student, child, name=name) if submitted_files(child) else
+            # a link to a folder, or a folder of links, goes to grading too, which refuses it and says why
+            tree = None if child.is_symlink() else submitted_files(child)
+            has = tree is None or bool(tree.files or tree.refused)
+            entries.append(Entry(student, child, name=name) if has else
                            Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)", name))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))
@@ -164,33 +167,45 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
                 row["diagnoses"].append((col, part.diagnosis))
     row["score"] = tidy(rep.score)
     row["report"] = rep.to_dict()
+    if rep.refused:  # graded without the files it could not read: the row says which and why
+        row["error"] = "; ".join(rep.refused)
     if rep.grader_errors:  # not judged whole: no total, the parts named for the instructor
         row.update(score=None, grader_error=True,
                    error=f"grader error on {', '.join(rep.grader_errors)}: grade again once fixed")
     return row
 
 
-def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any) -> None:
-    """In a forked worker: grade each entry the parent sends, send its row back, until told to stop."""
+def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any, scratch: str) -> None:
+    """In a forked worker: grade each entry the parent sends, send its row back, until told to stop.
+
+    Its temporary folders (the fork server's, module sessions' with a student's file) go under the batch's
+    ``scratch`` folder, which the parent removes when the batch ends, whether this worker ended or was killed.
+    """
+    import tempfile
+
     from gradekit.sandbox.process import use_fork_server
 
+    tempfile.tempdir = scratch
     use_fork_server(True)  # one jailed fork server per worker: numpy imported once, a fresh view per child
-    while True:
-        try:
-            entry = conn.recv()
-        except EOFError:
-            return
-        if entry is None:
-            return
-        conn.send(grade_entry(entry, assignment, catalog, limits))
+    try:
+        while True:
+            try:
+                entry = conn.recv()
+            except EOFError:
+                return
+            if entry is None:
+                return
+            conn.send(grade_entry(entry, assignment, catalog, limits))
+    finally:
+        use_fork_server(False)  # the server ends and its folder goes (multiprocessing ends with os._exit)
 
 
 class _Worker:
     """One forked worker process and the task it holds (index, start time), if any."""
 
-    def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any):
+    def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any, scratch: str):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits), daemon=True)
+        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits, scratch), daemon=True)
         self.proc.start()
         child.close()
         self.task: tuple[int, float] | None = None
@@ -225,11 +240,12 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     worker is replaced, and every other row is graded as ``gradekit check`` would.
     """
     import multiprocessing
+    import tempfile
     from multiprocessing.connection import wait
 
     from gradekit.output.gradescope import part_visibility
     from gradekit.spec.catalog import load_catalog
-    from gradekit.sandbox.process import Limits
+    from gradekit.sandbox.process import Limits, rmtree
 
     catalog = catalog or load_catalog()
     limits = limits or Limits()
@@ -248,7 +264,10 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     rows: dict[int, dict[str, Any]] = {}
     todo = list(range(len(entries)))[::-1]
     bar = _progress(progress, len(entries))
-    workers = [_Worker(ctx, assignment, catalog, limits) for _ in range(jobs)]
+    # every worker's temporary folders, removed at the end even where a killed worker left a student's file
+    scratch = tempfile.mkdtemp(prefix="gradekit-batch-")
+    os.chmod(scratch, 0o711)  # entered, not listed, by a sandbox uid: each folder in it is 0700 and its child's
+    workers = [_Worker(ctx, assignment, catalog, limits, scratch) for _ in range(jobs)]
 
     def lost(w: _Worker, why: str) -> _Worker:
         i, _ = w.task
@@ -256,7 +275,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
                    "error": f"grader error: its worker {why}; grade it again (gradekit check)"}
         bar.advance()
         w.stop(kill=True)
-        return _Worker(ctx, assignment, catalog, limits)
+        return _Worker(ctx, assignment, catalog, limits, scratch)
 
     try:
         while len(rows) < len(entries):
@@ -286,6 +305,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
         for w in workers:
             w.stop(kill=w.task is not None)
         bar.close()
+        rmtree(scratch)
     result.rows = [rows[i] for i in range(len(entries))]
     return result
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError
+from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
 from gradekit.code.spec import find_code_problem
@@ -42,10 +43,8 @@ def grade_module(
     path = Path(path)
     catalog = catalog or load_catalog()
     target = find_code_problem(catalog, path, assignment, problem)
-    try:
-        source = path.read_bytes() if source is None else source
-    except OSError as e:
-        raise SubmissionError(f"{path}: cannot be read ({e.strerror or e})") from None
+    if source is None:  # never through a link, never a FIFO or a device (gradekit.core.files)
+        source = read_file(path, MAX_SOURCE_BYTES, what="module files")
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
     spec = target.validated_params

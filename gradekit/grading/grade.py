@@ -18,7 +18,8 @@ from typing import Any, Mapping
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.records import PartResult
 from gradekit.grading.answers import grade_answers, unanswered
-from gradekit.intake.submission import SUFFIXES, load_answers
+from gradekit.core.files import RefusedFile, Tree, walk
+from gradekit.intake.submission import SUFFIXES, load_answers, read_bounded
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
 
@@ -44,34 +45,39 @@ def grade(
     """
     path = Path(submission)
     catalog = catalog or load_catalog()
-    if path.suffix.lower() in DATA_FILES and not path.is_dir():  # data: no code runs, no sandbox is loaded
-        return _grade_answers_file(path, catalog, assignment, limits, student)
+    folder = path.is_dir()  # a link to a folder too: the walk refuses it
+    data = None if folder else read_bounded(path)  # one read, never through a link (gradekit.core.files)
+    if path.suffix.lower() in DATA_FILES and not folder:  # data: no code runs, no sandbox is loaded
+        return _grade_answers_file(path, data, catalog, assignment, limits, student)
     # code may run from here on (a .py, a notebook, a folder): the sandbox says how it was isolated
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
     from gradekit.sandbox import isolation
 
     isolation.reset_used()
-    if path.is_dir():
+    if folder:
         report = _grade_folder(path, catalog, assignment, limits, student)
     elif path.suffix.lower() == ".ipynb":
-        report = _grade_notebook(path, catalog, assignment, limits, student, problem)
-    elif is_code_file(path, catalog, assignment, problem):
-        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog, limits=limits)
+        report = _grade_notebook(path, data, catalog, assignment, limits, student, problem)
+    elif is_code_file(path, catalog, assignment, problem, data):
+        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog, limits=limits,
+                              source=data)
     else:
-        report = _grade_answers_file(path, catalog, assignment, limits, student)
+        report = _grade_answers_file(path, data, catalog, assignment, limits, student)
     used = isolation.used()
     report.isolation = used.to_dict() if used is not None else None
     return report
 
 
 DATA_FILES = (".json", ".toml")
+MAX_FOLDER_BYTES = 64 * 2**20  # all of a submission folder's graded files, held at once
+NAMED_REFUSALS = 5  # refused files a note names one by one; the rest are counted
 
 
-def _grade_answers_file(path: Path, catalog: Catalog, assignment: str | None, limits: Any,
+def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: str | None, limits: Any,
                         student: str | None) -> Report:
     try:
-        raw = load_answers(path, limits=limits)
+        raw = load_answers(path, limits=limits, data=data)
     except NoAnswersError as e:  # say which module file names would be graded instead
         from gradekit.code.spec import code_file_hint
 
@@ -80,10 +86,10 @@ def _grade_answers_file(path: Path, catalog: Catalog, assignment: str | None, li
                          submission=str(path), student=student or raw.student)
 
 
-def submitted_files(folder: Path) -> list[Path]:
-    """What a submission folder holds to grade (answers files, notebooks, module files), hidden ones aside."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and not any(s.startswith((".", "__")) for s in p.relative_to(folder).parts))
+def submitted_files(folder: Path) -> Tree:
+    """What a submission folder holds to grade (answers files, notebooks, module files), hidden ones aside,
+    and what it holds that is refused unread (links, devices, FIFOs, sockets, hard links)."""
+    return walk(folder, SUFFIXES)
 
 
 def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Any,
@@ -92,10 +98,22 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
 
-    files = submitted_files(folder)
-    if not files:
+    tree = submitted_files(folder)
+    refused = [RefusedFile(r.name, r.reason) for r in tree.refused]
+    sources: dict[Path, bytes] = {}
+    for p in tree.files:  # every file read once, from the folder down without following a link
+        try:
+            sources[p] = read_bounded(p, root=folder)
+        except RefusedFile as e:  # changed into a link or a FIFO since the walk
+            refused.append(RefusedFile(str(p.relative_to(folder)), e.reason))
+        if sum(map(len, sources.values())) > MAX_FOLDER_BYTES:
+            raise SubmissionError(f"{folder}: its files to grade hold more than {MAX_FOLDER_BYTES // 2**20} MiB")
+    if not sources:
+        if refused:
+            raise SubmissionError(_refusals(refused))
         raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
-    modules = [p for p in files if is_code_file(p, catalog, assignment, None)]
+    files = list(sources)
+    modules = [p for p in files if is_code_file(p, catalog, assignment, None, sources[p])]
     answers = [p for p in files if p not in modules]
     if len(answers) > 1:
         named = [p for p in answers if p.stem.lower().startswith("answers")]
@@ -106,24 +124,33 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     if not answers:
         report = grade_answers({}, assignment=assignment, catalog=catalog, submission=str(folder), student=student)
     elif answers[0].suffix.lower() == ".ipynb":
-        report = _grade_notebook(answers[0], catalog, assignment, limits, student, None)
+        report = _grade_notebook(answers[0], sources[answers[0]], catalog, assignment, limits, student, None)
     else:
-        report = _grade_answers_file(answers[0], catalog, assignment, limits, student)
+        report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
     for path in modules:  # each module file replaces its problem's (missing) result
-        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog))  # module limits
+        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path]))
+    report.refused = [str(r) for r in refused]
+    if refused:  # the student and the instructor are told which files were not read, and why
+        report.notes.append(_refusals(refused))
     return report
 
 
-def _grade_notebook(path: Path, catalog: Catalog, assignment: str | None, limits: Any, student: str | None,
-                    problem: str | None) -> Report:
+def _refusals(refused: list[RefusedFile]) -> str:
+    """One line naming the first refused files, and how many more."""
+    named = "; ".join(str(r) for r in refused[:NAMED_REFUSALS])
+    more = len(refused) - NAMED_REFUSALS
+    return named + (f"; and {more} more refused" if more > 0 else "")
+
+
+def _grade_notebook(path: Path, data: bytes, catalog: Catalog, assignment: str | None, limits: Any,
+                    student: str | None, problem: str | None) -> Report:
     """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report."""
     from gradekit.code.spec import code_problems, matches_file
     from gradekit.grading.code import grade_module
     from gradekit.intake.notebook import answers_of, read_notebook
     from gradekit.sandbox.process import Limits
-    from gradekit.intake.submission import read_bounded
 
-    nb = read_notebook(path, read_bounded(path))
+    nb = read_notebook(path, data)
     answers, named = answers_of(nb, limits or Limits())
     assignment = assignment or named
     defined = nb.defined_in()

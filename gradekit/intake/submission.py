@@ -28,13 +28,13 @@ import importlib.util
 import json
 import re
 import signal
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
+from gradekit.core.files import read_file
 
 if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
     from gradekit.sandbox.process import Limits
@@ -70,36 +70,26 @@ class Unreadable:
     reason: str
 
 
-def load_answers(path: str | Path, *, limits: Limits | None = None) -> RawSubmission:
-    """Read an answers file; raise ``SubmissionError`` with one line naming it and why."""
+def load_answers(path: str | Path, *, limits: Limits | None = None, data: bytes | None = None) -> RawSubmission:
+    """Read an answers file; raise ``SubmissionError`` with one line naming it and why.
+
+    ``data``: the file's bytes when the caller read them already (``read_bounded``, from its submission folder).
+    """
     path = Path(path)
-    data = read_bounded(path)  # refuses an unknown suffix too
+    data = read_bounded(path) if data is None else data  # refuses an unknown suffix too
     if path.suffix.lower() not in _READERS:
         _fail(path, "is a notebook: its answers and code are read by gradekit.intake.notebook (gradekit check "
                     "grades it)")
     return _READERS[path.suffix.lower()](path, data, limits)
 
 
-def read_bounded(path: Path) -> bytes:
-    """The bytes of a submission file, refused (one line) when missing, not a regular file, or too large."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        _fail(path, "no such file")
-    except OSError as e:
-        _fail(path, f"cannot be read ({e.strerror or e})")
-    if not stat.S_ISREG(st.st_mode):  # a directory, or a FIFO that would block the read
-        _fail(path, "is a directory, not an answers file" if stat.S_ISDIR(st.st_mode)
-              else "is not a regular file")
-    if path.suffix.lower() not in SUFFIXES:
+def read_bounded(path: Path, *, root: Path | None = None) -> bytes:
+    """The bytes of a submission file, refused (one line) when missing, a link (to the reference, a classmate's
+    file), not a regular file of one name, of an unknown suffix, or too large. ``root``: the submission's folder
+    that holds it, no link followed below it (``gradekit.core.files``)."""
+    if path.suffix.lower() not in SUFFIXES and not path.is_dir():
         _fail(path, f"unknown suffix {path.suffix!r}; answers files end in .json, .toml, .py or .ipynb")
-    if st.st_size > MAX_FILE_BYTES:
-        _fail(path, f"has {st.st_size} bytes; answers files are at most "
-                    f"{MAX_FILE_BYTES // 2**20} MiB")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        _fail(path, f"cannot be read ({e.strerror or e})")
+    return read_file(path, MAX_FILE_BYTES, root=root)
 
 
 def _fail(path: Path, reason: str) -> NoReturn:

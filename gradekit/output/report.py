@@ -23,6 +23,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # unknown problem or part keys, with "did you mean"
     student: str | None = None
     isolation: dict[str, Any] | None = None  # how student code ran (gradekit.sandbox.isolation), when any ran
+    refused: list[str] = field(default_factory=list)  # files of the submission not read (links, FIFOs ...): why
 
     @property
     def score(self) -> float:

@@ -5,9 +5,9 @@ of computing answers files pays it per student. A batch worker starts one
 ``ForkServer`` instead (``gradekit/sandbox/child/jail_server.py`` inside the same jail as any
 child: the interpreter and libraries read-only, gradekit out of view, no
 network, its own pid namespace). For each submission the server forks a child
-that gets a mount namespace of its own with fresh ``/sandbox``, ``/tmp``,
-``/var/tmp`` and ``/dev/shm``, drops to a sandbox uid the grader locked for this
-child alone, and runs the same script ``run_child`` would. The server never
+that gets a mount and an IPC namespace of its own (no SysV segment an earlier
+child left), fresh ``/sandbox``, ``/tmp``, ``/var/tmp`` and ``/dev/shm``, drops
+to a sandbox uid the grader locked for this child alone, and runs the same script ``run_child`` would. The server never
 reads a submission, a result or any output: those travel on descriptors passed
 straight to the child, so no later child can find an earlier one's data in the
 memory it was forked from. Every process of the child's uid is killed before

@@ -7,7 +7,7 @@ the result pipe, and the files for stdout and stderr. The server never reads a j
 any output itself: a submission's data never enters its memory, so no later
 child can find it there. Per request:
 
-1. fork a *keeper* (root), which gets a mount namespace of its own, fresh
+1. fork a *keeper* (root), which gets a mount and an IPC namespace of its own, fresh
    size-limited tmpfs at /sandbox (owned by the request's uid), /tmp, /var/tmp
    and /dev/shm, and writes the job's files into /sandbox;
 2. the keeper forks the *runner*, which takes the output as stdout and stderr,
@@ -24,7 +24,8 @@ child; the grader sweeps it again afterwards.
 """
 import ctypes, json, os, resource, socket, sys
 
-CLONE_NEWNS, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x00020000, 1, 2, 4, 16384, 1 << 18
+CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 1, 2, 4, 16384, 1 << 18
 MS_REMOUNT, MS_BIND = 32, 4096
 PR_SET_NO_NEW_PRIVS = 38
 libc = ctypes.CDLL(None, use_errno=True)
@@ -66,7 +67,9 @@ def read_job(fd):
 def run(request, job_fd, result_fd, out_fd, err_fd):
     """In the keeper (root, forked for this request)."""
     uid, cap = request["uid"], request["result_bytes"]
-    check(libc.unshare(CLONE_NEWNS), "unshare")
+    # its own mounts, and its own SysV IPC and POSIX message queues: a segment the last child left (shmget
+    # with a key the next one knows) is gone with that child's namespace, never seen by the next
+    check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     check(libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None), "private mounts")
     size = "size=%d" % request["tmp_bytes"]
     mount_tmpfs("/sandbox", "mode=0700,uid=%d,gid=%d,%s" % (uid, uid, size))
