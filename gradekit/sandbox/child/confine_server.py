@@ -7,10 +7,10 @@ a JSON header (the uid, the child's folders, its environment and rlimits, the co
 plan) and four descriptors (stdout, stderr, a status pipe, the script). The grader wrote
 the child's files into its folder itself and the runner reads the script after the fork:
 no submission, script, result or output ever enters this server's memory, so no later
-child can find an earlier one's data in what it was forked from. Per request it forks a *runner*, which takes the output, starts its own
-session, sets the rlimits and confines itself exactly as ``confine_launcher`` does (its
-``confine``: the uid drop, Landlock, the seccomp filter, the protected-path check), then
-runs the script in this interpreter. A step that fails is written to the status pipe
+child can find an earlier one's data in what it was forked from. Per request it forks a
+*runner*, which takes the output, starts its own session, sets the rlimits and confines
+itself exactly as ``confine_launcher`` does (its ``confine``: the uid drop, Landlock, the
+seccomp filter, the protected-path check), then runs the script in this interpreter. A step that fails is written to the status pipe
 (exit 125). The server waits for the runner (past the wall clock the grader kills every
 process of the uid) and answers its wait status. The grader kills the uid's processes
 again, and reads the result itself.
