@@ -108,12 +108,16 @@ class ConfinedServer:
             _chown_tree(tmp, box.uid)
             _let_in(run, box.uid)
             plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
-            request = {"plan": plan, "rlimits": _rlimits(limits), "script": script}
+            request = {"plan": plan, "rlimits": _rlimits(limits)}
             status_r, status_w = os.pipe()
-            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                job.write(script.encode())  # on a descriptor only the forked runner reads: never in the server
+                job.flush()
+                job.seek(0)
                 start = time.monotonic()
                 try:
-                    socket.send_fds(self._sock, [json.dumps(request).encode()], [out.fileno(), err.fileno(), status_w])
+                    socket.send_fds(self._sock, [json.dumps(request).encode()],
+                                    [out.fileno(), err.fileno(), status_w, job.fileno()])
                 except OSError as e:
                     raise _ServerLost(f"cannot reach it ({e})") from None
                 finally:

@@ -4,13 +4,13 @@ argv: ``SOCKET_FD LAUNCHER_SOURCE PRELOAD...``. Where no jail can be had, a batc
 starts this as root (no namespaces), instead of paying a fresh interpreter and numpy per
 child. It imports the PRELOAD modules, then serves requests on the socket, one at a time:
 a JSON header (the uid, the child's folders, its environment and rlimits, the confinement
-plan, the script) and three descriptors (stdout, stderr, a status pipe). The grader wrote
-the child's files into its folder itself: no submission, result or output ever enters
-this server's memory, so no later child can find an earlier one's data in what it was
-forked from. Per request it forks a *runner*, which takes the output, starts its own
-session, sets the rlimits and confines itself exactly as ``confine_launcher`` does (its
-``confine``: the uid drop, Landlock, the seccomp filter, the protected-path check), then
-runs the script in this interpreter. A step that fails is written to the status pipe
+plan) and four descriptors (stdout, stderr, a status pipe, the script). The grader wrote
+the child's files into its folder itself and the runner reads the script after the fork:
+no submission, script, result or output ever enters this server's memory, so no later
+child can find an earlier one's data in what it was forked from. Per request it forks a
+*runner*, which takes the output, starts its own session, sets the rlimits and confines
+itself exactly as ``confine_launcher`` does (its ``confine``: the uid drop, Landlock, the
+seccomp filter, the protected-path check), then runs the script in this interpreter. A step that fails is written to the status pipe
 (exit 125). The server waits for the runner (past the wall clock the grader kills every
 process of the uid) and answers its wait status. The grader kills the uid's processes
 again, and reads the result itself.
@@ -53,8 +53,16 @@ def as_main(script):
     return status
 
 
-def runner(request, out_fd, err_fd, status_fd):
+def runner(request, out_fd, err_fd, status_fd, job_fd):
     sock.close()
+    chunks = []
+    while True:
+        chunk = os.read(job_fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(job_fd)
+    script = b"".join(chunks).decode("utf-8")
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
     os.setsid()
@@ -72,15 +80,14 @@ def runner(request, out_fd, err_fd, status_fd):
     os.environ.clear()
     os.environ.update(request["plan"]["env"])
     sys.argv = ["-c"]
-    script = request["script"]
-    del request
+    del request, chunks
     os._exit(as_main(script))
 
 
 def serve():
     while True:
         try:
-            msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+            msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 4)
         except OSError:
             return
         if not msg:
