@@ -376,3 +376,37 @@ def test_a_formula_says_why_it_has_no_value_and_names_the_case(tmp_path, written
     for suffix in SUFFIXES:
         got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
         assert got.verdict == verdict and words in got.feedback, (suffix, got)
+
+
+# -- powers of a matrix mean matrix powers; '*' where the product fits says so -------------------------------
+
+MATRIX_FORMULAS = [
+    ("(X^T X)^{-1} X^T y", "correct", ""),
+    ("(XᵀX)^(-1) Xᵀ y", "correct", ""),
+    (r"\left(X^\top X\right)^{-1} X^\top y", "correct", ""),
+    ("(X^T X)^{-1} ∘ (X^T X)^{-1} X^T y", "wrong", ""),
+    ("X^{-1} y", "invalid", "is not square"),
+    ("(X^T X)^2 X^T y", "wrong", ""),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", MATRIX_FORMULAS, ids=[c[0] for c in MATRIX_FORMULAS])
+def test_a_power_of_a_matrix_is_a_matrix_power(written, verdict, words):
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"X": "n×d", "y": "n×1"})
+    out = check_formula(written, "(X^T X)^{-1} X^T y", table)
+    assert out.verdict == verdict and words in out.message, out
+
+
+def test_a_matrix_squared_is_the_product_never_entry_by_entry():
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"A": "n×n"})
+    assert check_formula("A^2", "A A", table).verdict == "correct"
+    assert check_formula("A^2", "A ∘ A", table).verdict == "wrong"
+    hint = check_formula("A * B", "A B", Symbols.declare({"A": "n×m", "B": "m×k"}))
+    assert hint.verdict in ("wrong", "invalid") and "did you mean the matrix product? write @ or put them side by side" \
+        in hint.message, hint

@@ -114,6 +114,13 @@ def _ev(node: Node, env: Env) -> np.ndarray:
             return np.power(a, b)
         if b.size != 1:
             raise EvalError("exponent is not a scalar")
+        k = float(b.reshape(()))
+        if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1:
+            # a square matrix: A^2 = A A and A^{-1} its inverse, as in linear algebra (never entry by entry)
+            if not k.is_integer() or abs(k) > 64:
+                raise EvalError("a matrix power needs a whole exponent")
+            base = np.linalg.pinv(a) if k < 0 else a
+            return np.linalg.matrix_power(base, int(abs(k)))
         return np.power(a, b.reshape(()) if b.ndim else b)
     _ew(a, b, node.op)
     return {"+": np.add, "-": np.subtract, "had": np.multiply, "/": np.divide}[node.op](a, b)
