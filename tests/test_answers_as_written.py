@@ -410,3 +410,21 @@ def test_a_matrix_squared_is_the_product_never_entry_by_entry():
     hint = check_formula("A * B", "A B", Symbols.declare({"A": "n×m", "B": "m×k"}))
     assert hint.verdict in ("wrong", "invalid") and "did you mean the matrix product? write @ or put them side by side" \
         in hint.message, hint
+
+
+SQRT_FORMS = [
+    ("q_x - p_x + 0*sqrt(q_x^2)", "correct"),
+    ("sqrt((q_x - p_x)^2) * sign(q_x - p_x)", "correct"),
+    (r"\sqrt{(q_x - p_x)^2} \cdot sign(q_x - p_x)", "correct"),
+    ("abs(q_x - p_x) * sign(q_x - p_x)", "correct"),
+    ("min(q_x, p_x) + max(q_x, p_x) - 2 p_x", "correct"),
+    ("abs(q_x - p_x)", "wrong"),
+    (r"\sqrt{(q_x - p_x)^2}", "wrong"),
+]
+
+
+@pytest.mark.parametrize("written, verdict", SQRT_FORMS, ids=[c[0] for c in SQRT_FORMS])
+def test_formulas_use_the_functions_the_number_reader_knows(tmp_path, written, verdict):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == verdict, (suffix, got)

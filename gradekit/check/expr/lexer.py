@@ -25,6 +25,8 @@ MAX_NUMBER_CHARS = 24
 FUNCTION_WORDS = {
     "sigmoid": "sigmoid", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
     "relu": "relu", "max": "max", "sum": "sum", "diag": "diag",
+    # what the number reader knows too: batch norm's sqrt(σ² + ε), L1's |x| as abs, sign, min
+    "sqrt": "sqrt", "abs": "abs", "sign": "sign", "min": "min",
 }
 # f'(x): the derivative of an activation, written with a prime right after its name (σ'(z), sigmoid'(z)).
 DERIVATIVES = {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "relu'", "exp": "exp", "log": "log'"}
@@ -50,7 +52,8 @@ LOOKALIKE = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "
 # LaTeX commands: operators, functions, and sizing/spacing words that mean nothing here.
 LATEX_OPS = {"cdot": "cdot", "times": "cdot", "odot": "had", "circ": "had", "ast": "*", "top": "T",
              "intercal": "T", "prime": "T", "sigma": "sigmoid", "exp": "exp", "log": "log", "ln": "log",
-             "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac"}
+             "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac", "sqrt": "sqrt",
+             "min": "min"}
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!",
                  "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}

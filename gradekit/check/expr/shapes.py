@@ -115,9 +115,9 @@ def shape_of(node: Node, table: Symbols, text: str | None = None) -> Shape:
         return s if not s else (s[1], s[0])
     if isinstance(node, Call):
         shapes = [shape_of(a, table, text) for a in node.args]
-        if node.fn in {"sum", "max"} and len(shapes) == 1:
+        if node.fn in {"sum", "max", "min"} and len(shapes) == 1:
             return ()
-        if node.fn == "max" and len(shapes) == 2:
+        if node.fn in ("max", "min") and len(shapes) == 2:
             return _same_or_scalar(node, shapes[0], shapes[1], table, text, "max")
         if len(shapes) != 1:
             raise ExprError(node.col, f"{node.fn} takes one argument, got {len(shapes)}")
