@@ -428,3 +428,23 @@ def test_formulas_use_the_functions_the_number_reader_knows(tmp_path, written, v
     for suffix in SUFFIXES:
         got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
         assert got.verdict == verdict, (suffix, got)
+
+
+NAME_FORMS = [
+    ("β1 + μ0", "correct"),  # a Greek letter and a digit: one name, as β_1
+    ("β_1 + μ_0", "correct"),
+    ("β₁ + μ₀", "correct"),
+    (r"\beta_1 + \mu_0", "correct"),
+    ("x_{a b} - x_{ab} + β1 + μ0", "correct"),  # a space inside subscript braces
+    ("x_{a b} + β1 + μ0", "wrong"),
+    ("β1 - μ0", "wrong"),
+]
+
+
+@pytest.mark.parametrize("written, verdict", NAME_FORMS, ids=[c[0] for c in NAME_FORMS])
+def test_greek_names_with_digits_and_spaced_subscripts(written, verdict):
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"beta_1": "scalar", "mu_0": "scalar", "x_{ab}": "scalar"})
+    assert check_formula(written, "beta_1 + mu_0", table).verdict == verdict

@@ -193,10 +193,11 @@ class _Lexer:
         """After ``_`` or ``^``: ``{alnum}`` or an alnum run (``_12``, ``_{ij}``, ``_x``); None if neither."""
         s, j = self.s, self.i + 1
         if s[j : j + 1] == "{":
-            m = _ALNUM.match(s, j + 1)
-            if m and s[m.end() : m.end() + 1] == "}":
-                self.i = m.end() + 1
-                return m.group(0)
+            # x_{a b} and x_{a,b}: the indices of one name, as typed in LaTeX (spaces and commas mean nothing)
+            m = re.match(r"\s*([A-Za-z0-9]+(?:[\s,]+[A-Za-z0-9]+)*)\s*\}", s[j + 1 :])
+            if m:
+                self.i = j + 1 + m.end()
+                return re.sub(r"[\s,]+", "", m.group(1))
             return None
         m = _ALNUM.match(s, j)
         if m:
@@ -210,6 +211,9 @@ class _Lexer:
         if base is None:
             if s[self.i] in UNICODE_GREEK:
                 base, self.i = UNICODE_GREEK[s[self.i]], self.i + 1
+                digits = re.match(r"\d+", s[self.i :])
+                if digits and base + digits.group(0) in self.declared:  # β1, μ0, θ0: one name, as β_1 is
+                    base, self.i = base + digits.group(0), self.i + digits.end()
             else:
                 m = _ALNUM.match(s, self.i)
                 base, self.i = m.group(0), m.end()
