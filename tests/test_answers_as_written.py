@@ -448,3 +448,24 @@ def test_greek_names_with_digits_and_spaced_subscripts(written, verdict):
 
     table = Symbols.declare({"beta_1": "scalar", "mu_0": "scalar", "x_{ab}": "scalar"})
     assert check_formula(written, "beta_1 + mu_0", table).verdict == verdict
+
+
+DW1 = "ece661-hw1/q3.1"
+RIGHT_DW1 = "((W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)) x1ᵀ"
+LEFT_SIDES = [
+    (r"\frac{\partial{L}}{\partial{W_1}} = " + RIGHT_DW1, "correct", ""),
+    (r"\frac{\partial L}{\partial W_{1}} = " + RIGHT_DW1, "correct", ""),
+    (RIGHT_DW1 + r" \in \mathbb{R}^{k \times m}", "correct", r"read without the shape note '\in \mathbb{R}^{k \times m}'"),
+    (r"\frac{\partial{L}}{\partial{W_1}} = " + RIGHT_DW1 + r" \in \mathbb{R}^{2 \times 3}", "correct", "shape note"),
+    (r"\frac{\partial{L}}{\partial{W_2}} = " + RIGHT_DW1, "invalid", r"starts with '\frac{\partial{L}}{\partial{W_2}}' ="),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", LEFT_SIDES, ids=[c[0][:40] for c in LEFT_SIDES])
+def test_latex_left_sides_with_braces_and_a_trailing_shape_note(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, {DW1: {"dL/dW1": written}}))
+        got = part_of(report, DW1, "dL/dW1")
+        assert got.verdict == verdict and words in f"{got.feedback} {got.reading}", (suffix, got)
+        if verdict == "correct" and words:
+            assert words in terminal_text(report)
