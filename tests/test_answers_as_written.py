@@ -376,3 +376,96 @@ def test_a_formula_says_why_it_has_no_value_and_names_the_case(tmp_path, written
     for suffix in SUFFIXES:
         got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
         assert got.verdict == verdict and words in got.feedback, (suffix, got)
+
+
+# -- powers of a matrix mean matrix powers; '*' where the product fits says so -------------------------------
+
+MATRIX_FORMULAS = [
+    ("(X^T X)^{-1} X^T y", "correct", ""),
+    ("(XᵀX)^(-1) Xᵀ y", "correct", ""),
+    (r"\left(X^\top X\right)^{-1} X^\top y", "correct", ""),
+    ("(X^T X)^{-1} ∘ (X^T X)^{-1} X^T y", "wrong", ""),
+    ("X^{-1} y", "invalid", "is not square"),
+    ("(X^T X)^2 X^T y", "wrong", ""),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", MATRIX_FORMULAS, ids=[c[0] for c in MATRIX_FORMULAS])
+def test_a_power_of_a_matrix_is_a_matrix_power(written, verdict, words):
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"X": "n×d", "y": "n×1"})
+    out = check_formula(written, "(X^T X)^{-1} X^T y", table)
+    assert out.verdict == verdict and words in out.message, out
+
+
+def test_a_matrix_squared_is_the_product_never_entry_by_entry():
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"A": "n×n"})
+    assert check_formula("A^2", "A A", table).verdict == "correct"
+    assert check_formula("A^2", "A ∘ A", table).verdict == "wrong"
+    hint = check_formula("A * B", "A B", Symbols.declare({"A": "n×m", "B": "m×k"}))
+    assert hint.verdict in ("wrong", "invalid") and "did you mean the matrix product? write @ or put them side by side" \
+        in hint.message, hint
+
+
+SQRT_FORMS = [
+    ("q_x - p_x + 0*sqrt(q_x^2)", "correct"),
+    ("sqrt((q_x - p_x)^2) * sign(q_x - p_x)", "correct"),
+    (r"\sqrt{(q_x - p_x)^2} \cdot sign(q_x - p_x)", "correct"),
+    ("abs(q_x - p_x) * sign(q_x - p_x)", "correct"),
+    ("min(q_x, p_x) + max(q_x, p_x) - 2 p_x", "correct"),
+    ("abs(q_x - p_x)", "wrong"),
+    (r"\sqrt{(q_x - p_x)^2}", "wrong"),
+]
+
+
+@pytest.mark.parametrize("written, verdict", SQRT_FORMS, ids=[c[0] for c in SQRT_FORMS])
+def test_formulas_use_the_functions_the_number_reader_knows(tmp_path, written, verdict):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == verdict, (suffix, got)
+
+
+NAME_FORMS = [
+    ("β1 + μ0", "correct"),  # a Greek letter and a digit: one name, as β_1
+    ("β_1 + μ_0", "correct"),
+    ("β₁ + μ₀", "correct"),
+    (r"\beta_1 + \mu_0", "correct"),
+    ("x_{a b} - x_{ab} + β1 + μ0", "correct"),  # a space inside subscript braces
+    ("x_{a b} + β1 + μ0", "wrong"),
+    ("β1 - μ0", "wrong"),
+]
+
+
+@pytest.mark.parametrize("written, verdict", NAME_FORMS, ids=[c[0] for c in NAME_FORMS])
+def test_greek_names_with_digits_and_spaced_subscripts(written, verdict):
+    from gradekit.check.expr.compare import check_formula
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"beta_1": "scalar", "mu_0": "scalar", "x_{ab}": "scalar"})
+    assert check_formula(written, "beta_1 + mu_0", table).verdict == verdict
+
+
+DW1 = "ece661-hw1/q3.1"
+RIGHT_DW1 = "((W2ᵀ(x3 − t)) ∘ x2 ∘ (1 − x2)) x1ᵀ"
+LEFT_SIDES = [
+    (r"\frac{\partial{L}}{\partial{W_1}} = " + RIGHT_DW1, "correct", ""),
+    (r"\frac{\partial L}{\partial W_{1}} = " + RIGHT_DW1, "correct", ""),
+    (RIGHT_DW1 + r" \in \mathbb{R}^{k \times m}", "correct", r"read without the shape note '\in \mathbb{R}^{k \times m}'"),
+    (r"\frac{\partial{L}}{\partial{W_1}} = " + RIGHT_DW1 + r" \in \mathbb{R}^{2 \times 3}", "correct", "shape note"),
+    (r"\frac{\partial{L}}{\partial{W_2}} = " + RIGHT_DW1, "invalid", r"starts with '\frac{\partial{L}}{\partial{W_2}}' ="),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", LEFT_SIDES, ids=[c[0][:40] for c in LEFT_SIDES])
+def test_latex_left_sides_with_braces_and_a_trailing_shape_note(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, {DW1: {"dL/dW1": written}}))
+        got = part_of(report, DW1, "dL/dW1")
+        assert got.verdict == verdict and words in f"{got.feedback} {got.reading}", (suffix, got)
+        if verdict == "correct" and words:
+            assert words in terminal_text(report)

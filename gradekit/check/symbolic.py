@@ -12,6 +12,7 @@ is a formula are tried before the generic edits of the reference.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import re
 from typing import Any, Mapping
 
@@ -49,6 +50,7 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if isinstance(raw, float) and not math.isfinite(raw):
         return Outcome.invalid(f"the answer is {raw}: write a formula")
     text = raw if isinstance(raw, str) else repr(raw)
+    text, note = drop_shape_note(text)
     try:
         text = drop_left_side(text, ctx.part.name)
     except ValueError as e:
@@ -64,7 +66,23 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     accepted = [str(expected)] + [str(e) for e in extra]
     rtol = float(ctx.part.options.get("rtol", 1e-6))
     results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
-    return outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
+    outcome = outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
+    return replace(outcome, reading=note) if note else outcome
+
+
+# "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
+_SHAPE_NOTE = re.compile(r"^(.*?\S)\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*R\s*\}?|ℝ)(?:\s*\^\s*(?:\{[^{}=]*\}|\S+))?\s*\$*\s*$",
+                         re.S)
+
+
+def drop_shape_note(text: str) -> tuple[str, str]:
+    r"""(the formula, how it was read) without a trailing ``\in \mathbb{R}^{k \times m}``."""
+    m = _SHAPE_NOTE.match(text)
+    if not m:
+        return text, ""
+    note = text[len(m.group(1)):].strip().rstrip("$").strip()
+    formula = m.group(1) + ("$" if text.lstrip().startswith("$") and not m.group(1).rstrip().endswith("$") else "")
+    return formula, f"read without the shape note '{note}' at its end"
 
 
 _LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|left|right|mathbf|boldsymbol)|[\s{}_$\\]")
@@ -77,13 +95,15 @@ def drop_left_side(text: str, part: str) -> str:
     left, right = text.split("=")
     if _part_key(left) == _part_key(part):
         return right.strip()
-    raise ValueError(f"the answer starts with {left.strip()[:40]!r} =, but this part is {part!r}: "
+    raise ValueError(f"the answer starts with '{left.strip()[:40]}' =, but this part is '{part}': "
                      f"give the right-hand side alone")
 
 
 def _part_key(text: str) -> str:
     """dE/dz_x, ∂E/∂z_x, \\frac{\\partial E}{\\partial z_x} and \\frac{dE}{dz_x} all give "ezx"."""
-    t = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text.strip())
+    t = re.sub(r"\\partial\s*\{([^{}]*)\}", r"\\partial \1", text.strip())  # \partial{L}: braces that mean nothing
+    t = re.sub(r"_\{([^{}]*)\}", r"_\1", t)  # W_{1}
+    t = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", t)
     t = t.replace("\\partial", "d").replace("∂", "d")
     t = _LATEX_NOISE.sub("", t)
     t = re.sub(r"(?:(?<=^)|(?<=/))d", "", t)  # the d that opens each side of a derivative

@@ -44,7 +44,8 @@ def constant_value(node: Node) -> float:
         fns = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
                "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v, "diag": lambda v: v,
                "sigmoid'": lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2, "tanh'": lambda v: 1 - math.tanh(v) ** 2,
-               "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v}
+               "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v, "sqrt": math.sqrt, "abs": abs,
+               "sign": lambda v: float((v > 0) - (v < 0)), "min": lambda v: v}
         return fns[node.fn](x)
     if isinstance(node, Bin):
         a, b = constant_value(node.left), constant_value(node.right)
@@ -79,11 +80,11 @@ def _ev(node: Node, env: Env) -> np.ndarray:
     if isinstance(node, Call):
         args = [_ev(a, env) for a in node.args]
         x = args[0]
-        if node.fn == "max":
+        if node.fn in ("max", "min"):
             if len(args) == 1:
-                return np.asarray(np.max(x))
+                return np.asarray(np.max(x) if node.fn == "max" else np.min(x))
             _ew(args[0], args[1], "max")
-            return np.maximum(args[0], args[1])
+            return (np.maximum if node.fn == "max" else np.minimum)(args[0], args[1])
         if node.fn == "sum":
             return np.asarray(np.sum(x))
         if node.fn == "diag":  # diag(v) M scales the rows of M: the same as v ∘ M
@@ -95,7 +96,8 @@ def _ev(node: Node, env: Env) -> np.ndarray:
         return {"sigmoid": lambda: 1.0 / (1.0 + np.exp(-x)), "exp": lambda: np.exp(x), "log": lambda: np.log(x),
                 "tanh": lambda: np.tanh(x), "relu": lambda: np.maximum(x, 0.0),
                 "sigmoid'": lambda: np.exp(-x) / (1.0 + np.exp(-x)) ** 2, "tanh'": lambda: 1.0 - np.tanh(x) ** 2,
-                "relu'": lambda: (x > 0).astype(float), "log'": lambda: 1.0 / x}[node.fn]()
+                "relu'": lambda: (x > 0).astype(float), "log'": lambda: 1.0 / x,
+                "sqrt": lambda: np.sqrt(x), "abs": lambda: np.abs(x), "sign": lambda: np.sign(x)}[node.fn]()
     if isinstance(node, Mat):
         rows = [[float(_ev(x, env).reshape(-1)[0]) for x in row] for row in node.rows]
         return np.asarray(rows, dtype=float)
@@ -114,6 +116,13 @@ def _ev(node: Node, env: Env) -> np.ndarray:
             return np.power(a, b)
         if b.size != 1:
             raise EvalError("exponent is not a scalar")
+        k = float(b.reshape(()))
+        if a.ndim == 2 and a.shape[0] == a.shape[1] and a.shape[0] > 1:
+            # a square matrix: A^2 = A A and A^{-1} its inverse, as in linear algebra (never entry by entry)
+            if not k.is_integer() or abs(k) > 64:
+                raise EvalError("a matrix power needs a whole exponent")
+            base = np.linalg.pinv(a) if k < 0 else a
+            return np.linalg.matrix_power(base, int(abs(k)))
         return np.power(a, b.reshape(()) if b.ndim else b)
     _ew(a, b, node.op)
     return {"+": np.add, "-": np.subtract, "had": np.multiply, "/": np.divide}[node.op](a, b)

@@ -25,6 +25,8 @@ MAX_NUMBER_CHARS = 24
 FUNCTION_WORDS = {
     "sigmoid": "sigmoid", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
     "relu": "relu", "max": "max", "sum": "sum", "diag": "diag",
+    # what the number reader knows too: batch norm's sqrt(σ² + ε), L1's |x| as abs, sign, min
+    "sqrt": "sqrt", "abs": "abs", "sign": "sign", "min": "min",
 }
 # f'(x): the derivative of an activation, written with a prime right after its name (σ'(z), sigmoid'(z)).
 DERIVATIVES = {"sigmoid": "sigmoid'", "tanh": "tanh'", "relu": "relu'", "exp": "exp", "log": "log'"}
@@ -50,7 +52,8 @@ LOOKALIKE = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "
 # LaTeX commands: operators, functions, and sizing/spacing words that mean nothing here.
 LATEX_OPS = {"cdot": "cdot", "times": "cdot", "odot": "had", "circ": "had", "ast": "*", "top": "T",
              "intercal": "T", "prime": "T", "sigma": "sigmoid", "exp": "exp", "log": "log", "ln": "log",
-             "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac"}
+             "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac", "sqrt": "sqrt",
+             "min": "min"}
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!",
                  "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}
@@ -190,10 +193,11 @@ class _Lexer:
         """After ``_`` or ``^``: ``{alnum}`` or an alnum run (``_12``, ``_{ij}``, ``_x``); None if neither."""
         s, j = self.s, self.i + 1
         if s[j : j + 1] == "{":
-            m = _ALNUM.match(s, j + 1)
-            if m and s[m.end() : m.end() + 1] == "}":
-                self.i = m.end() + 1
-                return m.group(0)
+            # x_{a b} and x_{a,b}: the indices of one name, as typed in LaTeX (spaces and commas mean nothing)
+            m = re.match(r"\s*([A-Za-z0-9]+(?:[\s,]+[A-Za-z0-9]+)*)\s*\}", s[j + 1 :])
+            if m:
+                self.i = j + 1 + m.end()
+                return re.sub(r"[\s,]+", "", m.group(1))
             return None
         m = _ALNUM.match(s, j)
         if m:
@@ -207,6 +211,9 @@ class _Lexer:
         if base is None:
             if s[self.i] in UNICODE_GREEK:
                 base, self.i = UNICODE_GREEK[s[self.i]], self.i + 1
+                digits = re.match(r"\d+", s[self.i :])
+                if digits and base + digits.group(0) in self.declared:  # β1, μ0, θ0: one name, as β_1 is
+                    base, self.i = base + digits.group(0), self.i + digits.end()
             else:
                 m = _ALNUM.match(s, self.i)
                 base, self.i = m.group(0), m.end()

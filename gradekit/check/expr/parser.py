@@ -208,8 +208,9 @@ class _Parser:
             self.take()
             args.append(self.expr(0))
         close = self.expect(closer, f"{closer!r} to close {tok.value}( at col {tok.col}", opened)
-        if len(args) > 2 or (len(args) == 2 and tok.value != "max"):
-            raise ExprError(tok.col, f"{tok.value} takes {'one or two arguments' if tok.value == 'max' else 'one argument'}, got {len(args)}")
+        two = tok.value in ("max", "min")
+        if len(args) > 2 or (len(args) == 2 and not two):
+            raise ExprError(tok.col, f"{tok.value} takes {'one or two arguments' if two else 'one argument'}, got {len(args)}")
         return self.made(Call(tok.value, tuple(args), col=tok.col, end=close.end))
 
     def group(self, owner: Token) -> Node:

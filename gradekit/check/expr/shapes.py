@@ -115,9 +115,9 @@ def shape_of(node: Node, table: Symbols, text: str | None = None) -> Shape:
         return s if not s else (s[1], s[0])
     if isinstance(node, Call):
         shapes = [shape_of(a, table, text) for a in node.args]
-        if node.fn in {"sum", "max"} and len(shapes) == 1:
+        if node.fn in {"sum", "max", "min"} and len(shapes) == 1:
             return ()
-        if node.fn == "max" and len(shapes) == 2:
+        if node.fn in ("max", "min") and len(shapes) == 2:
             return _same_or_scalar(node, shapes[0], shapes[1], table, text, "max")
         if len(shapes) != 1:
             raise ExprError(node.col, f"{node.fn} takes one argument, got {len(shapes)}")
@@ -149,6 +149,10 @@ def shape_of(node: Node, table: Symbols, text: str | None = None) -> Shape:
             return b  # e^{-u}: a scalar base raised entry by entry
         if not scalar_like(b):
             raise ExprError(node.right.col, f"the exponent {_src(node.right, text, table)} is {show(b)}; it must be a scalar")
+        if len(a) == 2 and 1 not in a and a[0] != a[1]:  # on a matrix, ^ is a matrix power (A^{-1}, A^2)
+            raise ExprError(node.col, f"{_src(node, text, table)}: {show(a)} is not square, so a power of it (a "
+                                      f"matrix power or inverse) has no meaning; for entry-by-entry powers write "
+                                      f"it with ∘")
         return a
     return _same_or_scalar(node, a, b, table, text, node.op)
 
@@ -165,6 +169,6 @@ def _same_or_scalar(node: Node, a: Shape, b: Shape, table: Symbols, text: str | 
     if op == "had":
         why = " (∘ and *, as in NumPy, multiply entry by entry)"
         if a[1] == b[0]:
-            why += "; for a matrix product write @ or put them side by side"
+            why += "; did you mean the matrix product? write @ or put them side by side"
     return_text = f"{_src(node, text, table)}: {show(a)}{sign}{show(b)} do not match{why}"
     raise ExprError(node.col, return_text)
