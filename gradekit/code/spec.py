@@ -185,7 +185,7 @@ def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str 
         return True
     if data is None:
         try:
-            data = read_file(path, 4 * 2**20, what="module files")
+            data = read_file(path, 16 * 2**20)  # an answers .py may be this large
         except SubmissionError:
             return False  # the answers reader says why
     data = data[: 4 * 2**20]

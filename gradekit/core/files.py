@@ -235,8 +235,7 @@ def _not_a_file(st: os.stat_result) -> str | None:
 
 def _link_reason(target: str) -> str:
     shown = target if len(target) <= _LINK_TEXT else target[:_LINK_TEXT] + "..."
-    return f"is a symbolic link (to {ascii(shown) if not shown.isprintable() else repr(shown)}); links are " \
-           f"not graded, hand in the file itself"
+    return f"is a symbolic link (to {shown!r}); links are not graded, hand in the file itself"  # repr: escaped
 
 
 _SWAPPED = "is a symbolic link (put in place while it was read); links are not graded, hand in the file itself"
