@@ -43,7 +43,7 @@ def graded(tmp_path_factory):
         "task2_broadcast": ("task2.py", task2(step=BROADCAST)),
         "task2_no_step": ("task2.py", task2(step=NO_STEP)),
         "task3": ("task3_3180100111.py", task3()),
-        "task3_wrong": ("task3.py", task3(fc1="self.fc1(x)", step="pass")),  # fc1's ReLU forgotten; never steps
+        "task3_wrong": ("task3.py", task3(fc1="nn.ReLU()", step="pass")),  # ReLU after fc1, not sigmoid; never steps
     }
     return {k: _grade(tmp_path_factory, name, src) for k, (name, src) in subs.items()}
 
@@ -97,8 +97,8 @@ def test_a_broadcast_loss_and_a_missing_step_lose_train_torch(graded):
 def test_lenet_missing_relu_and_a_train_cnn_that_never_steps(graded):
     report, parts = graded["task3_wrong"]
     lenet, train = parts["get_lenet"], parts["train_cnn"]
-    assert lenet.score == pytest.approx(2.5)
-    assert "missing relu activation after layer 7 (linear in fc1)" in lenet.feedback
+    assert lenet.score == pytest.approx(3.75)  # shapes, parameters and output are right
+    assert "layer 8 (relu activation in 9): type is relu, expected sigmoid" in lenet.feedback
     assert (train.score, train.verdict) == (0, "wrong")
     assert "the last epoch's is not below the first's" in train.feedback
     accuracy = float(train.feedback.split("test accuracy ")[1].split()[0])
@@ -165,7 +165,7 @@ def test_solving_task2_and_task3_prints_reference_source_without_importing_torch
     code = ("import sys; from gradekit.spec.catalog import load_catalog; "
             "cat = load_catalog(); cat.solve(cat.resolve('ece449-a2/task2')); "
             "s = cat.solve(cat.resolve('ece449-a2/task3')); "
-            "print('torch' in sys.modules, 'Adam' in s.answers['train_cnn'], 'LeNet5' in s.answers['get_lenet'])")
+            "print('torch' in sys.modules, 'Adam' in s.answers['train_cnn'], 'LeNetFashion' in s.answers['get_lenet'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
