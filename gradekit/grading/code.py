@@ -13,6 +13,7 @@ from typing import Any
 from gradekit.core.errors import SubmissionError
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
+from gradekit.code.environment import check_environment
 from gradekit.code.spec import find_code_problem
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
@@ -45,9 +46,11 @@ def grade_module(
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
     spec = target.validated_params
+    env_notes = check_environment(source, catalog.assignment(target.assignment).packages, target.assignment,
+                                  (p.stem for p in path.parent.glob("*.py")) if path.parent.is_dir() else ())
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
     with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)
-    return Report(submission=str(path), problems=[result], notes=notes)
+    return Report(submission=str(path), problems=[result], notes=[*env_notes, *notes])
