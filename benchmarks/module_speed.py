@@ -61,6 +61,13 @@ def grade_torch_end_to_end(runs: int) -> list[float]:
     return _time_check("solution.py", LENET.format(**VARIANTS["correct"]), runs)
 
 
+def grade_resnet_end_to_end(runs: int) -> list[float]:
+    """A correct ECE 449 task4 file, filled in as the course's template is (Residual, get_resnet on 1×96×96)."""
+    from tests.test_module_torch import RESNET, RESNET_BODY
+
+    return _time_check("task4_3180100111.py", RESNET.format(body=RESNET_BODY), runs)
+
+
 def call_overhead(calls: int) -> tuple[float, list[float]]:
     """Start-up of the child, then the round trip of a call that does nearly nothing on a 10×3 array."""
     src = b"import numpy as np\ndef f(X):\n    return X\n"
@@ -89,6 +96,8 @@ def main() -> None:
     print(f"gradekit check task1.py (correct, all checks): {spread(e2e)}  target < 10 s")
     torch_e2e = grade_torch_end_to_end(args.runs)
     print(f"gradekit check solution.py (coms573-hw5/q4 LeNet, correct, torch): {spread(torch_e2e)}")
+    resnet = grade_resnet_end_to_end(args.runs)
+    print(f"gradekit check task4.py (ece449-a2 ResNet-18, correct, torch): {spread(resnet)}  target < 10 s")
     startup, calls = call_overhead(args.calls)
     print(f"child start-up and import: {startup * 1000:.0f} ms")
     print(f"per-call overhead after start-up: {spread(calls, 'ms', 1000)}  target < 50 ms")

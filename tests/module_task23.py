@@ -1,73 +1,69 @@
-"""Correct ece449-a2 task2.py and task3.py files, written as students do (shared by the module tests)."""
+"""ece449-a2 task2.py and task3.py files, written as students fill the course's templates (shared by the module tests)."""
 
 from __future__ import annotations
 
-TASK2 = '''
+# Filled in the way the course's task2_template.py is: its pre-filled lines kept (SGD, nn.MSELoss(reduction='sum'),
+# net.double(), init_weights, the loop with end_idx one short, W_list of detach().numpy() views) and the
+# student's four lines written at {step}; {dnn} is get_DNN's network.
+TASK2_FILLED = '''
 import torch
-import torch.nn as nn
+from torch import nn
+import numpy as np
 
 
 def get_DNN():
-    return nn.Sequential(nn.Linear(3, 2, bias=False), nn.ReLU(), nn.Linear(2, 1, bias=False))
+    net = {dnn}
+    return net
 
 
-def train_torch(model, X, y, lr, num_epochs=10, batch_size=10):
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    losses = []
+def train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size):
+    if len(net) > 0:
+        trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.MSELoss(reduction='sum')
+    W_list, K_list = [], []
+    if isinstance(net, torch.nn.Module):
+        net = net.double()
+        net = net.apply(init_weights)
+        net.train()
+    dataset_size = len(dataset_y)
     for epoch in range(num_epochs):
-        batch_losses = []
-        for i in range(0, len(X), batch_size):
-            O = model(X[i:i + batch_size]).squeeze(1)
-            loss = 0.5 * ((y[i:i + batch_size] - O) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            batch_losses.append(loss.item())
-        losses.append(sum(batch_losses) / len(batch_losses))
-    return losses
+        for batch_idx in range(int(np.ceil(dataset_size/batch_size))):
+            start_idx = batch_idx * batch_size
+            end_idx = min((batch_idx+1)*batch_size, dataset_size-1)
+            X = torch.from_numpy(dataset_X[start_idx:end_idx]).double()
+            y = torch.from_numpy(dataset_y[start_idx:end_idx, np.newaxis]).double()
+{step}
+        if len(net) >= 2:
+            W_list.append(net[0].weight.detach().numpy())
+            K_list.append(net[2].weight.detach().numpy()[0])
+    return W_list, K_list
+
+
+def accuracy(y_hat, y):
+    y_hat[y_hat >= 0] = 1
+    y_hat[y_hat < 0] = -1
+    return float((y_hat == y).sum())/len(y)
+
+
+def init_weights(m):
+    if type(m) == nn.Linear:
+        torch.nn.init.uniform_(m.weight, -0.2, 0.2)
 '''
 
-# Also right, by other conventions: a module class, task 1's template loop (the last sample never used),
-# 0.5 * nn.MSELoss, and the loss on all of X after each epoch returned as tensors.
-TASK2_TEMPLATE_STYLE = '''
-import math
-
-import torch
-import torch.nn as nn
+DNN = "nn.Sequential(nn.Linear(3, 2, bias=False), nn.ReLU(), nn.Linear(2, 1, bias=False))"
+STEP = ("            trainer.zero_grad()\n            l = loss(net(X), y)\n            l.backward()\n"
+        "            trainer.step()")
 
 
-class DNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.hidden = nn.Linear(3, 2, bias=False)
-        self.out = nn.Linear(2, 1, bias=False)
-
-    def forward(self, x):
-        return self.out(torch.relu(self.hidden(x)))
+def task2(dnn: str = DNN, step: str = STEP) -> str:
+    return TASK2_FILLED.format(dnn=dnn, step=step)
 
 
-def get_DNN():
-    return DNN()
+# The same student lines, but W_list built from copies (clone()), so each entry is its own epoch's weights.
+def task2_copies(step: str = STEP) -> str:
+    return task2(step=step).replace("net[0].weight.detach().numpy()", "net[0].weight.detach().clone().numpy()") \
+        .replace("net[2].weight.detach().numpy()[0]", "net[2].weight.detach().clone().numpy()[0]")
 
-
-def train_torch(model, X, y, lr, num_epochs=10, batch_size=10):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    criterion = nn.MSELoss()
-    n = len(y)
-    losses = []
-    for epoch in range(num_epochs):
-        for b in range(math.ceil(n / batch_size)):
-            start, end = b * batch_size, min((b + 1) * batch_size, n - 1)
-            if end <= start:
-                continue
-            loss = 0.5 * criterion(model(X[start:end]).view(-1), y[start:end])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        with torch.no_grad():
-            losses.append(0.5 * criterion(model(X).view(-1), y))
-    return losses
-'''
 
 TASK3 = '''
 import torch
@@ -75,26 +71,23 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class LeNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
+class Reshape(torch.nn.Module):
     def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = x.view(x.size(0), -1)
-        x = {fc1}
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
+        return x.view(-1, 1, 28, 28)
 
 
 def get_lenet():
-    return LeNet()
+    net = torch.nn.Sequential(
+        Reshape(),
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), {fc1},
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
+    return net
 
 
 def train_cnn(model, X_train, y_train, num_epochs, batch_size, lr):
@@ -117,6 +110,6 @@ def train_cnn(model, X_train, y_train, num_epochs, batch_size, lr):
 '''
 
 
-def task3(fc1: str = "F.relu(self.fc1(x))", step: str = "optimizer.step()") -> str:
-    """TASK3 with fc1's line or the optimizer step replaced."""
+def task3(fc1: str = "nn.Sigmoid()", step: str = "optimizer.step()") -> str:
+    """TASK3 (get_lenet as the course's template has it) with fc1's activation or the optimizer step replaced."""
     return TASK3.format(fc1=fc1, step=step)

@@ -49,6 +49,8 @@ VARIANTS = {
     "channels": dict(c1=8, k=5, flat=400, pool2=POOL),
 }
 
+# Filled in as the course's task4_template.py is: convolutions with nn.Conv2d's default bias, a plain 1×1
+# shortcut, the template's resnet_block helper and its fixed 1-channel first block kept; {body} is b2-b5.
 RESNET = '''
 import torch
 from torch import nn
@@ -58,31 +60,47 @@ from torch.nn import functional as F
 class Residual(nn.Module):
     def __init__(self, input_channels, num_channels, use_1x1conv=False, strides=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(input_channels, num_channels, 3, padding=1, stride=strides, bias=False)
-        self.conv2 = nn.Conv2d(num_channels, num_channels, 3, padding=1, bias=False)
-        self.conv3 = nn.Conv2d(input_channels, num_channels, 1, stride=strides, bias=False) if use_1x1conv else None
-        self.bn3 = nn.BatchNorm2d(num_channels) if use_1x1conv else None
-        self.bn1, self.bn2 = nn.BatchNorm2d(num_channels), nn.BatchNorm2d(num_channels)
+        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
+        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
+        self.bn1 = nn.BatchNorm2d(num_channels)
+        self.bn2 = nn.BatchNorm2d(num_channels)
 
     def forward(self, X):
-        if self.conv3 is not None:   # the shortcut first: any order passes
-            X_short = self.bn3(self.conv3(X))
-        else:
-            X_short = X
+        shortcut = self.conv3(X) if self.conv3 is not None else X   # the shortcut first: any order passes
         Y = F.relu(self.bn1(self.conv1(X)))
         Y = self.bn2(self.conv2(Y))
-        Y += X_short
+        Y += shortcut
         return F.relu(Y)
 
 
+def resnet_block(input_channels, num_channels, num_residuals, first_block=False):
+    blk = []
+    for i in range(num_residuals):
+        if i == 0 and not first_block:
+            blk.append(Residual(input_channels, num_channels, use_1x1conv=True, strides=2))
+        else:
+            blk.append(Residual(num_channels, num_channels))
+    return blk
+
+
 def get_resnet():
+    b1 = nn.Sequential(nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3),
+                       nn.BatchNorm2d(64), nn.ReLU(),
+                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
     {body}
 '''
-RESNET_BODY = '''def stage(cin, cout, first):
-        return [Residual(cin, cout, use_1x1conv=not first, strides=1 if first else 2), Residual(cout, cout)]
-    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                         *stage(64, 64, True), *stage(64, 128, False), *stage(128, 256, False),
-                         *stage(256, 512, False), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))'''
+RESNET_BODY = '''b2 = nn.Sequential(*resnet_block(64, 64, 2, first_block=True))
+    b3 = nn.Sequential(*resnet_block(64, 128, 2))
+    b4 = nn.Sequential(*resnet_block(128, 256, 2))
+    b5 = nn.Sequential(*resnet_block(256, 512, 2))
+    return nn.Sequential(b1, b2, b3, b4, b5, nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(512, 10))'''
+# The CIFAR ResNet-18 of the old spec (bias-free convolutions, a BatchNorm on the shortcut): the shortcut's
+# BatchNorm and the missing biases are what the course's file does not have.
+RESNET_BN_SHORTCUT = RESNET.replace(
+    "nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None",
+    "nn.Sequential(nn.Conv2d(input_channels, num_channels, 1, stride=strides), nn.BatchNorm2d(num_channels)) "
+    "if use_1x1conv else None")
 
 
 def _grade(tmp_path_factory, name: str, source: str, problem: str):
@@ -154,6 +172,11 @@ def test_resnet_correct_and_50_gb_allocation_fails_only_its_part(tmp_path_factor
     assert parts["get_resnet"].score == 0
     assert "get_resnet() ran out of memory" in parts["get_resnet"].feedback
     assert "50.0 GiB" in parts["get_resnet"].feedback
+
+
+def test_a_batchnorm_on_the_shortcut_is_not_the_courses_block(tmp_path_factory):
+    _, parts = _grade(tmp_path_factory, "task4.py", RESNET_BN_SHORTCUT.format(body=RESNET_BODY), "ece449-a2/task4")
+    assert parts["Residual"].score < 5 and "Residual(3, 6, True, 2)" in parts["Residual"].feedback
 
 
 def test_50_gb_torch_empty_outside_the_probe_fails_cleanly_in_the_child():

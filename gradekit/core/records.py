@@ -71,6 +71,7 @@ class Assignment:
     declared_points: float | None = None
     visibility: str = "visible"  # Gradescope default for every part that does not set its own
     folder: str = ""  # where its specs are (the bundle carries an instructor's folder along)
+    packages: tuple[str, ...] = ()  # what its students' code may import ([students] packages)
 
     @property
     def max_score(self) -> float:

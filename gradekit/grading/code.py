@@ -15,6 +15,7 @@ from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
+from gradekit.code.environment import check_environment
 from gradekit.code.spec import find_code_problem
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
@@ -48,6 +49,8 @@ def grade_module(
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
     spec = target.validated_params
+    env_notes = check_environment(source, catalog.assignment(target.assignment).packages, target.assignment,
+                                  (p.stem for p in path.parent.glob("*.py")) if path.parent.is_dir() else ())
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
@@ -56,6 +59,7 @@ def grade_module(
         failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)
+    notes = [*env_notes, *notes]
     if failed:
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]

@@ -25,7 +25,7 @@ from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
 PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
-ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility"}
+ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility", "students"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -179,10 +179,16 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, 
     problems = tuple(
         load_problem(p, folder.name, families, check_params=check_params) for p in sorted(folder.glob("*.toml"), key=_natural) if p.name != "assignment.toml"
     )
+    students = meta.get("students", {})
+    packages = students.get("packages", []) if isinstance(students, dict) else None
+    if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages) or \
+            set(students) - {"packages"}:
+        raise SpecError(where, f"students is {students!r}, but must be a table such as "
+                               f"[students] packages = [\"torch\", \"numpy\"]")
     assignment = Assignment(
         name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
         declared_points=meta.get("points"),
-        visibility=meta.get("visibility", "visible"), folder=str(folder),
+        visibility=meta.get("visibility", "visible"), folder=str(folder), packages=tuple(packages),
     )
     if assignment.visibility not in VISIBILITIES:
         raise SpecError(where, f"visibility is {assignment.visibility!r}, but only {', '.join(VISIBILITIES)} are valid")

@@ -267,7 +267,7 @@ def _final(got, epochs: int) -> tuple[np.ndarray, np.ndarray] | str:
     return lists if isinstance(lists, str) else (lists[0][-1], lists[1][-1])
 
 
-def _first_epoch_off(refs, Ws, Ks, rtol, atol) -> tuple[int, str] | None:
+def first_epoch_off(refs, Ws, Ks, rtol, atol) -> tuple[int, str] | None:
     """None when every epoch's (W, K) matches one reference trajectory; else the first epoch off and how."""
     worst = None
     for Wr, Kr in refs:
@@ -298,12 +298,12 @@ def _train_trajectory(session, o):
         return lists
     Ws, Ks = lists
     refs = [ref.train(X, y, W, K, lr, epochs, batch, last_sample=s) for s in (False, True)]
-    off = _first_epoch_off(refs, Ws, Ks, max(rtol, 1e-6), atol)
+    off = first_epoch_off(refs, Ws, Ks, max(rtol, 1e-6), atol)
     if off is None:
         return None
     call = f"train(X (23×3), y, W, K, lr={lr}, num_epochs={epochs}, batch_size={batch})"
     same = all(np.array_equal(Ws[0], w) and np.array_equal(Ks[0], k) for w, k in zip(Ws, Ks))
-    if same and any(_first_epoch_off([(Wr[-1:], Kr[-1:])], Ws[-1:], Ks[-1:], max(rtol, 1e-6), atol) is None
+    if same and any(first_epoch_off([(Wr[-1:], Kr[-1:])], Ws[-1:], Ks[-1:], max(rtol, 1e-6), atol) is None
                     for Wr, Kr in refs):
         return Slip(f"after {call}: {ALIASED}", "aliased", o)
     epoch, bad = off

@@ -48,10 +48,14 @@ def _references() -> dict[str, Any]:
         "PyTorchCNN": lambda num_classes=10: m.PyTorchCNN(num_classes),
         "PyTorchANN": lambda *a: m.PyTorchANN(*a),
         "DNN": lambda: m.get_DNN(),
+        "LeNetFashion": lambda: m.lenet_fashion(),
+        "CourseResidual": lambda *a: m.CourseResidual(*a),
+        "CourseResNet18": lambda: m.course_resnet(),
     }
 
 
-REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN")
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN", "LeNetFashion",
+              "CourseResidual", "CourseResNet18")
 
 
 def wrap_source(source: bytes) -> bytes:

@@ -4,7 +4,8 @@
 """Run a student's training function on a network built here, and send back plain arrays.
 
 ``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
-parent's initial weights and returns the trained weights; ``_gk_train_cnn``
+parent's initial weights, as the template's run notebook does, and returns the trained weights and the
+weight lists it returned; ``_gk_train_cnn``
 hands ``train_cnn`` a seeded LeNet-5 and returns its predictions on images
 whose labels stay in the parent. Both also return the losses the function
 returned, as floats, or a line saying why they cannot be read. When the
@@ -64,22 +65,50 @@ def _gk_run(name, make_args):
         return None, _gk_failure(name, e)["error"]  # noqa: F821 - defined by torch_probe, appended before
 
 
-def _gk_train_torch(X, y, W, K, lr, num_epochs, batch_size):
-    """Train task 1's network from (W, K); returns (W, K, losses) after training, or a str on failure."""
+def _gk_weight_lists(value, model, n):
+    """task 2's (W_list, K_list) as float64 arrays (n, 2, 3) and (n, 2) with a flag array [aliased], or a str.
+
+    aliased: every entry is a view of the net's own weights (the template's pre-filled
+    ``net[0].weight.detach().numpy()`` is one), so each holds the final weights."""
+    import numpy
+
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        what = "None" if value is None else "a " + type(value).__name__
+        return "returned %s, expected (W_list, K_list) as the template's pre-filled lines build them" % what
+    try:
+        Ws = [numpy.asarray(w, dtype=numpy.float64).reshape(2, 3) for w in value[0]]
+        Ks = [numpy.asarray(k, dtype=numpy.float64).reshape(2) for k in value[1]]
+    except (TypeError, ValueError) as e:
+        return "returned (W_list, K_list) whose entries are not 2×3 and 2-element arrays (%s)" % e
+    if len(Ws) != n or len(Ks) != n:
+        return "returned lists of %d and %d entries, expected one per epoch (%d)" % (len(Ws), len(Ks), n)
+    live = model[0].weight.detach().numpy()
+    aliased = all(isinstance(w, numpy.ndarray) and numpy.shares_memory(w, live) for w in value[0])
+    return numpy.stack(Ws), numpy.stack(Ks), numpy.array([aliased])
+
+
+def _gk_train_torch(X, y, W, K, num_epochs, lr, batch_size, seed):
+    """task 2: ``train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)`` on task 1's network, as
+    the run notebook calls it: numpy float64 arrays, the net holding (W, K). The global generator is seeded
+    with ``seed`` first, so the template's pre-filled ``net.apply(init_weights)`` draws that same (W, K)
+    again. Returns (W, K after training, the returned lists or a str), or a str on failure."""
     import numpy
     import torch
 
-    model = torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False), torch.nn.ReLU(), torch.nn.Linear(2, 1, bias=False))
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False), torch.nn.ReLU(),
+                                torch.nn.Linear(2, 1, bias=False)).double()
     with torch.no_grad():
-        model[0].weight.copy_(torch.from_numpy(numpy.asarray(W, dtype=numpy.float32)))
-        model[2].weight.copy_(torch.from_numpy(numpy.asarray(K, dtype=numpy.float32)).reshape(1, 2))
-    Xt = torch.from_numpy(numpy.asarray(X, dtype=numpy.float32))
-    yt = torch.from_numpy(numpy.asarray(y, dtype=numpy.float32))
-    value, failed = _gk_run("train_torch", lambda: (model, Xt, yt, float(lr), int(num_epochs), int(batch_size)))
+        model[0].weight.copy_(torch.from_numpy(numpy.asarray(W, dtype=numpy.float64)))
+        model[2].weight.copy_(torch.from_numpy(numpy.asarray(K, dtype=numpy.float64)).reshape(1, 2))
+    torch.manual_seed(int(seed))
+    value, failed = _gk_run("train_torch", lambda: (model, numpy.array(X, dtype=numpy.float64),
+                                                    numpy.array(y, dtype=numpy.float64), int(num_epochs), float(lr),
+                                                    int(batch_size)))
     if failed:
         return failed
-    return (model[0].weight.detach().double().numpy(), model[2].weight.detach().double().numpy().reshape(2),
-            _gk_losses(value, int(num_epochs)))
+    lists = _gk_weight_lists(value, model, int(num_epochs))
+    return (model[0].weight.detach().double().numpy().copy(),
+            model[2].weight.detach().double().numpy().reshape(2).copy(), lists)
 
 
 def _gk_lenet5():

@@ -1,0 +1,78 @@
+"""The packages an assignment's students may import, and what a module file's top-level imports ask of them.
+
+An assignment declares its students' environment in ``assignment.toml``:
+
+    [students]
+    packages = ["torch", "torchvision", "numpy", "matplotlib"]
+
+A declared package that the grading machine cannot find is the grader's fault (``GraderError``: exit 3,
+never points lost); a top-level import of a package neither declared nor in the standard library is the
+student's, said in one line.
+
+>>> top_level_imports(b"import numpy as np\\nfrom torch import nn\\nimport os.path\\ndef f():\\n    import pandas\\n")
+['numpy', 'torch', 'os']
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.util
+import sys
+from typing import Iterable, Sequence
+
+from gradekit.core.errors import GraderError
+
+__all__ = ["top_level_imports", "check_environment"]
+
+
+def top_level_imports(source: bytes) -> list[str]:
+    """The root package of every import the module runs when imported (module level, in order, no repeats);
+    imports inside functions run only when called and are not counted. [] when the file does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    out: list[str] = []
+    for stmt in tree.body:
+        names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else \
+            [stmt.module] if isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0 else []
+        for name in names:
+            root = name.split(".")[0]
+            if root not in out:
+                out.append(root)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _unimportable(root: str) -> str | None:
+    """Why a declared package cannot be imported here (None when it can). Imported, not only found: a
+    torchvision built for another torch is found but fails to import ('operator torchvision::nms does not
+    exist'), and the student must not pay for that."""
+    if importlib.util.find_spec(root) is None:
+        return "is not installed"
+    try:
+        importlib.import_module(root)
+    except Exception as e:  # any failure of a package's own import is the machine's, not the student's
+        return f"fails to import ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})"
+    return None
+
+
+def check_environment(source: bytes, packages: Sequence[str], assignment: str, siblings: Iterable[str] = ()) -> list[str]:
+    """Raise ``GraderError`` when a declared package the file imports is missing here; return notes for the
+    file's undeclared imports (none when the assignment declares no environment)."""
+    if not packages:
+        return []
+    notes = []
+    local = set(siblings)
+    for root in top_level_imports(source):
+        if root in packages:
+            why = _unimportable(root)
+            if why is not None:
+                raise GraderError(f"{root} is declared by {assignment}'s students' environment but {why} "
+                                  f"where grading runs: install it (make install, or the autograder's setup.sh)")
+        elif root not in sys.stdlib_module_names and root not in local:
+            notes.append(f"the file imports {root}, which {assignment}'s students' environment does not declare "
+                         f"(declared: {', '.join(packages)}); the graders may not have it")
+    return notes
