@@ -345,3 +345,24 @@ def test_a_correct_relu_that_is_slow_times_out_its_part_only_as_the_students(tmp
     assert report.grader_errors == [] and {n: p.score for n, p in parts.items() if n != "relu"} == \
         {n: v for n, v in POINTS.items() if n != "relu"}
     assert time.monotonic() - start < 40
+
+
+def test_a_slow_submission_in_a_batch_is_the_students_time_out_not_a_stalled_worker(tmp_path):
+    """The case as reported: a correct relu that sleeps 4.5 s a call (each call within its 5 s). The
+    supervisor gives up on a worker with no progress for 20 s; this one keeps finishing calls, so its row is
+    graded: relu's check spends its 30 s budget (module files get the session's 30 s wall limit), a
+    time-out that zeroes relu only. Before, the worker was "stalled" and the row a grader error."""
+    from gradekit.course.batch import grade_folder
+
+    (tmp_path / "subs" / "slow").mkdir(parents=True)
+    (tmp_path / "subs" / "slow" / "task1.py").write_text(
+        with_override(x=relu_as("import time\ntime.sleep(4.5)\nreturn np.maximum(X, 0)")))
+    res = grade_folder(tmp_path / "subs", "ece449-a2", limits=FAST, jobs=1, progress=False, stall_seconds=20)
+    (row,) = res.rows
+    assert not row.get("grader_error") and row["score"] is not None, row["error"]
+    assert row["parts"]["task1:relu"] == 0
+    assert {k: v for k, v in row["parts"].items() if k.startswith("task1:") and k != "task1:relu"} == \
+        {f"task1:{n}": v for n, v in POINTS.items() if n != "relu"}
+    task1 = next(p for p in row["report"]["problems"] if p["id"] == "ece449-a2/task1")
+    relu = next(p for p in task1["parts"] if p["name"] == "relu")
+    assert "your code took longer than 30 s in all on this check" in relu["feedback"], relu["feedback"]

@@ -53,7 +53,7 @@ _progress: list[Callable[[], None]] = []
 
 
 def on_progress(beat: Callable[[], None] | None) -> None:
-    """Call ``beat()`` after every call a session makes (None: stop). A batch worker uses it to show that a
+    """Call ``beat()`` as every call a session makes begins and ends (None: stop). A batch worker uses it to show that a
     slow submission is still being graded, call after call, so its supervisor never takes it for a hung grader.
     """
     _progress.clear()
@@ -195,6 +195,8 @@ class ModuleSession:
             spent = budget.over(timeout, self.limits.wall_seconds)
             if spent is not None:
                 return spent
+        for beat in _progress:  # a call begins, and (below) ends: the gap between beats is one call at most
+            beat()
         reply = self._call(name, args, timeout)
         if budget is not None:
             budget.spent += reply.elapsed

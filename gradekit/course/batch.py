@@ -188,7 +188,7 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
 def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any, beat: Any) -> None:
     """In a forked worker: grade each entry the parent sends, send its row back, until told to stop.
 
-    ``beat`` (a shared double) gets the time of every call a module session completes: a slow
+    ``beat`` (a shared double) gets the time of every call a module session begins or ends: a slow
     submission, call after call, is progress the supervisor can see, not a stall.
     """
     from gradekit.code.session import on_progress
@@ -215,7 +215,7 @@ class _Worker:
 
     def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any):
         self.conn, child = ctx.Pipe()
-        self.beat = ctx.RawValue("d", 0.0)  # when the worker last finished a call into student code
+        self.beat = ctx.RawValue("d", 0.0)  # when the worker last began or ended a call into student code
         self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits, self.beat),
                                 daemon=True)
         self.proc.start()
@@ -227,7 +227,7 @@ class _Worker:
         self.task = (i, time.monotonic())
 
     def idle_for(self) -> float:
-        """Seconds since the worker last showed progress on its task: taking it, or finishing a call."""
+        """Seconds since the worker last showed progress on its task: taking it, or a call beginning or ending."""
         assert self.task is not None
         return time.monotonic() - max(self.task[1], self.beat.value)
 
