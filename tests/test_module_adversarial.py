@@ -9,6 +9,8 @@ Every case also checks that nothing appeared in the grader's working directory.
 from __future__ import annotations
 
 import os
+import re
+import time
 
 import numpy as np
 import pytest
@@ -32,16 +34,16 @@ CASES = {
         "    def __eq__(self, other):\n        return np.ones(np.shape(other), bool)\n"
         "    def tolist(self):\n        return np.maximum(np.asarray(self), 0).tolist()\n"
         "return np.asarray(X).view(Lie)")),  # the values are X itself: wrong on negatives
-        "relu", "expected 0"),
+        "relu", "expected about 0"),
     "patched_allclose_and_builtins": (with_override(
         "import numpy, builtins\nnumpy.allclose = lambda *a, **k: True\nnumpy.isclose = lambda a, b, **k: True\n"
         "numpy.testing.assert_allclose = lambda *a, **k: None\nbuiltins.abs = lambda x: 0\n",
-        x=relu_as("return X")), "relu", "expected 0"),
+        x=relu_as("return X")), "relu", "expected about 0"),
     "sys_exit_in_function": (with_override(x=relu_as("import sys\nsys.exit(0)")), "relu", "relu called sys.exit(0)"),
     "os_exit_in_function": (with_override(x=relu_as("import os\nos._exit(0)")), "relu",
                             "the process exited (exit code 0)"),
     "returns_nan": (with_override(x=relu_as("return X * np.nan")), "relu", "is NaN at"),
-    "returns_input": (with_override(x=relu_as("return X")), "relu", "expected 0"),
+    "returns_input": (with_override(x=relu_as("return X")), "relu", "expected about 0"),
     "object_array": (with_override(x=relu_as("return np.array([object()] * X.size, dtype=object)")),
                      "relu", "dtype object"),
     "infinite_loop": (with_override(x=relu_as("while True:\n    pass")), "relu", f"did not return within {FAST.wall_seconds:g} s of CPU time"),
@@ -136,3 +138,231 @@ def test_arrays_come_back_as_plain_data_whatever_the_child_sent():
         assert type(v) is np.ndarray and v.tolist() == [0.0, 1.0, 2.0] and not np.array_equal(v, np.zeros(3))
         got = s.call("g").value
         assert [type(x) for x in got[:3]] == [np.ndarray] * 3 and got[3:] == (None, "text")
+
+
+# --- round 2: a poisoned property search, forged replies, feedback that could be learned, slow code ----------
+
+# The edge inputs relu/prelu are tried on (named in today's feedback), recognised by the attacker's file.
+_KNOWS_THE_EDGES = '''
+import numpy as _np
+_EDGES = [_np.zeros((3, 4)), -_np.arange(1.0, 7.0).reshape(2, 3), _np.array([[-1e300, 1e300, -1e-300, 1e-300]]),
+          _np.array([[0.5, -2.0, 3.0]]), _np.array([-1.0, 0.0, 2.5])]
+def _is_edge(X):
+    return any(X.shape == e.shape and _np.array_equal(X, e) for e in _EDGES)
+'''
+
+# Rebinds the harness's reply function, as it was a global of __main__: a reply it marks goes out with a
+# malformed header, which made the grader's decoder raise inside hypothesis, which counted as "no failure".
+_POISON = '''
+import __main__, os as _os, struct as _struct
+_real_send = getattr(__main__, "_send", None)
+_armed = [False]
+def _poisoned_send(header, blobs=()):
+    if _armed[0]:
+        _armed[0] = False
+        _os.write(__main__._RESP, _struct.pack(">I", 3) + b"[1]")
+        return
+    _real_send(header, blobs)
+if _real_send is not None:
+    __main__._send = _poisoned_send
+'''
+
+
+def _every_other(name: str, right: str) -> str:
+    return (f"_n_{name} = [0]\n"
+            f"def {name}(X):\n"
+            f"    if _is_edge(X):\n        return {right}\n"
+            f"    _n_{name}[0] += 1\n"
+            f"    if _n_{name}[0] % 2:\n        _armed[0] = True\n        return X * 0 + 7.0\n"
+            f"    return {right}\n")
+
+
+def test_rebinding_the_harness_send_cannot_hide_relu_and_prelu_wrong_on_every_other_input(tmp_path):
+    source = with_override(_KNOWS_THE_EDGES + _POISON, a=_every_other("relu", "_np.maximum(X, 0)"),
+                           b=_every_other("prelu", "(X > 0).astype(float)"))
+    _, parts = grade_source(tmp_path, source)
+    for name in ("relu", "prelu"):
+        assert parts[name].score == 0 and parts[name].verdict == "wrong", parts[name].feedback
+        assert "expected about" in parts[name].feedback or "malformed or forged reply" in parts[name].feedback
+    assert {n: p.score for n, p in parts.items() if n not in ("relu", "prelu")} == \
+        {"DNNforward": 5, "DNNbackward": 5, "train": 5}
+
+
+# Writes a frame of its own to every pipe it can write to (the reply channel among them), then returns
+# the right value: the grader must read the forged frame as this call's failure, the student's.
+_FORGE = '''
+import os as _os, struct as _struct, json as _json
+def _forge(header):
+    raw = header if isinstance(header, bytes) else _json.dumps(header).encode()
+    for fd in sorted(int(f) for f in _os.listdir("/proc/self/fd")):
+        if fd < 3:
+            continue
+        try:
+            if _os.readlink("/proc/self/fd/%d" % fd).startswith("pipe:"):
+                _os.write(fd, _struct.pack(">I", len(raw)) + raw)
+        except OSError:
+            pass
+'''
+
+
+@pytest.mark.parametrize("header", [
+    b"[1]",  # not an object: the decoder raised AttributeError
+    {"ok": True, "bytes": 0},  # a success with no value, for no request in particular
+    {"ok": False, "kind": "crash", "error": "the sandbox could not be built", "bytes": 0},  # a kind only the parent names
+    {"ok": True, "bytes": -5},
+], ids=["list", "bare_success", "forged_crash", "negative_bytes"])
+def test_a_forged_reply_on_the_channel_is_this_call_failing_never_a_grader_error(header):
+    src = (_FORGE + f"\ndef f(x):\n    _forge({header!r})\n    return x\n"
+           "def g(x):\n    return x\n").encode()
+    with ModuleSession(src, "m.py", limits=FAST) as s:
+        r = s.call("f", np.arange(3.0))
+        assert not r.ok and r.kind == "garbled" and "malformed or forged reply" in r.message, r
+        again = s.call("g", np.arange(3.0))  # a fresh child: the session is in step again
+        assert again.ok and again.value.tolist() == [0.0, 1.0, 2.0]
+
+
+def test_a_forged_reply_zeroes_the_part_with_the_reason(tmp_path):
+    source = with_override(_FORGE, x=relu_as("_forge(b'[1]')\nreturn np.maximum(X, 0)"))
+    _, parts = grade_source(tmp_path, source)
+    relu = parts["relu"]
+    assert relu.score == 0 and relu.verdict == "wrong" and "malformed or forged reply" in relu.feedback, relu.feedback
+    assert {n: p.score for n, p in parts.items() if n != "relu"} == {n: v for n, v in POINTS.items() if n != "relu"}
+
+
+def test_the_channel_is_no_name_in_the_harness_and_not_inherited_by_programs_the_student_starts():
+    src = (b"import __main__, os, subprocess, sys\n"
+           b"def probe():\n"
+           b"    names = [n for n in ('_send', '_RESP', '_REQ', '_exact') if hasattr(__main__, n)]\n"
+           b"    mine = set(os.listdir('/proc/self/fd'))\n"
+           b"    theirs = subprocess.run([sys.executable, '-c', 'import os; print(len(os.listdir(\"/proc/self/fd\")))'],\n"
+           b"                            capture_output=True, text=True).stdout\n"
+           b"    return float(len(names)), float(int(theirs)), float(len(mine))\n")
+    with ModuleSession(src, "m.py", limits=FAST) as s:
+        r = s.call("probe")
+        assert r.ok, r
+        names, theirs, mine = (float(v) for v in r.value)
+        assert names == 0 and theirs < mine, (names, theirs, mine)  # the two pipes stay behind in the harness
+
+
+def _fixed_backward_cases():
+    """Every fixed case DNNbackward was checked on: the edge networks and the finite-difference cases as
+    they were drawn before they depended on the file, with the reference's exact gradients: the most a
+    file could have learned from feedback that gave expected values to 6 digits and the error to 3."""
+    from gradekit.reference import mlp_numpy as ref
+    from reference.families import module_mlp_numpy as fam
+
+    cases = [inp for _, inp in fam._edge_networks()]
+    rng = np.random.default_rng(4490)
+    while len(cases) < 4 + 4:
+        n = len(cases) - 3
+        X, W, K = rng.normal(size=(n, 3)), rng.normal(size=(2, 3)), rng.normal(size=2)
+        if np.min(np.abs(W @ X.T)) > 0.05:
+            cases.append((X, np.where(rng.random(n) < 0.5, -1.0, 1.0), W, K))
+    table = []
+    for X, y, W, K in cases:
+        H, A, O = ref.DNNforward(X, W, K)
+        gW, gK = ref.DNNbackward(X, y, W, K, H, A, O)
+        table.append(tuple(np.asarray(v, float).tolist() for v in (X, W, gW, gK)))
+    return table
+
+
+def test_a_dnnbackward_that_only_recalls_the_fixed_cases_scores_zero(tmp_path):
+    memoriser = (f"_TABLE = {_fixed_backward_cases()!r}\n"
+                 "def DNNbackward(X, y, W, K, H, A, O):\n"
+                 "    for tX, tW, gW, gK in _TABLE:\n"
+                 "        if np.shape(X) == np.shape(tX) and np.allclose(X, tX) and np.allclose(W, tW):\n"
+                 "            return np.array(gW), np.array(gK)\n"
+                 "    _armed[0] = True  # an input it cannot answer: poison the reply\n"
+                 "    return np.zeros((2, 3)), np.zeros(2)\n")
+    _, parts = grade_source(tmp_path, with_override(_POISON, x=memoriser))
+    back = parts["DNNbackward"]
+    assert back.score == 0 and back.verdict == "wrong", back.feedback
+    assert "reference: " in back.feedback and "finite_differences: " in back.feedback
+
+
+def test_feedback_gives_expected_gradients_to_two_significant_digits(tmp_path):
+    _, parts = grade_source(tmp_path, with_override(x="def DNNbackward(X, y, W, K, H, A, O):\n"
+                                                      "    return np.zeros((2, 3)), np.zeros(2)\n"))
+    text = parts["DNNbackward"].feedback
+    shown = re.findall(r"expected (about )?(-?[0-9][0-9.e+-]*)", text)
+    assert shown and all(about for about, _ in shown), text  # never an unqualified expected number
+    for _, number in shown:
+        mantissa = number.split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+        assert len(mantissa) <= 2, (number, text)
+    assert all(len(e.split("e")[0].lstrip("-").replace(".", "").lstrip("0")) <= 1
+               for e in re.findall(r"off by about ([0-9.e+-]+)", text)), text
+
+
+def test_reveal_exact_is_a_spec_option_and_nothing_else_is():
+    from gradekit.check.kinds import validate_options
+
+    validate_options("function", {"reveal": "exact"})
+    validate_options("function", {"reveal": "rough"})
+    with pytest.raises(ValueError, match="reveal is 'all'"):
+        validate_options("function", {"reveal": "all"})
+
+
+def test_an_exception_inside_the_search_is_never_a_pass():
+    """The grader's own fault in a check (here a judge that fails whatever it is given) is an error for
+    the instructor; a judge that fails only on the student's value is the part's failure."""
+    from hypothesis import strategies as st
+
+    from gradekit.code.props import CheckFault, run_property
+    from gradekit.code.session import CallResult
+
+    arrays = st.just((np.arange(3.0),))
+    ok = lambda inp: CallResult(True, np.arange(3.0))  # noqa: E731
+
+    def broken(inp, got):
+        raise ZeroDivisionError("a bug in the reference")
+
+    with pytest.raises(CheckFault, match="a bug in the reference"):
+        run_property(ok, broken, arrays, [("edge", (np.zeros(3),))], examples=3)
+
+    def picky(inp, got):
+        if got is not None:
+            raise TypeError("cannot compare this")
+        return None
+
+    msg = run_property(ok, picky, arrays, [], examples=3)
+    assert msg is not None and "cannot be compared with the reference" in msg
+
+    def raises_in_call(inp):
+        raise RuntimeError("the session broke")
+
+    with pytest.raises(CheckFault, match="the session broke"):
+        run_property(raises_in_call, lambda i, g: None, arrays, [], examples=3)
+
+
+def test_a_correct_relu_that_is_slow_times_out_its_part_only_as_the_students(tmp_path):
+    """Each call within its limit (1.2 s of 1.5 s), but 25 of them: the check's budget (8 × 1.5 s) ends it."""
+    source = with_override(x=relu_as("import time\ntime.sleep(1.2)\nreturn np.maximum(X, 0)"))
+    start = time.monotonic()
+    report, parts = grade_source(tmp_path, source)
+    relu = parts["relu"]
+    assert relu.score == 0 and relu.verdict == "wrong", relu.feedback
+    assert "your code took longer than 12 s in all on this check" in relu.feedback
+    assert report.grader_errors == [] and {n: p.score for n, p in parts.items() if n != "relu"} == \
+        {n: v for n, v in POINTS.items() if n != "relu"}
+    assert time.monotonic() - start < 40
+
+
+def test_a_slow_submission_in_a_batch_is_the_students_time_out_not_a_stalled_worker(tmp_path):
+    """The case as reported: a correct relu that sleeps 4.5 s a call (each call within its 5 s). The
+    supervisor gives up on a worker with no progress for 20 s; this one keeps finishing calls, so its row is
+    graded: relu's check spends its budget (8 calls at the 5 s per-call limit, 40 s), a time-out that zeroes
+    relu only. Before, the worker was "stalled" and the row a grader error."""
+    from gradekit.course.batch import grade_folder
+
+    (tmp_path / "subs" / "slow").mkdir(parents=True)
+    (tmp_path / "subs" / "slow" / "task1.py").write_text(
+        with_override(x=relu_as("import time\ntime.sleep(4.5)\nreturn np.maximum(X, 0)")))
+    res = grade_folder(tmp_path / "subs", "ece449-a2", limits=FAST, jobs=1, progress=False, stall_seconds=20)
+    (row,) = res.rows
+    assert not row.get("grader_error") and row["score"] is not None, row["error"]
+    assert row["parts"]["task1:relu"] == 0
+    assert {k: v for k, v in row["parts"].items() if k.startswith("task1:") and k != "task1:relu"} == \
+        {f"task1:{n}": v for n, v in POINTS.items() if n != "relu"}
+    task1 = next(p for p in row["report"]["problems"] if p["id"] == "ece449-a2/task1")
+    relu = next(p for p in task1["parts"] if p["name"] == "relu")
+    assert "your code took longer than 40 s in all on this check" in relu["feedback"], relu["feedback"]

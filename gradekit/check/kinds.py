@@ -61,7 +61,8 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("inequality", "a condition such as wᵀx_i + b ≤ 0", frozenset({"symbols", "define"}),
          "relation:check_inequality", "symbolic:validate_options"),
     Kind("function", "a callable of a module submission, checked by its family's properties",
-         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget"})),
+         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal"}),
+         validate="special:validate_function_options"),
 )
 # options every kind accepts besides name, kind, points, description
 COMMON_OPTIONS = frozenset({"partial", "visibility"})

@@ -1,16 +1,29 @@
 """Property checks on a student's function, run and judged in the parent.
 
-A check draws inputs (explicit edge cases first, then hypothesis), sends them
+A check draws inputs (hypothesis first, then explicit edge cases), sends them
 to the child, and judges the plain arrays that come back against the
 reference computed here. A failure names the smallest failing input hypothesis
-found, the expected output for that input and the student's.
+found, the student's output, and where and roughly how far it is from the
+reference's: the expected value to 2 significant digits, never to a precision a
+student could copy back (the edge cases are fixed, so an exact expected value
+would let a file learn them submission by submission). A part whose spec says
+``reveal = "exact"`` shows it exactly (``exact_feedback``).
 
 >>> compare(np.array([1.0, 2.0]), np.array([1.0, 2.5]), rtol=1e-6, atol=1e-9)
+'entry 2 is 2.5, expected about 2 (off by about 0.5 at 1 of 2 entries)'
+>>> with exact_feedback(True):
+...     compare(np.array([1.0, 2.0]), np.array([1.0, 2.5]), rtol=1e-6, atol=1e-9)
 'entry 2 is 2.5, expected 2 (max abs error 0.5)'
+
+An exception in the search is never "no failure": the session turns everything a
+child sends into a ``CallResult``, so what raises is gradekit's own code (a
+``CheckFault``, the part's ``error`` verdict), except a judge that raises only on
+the student's value, which fails the part with the reason.
 """
 
 from __future__ import annotations
 
+import contextvars
 import tempfile
 import time
 from contextlib import contextmanager
@@ -21,12 +34,39 @@ import numpy as np
 from gradekit.core.texfmt import position
 from gradekit.code.session import CallResult
 
-__all__ = ["compare", "compare_any", "show", "run_property", "FATAL"]
+__all__ = ["compare", "compare_any", "show", "rough", "run_property", "exact_feedback", "CheckFault", "FATAL"]
 
 # How hard to look for a smaller failing input once one is found.
 SHRINK_CALLS, SHRINK_SECONDS = 150, 2.0
 # Failures that no smaller input can explain: stop searching, report as is.
 FATAL = {"not_implemented", "missing", "import", "timeout", "crash", "garbled", "memory", "exit"}
+
+
+# Whether messages may give expected values exactly: set per part by the grader (``reveal = "exact"``).
+_EXACT: contextvars.ContextVar[bool] = contextvars.ContextVar("gradekit_exact_feedback", default=False)
+
+
+class CheckFault(Exception):
+    """The grader's own code failed while checking (the reference, a judge, hypothesis): an ``error``, not points."""
+
+
+@contextmanager
+def exact_feedback(on: bool):
+    """Within it, ``compare`` gives expected values exactly (a part whose spec allows it)."""
+    token = _EXACT.set(bool(on))
+    try:
+        yield
+    finally:
+        _EXACT.reset(token)
+
+
+def rough(x: float) -> str:
+    """A reference value as feedback shows it: 2 significant digits unless exact feedback is on.
+
+    >>> rough(0.123456), rough(-3.0), rough(1e300)
+    ('0.12', '-3', '1e+300')
+    """
+    return f"{x:g}" if _EXACT.get() else f"{x:.2g}"
 
 
 def show(x: Any, limit: int = 300) -> str:
@@ -69,13 +109,17 @@ def compare(expected: Any, got: Any, rtol: float, atol: float, name: str = "",
     g = got.astype(float)
     if np.isnan(g).any():
         idx = tuple(int(i) for i in np.argwhere(np.isnan(g))[0])
-        return f"{where}is NaN at {position(idx)}, expected {exp[idx]:g}"
+        return f"{where}is NaN at {position(idx)}, expected {'' if _EXACT.get() else 'about '}{rough(exp[idx])}"
     ok = np.isclose(g, exp, rtol=rtol, atol=atol)
     if ok.all():
         return None
     idx = tuple(int(i) for i in np.argwhere(~ok)[0])
     err = float(np.max(np.abs(g - exp)[~ok]))
-    return f"{where}{position(idx)} is {g[idx]:g}, expected {exp[idx]:g} (max abs error {err:.3g})"
+    if _EXACT.get():
+        return f"{where}{position(idx)} is {g[idx]:g}, expected {exp[idx]:g} (max abs error {err:.3g})"
+    # the student's own number in full, the reference's rounded, the error to one digit: where and how much
+    return (f"{where}{position(idx)} is {g[idx]:g}, expected about {rough(exp[idx])} "
+            f"(off by about {err:.1g} at {int((~ok).sum())} of {ok.size} entries)")
 
 
 def compare_any(expected: Sequence[Any], got: Any, rtol: float, atol: float, labels: Sequence[str] = ()) -> str | None:
@@ -106,6 +150,8 @@ def run_property(
     ``call(inputs)`` runs the student's function in the child; ``judge(inputs,
     value)`` compares with the reference in the parent; ``explicit`` are named
     edge cases tried first; ``strategy`` draws input tuples for hypothesis.
+    Raises ``CheckFault`` (or the ``GraderError`` the session raised) when the
+    grader itself failed: never a pass.
     """
     # hypothesis first: when it finds a failure, it shrinks it to a small input worth reading
     found = _search(call, judge, strategy, examples, describe) if strategy is not None and examples > 0 else None
@@ -122,16 +168,20 @@ def run_property(
 def _search(call, judge, strategy, examples: int, describe) -> str | None:
     from hypothesis import HealthCheck, Phase, given, settings
 
-    state: dict[str, Any] = {"fatal": None, "last": None, "calls": 0}
+    state: dict[str, Any] = {"fatal": None, "last": None, "calls": 0, "raised": None}
     budget, deadline = examples + SHRINK_CALLS, time.monotonic() + SHRINK_SECONDS
 
     def test(inputs: tuple) -> None:
-        if state["fatal"] is not None:
+        if state["fatal"] is not None or state["raised"] is not None:
             raise _Stop
         if state["last"] is not None and (state["calls"] >= budget or time.monotonic() > deadline):
             return  # shrinking budget spent: every candidate "passes", so hypothesis stops; keep the smallest so far
         state["calls"] += 1
-        bad = _one(call, judge, inputs)
+        try:
+            bad = _one(call, judge, inputs)
+        except BaseException as e:  # the grader's own fault (see _one): kept, and raised once hypothesis is out
+            state["raised"] = e
+            raise _Stop from None
         if bad is None:
             return
         kind, msg = bad
@@ -146,17 +196,29 @@ def _search(call, judge, strategy, examples: int, describe) -> str | None:
         report_multiple_bugs=False,
         phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck),
     )(given(strategy)(test))
+    escaped: BaseException | None = None
     try:
         with _hypothesis_home():
             runner()
-    except BaseException as e:  # hypothesis re-raises the test's error, or its own (Flaky)
-        if isinstance(e, KeyboardInterrupt):
-            raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # the test's own AssertionError/_Stop come back here, or hypothesis's (Flaky)
+        escaped = e
+    raised = state["raised"]
+    if raised is not None:
+        from gradekit.core.errors import GraderError
+
+        if isinstance(raised, Exception) and not isinstance(raised, (CheckFault, GraderError)):
+            raise CheckFault(f"{type(raised).__name__}: {raised}") from raised
+        raise raised
     if state["fatal"] is not None:
         return state["fatal"]
     if state["last"] is not None:
         inputs, msg = state["last"]
         return f"fails on {describe(inputs)} (the smallest failing input found): {msg}"
+    if escaped is not None and not isinstance(escaped, (AssertionError, _Stop)):
+        # nothing of the student's failed, yet the search did not finish: hypothesis or a strategy of ours
+        raise CheckFault(f"the property search failed: {type(escaped).__name__}: {escaped}") from escaped
     return None
 
 
@@ -175,8 +237,22 @@ def _hypothesis_home():
 
 
 def _one(call, judge, inputs) -> tuple[str, str] | None:
+    """(kind, message) when the student's function fails on ``inputs``, else None.
+
+    ``call`` raises only for the grader's own faults: the session turns every reply, however malformed,
+    into a ``CallResult``. A judge that raises is asked again without the student's value: raising then
+    too, the fault is the reference's (a ``CheckFault``); judging ``None`` fine, it is the value's.
+    """
     r = call(inputs)
     if not r.ok:
         return r.kind, r.message
-    msg = judge(inputs, r.value)
+    try:
+        msg = judge(inputs, r.value)
+    except Exception as e:
+        try:
+            judge(inputs, None)
+        except Exception as again:
+            raise CheckFault(f"judging failed whatever the student returned: {type(again).__name__}: {again}") from e
+        return "unjudgeable", f"returned {show(r.value, 80)}, which cannot be compared with the reference " \
+                              f"({type(e).__name__}: {str(e)[:120]})"
     return None if msg is None else ("wrong", msg)

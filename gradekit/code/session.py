@@ -16,34 +16,52 @@ array([-0., -1., -2.])
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import os
+import dataclasses
+import secrets
 import select
 import struct
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
-from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
+from gradekit.sandbox.cputime import BudgetClock, load_factor, tree_cpu_seconds
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
-__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES"]
+__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
 # RLIMIT_CPU counts the child's whole life; each call (the import too) gets at most ``wall_seconds`` of the
 # child tree's CPU time, the wall clock only a backstop well beyond that (``gradekit.sandbox.cputime``).
 DEFAULT_LIMITS = Limits(cpu_seconds=600, wall_seconds=120.0)
+# What one check may spend in the student's code in all: this many calls at the per-call limit, or the
+# session's wall limit, whichever is more, scaled by the machine's load. Wall-clock time, not CPU: a function
+# that sleeps burns no CPU, so only the wall clock bounds it; the factor keeps it generous (a correct relu
+# takes milliseconds a call).
+CHECK_CALLS_AT_LIMIT = 8
+
+_progress: list[Callable[[], None]] = []
+
+
+def on_progress(beat: Callable[[], None] | None) -> None:
+    """Call ``beat()`` as every call a session makes begins and ends (None: stop). A batch worker uses it to show that a
+    slow submission is still being graded, call after call, so its supervisor never takes it for a hung grader.
+    """
+    _progress.clear()
+    if beat is not None:
+        _progress.append(beat)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,17 @@ class ModuleSession:
         self._box: Box | None = None
         self.import_failure: CallResult | None = None  # deterministic: no point in retrying
         self.starts = 0
+        self._nonce, self._seq = "", 0
+        self._budget: _Budget | None = None
+
+    @property
+    def case_seed(self) -> int:
+        """A seed for a check's own fixed cases that changes with every byte of the file: the cases a file
+        was told about in feedback are not the ones it meets next time, and a table of answers written into
+        the file changes the file, and so the cases, with it."""
+        import hashlib
+
+        return int.from_bytes(hashlib.sha256(self.source).digest()[:8], "big")
 
     def __enter__(self) -> "ModuleSession":
         return self
@@ -110,8 +139,11 @@ class ModuleSession:
             os.close(req_r)
             os.close(resp_w)
         self._req, self._resp = req_w, resp_r
+        # a fresh nonce per child, sent in its first request (before it imports the student's file): every
+        # reply must carry it and the sequence number of the request it answers
+        self._nonce, self._seq = secrets.token_hex(16), 0
         # the import pays for the interpreter's start too: its CPU is counted from 0
-        reply = self._roundtrip({"op": "import"}, [], self.limits.wall_seconds, since=0.0)
+        reply = self._roundtrip({"op": "import", "nonce": self._nonce}, [], self.limits.wall_seconds, since=0.0)
         if reply.kind == "crash":
             try:
                 why = self._box.launch_error(self._proc.wait(timeout=5))
@@ -146,6 +178,16 @@ class ModuleSession:
             self._workdir = None
 
     # -- calls ----------------------------------------------------------------------
+    @contextmanager
+    def check_budget(self) -> Iterator[None]:
+        """Calls within share one check's time budget (``CHECK_CALLS_AT_LIMIT``): once it is spent, a call
+        returns a ``timeout`` without running — the student's time-out, never a grader error."""
+        self._budget = _Budget()
+        try:
+            yield
+        finally:
+            self._budget = None
+
     def call(self, name: str, *args: Any, timeout: float = 5.0, retry: bool = False) -> CallResult:
         """Call ``name(*args)`` in the child; args are arrays (sent as .npy) or JSON scalars.
 
@@ -154,17 +196,35 @@ class ModuleSession:
         (``gradekit.sandbox.cputime``). With ``retry``, a call over its budget runs once more on a fresh
         child before the overrun counts, and its message says it was tried twice.
         """
-        reply = self._call(name, args, min(timeout, self.limits.wall_seconds))
+        timeout = min(timeout, self.limits.wall_seconds)
+        reply = self._budgeted(name, args, timeout)
         if retry and reply.kind == "timeout":
-            again = self._call(name, args, min(timeout, self.limits.wall_seconds))
+            again = self._budgeted(name, args, timeout)
             if again.kind == "timeout":
                 return dataclasses.replace(again, message=f"{again.message} (tried twice)", retried=True)
             return dataclasses.replace(again, retried=True)
         return reply
 
-    def _call(self, name: str, args: tuple, timeout: float) -> CallResult:
+    def _budgeted(self, name: str, args: tuple, timeout: float) -> CallResult:
+        """One call, within the check's budget, with the progress beats around it."""
         if self.import_failure is not None:
             return self.import_failure
+        budget = self._budget
+        if budget is not None:
+            spent = budget.over(timeout, self.limits.wall_seconds)
+            if spent is not None:
+                return spent
+        for beat in _progress:  # a call begins, and (below) ends: the gap between beats is one call at most
+            beat()
+        reply = self._call(name, args, timeout)
+        if budget is not None:
+            budget.spent += reply.elapsed
+            budget.calls += 1
+        for beat in _progress:
+            beat()
+        return reply
+
+    def _call(self, name: str, args: tuple, timeout: float) -> CallResult:
         if self._proc is None:
             failed = self._start()
             if failed is not None:
@@ -186,10 +246,12 @@ class ModuleSession:
     def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float, since: float | None = None) -> CallResult:
         pid = self._proc.pid if self._proc is not None else None
         clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid) if since is None and pid is not None else 0.0)
-        head = json.dumps(header).encode()
+        self._seq += 1
+        head = json.dumps({**header, "seq": self._seq}).encode()
         try:
             _write_all(self._req, _HEADER.pack(len(head)) + head + b"".join(blobs))
             raw = _read_frame(self._resp, clock)
+            reply = _decode(raw, clock.elapsed(), self._nonce, self._seq)
         except _OverBudget as e:
             used = clock.used()
             message = (f"did not return within {timeout:g} s of CPU time" if e.which == "cpu" else
@@ -199,8 +261,12 @@ class ModuleSession:
         except (BrokenPipeError, EOFError):
             return CallResult(False, None, "crash", self._death(), elapsed=clock.elapsed())
         except _Garbled as e:
-            return CallResult(False, None, "garbled", f"sent back unusable data ({e})", elapsed=clock.elapsed())
-        return dataclasses.replace(_decode(raw, clock.elapsed()), cpu=clock.used())
+            return _garbled(str(e), clock.elapsed())
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError) as e:
+            # whatever the bytes from the child make the decoding raise is theirs too: nothing the child
+            # sends can end a call other than as this call's failure
+            return _garbled(f"{type(e).__name__}: {e}"[:200], clock.elapsed())
+        return dataclasses.replace(reply, cpu=clock.used())
 
     def _death(self) -> str:
         """Why the child stopped, once it has: exit code or signal, and its last stderr line."""
@@ -225,6 +291,25 @@ class ModuleSession:
         return how + last + hint
 
 
+@dataclass
+class _Budget:
+    """The wall time one check has spent in the student's code, and the most it may."""
+
+    spent: float = 0.0
+    calls: int = 0
+    allowed: float = 0.0
+
+    def over(self, timeout: float, wall_seconds: float) -> CallResult | None:
+        """The time-out to report instead of a call, once the spent time reaches what the check may spend."""
+        self.allowed = max(self.allowed, (CHECK_CALLS_AT_LIMIT * timeout) * load_factor(), wall_seconds)
+        if self.spent < self.allowed:
+            return None
+        return CallResult(False, None, "timeout",
+                          f"your code took longer than {self.allowed:g} s in all on this check ({self.spent:.3g} s "
+                          f"over {self.calls} call{'s' * (self.calls != 1)}, each allowed {timeout:g} s; wall-clock "
+                          "time, since a function that waits uses no CPU)", elapsed=0.0)
+
+
 class _Garbled(Exception):
     pass
 
@@ -233,6 +318,12 @@ class _OverBudget(Exception):
     def __init__(self, which: str):
         super().__init__(which)
         self.which = which  # "cpu" or "wall"
+
+
+def _garbled(why: str, elapsed: float) -> CallResult:
+    return CallResult(False, None, "garbled",
+                      f"sent the grader a malformed or forged reply ({why}); graded code must not write to the "
+                      "grader's channel", elapsed=elapsed)
 
 
 def _signame(n: int) -> str:
@@ -283,19 +374,46 @@ def _read_frame(fd: int, clock: BudgetClock) -> tuple[dict, bytes]:
         header = json.loads(_read_exact(fd, size, clock))
     except ValueError:
         raise _Garbled("a header that is not JSON") from None
-    total = header.get("bytes", 0) if isinstance(header, dict) else 0
-    if not isinstance(total, int) or not 0 <= total <= MAX_REPLY_BYTES:
-        raise _Garbled(f"{total!r} bytes of arrays, over the limit of {MAX_REPLY_BYTES}")
+    if not isinstance(header, dict):
+        raise _Garbled(f"a header that is a JSON {type(header).__name__}, not an object")
+    total = header.get("bytes")
+    if type(total) is not int or not 0 <= total <= MAX_REPLY_BYTES:
+        raise _Garbled(f"{total!r} bytes of arrays, not a count up to {MAX_REPLY_BYTES}")
     return header, _read_exact(fd, total, clock)
 
 
-def _decode(raw: tuple[dict, bytes], elapsed: float) -> CallResult:
+# What a reply header may hold, and the failures the harness itself reports (the parent names the others:
+# timeout, crash, garbled, import).
+_REPLY_KEYS = frozenset({"ok", "value", "kind", "error", "output", "bytes", "nonce", "seq"})
+CHILD_KINDS = frozenset({"not_implemented", "error", "exit", "memory", "missing", "syntax", "data"})
+
+
+def _decode(raw: tuple[dict, bytes], elapsed: float, nonce: str, seq: int) -> CallResult:
+    """The reply to request ``seq`` of the child that was sent ``nonce``, validated field by field.
+
+    Anything off — an unknown key, a wrong nonce or sequence number, a kind the harness never sends,
+    a field of the wrong type — is a garbled reply: student code wrote to the channel.
+    """
     header, data = raw
-    output = str(header.get("output", ""))[:4000]
-    if header.get("ok") is not True:
-        return CallResult(False, None, str(header.get("kind", "error")), str(header.get("error", ""))[:500],
-                          output, elapsed)
+    extra = set(header) - _REPLY_KEYS
+    if extra:
+        raise _Garbled(f"unknown fields {sorted(extra)[:3]}")
+    if header.get("nonce") != nonce or type(header.get("seq")) is not int or header["seq"] != seq:
+        raise _Garbled("a reply that does not answer this request")
+    ok, output = header.get("ok"), header.get("output", "")
+    if type(ok) is not bool or not isinstance(output, str):
+        raise _Garbled("a reply without a valid ok/output")
+    output = output[:4000]
+    if not ok:
+        kind, error = header.get("kind"), header.get("error", "")
+        if kind not in CHILD_KINDS or not isinstance(error, str) or "value" in header or data:
+            raise _Garbled(f"a failure of kind {str(kind)[:40]!r}")
+        return CallResult(False, None, kind, error[:500], output, elapsed)
+    if "kind" in header or "error" in header:
+        raise _Garbled("a success that names a failure")
     if "value" not in header:
+        if data:
+            raise _Garbled("extra bytes")
         return CallResult(True, None, output=output, elapsed=elapsed)
     try:
         value, used = _unpack(header["value"], data, 0, 0)

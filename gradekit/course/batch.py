@@ -175,18 +175,26 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
     return row
 
 
-def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any, scratch: str) -> None:
+def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any, scratch: str, beat: Any) -> None:
     """In a forked worker: grade each entry the parent sends, send its row back, until told to stop.
 
     Its temporary folders (the fork server's, module sessions' with a student's file) go under the batch's
     ``scratch`` folder, which the parent removes when the batch ends, whether this worker ended or was killed.
+    ``beat`` (a shared double) gets the time of every call a module session begins or ends: a slow
+    submission, call after call, is progress the supervisor can see, not a stall.
     """
     import tempfile
 
+    from gradekit.code.session import on_progress
     from gradekit.sandbox.process import use_fork_server
 
     tempfile.tempdir = scratch
     use_fork_server(True)  # one jailed fork server per worker: numpy imported once, a fresh view per child
+
+    def progressed() -> None:
+        beat.value = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+
+    on_progress(progressed)
     try:
         while True:
             try:
@@ -205,7 +213,9 @@ class _Worker:
 
     def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any, scratch: str):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits, scratch), daemon=True)
+        self.beat = ctx.RawValue("d", 0.0)  # when the worker last began or ended a call into student code
+        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits, scratch, self.beat),
+                                daemon=True)
         self.proc.start()
         child.close()
         self.task: tuple[int, float] | None = None
@@ -213,6 +223,11 @@ class _Worker:
     def give(self, i: int, entry: Entry) -> None:
         self.conn.send(entry)
         self.task = (i, time.monotonic())
+
+    def idle_for(self) -> float:
+        """Seconds since the worker last showed progress on its task: taking it, or a call beginning or ending."""
+        assert self.task is not None
+        return time.monotonic() - max(self.task[1], self.beat.value)
 
     def stop(self, kill: bool = False) -> None:
         if not kill:
@@ -235,9 +250,13 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
 
     Each worker holds one submission at a time. A worker that dies (however) or
-    holds a submission longer than ``stall_seconds`` (default: twice the time limit
-    plus a minute) costs that submission only: its row is a grader error, the
-    worker is replaced, and every other row is graded as ``gradekit check`` would.
+    shows no progress for ``stall_seconds`` (default: twice the time limit plus a
+    minute) costs that submission only: its row is a grader error, the worker is
+    replaced, and every other row is graded as ``gradekit check`` would. Progress
+    is every call into the student's code that returns: each call is bounded by its
+    time limit and each check by its budget (``gradekit.code.session``), so a slow
+    submission ends in its own time-outs, zero for the parts that ran out, and
+    only a grader that hangs outside the student's code is a stall.
     """
     import multiprocessing
     import tempfile
@@ -245,6 +264,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
 
     from gradekit.output.gradescope import part_visibility
     from gradekit.spec.catalog import load_catalog
+    from gradekit.sandbox.cputime import load_factor
     from gradekit.sandbox.process import Limits, rmtree
 
     catalog = catalog or load_catalog()
@@ -299,8 +319,8 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
                 if w.conn in ready or w.proc.sentinel in ready:
                     w.proc.join(1)
                     workers[k] = lost(w, f"died (exit code {w.proc.exitcode})")
-                elif time.monotonic() - w.task[1] > stall:
-                    workers[k] = lost(w, f"gave no answer within {stall:g} s")
+                elif w.idle_for() > stall * load_factor():  # a busy machine stretches the wall clock
+                    workers[k] = lost(w, f"made no progress for {w.idle_for():.0f} s")
     finally:
         for w in workers:
             w.stop(kill=w.task is not None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from gradekit.check.context import CheckContext
+from gradekit.check.special import REVEAL_DEFAULT
 from gradekit.core.errors import GraderError
 from gradekit.core.records import Outcome
 
@@ -22,13 +23,19 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         spec = ctx.problem.validated_params if ctx.problem else None
         file = getattr(spec, "file", "the module file")
         return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
+    from gradekit.code.props import exact_feedback
+
     spec = ctx.problem.validated_params
     fn = spec.callable(ctx.part.name)
     options = dict(ctx.part.options)
+    exact = options.get("reveal", REVEAL_DEFAULT) == "exact"
     failures, faults = [], []
     for check in fn.checks:
         try:
-            bad = check.run(raw, options)
+            # each check its own time budget (a slow function's time-out is this check's failure), and
+            # expected values rounded in its messages unless the part's spec reveals them
+            with raw.check_budget(), exact_feedback(exact):
+                bad = check.run(raw, options)
         except GraderError:
             raise  # the sandbox cannot be had: nothing of this submission can be judged
         except Exception as e:  # the grader's fault (a missing dependency, a check bug): not the student's

@@ -7,11 +7,26 @@ Frames both ways: a 4-byte big-endian header length, a JSON header, then the
 raw ``.npy`` bytes the header counts. Values go back as ``.npy`` only
 (``allow_pickle=False``), numbers only: objects, object arrays and anything
 that could unpickle are refused here and again in the parent.
+
+What in-process student code can and cannot do to this channel. The student's
+module runs in this interpreter, so it can always reach anything here: walk the
+frames up to ``_serve``, read memory with ctypes, or simply write to every
+descriptor it can find in /proc/self/fd. Nothing in this file can stop that;
+what it does is keep the channel out of every *namespace* the student's code is
+given (no module globals: the descriptors and ``send`` live in closures made
+before the student's file is imported, ``import __main__`` finds none of them),
+move the descriptors to high numbers with close-on-exec (a program the student
+starts does not inherit them), and stamp every reply with the session's nonce,
+which arrives in the first request (never in argv or the environment), and the
+request's sequence number. The parent therefore trusts a reply for nothing but
+that one call's return value — which a student can forge anyway by returning
+it — and validates every reply's framing strictly: a malformed or forged reply is
+the student's failure for that call, never a grader error and never "no answer".
 """
 import io, json, os, struct, sys, types
 
 # Bound once, before the student's code runs, so patching os/json/numpy cannot reroute the protocol.
-_REQ = _RESP = _CAP = -1
+_CAP = -1
 _FILE = _NAME = ""
 _read, _write, _H, _dumps, _loads = os.read, os.write, struct.Struct(">I"), json.dumps, json.loads
 _BaseException, _isinstance, _len = BaseException, isinstance, len
@@ -49,24 +64,53 @@ class _Bad(Exception):
     pass
 
 
-def _exact(n):
-    out = b""
-    while _len(out) < n:
-        chunk = _read(_REQ, n - _len(out))
-        if not chunk:
-            os._exit(0)  # the parent is gone
-        out += chunk
-    return out
+def _high(fd):
+    """``fd`` moved to a high number, close-on-exec, the original closed: not 3 or 4 for a guess."""
+    import resource
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    top = 4096 if soft == resource.RLIM_INFINITY else min(soft, 4096)
+    for target in range(top - 1, fd, -1):
+        try:
+            os.fstat(target)
+        except OSError:  # free
+            os.dup2(fd, target, inheritable=False)
+            os.close(fd)
+            return target
+    os.set_inheritable(fd, False)
+    return fd
 
 
-def _send(header, blobs=()):
-    data = b"".join(blobs)
-    header["bytes"] = _len(data)
-    header["output"] = _out.take()
-    head = _dumps(header, allow_nan=False).encode()
-    view = memoryview(_H.pack(_len(head)) + head + data)
-    while view:
-        view = view[_write(_RESP, view):]
+def _channel(req, resp):
+    """(receive, send) over the two pipes, closed over their descriptors: no name anyone can rebind.
+
+    ``send(header, blobs, stamp)`` writes one reply; ``stamp`` is the (nonce, seq) of the request it answers.
+    """
+    def exact(n):
+        out = b""
+        while _len(out) < n:
+            chunk = _read(req, n - _len(out))
+            if not chunk:
+                os._exit(0)  # the parent is gone
+            out += chunk
+        return out
+
+    def receive():
+        (n,) = _H.unpack(exact(4))
+        header = _loads(exact(n))
+        blobs = [exact(a["npy"]) if "npy" in a else None for a in header.get("args", ())]
+        return header, blobs
+
+    def send(header, blobs, stamp):
+        data = b"".join(blobs)
+        header["bytes"] = _len(data)
+        header["output"] = _out.take()
+        header["nonce"], header["seq"] = stamp
+        head = _dumps(header, allow_nan=False).encode()
+        view = memoryview(_H.pack(_len(head)) + head + data)
+        while view:
+            view = view[_write(resp, view):]
+
+    return receive, send
 
 
 def _pack(x, blobs, depth=0):
@@ -118,52 +162,53 @@ def _failure(e, what):
 
 
 def _serve(argv):
-    global _out, _REQ, _RESP, _FILE, _NAME, _CAP
-    _REQ, _RESP, _FILE, _NAME, _CAP = int(argv[1]), int(argv[2]), argv[3], argv[4], int(argv[5])
+    global _out, _FILE, _NAME, _CAP
+    receive, send = _channel(_high(int(argv[1])), _high(int(argv[2])))
+    _FILE, _NAME, _CAP = argv[3], argv[4], int(argv[5])
     sys.meta_path.insert(0, _NoGradekit)
     _out = _Capture()
     sys.stdout = sys.stderr = _out
     sys.argv = [_FILE]
-    _module = types.ModuleType(_NAME)
-    _module.__file__ = _FILE
-    sys.modules[_NAME] = _module
+    module = types.ModuleType(_NAME)
+    module.__file__ = _FILE
+    sys.modules[_NAME] = module
+    nonce = None
     while True:
-        (_n,) = _H.unpack(_exact(4))
-        _req = _loads(_exact(_n))
-        _blobs = []
-        for _a in _req.get("args", ()):
-            _blobs.append(_exact(_a["npy"]) if "npy" in _a else None)
-        if _req["op"] == "import":
+        req, blobs = receive()
+        if nonce is None:
+            nonce = req["nonce"]  # the first request, read before any of the student's code runs
+        stamp = (nonce, req["seq"])
+        if req["op"] == "import":
             try:
-                with open(_FILE, "rb") as _f:
-                    exec(compile(_f.read(), _FILE, "exec", dont_inherit=True), _module.__dict__)
-                _send({"ok": True})
+                with open(_FILE, "rb") as f:
+                    exec(compile(f.read(), _FILE, "exec", dont_inherit=True), module.__dict__)
+                send({"ok": True}, (), stamp)
             except SyntaxError as e:
-                _send({"ok": False, "kind": "syntax", "error": "importing the file failed: SyntaxError at line %s: %s"
-                       % (e.lineno, e.msg)})
+                send({"ok": False, "kind": "syntax", "error": "importing the file failed: SyntaxError at line %s: %s"
+                      % (e.lineno, e.msg)}, (), stamp)
             except _BaseException as e:
-                _send(_failure(e, "importing the file"))
+                send(_failure(e, "importing the file"), (), stamp)
             continue
-        _name = _req["name"]
-        _fn = _module.__dict__.get(_name)
-        if not callable(_fn):
-            _send({"ok": False, "kind": "missing", "error": "the file defines no function %s" % _name})
+        name = req["name"]
+        fn = module.__dict__.get(name)
+        if not callable(fn):
+            send({"ok": False, "kind": "missing", "error": "the file defines no function %s" % name}, (), stamp)
             continue
-        _args = [_load(io.BytesIO(b), allow_pickle=False) if b is not None else a.get("json")
-                 for a, b in zip(_req["args"], _blobs)]
+        args = [_load(io.BytesIO(b), allow_pickle=False) if b is not None else a.get("json")
+                for a, b in zip(req["args"], blobs)]
         try:
-            _value = _fn(*_args)
+            value = fn(*args)
         except _BaseException as e:
-            _send(_failure(e, _name))
+            send(_failure(e, name), (), stamp)
             continue
         try:
-            _pieces = []
-            _spec = _pack(_value, _pieces)
-            _send({"ok": True, "value": _spec}, _pieces)
+            pieces = []
+            spec = _pack(value, pieces)
+            send({"ok": True, "value": spec}, pieces, stamp)
         except _Bad as e:
-            _send({"ok": False, "kind": "data", "error": str(e)})
+            send({"ok": False, "kind": "data", "error": str(e)}, (), stamp)
         except _BaseException as e:
-            _send({"ok": False, "kind": "data", "error": "the value cannot be returned: %s" % _message(e)})
+            send({"ok": False, "kind": "data", "error": "the value cannot be returned: %s" % _message(e)}, (), stamp)
 
 
 if __name__ == "__main__":
