@@ -188,6 +188,9 @@ class _Parser:
         kind, tok = self.peek()
         if kind == "num":
             self.take()
+            exponent = re.search(r"[eE][+-]?0*(\d+)$", tok)
+            if exponent and (len(exponent.group(1)) > 4 or int(exponent.group(1)) > MAX_DIGITS):
+                raise ArithError(f"exponent too large in {tok[:40]!r} (at most {MAX_DIGITS})")  # 10**e, before sympy
             return sp.Rational(tok) if ("." in tok or "e" in tok.lower()) else sp.Integer(tok)
         if tok in ("(", "{"):
             return self.group()
@@ -291,6 +294,8 @@ def read_expression(text: str) -> Reading:
     import sympy as sp  # only here: a file of plain numbers never pays for sympy
 
     exact = _Parser(tokens, sp).run()
+    if getattr(exact, "is_Rational", False) and max(abs(exact.p), exact.q).bit_length() > MAX_DIGITS * 3.33:
+        raise ArithError(f"a number of more than {MAX_DIGITS} digits")  # products of large numbers
     if not getattr(exact, "is_number", False) or exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ArithError("does not evaluate to a finite number")
     value = complex(sp.N(exact, 30))

@@ -18,7 +18,11 @@ A notebook (format 4, validated against nbformat's schema) gives:
 The notebook's metadata ``gradekit.assignment`` (written by ``gradekit template
 --format ipynb``) names the assignment. Stored outputs are ignored: a student can
 type anything into them. Reading is bounded: the file's size (as for any answers
-file), at most ``MAX_CELLS`` cells of at most ``MAX_CELL_CHARS`` characters.
+file), at most ``MAX_CELLS`` cells of at most ``MAX_CELL_CHARS`` characters, at most
+``MAX_CODE_CHARS`` of code in all; and the parse itself (JSON, then nbformat's
+schema, which costs gigabytes on megabytes of outputs) runs in a forked child under
+``READ_BUDGET`` (``gradekit.core.bounded``) that drops the outputs before validating
+and hands back only the cells' sources and tags.
 
 >>> nb = read_notebook(Path("hw.ipynb"), Path("hw.ipynb").read_bytes())   # doctest: +SKIP
 >>> nb.tagged_answers()                                                    # doctest: +SKIP
@@ -33,15 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gradekit.code.spec import binds_answers
+from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, binds_answers
+from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.core.errors import SubmissionError
 from gradekit.intake.submission import read_py_source
 
-__all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS"]
+__all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS"]
 
 ANSWER_TAG = "answer:"
 MAX_CELLS = 2000
 MAX_CELL_CHARS = 1_000_000
+MAX_CODE_CHARS = 4 * 2**20  # as a module file: the code cells are one module
+# An honest notebook of a few MiB reads in well under a second and a few hundred MiB.
+READ_BUDGET = Budget(cpu_seconds=20, memory_bytes=2**30)
 
 
 @dataclass
@@ -85,14 +93,14 @@ class Notebook:
     def code_cells(self) -> list[tuple[Cell, str]]:
         """(cell, its Python) for each code cell that is code: answer cells and cell magics' cells left out,
         line magics and shell escapes blanked line by line (a note says which)."""
-        out = []
+        out, by_text = [], self.too_big_to_parse()
         for cell in self.cells:
             if cell.kind != "code" or not cell.source.strip() or any(t.startswith(ANSWER_TAG) for t in cell.tags):
                 continue
             if cell.first_line.startswith("%%"):
                 self._note(f"cell {cell.number} left out: a cell magic ({cell.first_line[:40]}) runs it, not Python")
                 continue
-            python, dropped = python_of(cell.source)
+            python, dropped = python_of(cell.source, parse=not by_text)
             if dropped:
                 lines = ", ".join(f"{n} ({text[:30]})" for n, text in dropped[:3]) + (" ..." if len(dropped) > 3 else "")
                 self._note(f"cell {cell.number}: IPython line{'s' * (len(dropped) > 1)} {lines} left out, "
@@ -119,27 +127,36 @@ class Notebook:
     def defined_in(self) -> dict[str, Cell]:
         """Top-level function and class names -> the (last) code cell that defines them."""
         where: dict[str, Cell] = {}
+        by_text = self.too_big_to_parse()
         for cell, python in self.code_cells():
-            for name in bound_names(python, functions_only=True):
+            for name in bound_names(python, functions_only=True, parse=not by_text):
                 where[name] = cell
         return where
 
     def bound_by(self) -> dict[int, frozenset[str]]:
         """Cell number -> the names it binds at top level (defs, classes, assignments, imports)."""
-        return {cell.number: frozenset(bound_names(python)) for cell, python in self.code_cells()}
+        by_text = self.too_big_to_parse()
+        return {cell.number: frozenset(bound_names(python, parse=not by_text)) for cell, python in self.code_cells()}
+
+    def too_big_to_parse(self) -> bool:
+        """Whether the code cells are too much text for ``ast`` in the grader: then names are found by a line
+        scan, and the module itself is parsed only by the sandboxed child."""
+        return sum(len(cell.source) for cell in self.cells if cell.kind == "code") > MAX_PARSED_SOURCE_BYTES
 
 
 _MAGIC = re.compile(r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!])")  # %magic, !shell, x = !shell, x = %magic
 
 
-def python_of(source: str) -> tuple[str, list[tuple[int, str]]]:
+def python_of(source: str, parse: bool = True) -> tuple[str, list[tuple[int, str]]]:
     """A cell's text as Python: IPython's line magics and shell escapes become ``pass`` (same indentation,
-    same line numbers). A cell that parses as Python is left as it is (a ``%`` inside a string stays)."""
-    try:
-        ast.parse(source)
-        return source, []
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
+    same line numbers). A cell that parses as Python is left as it is (a ``%`` inside a string stays);
+    without ``parse`` (too much text for ``ast`` here) every magic-looking line is blanked."""
+    if parse:
+        try:
+            ast.parse(source)
+            return source, []
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
     lines, dropped = source.split("\n"), []
     for i, line in enumerate(lines):
         if _MAGIC.match(line) and not line.lstrip().startswith("!="):
@@ -149,9 +166,12 @@ def python_of(source: str) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(lines), dropped
 
 
-def bound_names(python: str, functions_only: bool = False) -> list[str]:
-    """The names a cell binds at top level; by ast, or by a line scan when it does not parse."""
+def bound_names(python: str, functions_only: bool = False, parse: bool = True) -> list[str]:
+    """The names a cell binds at top level; by ast, or by a line scan when it does not parse (or ``parse``
+    is off: too much text for ``ast`` in the grader)."""
     try:
+        if not parse:
+            raise ValueError("not parsed")
         tree = ast.parse(python)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         found = re.finditer(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", python, re.M)
@@ -181,28 +201,49 @@ def _split_tag(key: str, path: Path, cell: Cell) -> tuple[str, str]:
 
 def read_notebook(path: Path, data: bytes) -> Notebook:
     """The notebook in ``data``, validated and bounded; ``SubmissionError`` (one line) when it is not one."""
+    import nbformat  # noqa: F401  here, before the fork: each read's child inherits it loaded
+
+    done = run_bounded(_read_cells, (data,), READ_BUDGET)
+    if done.ending is Ending.TIME:
+        raise SubmissionError(f"{path}: reading it as a notebook took more than {READ_BUDGET.cpu_seconds:g} s of "
+                              f"CPU time")
+    if done.ending is Ending.MEMORY:
+        raise SubmissionError(f"{path}: reading it as a notebook needed more than "
+                              f"{READ_BUDGET.memory_bytes // 2**20} MiB of memory")
+    if not done.done:
+        raise SubmissionError(f"{path}: is not a valid notebook ({done.detail[:160]})")
+    if "error" in done.value:
+        raise SubmissionError(f"{path}: {done.value['error']}")
+    cells = [Cell(number, kind, source, tuple(tags)) for number, kind, source, tags in done.value["cells"]]
+    return Notebook(path, cells, done.value["assignment"])
+
+
+def _read_cells(data: bytes) -> dict[str, Any]:
+    """In the bounded child: ``{"cells": [[number, kind, source, tags]], "assignment": ...}`` or ``{"error": why}``."""
     import json
+    import warnings
 
     import nbformat
+    from nbformat.validator import normalize
 
     try:
-        text = data.decode("utf-8-sig")
-        raw = json.loads(text)
+        raw = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise SubmissionError(f"{path}: is not a notebook (not JSON text: {str(e)[:80]})") from None
+        return {"error": f"is not a notebook (not JSON text: {str(e)[:80]})"}
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
-        raise SubmissionError(f"{path}: is JSON but not a notebook (no cells)")
+        return {"error": "is JSON but not a notebook (no cells)"}
     major = raw.get("nbformat")
     if major != 4:
-        raise SubmissionError(f"{path}: notebook format {major!r}; open it in Jupyter and save it again (format 4)")
+        return {"error": f"notebook format {major!r}; open it in Jupyter and save it again (format 4)"}
     cells = raw.get("cells")
     if isinstance(cells, list) and len(cells) > MAX_CELLS:
-        raise SubmissionError(f"{path}: has {len(cells)} cells; a notebook has at most {MAX_CELLS}")
+        return {"error": f"has {len(cells)} cells; a notebook has at most {MAX_CELLS}"}
+    for cell in cells if isinstance(cells, list) else ():
+        if isinstance(cell, dict):  # never read, and the schema's walk over megabytes of them costs gigabytes
+            if "outputs" in cell:
+                cell["outputs"] = []
+            cell.pop("attachments", None)
     try:
-        import warnings
-
-        from nbformat.validator import normalize
-
         with warnings.catch_warnings():  # cells without ids (older Jupyter, Colab) get ids, as nbformat advises
             warnings.simplefilter("ignore")
             _, raw = normalize(raw)
@@ -210,18 +251,23 @@ def read_notebook(path: Path, data: bytes) -> Notebook:
         nbformat.validate(nb)
     except (nbformat.ValidationError, ValueError, TypeError, KeyError, RecursionError) as e:
         message = str(getattr(e, "message", e)).splitlines()[0][:160]
-        raise SubmissionError(f"{path}: is not a valid notebook ({message})") from None
-    out = []
+        return {"error": f"is not a valid notebook ({message})"}
+    out, code = [], 0
     for i, cell in enumerate(nb.cells, 1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if len(source) > MAX_CELL_CHARS:
-            raise SubmissionError(f"{path}: cell {i} has {len(source)} characters; at most {MAX_CELL_CHARS}")
+            return {"error": f"cell {i} has {len(source)} characters; at most {MAX_CELL_CHARS}"}
+        kind = cell.get("cell_type", "")
+        code += len(source) if kind == "code" else 0
+        if code > MAX_CODE_CHARS:
+            return {"error": f"its code cells hold more than {MAX_CODE_CHARS} characters; at most "
+                             f"{MAX_CODE_CHARS // 2**20} MiB, as for a module file"}
         tags = cell.get("metadata", {}).get("tags", [])
-        out.append(Cell(i, cell.get("cell_type", ""), source, tuple(str(t) for t in tags if isinstance(t, str))))
+        out.append([i, kind, source, [str(t) for t in tags if isinstance(t, str)]])
     meta = nb.get("metadata", {}).get("gradekit", {})
     assignment = meta.get("assignment") if isinstance(meta, dict) and isinstance(meta.get("assignment"), str) else None
-    return Notebook(path, out, assignment)
+    return {"cells": out, "assignment": assignment}
 
 
 def answers_of(nb: Notebook, limits: Any) -> tuple[dict[str, dict[str, Any]], str | None]:

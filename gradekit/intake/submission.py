@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import codecs
-import copy
 import functools
 import importlib.util
 import json
@@ -46,6 +45,11 @@ MAX_DEPTH = 32  # nesting of plain data: a rank-4 tensor in a part needs 6
 MAX_TABLES = 20_000  # JSON objects in one answers file (a table per problem and per part)
 MAX_TOML_BYTES = 2 * 2**20
 MAX_LITERAL_PY_BYTES = 2**20  # larger .py files are parsed in the sandbox, where a blow-up costs only them
+# Values a literal .py may build, counting a name's value again each time it is used: names inside
+# names multiply (a=[1]*10 written out, b=[a,a,...], c=[b,b,...]: 721 bytes make 10^10 values)
+MAX_LITERAL_VALUES = 2_000_000
+MAX_LISTS = 1_000_000  # JSON arrays in one answers file or child result: a matrix is one per row
+MAX_INT_DIGITS = 4300  # Python's own limit for int(text); a longer integer is kept as its text
 _META = ("assignment", "student")
 
 
@@ -114,21 +118,44 @@ def _text(path: Path, data: bytes) -> str:
 def _read_json(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     # Bound the work before parsing: an honest file has a table per problem and per part, a few hundred
     # at most, while its numbers and matrices are lists. A junk file of millions of keys stops here.
+    _count_containers(path, data, "has")
+    return _layout(path, _json_value(path, _text(path, data), "invalid JSON"), root="")
+
+
+def _count_containers(path: Path, data: bytes, verb: str) -> None:
+    """Bound the work before parsing: an honest file has a table per problem and per part, a few hundred
+    at most, and a list per matrix row; a junk file of millions of either stops here."""
     tables = data.count(b"{")
     if tables > MAX_TABLES:
-        _fail(path, f"has {tables} JSON objects; an answers file has at most {MAX_TABLES} "
+        _fail(path, f"{verb} {tables} JSON objects; an answers file has at most {MAX_TABLES} "
                     f"(one per problem and per part)")
-    text = _text(path, data)
+    lists = data.count(b"[")
+    if lists > MAX_LISTS:
+        _fail(path, f"{verb} {lists} JSON arrays; an answers file has at most {MAX_LISTS}")
+
+
+def _json_value(path: Path, text: str, what: str) -> Any:
     try:
-        value = json.loads(text, parse_float=str, parse_constant=_json_constant,
-                           object_pairs_hook=_no_duplicates)
+        try:
+            return json.loads(text, parse_float=str, parse_constant=_json_constant,
+                              object_pairs_hook=_no_duplicates)
+        except ValueError as e:
+            if "integer string conversion" not in str(e):
+                raise
+            # an integer of more than 4300 digits: kept as its text, so only its part is refused ("integer
+            # with 5000 digits"); parsed again only then, an honest file never pays for the hook
+            return json.loads(text, parse_float=str, parse_constant=_json_constant,
+                              object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
-        _fail(path, f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}")
-    except ValueError as e:  # a duplicate key, an int over 4300 digits
-        _fail(path, f"invalid JSON: {e}")
+        _fail(path, f"{what} at line {e.lineno}, column {e.colno}: {e.msg}")
+    except ValueError as e:  # a duplicate key
+        _fail(path, f"{what}: {e}")
     except RecursionError:
-        _fail(path, "invalid JSON: nested too deeply")
-    return _layout(path, value, root="")
+        _fail(path, f"{what}: nested too deeply")
+
+
+def _bounded_int(text: str) -> int | str:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else text
 
 
 def _json_constant(name: str) -> str:
@@ -152,12 +179,24 @@ def _read_toml(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
                     f"(use .json for large arrays)")
     text = _text(path, data)
     try:
-        value = tomllib.loads(text, parse_float=str)  # the message ends "(at line L, column C)"
+        try:
+            value = tomllib.loads(text, parse_float=str)  # the message ends "(at line L, column C)"
+        except ValueError as e:
+            if isinstance(e, tomllib.TOMLDecodeError) or "integer string conversion" not in str(e):
+                raise
+            # an integer of more than 4300 digits: read as its text, so only its part is refused
+            value = tomllib.loads(_LONG_TOML_INT.sub(r'\1"\2"', text), parse_float=str)
     except tomllib.TOMLDecodeError as e:
         _fail(path, f"invalid TOML: {e}")
+    except ValueError as e:
+        _fail(path, f"invalid TOML: {str(e)[:200]}")
     except RecursionError:
         _fail(path, "invalid TOML: nested too deeply")
     return _layout(path, value, root="")
+
+
+# a bare decimal integer of more than MAX_INT_DIGITS digits, as a value or an array item
+_LONG_TOML_INT = re.compile(r"([=\[,]\s*)([+-]?\d[\d_]{%d,})(?=\s*(?:[\],#\r\n]|$))" % MAX_INT_DIGITS)
 
 
 # -- layouts and plain data ----------------------------------------------------------
@@ -275,6 +314,9 @@ def _read_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
         names = _Literals(text).module(tree)
     except _Computes:
         return _run_py(path, data, limits)
+    except _TooMany:
+        _fail(path, f"builds more than {MAX_LITERAL_VALUES:,} values (each use of a name counts its values "
+                    f"again); an answers file holds at most that many")
     if "ANSWERS" not in names:
         raise NoAnswersError(f"{path}: {_NO_ANSWERS}")
     return _layout(path, names["ANSWERS"], "ANSWERS", names.get("ASSIGNMENT"),
@@ -288,6 +330,10 @@ class _Computes(Exception):
     """The file does more than bind literals, so only running it gives its ANSWERS."""
 
 
+class _TooMany(Exception):
+    """The literals would build more than MAX_LITERAL_VALUES values."""
+
+
 class _Literals:
     """Evaluate a module made of literal assignments without running it.
 
@@ -295,6 +341,10 @@ class _Literals:
     literal is a constant, -/+ a number, a list/tuple/dict of literals,
     ``np.array(literal)``, or a name bound earlier to a literal. Floats become
     their source text; anything else raises ``_Computes``.
+
+    A name's value is shared where it is used, not copied, and counted again each
+    time: past ``MAX_LITERAL_VALUES`` values in all, ``_TooMany`` stops the reading
+    before the sharing turns into work (every later walk expands it).
     """
 
     def __init__(self, text: str):
@@ -302,6 +352,8 @@ class _Literals:
         self._lines = text.encode("utf-8").split(b"\n")
         self._numpy: set[str] = set()
         self._names: dict[str, Any] = {}
+        self._sizes: dict[str, int] = {}  # values each name's value holds, its nested names expanded
+        self._built = 0
 
     def module(self, tree: ast.Module) -> dict[str, Any]:
         for stmt in tree.body:
@@ -318,13 +370,21 @@ class _Literals:
                 targets, node = [stmt.target.id], stmt.value
             else:
                 raise _Computes
+            before = self._built
             value = self.value(node)
             for name in targets:
                 self._names[name] = value
+                self._sizes[name] = self._built - before
                 self._numpy.discard(name)
         return self._names
 
+    def _count(self, values: int) -> None:
+        self._built += values
+        if self._built > MAX_LITERAL_VALUES:
+            raise _TooMany
+
     def value(self, node: ast.expr) -> Any:
+        self._count(1)
         if isinstance(node, ast.Constant):
             v = node.value
             if v is None or isinstance(v, (bool, int, str)):
@@ -348,7 +408,8 @@ class _Literals:
                 and not isinstance(node.args[0], ast.Starred):
             return self.value(node.args[0])
         if isinstance(node, ast.Name) and node.id in self._names:
-            return copy.deepcopy(self._names[node.id])
+            self._count(self._sizes[node.id])
+            return self._names[node.id]  # shared: nothing downstream changes an answer in place
         raise _Computes
 
     def _is_np_array(self, func: ast.expr) -> bool:
@@ -398,6 +459,7 @@ def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
         _fail(path, f"returned unusable data: {r.result_error}")
     if r.result is None:
         _fail(path, "stopped (exit code 0) before returning ANSWERS; do not call os._exit")
+    _count_containers(path, r.result, "returned")  # as for an answers file: a million tables stop here
     try:
         payload = json.loads(r.result.decode("utf-8"), parse_float=str,
                              parse_constant=_json_constant)

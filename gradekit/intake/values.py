@@ -25,10 +25,16 @@ import numpy as np
 
 MAX_ENTRIES = 100_000  # bigger answers are refused, not parsed
 MAX_TEXT = 200_000
+MAX_EXPONENT = 10_000  # 1e-400 is 0 and 1e400 is inf as floats; past this, "1e-30000000000000000000" is refused
+MAX_INT_DIGITS = 4300  # Python's own limit for int(text), beyond which it raises; and far beyond a float's range
 
 
 class AnswerFormatError(ValueError):
     """A raw answer that is not a number, vector or matrix; the message is one line."""
+
+
+class NumberTooLarge(AnswerFormatError):
+    """A number written past what is read (its exponent, its digits): refused before any work is done on it."""
 
 
 @dataclass(frozen=True)
@@ -74,27 +80,54 @@ def parse_number_text(text: str) -> tuple[float, int, int]:
         sign, whole, frac, exp = m.groups()
         value = float(s)
         if frac is None and exp is None:
+            _digits(whole, text)
             return value, -1, -1  # an integer written as text is exact
         frac = frac or ""
-        exponent = int(exp or 0)
+        exponent = _exponent(exp, text)
         digits = (whole + frac).lstrip("0")
         significant = len(digits) if digits else len(frac)
         return value, len(frac) - exponent, significant
     m = _FRACTION.match(s) or None
     if m:
-        num, den = int(m.group(1)), int(m.group(2))
+        num, den = _whole(m.group(1), text), _whole(m.group(2), text)
         if den == 0:
             raise AnswerFormatError(f"{text!r} divides by zero")
         return float(Fraction(num, den)), -1, -1
     m = _TEX_FRAC.match(s)
     if m:
-        num, den = int(m.group(2)), int(m.group(3))
+        num, den = _whole(m.group(2), text), _whole(m.group(3), text)
         if den == 0:
             raise AnswerFormatError(f"{text!r} divides by zero")
         value = float(Fraction(num, den))
         return (-value if m.group(1) == "-" else value), -1, -1
     shown = text if len(text) <= 40 else text[:37] + "..."
     raise AnswerFormatError(f"{shown!r} is not a number (write e.g. 0.25, 1/4 or 2.5e-1)")
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _exponent(exp: str | None, text: str) -> int:
+    """A written exponent as an int, refused (one line) past ``MAX_EXPONENT`` before any work is done on it."""
+    if exp is None:
+        return 0
+    digits = exp.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(MAX_EXPONENT)) or int(digits or 0) > MAX_EXPONENT:
+        raise NumberTooLarge(f"{_shown(text)}: exponent too large (at most {MAX_EXPONENT} either way)")
+    return int(exp)
+
+
+def _digits(whole: str, text: str) -> None:
+    n = len(whole.lstrip("+-").lstrip("0"))
+    if n > MAX_INT_DIGITS:
+        raise NumberTooLarge(f"{_shown(text)}: integer with {n} digits (at most {MAX_INT_DIGITS} are read)")
+
+
+def _whole(digits: str, text: str) -> int:
+    """``int(digits)``, refused (one line) past ``MAX_INT_DIGITS`` digits instead of raising a bare ValueError."""
+    _digits(digits, text)
+    return int(digits)
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:([,_])\d{3})(?:\1\d{3})*(?:\.\d+)?$")
@@ -106,7 +139,11 @@ def _scalar(raw: Any, percent: bool = False) -> tuple[float, int, int, str | Non
     if isinstance(raw, bool):
         raise AnswerFormatError(f"{raw!r} is a truth value, not a number")
     if isinstance(raw, (int, np.integer)):
-        return float(raw), -1, -1, None
+        try:
+            return float(raw), -1, -1, None
+        except OverflowError:  # an int parsed from the file's text has at most MAX_INT_DIGITS digits
+            raise AnswerFormatError(f"integer with {len(str(abs(int(raw))))} digits is too large for a number "
+                                    f"(at most about 1e308)") from None
     if isinstance(raw, (float, np.floating)):
         # A float that lost its text (an in-process caller): judge it by value only.
         return float(raw), -1, -1, None
@@ -116,6 +153,8 @@ def _scalar(raw: Any, percent: bool = False) -> tuple[float, int, int, str | Non
         raise AnswerFormatError(f"{type(raw).__name__} {raw!r} is not a number")
     try:
         return (*parse_number_text(raw), None)
+    except NumberTooLarge:
+        raise  # no other reading of it is cheaper
     except AnswerFormatError as plain_error:
         return _written(raw, percent, plain_error)
 
@@ -201,7 +240,7 @@ def exact_integer(raw: Any, name: str | None = None) -> int | None:
         return None
     text = _unwrap(raw.translate(_MINUS).strip(), name)[0].replace(" ", "")
     if re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
+        return _whole(text, raw)
     if _THOUSANDS.match(text):
         text = re.sub(r"[,_]", "", text)
     try:  # a plain number ("1320.0", "1.5e3") is decided here: sympy is for arithmetic only
@@ -543,7 +582,7 @@ def parse_shape(raw: Any) -> tuple[int, ...]:
         s = s.strip()
         if not _SHAPE_TEXT.match(s) and not _SHAPE_TEXT.match(f"({s})"):
             raise AnswerFormatError(f"{raw[:40]!r} is not a shape (write e.g. [5, 6] or 5x6)")
-        return tuple(int(d) for d in re.findall(r"\d+", s))
+        return tuple(_whole(d, raw) for d in re.findall(r"\d+", s))
     if isinstance(raw, (int, np.integer)) and not isinstance(raw, bool):
         return (int(raw),)
     if isinstance(raw, (list, tuple)):

@@ -124,12 +124,15 @@ def check_formula(
         envs = _instances(table, False)
         got, want = _values(student, envs), _values(ref, envs)
         if _agree(got, want, rtol):
-            from gradekit.check.expr.prove import proved_equal
+            from gradekit.check.expr.prove import PROOF_BUDGET, Proof, prove_equal
 
-            if scalar_like(ref_shape) and proved_equal(student, ref, table):
+            proof = prove_equal(student, ref, table) if scalar_like(ref_shape) else Proof.NOT_PROVED
+            if proof is Proof.PROVED:
                 return FormulaResult("correct", "correct (proved equal to the reference by sympy)")
+            gave_up = (f"; sympy's proof did not finish within its bound of {PROOF_BUDGET.cpu_seconds:g} s "
+                       f"of CPU time" if proof is Proof.GAVE_UP else "")
             return FormulaResult("correct", f"correct (equal to the reference on {len(envs)} random instances "
-                                            f"of the symbols)")
+                                            f"of the symbols{gave_up})")
     found = _diagnose(student, shape is not None, muts, alternatives, table, rtol)
     if shape_error is not None:
         if found:

@@ -5,9 +5,12 @@ verdict never changes between runs. For scalar formulas small enough, sympy then
 tries to prove the equality exactly: activations are rewritten in terms of
 ``exp`` and the difference is put over one denominator (``cancel``), which decides
 identities such as σ'(z) = σ(z)(1 − σ(z)) or q − p = −(p − q). Work is bounded
-before sympy starts: at most ``MAX_OPS`` operations and small integer powers, so
-no answer can make the proof slow; beyond that the verdict says it rests on the
-random instances.
+before sympy starts (at most ``MAX_OPS`` operations and small integer powers) and
+while it runs: sixty characters such as ``(σ(q)+σ(p))^8 - (2-σ(-q)-σ(-p))^8`` keep
+``cancel`` busy for many minutes and gigabytes, so sympy works in a forked child
+under ``PROOF_BUDGET`` (CPU time and memory, see ``gradekit.core.bounded``). A proof
+that does not finish gives up; the verdict then rests on the random instances, and
+says so.
 
 >>> from gradekit.check.expr import declare
 >>> table = declare(["z"])
@@ -18,13 +21,23 @@ True
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
+from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count
 from gradekit.check.expr.shapes import Symbols, scalar_like
 
 MAX_OPS = 60
 MAX_POWER = 8
+# An honest proof takes well under a second of CPU time and a few MiB.
+PROOF_BUDGET = Budget(cpu_seconds=5, memory_bytes=512 * 2**20)
+
+
+class Proof(str, enum.Enum):
+    PROVED = "proved"
+    NOT_PROVED = "not proved"  # sympy could not show it, or the formulas are not for sympy
+    GAVE_UP = "gave up"  # the proof ran out of its budget
 
 
 class _TooBig(Exception):
@@ -33,10 +46,25 @@ class _TooBig(Exception):
 
 def proved_equal(a: Node, b: Node, table: Symbols) -> bool:
     """True when sympy proves ``a == b`` for scalar formulas within the bounds; False when it cannot (or may not)."""
+    return prove_equal(a, b, table) is Proof.PROVED
+
+
+def prove_equal(a: Node, b: Node, table: Symbols, budget: Budget = PROOF_BUDGET) -> Proof:
+    """Whether sympy proves ``a == b``: PROVED, NOT_PROVED, or GAVE_UP when the proof overran ``budget``."""
     if not all(scalar_like(s) for s in table.shapes.values()):
-        return False
+        return Proof.NOT_PROVED
     if count(a) + count(b) > MAX_OPS:
-        return False
+        return Proof.NOT_PROVED
+    import sympy  # noqa: F401  here, before the fork, so that each proof's child inherits it loaded
+
+    done = run_bounded(_prove, (a, b, table), budget)
+    if not done.done:
+        return Proof.GAVE_UP if done.ending in (Ending.TIME, Ending.MEMORY) else Proof.NOT_PROVED
+    return Proof.PROVED if done.value is True else Proof.NOT_PROVED
+
+
+def _prove(a: Node, b: Node, table: Symbols) -> bool:
+    """The proof itself, in the bounded child."""
     import sympy as sp
 
     defs: dict[str, Any] = {}
@@ -46,7 +74,7 @@ def proved_equal(a: Node, b: Node, table: Symbols) -> bool:
         diff = _to_sympy(a, sp, defs) - _to_sympy(b, sp, defs)
         if sp.count_ops(diff) > 4 * MAX_OPS:
             return False
-        return sp.cancel(sp.expand(diff.rewrite(sp.exp))) == 0
+        return bool(sp.cancel(sp.expand(diff.rewrite(sp.exp))) == 0)
     except (_TooBig, TypeError, ValueError, ZeroDivisionError, AttributeError):
         return False
 
