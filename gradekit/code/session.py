@@ -36,7 +36,7 @@ import numpy as np
 from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
-from gradekit.sandbox.cputime import BudgetClock, load_factor, tree_cpu_seconds
+from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress"]
@@ -46,11 +46,12 @@ _HEADER = struct.Struct(">I")
 # RLIMIT_CPU counts the child's whole life; each call (the import too) gets at most ``wall_seconds`` of the
 # child tree's CPU time, the wall clock only a backstop well beyond that (``gradekit.sandbox.cputime``).
 DEFAULT_LIMITS = Limits(cpu_seconds=600, wall_seconds=120.0)
-# What one check may spend in the student's code in all: this many calls at the per-call limit, or the
-# session's wall limit, whichever is more, scaled by the machine's load. Wall-clock time, not CPU: a function
-# that sleeps burns no CPU, so only the wall clock bounds it; the factor keeps it generous (a correct relu
-# takes milliseconds a call).
+# What one check may spend in the student's code in all: this many calls at the per-call limit, or
+# CHECK_FLOOR_SECONDS, whichever is more. Wall-clock time, not CPU: a function that sleeps burns no CPU, so
+# only the wall clock bounds it; the factor keeps it generous (a correct relu takes milliseconds a call, and
+# a check makes a few dozen calls), and it is not scaled by the load, or a sleeping function would pass.
 CHECK_CALLS_AT_LIMIT = 8
+CHECK_FLOOR_SECONDS = 10.0  # however short the per-call limit, a check may spend this much
 
 _progress: list[Callable[[], None]] = []
 
@@ -211,7 +212,7 @@ class ModuleSession:
             return self.import_failure
         budget = self._budget
         if budget is not None:
-            spent = budget.over(timeout, self.limits.wall_seconds)
+            spent = budget.over(timeout)
             if spent is not None:
                 return spent
         for beat in _progress:  # a call begins, and (below) ends: the gap between beats is one call at most
@@ -299,9 +300,9 @@ class _Budget:
     calls: int = 0
     allowed: float = 0.0
 
-    def over(self, timeout: float, wall_seconds: float) -> CallResult | None:
+    def over(self, timeout: float) -> CallResult | None:
         """The time-out to report instead of a call, once the spent time reaches what the check may spend."""
-        self.allowed = max(self.allowed, (CHECK_CALLS_AT_LIMIT * timeout) * load_factor(), wall_seconds)
+        self.allowed = max(self.allowed, CHECK_CALLS_AT_LIMIT * timeout, CHECK_FLOOR_SECONDS)
         if self.spent < self.allowed:
             return None
         return CallResult(False, None, "timeout",
