@@ -116,8 +116,6 @@ def _text(path: Path, data: bytes) -> str:
 
 
 def _read_json(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
-    # Bound the work before parsing: an honest file has a table per problem and per part, a few hundred
-    # at most, while its numbers and matrices are lists. A junk file of millions of keys stops here.
     _count_containers(path, data, "has")
     return _layout(path, _json_value(path, _text(path, data), "invalid JSON"), root="")
 
@@ -139,11 +137,12 @@ def _json_value(path: Path, text: str, what: str) -> Any:
         try:
             return json.loads(text, parse_float=str, parse_constant=_json_constant,
                               object_pairs_hook=_no_duplicates)
-        except ValueError as e:
-            if "integer string conversion" not in str(e):
-                raise
-            # an integer of more than 4300 digits: kept as its text, so only its part is refused ("integer
-            # with 5000 digits"); parsed again only then, an honest file never pays for the hook
+        except json.JSONDecodeError:
+            raise
+        except ValueError:
+            # an integer of more than 4300 digits (or a duplicate key, raised again): integers that long are
+            # kept as their text, so only their part is refused ("integer with 5000 digits"); parsed again
+            # only then, so an honest file never pays for the hook
             return json.loads(text, parse_float=str, parse_constant=_json_constant,
                               object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
@@ -181,11 +180,15 @@ def _read_toml(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     try:
         try:
             value = tomllib.loads(text, parse_float=str)  # the message ends "(at line L, column C)"
-        except ValueError as e:
-            if isinstance(e, tomllib.TOMLDecodeError) or "integer string conversion" not in str(e):
+        except tomllib.TOMLDecodeError:
+            raise
+        except ValueError:
+            # an integer of more than 4300 digits (int() refuses it): read as its text, so only its part is
+            # refused; parsed again only then
+            quoted = _LONG_TOML_INT.sub(r'\1"\2"', text)
+            if quoted == text:
                 raise
-            # an integer of more than 4300 digits: read as its text, so only its part is refused
-            value = tomllib.loads(_LONG_TOML_INT.sub(r'\1"\2"', text), parse_float=str)
+            value = tomllib.loads(quoted, parse_float=str)
     except tomllib.TOMLDecodeError as e:
         _fail(path, f"invalid TOML: {e}")
     except ValueError as e:
