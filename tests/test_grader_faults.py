@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 
 import pytest
 from click.testing import CliRunner
@@ -20,10 +18,13 @@ from tests.module_task1 import CORRECT, FAST, POINTS, grade_source
 
 @pytest.fixture
 def no_sklearn(monkeypatch):
-    """scikit-learn uninstalled: its bundled digits (the train checks' data) are gone."""
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
-    monkeypatch.setitem(sys.modules, "sklearn", None)  # `import sklearn` raises ModuleNotFoundError
+    """A dependency of the train check's data missing on the grading machine (the data generator's import fails)."""
+    from gradekit.reference import mlp_numpy
+
+    def missing(*a, **kw):
+        raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
+
+    monkeypatch.setattr(mlp_numpy, "separable_clusters", missing)
 
 
 def test_a_missing_dependency_is_an_error_verdict_not_a_wrong_answer(no_sklearn, tmp_path):

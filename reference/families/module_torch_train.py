@@ -29,7 +29,7 @@ import numpy as np
 from gradekit.core.errors import ParamError
 from gradekit.core.families import Family
 from gradekit.core.records import Solution, Step
-from gradekit.code.props import compare_any, show
+from gradekit.code.props import show
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
