@@ -97,3 +97,12 @@ def test_the_wall_backstop_is_generous_and_grows_with_the_load():
     assert clock.wall_seconds >= 2.0 * WALL_FACTOR * load_factor() - 1e-9
     assert BudgetClock(0.1, pid=None).wall_seconds >= 10  # a short budget still waits out a slow start
     assert tree_cpu_seconds(os.getpid()) > 0 and tree_cpu_seconds(2**22 + 12345) == 0.0
+
+
+def test_a_sleeping_call_is_stopped_after_its_budget_not_the_backstop():
+    src = WORK + "\ndef nap():\n    import time\n    time.sleep(600)\n"
+    with ModuleSession(src.encode(), "m.py", limits=Limits(cpu_seconds=60, wall_seconds=30)) as s:
+        start = time.monotonic()
+        r = s.call("nap", timeout=1.0)
+    assert r.kind == "timeout" and "without computing (asleep or blocked)" in r.message, r.message
+    assert time.monotonic() - start < 1.0 * WALL_FACTOR

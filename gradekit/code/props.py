@@ -168,8 +168,11 @@ def run_property(
 def _search(call, judge, strategy, examples: int, describe) -> str | None:
     from hypothesis import HealthCheck, Phase, given, settings
 
+    from gradekit.sandbox.cputime import load_factor
+
     state: dict[str, Any] = {"fatal": None, "last": None, "calls": 0, "raised": None}
-    budget, deadline = examples + SHRINK_CALLS, time.monotonic() + SHRINK_SECONDS
+    # the shrinking's wall-clock allowance grows with the load, so the input reported does not depend on it
+    budget, deadline = examples + SHRINK_CALLS, time.monotonic() + SHRINK_SECONDS * load_factor()
 
     def test(inputs: tuple) -> None:
         if state["fatal"] is not None or state["raised"] is not None:

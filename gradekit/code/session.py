@@ -256,6 +256,8 @@ class ModuleSession:
         except _OverBudget as e:
             used = clock.used()
             message = (f"did not return within {timeout:g} s of CPU time" if e.which == "cpu" else
+                       f"did not return within {timeout:g} s: it waited {clock.idle:.0f} s without computing "
+                       f"(asleep or blocked)" if e.which == "idle" else
                        f"did not return within {clock.wall_seconds:.0f} s of wall-clock time (it used {used:.1f} s "
                        f"of CPU time; the budget is {timeout:g} s of CPU time)")
             return CallResult(False, None, "timeout", message, elapsed=clock.elapsed(), cpu=used)

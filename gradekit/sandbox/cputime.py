@@ -5,9 +5,10 @@ same CPU seconds on an idle laptop and on a server at load average 8, while its
 wall-clock time grows with the load. So a call's budget counts the CPU time of the
 child's whole process tree (threads included, and children it reaped), read from
 ``/proc`` by the parent: the student's code cannot under-report it. The wall clock
-stays only as a generous backstop for a child that blocks without computing
-(``time.sleep``, a read that never returns): ``WALL_FACTOR`` times the budget, scaled
-up again by the machine's load.
+stays only as a generous backstop: ``WALL_FACTOR`` times the budget, scaled up again
+by the machine's load. A child that blocks without computing (``time.sleep``, a read
+that never returns) is neither runnable nor gaining CPU, which a starved child is:
+blocked for longer than its budget, it is stopped without waiting for the backstop.
 
 >>> clock = BudgetClock(cpu_seconds=2.0, pid=None)
 >>> clock.wall_seconds >= 20.0
@@ -20,14 +21,14 @@ import os
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["tree_cpu_seconds", "load_factor", "BudgetClock", "WALL_FACTOR"]
+__all__ = ["tree_cpu_seconds", "tree_usage", "load_factor", "BudgetClock", "WALL_FACTOR"]
 
 WALL_FACTOR = 10.0  # the wall-clock backstop, in multiples of the CPU budget (before the load scaling)
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _stat(pid: str) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and its reaped children) from /proc/PID/stat."""
+def _stat(pid: str) -> tuple[int, float, bytes] | None:
+    """(parent pid, CPU seconds of the process and its reaped children, state) from /proc/PID/stat."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             raw = f.read()
@@ -40,32 +41,38 @@ def _stat(pid: str) -> tuple[int, float] | None:
         utime, stime, cutime, cstime = (int(x) for x in fields[11:15])
     except (IndexError, ValueError):
         return None
-    return ppid, (utime + stime + cutime + cstime) / _TICKS
+    return ppid, (utime + stime + cutime + cstime) / _TICKS, fields[0]
 
 
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds used so far by ``pid`` and every process descended from it (0.0 when it is gone)."""
+    return tree_usage(pid)[0]
+
+
+def tree_usage(pid: int) -> tuple[float, bool]:
+    """(CPU seconds of the tree under ``pid``, whether any process of it is running or runnable now)."""
     try:
         entries = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
-        return 0.0
-    parent, cpu = {}, {}
+        return 0.0, False
+    parent, cpu, state = {}, {}, {}
     for p in entries:
         st = _stat(p)
         if st is not None:
-            parent[int(p)], cpu[int(p)] = st
+            parent[int(p)], cpu[int(p)], state[int(p)] = st
     children: dict[int, list[int]] = {}
     for p, pp in parent.items():
         children.setdefault(pp, []).append(p)
-    total, todo, seen = 0.0, [pid], set()
+    total, running, todo, seen = 0.0, False, [pid], set()
     while todo:
         p = todo.pop()
         if p in seen or p not in cpu:
             continue
         seen.add(p)
         total += cpu[p]
+        running = running or state[p] == b"R"
         todo.extend(children.get(p, ()))
-    return total
+    return total, running
 
 
 def load_factor() -> float:
@@ -90,24 +97,44 @@ class BudgetClock:
     since: float = 0.0
     start: float = field(default_factory=time.monotonic)
     wall_seconds: float = 0.0
+    idle: float = 0.0  # seconds in a row the tree neither computed nor was runnable (asleep, blocked)
+    _last: tuple[float, float] = (0.0, 0.0)  # (wall, CPU) at the last look
 
     def __post_init__(self) -> None:
         if not self.wall_seconds:
             self.wall_seconds = max(WALL_FACTOR * self.cpu_seconds, self.cpu_seconds + 10.0) * load_factor()
+        self._last = (self.start, 0.0)
 
     def used(self) -> float:
         """CPU seconds the tree has used since the call began."""
         return 0.0 if self.pid is None else max(0.0, tree_cpu_seconds(self.pid) - self.since)
 
+    def _look(self) -> float:
+        """CPU used so far; counts the time the tree spent blocked, not starved, since the last look."""
+        if self.pid is None:
+            return 0.0
+        total, running = tree_usage(self.pid)
+        used, now = max(0.0, total - self.since), time.monotonic()
+        # a starved child is runnable ("R") and still gains some CPU; a sleeping one does neither
+        if used - self._last[1] < 0.01 and not running:
+            self.idle += now - self._last[0]
+        else:
+            self.idle = 0.0
+        self._last = (now, used)
+        return used
+
     def elapsed(self) -> float:
         return time.monotonic() - self.start
 
     def over(self) -> str | None:
-        """None while within budget; else "cpu" or "wall", whichever ran out."""
+        """None while within budget; else "cpu", "idle" (blocked longer than the budget plus a second, so the
+        load cannot be why) or "wall", whichever ran out."""
         if self.elapsed() >= self.wall_seconds:
             return "wall"
-        if self.used() >= self.cpu_seconds:
+        if self._look() >= self.cpu_seconds:
             return "cpu"
+        if self.idle >= self.cpu_seconds + 1.0:
+            return "idle"
         return None
 
     def next_wait(self) -> float:
