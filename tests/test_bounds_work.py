@@ -198,10 +198,18 @@ def test_a_4_mib_module_file_is_not_parsed_in_the_grader(tmp_path):
 
 def test_a_child_result_of_a_million_tables_is_refused_before_it_is_parsed(tmp_path):
     path = tmp_path / "answers.py"
+    # a million tables in one part: the child refuses that part alone (at most 200,000 values a part)
     path.write_text("ANSWERS = {'q3.2': {'L': 116, 'dL/db2': [{} for _ in range(1_000_000)]}}\n")
     run = run_gradekit("check", str(path), "--json")
+    assert run.rc == 1, run.stderr[-1500:]
+    assert run.part("q3.2", "L")["verdict"] == "correct"
+    assert run.part("q3.2", "dL/db2")["verdict"] == "invalid" and "too many to read" in run.part("q3.2", "dL/db2")["feedback"]
+    assert run.self_mb < GRADER_MB, run.self_mb
+    # a million problems of one table each: more than the child may hand back, refused before it is parsed
+    path.write_text("ANSWERS = {f'q{i}': {'L': 1} for i in range(1_000_000)}\n")
+    run = run_gradekit("check", str(path), "--json")
     assert run.rc == 2, run.stderr[-1500:]
-    assert "returned 1000003 JSON objects; an answers file has at most 20000" in run.said
+    assert "cannot be returned" in run.said or "JSON objects" in run.said, run.said
     assert run.self_mb < GRADER_MB, run.self_mb
 
 

@@ -320,7 +320,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
                     w.proc.join(1)
                     workers[k] = lost(w, f"died (exit code {w.proc.exitcode})")
                 elif w.idle_for() > stall * load_factor():  # a busy machine stretches the wall clock
-                    workers[k] = lost(w, f"made no progress for {w.idle_for():.0f} s")
+                    workers[k] = lost(w, f"made no progress for {stall:g} s")
     finally:
         for w in workers:
             w.stop(kill=w.task is not None)

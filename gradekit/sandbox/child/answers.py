@@ -144,9 +144,11 @@ def _finish(payload):
         with _open(_RESULT, "w", encoding="utf-8") as f:
             f.write(data)
     except Exception as e:
+        # EFBIG: the result file met the file-size limit, so what ANSWERS holds is too much to hand back
+        why = ("they are too large to hand back" if isinstance(e, OSError) and e.errno == 27 else
+               type(e).__name__)
         with _open(_RESULT, "w", encoding="utf-8") as f:
-            f.write(_dumps({"ok": False, "kind": "result",
-                            "error": "the answers cannot be returned (%s)" % type(e).__name__}))
+            f.write(_dumps({"ok": False, "kind": "result", "error": "the answers cannot be returned (%s)" % why}))
     _exit(0)
 
 
