@@ -57,21 +57,8 @@ def train(X, y, W, K, lr, num_epochs=10, batch_size=10, print_loss=False, last_s
     sample; ``last_sample=True`` is the loop a student who "fixed" it wrote.
     Updates make new arrays, so each epoch's entry is that epoch's weights.
     """
-    W, K = np.array(W, dtype=float), np.array(K, dtype=float)
-    W_list, K_list = [], []
-    n = len(y)
-    stop = n if last_sample else n - 1
-    for _ in range(num_epochs):
-        for b in range(int(np.ceil(n / batch_size))):
-            start, end = b * batch_size, min((b + 1) * batch_size, stop)
-            if end <= start:
-                continue  # an empty batch: its gradient is zero
-            H, A, O = DNNforward(X[start:end], W, K)
-            dW, dK = DNNbackward(X[start:end], y[start:end], W, K, H, A, O)
-            W, K = W - lr * dW, K - lr * dK
-        W_list.append(W)
-        K_list.append(K)
-    return W_list, K_list
+    # task 1's own loss scales the step by exactly 1.0, so this is the template's update bit for bit
+    return sgd_trajectory(X, y, W, K, lr, num_epochs, batch_size, last_sample=last_sample)
 
 
 def accuracy(X, y, W, K) -> float:
@@ -118,7 +105,7 @@ def sgd_trajectory(X, y, W, K, lr, num_epochs, batch_size, last_sample=False, lo
         for b in range(int(np.ceil(n / batch_size))):
             start, end = b * batch_size, min((b + 1) * batch_size, stop)
             if end <= start:
-                continue
+                continue  # an empty batch: its gradient is zero
             H, A, O = DNNforward(X[start:end], W, K)
             dW, dK = DNNbackward(X[start:end], y[start:end], W, K, H, A, O)
             f = scale(end - start)

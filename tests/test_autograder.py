@@ -249,21 +249,9 @@ def test_setup_sh_runs_for_real_and_the_bundle_grades(bundle, tmp_path):
     """Gradescope's image build, for real, in a temporary root: setup.sh makes the venv, installs requirements.txt
     (from wheels downloaded here first, then offline) and the gradekit wheel, checks the catalog and isolation,
     and ends without a pip error; run_autograder then grades from that venv. Skipped only without PyPI."""
-    zip_path = tmp_path / "ag.zip"  # torch (lab2a's) would come from its own index: left out here
-    r = CliRunner().invoke(main, ["autograder", "build", ASSIGNMENT, "-o", str(zip_path), "--wheel", str(bundle[2]),
-                                  "--no-torch"])
-    assert r.exit_code == 0, r.output
     root = tmp_path / "autograder"
-    with zipfile.ZipFile(zip_path) as z:
-        z.extractall(root / "source")
-        reqs = z.read("requirements.txt").decode()
-    wheels = tmp_path / "wheels"
-    got = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "-d", str(wheels),
-                          "-r", str(root / "source" / "requirements.txt")], capture_output=True, text=True, timeout=600)
-    if got.returncode != 0:
-        if os.environ.get("GRADEKIT_CI"):
-            pytest.fail(f"CI reaches PyPI, but pip download failed: {got.stderr[-500:]}")
-        pytest.skip("no package index here: setup.sh downloads its requirements")
+    wheels = _unpack_with_wheels(bundle, tmp_path, root)
+    reqs = (root / "source" / "requirements.txt").read_text()
     env = {**os.environ, "GRADEKIT_AUTOGRADER_ROOT": str(root), "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
     env.pop("PYTHONPATH", None)
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True,
@@ -283,20 +271,15 @@ def test_setup_sh_runs_for_real_and_the_bundle_grades(bundle, tmp_path):
     assert errors(data, SCHEMA) == [] and data["score"] == 1 and str(root / "gradekit-venv") in run.stdout
 
 
-@pytest.mark.slow
-def test_setup_sh_passes_and_the_bundle_grades_code_where_docker_forbids_namespaces(bundle, tmp_path, request):
-    """The image build and a run as Gradescope would do them in a container under Docker's default seccomp
-    profile (tests/docker_seccomp.py): no jail can be had, Debian's Python builds the venv, and
-    `doctor --require` in setup.sh must find the confined level; a computing answers file is then graded."""
-    if os.geteuid() != 0 or not os.path.exists("/usr/bin/python3") or os.uname().machine not in ("x86_64", "aarch64"):
-        pytest.skip("a root grader on Linux x86_64/aarch64 with Debian's python3")
+def _unpack_with_wheels(bundle, tmp_path: Path, root: Path) -> Path:
+    """Build the autograder zip, unpack it in ``root / "source"`` as Gradescope does, and download the wheels
+    its requirements.txt names (to a folder, returned, that setup.sh then installs from offline); skipped where
+    no package index can be reached, failed where CI should reach one. Torch (lab2a's) would come from its own
+    index: left out here."""
     zip_path = tmp_path / "ag.zip"
     r = CliRunner().invoke(main, ["autograder", "build", ASSIGNMENT, "-o", str(zip_path), "--wheel", str(bundle[2]),
                                   "--no-torch"])
     assert r.exit_code == 0, r.output
-    root = Path(tempfile.mkdtemp(prefix="gradekit-ag-", dir="/tmp"))  # the venv must be reachable by the uid
-    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
-    os.chmod(root, 0o755)
     with zipfile.ZipFile(zip_path) as z:
         z.extractall(root / "source")
     wheels = tmp_path / "wheels"
@@ -306,6 +289,20 @@ def test_setup_sh_passes_and_the_bundle_grades_code_where_docker_forbids_namespa
         if os.environ.get("GRADEKIT_CI"):
             pytest.fail(f"CI reaches PyPI, but pip download failed: {got.stderr[-500:]}")
         pytest.skip("no package index here: setup.sh downloads its requirements")
+    return wheels
+
+
+@pytest.mark.slow
+def test_setup_sh_passes_and_the_bundle_grades_code_where_docker_forbids_namespaces(bundle, tmp_path, request):
+    """The image build and a run as Gradescope would do them in a container under Docker's default seccomp
+    profile (tests/docker_seccomp.py): no jail can be had, Debian's Python builds the venv, and
+    `doctor --require` in setup.sh must find the confined level; a computing answers file is then graded."""
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/python3") or os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip("a root grader on Linux x86_64/aarch64 with Debian's python3")
+    root = Path(tempfile.mkdtemp(prefix="gradekit-ag-", dir="/tmp"))  # the venv must be reachable by the uid
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    os.chmod(root, 0o755)
+    wheels = _unpack_with_wheels(bundle, tmp_path, root)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(GRADEKIT_AUTOGRADER_ROOT=str(root), PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels),
                PATH="/usr/bin:/bin:/usr/sbin:/sbin")

@@ -124,9 +124,15 @@ def test_the_child_holds_no_gradekit_module_and_no_reference_in_its_argv_or_envi
            b"    mods = [m for m in sys.modules if m.split('.')[0] in ('gradekit', 'reference')]\n"
            b"    text = ' '.join(sys.argv) + ' '.join(os.environ.values()) + ' '.join(os.listdir('.'))\n"
            b"    return float(len(mods)), float('mlp_numpy' in text or 'reference' in text)\n")
+    assert _probe(src) == [0.0, 0.0]
+
+
+def _probe(src: bytes) -> list[float]:
+    """What the module's ``probe()`` returns, called in a child as the grader calls it."""
     with ModuleSession(src, "m.py", limits=FAST) as s:
         r = s.call("probe")
-        assert r.ok and [float(v) for v in r.value] == [0.0, 0.0]
+        assert r.ok, r
+        return [float(v) for v in r.value]
 
 
 def test_arrays_come_back_as_plain_data_whatever_the_child_sent():
@@ -238,11 +244,8 @@ def test_the_channel_is_no_name_in_the_harness_and_not_inherited_by_programs_the
            b"    theirs = subprocess.run([sys.executable, '-c', 'import os; print(len(os.listdir(\"/proc/self/fd\")))'],\n"
            b"                            capture_output=True, text=True).stdout\n"
            b"    return float(len(names)), float(int(theirs)), float(len(mine))\n")
-    with ModuleSession(src, "m.py", limits=FAST) as s:
-        r = s.call("probe")
-        assert r.ok, r
-        names, theirs, mine = (float(v) for v in r.value)
-        assert names == 0 and theirs < mine, (names, theirs, mine)  # the two pipes stay behind in the harness
+    names, theirs, mine = _probe(src)
+    assert names == 0 and theirs < mine, (names, theirs, mine)  # the two pipes stay behind in the harness
 
 
 def _fixed_backward_cases():

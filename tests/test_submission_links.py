@@ -162,14 +162,21 @@ def test_check_refuses_a_linked_answers_file_or_notebook(tmp_path, name):
 
 @pytest.mark.parametrize("kind", ["FIFO", "socket", "device", "hard link to a file outside", "symlink to /dev/zero"])
 def test_check_refuses_a_file_that_is_not_a_file_without_blocking(tmp_path, kind):
+    folder, reason = _folder_with_attack(tmp_path, kind)
+    with within(30), pytest.raises(SubmissionError, match=re_escape(reason)):
+        grade(folder / "task1.py", assignment=ASSIGNMENT, limits=FAST)
+
+
+def _folder_with_attack(tmp_path, kind: str):
+    """A folder ``sub`` whose task1.py is the attack ``kind`` (skipped where only root could make it), and the
+    reason the grader must give for it."""
     if kind == "device" and not AS_ROOT:
         pytest.skip("only root makes device files")
     make, reason = ATTACKS[kind]
     folder = tmp_path / "sub"
     folder.mkdir()
     make(folder, "task1.py")
-    with within(30), pytest.raises(SubmissionError, match=re_escape(reason)):
-        grade(folder / "task1.py", assignment=ASSIGNMENT, limits=FAST)
+    return folder, reason
 
 
 def re_escape(text: str) -> str:
@@ -183,13 +190,8 @@ def re_escape(text: str) -> str:
 
 @pytest.mark.parametrize("kind", list(ATTACKS))
 def test_an_attack_file_beside_honest_answers_costs_only_itself(tmp_path, kind):
-    if kind == "device" and not AS_ROOT:
-        pytest.skip("only root makes device files")
-    make, reason = ATTACKS[kind]
-    folder = tmp_path / "sub"
-    folder.mkdir()
+    folder, reason = _folder_with_attack(tmp_path, kind)
     (folder / "answers.json").write_text(json.dumps(p5_key()))
-    make(folder, "task1.py")
     with within(60):
         report = grade(folder, assignment=ASSIGNMENT, limits=FAST)
     assert task1_points(report) == 0  # not graded at all: no 20 / 20 from the reference

@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gradekit.sandbox import confine, jail
 from gradekit.sandbox.cleanup import rmtree
@@ -94,6 +95,14 @@ def _jail_wanted() -> bool:
 
 def _confined_wanted() -> bool:
     return os.environ.get("GRADEKIT_SANDBOX_CONFINED", "on").strip().lower() not in ("off", "0", "no")
+
+
+def write_files(folder: str, files: dict[str, bytes]) -> None:
+    """Write each of ``files`` (names relative to ``folder``, checked by the caller) with its subfolders."""
+    for name, data in files.items():
+        target = Path(folder, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
 
 
 def make_run_dir(prefix: str) -> str:
@@ -360,24 +369,12 @@ def _confined_probe(uid: int) -> str | None:
             os.chown(p, uid, uid)
         _let_in(run, uid)
         plan = confine.confined_plan(work, tmp, uid, jail.child_env(work, tmp))
-        status_r, status_w = os.pipe()
-        try:
-            proc = subprocess.Popen(
-                confine.launcher_command(plan, status_w, [sys.executable, "-I", "-c",
-                                                          "import os; print(os.getuid())"]),
-                cwd=work, env=plan["env"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, pass_fds=(status_w,), start_new_session=True)
-        finally:
-            os.close(status_w)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            return "the confined child did not start within 30 s"
-        finally:
-            why = jail.read_status(status_r)
-            kill_uid(uid)
+        proc, why = jail.run_probe(lambda status_w: confine.launcher_command(
+            plan, status_w, [sys.executable, "-I", "-c", "import os; print(os.getuid())"]),
+            cwd=work, env=plan["env"], after=lambda: kill_uid(uid))
+        if proc is None:
+            return f"the confined child did not start within {jail.PROBE_SECONDS} s"
+        out, err = proc.stdout, proc.stderr
         if why and "can still reach" in why:
             return why + ": close it to other users (chmod -R go-rwx), or grade where the kernel offers Landlock"
         if why:

@@ -17,9 +17,7 @@ b'[1]'
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import socket
 import subprocess
 import sys
@@ -29,29 +27,21 @@ from pathlib import Path
 
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox import confine, jail
-from gradekit.sandbox.box import Box, isolation, kill_uid, make_run_dir, _chown_tree, _let_in
+from gradekit.sandbox.box import Box, isolation, kill_uid, make_run_dir, write_files, _chown_tree, _let_in
 from gradekit.sandbox.child import source as child_source
-from gradekit.sandbox.cleanup import kill_group, rmtree
-from gradekit.sandbox.fork_server import PRELOAD, _rlimits
-from gradekit.sandbox.result import RESULT_FILE, ChildResult, read_capped, read_result
+from gradekit.sandbox.cleanup import rmtree
+from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
+from gradekit.sandbox.server import PRELOAD, ForkServerBase, ServerLost, rlimits_request
 
 __all__ = ["ConfinedServer"]
 
 _GRACE = 10.0  # seconds past the wall clock for the server to report once the child's uid is killed
 
 
-class ConfinedServer:
+class ConfinedServer(ForkServerBase):
     """One confined fork server; ``run`` has ``run_child``'s contract. Use as a context manager, or ``close``."""
 
-    def __init__(self) -> None:
-        self._proc: subprocess.Popen | None = None
-        self._sock: socket.socket | None = None
-
-    def __enter__(self) -> "ConfinedServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    _name = "confined fork server"
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
@@ -68,28 +58,6 @@ class ConfinedServer:
             child.close()
         self._sock = parent
 
-    def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
-            kill_group(self._proc.pid)
-            self._proc.wait()
-            self._proc = None
-
-    def run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
-        """Run ``script`` in a fresh confined child of the server; one retry on a fresh server."""
-        for attempt in (1, 2):
-            if self._proc is None:
-                self._start()
-            try:
-                return self._run(script, files, limits)
-            except _ServerLost as e:
-                self.close()
-                if attempt == 2:
-                    raise IsolationError(f"the confined fork server failed: {e}") from None
-        raise AssertionError("unreachable")
-
     def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         iso = isolation()
         run = make_run_dir("gradekit-run-")
@@ -100,15 +68,12 @@ class ConfinedServer:
             work, tmp = os.path.join(run, "work"), os.path.join(run, "tmp")
             os.mkdir(work, 0o700)
             os.mkdir(tmp, 0o700)
-            for name, data in files.items():
-                target = Path(work, name)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+            write_files(work, files)
             _chown_tree(work, box.uid)
             _chown_tree(tmp, box.uid)
             _let_in(run, box.uid)
             plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
-            request = {"plan": plan, "rlimits": _rlimits(limits)}
+            request = {"plan": plan, "rlimits": rlimits_request(limits)}
             status_r, status_w = os.pipe()
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 job.write(script.encode())  # on a descriptor only the forked runner reads: never in the server
@@ -116,10 +81,7 @@ class ConfinedServer:
                 job.seek(0)
                 start = time.monotonic()
                 try:
-                    socket.send_fds(self._sock, [json.dumps(request).encode()],
-                                    [out.fileno(), err.fileno(), status_w, job.fileno()])
-                except OSError as e:
-                    raise _ServerLost(f"cannot reach it ({e})") from None
+                    self._send(request, [out.fileno(), err.fileno(), status_w, job.fileno()])
                 finally:
                     os.close(status_w)
                     status_w = -1
@@ -133,10 +95,8 @@ class ConfinedServer:
                     if why:
                         raise IsolationError(f"the sandbox could not be built: {why}")
                 result, result_error = read_result(Path(work, RESULT_FILE), limits.result_bytes)
-                return ChildResult(returncode=code, stdout=read_capped(out, limits.output_bytes),
-                                   stderr=read_capped(err, limits.output_bytes), timed_out=timed_out,
-                                   killed_by_signal=-code if code < 0 else None, result=result, elapsed=elapsed,
-                                   result_error=result_error)
+                return child_result(code, out, err, limits, timed_out=timed_out, elapsed=elapsed, result=result,
+                                    result_error=result_error)
         finally:
             for fd in (status_r, status_w):
                 if fd >= 0:
@@ -146,27 +106,18 @@ class ConfinedServer:
 
     def _wait(self, deadline: float, uid: int) -> tuple[int, bool]:
         """The runner's wait status, and whether the wall clock ran out (then every process of ``uid`` is killed)."""
-        got, timed_out = b"", False
-        while not got.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if timed_out:
-                    raise _ServerLost("it did not report its child")
-                timed_out = True
-                kill_uid(uid)
-                deadline = time.monotonic() + _GRACE
-                continue
-            if not select.select([self._sock], [], [], left)[0]:
-                continue
-            chunk = self._sock.recv(64)
-            if not chunk:
-                raise _ServerLost("it ended")
-            got += chunk
+        timed_out = False
+
+        def past_deadline() -> float:
+            nonlocal timed_out
+            if timed_out:
+                raise ServerLost("it did not report its child")
+            timed_out = True
+            kill_uid(uid)
+            return time.monotonic() + _GRACE
+
+        got = self._read_line(deadline, past_deadline)
         try:
             return int(got), timed_out
         except ValueError:
-            raise _ServerLost(f"it answered {got[:40]!r}") from None
-
-
-class _ServerLost(Exception):
-    pass
+            raise ServerLost(f"it answered {got[:40]!r}") from None

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import select
 import socket
 import subprocess
@@ -35,35 +34,26 @@ import time
 
 from gradekit.sandbox import jail
 from gradekit.sandbox.box import Box, kill_uid
-from gradekit.sandbox.cleanup import kill_group, rmtree
-from gradekit.sandbox.limits import rlimit_values
-from gradekit.sandbox.result import ChildResult, read_capped
+from gradekit.sandbox.cleanup import rmtree
+from gradekit.sandbox.result import ChildResult, child_result
+from gradekit.sandbox.server import PRELOAD, ForkServerBase, ServerLost, rlimits_request
 from gradekit.sandbox.child import source as child_source
 from gradekit.core.errors import IsolationError
 
 __all__ = ["ForkServer"]
 
-PRELOAD = ("numpy",)
 _GRACE = 10.0  # seconds past the wall clock for the keeper to report once the child's uid is killed
 
 
-class ForkServer:
+class ForkServer(ForkServerBase):
     """One jailed fork server; ``run`` has ``run_child``'s contract. Use as a context manager, or ``close``."""
 
     def __init__(self) -> None:
-        self._proc: subprocess.Popen | None = None
-        self._sock: socket.socket | None = None
+        super().__init__()
         self._box: Box | None = None
         self._run_dir: str | None = None
 
-    def __enter__(self) -> "ForkServer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
     def _start(self) -> None:
-
         self._box = Box()
         self._box.take_uid()  # the reaper's uid, for the server's life
         self._run_dir = tempfile.mkdtemp(prefix="gradekit-server-")
@@ -91,14 +81,9 @@ class ForkServer:
         self._status_r = status_r
 
     def close(self) -> None:
-
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
-            kill_group(self._proc.pid)
-            self._proc.wait()
-            self._proc = None
+        had_server = self._proc is not None
+        super().close()
+        if had_server:
             os.close(self._status_r)
         if self._box is not None:
             self._box.close()
@@ -107,27 +92,15 @@ class ForkServer:
             rmtree(self._run_dir)
             self._run_dir = None
 
-    def run(self, script: str, files: dict[str, bytes], limits) -> "ChildResult":
-        """Run ``script`` in a fresh child of the server, as ``run_child`` would; one retry on a fresh server."""
-        for attempt in (1, 2):
-            if self._proc is None:
-                self._start()
-            try:
-                return self._run(script, files, limits)
-            except _ServerLost as e:
-                why = self._launch_error() or str(e)
-                self.close()
-                if attempt == 2:
-                    raise IsolationError(f"the fork server failed: {why}") from None
-        raise AssertionError("unreachable")
+    def _why_lost(self, lost: ServerLost) -> str:
+        return self._launch_error() or str(lost)
 
     def _launch_error(self) -> str:
         if self._proc is None or self._proc.poll() is None:
             return ""
         return jail.read_status(os.dup(self._status_r)) if self._proc.returncode == jail.LAUNCH_FAILED else ""
 
-    def _run(self, script: str, files: dict[str, bytes], limits) -> "ChildResult":
-
+    def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         box = Box()
         box.take_uid()  # this child's alone
         res_r, res_w = os.pipe()
@@ -141,14 +114,11 @@ class ForkServer:
                 job.seek(0)
                 request = {"uid": box.uid, "result_bytes": limits.result_bytes,
                            "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
-                           "tmp_bytes": limits.tmp_bytes, "rlimits": _rlimits(limits),
+                           "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(limits),
                            "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:
-                    socket.send_fds(self._sock, [json.dumps(request).encode()],
-                                    [job.fileno(), res_w, out.fileno(), err.fileno()])
-                except OSError as e:
-                    raise _ServerLost(f"cannot reach it ({e})") from None
+                    self._send(request, [job.fileno(), res_w, out.fileno(), err.fileno()])
                 finally:
                     os.close(res_w)
                     res_w = -1
@@ -161,16 +131,14 @@ class ForkServer:
                 try:
                     status, size = (int(x) for x in head.split())
                 except ValueError:
-                    raise _ServerLost("its child reported nothing") from None
+                    raise ServerLost("its child reported nothing") from None
                 if status == -1:
                     raise IsolationError(f"the fork server could not build a child: "
                                          f"{body.decode('utf-8', 'replace')[:300]}")
                 code = os.waitstatus_to_exitcode(status)
                 result, result_error = (None, None) if size < 0 else _result(body, limits.result_bytes)
-                return ChildResult(returncode=code, stdout=read_capped(out, limits.output_bytes),
-                                   stderr=read_capped(err, limits.output_bytes), timed_out=timed_out,
-                                   killed_by_signal=-code if code < 0 else None, result=result, elapsed=elapsed,
-                                   result_error=result_error)
+                return child_result(code, out, err, limits, timed_out=timed_out, elapsed=elapsed, result=result,
+                                    result_error=result_error)
         finally:
             if res_w >= 0:
                 os.close(res_w)
@@ -178,26 +146,10 @@ class ForkServer:
             box.close()
 
     def _expect_done(self, deadline: float) -> None:
-        got = b""
-        while not got.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._sock], [], [], left)[0]:
-                raise _ServerLost("it did not answer")
-            chunk = self._sock.recv(64)
-            if not chunk:
-                raise _ServerLost("it ended")
-            got += chunk
+        def lost() -> float:
+            raise ServerLost("it did not answer")
 
-
-class _ServerLost(Exception):
-    pass
-
-
-def _rlimits(limits) -> list[list[int]]:
-    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server)."""
-
-    nproc = limits.processes + 1
-    return [[res, soft, hard] for res, (soft, hard) in rlimit_values(limits)] + [[resource.RLIMIT_NPROC, nproc, nproc]]
+        self._read_line(deadline, lost)
 
 
 def _read_until_eof(fd: int, deadline: float, uid: int, cap: int) -> tuple[bytes, bool]:
@@ -213,7 +165,7 @@ def _read_until_eof(fd: int, deadline: float, uid: int, cap: int) -> tuple[bytes
             deadline = time.monotonic() + _GRACE
             continue
         if left <= 0:
-            raise _ServerLost("its child's keeper did not report")
+            raise ServerLost("its child's keeper did not report")
         if not poller.poll(max(1, int(left * 1000))):
             continue
         chunk = os.read(fd, 1 << 20)

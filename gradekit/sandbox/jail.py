@@ -28,14 +28,17 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
 
-__all__ = ["child_env", "jail_plan", "read_status", "launcher_command", "jail_probe", "SANDBOX_DIR", "LAUNCH_FAILED"]
+__all__ = ["child_env", "jail_plan", "read_status", "launcher_command", "jail_probe", "run_probe", "SANDBOX_DIR",
+           "LAUNCH_FAILED", "PROBE_SECONDS"]
 
 SANDBOX_DIR = "/sandbox"  # where the child's working folder appears inside the jail
 LAUNCH_FAILED = 125  # the launcher's exit status when a step failed (the reason is on its status pipe)
+PROBE_SECONDS = 30  # how long a probe's launcher and interpreter may take to start and answer
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 # What the dynamic loader and Python's start-up read from /etc; nothing else of it is shown.
 _ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
@@ -133,25 +136,14 @@ def _probe_cached(uid: int, executable: str) -> str | None:
         if os.geteuid() == 0:
             os.chown(work, uid, uid)
         env = {"PATH": "/usr/bin:/bin", "HOME": SANDBOX_DIR, "LANG": "C.UTF-8"}
-        status_r, status_w = os.pipe()
-        try:
-            proc = subprocess.Popen(
-                launcher_command(jail_plan(work, root, uid, env), status_w,
-                                 [executable, "-I", "-c", "import os; print(os.getuid(), os.getcwd())"]),
-                cwd="/", env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                pass_fds=(status_w,), start_new_session=True)
-        finally:
-            os.close(status_w)
-        try:
-            out, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            return "the jail did not start within 30 s"
-        finally:
-            why = read_status(status_r)
+        proc, why = run_probe(lambda status_w: launcher_command(
+            jail_plan(work, root, uid, env), status_w,
+            [executable, "-I", "-c", "import os; print(os.getuid(), os.getcwd())"]), cwd="/", env=env)
+        if proc is None:
+            return f"the jail did not start within {PROBE_SECONDS} s"
         if why:
             return why
+        out, err = proc.stdout, proc.stderr
         if proc.returncode != 0 or out.split() != [str(uid).encode(), SANDBOX_DIR.encode()]:
             return (f"{executable} did not run in it (exit {proc.returncode}: "
                     f"{err.decode(errors='replace').strip()[-200:]})")
@@ -176,3 +168,34 @@ def read_status(fd: int) -> str:
         return b"".join(chunks).decode("utf-8", "replace").strip()
     finally:
         os.close(fd)
+
+
+def run_probe(command: Callable[[int], list[str]], *, cwd: str, env: dict[str, str],
+              after: Callable[[], None] = lambda: None) -> tuple[subprocess.CompletedProcess | None, str]:
+    """Run a probe's launcher (``command(status_fd)`` gives its argv) to its end: what it printed, or None
+    when it ran past ``PROBE_SECONDS`` (then it is killed), and the launcher's status (empty when every step
+    held). ``after`` runs once the probe is over either way, before the status is read back."""
+    status_r, status_w = os.pipe()
+    try:
+        proc = subprocess.Popen(command(status_w), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(status_w,),
+                                start_new_session=True)
+    except BaseException:
+        os.close(status_r)
+        raise
+    finally:
+        os.close(status_w)
+    try:
+        out, err = proc.communicate(timeout=PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None, _read_status_after(status_r, after)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), _read_status_after(status_r, after)
+
+
+def _read_status_after(status_r: int, after: Callable[[], None]) -> str:
+    try:
+        return read_status(status_r)
+    finally:
+        after()

@@ -33,11 +33,11 @@ import time
 from pathlib import Path, PurePosixPath
 
 from gradekit.sandbox import isolation
-from gradekit.sandbox.box import Box, make_run_dir
+from gradekit.sandbox.box import Box, make_run_dir, write_files
 from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
 from gradekit.sandbox.limits import Limits, rlimit_values
-from gradekit.sandbox.result import RESULT_FILE, ChildResult, read_capped, read_result
+from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
 __all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree", "rlimit_values"]
@@ -86,10 +86,7 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     try:
         os.mkdir(workdir, 0o700)
         os.mkdir(mount_point, 0o700)
-        for name, data in files.items():
-            target = Path(workdir, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+        write_files(workdir, files)
         box = Box.open(limits, workdir, mount_point)  # its jail, uid and cgroup
         # Unnamed files (unlinked at creation): the child gets the descriptors,
         # but no path in its directory, or anywhere else, names them.
@@ -125,16 +122,8 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
                 raise IsolationError(f"the sandbox could not be built: {why}")
             elapsed = time.monotonic() - start
             result, result_error = read_result(Path(workdir, RESULT_FILE), limits.result_bytes)
-            return ChildResult(
-                returncode=returncode,
-                stdout=read_capped(out, limits.output_bytes),
-                stderr=read_capped(err, limits.output_bytes),
-                timed_out=not exited,
-                killed_by_signal=-returncode if returncode < 0 else None,
-                result=result,
-                elapsed=elapsed,
-                result_error=result_error,
-            )
+            return child_result(returncode, out, err, limits, timed_out=not exited, elapsed=elapsed, result=result,
+                                result_error=result_error)
     finally:
         if box is not None:
             box.close()

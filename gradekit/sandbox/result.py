@@ -72,3 +72,13 @@ def read_result(path: Path, cap: int) -> tuple[bytes | None, str | None]:
         return data, None
     finally:
         os.close(fd)
+
+
+def child_result(returncode: int, out, err, limits, *, timed_out: bool, elapsed: float, result: bytes | None,
+                 result_error: str | None) -> ChildResult:
+    """How a child ended (its exit code as ``os.waitstatus_to_exitcode`` gives it), its output files read
+    back under ``limits.output_bytes``, and what result.json held."""
+    return ChildResult(returncode=returncode, stdout=read_capped(out, limits.output_bytes),
+                       stderr=read_capped(err, limits.output_bytes), timed_out=timed_out,
+                       killed_by_signal=-returncode if returncode < 0 else None, result=result, elapsed=elapsed,
+                       result_error=result_error)
