@@ -561,6 +561,46 @@ def test_bars_in_formulas_in_every_file_type(tmp_path, written, verdict, words):
         assert got.verdict == verdict and words in got.feedback, (suffix, got)
 
 
+# -- a matrix of symbols typed as text is the list of rows it spells ----------------------------------------
+
+Q3C = "coms573-hw5/q3c"
+K1 = [["w_3^{11}", "w_2^{11}", "w_1^{11}"], ["w_3^{12}", "w_2^{12}", "w_1^{12}"]]
+SYMBOL_MATRIX_TEXT = [  # (written for kernel1, verdict, words in the feedback or reading)
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]]", "correct", "read the text as a 2×3 matrix"),
+    (json.dumps(K1), "correct", "read the text as a 2×3 matrix"),  # a pasted list, quotes and all
+    ("[[w3^{11}, w2^11, w_1^{11}],\n [w_3^{12}, w_2^{12}, w_1^{12}]]", "correct", "2×3 matrix"),
+    ("[[w_1^{11}, w_2^{11}, w_3^{11}], [w_1^{12}, w_2^{12}, w_3^{12}]]", "partial", "read the text as a 2×3 matrix"),
+    ("[[w_3^{11}, w_2^{11}, 0], [w_3^{12}, w_2^{12}, w_1^{12}]]", "wrong", "Row 1, column 3"),
+    ("[[w_3^{11}, w_2^{11}], [w_3^{12}, w_2^{12}]]", "wrong", "read the text as a 2×2 matrix"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]", INVALID,
+     "1 bracket left open: '[' at col 1 is never closed"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}] [w_3^{12}, w_2^{12}, w_1^{12}]]", INVALID, "expected ',' between the rows"),
+    ("[[w_3^{11}, , w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]]", INVALID, "an empty entry"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], w_3^{12}]", INVALID, "a list of rows, each in brackets"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_4^{12}]]", INVALID, "row 2, column 3"),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", SYMBOL_MATRIX_TEXT, ids=[c[0][:40] for c in SYMBOL_MATRIX_TEXT])
+def test_a_symbol_matrix_typed_as_text_in_every_file_type(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, {Q3C: {"kernel1": written}}))
+        got = part_of(report, Q3C, "kernel1")
+        assert got.verdict == verdict and words in f"{got.feedback} {got.reading}", (suffix, got)
+        if "read the text" in words:
+            assert words in terminal_text(report)
+
+
+def test_the_issues_matrix_text_is_the_list_of_rows():
+    rows = [[0, 1, 2], ["x", "y", "z"]]
+    as_text = check("symbolic_matrix", rows, "[[0, 1, 2], [x, y, z]]", symbols=["x", "y", "z"])
+    as_list = check("symbolic_matrix", rows, [[0, 1, 2], ["x", "y", "z"]], symbols=["x", "y", "z"])
+    assert (as_text.verdict, as_text.reading) == ("correct", "read the text as a 2×3 matrix")
+    assert (as_list.verdict, as_list.reading) == ("correct", "")
+    swapped = check("symbolic_matrix", rows, "[[0, 1, 2], [x, z, y]]", symbols=["x", "y", "z"])
+    assert swapped.verdict == "wrong" and "Row 2, column 2" in swapped.feedback
+
+
 # -- the brackets a formula leaves open, counted and placed ---------------------------------------------------
 
 LEFT_OPEN = [  # ece449-a2/p4, dE/dz_x
