@@ -469,3 +469,153 @@ def test_latex_left_sides_with_braces_and_a_trailing_shape_note(tmp_path, writte
         assert got.verdict == verdict and words in f"{got.feedback} {got.reading}", (suffix, got)
         if verdict == "correct" and words:
             assert words in terminal_text(report)
+
+
+# -- |x| is abs(x): bars paired where one pairing fits, refused where two or none do ---------------------------
+
+BARS_AS_ABS = [  # (with bars, the same with abs): equal trees
+    ("|x|", "abs(x)"),
+    ("|x - y|", "abs(x - y)"),
+    (r"\left| x \right|", "abs(x)"),
+    (r"\lvert x \rvert", "abs(x)"),
+    (r"\left\lvert x - y \right\rvert", "abs(x - y)"),
+    (r"\vert x \vert", "abs(x)"),
+    ("|a - |b||", "abs(a - abs(b))"),
+    ("|a| - |b|", "abs(a) - abs(b)"),
+    ("|x||y|", "abs(x) abs(y)"),
+    ("2|x|", "2 abs(x)"),
+    ("|x|^2", "abs(x)^2"),
+    ("-|x|", "-abs(x)"),
+    ("|-x|", "abs(-x)"),
+    ("max(|a|, |b|)", "max(abs(a), abs(b))"),
+    (r"\left|a\right| b \left|c\right|", "abs(a) b abs(c)"),  # \left and \right say the side: no ambiguity
+    (r"\frac{|x|}{|y|}", "abs(x)/abs(y)"),
+]
+
+
+@pytest.mark.parametrize("bars, spelled", BARS_AS_ABS, ids=[c[0] for c in BARS_AS_ABS])
+def test_absolute_value_bars_mean_abs(bars, spelled):
+    from gradekit.check.expr.parser import parse
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({n: "scalar" for n in ("x", "y", "a", "b", "c")})
+    assert parse(bars, table) == parse(spelled, table)
+
+
+BARS_REFUSED = [  # (written, column, words): never a guess
+    ("|a|b|c|", 3, "the '|' at col 3 can be read two ways: closing the '|' at col 1 or opening another"),
+    ("||x||", 1, "a norm ‖x‖ is not part of the answer language"),
+    ("| |x| |", 1, "'||' opens two absolute values at once"),
+    ("|x", 1, "1 '|' in the answer; absolute values take them in pairs"),
+    ("|a| + |b", 1, "3 '|' in the answer"),
+    ("(|x)|", 2, "the '|' do not pair up as absolute values"),
+    ("max(|a, b|)", 5, "a bar cannot span a bracket, a comma or a matrix row"),
+    (r"\right| x \left|", 7, "do not pair up"),
+    ("|" * 202, 201, "more than 200 '|'"),
+]
+
+
+@pytest.mark.parametrize("written, col, words", BARS_REFUSED, ids=[c[0][:20] for c in BARS_REFUSED])
+def test_ambiguous_or_unpaired_bars_are_refused_with_the_place(written, col, words):
+    from gradekit.check.expr.errors import ExprError
+    from gradekit.check.expr.parser import parse
+    from gradekit.check.expr.shapes import Symbols
+
+    with pytest.raises(ExprError) as e:
+        parse(written, Symbols.declare({n: "scalar" for n in ("x", "a", "b", "c")}))
+    assert e.value.col == col and words in e.value.message, str(e.value)
+
+
+def test_many_bars_are_paired_quickly():
+    import time
+
+    from gradekit.check.expr.errors import ExprError
+    from gradekit.check.expr.parser import parse
+    from gradekit.check.expr.shapes import Symbols
+
+    table = Symbols.declare({"x": "scalar"})
+    start = time.process_time()
+    assert parse(" + ".join(["|x|"] * 60), table) == parse(" + ".join(["abs(x)"] * 60), table)
+    for hostile in ("|x" * 100, "|x|" * 66, "|(" * 60 + "x" + ")|" * 60):
+        with pytest.raises(ExprError):
+            parse(hostile, table)
+    assert time.process_time() - start < 2.0
+
+
+ABS_FORMS = [  # ece449-a2/p4, dE/dz_x = q_x − p_x, in every file type
+    ("|q_x - p_x| * sign(q_x - p_x)", "correct", ""),
+    (r"\left| q_x - p_x \right| \cdot sign(q_x - p_x)", "correct", ""),
+    (r"\lvert q_x - p_x \rvert sign(q_x - p_x)", "correct", ""),
+    ("q_x - p_x + |p_x - |p_x|| - |p_x - |p_x||", "correct", ""),  # nested, one pairing
+    ("|q_x - p_x|", "wrong", ""),
+    ("|q_x|p_x|q_x|", "invalid", "can be read two ways"),
+    ("||q_x - p_x||", "invalid", "a norm"),
+    ("|q_x - p_x", "invalid", "take them in pairs"),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", ABS_FORMS, ids=[c[0] for c in ABS_FORMS])
+def test_bars_in_formulas_in_every_file_type(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == verdict and words in got.feedback, (suffix, got)
+
+
+# -- a matrix of symbols typed as text is the list of rows it spells ----------------------------------------
+
+Q3C = "coms573-hw5/q3c"
+K1 = [["w_3^{11}", "w_2^{11}", "w_1^{11}"], ["w_3^{12}", "w_2^{12}", "w_1^{12}"]]
+SYMBOL_MATRIX_TEXT = [  # (written for kernel1, verdict, words in the feedback or reading)
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]]", "correct", "read the text as a 2×3 matrix"),
+    (json.dumps(K1), "correct", "read the text as a 2×3 matrix"),  # a pasted list, quotes and all
+    ("[[w3^{11}, w2^11, w_1^{11}],\n [w_3^{12}, w_2^{12}, w_1^{12}]]", "correct", "2×3 matrix"),
+    ("[[w_1^{11}, w_2^{11}, w_3^{11}], [w_1^{12}, w_2^{12}, w_3^{12}]]", "partial", "read the text as a 2×3 matrix"),
+    ("[[w_3^{11}, w_2^{11}, 0], [w_3^{12}, w_2^{12}, w_1^{12}]]", "wrong", "Row 1, column 3"),
+    ("[[w_3^{11}, w_2^{11}], [w_3^{12}, w_2^{12}]]", "wrong", "read the text as a 2×2 matrix"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]", INVALID,
+     "1 bracket left open: '[' at col 1 is never closed"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}] [w_3^{12}, w_2^{12}, w_1^{12}]]", INVALID, "expected ',' between the rows"),
+    ("[[w_3^{11}, , w_1^{11}], [w_3^{12}, w_2^{12}, w_1^{12}]]", INVALID, "an empty entry"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], w_3^{12}]", INVALID, "a list of rows, each in brackets"),
+    ("[[w_3^{11}, w_2^{11}, w_1^{11}], [w_3^{12}, w_2^{12}, w_4^{12}]]", INVALID, "row 2, column 3"),
+]
+
+
+@pytest.mark.parametrize("written, verdict, words", SYMBOL_MATRIX_TEXT, ids=[c[0][:40] for c in SYMBOL_MATRIX_TEXT])
+def test_a_symbol_matrix_typed_as_text_in_every_file_type(tmp_path, written, verdict, words):
+    for suffix in SUFFIXES:
+        report = grade(write_as(tmp_path, suffix, {Q3C: {"kernel1": written}}))
+        got = part_of(report, Q3C, "kernel1")
+        assert got.verdict == verdict and words in f"{got.feedback} {got.reading}", (suffix, got)
+        if "read the text" in words:
+            assert words in terminal_text(report)
+
+
+def test_the_issues_matrix_text_is_the_list_of_rows():
+    rows = [[0, 1, 2], ["x", "y", "z"]]
+    as_text = check("symbolic_matrix", rows, "[[0, 1, 2], [x, y, z]]", symbols=["x", "y", "z"])
+    as_list = check("symbolic_matrix", rows, [[0, 1, 2], ["x", "y", "z"]], symbols=["x", "y", "z"])
+    assert (as_text.verdict, as_text.reading) == ("correct", "read the text as a 2×3 matrix")
+    assert (as_list.verdict, as_list.reading) == ("correct", "")
+    swapped = check("symbolic_matrix", rows, "[[0, 1, 2], [x, z, y]]", symbols=["x", "y", "z"])
+    assert swapped.verdict == "wrong" and "Row 2, column 2" in swapped.feedback
+
+
+# -- the brackets a formula leaves open, counted and placed ---------------------------------------------------
+
+LEFT_OPEN = [  # ece449-a2/p4, dE/dz_x
+    ("(q_x - p_x", "1 bracket left open: '(' at col 1 is never closed"),
+    ("((q_x - [p_x", "3 brackets left open: '(' at col 1, '(' at col 2 and '[' at col 9"),
+    ("(q_x - [p_x + 1) - 1", "')' does not match '[' at col 8"),  # never counted as closing the '('
+    (r"\frac{q_x - p_x}{1", "1 bracket left open: '{' at col 17 is never closed"),
+    ("sign((q_x - p_x) * (q_x - p_x", "2 brackets left open: '(' at col 5 and '(' at col 20"),
+    ("(q_x - p_x]", "']' does not match '(' at col 1"),
+    ("q_x - p_x)", "')' has no matching opening bracket"),
+]
+
+
+@pytest.mark.parametrize("written, words", LEFT_OPEN, ids=[c[0] for c in LEFT_OPEN])
+def test_a_formula_counts_the_brackets_it_leaves_open(tmp_path, written, words):
+    for suffix in SUFFIXES:
+        got = part_of(grade(write_as(tmp_path, suffix, {P4: {"dE/dz_x": written}})), P4, "dE/dz_x")
+        assert got.verdict == INVALID and words in got.feedback, (suffix, got)

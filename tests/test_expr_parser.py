@@ -74,10 +74,10 @@ def test_shapes_of_correct_gradients():
 
 @pytest.mark.parametrize("text, col, words", [
     ("W3 x1", 1, "unknown name 'W3'; declared: W1, W2, b1, b2, t, x1, x2, x3"),
-    ("W2 (x3 - t", 4, "'(' is never closed"),
+    ("W2 (x3 - t", 4, "1 bracket left open: '(' at col 4 is never closed"),
     ("W2 x3) ", 6, "')' has no matching opening bracket"),
     ("(x3 - t]", 8, "']' does not match '('"),
-    (r"\frac{1}{2 x2", 9, "'{' is never closed"),
+    (r"\frac{1}{2 x2", 9, "1 bracket left open: '{' at col 9 is never closed"),
     (r"\begin{bmatrix} 1 & 2", 1, r"\begin{bmatrix} is never closed by \end{bmatrix}"),
     (r"\int{x2}", 1, r"\int is not part of the answer language"),  # \sqrt is read (round 2)
     ("dL/dW1 = x3 - t", 8, "'=' is not part of an answer"),

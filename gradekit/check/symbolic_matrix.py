@@ -8,6 +8,7 @@ without ``A`` being a free answer to the part that asks for ``A``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 from gradekit.core.records import Outcome
@@ -17,7 +18,8 @@ from gradekit.check.symbolic import declarations, outcome_of
 
 def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     from gradekit.check.expr import declare
-    from gradekit.check.expr.symmatrix import check_symbol_matrix
+    from gradekit.check.expr.errors import ExprError
+    from gradekit.check.expr.symmatrix import check_symbol_matrix, rows_of_text
 
     params = ctx.problem.validated_params if ctx.problem else None
     symbols, define = declarations(ctx.part.options, params)
@@ -25,6 +27,14 @@ def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome
     table = declare(symbols or {}, {**(define or {}), **extra})
     alternatives = [(m.id, m.message, m.answers[ctx.part.name]) for m in ctx.mistakes
                     if isinstance(m.answers.get(ctx.part.name), (list, tuple))]
-    result = check_symbol_matrix(raw, expected, table, alternatives=alternatives,
+    try:
+        rows = rows_of_text(raw)
+    except ExprError as e:
+        return Outcome.invalid(str(e))
+    result = check_symbol_matrix(raw if rows is None else rows, expected, table, alternatives=alternatives,
                                  rtol=float(ctx.part.options.get("rtol", 1e-9)))
-    return outcome_of(result, ctx)
+    outcome = outcome_of(result, ctx)
+    if rows is None or not rows or len({len(r) for r in rows}) != 1:
+        return outcome
+    # "[[0, 1, 2], [x, y, z]]" typed as text: the list of rows it spells, said so
+    return replace(outcome, reading=f"read the text as a {len(rows)}×{len(rows[0])} matrix")

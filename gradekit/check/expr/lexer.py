@@ -54,10 +54,14 @@ LATEX_OPS = {"cdot": "cdot", "times": "cdot", "odot": "had", "circ": "had", "ast
              "intercal": "T", "prime": "T", "sigma": "sigmoid", "exp": "exp", "log": "log", "ln": "log",
              "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac", "sqrt": "sqrt",
              "min": "min"}
-LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", ",", ";", ":", "!",
-                 "quad", "qquad", " "}
+LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
+                 "Biggl", "Biggr", ",", ";", ":", "!", "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}
 MATRIX_ENVS = {"bmatrix", "pmatrix", "matrix"}
+# Absolute-value bars: which side a LaTeX spelling says it is on (bars.py pairs the plain '|').
+LATEX_BARS = {"lvert": "open", "rvert": "close", "vert": ""}
+BAR_SIDES = {"left": "open", "bigl": "open", "Bigl": "open", "biggl": "open", "Biggl": "open",
+             "right": "close", "bigr": "close", "Bigr": "close", "biggr": "close", "Biggr": "close"}
 ASCII_OPS = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "^", "@": "mat", "(": "(", ")": ")", "[": "(", "]": ")",
              "{": "{", "}": "}", ",": ",", "&": "&", "'": "T"}
 
@@ -68,11 +72,11 @@ _LATEX_WORD = re.compile(r"\\([A-Za-z]+|.)")
 
 @dataclass(frozen=True)
 class Token:
-    kind: str  # NUM NAME FUNC + - * / ^ mat had cdot T ( ) { } , & ROW FRAC BEGIN END EOF
+    kind: str  # NUM NAME FUNC + - * / ^ mat had cdot T ( ) { } , & ROW FRAC BEGIN END BAR EOF
     value: str
     col: int  # 1-based
     end: int  # 1-based, exclusive
-    closer: str = ""  # for ( and ): which bracket was typed, to report mismatches
+    closer: str = ""  # for ( and ): which bracket was typed, to report mismatches; for BAR: "open", "close" or ""
 
 
 def _describe(ch: str) -> str:
@@ -113,9 +117,11 @@ def tokenize(text: str, declared: frozenset[str] = frozenset()) -> list[Token]:
 class _Lexer:
     def __init__(self, text: str, declared: frozenset[str]):
         self.s, self.i, self.declared, self.out = text, 0, declared, []
+        self.side = ""  # "open"/"close" right after \left, \right, \bigl ...: the side of a bar that follows
 
     def emit(self, kind: str, value: str, start: int, closer: str = "") -> None:
         self.out.append(Token(kind, value, start + 1, self.i + 1, closer))
+        self.side = ""  # \left's side is for the token right after it only
 
     def run(self) -> list[Token]:
         s = self.s
@@ -138,6 +144,9 @@ class _Lexer:
             elif ch == "*" and s[self.i + 1 : self.i + 2] == "*":
                 self.i += 2
                 self.emit("^", "**", start)
+            elif ch == "|":
+                self.i += 1
+                self.emit("BAR", ch, start, closer=self.side)
             elif ch in ASCII_OPS:
                 self.i += 1
                 kind = ASCII_OPS[ch]
@@ -270,6 +279,10 @@ class _Lexer:
         word = m.group(1)
         self.i = m.end()
         if word in LATEX_IGNORED:
+            self.side = BAR_SIDES.get(word, "")
+            return
+        if word in LATEX_BARS:
+            self.emit("BAR", "\\" + word, start, closer=LATEX_BARS[word] or self.side)
             return
         if word in ("{", "}"):
             raise ExprError(start + 1, f"'\\{word}' (a literal brace) is not part of the answer language")

@@ -20,6 +20,7 @@ import difflib
 import math
 from dataclasses import replace
 
+from gradekit.check.expr.bars import resolve_bars
 from gradekit.check.expr.errors import ExprError
 from gradekit.check.expr.lexer import Token, tokenize
 from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
@@ -30,7 +31,7 @@ MAX_NODES = 400
 MAX_EXPONENT = 64.0
 ADD, MUL, NEG, POW, POST = 10, 20, 25, 30, 40
 PRODUCTS = {"mat": "mat", "cdot": "mat", "*": "had", "had": "had", "/": "/"}
-STARTS_OPERAND = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN"}
+STARTS_OPERAND = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN", "ABS("}
 CONSTANTS = {"e": math.e, "pi": math.pi}
 
 
@@ -41,7 +42,8 @@ def parse(text: str, table: Symbols, *, check_shapes: bool = True) -> Node:
     if not text.strip():
         raise ExprError(1, "the answer is empty")
     tokens = tokenize(text, frozenset(table.shapes))
-    node = _Parser(tokens, table).run()
+    _refuse_left_open(tokens)
+    node = _Parser(resolve_bars(tokens), table).run()
     if check_shapes:
         shape_of(node, table, text)
     return node
@@ -144,6 +146,10 @@ class _Parser:
             return self.made(Neg(arg, col=tok.col, end=arg.end))
         if k == "+":
             return self.expr(NEG)
+        if k == "ABS(":  # |x|: the bars were paired before parsing (bars.py)
+            inner = self.expr(0)
+            close = self.expect("ABS)", f"'|' to close '|' at col {tok.col}", tok)
+            return self.made(Call("abs", (inner,), col=tok.col, end=close.end))
         if k == "FRAC":
             num = self.group(tok)
             den = self.group(tok)
@@ -268,6 +274,28 @@ class _Parser:
         if not rows[0] or len(widths) != 1:
             raise ExprError(begin.col, f"the rows of the matrix have {', '.join(str(len(r)) for r in rows)} entries; they must be equal")
         return self.made(Mat(tuple(tuple(r) for r in rows), col=begin.col, end=self.peek(-1).end))
+
+
+def _refuse_left_open(tokens: list[Token]) -> None:
+    """Every bracket still open at the end, counted and placed: "2 brackets left open: '(' at col 3 and '[' at col 7".
+
+    A closing bracket that matches nothing, or the wrong one, stops the count: the parser says so in its own words.
+    """
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    opened: list[Token] = []
+    for tok in tokens:
+        if tok.kind in ("(", "{"):
+            opened.append(tok)
+        elif tok.kind in (")", "}"):
+            if not opened or pairs.get(opened[-1].closer or opened[-1].value) != (tok.closer or tok.value):
+                return
+            opened.pop()
+    if opened:
+        n = len(opened)
+        where = [f"{t.value!r} at col {t.col}" for t in opened]
+        listed = where[0] if n == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+        raise ExprError(opened[0].col, f"{n} bracket{'s' if n > 1 else ''} left open: {listed}"
+                                       f"{' is never closed' if n == 1 else ''}")
 
 
 def _constant(node: Node, tok: Token) -> float:

@@ -1,7 +1,8 @@
 """Matrices whose entries are symbols (``w_1^{11}``, ``0``): checked entry by entry, numerically.
 
-A student writes the matrix as a list of rows (``[["w_1^{11}", "w_2^{11}", 0], ...]``), a LaTeX
-``bmatrix``, or a formula in declared matrices (``Aᵀ`` when the part defines ``A``). Every entry
+A student writes the matrix as a list of rows (``[["w_1^{11}", "w_2^{11}", 0], ...]``), the same list
+typed as text (``"[[0, 1, 2], [x, y, z]]"``, read by ``rows_of_text``), a LaTeX ``bmatrix``, or a
+formula in declared matrices (``Aᵀ`` when the part defines ``A``). Every entry
 is parsed by gradekit's own parser (no sympy, no eval); the student's matrix and the reference are
 evaluated on a few seeded random values of the symbols, and an entry is right when it agrees on
 every instance. A wrong matrix is named by the family mistake (or the transpose) it equals.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -53,10 +55,99 @@ def _entry(value: Any, table: Symbols, where: str) -> Node:
     return node
 
 
+_ROWS_TEXT = re.compile(r"\s*\[\s*\[")
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def rows_of_text(text: str) -> list[list[str]] | None:
+    """``"[[0, 1, 2], [x, y, z]]"`` as ``[["0", "1", "2"], ["x", "y", "z"]]``; None for text that is not a list of rows.
+
+    Commas split entries only outside brackets, so ``max(a, b)`` and ``x_{a,b}`` stay one entry; quotes around an
+    entry (a pasted Python list) are dropped. A text that opens as a list of rows but does not close as one is
+    refused with the character where it goes wrong, never parsed as a formula.
+    """
+    if not isinstance(text, str) or not _ROWS_TEXT.match(text) or len(text) > 4 * MAX_CHARS:
+        return None
+    items, end = _list_at(text, text.index("["), depth=0)
+    if text[end:].strip():
+        raise ExprError(end + 1, f"unexpected {text[end:].strip()[:10]!r} after the matrix's closing ']'")
+    if not all(isinstance(r, list) for r in items):
+        raise ExprError(1, "a matrix typed as text is a list of rows, each in brackets: [[0, 1, 2], [x, y, z]]")
+    return items  # type: ignore[return-value]
+
+
+def _list_at(text: str, start: int, depth: int) -> tuple[list[Any], int]:
+    """The list that opens at ``text[start] == "["``: rows (depth 0) or entries (depth 1); and where it ends."""
+    items: list[Any] = []
+    i = start + 1
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            raise _left_open(text)
+        if depth == 0 and text[i] == "[":
+            row, i = _list_at(text, i, 1)
+            items.append(row)
+        else:
+            entry, i = _entry_text(text, i)
+            if not entry:
+                raise ExprError(i + 1, "an empty entry")
+            items.append(entry)
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i < len(text) and text[i] == ",":
+            i += 1
+            continue
+        if i < len(text) and text[i] == "]":
+            return items, i + 1
+        if i >= len(text):
+            raise _left_open(text)
+        if text[i] == "[":
+            raise ExprError(i + 1, "expected ',' between the rows, found '['")
+        raise ExprError(i + 1, f"expected ',' or ']', found {text[i]!r}")
+
+
+def _left_open(text: str) -> ExprError:
+    """The brackets still open at the end of ``text``, counted and placed, as the formula parser says it."""
+    opened: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _PAIRS:
+            opened.append(i)
+        elif ch in _PAIRS.values() and opened:
+            opened.pop()
+    where = [f"{text[i]!r} at col {i + 1}" for i in opened] or ["'['"]
+    n = len(where)
+    listed = where[0] + " is never closed" if n == 1 else ", ".join(where[:-1]) + " and " + where[-1]
+    return ExprError(opened[0] + 1 if opened else 1, f"{n} bracket{'s' if n > 1 else ''} left open: {listed}")
+
+
+def _entry_text(text: str, i: int) -> tuple[str, int]:
+    """One entry, up to a comma or ']' outside brackets: (the entry without quotes, where it ends)."""
+    start, opened = i, []  # (bracket, where) still open inside the entry
+    while i < len(text):
+        ch = text[i]
+        if ch in _PAIRS:
+            opened.append((ch, i))
+        elif opened and ch in _PAIRS.values():
+            left, at = opened.pop()
+            if _PAIRS[left] != ch:
+                raise ExprError(i + 1, f"{ch!r} does not match {left!r} at col {at + 1}")
+        elif not opened and ch in ",]":
+            break
+        i += 1
+    entry = text[start:i].strip()
+    if len(entry) >= 2 and entry[0] == entry[-1] and entry[0] in "'\"":
+        entry = entry[1:-1]
+    return entry, i
+
+
 def to_node(answer: Any, table: Symbols) -> Node:
     """The answer as one AST (a ``Mat`` for a list of rows); ``ExprError`` with the row and column when refused."""
     if isinstance(answer, str):
-        return parse(answer, table)
+        rows = rows_of_text(answer)
+        if rows is None:
+            return parse(answer, table)
+        answer = rows
     if not isinstance(answer, (list, tuple)) or not answer:
         raise ExprError(1, f"expected a matrix as a list of rows or a LaTeX bmatrix, got {type(answer).__name__ if answer != [] else 'an empty list'}")
     if len(answer) > MAX_SIDE:
