@@ -28,7 +28,7 @@ def note_lines(output):
 
 
 def test_show_and_solve_without_a_student_say_it_is_the_default_variant():
-    for args in (["show", "q3.2v"], ["solve", "q3.2v"], ["solve", "-a", "ece661-hw1", "--format", "markdown"]):
+    for args in (["show", "q3.2v"], ["solve", "q3.2v"], ["solve", "-a", "ece661-hw1"]):
         r = cli(*args)
         assert r.exit_code == 0, r.output
         assert len(note_lines(r.output)) == 1, args

@@ -269,7 +269,6 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
         from gradekit.output.keys import answer_key, latex_key
 
         text = (answer_key if fmt == "markdown" else latex_key)(catalog, name, student, ids)
-        echo_notes(notes)
         if output is None:
             click.echo(text, nl=False)
         else:
@@ -278,8 +277,9 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
         return
     if fmt == "json":
         data = [solution_dict(p, catalog.solve(p)) for p in problems]
-        emit_json({**data[0], "notes": notes} if ident else
-                  {"assignment": name, "student": student, "problems": data, "notes": notes})
+        extra = {"notes": notes} if notes else {}  # the shape stays as it was unless there is something to say
+        emit_json({**data[0], **extra} if ident else
+                  {"assignment": name, "student": student, "problems": data, **extra})
         return
     from gradekit.output import terminal as render
 
