@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "grade": "gradekit.grading.grade",
+    "autograde": "gradekit.course.autograder",
     "grade_answers": "gradekit.grading.answers",
     "load_catalog": "gradekit.spec.catalog",
     "Catalog": "gradekit.spec.catalog",

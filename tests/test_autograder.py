@@ -323,3 +323,96 @@ def test_setup_sh_passes_and_the_bundle_grades_code_where_docker_forbids_namespa
     assert data["extra_data"]["isolation"]["kind"] == "confined", data.get("extra_data")
     assert by_test_name(data)["q3.2: L"]["status"] == "passed" and data["score"] == 1, data["output"][-1000:]
     assert stat.S_IMODE(os.stat(root / "results").st_mode) == 0o700
+
+
+# -- gradekit.autograde: the library entry a hand-written run_autograder calls ---------------------------
+
+
+def fake_root(tmp_path, files, meta=ADA):
+    """Gradescope's /autograder layout without a bundle: submission/ and submission_metadata.json."""
+    root = tmp_path / "autograder"
+    (root / "submission").mkdir(parents=True)
+    for name, text in files.items():
+        (root / "submission" / name).write_text(text)
+    if meta is not None:
+        (root / "submission_metadata.json").write_text(json.dumps(meta))
+    return root
+
+
+def written(root):
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert errors(data, SCHEMA) == []
+    return data
+
+
+def test_autograde_grades_the_metadata_students_variant(tmp_path):
+    import gradekit
+
+    root = fake_root(tmp_path, {"answers.json": json.dumps(key_for("ada@example.edu"))})
+    data = gradekit.autograde(ASSIGNMENT, root=root)
+    assert written(root) == data and data["score"] == total()
+    assert data["output"].startswith("Graded as student ada@example.edu.")
+    # the same answers handed in by bob: his variant's numbers differ, so q3.2v loses points
+    root_b = fake_root(tmp_path / "b", {"answers.json": json.dumps(key_for("ada@example.edu"))},
+                       meta={"users": [{"email": "bob@example.edu"}]})
+    assert 0 < gradekit.autograde(ASSIGNMENT, root=root_b)["score"] < total()
+
+
+def test_autograde_picks_the_student_by_the_key_asked_for(tmp_path):
+    import gradekit
+
+    root = fake_root(tmp_path, {"answers.json": json.dumps(key_for("1234"))})
+    assert gradekit.autograde(ASSIGNMENT, root=root, student_key="id")["score"] == total()
+    assert gradekit.autograde(ASSIGNMENT, root=root)["score"] < total()  # email: ada's variant, not 1234's
+
+
+@pytest.mark.parametrize("files,reason", [
+    ({"answers.json": "{not json"}, "answers.json"),
+    ({"answers.py": "raise RuntimeError('boom')\nANSWERS = {}\n"}, "boom"),
+    ({}, "no answers file"),
+])
+def test_autograde_a_bad_submission_scores_zero_with_the_reason(tmp_path, files, reason):
+    import gradekit
+
+    root = fake_root(tmp_path, files)
+    data = gradekit.autograde(ASSIGNMENT, root=root, time_limit=5)
+    assert written(root) == data and data["score"] == 0
+    assert "Your submission could not be graded" in data["output"] and reason in data["output"]
+    assert data["tests"] and "grader_error" not in data.get("extra_data", {})  # the submission's fault
+    assert str(tmp_path) not in data["output"]  # the student's file names, not the grader's paths
+
+
+def test_autograde_a_grader_fault_says_so_and_tells_the_instructor(tmp_path, capsys):
+    import gradekit
+
+    root = fake_root(tmp_path, {"answers.json": json.dumps(key_for("ada@example.edu"))})
+    data = gradekit.autograde("no-such-hw", root=root)
+    assert written(root) == data and data["score"] == 0
+    assert "The autograder failed, not your submission" in data["output"]
+    assert "no-such-hw" in data["extra_data"]["grader_error"] and "grader error" in capsys.readouterr().err
+    data = gradekit.autograde(ASSIGNMENT, root=root, student_key="phone")
+    assert data["score"] == 0 and "student key 'phone'" in data["extra_data"]["grader_error"]
+
+
+def test_autograde_leaves_the_callers_environment_as_it_was(tmp_path, monkeypatch):
+    import gradekit
+
+    for name in ("GRADEKIT_REQUIRE_ISOLATION", "GRADEKIT_PROTECT"):
+        monkeypatch.delenv(name, raising=False)
+    root = fake_root(tmp_path, {"answers.json": "{}"})
+    gradekit.autograde(ASSIGNMENT, root=root)
+    assert "GRADEKIT_REQUIRE_ISOLATION" not in os.environ and "GRADEKIT_PROTECT" not in os.environ
+
+
+def test_the_readme_run_autograder_recipe_runs_against_a_fake_root(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    recipe = next(b for b in readme.split("```python\n")[1:] if "gradekit.autograde(" in b).split("```")[0]
+    root = fake_root(tmp_path, {"answers.json": json.dumps(key_for("ada@example.edu"))})
+    script = tmp_path / "run_autograder"
+    script.write_text(recipe.replace('"/autograder"', repr(str(root))))
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert written(root)["score"] == total()
+    (root / "submission" / "answers.json").write_text("[1, 2")  # the failure path writes a result too
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and written(root)["score"] == 0

@@ -54,7 +54,7 @@ def test_every_command_sees_the_folder_and_mentions_the_broken_assignment_in_one
     assert key.startswith("# Answer key: my-hw1") and "Total: 9 points." in key
     out = tmp_path / "answers.json"
     r = run(*opt, "template", "my-hw1", "--format", "json", "-o", str(out))
-    assert r.exit_code == 0 and set(json.loads(out.read_text())) == {"assignment", "conv", "bp"}
+    assert r.exit_code == 0 and set(json.loads(out.read_text())) == {"assignment", "student", "conv", "bp"}  # bp draws per student
     out.write_text(json.dumps({"assignment": "my-hw1", "conv": {"shape": "5x6"}}))
     r = run(*opt, "check", str(out))
     assert r.exit_code == 1 and "Total: 4 / 9" in r.output

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from gradekit.code.session import ModuleSession
+from gradekit.core.errors import SubmissionError
 from tests.module_task1 import FAST, POINTS, grade_source, with_override
 from tests.proctools import alive, descendants, wait_until_none
 
@@ -78,13 +79,18 @@ def test_cheat_or_crash_zeroes_its_part_only(tmp_path, monkeypatch, name):
     ("import sys\nsys.exit(0)\n", "importing the file called sys.exit(0)"),
     ("import os\nos._exit(0)\n", "the process exited (exit code 0)"),
     ("import surely_not_a_package\n", "No module named 'surely_not_a_package'"),
-    ("def broken(:\n", "SyntaxError at line 1"),
     ("while True:\n    pass\n", "did not return within"),
 ])
 def test_a_file_that_cannot_be_imported_scores_zero_everywhere_with_the_reason(tmp_path, header, says):
     report, parts = grade_source(tmp_path, with_override(header))
     assert report.score == 0
     assert all(says in p.feedback for p in parts.values()), [p.feedback for p in parts.values()]
+
+
+def test_a_file_that_is_not_python_is_refused_once_not_part_by_part(tmp_path):
+    # no function of it can be imported: one SubmissionError (check exits 2 with one line), as for an answers file
+    with pytest.raises(SubmissionError, match=r"task1\.py: SyntaxError at line 1"):
+        grade_source(tmp_path, with_override("def broken(:\n"))
 
 
 def test_writing_results_json_in_its_directory_changes_nothing(tmp_path, monkeypatch):

@@ -188,6 +188,19 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
     render.problem_list(rich_console(), problems)
 
 
+def variant_notes(problems: list, student: str | None) -> list[str]:
+    """One note when per-student problems are taken without a student (the default variant), else none."""
+    from gradekit.spec.variants import no_student_note, per_student
+
+    varied = per_student(problems)
+    return [no_student_note(varied)] if varied and not student else []
+
+
+def echo_notes(notes: list[str]) -> None:
+    for note in notes:  # on stderr: the key or statement on stdout stays as it was
+        click.echo(f"note: {note}", err=True)
+
+
 @main.command()
 @click.argument("ident", metavar="ID")
 @click.option("--assignment", "-a", help="Resolve a bare ID within this assignment.")
@@ -201,7 +214,9 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
     from gradekit.spec.variants import drawn_params, variant
 
     catalog = load_catalog()
-    problem = variant(catalog, catalog.resolve(ident, assignment), student)
+    base = catalog.resolve(ident, assignment)
+    notes = variant_notes([base], student)
+    problem = variant(catalog, base, student)
     answers = catalog.solve(problem).answers
     rows = [(p.name, p.kind, describe_answer(p.kind, answers.get(p.name), dict(p.options)), p.points) for p in problem.parts]
     if as_json:
@@ -213,11 +228,13 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
                 "statement": problem.statement,
                 "params": drawn_params(problem),
                 "parts": [{"name": n, "kind": k, "form": f, "points": pts} for n, k, f, pts in rows],
+                "notes": notes,
             }
         )
         return
     from gradekit.output import terminal as render
 
+    echo_notes(notes)
     render.problem(rich_console(), problem, rows)
 
 
@@ -245,8 +262,9 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
         raise GradekitError("give a problem ID, or --assignment A for the whole assignment's key")
     name = assignment or catalog.resolve(ident).assignment
     ids = [ident] if ident else None
-    problems = [variant(catalog, catalog.resolve(i, name), student) for i in ids] if ids else \
-        [variant(catalog, p, student) for p in catalog.problems(name)]
+    bases = [catalog.resolve(i, name) for i in ids] if ids else list(catalog.problems(name))
+    notes = variant_notes(bases, student)
+    problems = [variant(catalog, p, student) for p in bases]
     if fmt in ("markdown", "latex"):
         from gradekit.output.keys import answer_key, latex_key
 
@@ -259,10 +277,13 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
         return
     if fmt == "json":
         data = [solution_dict(p, catalog.solve(p)) for p in problems]
-        emit_json(data[0] if ident else {"assignment": name, "student": student, "problems": data})
+        extra = {"notes": notes} if notes else {}  # the shape stays as it was unless there is something to say
+        emit_json({**data[0], **extra} if ident else
+                  {"assignment": name, "student": student, "problems": data, **extra})
         return
     from gradekit.output import terminal as render
 
+    echo_notes(notes)
     term = rich_console()
     for problem in problems:
         render.solution(term, problem, catalog.solve(problem), show_steps)
@@ -326,10 +347,13 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
     from gradekit.output.template import outline
     from gradekit.output.template import template as make_template
 
+    from gradekit.spec.variants import per_student
+
     if as_json:
         emit_json(outline(load_catalog(), assignment))
         return
     text = make_template(load_catalog(), assignment, fmt)
+    varied = per_student(load_catalog().problems(assignment))
     if to_stdout:
         click.echo(text, nl=False)
         return
@@ -340,6 +364,9 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
         raise GradekitError(f"{path} exists; choose another name with -o or remove it")
     path.write_text(text)
     click.echo(f"wrote {path}")
+    if varied and fmt != "ipynb":
+        echo_notes([f"{', '.join(varied)} {'draws' if len(varied) == 1 else 'draw'} numbers per student: "
+                    f"fill in the student in {path} (check uses it), or show/solve/check with --student ID"])
     from gradekit.code.starter import write_starters
 
     for starter, written in write_starters(load_catalog(), assignment, path.parent):

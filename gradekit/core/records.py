@@ -142,6 +142,15 @@ def tidy(x: float) -> float | int:
     return int(r) if r.is_integer() else r
 
 
+def points(x: float) -> str:
+    """A number of points as a sentence says it: "1 point", "0.5 points", "3 points".
+
+    >>> points(1), points(2.0), points(0.5)
+    ('1 point', '2 points', '0.5 points')
+    """
+    return f"{tidy(x)} point" + ("" if tidy(x) == 1 else "s")
+
+
 @dataclass(frozen=True)
 class PartResult:
     name: str

@@ -42,7 +42,7 @@ from typing import Any
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
 from gradekit.core.untrusted import printable
 
-__all__ = ["build", "run", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
+__all__ = ["autograde", "build", "run", "student_from_metadata", "grade_submission", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
 CONFIG = "gradekit-autograder.json"
 ROOT_ENV = "GRADEKIT_AUTOGRADER_ROOT"
@@ -298,61 +298,149 @@ class _OutOfTime(BaseException):
 
 
 def run(root: str | Path | None = None) -> dict[str, Any]:
-    """Grade ``root/submission`` and write ``root/results/results.json``; never raises for a bad submission.
+    """The bundle's entry: ``autograde`` with what ``root/source/gradekit-autograder.json`` says.
 
-    ``root`` defaults to ``$GRADEKIT_AUTOGRADER_ROOT``, else ``/autograder``.
+    ``root`` defaults to ``$GRADEKIT_AUTOGRADER_ROOT``, else ``/autograder``. A config that cannot
+    be read is the bundle's fault: results.json says so (score 0), nothing is raised.
     """
-    from gradekit.grading.grade import gradescope_failure
-    from gradekit.output import gradescope as gs
-
-    root = Path(root or os.environ.get(ROOT_ENV, "/autograder"))
-    out = root / "results" / "results.json"
-    start = time.monotonic()
-    config: dict[str, Any] = {}
-    catalog = None
-    budget = previous = None
+    root = _root(root)
     try:
         config = json.loads((root / "source" / CONFIG).read_text())
-        if config.get("require_isolation", True):  # a bundle refuses weak isolation unless built to allow it
-            os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
-        _close_to_the_child(root)
+        assignment = config["assignment"]
+        options = {"time_limit": float(config["time_limit"]), "student_key": config.get("student_key", "email"),
+                   "require_isolation": config.get("require_isolation", True)}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)
+        data = _failure(f"{CONFIG} unreadable ({_reason(e)}); rebuild the bundle", None, None, 0.0, grader_fault=True)
+        _write(data, root)
+        return data
+    return autograde(assignment, root, **options)
+
+
+def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_limit: float = 60.0,
+              student_key: str = "email", require_isolation: bool = True, catalog: Any = None) -> dict[str, Any]:
+    """Grade a Gradescope submission of ``assignment`` and write ``root/results/results.json``.
+
+    The one call a ``run_autograder`` makes. It reads ``root/submission`` (an
+    answers file, module files, a notebook) and ``root/submission_metadata.json``,
+    whose first user's ``student_key`` (``email``, ``id``, ``sid``, ``name``) picks
+    the per-student variant; each student ``.py`` runs in the sandbox for at most
+    ``time_limit`` seconds. ``require_isolation``: refuse to run student code where
+    the machine gives only weak isolation. ``catalog``: default ``load_catalog()``,
+    with ``root/source/problems`` (an instructor's own assignment) when it exists.
+
+    It returns the results.json object and never raises for a failure: a
+    submission it cannot grade (unreadable, crashing, hanging) scores 0 with the
+    reason in the student's words ("Your submission could not be graded: ..."),
+    and a grader fault (the machine, gradekit, an unknown assignment) scores 0
+    saying the autograder failed, with the cause in ``extra_data.grader_error``.
+    """
+    root = _root(root)
+    start = time.monotonic()
+    budget = previous = None
+    with _environment():
+        try:
+            catalog, student = _prepare(assignment, root, student_key, require_isolation, catalog)
+            # a whole-run budget: every .py gets its own limit, but many module calls could add up
+            budget = max(60, math.ceil(float(time_limit) * 4 + 120))
+            if threading.current_thread() is threading.main_thread():  # signals work only there
+                previous = signal.signal(signal.SIGALRM, _alarm)
+                signal.alarm(budget)
+            report = grade_submission(root / "submission", {"assignment": assignment, "time_limit": time_limit},
+                                      catalog, student)
+            data = _results(report, catalog, time.monotonic() - start, student)
+        except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
+            print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)  # the instructor's log: escapes shown
+            data = _failure(str(e), assignment, catalog, time.monotonic() - start, grader_fault=True)
+        except (GradekitError, OSError, ValueError, KeyError) as e:
+            reason = _reason(e).replace(f"{root / 'submission'}{os.sep}", "")  # the student's names, not our paths
+            data = _failure(reason, assignment, catalog, time.monotonic() - start)
+        except _OutOfTime:
+            data = _failure(f"grading took more than {budget} s in all", assignment, catalog,
+                            time.monotonic() - start)
+        except Exception as e:  # a grader bug must still give the student a results.json
+            print(f"grader error: {type(e).__name__}: {printable(e)}", file=sys.stderr, flush=True)
+            data = _failure(f"internal error ({type(e).__name__}: {e})", assignment, catalog,
+                            time.monotonic() - start, grader_fault=True)
+        finally:
+            if previous is not None:
+                signal.alarm(0)
+                signal.signal(signal.SIGALRM, previous)
+    _write(data, root)
+    return data
+
+
+def _root(root: str | Path | None) -> Path:
+    return Path(root or os.environ.get(ROOT_ENV, "/autograder"))
+
+
+class _environment:
+    """Restores the variables ``autograde`` sets (isolation, protected paths, problem folders) when it ends,
+    so a library caller's process is left as it was."""
+
+    NAMES = ("GRADEKIT_REQUIRE_ISOLATION", "GRADEKIT_PROBLEMS", "GRADEKIT_PROTECT")
+
+    def __enter__(self) -> None:
+        self.saved = {n: os.environ.get(n) for n in self.NAMES}
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _prepare(assignment: str, root: Path, student_key: str, require_isolation: bool,
+             catalog: Any) -> tuple[Any, str | None]:
+    """The catalog (the assignment checked to exist) and the student; raises what ``autograde`` reports."""
+    if student_key not in STUDENT_KEYS:
+        raise GraderError(f"student key {student_key!r}: use one of {', '.join(STUDENT_KEYS)}")
+    if require_isolation:  # refuse weak isolation unless told to allow it
+        os.environ.setdefault("GRADEKIT_REQUIRE_ISOLATION", "1")
+    _close_to_the_child(root)
+    if catalog is None:
         if (root / "source" / "problems").is_dir():  # the instructor's own assignment travels in the bundle
             os.environ["GRADEKIT_PROBLEMS"] = str(root / "source" / "problems")
         from gradekit.spec.catalog import load_catalog
 
         catalog = load_catalog()
-        student = student_from_metadata(root / "submission_metadata.json", config.get("student_key", "email"))
-        print(f"gradekit {_version('gradekit')} from {Path(__file__).parents[1]}: {config['assignment']}, "
-              f"student {student!r}", flush=True)
-        # a whole-run budget: every .py gets its own limit, but many module calls could add up
-        budget = max(60, math.ceil(float(config["time_limit"]) * 4 + 120))
-        if threading.current_thread() is threading.main_thread():  # signals work only there
-            previous = signal.signal(signal.SIGALRM, _alarm)
-            signal.alarm(budget)
-        report = grade_submission(root / "submission", config, catalog, student)
-        data = gs.results(report, catalog, execution_time=time.monotonic() - start,
-                          message=f"Graded as student {student}." if student else None)
-    except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
-        print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)  # the instructor's log: escapes shown
-        data = gradescope_failure(str(e), config.get("assignment"), catalog, time.monotonic() - start,
-                                 grader_fault=True)
-    except (GradekitError, OSError, ValueError, KeyError) as e:
-        reason = _reason(e).replace(f"{root / 'submission'}{os.sep}", "")  # the student's names, not our paths
-        data = gradescope_failure(reason, config.get("assignment"), catalog, time.monotonic() - start)
-    except _OutOfTime:
-        data = gradescope_failure(f"grading took more than {budget} s in all", config.get("assignment"), catalog,
-                                 time.monotonic() - start)
-    except Exception as e:  # a grader bug must still give the student a results.json
-        print(f"grader error: {type(e).__name__}: {printable(e)}", file=sys.stderr, flush=True)
-        data = gradescope_failure(f"internal error ({type(e).__name__}: {e})", config.get("assignment"), catalog,
-                                 time.monotonic() - start, grader_fault=True)
-    finally:
-        if previous is not None:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, previous)
+    try:
+        catalog.assignment(assignment)
+    except GradekitError as e:  # the autograder names an assignment that is not there: not the student's fault
+        raise GraderError(str(e)) from None
+    student = student_from_metadata(root / "submission_metadata.json", student_key)
+    print(f"gradekit {_version('gradekit')} from {Path(__file__).parents[1]}: {assignment}, "
+          f"student {student!r}", flush=True)
+    return catalog, student
+
+
+def _results(report: Any, catalog: Any, elapsed: float, student: str | None) -> dict[str, Any]:
+    from gradekit.output import gradescope as gs
+
+    return gs.results(report, catalog, execution_time=elapsed,
+                      message=f"Graded as student {student}." if student else None)
+
+
+def _failure(message: str, assignment: str | None, catalog: Any, elapsed: float, *,
+             grader_fault: bool = False) -> dict[str, Any]:
+    from gradekit.grading.grade import gradescope_failure
+
+    try:
+        return gradescope_failure(message, assignment, catalog, elapsed, grader_fault=grader_fault)
+    except Exception as e:  # the assignment cannot even be listed: the reason alone, every part unknown
+        from gradekit.output import gradescope as gs
+
+        print(f"grader error: listing {assignment}: {type(e).__name__}: {printable(e)}", file=sys.stderr, flush=True)
+        return gs.failed_results(message, None, None, elapsed, grader_fault=True)
+
+
+def _write(data: dict[str, Any], root: Path) -> None:
+    from gradekit.output import gradescope as gs
+
+    out = root / "results" / "results.json"
     gs.write(data, out)
     print(f"score {data['score']}; wrote {out}", flush=True)
-    return data
 
 
 def _alarm(signum: int, frame: Any) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 from gradekit.core.untrusted import spreadsheet_cell
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown
-from gradekit.grading.grade import submitted_files
+from gradekit.grading.grade import nothing_to_grade, submitted_files
 from gradekit.intake.submission import SUFFIXES
 
 
@@ -115,7 +115,7 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
             tree = None if child.is_symlink() else submitted_files(child)
             has = tree is None or bool(tree.files or tree.refused)
             entries.append(Entry(student, child, name=name) if has else
-                           Entry(student, None, f"{child.name}: no answers file (.py, .json or .toml)", name))
+                           Entry(student, None, f"{child.name}: {nothing_to_grade()}", name))
         elif child.suffix.lower() in SUFFIXES:
             entries.append(Entry(child.stem, child))
     seen = Counter(e.student for e in entries)

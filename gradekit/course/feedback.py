@@ -10,9 +10,10 @@ later, so a file a TA forwards before the due date tells nothing of them.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from gradekit.core.untrusted import printable, shortened
 
@@ -50,6 +51,7 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     parts students may see now (Gradescope visibility "visible"); the others are said to be graded later."""
     from gradekit.output.terminal import student_feedback
 
+    own = _own_names(row.get("file"))
     who = printable(row["student"])
     if row.get("name"):
         who = f"{printable(shortened(row['name']))} ({who})"
@@ -60,10 +62,10 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     report = row.get("report")
     later = sum(result.maxima.get(c, 0) for c, v in result.visibility.items() if v != "visible")
     if report is None:
-        return "\n".join(lines + [f"Your submission could not be graded: {printable(row['error'])}", "",
+        return "\n".join(lines + [f"Your submission could not be graded: {printable(own(row['error']))}", "",
                                   f"**Total: 0 / {result.max_score - later:g}**", *_later_line(later), ""])
     for note in report["notes"]:
-        lines.append(f"- note: {printable(note)}")
+        lines.append(f"- note: {printable(own(note))}")
     if report["notes"]:
         lines.append("")
     score = total = later = 0.0
@@ -79,12 +81,21 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
                   "| part | verdict | score | feedback |", "|---|---|---|---|"]
         for part in shown:
             feedback = student_feedback(part["verdict"], part["feedback"], part["diagnosis"], part.get("reading", ""))
-            feedback = printable(feedback.replace("\n", " "))  # a table cell is one line
+            feedback = printable(own(feedback).replace("\n", " "))  # a table cell is one line
             cell = feedback.replace("|", "\\|")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
     lines += [f"**Total: {score:g} / {total:g}**", *_later_line(later), ""]
     return "\n".join(lines)
+
+
+def _own_names(file: str | None) -> Callable[[str], str]:
+    """What turns the grader's paths into the submission's own file names (``subs/grace/answers.py`` ->
+    ``answers.py``; ``subs/grace.py`` -> ``grace.py``): a student is told of their files, not of our folders."""
+    if not file:
+        return lambda text: text
+    prefix = (file if os.path.isdir(file) else os.path.dirname(file)).rstrip(os.sep) + os.sep
+    return lambda text: text.replace(prefix, "") if prefix != os.sep else text
 
 
 def _later_line(points: float) -> list[str]:

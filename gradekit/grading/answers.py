@@ -15,7 +15,7 @@ from gradekit.core.records import Problem
 from gradekit.grading.problem import every_close, grade_problem, unanswered_problem
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
-from gradekit.spec.variants import variant
+from gradekit.spec.variants import no_student_note, per_student, variant
 
 
 def grade_answers(
@@ -50,16 +50,22 @@ def grade_answers(
         raise SubmissionError(f"{submission}: answers problems of {len(names)} assignments: {spans}; "
                               f"grade one at a time with --assignment (-a)")
     results = []
+    student = student or None  # STUDENT = "" (a template left as it is) is no student
+    taken_for_no_one: list[str] = []
     for name in names:
         for problem in catalog.index(name):
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
             if not given and not any(part.kind == "manual" for part in problem.parts):
                 results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
                 continue
+            if student is None and per_student([problem]):
+                taken_for_no_one.append(problem.id)
             problem = variant(catalog, catalog.checked(problem), student)  # unchanged unless it draws per student
             result, part_notes = grade_problem(catalog, problem, given)
             results.append(result)
             notes.extend(part_notes)
+    if taken_for_no_one:  # graded against numbers the student may never have been given: say so
+        notes.insert(0, no_student_note(taken_for_no_one, 'give --student ID, or STUDENT = "..." in the answers file'))
     return Report(submission=submission, problems=results, notes=notes, student=student)
 
 

@@ -48,6 +48,8 @@ def grade_module(
         source = read_file(path, MAX_SOURCE_BYTES, what="module files")
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
+    if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
+        _refuse_syntax_error(source, str(path))
     spec = target.validated_params
     env_notes = check_environment(source, catalog.assignment(target.assignment).packages, target.assignment,
                                   (p.stem for p in path.parent.glob("*.py")) if path.parent.is_dir() else ())
@@ -64,6 +66,26 @@ def grade_module(
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _refuse_syntax_error(source: bytes, shown: str) -> None:
+    """One ``SubmissionError`` for a module file that is not Python (as for an answers file), rather than the
+    same import error once per graded function. Parsed here only up to the size the grader parses anything
+    (``MAX_PARSED_SOURCE_BYTES``); a larger file, or one that fails in other ways, is left to the child."""
+    import ast
+    import importlib.util
+
+    from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES
+
+    if len(source) > MAX_PARSED_SOURCE_BYTES:
+        return
+    try:
+        ast.parse(importlib.util.decode_source(source), filename=shown)
+    except SyntaxError as e:
+        where = f" at line {e.lineno}" if e.lineno else ""
+        raise SubmissionError(f"{shown}: SyntaxError{where}: {e.msg}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError, MemoryError):
+        return  # bad bytes or deep nesting: the child's import says why, part by part as before
 
 
 def _after_preamble(preamble: str, source: bytes, filename: str) -> bytes:

@@ -86,6 +86,25 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
                          submission=str(path), student=student or raw.student)
 
 
+def nothing_to_grade(catalog: Catalog | None = None, assignment: str | None = None) -> str:
+    """What a submission with no file to grade lacks, naming the assignment's module files when known.
+
+    >>> nothing_to_grade()
+    'no answers file (.py, .json or .toml), notebook (.ipynb) or module file (a code problem\'s task1.py) in the submission'
+    """
+    files = "a code problem's task1.py"
+    if catalog is not None and assignment is not None:
+        from gradekit.code.spec import code_problems
+
+        try:
+            named = [p.validated_params.file for p in code_problems(catalog, assignment)]
+        except Exception:  # an unknown assignment is reported elsewhere; the message stays generic
+            named = []
+        if named:
+            files = ", ".join(named[:4]) + (", ..." if len(named) > 4 else "")
+    return f"no answers file (.py, .json or .toml), notebook (.ipynb) or module file ({files}) in the submission"
+
+
 def submitted_files(folder: Path) -> Tree:
     """What a submission folder holds to grade (answers files, notebooks, module files), hidden ones aside,
     and what it holds that is refused unread (links, devices, FIFOs, sockets, hard links)."""
@@ -111,7 +130,7 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     if not sources:
         if refused:
             raise SubmissionError(_refusals(refused))
-        raise SubmissionError("no answers file (.py, .json or .toml) in the submission")
+        raise SubmissionError(nothing_to_grade(catalog, assignment))
     files = list(sources)
     modules = [p for p in files if is_code_file(p, catalog, assignment, None, sources[p])]
     answers = [p for p in files if p not in modules]
@@ -128,7 +147,10 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     else:
         report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
     for path in modules:  # each module file replaces its problem's (missing) result
-        report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path]))
+        try:
+            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path]))
+        except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
+            report.notes.append(f"not graded: {e}")
     report.refused = [str(r) for r in refused]
     if refused:  # the student and the instructor are told which files were not read, and why
         report.notes.append(_refusals(refused))

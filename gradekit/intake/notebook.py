@@ -40,6 +40,7 @@ from typing import Any
 from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, binds_answers
 from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.core.errors import SubmissionError
+from gradekit.core.records import points
 from gradekit.intake.submission import read_py_source
 
 __all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS"]
@@ -310,7 +311,7 @@ def template_notebook(catalog: Any, assignment: str) -> str:
         for part in problem.parts:
             form = describe_answer(part.kind, answers.get(part.name), dict(part.options))
             about = f" — {part.description}" if part.description else ""
-            cells.append(v4.new_markdown_cell(f"**{problem.id} / {part.name}** ({part.points:g} points): "
+            cells.append(v4.new_markdown_cell(f"**{problem.id} / {part.name}** ({points(part.points)}): "
                                               f"{form}{about}"))
             kind = v4.new_markdown_cell if part.kind in ("manual",) else v4.new_code_cell
             cell = kind("")

@@ -29,7 +29,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradekit.core.records import PartResult, ProblemResult, tidy
+from gradekit.core.records import PartResult, ProblemResult, points, tidy
 
 if TYPE_CHECKING:  # a Report's write_gradescope imports this module
     from gradekit.output.report import Report
@@ -104,10 +104,10 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
             score, max_score = score + part.score, max_score + part.max_score
             by_hand += part.max_score if part.verdict == "manual" else 0
     lines = [message] if message else []
-    pending = f" ({tidy(by_hand)} points graded by hand)" if by_hand else ""
+    pending = f" ({points(by_hand)} graded by hand)" if by_hand else ""
     lines.append(f"Total: {tidy(score)} / {tidy(max_score)}{pending}")
     if later:
-        lines.append(f"{tidy(later)} more points are in parts whose results are shown later.")
+        lines.append(f"Parts worth {points(later)} more have results that are shown later.")
     lines += [f"- note: {_md(n)}" for n in report.notes]
     top_visibility = "visible"
     if catalog is not None and report.problems:
@@ -138,12 +138,12 @@ def failed_results(message: str, empty: Report | None, catalog: Any = None,
     ``grader_fault``: the grader, not the submission, failed (``GraderError``): the
     output says so, and ``extra_data.grader_error`` carries the cause for the instructor.
     """
-    if empty is None or catalog is None:
-        out: dict[str, Any] = {"score": 0, "output": _md(message), "output_format": OUTPUT_FORMAT,
+    why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
+           if grader_fault else f"Your submission could not be graded: {_md(message)}")
+    if empty is None or catalog is None:  # no part can be listed: the reason alone
+        out: dict[str, Any] = {"score": 0, "output": why, "output_format": OUTPUT_FORMAT,
                                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
     else:
-        why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
-               if grader_fault else f"Your submission could not be graded: {_md(message)}")
         out = results(empty, catalog, message=why)
     if grader_fault:
         out["extra_data"] = {"grader_error": message}

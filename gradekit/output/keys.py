@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradekit.core.records import points
 from gradekit.core.texfmt import tex, text
 
 
@@ -52,7 +53,7 @@ def answer_key(catalog: Any, assignment: str, student: str | None = None, ids: l
     problems = [catalog.resolve(i, assignment) for i in ids] if ids else list(a.problems)
     who = f" (variant of student {student})" if student else ""
     head = [f"# Answer key: {a.name}{who}", "", f"{a.title}", "",
-            f"Total: {sum(p.max_score for p in problems):g} points.", ""]
+            f"Total: {points(sum(p.max_score for p in problems))}.", ""]
     return "\n".join(head) + "\n" + "\n".join(problem_key(catalog, variant(catalog, p, student)) for p in problems)
 
 
@@ -143,7 +144,7 @@ def problem_latex(catalog: Any, problem: Any) -> str:
                 shown = "$" + _latex_math(tex(value)) + "$"
             except (TypeError, ValueError):
                 shown = _latex_plain(text(value))
-        out.append(rf"\item \texttt{{{_latex_plain(part.name)}}} ({part.points:g} points): {shown}")
+        out.append(rf"\item \texttt{{{_latex_plain(part.name)}}} ({points(part.points)}): {shown}")
     out += [r"\end{itemize}", ""]
     return "\n".join(out)
 
@@ -160,6 +161,6 @@ def latex_key(catalog: Any, assignment: str, student: str | None = None, ids: li
             r"\allowdisplaybreaks", r"\setlength{\parindent}{0pt}",
             rf"\title{{Answer key: {_latex_plain(a.name)}{_latex_plain(who)}}}",
             rf"\author{{{_latex_plain(a.title)}}}", r"\date{}", r"\begin{document}", r"\maketitle",
-            rf"Total: {sum(p.max_score for p in problems):g} points.", ""]
+            rf"Total: {points(sum(p.max_score for p in problems))}.", ""]
     body = [problem_latex(catalog, variant(catalog, p, student)) for p in problems]
     return "\n".join(head) + "\n" + "\n".join(body) + "\n\\end{document}\n"

@@ -6,8 +6,10 @@ import json
 
 from gradekit.spec.catalog import Catalog
 from gradekit.core.plain import describe_answer
+from gradekit.spec.variants import no_student_note, per_student
 
 FORMATS = ("py", "json", "toml", "ipynb")
+STUDENT_HINT = "your id as your course's Gradescope knows it (e.g. your email)"
 
 
 def _rows(catalog: Catalog, assignment: str):
@@ -22,9 +24,12 @@ def _rows(catalog: Catalog, assignment: str):
 
 
 def outline(catalog: Catalog, assignment: str) -> dict:
-    """The starter as data: every part with its kind, expected form and description."""
+    """The starter as data: every part with its kind, expected form and description; ``notes`` says
+    which problems draw per-student numbers (the student must be given to check them)."""
+    varied = per_student(catalog.problems(assignment))
     return {
         "assignment": assignment,
+        "notes": [no_student_note(varied, 'fill in "student"')] if varied else [],
         "problems": [
             {
                 "id": problem.id,
@@ -43,13 +48,20 @@ def template(catalog: Catalog, assignment: str, fmt: str = "py") -> str:
         from gradekit.intake.notebook import template_notebook
 
         return template_notebook(catalog, assignment)
+    varied = per_student(catalog.problems(assignment))
+    why = f"{', '.join(varied)}: numbers drawn per student" if varied else ""
     if fmt == "json":
         data: dict = {"assignment": assignment}
+        if varied:  # JSON has no comments: the key alone; check reads it like STUDENT in a .py
+            data["student"] = ""
         for problem, parts in _rows(catalog, assignment):
             data[problem.id] = {part.name: None for part, _, _ in parts}
         return json.dumps(data, indent=2) + "\n"
     if fmt == "toml":
-        lines = [f"# Answers for {meta.title}", "# Fill in each value; leave a part out to skip it.", f'assignment = "{assignment}"', ""]
+        lines = [f"# Answers for {meta.title}", "# Fill in each value; leave a part out to skip it.", f'assignment = "{assignment}"']
+        if varied:
+            lines.append(f'student = ""   # {STUDENT_HINT}; {why}')
+        lines.append("")
         for problem, parts in _rows(catalog, assignment):
             lines.append(f"# {problem.id}: {problem.title}")
             lines.append(f'["{problem.id}"]')
@@ -68,9 +80,10 @@ def template(catalog: Catalog, assignment: str, fmt: str = "py") -> str:
         '"""',
         "",
         f'ASSIGNMENT = "{assignment}"',
-        "",
-        "ANSWERS = {",
     ]
+    if varied:
+        lines.append(f'STUDENT = ""  # {STUDENT_HINT}; {why}')
+    lines += ["", "ANSWERS = {"]
     for problem, parts in _rows(catalog, assignment):
         lines.append(f"    # {problem.id}: {problem.title}")
         lines.append(f"    {problem.id!r}: {{".replace("'", '"'))

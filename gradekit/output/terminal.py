@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gradekit.core.records import Problem, Solution
+from gradekit.core.records import Problem, Solution, points
 from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
 from gradekit.core.texfmt import fmt, text
@@ -83,7 +83,7 @@ def report(console: Console, rep: Report) -> None:
         table.caption_justify = "right"
         console.print(table)
     style = "bold green" if rep.full_marks else "bold"
-    pending = f" ({_score(rep.by_hand)} points graded by hand)" if rep.by_hand else ""
+    pending = f" ({points(rep.by_hand)} graded by hand)" if rep.by_hand else ""
     console.print(Text(f"Total: {_score(rep.score)} / {_score(rep.max_score)}{pending}", style=style))
 
 
@@ -102,8 +102,8 @@ def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, fl
     table = Table(title="Parts", title_justify="left")
     for col in ("part", "kind", "form", "points"):
         table.add_column(col)
-    for name, kind, form, points in parts:
-        table.add_row(escape(name), kind, escape(form), _score(points))
+    for name, kind, form, pts in parts:
+        table.add_row(escape(name), kind, escape(form), _score(pts))
     console.print(table)
 
 

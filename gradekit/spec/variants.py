@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from gradekit.core.errors import ParamError, SpecError
 
@@ -225,3 +225,19 @@ def drawn_params(problem: Any) -> dict[str, Any]:
     if has_generators(problem.params) and isinstance(vp, Mapping):
         return {k: plain(vp[k]) for k in problem.params if k in vp}
     return plain(dict(problem.params))
+
+
+def per_student(problems: Iterable[Any]) -> list[str]:
+    """The ids of ``problems`` whose spec draws per-student numbers (``q3.2v``), in order."""
+    return [p.id for p in problems if has_generators(p.params)]
+
+
+def no_student_note(ids: Sequence[str], how: str = "give --student ID") -> str:
+    """One line saying that per-student problems were taken for no student: the default variant.
+
+    >>> no_student_note(["q3.2v"])
+    'q3.2v draws numbers per student; no student given, so this is the default variant (give --student ID)'
+    """
+    which = ", ".join(ids)
+    verb = "draws" if len(ids) == 1 else "draw"
+    return f"{which} {verb} numbers per student; no student given, so this is the default variant ({how})"
