@@ -4,16 +4,17 @@ Builders (``get_DNN``, ``get_lenet``) are checked as ``module.torch`` checks any
 model, by its ``model_checks`` (layers, shapes, parameters, output). Trainers
 (``train_torch``, ``train_cnn``) are handed a fresh network built in the child
 by ``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and send
-back plain arrays: the trained weights of task 1's network, or LeNet-5's
-predicted classes on held-out digits, with the losses they returned. The parent
-compares the weights with task 1's NumPy reference (``mlp_numpy.train``: the
-same arithmetic) and computes the accuracy itself; test labels never reach the
-child.
+back plain arrays: the trained weights of task 1's network, or the template LeNet's
+predicted classes on held-out images after ``train_cnn`` trained it on the
+grader's DataLoaders. The parent compares the weights with task 1's NumPy
+reference (``mlp_numpy.train``: the same arithmetic) and computes the accuracy
+itself, against a pass mark set by the course-style reference on the same data;
+test labels never reach the child.
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("ece449-a2/task3").validated_params
 >>> spec.file, [c.name for c in spec.callable("train_cnn").checks]
-('task3.py', ['losses', 'digits'])
+('task3.py', ['notebook'])
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ import numpy as np
 from gradekit.core.errors import ParamError
 from gradekit.core.families import Family
 from gradekit.core.records import Solution, Step
-from gradekit.code.props import show
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Note, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
@@ -164,17 +164,6 @@ def _torch_notebook(session, o):
         return got
     what = f"train_torch(net, X, y, num_epochs={d['epochs']}, lr={d['lr']}, batch_size={d['batch']})"
     return module_mlp_numpy.accuracy_verdict(X, y, got[0], got[1], threshold, what)
-
-
-def _losses_form(losses, epochs: int) -> str | None:
-    if isinstance(losses, str):
-        return losses
-    if not isinstance(losses, np.ndarray) or losses.ndim != 1 or len(losses) != epochs:
-        n = len(losses) if isinstance(losses, np.ndarray) else 0
-        return f"returned {n} losses, expected one per epoch ({epochs})"
-    if not np.isfinite(losses).all():
-        return f"returned losses {show(losses)}: not all finite"
-    return None
 
 
 # --- train_cnn -------------------------------------------------------------------------------

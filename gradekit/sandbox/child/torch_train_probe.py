@@ -6,10 +6,10 @@
 ``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
 parent's initial weights, as the template's run notebook does, and returns the trained weights and the
 weight lists it returned; ``_gk_train_cnn``
-hands ``train_cnn`` a seeded LeNet-5 and returns its predictions on images
-whose labels stay in the parent. Both also return the losses the function
-returned, as floats, or a line saying why they cannot be read. When the
-student's function fails, the reply is one line (a str) naming it.
+hands ``train_cnn`` the template's LeNet (seeded) and two DataLoaders, keeps
+``.cuda()`` on the CPU while it runs, and returns the net's predictions on
+images whose labels stay in the parent. When the student's function fails, the
+reply is one line (a str) naming it.
 
 >>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
 >>> _gk_train_torch(X, y, W, K, 0.1, 3, 5)                         # doctest: +SKIP
@@ -22,32 +22,6 @@ def _gk_student(name):
 
     target = getattr(sys.modules[__name__], name, None)
     return target if callable(target) else None
-
-
-def _gk_losses(value, n):
-    """The returned losses as float64 (n,), or a str saying what came back instead."""
-    import numbers
-
-    import numpy
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().reshape(-1).tolist()
-    elif isinstance(value, numpy.ndarray):
-        value = value.reshape(-1).tolist()
-    if not isinstance(value, (list, tuple)):
-        what = "None" if value is None else "a " + type(value).__name__
-        return "returned %s, expected a list of the %d per-epoch losses" % (what, n)
-    out = []
-    for v in value:
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            v = v.item()
-        elif isinstance(v, numpy.ndarray) and v.size == 1:
-            v = v.item()
-        if not isinstance(v, numbers.Real):
-            return "returned a list holding a %s, expected %d numbers (per-epoch losses)" % (type(v).__name__, n)
-        out.append(float(v))
-    return numpy.array(out, dtype=numpy.float64)
 
 
 def _gk_run(name, make_args):
