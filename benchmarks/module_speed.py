@@ -68,6 +68,14 @@ def grade_resnet_end_to_end(runs: int) -> list[float]:
     return _time_check("task4_3180100111.py", RESNET.format(body=RESNET_BODY), runs)
 
 
+def grade_lenet_task3_end_to_end(runs: int) -> list[float]:
+    """A correct ECE 449 task3 file, filled in as the course's template is: get_lenet, and train_cnn on the
+    grader's data loaders (the reference trains too, to set the pass mark: about twice one training)."""
+    from tests.module_task23 import task3
+
+    return _time_check("task3_3180100111.py", task3(), runs)
+
+
 def call_overhead(calls: int) -> tuple[float, list[float]]:
     """Start-up of the child, then the round trip of a call that does nearly nothing on a 10×3 array."""
     src = b"import numpy as np\ndef f(X):\n    return X\n"
@@ -98,6 +106,9 @@ def main() -> None:
     print(f"gradekit check solution.py (coms573-hw5/q4 LeNet, correct, torch): {spread(torch_e2e)}")
     resnet = grade_resnet_end_to_end(args.runs)
     print(f"gradekit check task4.py (ece449-a2 ResNet-18, correct, torch): {spread(resnet)}  target < 10 s")
+    task3 = grade_lenet_task3_end_to_end(args.runs)
+    print(f"gradekit check task3.py (ece449-a2 LeNet and train_cnn, correct, torch): {spread(task3)}  "
+          "target < 10 s (not met: two trainings of the sigmoid LeNet)")
     startup, calls = call_overhead(args.calls)
     print(f"child start-up and import: {startup * 1000:.0f} ms")
     print(f"per-call overhead after start-up: {spread(calls, 'ms', 1000)}  target < 50 ms")

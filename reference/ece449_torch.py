@@ -2,8 +2,11 @@
 
 Task 2 is the course's ``train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)``
 (task2_template.py, Fall 2020): numpy arrays in, SGD on ``nn.MSELoss(reduction='sum')`` over
-mini-batches in order (the template's end_idx stops one sample short), (W_list, K_list) out. Task 3
-trains LeNet-5 (``models.LeNet5``) with Adam on cross-entropy, the batches in a fresh random order each epoch.
+mini-batches in order (the template's end_idx stops one sample short), (W_list, K_list) out. Task 3 is
+the course's ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` (task3_template.py) on the
+template's sigmoid LeNet (``models.lenet_fashion``), written as the course's textbook writes it: Xavier
+initial weights, SGD on cross-entropy over the train_iter loader, nothing returned (the run notebook
+then measures the net's test accuracy).
 
 >>> import numpy as np
 >>> W_list, K_list = train_torch(get_DNN(), np.ones((4, 3)), np.array([1.0, -1, 1, -1]), 2, 0.1, 2)
@@ -15,10 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .models import LeNet5, get_DNN
+from .models import get_DNN, lenet_fashion
 
 __all__ = ["get_DNN", "train_torch", "get_lenet", "train_cnn"]
 
@@ -50,24 +52,38 @@ def train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size, reinit=Tr
     return W_list, K_list
 
 
-def get_lenet() -> LeNet5:
-    return LeNet5()
+def get_lenet() -> nn.Sequential:
+    return lenet_fashion()
 
 
-def train_cnn(model, X_train, y_train, num_epochs, batch_size, lr):
-    """Adam on cross-entropy, a new random batch order each epoch; returns each epoch's mean training loss."""
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
+def _xavier(m):
+    if type(m) in (nn.Linear, nn.Conv2d):  # noqa: E721 - the textbook's test
+        nn.init.xavier_uniform_(m.weight)
+
+
+def evaluate_accuracy(net, data_iter, device) -> float:
+    """The fraction of data_iter's images the net classifies right (the template's evaluate_accuracy_try_gpu)."""
+    net.eval()
+    right, seen = 0, 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            X, y = X.to(device), y.to(device)
+            right += int((net(X).argmax(dim=1) == y).sum())
+            seen += y.numel()
+    return right / seen
+
+
+def train_cnn(net, train_iter, test_iter, num_epochs, lr, device=torch.device("cpu")):
+    """SGD on cross-entropy, one step per train_iter batch; returns None, as the template's does."""
+    net.apply(_xavier)
+    net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
     for _ in range(num_epochs):
-        model.train()
-        order = torch.randperm(len(X_train))  # the global generator: the caller seeds it
-        total = 0.0
-        for i in range(0, len(X_train), batch_size):
-            idx = order[i : i + batch_size]
-            loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(X_train))
-    return losses
+        net.train()
+        for X, y in train_iter:
+            X, y = X.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss(net(X), y).backward()
+            optimizer.step()
+        evaluate_accuracy(net, test_iter, device)  # the textbook prints it each epoch; the caller measures

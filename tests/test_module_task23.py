@@ -1,7 +1,8 @@
 """ece449-a2 task2 (get_DNN, train_torch) and task3 (get_lenet, train_cnn): module.torch_train end to end.
 
 Each graded file costs a child that imports torch and builds an optimizer (~2.5 s
-before any training): files are graded once (module-scoped fixtures) and share
+before any training), and a task3 file that trains ~12 s of CPU more (the reference
+once per run besides): files are graded once (module-scoped fixtures) and share
 assertions, and the train_torch mistakes run in one child, switched by a call.
 """
 
@@ -44,6 +45,11 @@ def graded(tmp_path_factory):
         "task2_no_step": ("task2.py", task2(step=NO_STEP)),
         "task3": ("task3_3180100111.py", task3()),
         "task3_wrong": ("task3.py", task3(fc1="nn.ReLU()", step="pass")),  # ReLU after fc1, not sigmoid; never steps
+        "task3_no_zero_grad": ("task3.py", task3(zero_grad="pass")),
+        # the course's students train on GPUs: net.cuda() and X.cuda() in train_cnn, as a GPU machine runs them
+        "task3_cuda": ("task3.py", task3(to_device="net.cuda()", move="X.cuda(), y.cuda()")),
+        # a tensor made on the GPU cannot be kept on the CPU: named, not a traceback
+        "task3_cuda_tensor": ("task3.py", task3(move="X.to(device), torch.as_tensor(y, device='cuda')")),
     }
     return {k: _grade(tmp_path_factory, name, src) for k, (name, src) in subs.items()}
 
@@ -54,7 +60,7 @@ def test_specs_declare_files_signatures_points_and_the_assignment_total():
     assert [c.signature for c in s2.callables] == [
         "get_DNN()", "train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)"]
     assert [c.signature for c in s3.callables] == [
-        "get_lenet()", "train_cnn(model, X_train, y_train, num_epochs, batch_size, lr)"]
+        "get_lenet()", "train_cnn(net, train_iter, test_iter, num_epochs, lr, device)"]
     assert {p.name: p.points for p in TASK2_PROBLEM.parts} == {"get_DNN": 5, "train_torch": 5}
     assert {p.name: p.points for p in TASK3_PROBLEM.parts} == {"get_lenet": 5, "train_cnn": 15}
     assert [c.name for c in s2.callable("train_torch").checks] == ["trajectory", "notebook"]
@@ -66,7 +72,7 @@ def test_correct_files_score_full_marks_under_renamed_files(graded):
         report, parts = graded[key]
         assert report.full_marks and report.score == total, {n: p.feedback for n, p in parts.items()}
     assert graded["task2"][1]["train_torch"].feedback == "passed trajectory, notebook"
-    assert graded["task3"][1]["train_cnn"].feedback == "passed losses, digits"
+    assert graded["task3"][1]["train_cnn"].feedback == "passed notebook"
 
 
 def test_weight_lists_of_copies_are_checked_at_every_epoch_and_pass(graded):
@@ -94,15 +100,63 @@ def test_a_broadcast_loss_and_a_missing_step_lose_train_torch(graded):
     assert "below the pass mark 0.95" in parts["train_torch"].feedback
 
 
-def test_lenet_missing_relu_and_a_train_cnn_that_never_steps(graded):
+def _accuracy(feedback: str) -> float:
+    return float(feedback.split("test accuracy is ")[1].split()[0])
+
+
+def test_lenet_missing_sigmoid_and_a_train_cnn_that_never_steps(graded):
+    """A TA gives get_lenet the shapes it gets right, and train_cnn nothing: the notebook's accuracy is chance."""
     report, parts = graded["task3_wrong"]
     lenet, train = parts["get_lenet"], parts["train_cnn"]
     assert lenet.score == pytest.approx(3.75)  # shapes, parameters and output are right
     assert "layer 8 (relu activation in 9): type is relu, expected sigmoid" in lenet.feedback
     assert (train.score, train.verdict) == (0, "wrong")
-    assert "the last epoch's is not below the first's" in train.feedback
-    accuracy = float(train.feedback.split("test accuracy ")[1].split()[0])
-    assert accuracy < 0.3 and "below the threshold 0.9" in train.feedback
+    assert _accuracy(train.feedback) < 0.3
+    assert f"below the pass mark {fam.cnn_pass_mark():.3f}" in train.feedback
+
+
+def test_a_train_cnn_that_forgets_zero_grad_is_graded_by_the_accuracy_it_reaches(graded):
+    """Without zero_grad the gradients pile up over the epoch: SGD at lr 0.9 on the summed gradients never
+    learns, the notebook's test accuracy stays near chance, and the course (and a TA running its notebook)
+    gives train_cnn 0/15; the feedback shows the accuracy and the pass mark."""
+    _, parts = graded["task3_no_zero_grad"]
+    train = parts["train_cnn"]
+    assert (train.score, train.verdict) == (0, "wrong"), train.feedback
+    assert _accuracy(train.feedback) < 0.3
+
+
+def test_cuda_calls_in_train_cnn_run_on_the_cpu_and_are_named(graded):
+    """A TA on the course's GPU machines runs .cuda() code as written: full marks, and a line saying so."""
+    report, parts = graded["task3_cuda"]
+    assert report.full_marks and report.score == 20, {n: p.feedback for n, p in parts.items()}
+    assert parts["train_cnn"].feedback == ("passed notebook; notebook: this grader has no GPU: .cuda() was called "
+                                           "in train_cnn and kept on the CPU")
+
+
+def test_a_tensor_made_on_the_gpu_is_reported_as_that_not_a_traceback(graded):
+    _, parts = graded["task3_cuda_tensor"]
+    train = parts["train_cnn"]
+    assert (train.score, train.verdict) == (0, "wrong")
+    assert "this grader has no GPU: train_cnn asked for CUDA in a way that cannot run on the CPU" in train.feedback
+    assert "Traceback" not in train.feedback and parts["get_lenet"].score == 5
+
+
+def test_the_reference_reaches_a_clear_accuracy_and_sets_the_pass_mark():
+    accuracy, cpu = fam.cnn_reference()
+    assert accuracy >= 0.9 and fam.cnn_pass_mark() == pytest.approx(max(0.70, accuracy - 0.10))
+    assert 0 < cpu < 60
+
+
+def test_a_reference_that_does_not_learn_is_a_grader_error(monkeypatch):
+    from gradekit.core.errors import GraderError
+
+    monkeypatch.setattr(fam, "CNN", dict(fam.CNN, epochs=1))
+    fam.cnn_reference.cache_clear()
+    try:
+        with pytest.raises(GraderError, match="no pass mark can be set from it"):
+            fam.cnn_reference()
+    finally:
+        fam.cnn_reference.cache_clear()
 
 
 def test_starters_score_zero_not_implemented_per_part(tmp_path_factory):
@@ -142,30 +196,31 @@ def test_the_template_loss_is_2B_times_task1s_gradient_step_for_step():
 
 def test_glue_networks_are_the_reference_models():
     from gradekit.sandbox.child.torch_probe import _gk_describe
-    from gradekit.sandbox.child.torch_train_probe import _gk_lenet5
+    from gradekit.sandbox.child.torch_train_probe import _gk_lenet
 
     def ops(d):
         return [{k: v for k, v in layer.items() if k != "module"} for layer in d["layers"]]
 
-    lenet, glue = _gk_describe(models.LeNet5(), [2, 3, 32, 32]), _gk_describe(_gk_lenet5(), [2, 3, 32, 32])
-    assert ops(glue) == ops(lenet) and glue["params"] == lenet["params"] == 62006
+    lenet, glue = _gk_describe(models.lenet_fashion(), [2, 1, 28, 28]), _gk_describe(_gk_lenet(), [2, 1, 28, 28])
+    assert ops(glue) == ops(lenet) and glue["params"] == lenet["params"] == 61706
     dnn = _gk_describe(models.get_DNN(), [10, 3])
     assert dnn["params"] == 8 and dnn["output"] == [10, 1]
     assert [layer["op"] for layer in dnn["layers"]] == ["linear", "activation", "linear"]
 
 
-def test_digits_images_are_fitted_to_lenet_and_test_labels_stay_in_the_parent():
-    X_train, y_train, X_test, y_test = fam.digits_images()
-    assert X_train.shape == (1437, 3, 32, 32) and X_test.shape == (359, 3, 32, 32)
-    assert X_train.dtype == np.float32 and abs(float(X_train.mean())) < 1e-3  # normalised on the training split
-    assert sorted(set(y_test.tolist())) == list(range(10))
+def test_the_served_data_is_fashion_mnist_shaped_and_test_labels_stay_in_the_parent():
+    X_train, y_train, X_eval, y_eval, X_test, y_test = fam.cnn_data()
+    assert X_train.shape == (2048, 1, 28, 28) and X_eval.shape == (256, 1, 28, 28) and X_test.shape == (512, 1, 28, 28)
+    assert X_train.dtype == np.float32 and 0.0 <= float(X_train.min()) and float(X_train.max()) <= 1.0
+    assert y_train.dtype == np.int64 and sorted(set(y_test.tolist())) == list(range(10))
+    assert not np.array_equal(X_train[:512], X_test)  # three draws, three seeds
 
 
 def test_solving_task2_and_task3_prints_reference_source_without_importing_torch():
     code = ("import sys; from gradekit.spec.catalog import load_catalog; "
             "cat = load_catalog(); cat.solve(cat.resolve('ece449-a2/task2')); "
             "s = cat.solve(cat.resolve('ece449-a2/task3')); "
-            "print('torch' in sys.modules, 'Adam' in s.answers['train_cnn'], 'LeNetFashion' in s.answers['get_lenet'])")
+            "print('torch' in sys.modules, 'SGD' in s.answers['train_cnn'], 'LeNetFashion' in s.answers['get_lenet'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]

@@ -21,7 +21,7 @@ from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
 from gradekit.core.files import read_file
 
-__all__ = ["Check", "Slip", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
+__all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem"]
 
 
@@ -54,6 +54,15 @@ class Slip(str):
         self.mistake = mistake
         self.credit = float(dict(options.get("partial") or {}).get(mistake, 0.0))
         return self
+
+
+class Note(str):
+    """A check's pass that the feedback should still mention (CUDA calls kept on the CPU, say): full credit.
+
+    >>> n = Note("this grader has no GPU: .cuda() was called in train_cnn and kept on the CPU")
+    >>> isinstance(n, str), n.startswith("this grader")
+    (True, True)
+    """
 
 
 @dataclass(frozen=True)

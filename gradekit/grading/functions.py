@@ -24,12 +24,13 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         file = getattr(spec, "file", "the module file")
         return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
     from gradekit.code.props import exact_feedback
+    from gradekit.code.spec import Note
 
     spec = ctx.problem.validated_params
     fn = spec.callable(ctx.part.name)
     options = dict(ctx.part.options)
     exact = options.get("reveal", REVEAL_DEFAULT) == "exact"
-    failures, faults = [], []
+    failures, faults, notes = [], [], []
     for check in fn.checks:
         try:
             # each check its own time budget (a slow function's time-out is this check's failure), and
@@ -41,14 +42,17 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         except Exception as e:  # the grader's fault (a missing dependency, a check bug): not the student's
             faults.append(f"{check.name}: {type(e).__name__}: {e}")
             continue
-        if bad is not None:
+        if isinstance(bad, Note):
+            notes.append(f"{check.name}: {bad}")
+        elif bad is not None:
             failures.append((check.name, bad))
         if raw.import_failure is not None:
             return Outcome(0.0, "invalid", raw.import_failure.message)
     if faults:  # an `error` verdict for the instructor, never a failure charged to the student
         return Outcome(0.0, "error", "grader error, not counted against you: " + "; ".join(faults))
     if not failures:
-        return Outcome.correct(f"passed {', '.join(c.name for c in fn.checks)}")
+        passed = f"passed {', '.join(c.name for c in fn.checks)}"
+        return Outcome.correct("; ".join([passed, *notes]))
     if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
         return Outcome(0.0, "missing", "not implemented")
     passed = (len(fn.checks) - sum(1 - getattr(msg, "credit", 0.0) for _, msg in failures)) / len(fn.checks)

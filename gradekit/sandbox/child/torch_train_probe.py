@@ -6,10 +6,10 @@
 ``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
 parent's initial weights, as the template's run notebook does, and returns the trained weights and the
 weight lists it returned; ``_gk_train_cnn``
-hands ``train_cnn`` a seeded LeNet-5 and returns its predictions on images
-whose labels stay in the parent. Both also return the losses the function
-returned, as floats, or a line saying why they cannot be read. When the
-student's function fails, the reply is one line (a str) naming it.
+hands ``train_cnn`` the template's LeNet (seeded) and two DataLoaders, keeps
+``.cuda()`` on the CPU while it runs, and returns the net's predictions on
+images whose labels stay in the parent. When the student's function fails, the
+reply is one line (a str) naming it.
 
 >>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
 >>> _gk_train_torch(X, y, W, K, 0.1, 3, 5)                         # doctest: +SKIP
@@ -24,32 +24,6 @@ def _gk_student(name):
     return target if callable(target) else None
 
 
-def _gk_losses(value, n):
-    """The returned losses as float64 (n,), or a str saying what came back instead."""
-    import numbers
-
-    import numpy
-    import torch
-
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().double().reshape(-1).tolist()
-    elif isinstance(value, numpy.ndarray):
-        value = value.reshape(-1).tolist()
-    if not isinstance(value, (list, tuple)):
-        what = "None" if value is None else "a " + type(value).__name__
-        return "returned %s, expected a list of the %d per-epoch losses" % (what, n)
-    out = []
-    for v in value:
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            v = v.item()
-        elif isinstance(v, numpy.ndarray) and v.size == 1:
-            v = v.item()
-        if not isinstance(v, numbers.Real):
-            return "returned a list holding a %s, expected %d numbers (per-epoch losses)" % (type(v).__name__, n)
-        out.append(float(v))
-    return numpy.array(out, dtype=numpy.float64)
-
-
 def _gk_run(name, make_args):
     """``name(*make_args())``, or the str a failure becomes; NotImplementedError goes to the harness as is."""
     fn = _gk_student(name)
@@ -62,7 +36,7 @@ def _gk_run(name, make_args):
     except BaseException as e:  # noqa: B036 - SystemExit from student code is a failure like any other
         if isinstance(e, KeyboardInterrupt):
             raise
-        return None, _gk_failure(name, e)["error"]  # noqa: F821 - defined by torch_probe, appended before
+        return None, _gk_cuda_failure(name, e) or _gk_failure(name, e)["error"]  # noqa: F821 - torch_probe's
 
 
 def _gk_weight_lists(value, model, n):
@@ -111,32 +85,126 @@ def _gk_train_torch(X, y, W, K, num_epochs, lr, batch_size, seed):
             model[2].weight.detach().double().numpy().reshape(2).copy(), lists)
 
 
-def _gk_lenet5():
-    """LeNet-5 for 3×32×32 images and 10 classes (the reference LeNet5's layers; a test holds them equal)."""
+def _gk_lenet():
+    """task3_template.py's LeNet (Reshape, sigmoid, average pooling; models.lenet_fashion, a test holds them equal)."""
+    import torch
     from torch import nn
 
+    class Reshape(torch.nn.Module):
+        def forward(self, x):
+            return x.view(-1, 1, 28, 28)
+
     return nn.Sequential(
-        nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+        Reshape(), nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
 
 
-def _gk_train_cnn(X_train, y_train, X_test, num_epochs, batch_size, lr, seed):
-    """Train a seeded LeNet-5; returns (predicted classes of X_test, losses), or a str on failure."""
-    import numpy
+def _gk_is_cuda(device):
     import torch
 
-    torch.manual_seed(int(seed))  # the initial weights and any shuffling the student draws
-    model = _gk_lenet5()
-    Xt = torch.from_numpy(numpy.asarray(X_train, dtype=numpy.float32))
-    yt = torch.from_numpy(numpy.asarray(y_train, dtype=numpy.int64))
-    value, failed = _gk_run("train_cnn", lambda: (model, Xt, yt, int(num_epochs), int(batch_size), float(lr)))
-    if failed:
-        return failed
+    if isinstance(device, str):
+        return device.strip().lower().startswith("cuda")
+    return isinstance(device, torch.device) and device.type == "cuda"
+
+
+class _gk_cpu_only:
+    """While active, on a machine without a GPU, ``.cuda()`` and ``.to(<a CUDA device>)`` of tensors and
+    modules stay on the CPU, and each kind of call is recorded in ``used``: the course's students train
+    on GPUs, and code that moves its net there is right code. Anything else that asks for CUDA
+    (``torch.zeros(..., device="cuda")``) still raises; ``_gk_cuda_failure`` names it."""
+
+    def __init__(self):
+        self.used = []
+        self._saved = []
+
+    def _note(self, what):
+        if what not in self.used:
+            self.used.append(what)
+
+    def __enter__(self):
+        import torch
+
+        if torch.cuda.is_available():
+            return self
+        guard = self
+
+        def cuda(self_, *args, **kwargs):
+            guard._note(".cuda()")
+            return self_
+
+        def wrap_to(original):
+            def to(self_, *args, **kwargs):
+                if args and _gk_is_cuda(args[0]):
+                    guard._note(".to(%r)" % str(args[0]))
+                    args = ("cpu",) + tuple(args[1:])
+                if _gk_is_cuda(kwargs.get("device")):
+                    guard._note(".to(device=%r)" % str(kwargs["device"]))
+                    kwargs["device"] = "cpu"
+                return original(self_, *args, **kwargs)
+            return to
+
+        for owner in (torch.Tensor, torch.nn.Module):
+            self._saved.append((owner, "cuda", owner.__dict__.get("cuda")))
+            self._saved.append((owner, "to", owner.__dict__.get("to")))
+            owner.to = wrap_to(owner.to)
+            owner.cuda = cuda
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value in reversed(self._saved):
+            if value is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+        self._saved = []
+        return False
+
+
+def _gk_cuda_failure(name, e):
+    """A failure that is CUDA asked for on this GPU-less machine, named as that; None for any other."""
+    text = str(e)
+    hints = ("Torch not compiled with CUDA", "no NVIDIA driver", "CUDA driver", "No CUDA GPUs",
+             "cuda runtime", "CUDA is not available", "Attempting to deserialize object on a CUDA device")
+    if any(h.lower() in text.lower() for h in hints):
+        first = (text.strip().splitlines() or [""])[0][:200]
+        return ("this grader has no GPU: %s asked for CUDA in a way that cannot run on the CPU (%s: %s); "
+                "move tensors with .to(device) or .cuda() instead" % (name, type(e).__name__, first))
+    return None
+
+
+def _gk_train_cnn(X_train, y_train, X_eval, y_eval, X_test, num_epochs, batch_size, lr, seed):
+    """task3: ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` as the run notebook calls it, on
+    the template's LeNet (seeded) and torch DataLoaders: train_iter shuffled by a seeded generator, test_iter
+    over a labelled evaluation set the student's loop may measure. The grader's own test images (their
+    labels stay in the parent) are then classified by the trained net, as the notebook's
+    evaluate_accuracy_try_gpu does. device is torch.device("cpu"). Returns (predicted classes,
+    the CUDA calls that were kept on the CPU as one line, "" when none), or a str on failure."""
+    import numpy
+    import torch
+    from torch.utils import data
+
+    torch.manual_seed(int(seed))  # the initial weights and any draw the student makes
+    net = _gk_lenet()
+
+    def loader(X, y, shuffle):
+        ds = data.TensorDataset(torch.from_numpy(numpy.asarray(X, dtype=numpy.float32)),
+                                torch.from_numpy(numpy.asarray(y, dtype=numpy.int64)))
+        gen = torch.Generator().manual_seed(int(seed)) if shuffle else None
+        return data.DataLoader(ds, batch_size=int(batch_size), shuffle=shuffle, generator=gen)
+
+    train_iter, test_iter = loader(X_train, y_train, True), loader(X_eval, y_eval, False)
+    guard = _gk_cpu_only()
+    with guard:
+        value, failed = _gk_run("train_cnn", lambda: (net, train_iter, test_iter, int(num_epochs), float(lr),
+                                                      torch.device("cpu")))
+        if failed:
+            return failed
     test = torch.from_numpy(numpy.asarray(X_test, dtype=numpy.float32))
     try:
-        model.eval()
+        net.eval()
         with torch.no_grad():
-            pred = torch.cat([model(test[i:i + 512]).argmax(1) for i in range(0, len(test), 512)])
+            pred = torch.cat([net(test[i:i + 512]).argmax(1).cpu() for i in range(0, len(test), 512)])
     except Exception as e:  # the student's function may have moved or changed the model
         return _gk_failure("the model after train_cnn", e)["error"]  # noqa: F821
-    return pred.numpy().astype(numpy.int64), _gk_losses(value, int(num_epochs))
+    return pred.numpy().astype(numpy.int64), ", ".join(guard.used)
