@@ -214,6 +214,10 @@ class ResultCache:
             return None
         if not (row["report"] is None or isinstance(row["report"], dict)):
             return None
+        # the total is its parts' sum (as grade_entry adds them), and the report's total where there is one
+        if abs(row["score"] - sum(parts.values())) > 1e-6 or (
+                row["report"] is not None and row["report"].get("score") != row["score"]):
+            return None
         return {**row, "diagnoses": [tuple(d) for d in diagnoses]}  # as grade_entry makes them
 
 
