@@ -218,6 +218,15 @@ def test_a_corrupted_or_forged_entry_is_ignored_and_graded_again(klass, tmp_path
     assert kept.get(next(e for e in batch.discover(klass) if e.student == "ada")) is None
 
 
+def test_a_cache_that_cannot_be_written_costs_the_resume_not_the_batch(klass, tmp_path):
+    blocked = tmp_path / "out" / CACHE_FOLDER
+    blocked.parent.mkdir()
+    blocked.write_text("a file where the cache folder goes")
+    res = grade_folder(klass, A, limits=FAST, progress=False, jobs=2, cache=blocked)
+    assert len(res.rows) == 6 and not any(r["grader_error"] for r in res.rows)
+    assert any("could not be written" in n and "grades every submission again" in n for n in res.notes)
+
+
 def test_the_cli_says_what_it_graded_and_force_grades_all(klass, tmp_path):
     out = tmp_path / "grades"
     args = ["grade", str(klass), "-a", A, "-o", str(out), "--time-limit", "5"]

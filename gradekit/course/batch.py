@@ -191,10 +191,16 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     work = [(i, e) for i, e in enumerate(entries) if i not in rows]
     bar = _progress(progress, len(entries), len(rows))
 
+    unsaved: list[str] = []
+
     def done(i: int, row: dict[str, Any]) -> None:
         rows[i] = row
-        if kept is not None:
-            kept.put(entries[i], row)  # now, not at the end: a batch stopped later keeps it
+        if kept is not None and not unsaved:
+            try:
+                kept.put(entries[i], row)  # now, not at the end: a batch stopped later keeps it
+            except OSError as e:  # a full disk costs the resume, not the batch: its rows stand
+                unsaved.append(f"the resume cache {kept.folder} could not be written ({e.strerror or e}): "
+                               "a rerun grades every submission again")
         bar.advance()
 
     pool = executor
@@ -217,11 +223,12 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
             result.workers = pool.stats()
         bar.close()
     result.rows = [rows[i] for i in sorted(rows)]
+    result.notes += unsaved
     if result.stopped:
         result.notes.append(f"stopped at {len(rows)}/{len(entries)}: outputs hold the {len(rows)} graded; "
                             "run again to finish")
         raise BatchInterrupted(result)
-    if kept is not None:
+    if kept is not None and not unsaved:
         kept.keep_only(entries)  # entries of students gone or files changed: the cache holds this class only
     return result
 
