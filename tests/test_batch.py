@@ -162,7 +162,7 @@ def test_cli_grade(klass, tmp_path):
     assert r.exit_code == 0, r.output
     assert "Parts most missed" in r.output and "carl" in r.output and "did not finish" in r.output
     assert {p.name for p in out.iterdir()} == {"grades.csv", "grades.json", "report.png", "parts.csv",
-                                               "gradebook.csv", "feedback"}
+                                               "gradebook.csv", "feedback", ".gradekit-cache"}  # the resume cache
 
 
 def test_a_gradescope_folder_is_graded_as_one_submission_module_files_included(tmp_path):

@@ -37,7 +37,7 @@ def test_template_stdout_writes_nothing_and_a_file_is_never_overwritten(tmp_path
 
 
 def test_grade_jobs_sets_the_worker_count(tmp_path, monkeypatch):
-    import gradekit.course.batch as batch
+    import gradekit.course.pool as batch  # the worker pool (LocalPool) that grade_folder builds
 
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -54,8 +54,12 @@ def test_grade_jobs_sets_the_worker_count(tmp_path, monkeypatch):
     r = run("grade", str(subs), "-a", "ece661-hw1", "--jobs", "1", "-o", str(tmp_path / "out"))
     assert r.exit_code == 0 and len(started) == 1
     started.clear()
-    assert run("grade", str(subs), "-a", "ece661-hw1", "--jobs", "3", "-o", str(tmp_path / "out")).exit_code == 0
+    # --force: the same -o folder has every row in its resume cache, which would start no worker at all
+    assert run("grade", str(subs), "-a", "ece661-hw1", "--jobs", "3", "-o", str(tmp_path / "out"), "--force").exit_code == 0
     assert len(started) == 3
+    started.clear()
+    assert run("grade", str(subs), "-a", "ece661-hw1", "--jobs", "3", "-o", str(tmp_path / "out")).exit_code == 0
+    assert started == []  # nothing changed: nothing graded
 
 
 @pytest.fixture

@@ -381,13 +381,21 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
 @click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
               help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
+@click.option("--force", is_flag=True,
+              help="Grade every submission again, not only those changed since the last run (OUT/.gradekit-cache).")
 @handles_errors
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
-              gradebook: str) -> None:
-    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
-    import math
+              gradebook: str, force: bool) -> None:
+    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
 
-    from gradekit.course.batch import grade_folder, write_outputs
+    Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
+    and Ctrl-C writes the outputs of the rows done (exit 130); run again to finish.
+    """
+    import math
+    import signal
+
+    from gradekit.course.batch import BatchInterrupted, grade_folder, write_outputs
+    from gradekit.course.cache import CACHE_FOLDER
     from gradekit.sandbox.process import Limits
 
     out = out or folder.resolve().parent / "grades"
@@ -395,7 +403,21 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
-    result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
+    term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
+    try:
+        result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
+                              force=force)
+    except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
+        paths = write_outputs(stop.result, out, gradebook)
+        click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
+                   f"{len(stop.result.rows)} graded; run again to finish", err=True)
+        click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+        sys.exit(130)
+    except KeyboardInterrupt:  # before any grading began
+        click.echo("stopped before grading began: nothing written", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
     paths = write_outputs(result, out, gradebook)
     warn_weak(result.isolation)
     from rich.table import Table
@@ -407,6 +429,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     if totals:
         term.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
                       f"{len(failed) - len(faults)} could not be graded")
+    term.print(f"{len(result.rows) - result.reused} graded, {result.reused} unchanged (from the last run)")
     if faults:
         term.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
     missed = Table(title="Parts most missed", title_justify="left")

@@ -6,12 +6,14 @@ or Gradescope's "Export Submissions" folder (``submission_123/`` folders and a
 ``submission_metadata.yml`` that maps each to its submitters: ``gradekit.course.export``;
 the id is the SID, else the email, else the submission's id, never the name a student typed).
 
-Each submission is graded in a worker *process* (``fork``, so workers inherit the
-loaded catalog and its solved problems): the sandbox sets rlimits in a
-``preexec_fn``, which must not run in a process with other threads. A submission
-that crashes, hangs or cheats gets zero and its message. A worker that dies or
-stalls costs only the submission it held (a grader error, graded again later),
-and is replaced, so the batch always finishes and always writes its outputs.
+Each submission is graded in an isolated grading process by an executor
+(``gradekit.course.executor``): this machine's worker pool (``gradekit.course.pool``)
+unless another is given. A submission that crashes, hangs or cheats gets zero and
+its message. A worker that dies or stalls costs only the submission it held (a
+grader error, graded again later), and is replaced, so the batch always finishes
+and always writes its outputs. With a resume cache (``gradekit.course.cache``) each
+row is kept as it arrives: a rerun grades only what changed, and a batch stopped by
+Ctrl-C (``BatchInterrupted``) loses nothing it graded.
 
 >>> res = grade_folder("submissions/", "ece661-hw1", progress=False)   # doctest: +SKIP
 >>> write_outputs(res, "out/")                                          # doctest: +SKIP
@@ -22,27 +24,20 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.untrusted import spreadsheet_cell
+from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown
 from gradekit.grading.grade import nothing_to_grade, submitted_files
 from gradekit.intake.submission import SUFFIXES
 
-
-@dataclass(frozen=True)
-class Entry:
-    """One student's submission, a file or a folder; ``path`` is None when the folder held nothing to grade."""
-
-    student: str  # the identity grades are filed under (a Gradescope export: SID, else email, else submission id)
-    path: Path | None
-    problem: str | None = None  # why there is no path
-    name: str = ""  # the name a Gradescope export gives, for people to read; it decides nothing
+if TYPE_CHECKING:
+    from gradekit.course.executor import Executor, WorkerStats
 
 
 @dataclass
@@ -54,6 +49,10 @@ class BatchResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     visibility: dict[str, str] = field(default_factory=dict)  # Gradescope visibility of each column ("visible" if absent)
     notes: list[str] = field(default_factory=list)  # for the instructor: what discover had to decide
+    submissions: int = 0  # found in the folder; ``rows`` holds fewer when the batch was stopped
+    reused: int = 0  # rows kept from the last run (the resume cache), not graded again
+    stopped: bool = False  # Ctrl-C: ``rows`` holds the submissions graded until then
+    workers: list[WorkerStats] = field(default_factory=list)  # per worker: submissions graded, seconds
 
     @property
     def graded(self) -> list[dict[str, Any]]:
@@ -131,122 +130,18 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
 
 # -- grading ------------------------------------------------------------------------------
 
-def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
-    """A row that scores nothing (every part missed), with the reason."""
-    return {"student": entry.student, "name": entry.name, "file": str(entry.path) if entry.path else None, "score": 0,
-            "error": error, "grader_error": False, "parts": {}, "diagnoses": [], "report": None}
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped the batch: ``result`` holds the rows graded until then (``result.stopped``)."""
 
-
-def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None) -> dict[str, Any]:
-    """One row of the batch; never raises (a crash is a zero with its message)."""
-    from gradekit.core.errors import GradekitError, GraderError
-    from gradekit.grading.grade import grade
-    from gradekit.core.records import tidy
-
-    row = _zero(entry, entry.problem)
-    if entry.path is None:
-        return row
-    try:
-        rep = grade(entry.path, assignment=assignment, catalog=catalog, limits=limits, student=entry.student)
-    except GraderError as e:  # the grader failed, not the student: no score, the cause for the instructor
-        row.update(score=None, error=f"grader error: {e}", grader_error=True)
-        return row
-    except GradekitError as e:
-        row["error"] = str(e)
-        return row
-    except Exception as e:  # a grader bug on one submission must not stop the class, nor cost it points
-        row.update(score=None, error=f"grader error: {type(e).__name__}: {e}", grader_error=True)
-        return row
-    for prob in rep.problems:
-        for part in prob.parts:
-            if part.verdict == "manual":
-                continue
-            col = f"{prob.id}:{part.name}"
-            row["parts"][col] = tidy(part.score)
-            if part.diagnosis:
-                row["diagnoses"].append((col, part.diagnosis))
-    row["score"] = tidy(rep.score)
-    row["report"] = rep.to_dict()
-    if rep.refused:  # graded without the files it could not read: the row says which and why
-        row["error"] = "; ".join(rep.refused)
-    if rep.grader_errors:  # not judged whole: no total, the parts named for the instructor
-        row.update(score=None, grader_error=True,
-                   error=f"grader error on {', '.join(rep.grader_errors)}: grade again once fixed")
-    return row
-
-
-def _worker_loop(conn: Any, assignment: str, catalog: Any, limits: Any, scratch: str, beat: Any) -> None:
-    """In a forked worker: grade each entry the parent sends, send its row back, until told to stop.
-
-    Its temporary folders (the fork server's, module sessions' with a student's file) go under the batch's
-    ``scratch`` folder, which the parent removes when the batch ends, whether this worker ended or was killed.
-    ``beat`` (a shared double) gets the time of every call a module session begins or ends: a slow
-    submission, call after call, is progress the supervisor can see, not a stall.
-    """
-    import tempfile
-
-    from gradekit.code.session import on_progress
-    from gradekit.sandbox.process import use_fork_server
-
-    tempfile.tempdir = scratch
-    use_fork_server(True)  # one jailed fork server per worker: numpy imported once, a fresh view per child
-
-    def progressed() -> None:
-        beat.value = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
-
-    on_progress(progressed)
-    try:
-        while True:
-            try:
-                entry = conn.recv()
-            except EOFError:
-                return
-            if entry is None:
-                return
-            conn.send(grade_entry(entry, assignment, catalog, limits))
-    finally:
-        use_fork_server(False)  # the server ends and its folder goes (multiprocessing ends with os._exit)
-
-
-class _Worker:
-    """One forked worker process and the task it holds (index, start time), if any."""
-
-    def __init__(self, ctx: Any, assignment: str, catalog: Any, limits: Any, scratch: str):
-        self.conn, child = ctx.Pipe()
-        self.beat = ctx.RawValue("d", 0.0)  # when the worker last began or ended a call into student code
-        self.proc = ctx.Process(target=_worker_loop, args=(child, assignment, catalog, limits, scratch, self.beat),
-                                daemon=True)
-        self.proc.start()
-        child.close()
-        self.task: tuple[int, float] | None = None
-
-    def give(self, i: int, entry: Entry) -> None:
-        self.conn.send(entry)
-        self.task = (i, time.monotonic())
-
-    def idle_for(self) -> float:
-        """Seconds since the worker last showed progress on its task: taking it, or a call beginning or ending."""
-        assert self.task is not None
-        return time.monotonic() - max(self.task[1], self.beat.value)
-
-    def stop(self, kill: bool = False) -> None:
-        if not kill:
-            try:
-                self.conn.send(None)
-            except OSError:
-                kill = True
-        if kill:
-            self.proc.kill()
-        self.proc.join(5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
-        self.conn.close()
+    def __init__(self, result: BatchResult):
+        super().__init__(f"stopped at {len(result.rows)}/{result.submissions}")
+        self.result = result
 
 
 def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
                  catalog: Any = None, progress: bool = True, skip: Path | None = None,
-                 stall_seconds: float | None = None) -> BatchResult:
+                 stall_seconds: float | None = None, executor: Executor | None = None,
+                 cache: str | Path | None = None, force: bool = False) -> BatchResult:
     """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
 
     Each worker holds one submission at a time. A worker that dies (however) or
@@ -257,15 +152,18 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     time limit and each check by its budget (``gradekit.code.session``), so a slow
     submission ends in its own time-outs, zero for the parts that ran out, and
     only a grader that hangs outside the student's code is a stall.
-    """
-    import multiprocessing
-    import tempfile
-    from multiprocessing.connection import wait
 
+    ``executor`` says where the submissions are graded (``gradekit.course.executor``;
+    default: a ``LocalPool`` of ``jobs`` workers on this machine, closed at the end).
+    ``cache``: a folder (``OUT/.gradekit-cache``) where each row is kept as it arrives
+    (``gradekit.course.cache``); a submission whose row is there, for the same files,
+    specs, limits and gradekit, is not graded again (``force``: every one is), and
+    ``result.reused`` counts those. Ctrl-C (``KeyboardInterrupt``) stops the workers
+    and raises ``BatchInterrupted``, whose ``result`` holds the rows done.
+    """
     from gradekit.output.gradescope import part_visibility
     from gradekit.spec.catalog import load_catalog
-    from gradekit.sandbox.cputime import load_factor
-    from gradekit.sandbox.process import Limits, rmtree
+    from gradekit.sandbox.process import Limits
 
     catalog = catalog or load_catalog()
     limits = limits or Limits()
@@ -278,55 +176,60 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
              for p in problems for part in p.parts}
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown)
     entries = discover(folder, skip, result.notes)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
-    stall = stall_seconds or (limits.wall_seconds * 2 + 60)
-    ctx = multiprocessing.get_context("fork")  # workers inherit the catalog, never pickled
+    result.submissions = len(entries)
+    kept = None
+    if cache is not None:
+        from gradekit.course.cache import ResultCache, batch_digest
+
+        kept = ResultCache(Path(cache), batch_digest(catalog, assignment, limits), maxima, result.max_score)
     rows: dict[int, dict[str, Any]] = {}
-    todo = list(range(len(entries)))[::-1]
-    bar = _progress(progress, len(entries))
-    # every worker's temporary folders, removed at the end even where a killed worker left a student's file
-    scratch = tempfile.mkdtemp(prefix="gradekit-batch-")
-    os.chmod(scratch, 0o711)  # entered, not listed, by a sandbox uid: each folder in it is 0700 and its child's
-    workers = [_Worker(ctx, assignment, catalog, limits, scratch) for _ in range(jobs)]
+    for i, entry in enumerate(entries):
+        row = kept.get(entry) if kept is not None and not force else None
+        if row is not None:
+            rows[i] = row
+    result.reused = len(rows)
+    work = [(i, e) for i, e in enumerate(entries) if i not in rows]
+    bar = _progress(progress, len(entries), len(rows))
 
-    def lost(w: _Worker, why: str) -> _Worker:
-        i, _ = w.task
-        rows[i] = {**_zero(entries[i], None), "score": None, "grader_error": True,
-                   "error": f"grader error: its worker {why}; grade it again (gradekit check)"}
+    unsaved: list[str] = []
+
+    def done(i: int, row: dict[str, Any]) -> None:
+        rows[i] = row
+        if kept is not None and not unsaved:
+            try:
+                kept.put(entries[i], row)  # now, not at the end: a batch stopped later keeps it
+            except OSError as e:  # a full disk costs the resume, not the batch: its rows stand
+                unsaved.append(f"the resume cache {kept.folder} could not be written ({e.strerror or e}): "
+                               "a rerun grades every submission again")
         bar.advance()
-        w.stop(kill=True)
-        return _Worker(ctx, assignment, catalog, limits, scratch)
 
+    pool = executor
+    if pool is None and work:
+        from gradekit.course.executor import BatchJob
+        from gradekit.course.pool import LocalPool
+
+        job = BatchJob(assignment, catalog, limits, stall_seconds or (limits.wall_seconds * 2 + 60))
+        # grade_entry as this module has it now (a test may patch it; forked workers inherit the patch)
+        pool = LocalPool(job, min(jobs or os.cpu_count() or 1, len(work)), grade=grade_entry)
     try:
-        while len(rows) < len(entries):
-            for w in workers:
-                if w.task is None and todo:
-                    i = todo.pop()
-                    w.give(i, entries[i])
-            busy = [w for w in workers if w.task is not None]
-            ready = wait([x for w in busy for x in (w.conn, w.proc.sentinel)], timeout=0.5)
-            for k, w in enumerate(workers):
-                if w.task is None:
-                    continue
-                if w.conn in ready:
-                    try:
-                        rows[w.task[0]] = w.conn.recv()
-                        w.task = None
-                        bar.advance()
-                        continue
-                    except (EOFError, OSError):
-                        pass
-                if w.conn in ready or w.proc.sentinel in ready:
-                    w.proc.join(1)
-                    workers[k] = lost(w, f"died (exit code {w.proc.exitcode})")
-                elif w.idle_for() > stall * load_factor():  # a busy machine stretches the wall clock
-                    workers[k] = lost(w, f"made no progress for {stall:g} s")
+        if work:
+            pool.run(work, done)
+    except KeyboardInterrupt:
+        result.stopped = True
     finally:
-        for w in workers:
-            w.stop(kill=w.task is not None)
+        if pool is not None:
+            if executor is None:
+                pool.close()
+            result.workers = pool.stats()
         bar.close()
-        rmtree(scratch)
-    result.rows = [rows[i] for i in range(len(entries))]
+    result.rows = [rows[i] for i in sorted(rows)]
+    result.notes += unsaved
+    if result.stopped:
+        result.notes.append(f"stopped at {len(rows)}/{len(entries)}: outputs hold the {len(rows)} graded; "
+                            "run again to finish")
+        raise BatchInterrupted(result)
+    if kept is not None and not unsaved:
+        kept.keep_only(entries)  # entries of students gone or files changed: the cache holds this class only
     return result
 
 
@@ -339,12 +242,12 @@ class _NoBar:
 
 
 class _Bar:
-    def __init__(self, total: int):
+    def __init__(self, total: int, completed: int = 0):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._p = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         self._p.start()
-        self._task = self._p.add_task("grading", total=total)
+        self._task = self._p.add_task("grading", total=total, completed=completed)
 
     def advance(self) -> None:
         self._p.advance(self._task)
@@ -353,8 +256,9 @@ class _Bar:
         self._p.stop()
 
 
-def _progress(show: bool, total: int):
-    return _Bar(total) if show else _NoBar()
+def _progress(show: bool, total: int, completed: int = 0):
+    """The terminal's bar (``completed``: rows kept from the last run), advanced by each row that arrives."""
+    return _Bar(total, completed) if show else _NoBar()
 
 
 # -- outputs ------------------------------------------------------------------------------
