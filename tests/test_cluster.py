@@ -150,3 +150,135 @@ def test_a_mixed_class_on_two_workers_gives_the_local_rows(cluster, klass):
     assert not any(r["grader_error"] for r in res.rows)
     # both workers graded, the counts add up to the class, and every worker is named by its address
     assert len(stats) == 2 and sum(s.graded for s in stats) == len(want) and all(s.worker.startswith("tcp://127.0.0.1:") for s in stats)
+
+
+def answers_class(tmp_path: Path, n: int) -> Path:
+    """``n`` answers files that compute in the sandbox (each a child importing numpy): tasks that take a while."""
+    d = tmp_path / "many"
+    d.mkdir()
+    for k in range(n):
+        (d / f"s{k:03d}.py").write_text(f"import numpy as np\nANSWERS = {{'p5': {{'q': np.array([{k % 3}, 0.5])}}}}\n")
+    return d
+
+
+def run_in_thread(ex, entries):
+    """``ex.run`` on a thread; the rows handed to ``done``, each index's rows in a list (exactly one expected)."""
+    import threading
+
+    rows: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def go():
+        try:
+            ex.run(list(enumerate(entries)), lambda i, row: rows.setdefault(i, []).append(row))
+        except BaseException as e:  # the test thread asserts on it
+            errors.append(e)
+
+    t = threading.Thread(target=go)
+    t.start()
+    return t, rows, errors
+
+
+def test_a_worker_killed_mid_run_costs_nothing(cluster, tmp_path):
+    from distributed import Client
+
+    folder = answers_class(tmp_path, 24)
+    entries = discover(folder)
+    with executor(cluster.address, answers_per_task=3) as ex, \
+            Client(cluster.address, timeout=60, set_as_default=False) as watch:
+        pids = watch.run(os.getpid)  # worker address -> its pid
+        assert sorted(pids.values()) == sorted(w.pid for w in cluster.workers)
+        t, rows, errors = run_in_thread(ex, entries)
+        killed, deadline = None, time.monotonic() + 120
+        while killed is None and time.monotonic() < deadline and t.is_alive():
+            held = {w: ks for w, ks in watch.processing().items() if ks}
+            if rows and held:  # some rows are in, and a worker holds a task: SIGKILL it, by pid
+                addr = next(iter(held))
+                os.kill(pids[addr], signal.SIGKILL)
+                killed = addr
+            time.sleep(0.05)
+        t.join(300)
+        assert killed is not None, "no worker was seen holding a task"
+        assert not t.is_alive() and not errors, (errors, cluster.logs())
+        stats = {s.worker: s.graded for s in ex.stats()}
+    assert sorted(rows) == list(range(len(entries))) and all(len(v) == 1 for v in rows.values())
+    want = local_rows(folder)
+    for i, e in enumerate(entries):
+        assert json.dumps(rows[i][0]) == want[e.student], e.student
+    assert sum(stats.values()) == len(entries) and len(stats) == 2  # the survivor graded the killed worker's tasks
+
+
+def test_a_grading_process_that_dies_twice_on_a_submission_is_a_grader_error_row(tmp_path):
+    from gradekit.course.cluster import GradingProcess
+    from gradekit.course.grading_process import header, pack, row_from_text
+
+    # a grading process that dies on one student's file, as a grader bug would: the next is graded as usual
+    argv = [sys.executable, "-c", "import os, sys; import gradekit.course.grading_process as g; real = g.grade_item; "
+            "g.grade_item = lambda item, *a: os._exit(7) if item['student'] == 'ada' else real(item, *a); "
+            "g.main(sys.argv)"]
+    d = tmp_path / "two"
+    d.mkdir()
+    (d / "ada.json").write_text(json.dumps({"p5": {"q": [0.5, 0.5]}}))
+    (d / "bob.json").write_text(json.dumps({"p5": {"q": [0.5, 0.5]}}))
+    ada, bob = discover(d)
+    head = {**header(CAT, ASSIGNMENT, LIMITS, False), "stall_seconds": 60}
+    proc = GradingProcess(argv)
+    try:
+        row = row_from_text(proc.grade(head, pack(0, ada)))
+        assert row["grader_error"] and row["score"] is None and row["file"] == str(ada.path)
+        assert row["error"] == ("grader error: its grading process died (exit code 7), twice; "
+                                "grade it again (gradekit check)")
+        assert json.dumps(row_from_text(proc.grade(head, pack(1, bob)))) == json.dumps(
+            grade_entry(bob, ASSIGNMENT, CAT, LIMITS))
+    finally:
+        proc.stop()
+
+
+@pytest.mark.parametrize("field, says", [
+    ("version", "this worker runs gradekit 0.1.0 (protocol 1), the client 9.9.9 (protocol 1): install the same"),
+    ("catalog", "this worker's catalog differs from the client's for ece449-a2"),
+])
+def test_a_worker_refuses_a_client_of_another_version_or_catalog(cluster, tmp_path, field, says):
+    from gradekit.course.cluster import ClusterRefused
+
+    d = tmp_path / "one"
+    d.mkdir()
+    (d / "ada.json").write_text(json.dumps({"p5": {"q": [0.5, 0.5]}}))
+    with executor(cluster.address) as ex:
+        ex.head[field] = {"version": "9.9.9", "catalog": "0" * 64}[field]
+        with pytest.raises(ClusterRefused) as err:
+            ex.run(list(enumerate(discover(d))), lambda i, row: pytest.fail(f"a row came back: {row}"))
+    assert says in str(err.value)
+
+
+def test_weak_isolation_is_refused_unless_the_run_allows_it():
+    import gradekit
+    from gradekit.course.grading_process import _Jobs, _Refused, header
+
+    weak = {"version": gradekit.__version__, "isolation": {"level": "weak", "line": "isolation: weak — no namespaces"}}
+    with pytest.raises(_Refused, match=r"only weak isolation \(isolation: weak — no namespaces\)"):
+        _Jobs(weak).get(header(CAT, ASSIGNMENT, LIMITS, allow_weak=False))
+    catalog, limits = _Jobs(weak).get(header(CAT, ASSIGNMENT, LIMITS, allow_weak=True))
+    assert limits == LIMITS and catalog.problems(ASSIGNMENT)
+
+
+def test_a_lost_scheduler_ends_the_run_with_the_rows_done(cluster, tmp_path):
+    folder = answers_class(tmp_path, 16)
+    entries = discover(folder)
+    with executor(cluster.address, answers_per_task=2, lost_after=5) as ex:
+        t, rows, errors = run_in_thread(ex, entries)
+        deadline = time.monotonic() + 120
+        while not rows and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+        t.join(120)
+        assert not t.is_alive() and not errors
+    assert sorted(rows) == list(range(len(entries))) and all(len(v) == 1 for v in rows.values())
+    want = local_rows(folder)
+    lost = [i for i, (row,) in rows.items() if row["grader_error"]]
+    assert lost and len(lost) < len(entries)  # graded rows kept, the rest said so
+    for i, (row,) in rows.items():
+        if i in lost:
+            assert row["error"] == "grader error: the Dask scheduler was lost before it was graded; grade it again"
+        else:
+            assert json.dumps(row) == want[entries[i].student]
