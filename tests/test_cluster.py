@@ -50,15 +50,18 @@ def free_port() -> int:
 class Cluster:
     """A scheduler and workers, each its own process (and process group), stopped by pid."""
 
-    def __init__(self, tmp: Path, workers: int = 2, env: dict[str, str] | None = None):
+    def __init__(self, tmp: Path, workers: int = 2, env: dict[str, str] | None = None, tls: Path | None = None):
         self.tmp = tmp
         self.port = free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.address = f"{'tls' if tls else 'tcp'}://127.0.0.1:{self.port}"
+        # tls: a folder with ca.pem, cert.pem, key.pem (one self-signed certificate for all, as a test's CA)
+        self.tls = [] if tls is None else ["--tls-ca-file", str(tls / "ca.pem"), "--tls-cert", str(tls / "cert.pem"),
+                                           "--tls-key", str(tls / "key.pem")]
         self.procs: list[subprocess.Popen] = []
         self.env = {**os.environ, **(env or {})}
         self.scheduler = self._start("scheduler", [sys.executable, "-m", "distributed.cli.dask_scheduler",
                                                    "--host", "127.0.0.1", "--port", str(self.port),
-                                                   "--no-dashboard"])
+                                                   "--no-dashboard", *self.tls])
         self.workers = [self.add_worker() for _ in range(workers)]
 
     def _start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -71,12 +74,20 @@ class Cluster:
     def add_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
         return self._start("worker", [sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                                       "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1",
-                                      "--preload", "gradekit.course.cluster"], {**self.env, **(env or {})})
+                                      "--preload", "gradekit.course.cluster", *self.tls], {**self.env, **(env or {})})
+
+    def security(self):
+        from distributed.security import Security
+
+        if not self.tls:
+            return None
+        ca, cert, key = self.tls[1::2]
+        return Security(tls_ca_file=ca, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
 
     def wait_for(self, n: int, timeout: float = 120) -> None:
         from distributed import Client
 
-        with Client(self.address, timeout=60, set_as_default=False) as c:
+        with Client(self.address, timeout=60, set_as_default=False, security=self.security()) as c:
             c.wait_for_workers(n, timeout=timeout)
 
     def logs(self) -> str:
@@ -282,3 +293,99 @@ def test_a_lost_scheduler_ends_the_run_with_the_rows_done(cluster, tmp_path):
             assert row["error"] == "grader error: the Dask scheduler was lost before it was graded; grade it again"
         else:
             assert json.dumps(row) == want[entries[i].student]
+
+
+def small_class(tmp_path: Path) -> Path:
+    d = tmp_path / "small"
+    d.mkdir()
+    (d / "ada.json").write_text(json.dumps({"p5": {"q": [0.5, 0.5]}}))
+    (d / "bob.json").write_text(json.dumps({"p5": {"q": [1, 0], "W_new": [[1, 0], [0, 1]]}}))
+    (d / "cy.py").write_text("import numpy as np\nANSWERS = {'p5': {'q': np.ones(2) / 2}}\n")
+    return d
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    """Every output file but the plot (matplotlib's PNG is not byte-stable run to run), by relative name."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix != ".png"}
+
+
+def cli(*args: str, env: dict[str, str] | None = None):
+    from click.testing import CliRunner
+
+    from gradekit.cli.commands import main
+
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_cli_grade_on_the_cluster_writes_the_local_outputs_and_reports_workers(cluster, tmp_path):
+    d = small_class(tmp_path)
+    local = cli("grade", str(d), "-a", ASSIGNMENT, "-o", str(tmp_path / "local"), "-j", "1", "--time-limit", "3")
+    assert local.exit_code == 0, local.output
+    # the address from the environment, as a course's scripts set it
+    r = cli("grade", str(d), "-a", ASSIGNMENT, "-o", str(tmp_path / "remote"), "--time-limit", "3", "--json",
+            env={"GRADEKIT_SCHEDULER": cluster.address})
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["scheduler"] == cluster.address and data["students"] == 3 and data["grader_errors"] == 0
+    assert sum(w["graded"] for w in data["workers"]) == 3 and all(w["seconds"] > 0 for w in data["workers"])
+    assert outputs(tmp_path / "remote") == outputs(tmp_path / "local")
+    assert "grades.json" in outputs(tmp_path / "local") and "feedback/ada.md" in outputs(tmp_path / "local")
+
+
+def test_cli_tls_options_go_with_a_tls_address(tmp_path):
+    d = small_class(tmp_path)
+    r = cli("grade", str(d), "-a", ASSIGNMENT, "--scheduler", "tcp://127.0.0.1:1", "--tls-ca", str(d / "ada.json"),
+            "--tls-cert", str(d / "ada.json"), "--tls-key", str(d / "ada.json"))
+    assert r.exit_code == 2 and "a tls:// address needs all of --tls-ca, --tls-cert and --tls-key" in r.output
+    r = cli("grade", str(d), "-a", ASSIGNMENT, "--scheduler", "tls://127.0.0.1:1")
+    assert r.exit_code == 2 and "needs all of --tls-ca" in r.output
+    r = cli("grade", str(d), "-a", ASSIGNMENT, "--tls-ca", str(d / "ada.json"))
+    assert r.exit_code == 2 and "need --scheduler tls://" in r.output
+
+
+@pytest.fixture
+def certificates(tmp_path):
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test's certificate")
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tls / "key.pem"),
+                    "-out", str(tls / "cert.pem"), "-days", "2", "-subj", "/CN=gradekit-test",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    shutil.copy(tls / "cert.pem", tls / "ca.pem")
+    return tls
+
+
+def test_a_tls_cluster_grades_with_the_certificates_and_refuses_a_client_without(tmp_path, certificates):
+    c = Cluster(tmp_path, workers=1, tls=certificates)
+    try:
+        c.wait_for(1)
+        d = small_class(tmp_path)
+        r = cli("grade", str(d), "-a", ASSIGNMENT, "-o", str(tmp_path / "out"), "--json", "--time-limit", "3",
+                "--scheduler", c.address, "--tls-ca", str(certificates / "ca.pem"),
+                "--tls-cert", str(certificates / "cert.pem"), "--tls-key", str(certificates / "key.pem"))
+        assert r.exit_code == 0, r.output + c.logs()
+        data = json.loads(r.output)
+        assert data["students"] == 3 and data["grader_errors"] == 0
+        assert [w["worker"].split(":")[0] for w in data["workers"]] == ["tls"]
+        from gradekit.course.cluster import ClusterLost, DaskExecutor
+
+        job = BatchJob(ASSIGNMENT, CAT, LIMITS, 60)
+        with pytest.raises(ClusterLost, match="cannot reach the Dask scheduler at tls://"):  # no certificate
+            DaskExecutor(job, c.address, connect_timeout=5)
+        from distributed.security import Security
+
+        other = tmp_path / "other"  # a certificate the cluster's CA did not sign
+        other.mkdir()
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(other / "key.pem"),
+                        "-out", str(other / "cert.pem"), "-days", "2", "-subj", "/CN=intruder"],
+                       check=True, capture_output=True)
+        stranger = Security(tls_ca_file=str(certificates / "ca.pem"), tls_client_cert=str(other / "cert.pem"),
+                            tls_client_key=str(other / "key.pem"), require_encryption=True)
+        with pytest.raises(ClusterLost, match="cannot reach the Dask scheduler"):
+            DaskExecutor(job, c.address, stranger, connect_timeout=5)
+    finally:
+        c.stop()

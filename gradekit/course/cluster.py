@@ -281,7 +281,7 @@ class DaskExecutor:
                      "stall_seconds": job.stall_seconds}
         try:
             self.client = Client(address, security=security, timeout=connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, TypeError, ValueError) as e:  # Dask's TypeError: tls:// without a Security
             raise ClusterLost(f"cannot reach the Dask scheduler at {address}: {e}") from None
         self._graded: dict[str, int] = defaultdict(int)
         self._seconds: dict[str, float] = defaultdict(float)
