@@ -71,10 +71,11 @@ class Cluster:
         self.procs.append(p)
         return p
 
-    def add_worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
+    def add_worker(self, env: dict[str, str] | None = None, *args: str) -> subprocess.Popen:
         return self._start("worker", [sys.executable, "-m", "distributed.cli.dask_worker", self.address,
                                       "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1",
-                                      "--preload", "gradekit.course.cluster", *self.tls], {**self.env, **(env or {})})
+                                      "--preload", "gradekit.course.cluster", *self.tls, *args],
+                           {**self.env, **(env or {})})
 
     def security(self):
         from distributed.security import Security
@@ -387,5 +388,30 @@ def test_a_tls_cluster_grades_with_the_certificates_and_refuses_a_client_without
                             tls_client_key=str(other / "key.pem"), require_encryption=True)
         with pytest.raises(ClusterLost, match="cannot reach the Dask scheduler"):
             DaskExecutor(job, c.address, stranger, connect_timeout=5)
+    finally:
+        c.stop()
+
+
+def test_a_submission_that_trains_a_model_asks_for_a_gpu_worker(tmp_path):
+    from distributed import Client
+
+    c = Cluster(tmp_path, workers=1)  # one CPU worker, and one that offers a GPU
+    c.add_worker(None, "--resources", "GPU=1")
+    try:
+        c.wait_for(2)
+        d = tmp_path / "gpu"
+        d.mkdir()
+        for who in ("ada", "bob", "cy"):  # task3 trains LeNet; this one does not parse: graded quickly, still asks
+            (d / who).mkdir()
+            (d / who / "task3.py").write_text("def get_lenet(:\n")
+        with Client(c.address, timeout=60, set_as_default=False) as watch:
+            gpu = [a for a, w in watch.scheduler_info()["workers"].items() if w.get("resources", {}).get("GPU")]
+        with executor(c.address) as ex:
+            res = grade_folder(d, ASSIGNMENT, catalog=CAT, limits=LIMITS, progress=False, executor=ex)
+            stats = ex.stats()
+        assert [(s.worker, s.graded) for s in stats] == [(gpu[0], 3)]
+        want = local_rows(d)
+        assert {r["student"]: json.dumps(r) for r in res.rows} == want
+        assert "not graded" in json.dumps(want["ada"])
     finally:
         c.stop()
