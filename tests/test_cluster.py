@@ -415,3 +415,68 @@ def test_a_submission_that_trains_a_model_asks_for_a_gpu_worker(tmp_path):
         assert "not graded" in json.dumps(want["ada"])
     finally:
         c.stop()
+
+
+def kill_a_worker_holding(watch, pids: dict, rows: dict, need_rows: bool, thread) -> str:
+    """SIGKILL, by pid, the first worker seen holding a task (once ``rows`` has some, if ``need_rows``)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and thread.is_alive():
+        held = [w for w, keys in watch.processing().items() if keys]
+        if held and (rows or not need_rows):
+            os.kill(pids[held[0]], signal.SIGKILL)
+            return held[0]
+        time.sleep(0.02)
+    raise AssertionError("no worker was seen holding a task")
+
+
+def test_a_task_whose_workers_die_is_split_then_a_grader_error_row(tmp_path):
+    from distributed import Client
+
+    # the scheduler gives up on a task at its first lost worker: what the executor does then is what is tested
+    c = Cluster(tmp_path, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"})
+    try:
+        c.wait_for(2)
+        folder = answers_class(tmp_path, 6)
+        entries = discover(folder)
+        slow = tmp_path / "slow"  # a file that computes for a CPU second: its worker is killed while it holds it
+        slow.mkdir()
+        (slow / "zed.py").write_text("import time\nt = time.process_time()\nwhile time.process_time() - t < 1:\n"
+                                     "    pass\nANSWERS = {}\n")
+        with executor(c.address, answers_per_task=6, workers_after=5) as ex, \
+                Client(c.address, timeout=60, set_as_default=False) as watch:
+            pids = watch.run(os.getpid)
+            # one task of six: its worker is killed, the task split, each file graded alone on the other worker
+            t, rows, errors = run_in_thread(ex, entries)
+            first = kill_a_worker_holding(watch, pids, rows, False, t)
+            t.join(300)
+            assert not t.is_alive() and not errors, errors
+            want = local_rows(folder)
+            assert sorted(rows) == list(range(6)) and all(len(v) == 1 for v in rows.values())
+            assert [json.dumps(rows[i][0]) for i in range(6)] == [want[e.student] for e in entries]
+            # a task of one whose worker dies too: a grader-error row, and the run ends
+            zed = discover(slow)
+            t, rows, errors = run_in_thread(ex, zed)
+            second = kill_a_worker_holding(watch, pids, rows, False, t)
+            t.join(120)
+            assert not t.is_alive() and not errors and first != second
+        (row,) = rows[0]
+        assert row["grader_error"] and row["score"] is None and row["file"] == str(zed[0].path)
+        assert row["error"] == "grader error: the Dask workers that held it died each time; grade it again (gradekit check)"
+
+    finally:
+        c.stop()
+
+
+def test_a_cluster_left_without_workers_ends_the_run(cluster, tmp_path):
+    folder = answers_class(tmp_path, 2)
+    for w in cluster.workers:  # every worker gone before the batch: no row may wait for one forever
+        os.kill(w.pid, signal.SIGKILL)
+        w.wait(30)
+    time.sleep(1)
+    with executor(cluster.address, workers_after=3) as ex:
+        t, rows, errors = run_in_thread(ex, discover(folder))
+        t.join(120)
+        assert not t.is_alive() and not errors
+    assert sorted(rows) == [0, 1] and all(
+        r["error"] == "grader error: no Dask worker was left for 3 s before it was graded; grade it again"
+        for (r,) in rows.values())

@@ -267,16 +267,20 @@ class DaskExecutor:
     """An ``Executor`` on the Dask cluster at ``address`` (``tcp://`` or ``tls://``, ``security``: Dask's ``Security``).
 
     ``allow_weak``: grade on workers that give student code only weak isolation (refused otherwise).
-    ``lost_after``: seconds without a scheduler before the run ends with the rows it has.
+    ``lost_after``: seconds without a scheduler before the run ends with the rows it has;
+    ``workers_after``: seconds with a scheduler but no worker at all (an adaptive cluster waiting for
+    its jobs may need more) before it ends so too.
     """
 
     def __init__(self, job: BatchJob, address: str, security: Any = None, *, allow_weak: bool = False,
-                 answers_per_task: int = ANSWERS_PER_TASK, lost_after: float = 30.0, connect_timeout: float = 30.0):
+                 answers_per_task: int = ANSWERS_PER_TASK, lost_after: float = 30.0, workers_after: float = 300.0,
+                 connect_timeout: float = 30.0):
         from distributed import Client
 
         self.job = job
         self.per_task = max(1, answers_per_task)
         self.lost_after = lost_after
+        self.workers_after = workers_after
         self.head = {**header(job.catalog, job.assignment, job.limits, allow_weak),
                      "stall_seconds": job.stall_seconds}
         try:
@@ -347,6 +351,8 @@ class DaskExecutor:
         window = max(8, 4 * threads)  # tasks in flight: the scheduler holds their bytes, so not the whole class
         pending: dict[Any, list[dict[str, Any]]] = {}
         unreachable_since: float | None = None
+        no_workers_since: float | None = None
+        why_lost = "the Dask scheduler was lost before it was graded; grade it again"
         arrived = threading.Event()  # set as any task ends (a future's callback, on the client's thread)
         try:
             while todo or pending:
@@ -364,6 +370,14 @@ class DaskExecutor:
                         break
                 else:
                     unreachable_since = None
+                    if self.client.scheduler_info().get("workers"):
+                        no_workers_since = None
+                    else:  # every worker gone: its tasks would wait for a new one forever
+                        no_workers_since = no_workers_since or time.monotonic()
+                        if time.monotonic() - no_workers_since > self.workers_after:
+                            why_lost = (f"no Dask worker was left for {self.workers_after:g} s before it was "
+                                        "graded; grade it again")
+                            break
                 for future in [f for f in pending if f.done()]:
                     batch = pending.pop(future)
                     if future.status == "finished":
@@ -395,12 +409,11 @@ class DaskExecutor:
         except KeyboardInterrupt:
             self._cancel(pending)
             raise
-        if todo or pending:  # the scheduler is gone: what was not graded is said so, the rest stands
-            log.error("gradekit: the Dask scheduler was lost; %d tasks not graded", len(todo) + len(pending))
+        if todo or pending:  # the cluster is gone: what was not graded is said so, the rest stands
+            log.error("gradekit: %d tasks not graded: %s", len(todo) + len(pending), why_lost)
             for batch in [*todo, *pending.values()]:
                 for item in batch:
-                    give(item["index"], _fault(item["student"], item["name"], item["shown"],
-                                               "the Dask scheduler was lost before it was graded; grade it again"))
+                    give(item["index"], _fault(item["student"], item["name"], item["shown"], why_lost))
             self._cancel(pending)
 
     def _cancel(self, pending: dict[Any, Any]) -> None:
