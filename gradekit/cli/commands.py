@@ -383,9 +383,23 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
               help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
 @click.option("--force", is_flag=True,
               help="Grade every submission again, not only those changed since the last run (OUT/.gradekit-cache).")
+@click.option("--scheduler", envvar="GRADEKIT_SCHEDULER", metavar="ADDRESS",
+              help="Grade on the Dask cluster at ADDRESS (also GRADEKIT_SCHEDULER), e.g. tls://10.0.0.5:8786. The "
+                   "scheduler runs what any client sends it: keep it on a private network, with TLS (docs/cluster.md).")
+@click.option("--tls-ca", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With a tls:// scheduler: the CA certificate the cluster's certificates are signed with.")
+@click.option("--tls-cert", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With a tls:// scheduler: this client's certificate.")
+@click.option("--tls-key", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="With a tls:// scheduler: this client's private key.")
+@click.option("--allow-weak-isolation", is_flag=True,
+              help="With --scheduler: grade on workers that give student code only weak isolation (refused otherwise).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with --scheduler: per-worker counts and times).")
 @handles_errors
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
-              gradebook: str, force: bool) -> None:
+              gradebook: str, scheduler: str | None = None, tls_ca: Path | None = None, tls_cert: Path | None = None,
+              tls_key: Path | None = None, allow_weak_isolation: bool = False, as_json: bool = False,
+              force: bool = False) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
@@ -403,10 +417,12 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
+    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation)
     term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
     try:
         result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
-                              force=force)
+                              force=force, executor=executor,
+                              catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
         paths = write_outputs(stop.result, out, gradebook)
         click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
@@ -418,8 +434,20 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         sys.exit(130)
     finally:
         signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
+        if executor:
+            executor.close()
+    workers = result.workers
     paths = write_outputs(result, out, gradebook)
     warn_weak(result.isolation)
+    if as_json:
+        totals = sorted(r["score"] for r in result.graded)
+        emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
+                   "median": totals[len(totals) // 2] if totals else None,
+                   "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+                   "isolation": result.isolation, "scheduler": scheduler,
+                   "workers": [w.__dict__ for w in workers] if workers is not None else None,
+                   "outputs": {k: str(p) for k, p in paths.items()}})
+        return
     from rich.table import Table
 
     term = rich_console()
@@ -449,6 +477,34 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     for r in failed[:10]:  # the student's id and message, escaped: either may carry terminal escapes
         click.echo(f"{printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
+             tls_key: Path | None, allow_weak: bool):
+    """The Dask executor for ``--scheduler`` (None without it: the local pool)."""
+    from gradekit.core.errors import GradekitError, GraderError
+
+    tls = (tls_ca, tls_cert, tls_key)
+    if scheduler is None:
+        if any(tls):
+            raise GradekitError("--tls-ca/--tls-cert/--tls-key need --scheduler tls://HOST:PORT")
+        return None
+    if scheduler.startswith("tls://") != all(tls):
+        raise GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
+                            "--tls-key, and they need a tls:// address")
+    try:
+        from distributed.security import Security
+
+        from gradekit.course.cluster import DaskExecutor
+    except ImportError as e:
+        raise GraderError(f"--scheduler needs Dask's distributed ({e}): pip install 'gradekit[cluster]'") from None
+    from gradekit.course.executor import BatchJob
+    from gradekit.spec.catalog import load_catalog
+
+    security = (Security(tls_ca_file=str(tls_ca), tls_client_cert=str(tls_cert), tls_client_key=str(tls_key),
+                         require_encryption=True) if all(tls) else None)
+    job = BatchJob(assignment, load_catalog(), limits, stall_seconds=limits.wall_seconds * 2 + 60)
+    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak)
 
 
 if __name__ == "__main__":
