@@ -160,6 +160,22 @@ def test_a_submissions_digest_never_follows_a_link(tmp_path):
     assert len(submission_digest(fifo)) == 64  # refused unopened: no read that blocks
 
 
+def test_a_folder_past_what_grading_reads_is_not_read_further(tmp_path, monkeypatch):
+    """Grading refuses a folder whose files hold more than MAX_FOLDER_BYTES, with one message: the digest
+    stops there too, so a folder of huge files is not read whole by the parent."""
+    import gradekit.course.cache as cache
+
+    monkeypatch.setattr(cache, "MAX_FOLDER_BYTES", 1000)
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d, tail in ((a, "1"), (b, "2")):
+        d.mkdir()
+        (d / "a.json").write_text("x" * 1001)  # past the bound already
+        (d / "b.json").write_text(tail)  # never read: grading would not get here either
+    assert submission_digest(a) == submission_digest(b)
+    (b / "a.json").write_text("y" * 1001)
+    assert submission_digest(a) != submission_digest(b)
+
+
 def test_a_grader_error_is_never_kept(klass, tmp_path, monkeypatch):
     real = batch.grade_entry
 

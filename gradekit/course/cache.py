@@ -32,6 +32,7 @@ from typing import Any
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file, walk
+from gradekit.grading.grade import MAX_FOLDER_BYTES
 from gradekit.course.entry import Entry, zero_row
 from gradekit.intake.submission import MAX_FILE_BYTES, SUFFIXES
 
@@ -61,12 +62,19 @@ def submission_digest(path: Path | None) -> str:
     try:
         if path.is_dir() and not path.is_symlink():  # a link to a folder: the walk refuses it, by name
             tree = walk(path, SUFFIXES)
+            held = 0
             for f in tree.files:
                 name = str(f.relative_to(path))
                 try:
-                    _feed(h, "file", name, read_file(f, MAX_FILE_BYTES, root=path))
+                    data = read_file(f, MAX_FILE_BYTES, root=path)
                 except SubmissionError as e:  # a link put there since the walk, a file too large
                     _feed(h, "unread", name, str(e))
+                    continue
+                _feed(h, "file", name, data)
+                held += len(data)
+                if held > MAX_FOLDER_BYTES:  # grading stops here too, with one message: nothing after decides
+                    _feed(h, "too large")
+                    return h.hexdigest()
             for r in tree.refused:
                 _feed(h, "refused", r.name, r.reason)
         else:
