@@ -3,7 +3,7 @@
 The graph is read from the source — every import statement, inside functions too, so
 a cycle cannot hide in a function body (only ``if TYPE_CHECKING:`` imports, which never
 run, are left out) — and checked two ways: no module-level cycle,
-and no import from a layer to one listed after it in ``LAYERS`` (README, "Layout").
+and no import from a layer to one listed after it in ``LAYERS`` (docs/development.md, "Layout").
 """
 
 from __future__ import annotations
@@ -159,15 +159,6 @@ def test_the_graph_reader_sees_imports_inside_functions(tmp_path):
 @pytest.mark.parametrize("name", ["grade", "grade_answers", "load_catalog", "Report", "Family"])
 def test_the_public_surface_is_where_it_was(name):
     assert getattr(gradekit, name) is not None and name in gradekit.__all__
-
-
-def test_the_readme_lists_every_part_kind_as_declared():
-    from gradekit.check.kinds import KINDS
-
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| `(\w+)` \| (.+?) \| (.+?) \|$", readme.split("Part kinds (declared once")[1], re.M)
-    listed = {name: (about, set(re.findall(r"`(\w+)`", options))) for name, about, options in rows[:len(KINDS)]}
-    assert listed == {k.name: (k.about, set(k.options)) for k in KINDS.values()}
 
 
 def test_the_math_imports_only_what_a_plug_in_may():

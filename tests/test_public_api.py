@@ -28,7 +28,7 @@ def test_checking_answers_imports_neither_torch_nor_sympy(tmp_path):
 
 
 def test_the_readmes_instructor_example_runs(tmp_path):
-    """README, "For instructors": grade, then the report's score and its JSON."""
+    """docs/instructors.md: grade, then the report's score and its JSON."""
     import json
 
     path = tmp_path / "answers.json"
