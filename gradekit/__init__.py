@@ -24,7 +24,7 @@ _EXPORTS = {
     "load_catalog": "gradekit.spec.catalog",
     "Catalog": "gradekit.spec.catalog",
     "Report": "gradekit.output.report",
-    "Family": "gradekit.families",
+    "Family": "gradekit.core.families",
     "Solution": "gradekit.core.records",
     "Step": "gradekit.core.records",
     "Mistake": "gradekit.core.records",

@@ -1,7 +1,14 @@
-"""``gradekit.families``, where family plug-ins import it from: the same module as ``gradekit.core.families``."""
+"""Deprecated: ``gradekit.families`` is ``gradekit.core.families`` under its old name; import from ``gradekit.plugin``.
+
+Family plug-ins written before ``gradekit.plugin`` existed import this name (the README documented it), so it
+stays as the same module object (``gradekit.families is gradekit.core.families``) and warns once, on first import.
+"""
 
 import sys
+import warnings
 
 from gradekit.core import families
 
+warnings.warn("gradekit.families is deprecated: import what a family needs from gradekit.plugin",
+              DeprecationWarning, stacklevel=2)
 sys.modules[__name__] = families

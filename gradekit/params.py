@@ -1,7 +1,14 @@
-"""``gradekit.params``, where family plug-ins import it from: the same module as ``gradekit.core.params``."""
+"""Deprecated: ``gradekit.params`` is ``gradekit.core.params`` under its old name; import from ``gradekit.plugin``.
+
+Family plug-ins written before ``gradekit.plugin`` existed import this name (the README documented it), so it
+stays as the same module object (``gradekit.params is gradekit.core.params``) and warns once, on first import.
+"""
 
 import sys
+import warnings
 
 from gradekit.core import params
 
+warnings.warn("gradekit.params is deprecated: import what a family needs from gradekit.plugin",
+              DeprecationWarning, stacklevel=2)
 sys.modules[__name__] = params

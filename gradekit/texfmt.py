@@ -1,7 +1,14 @@
-"""``gradekit.texfmt``, where family plug-ins import it from: the same module as ``gradekit.core.texfmt``."""
+"""Deprecated: ``gradekit.texfmt`` is ``gradekit.core.texfmt`` under its old name; import from ``gradekit.plugin``.
+
+Family plug-ins written before ``gradekit.plugin`` existed import this name (the README documented it), so it
+stays as the same module object (``gradekit.texfmt is gradekit.core.texfmt``) and warns once, on first import.
+"""
 
 import sys
+import warnings
 
 from gradekit.core import texfmt
 
+warnings.warn("gradekit.texfmt is deprecated: import what a family needs from gradekit.plugin",
+              DeprecationWarning, stacklevel=2)
 sys.modules[__name__] = texfmt

@@ -63,7 +63,7 @@ def write_as(tmp_path, suffix, answers: dict) -> "Path":  # noqa: F821
 
 # -- 1. the tolerance policy says one thing ----------------------------------------------------------------
 
-# (expected, written, part options, verdict): the README's rule, "at least as close as the reference rounded
+# (expected, written, part options, verdict): the rule of docs/answers.md, "at least as close as the reference rounded
 # or truncated to that precision", and a stated rtol/atol as a bound the digits rule cannot widen
 TOLERANCE = [
     (1474560, "1.47e6", {"digits": 3}, "correct"),  # truncated (and rounded)
@@ -101,10 +101,10 @@ def test_the_tolerance_rule_is_the_readmes(expected, written, options, verdict):
     assert check("number", expected, written, **options).verdict == verdict
 
 
-def test_the_readme_states_the_rule_the_code_applies():
+def test_the_answers_page_states_the_rule_the_code_applies():
     from pathlib import Path
 
-    readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
+    readme = " ".join((Path(__file__).resolve().parent.parent / "docs" / "answers.md").read_text().split())
     assert "rounded *or truncated* to that precision (never one unit up)" in readme
     assert "a part's `rtol` and `atol` are a bound the digits rule cannot widen" in readme
     assert "replace the relative" not in readme

@@ -222,7 +222,7 @@ def test_code_files_and_answers_file_graded_together(bundle, tmp_path):
 
 
 def test_own_run_autograder_with_the_library(tmp_path):
-    # README: from gradekit import grade; grade(...).write_gradescope(path), with student=
+    # docs/instructors.md: from gradekit import grade; grade(...).write_gradescope(path), with student=
     sub = tmp_path / "answers.json"
     sub.write_text(json.dumps(key_for("1001")))
     out = tmp_path / "results" / "results.json"
@@ -404,8 +404,8 @@ def test_autograde_leaves_the_callers_environment_as_it_was(tmp_path, monkeypatc
     assert "GRADEKIT_REQUIRE_ISOLATION" not in os.environ and "GRADEKIT_PROTECT" not in os.environ
 
 
-def test_the_readme_run_autograder_recipe_runs_against_a_fake_root(tmp_path):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+def test_the_instructors_page_run_autograder_recipe_runs_against_a_fake_root(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "instructors.md").read_text()
     recipe = next(b for b in readme.split("```python\n")[1:] if "gradekit.autograde(" in b).split("```")[0]
     root = fake_root(tmp_path, {"answers.json": json.dumps(key_for("ada@example.edu"))})
     script = tmp_path / "run_autograder"

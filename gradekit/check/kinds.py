@@ -1,7 +1,7 @@
 """Every part kind, declared once: the options a spec may give it and the checker that judges it.
 
 The catalog validates parts against ``KINDS``; grading asks ``checker_for`` (which imports
-only the checker wanted: a file of numbers never loads the formula reader). The README's
+only the checker wanted: a file of numbers never loads the formula reader). docs/authoring.md's
 list of kinds is tested against this table.
 
 >>> checker_for("integer").__name__

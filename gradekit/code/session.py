@@ -39,7 +39,7 @@ from gradekit.sandbox.child import source as child_source
 from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
-__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress"]
+__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress", "DEFAULT_LIMITS"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")

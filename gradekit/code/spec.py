@@ -22,7 +22,7 @@ from gradekit.core.families import Param
 from gradekit.core.files import read_file
 
 __all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
-           "find_code_problem"]
+           "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES"]
 
 
 @dataclass(frozen=True)

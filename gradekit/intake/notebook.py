@@ -43,7 +43,8 @@ from gradekit.core.errors import SubmissionError
 from gradekit.core.records import points
 from gradekit.intake.submission import read_py_source
 
-__all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS"]
+__all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS", "answers_of",
+           "template_notebook"]
 
 ANSWER_TAG = "answer:"
 MAX_CELLS = 2000

@@ -38,7 +38,8 @@ from gradekit.core.files import read_file
 if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
     from gradekit.sandbox.process import Limits
 
-__all__ = ["RawSubmission", "Unreadable", "load_answers", "MAX_FILE_BYTES"]
+__all__ = ["RawSubmission", "Unreadable", "load_answers", "MAX_FILE_BYTES", "SUFFIXES", "read_bounded",
+           "read_py_source"]
 
 MAX_FILE_BYTES = 16 * 2**20
 MAX_DEPTH = 32  # nesting of plain data: a rank-4 tensor in a part needs 6

@@ -58,7 +58,7 @@ from gradekit.sandbox.limits import Limits, rlimit_setter
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
 
-__all__ = ["Box", "describe", "sandbox_uids", "isolation"]
+__all__ = ["Box", "describe", "sandbox_uids", "isolation", "kill_uid", "make_run_dir", "write_files"]
 
 log = logging.getLogger("gradekit.sandbox.process")
 _counter = itertools.count()

@@ -40,7 +40,7 @@ from gradekit.sandbox.limits import Limits, rlimit_values
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
-__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree", "rlimit_values"]
+__all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree", "rlimit_values", "use_fork_server"]
 
 
 

@@ -31,9 +31,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.params import boolean
-from gradekit.core.records import Step
+from gradekit.plugin import boolean, ParamError, Step
 
 TYPES = ("conv", "maxpool", "avgpool", "flatten", "linear")
 _KEYS = {

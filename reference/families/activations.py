@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.core.families import Family
-from gradekit.core.records import Mistake, Solution, Step
+from gradekit.plugin import Family, Mistake, Solution, Step
 
 # f(z) on each side, and f'(z) on each side, as formulas in z and alpha.
 PIECES = {

@@ -17,11 +17,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, Param
-from gradekit.core.records import Mistake, Outcome, Solution, Step
-from gradekit.core.params import choice, integer, matrix, vector
-from gradekit.core.texfmt import fmt, tex, text
+from gradekit.plugin import (
+    choice, Family, fmt, integer, matrix, Mistake, Outcome, Param, ParamError, Solution, Step, tex, text,
+    vector,
+)
 from gradekit.intake.values import AnswerFormatError, parse_array
 
 # Brute-force design searches len(allowed) ** (number of weights) candidates.

@@ -18,10 +18,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.core.families import Family, changed, Param
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import choice, matrix, vector
-from gradekit.core.texfmt import tex, text
+from gradekit.plugin import changed, choice, Family, matrix, Mistake, Param, Solution, Step, tex, text, vector
 
 ACTIVATIONS = ("sigmoid", "relu")
 

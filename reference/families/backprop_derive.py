@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.core.families import Family, Param
-from gradekit.core.records import Solution, Step
-from gradekit.core.params import choice
+from gradekit.plugin import choice, Family, Param, Solution, Step
 
 SYMBOLS = {"x1": "n×1", "W1": "m×n", "b1": "m×1", "z": "m×1", "x2": "m×1", "W2": "k×m", "b2": "k×1",
            "x3": "k×1", "t": "k×1"}

@@ -16,11 +16,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, changed, Param, OPTIONAL
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import matrix, number, vector
-from gradekit.core.texfmt import fmt, tex, text
+from gradekit.plugin import (
+    changed, Family, fmt, matrix, Mistake, number, OPTIONAL, Param, ParamError, Solution, Step, tex, text,
+    vector,
+)
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,10 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, differs, Param
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import choice, integer, matrix, table
-from gradekit.core.texfmt import fmt, tex, text
+from gradekit.plugin import (
+    choice, differs, Family, fmt, integer, matrix, Mistake, Param, ParamError, Solution, Step, table, tex,
+    text,
+)
 
 from ._layers import ints, out_size
 

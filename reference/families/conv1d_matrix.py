@@ -23,9 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, changed, Param
-from gradekit.core.records import Mistake, Solution, Step
+from gradekit.plugin import changed, Family, Mistake, Param, ParamError, Solution, Step
 
 Entry = tuple[int, int, int] | None  # (i, j, r), 1-based: w_r^{ij}; None for 0
 

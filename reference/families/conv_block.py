@@ -22,12 +22,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, differs, Param
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import choice, matrix
-from gradekit.core.texfmt import fmt, tex
-from gradekit.core.texfmt import text as show
+from gradekit.plugin import choice, differs, Family, fmt, matrix, Mistake, Param, ParamError, Solution, Step, tex
+from gradekit.plugin import text as show
 
 OPERATIONS = ("cross_correlation", "convolution")
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.core.families import Family
-from gradekit.core.records import Mistake, Solution, Step
+from gradekit.plugin import Family, Mistake, Solution, Step
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:

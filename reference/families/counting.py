@@ -26,9 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, Param, differs
-from gradekit.core.records import Mistake, Solution, Step
+from gradekit.plugin import differs, Family, Mistake, Param, ParamError, Solution, Step
 
 from ._layers import TYPES, Row, layer_step, trace, validator
 

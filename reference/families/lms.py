@@ -26,12 +26,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, Param, OPTIONAL
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import integer, number, text, vector
-from gradekit.core.texfmt import fmt, tex
-from gradekit.core.texfmt import text as show
+from gradekit.plugin import (
+    Family, fmt, integer, Mistake, number, OPTIONAL, Param, ParamError, Solution, Step, tex, text_param,
+    vector,
+)
+from gradekit.plugin import text as show
 
 
 def _draw(n: int, true_w: np.ndarray, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +70,7 @@ def validate(params: Mapping[str, Any]) -> dict[str, Any]:
             raise ParamError("X", "and D must be numbers: a matrix X (n × 3) and a vector D (n)") from None
         return _checked(X, D, "X", "the course's data (params X and D)", params)
     if "data_file" in params:
-        path = text(params, "data_file")
+        path = text_param(params, "data_file")
         X, D = _load(path)
         return _checked(X, D, "data_file", f"loaded from {path}", params)
     n = integer(params, "n", low=4, default=100)

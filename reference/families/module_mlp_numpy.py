@@ -18,8 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.families import Family
-from gradekit.core.records import Solution, Step
+from gradekit.plugin import Family, Solution, Step
 from gradekit.code.props import compare, compare_any, run_property, show
 from gradekit.code.spec import NUMPY_PREAMBLE, Check, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref

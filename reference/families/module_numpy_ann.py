@@ -20,8 +20,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from gradekit.core.families import Family
-from gradekit.core.records import Solution, Step
+from gradekit.plugin import Family, Solution, Step
 from gradekit.code.methods import call_method, class_stub, class_stubs, wrap_source
 from gradekit.code.props import compare, compare_any, run_property, show
 from gradekit.code.spec import NUMPY_PREAMBLE, Check, module_params, parse_module

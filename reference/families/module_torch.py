@@ -24,9 +24,7 @@ import json
 import textwrap
 from typing import Any, Mapping
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family
-from gradekit.core.records import Solution, Step
+from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, module_params, parse_module
 from gradekit.code.torch_compare import compare_layers, compare_shapes

@@ -23,9 +23,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family
-from gradekit.core.records import Solution, Step
+from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.wrap import append_child_code
 from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show

@@ -27,9 +27,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family
-from gradekit.core.records import Solution, Step
+from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Note, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
@@ -198,7 +196,7 @@ def cnn_reference() -> tuple[float, float]:
 
     import torch
 
-    from gradekit.core.errors import GraderError
+    from gradekit.plugin import GraderError
     from gradekit.reference import ece449_torch
     from gradekit.reference.models import lenet_fashion
 

@@ -21,12 +21,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, differs, Param
-from gradekit.core.records import Mistake, Solution, Step
-from gradekit.core.params import matrix, vector
-from gradekit.core.texfmt import fmt, tex
-from gradekit.core.texfmt import text as show
+from gradekit.plugin import differs, Family, fmt, matrix, Mistake, Param, ParamError, Solution, Step, tex, vector
+from gradekit.plugin import text as show
 
 
 def validate(params: Mapping[str, Any]) -> dict[str, Any]:

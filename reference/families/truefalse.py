@@ -13,10 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.core.errors import ParamError
-from gradekit.core.families import Family, Param
-from gradekit.core.records import Solution, Step
-from gradekit.core.params import table
+from gradekit.plugin import Family, Param, ParamError, Solution, Step, table
 
 
 def _text_field(entry: Mapping[str, Any], field: str, where: str) -> str:
