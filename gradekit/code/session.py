@@ -37,6 +37,7 @@ from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
 from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
+from gradekit.sandbox.limits import preload_prelude
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress"]
@@ -127,9 +128,10 @@ class ModuleSession:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
+        program = preload_prelude(self.limits) + child_source("harness")  # the libraries, then the cap lowered
         try:
             self._proc = subprocess.Popen(
-                self._box.command([sys.executable, "-I", "-c", child_source("harness"), str(req_r), str(resp_w), self.filename,
+                self._box.command([sys.executable, "-I", "-c", program, str(req_r), str(resp_w), self.filename,
                                    self.module, str(self.limits.output_bytes)]),
                 cwd=work, env=self._box.env(), stdin=subprocess.DEVNULL,
                 stdout=self._err, stderr=self._err, start_new_session=True,

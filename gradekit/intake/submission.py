@@ -439,9 +439,14 @@ class _Literals:
 
 
 def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
+    from dataclasses import replace
+
+    from gradekit.code.environment import preload_packages
     from gradekit.sandbox.process import Limits, run_child
 
     limits = limits or Limits()
+    # the heavy libraries it imports come in before its code, its memory budget on top of them (Limits.preload)
+    limits = replace(limits, preload=tuple(dict.fromkeys((*limits.preload, *preload_packages(data)))))
     script = _bootstrap().replace("__OUTPUT_CAP__", str(limits.output_bytes))
     r = run_child(script, {"answers.py": data}, limits)
     if r.timed_out:
