@@ -116,6 +116,11 @@ class ModuleSession:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def running(self) -> bool:
+        """Whether a child is alive now (a call would not start, and re-import the file in, a fresh one)."""
+        return self._proc is not None and self._proc.poll() is None
+
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> CallResult | None:
         self.starts += 1
@@ -340,9 +345,19 @@ def _signame(n: int) -> str:
         return str(n)
 
 
+# what torch says when code asks for CUDA on a machine without it (a CPU build, or a CUDA build without a GPU)
+_NO_CUDA = ("Torch not compiled with CUDA", "no NVIDIA driver", "CUDA driver", "No CUDA GPUs", "CUDA is not available",
+            "Attempting to deserialize object on a CUDA device")
+
+
 def _import_message(reply: CallResult) -> str:
     if reply.kind == "timeout":
         return "importing the file " + reply.message
+    if reply.kind == "error" and any(h.lower() in reply.message.lower() for h in _NO_CUDA):
+        # .cuda() and .to("cuda") run on the CPU (gradekit/sandbox/child/preload.py); this is what cannot
+        return (f"importing the file failed: this grader has no GPU: the file's top level asks for CUDA in a way "
+                f"that cannot run on the CPU ({reply.message.removeprefix('importing the file raised ')}); move "
+                f"tensors with .to(device) or .cuda() instead")
     return reply.message if reply.message.startswith("importing") else f"importing the file failed: {reply.message}"
 
 

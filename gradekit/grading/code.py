@@ -71,11 +71,24 @@ def grade_module(
         failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)
+        kept = _kept_on_cpu(session) if "torch" in preload and "wrap_source" in spec.extra else ""
     notes = [*env_notes, *notes]
+    if kept:
+        notes.append(f"this grader has no GPU: {kept} {'was' if ', ' not in kept else 'were'} called and kept on the "
+                     f"CPU (on a GPU they move the model or tensors there)")
     if failed:
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _kept_on_cpu(session: ModuleSession) -> str:
+    """The CUDA calls the student's child kept on the CPU (torch_probe's ``_gk_kept_on_cpu``), "" for none; asked
+    only of a child still running (a fresh one would have run none of the student's calls)."""
+    if not session.running:
+        return ""
+    r = session.call("_gk_kept_on_cpu", timeout=5.0)
+    return r.value if r.ok and isinstance(r.value, str) else ""
 
 
 def _environment_notes(sources: Sequence[bytes], packages: Sequence[str], assignment: str,

@@ -27,5 +27,54 @@ def _gk_lower_memory(packages, budget):
         os._exit(70)  # never run the student's code with the libraries' headroom
 
 
+def _gk_cuda_on_cpu():
+    """On a grader without a GPU, ``.cuda()`` and ``.to(<a CUDA device>)`` of tensors and modules stay on the CPU
+    for the child's whole life (the file's top level, get_lenet, any call), as they already do while a trainer
+    runs: the course's students train on GPUs, and code that moves its net there is right code. Each kind of
+    call is recorded in ``torch._gk_kept_on_cpu`` for the feedback. A tensor made with ``device="cuda"`` still
+    raises; the grader names that failure as what it is."""
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    try:
+        if torch.cuda.is_available():
+            return
+    except Exception:
+        pass  # a CUDA build without a driver may raise here: no GPU either
+    kept = []
+
+    def is_cuda(device):
+        if isinstance(device, str):
+            return device.strip().lower().startswith("cuda")
+        return isinstance(device, torch.device) and device.type == "cuda"
+
+    def cuda(self, *args, **kwargs):
+        if ".cuda()" not in kept:
+            kept.append(".cuda()")
+        return self
+
+    def wrap_to(original):
+        def to(self, *args, **kwargs):
+            if args and is_cuda(args[0]):
+                what = ".to(%r)" % str(args[0])
+                args = ("cpu",) + tuple(args[1:])
+            elif is_cuda(kwargs.get("device")):
+                what = ".to(device=%r)" % str(kwargs["device"])
+                kwargs["device"] = "cpu"
+            else:
+                return original(self, *args, **kwargs)
+            if what not in kept:
+                kept.append(what)
+            return original(self, *args, **kwargs)
+        return to
+
+    for owner in (torch.Tensor, torch.nn.Module):
+        owner.to = wrap_to(owner.to)
+        owner.cuda = cuda
+    torch._gk_kept_on_cpu = kept
+
+
 _gk_lower_memory(_gk_preload, _gk_memory)
-del _gk_lower_memory, _gk_preload, _gk_memory
+_gk_cuda_on_cpu()
+del _gk_lower_memory, _gk_cuda_on_cpu, _gk_preload, _gk_memory
