@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install students students-venv demo test bench clean
 
 install: $(STAMP)
 
@@ -16,6 +16,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip show -q torch >/dev/null 2>&1 || $(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+# The built-in assignments' students' packages ([students] packages), torch and torchvision as a pair that imports
+# on this machine (`uname -m`; gradekit/course/students.py): a CUDA build of torch on x86_64, 5.5 GB.
+students: install
+	$(PY) -m pip install -q $$($(PY) -m gradekit.course.students)
+
+# A second venv with the students' packages and gradekit (CI grades a torchvision file with it)
+STUDENTS_VENV := .venv-students
+students-venv: $(STUDENTS_VENV)/.installed
+
+$(STUDENTS_VENV)/.installed: pyproject.toml | $(STAMP)
+	test -x $(STUDENTS_VENV)/bin/python || $(PYTHON) -m venv $(STUDENTS_VENV)
+	$(STUDENTS_VENV)/bin/python -m pip install -q --upgrade pip "setuptools>=68" wheel
+	$(STUDENTS_VENV)/bin/python -m pip install -q $$($(PY) -m gradekit.course.students)
+	$(STUDENTS_VENV)/bin/python -m pip install -q -e .
+	touch $@
 
 demo: install
 	@# exit 1 means "graded, not full marks", as expected of this file; 2 (bad input) still fails
@@ -29,4 +45,4 @@ bench: install
 	$(PY) benchmarks/check_speed.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(STUDENTS_VENV) build dist *.egg-info

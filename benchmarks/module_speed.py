@@ -70,7 +70,8 @@ def grade_resnet_end_to_end(runs: int) -> list[float]:
 
 def grade_lenet_task3_end_to_end(runs: int) -> list[float]:
     """A correct ECE 449 task3 file, filled in as the course's template is: get_lenet, and train_cnn on the
-    grader's data loaders (the reference trains too, to set the pass mark: about twice one training)."""
+    grader's data loaders. The reference's training, which sets the pass mark, is kept per machine in the
+    grader's cache folder: the first run pays for it (about one training more), the later ones do not."""
     from tests.module_task23 import task3
 
     return _time_check("task3_3180100111.py", task3(), runs)
@@ -108,7 +109,8 @@ def main() -> None:
     print(f"gradekit check task4.py (ece449-a2 ResNet-18, correct, torch): {spread(resnet)}  target < 10 s")
     task3 = grade_lenet_task3_end_to_end(args.runs)
     print(f"gradekit check task3.py (ece449-a2 LeNet and train_cnn, correct, torch): {spread(task3)}  "
-          "target < 10 s (not met: two trainings of the sigmoid LeNet)")
+          "target < 10 s (not met: the student's own training of the sigmoid LeNet takes ~12 s of CPU; "
+          "the reference's is cached after the first run)")
     startup, calls = call_overhead(args.calls)
     print(f"child start-up and import: {startup * 1000:.0f} ms")
     print(f"per-call overhead after start-up: {spread(calls, 'ms', 1000)}  target < 50 ms")

@@ -536,3 +536,85 @@ def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
     from gradekit.spec.catalog import load_catalog
 
     assert by["cy"]["score"] == grade_entry(discover(subs)[2], "ece661-hw1", load_catalog())["score"]
+
+
+# -- the memory budget counts the student's code, not the libraries imported for it (Limits.preload) ---------
+# The project's CPU torch maps ~640 MB to import; a CUDA build 3.2 GB. A 400 MiB budget holds neither, so the
+# budget must be counted from after the libraries are in, and still hold the student's own allocations.
+_BUDGET = 400 * 2**20
+_MEMORY_PROBE = """
+import json, resource
+import numpy as np
+import torch
+
+def grab(mib):
+    return float(np.ones(int(mib) * 2**20 // 8)[-1])
+
+def raise_cap():
+    got = []
+    for soft, hard in ((resource.RLIM_INFINITY, resource.RLIM_INFINITY), (8 * 2**30, 8 * 2**30)):
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            got.append("raised")
+        except (OSError, ValueError):
+            got.append("refused")
+    return " ".join(got)
+
+def mapped():
+    return int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+
+def cap():
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    return float(soft), float(hard), float(mapped())
+"""
+
+
+def _memory_limits(**kw):
+    return Limits(cpu_seconds=120, wall_seconds=120, memory_bytes=_BUDGET, **kw)
+
+
+def test_a_module_gets_its_memory_budget_on_top_of_the_libraries_and_cannot_raise_it_back():
+    src = (_MEMORY_PROBE + "\ndef f():\n    return float(torch.ones(3).sum())\n").encode()
+    with ModuleSession(src, "m.py", limits=_memory_limits()) as s:  # as before: the budget holds torch too
+        r = s.call("f", timeout=60)
+        assert r.kind == "import" and not r.ok, r
+    with ModuleSession(src, "m.py", limits=_memory_limits(preload=("numpy", "torch"))) as s:
+        assert s.call("f", timeout=60).value == 3.0
+        soft, hard, mapped = s.call("cap", timeout=10).value
+        assert soft == hard and 0 < hard - mapped <= _BUDGET, (soft, hard, mapped)
+        assert s.call("grab", 150, timeout=30).ok  # well within the student's own 400 MiB
+        assert s.call("raise_cap", timeout=10).value == "refused refused"
+        over = s.call("grab", 600, timeout=30)  # more than the budget: the student's failure, the child lives on
+        assert (over.ok, over.kind) == (False, "memory"), over
+        assert s.call("f", timeout=60).value == 3.0
+
+
+def _child_memory_report():
+    code = _MEMORY_PROBE + textwrap.dedent("""
+        out = {"raise": raise_cap(), "small": grab(150)}
+        try:
+            grab(600)
+            out["big"] = "allocated"
+        except MemoryError:
+            out["big"] = "MemoryError"
+        out["cap"] = cap()
+        json.dump(out, open("result.json", "w"))
+    """)
+    return result(run_child(code, {}, _memory_limits(preload=("torch",))))
+
+
+def _assert_child_budget(got):
+    soft, hard, mapped = got["cap"]
+    assert (got["raise"], got["small"], got["big"]) == ("refused refused", 1.0, "MemoryError"), got
+    assert soft == hard and 0 < hard - mapped <= _BUDGET, got
+
+
+def test_a_child_gets_its_memory_budget_on_top_of_the_libraries():
+    r = run_child("import torch", {}, _memory_limits())  # as before: torch alone is over the budget
+    assert r.returncode != 0 and ("Error" in r.stderr or r.killed_by_signal), (r.returncode, r.stderr[-300:])
+    _assert_child_budget(_child_memory_report())
+
+
+@server_only
+def test_the_fork_server_gives_the_memory_budget_on_top_of_the_libraries(fork_server):
+    _assert_child_budget(_child_memory_report())

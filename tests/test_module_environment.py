@@ -9,7 +9,7 @@ import pytest
 from gradekit.code.environment import check_environment, top_level_imports
 from gradekit.core.errors import GraderError
 from gradekit.spec.catalog import load_catalog
-from tests.module_task1 import CORRECT, grade_source
+from tests.module_task1 import CORRECT, FAST, TORCH_FAST, grade_source
 
 
 def test_ece449_declares_what_its_starter_files_import():
@@ -54,3 +54,51 @@ def _broken(name: str) -> bool:
     except Exception:
         return True
     return False
+
+
+def test_in_a_flat_class_folder_another_students_file_is_not_a_local_module(tmp_path):
+    """A batch folder holds every student's files side by side: ada's `import bob_helpers` is an undeclared
+    package to her, not a module of her own, though bob_helpers.py lies beside her file."""
+    (tmp_path / "bob_helpers.py").write_text("def f():\n    return 1\n")
+    report, _ = grade_source(tmp_path, "import bob_helpers\n" + CORRECT)
+    assert any("imports bob_helpers, which ece449-a2's students' environment does not declare" in n
+               for n in report.notes), report.notes
+
+
+def test_a_submission_folders_own_py_files_are_its_local_modules(tmp_path):
+    from gradekit.grading.grade import grade
+
+    sub = tmp_path / "ada"
+    sub.mkdir()
+    (sub / "helpers.py").write_text("def f():\n    return 1\n")
+    (sub / "answers.json").write_text("{}")
+    (sub / "task1.py").write_text("import helpers\nimport sklearn\n" + CORRECT)
+    report = grade(sub, assignment="ece449-a2", limits=FAST)
+    said = [n for n in report.notes if "students' environment does not declare" in n]
+    assert len(said) == 1 and "imports sklearn" in said[0], report.notes
+
+
+def test_a_notebooks_imports_are_checked_cell_by_cell(tmp_path):
+    import nbformat
+    from nbformat import v4
+
+    from gradekit.grading.grade import grade
+
+    cells = [v4.new_code_cell("import numpy as np\nimport sklearn"), v4.new_code_cell("import pandas as pd\nx = ("),
+             v4.new_code_cell(CORRECT)]
+    path = tmp_path / "task1.ipynb"
+    path.write_text(nbformat.writes(v4.new_notebook(cells=cells, metadata={"gradekit": {"assignment": "ece449-a2"}})))
+    report = grade(path, limits=TORCH_FAST)
+    said = sorted(n.split(",")[0] for n in report.notes if "students' environment does not declare" in n)
+    # the cell that does not parse is its own failure; the others' imports are still read
+    assert said == ["the file imports sklearn"], report.notes
+    assert report.problems[0].score == 20, [(p.name, p.verdict, p.feedback) for p in report.problems[0].parts]
+
+
+def test_the_memory_budget_of_a_graded_file_is_on_top_of_the_torch_it_imports(tmp_path):
+    """torch is imported for the student before their file runs (a CUDA build maps 3.2 GB, more than the budget):
+    a file that imports it is graded under a budget torch alone is over."""
+    from dataclasses import replace
+
+    report, _ = grade_source(tmp_path, "import torch\n" + CORRECT, limits=replace(TORCH_FAST, memory_bytes=400 * 2**20))
+    assert report.full_marks, [(p.name, p.feedback) for p in report.problems[0].parts]

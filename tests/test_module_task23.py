@@ -8,6 +8,8 @@ assertions, and the train_torch mistakes run in one child, switched by a call.
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 
@@ -224,3 +226,24 @@ def test_solving_task2_and_task3_prints_reference_source_without_importing_torch
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_references_result_is_kept_per_machine_and_an_implausible_entry_is_not_trusted(tmp_path, monkeypatch):
+    """The reference trains once per machine and catalog (~12 s of CPU, half a task3 check); its entry is keyed by
+    what it depends on, and one that is unreadable or implausible is trained afresh, never used."""
+    monkeypatch.setattr(fam, "_cache_dir", lambda: tmp_path)
+    key = fam._reference_key()
+    assert key == fam._reference_key() and len(key) == 32
+    entry = tmp_path / f"cnn-reference-{key}.json"
+    fam._write_cached(key, (0.95, 7.5))
+    assert json.loads(entry.read_text()) == {"accuracy": 0.95, "cpu_seconds": 7.5}
+    fam.cnn_reference.cache_clear()
+    try:
+        assert fam.cnn_reference() == (0.95, 7.5)  # read back, not trained
+    finally:
+        fam.cnn_reference.cache_clear()
+    for text in ("{", '{"accuracy": 0.5, "cpu_seconds": 7.5}', '{"accuracy": 0.95, "cpu_seconds": -1}', "[]"):
+        entry.write_text(text)
+        assert fam._read_cached(key) is None, text
+    monkeypatch.setattr(fam, "CNN", dict(fam.CNN, epochs=fam.CNN["epochs"] + 1))
+    assert fam._reference_key() != key  # another training, another entry

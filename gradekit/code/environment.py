@@ -19,12 +19,19 @@ import ast
 import functools
 import importlib
 import importlib.util
+import re
 import sys
 from typing import Iterable, Sequence
 
 from gradekit.core.errors import GraderError
 
-__all__ = ["top_level_imports", "check_environment"]
+__all__ = ["top_level_imports", "check_environment", "HEAVY_PACKAGES", "preload_packages"]
+
+# Libraries whose import maps more address space than a student's memory budget should pay for (a CUDA build of
+# torch maps 3.2 GB): the child imports them before the student's code and counts the budget from there
+# (``gradekit.sandbox.limits.Limits.preload``). In import order: torchvision brings torch, the harness numpy.
+HEAVY_PACKAGES = ("numpy", "torch", "torchvision")
+_IMPORT = re.compile(rb"\b(?:import|from)\s+(numpy|torch|torchvision)\b")
 
 
 def top_level_imports(source: bytes) -> list[str]:
@@ -76,3 +83,23 @@ def check_environment(source: bytes, packages: Sequence[str], assignment: str, s
             notes.append(f"the file imports {root}, which {assignment}'s students' environment does not declare "
                          f"(declared: {', '.join(packages)}); the graders may not have it")
     return notes
+
+
+def preload_packages(source: bytes, packages: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The heavy libraries to import before the student's code: those ``source`` imports anywhere (a function's
+    import too, and the text of a notebook's cells, which the cell runner holds as strings), among
+    ``packages`` when an assignment declares them; numpy first whenever any is (the harness imports it anyway).
+
+    >>> preload_packages(b"import torchvision\\nfrom torch import nn\\n", ["torch", "torchvision", "numpy"])
+    ('numpy', 'torch', 'torchvision')
+    >>> preload_packages(b"import numpy as np\\n", ["numpy"]), preload_packages(b"x = 1\\n", ["torch"])
+    (('numpy',), ())
+    """
+    found = {m.group(1).decode() for m in _IMPORT.finditer(source)}
+    if "torchvision" in found:
+        found.add("torch")
+    if packages is not None:
+        found &= set(packages) | ({"torch"} if "torchvision" in packages else set())
+    if not found:
+        return ()
+    return tuple(p for p in HEAVY_PACKAGES if p in found or p == "numpy")

@@ -37,6 +37,7 @@ from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
 from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
+from gradekit.sandbox.limits import preload_prelude
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
 __all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress", "DEFAULT_LIMITS"]
@@ -115,6 +116,11 @@ class ModuleSession:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def running(self) -> bool:
+        """Whether a child is alive now (a call would not start, and re-import the file in, a fresh one)."""
+        return self._proc is not None and self._proc.poll() is None
+
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> CallResult | None:
         self.starts += 1
@@ -127,9 +133,10 @@ class ModuleSession:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
+        program = preload_prelude(self.limits) + child_source("harness")  # the libraries, then the cap lowered
         try:
             self._proc = subprocess.Popen(
-                self._box.command([sys.executable, "-I", "-c", child_source("harness"), str(req_r), str(resp_w), self.filename,
+                self._box.command([sys.executable, "-I", "-c", program, str(req_r), str(resp_w), self.filename,
                                    self.module, str(self.limits.output_bytes)]),
                 cwd=work, env=self._box.env(), stdin=subprocess.DEVNULL,
                 stdout=self._err, stderr=self._err, start_new_session=True,
@@ -338,9 +345,19 @@ def _signame(n: int) -> str:
         return str(n)
 
 
+# what torch says when code asks for CUDA on a machine without it (a CPU build, or a CUDA build without a GPU)
+_NO_CUDA = ("Torch not compiled with CUDA", "no NVIDIA driver", "CUDA driver", "No CUDA GPUs", "CUDA is not available",
+            "Attempting to deserialize object on a CUDA device")
+
+
 def _import_message(reply: CallResult) -> str:
     if reply.kind == "timeout":
         return "importing the file " + reply.message
+    if reply.kind == "error" and any(h.lower() in reply.message.lower() for h in _NO_CUDA):
+        # .cuda() and .to("cuda") run on the CPU (gradekit/sandbox/child/preload.py); this is what cannot
+        return (f"importing the file failed: this grader has no GPU: the file's top level asks for CUDA in a way "
+                f"that cannot run on the CPU ({reply.message.removeprefix('importing the file raised ')}); move "
+                f"tensors with .to(device) or .cuda() instead")
     return reply.message if reply.message.startswith("importing") else f"importing the file failed: {reply.message}"
 
 

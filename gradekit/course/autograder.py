@@ -41,6 +41,7 @@ from typing import Any
 
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
 from gradekit.core.untrusted import printable
+from gradekit.course.students import TORCH_PAIR, cpu_pair, requirement
 
 __all__ = ["autograde", "build", "run", "student_from_metadata", "grade_submission", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -88,20 +89,25 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
         raise GradekitError(f"student key {student_key!r}: use one of {', '.join(STUDENT_KEYS)}")
     if not time_limit > 0:
         raise GradekitError(f"time limit {time_limit!r}: give a positive number of seconds")
-    needs_torch = _uses_torch(catalog, assignment) if torch is None else torch
+    students = catalog.assignment(assignment).packages  # what its students may import, installed for them too
+    needs_torch = (_uses_torch(catalog, assignment) or "torch" in students or "torchvision" in students) \
+        if torch is None else torch
     requirements = pinned_requirements(catalog, assignment)
     torch_pin = _pin("torch") if needs_torch else None
+    # torchvision only as the CPU build made for this torch, from the same index (PyPI's links CUDA's libraries)
+    vision_pin = cpu_pair(_version("torch"))[1] if needs_torch and "torchvision" in students else None
     output = Path(output)
     with tempfile.TemporaryDirectory(prefix="gradekit-ag-") as tmp:
         whl = Path(wheel) if wheel else _build_wheel(Path(tmp))
         if not whl.is_file() or not whl.name.endswith(".whl"):
             raise GradekitError(f"{whl}: not a wheel file (--wheel takes gradekit-*.whl)")
         config = {"assignment": assignment, "time_limit": time_limit, "student_key": student_key,
-                  "wheel": f"wheels/{whl.name}", "torch": torch_pin, "gradekit": _version("gradekit"),
+                  "wheel": f"wheels/{whl.name}", "torch": torch_pin, "torchvision": vision_pin,
+                  "gradekit": _version("gradekit"),
                   "require_isolation": require_isolation}
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
-            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation), 0o755)
+            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation, vision_pin), 0o755)
             _add(z, "run_autograder", RUN_AUTOGRADER, 0o755)
             _add(z, CONFIG, json.dumps(config, indent=2) + "\n", 0o644)
             _add(z, "requirements.txt", _requirements_text(requirements), 0o644)
@@ -139,7 +145,21 @@ def pinned_requirements(catalog: Any, assignment: str) -> list[str]:
     names = list(CORE)
     if any(is_module_problem(p) for p in catalog.problems(assignment)):
         names.append("scikit-learn")
-    return [_pin(n) for n in names]
+    pins = [_pin(n) for n in names]
+    for package in catalog.assignment(assignment).packages:  # the students' own (torch's pair: the CPU index)
+        dist = requirement(package)
+        if package not in TORCH_PAIR and dist not in names:
+            names.append(dist)
+            pins.append(_pin(dist) if _installed(dist) else dist)
+    return pins
+
+
+def _installed(dist: str) -> bool:
+    try:
+        metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def _requirements_text(requirements: list[str]) -> str:
@@ -197,15 +217,21 @@ def _build_wheel(tmp: Path) -> Path:
     return wheels[0]
 
 
-def setup_script(wheel: str, torch_pin: str | None, assignment: str, require_isolation: bool = True) -> str:
-    """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index).
+def setup_script(wheel: str, torch_pin: str | None, assignment: str, require_isolation: bool = True,
+                 vision_pin: str | None = None) -> str:
+    """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index), with
+    the torchvision built for it when the students may import torchvision (the same index: PyTorch's CPU
+    wheel index is where an image gets a CPU pair; PyPI's torchvision for a CPU torch cannot import).
 
     It ends by closing gradekit's files to other users (defence in depth beside the jail: a sandbox
     uid cannot read the engine or the bundle even where namespaces are missing) and by running
     ``gradekit doctor``, which fails the image build when isolation is required and weak.
     """
-    torch_line = (f'"$PY" -m pip install --no-cache-dir --index-url {TORCH_INDEX} "{torch_pin}"\n'
+    pair = f'"{torch_pin}"' + (f' "{vision_pin}"' if vision_pin else "")
+    torch_line = (f'"$PY" -m pip install --no-cache-dir --index-url {TORCH_INDEX} {pair}\n'
                   if torch_pin else "# no code problem uses torch: torch is not installed\n")
+    if torch_pin and vision_pin:
+        torch_pin = f"{torch_pin} and {vision_pin}"  # as the header names them
     return f"""#!/usr/bin/env bash
 # Written by `gradekit autograder build`. Gradescope runs it once, as root, when it builds the image.
 # Offline: gradekit itself (wheels/{wheel}, --no-index). Downloaded: requirements.txt from PyPI{

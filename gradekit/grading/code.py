@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
-from gradekit.code.environment import check_environment
+from gradekit.code.environment import check_environment, preload_packages
 from gradekit.code.spec import find_code_problem
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
@@ -34,12 +34,18 @@ def grade_module(
     limits: Any = None,
     source: bytes | None = None,
     cells: Mapping[int, frozenset[str]] | None = None,
+    files: Sequence[Path] | None = None,
+    imports_of: Sequence[bytes] | None = None,
 ) -> Report:
     """Grade a module file against its code problem (found from the file name unless ``problem`` is given).
 
     ``source``: the module's code when it does not come from ``path`` itself (a notebook's code cells).
     ``cells``: for a notebook's cells (``Notebook.module``), the names each cell binds: a cell that failed is
     a note, and a part that needs one of its names says so.
+    ``files``: the submission's own files (``gradekit.grading.grade.submitted_files``; else ``path`` alone): their
+    ``.py`` stems are the student's local modules, which the environment check does not count as packages.
+    ``imports_of``: the code whose imports the environment check reads, when not ``source`` (a notebook's cells,
+    one text a cell: the cell runner holds them as strings).
     """
     path = Path(path)
     catalog = catalog or load_catalog()
@@ -51,21 +57,49 @@ def grade_module(
     if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params
-    env_notes = check_environment(source, catalog.assignment(target.assignment).packages, target.assignment,
-                                  (p.stem for p in path.parent.glob("*.py")) if path.parent.is_dir() else ())
+    packages = catalog.assignment(target.assignment).packages
+    env_notes = _environment_notes(imports_of if imports_of is not None else [source], packages, target.assignment,
+                                   files if files is not None else [path])
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
-    with ModuleSession(source, spec.file, limits=limits or DEFAULT_LIMITS) as session:
+    limits = limits or DEFAULT_LIMITS
+    # what the child imports for the student before their code, so their memory budget is on top of it
+    preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
+    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
         failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if p.kind == "function"}
         result, notes = grade_problem(catalog, target, given)
+        kept = _kept_on_cpu(session) if "torch" in preload and "wrap_source" in spec.extra else ""
     notes = [*env_notes, *notes]
+    if kept:
+        notes.append(f"this grader has no GPU: {kept} {'was' if ', ' not in kept else 'were'} called and kept on the "
+                     f"CPU (on a GPU they move the model or tensors there)")
     if failed:
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _kept_on_cpu(session: ModuleSession) -> str:
+    """The CUDA calls the student's child kept on the CPU (torch_probe's ``_gk_kept_on_cpu``), "" for none; asked
+    only of a child still running (a fresh one would have run none of the student's calls)."""
+    if not session.running:
+        return ""
+    r = session.call("_gk_kept_on_cpu", timeout=5.0)
+    return r.value if r.ok and isinstance(r.value, str) else ""
+
+
+def _environment_notes(sources: Sequence[bytes], packages: Sequence[str], assignment: str,
+                       files: Sequence[Path]) -> list[str]:
+    """The environment check (``gradekit.code.environment``) of each text, its notes once each; the submission's
+    own ``.py`` files are its local modules (never another student's, in a folder that holds a whole class)."""
+    local = [Path(f).stem for f in files if Path(f).suffix.lower() == ".py"]
+    notes: list[str] = []
+    for text in sources:
+        notes += [n for n in check_environment(text, packages, assignment, local) if n not in notes]
+    return notes
 
 
 def _refuse_syntax_error(source: bytes, shown: str) -> None:

@@ -58,7 +58,7 @@ def grade(
     if folder:
         report = _grade_folder(path, catalog, assignment, limits, student)
     elif path.suffix.lower() == ".ipynb":
-        report = _grade_notebook(path, data, catalog, assignment, limits, student, problem)
+        report = _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
     elif is_code_file(path, catalog, assignment, problem, data):
         report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog, limits=limits,
                               source=data)
@@ -143,12 +143,13 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     if not answers:
         report = grade_answers({}, assignment=assignment, catalog=catalog, submission=str(folder), student=student)
     elif answers[0].suffix.lower() == ".ipynb":
-        report = _grade_notebook(answers[0], sources[answers[0]], catalog, assignment, limits, student, None)
+        report = _grade_notebook(answers[0], sources[answers[0]], catalog, assignment, limits, student, None, files)
     else:
         report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
     for path in modules:  # each module file replaces its problem's (missing) result
         try:
-            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path]))
+            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path],
+                                                 files=files))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
             report.notes.append(f"not graded: {e}")
     report.refused = [str(r) for r in refused]
@@ -165,8 +166,9 @@ def _refusals(refused: list[RefusedFile]) -> str:
 
 
 def _grade_notebook(path: Path, data: bytes, catalog: Catalog, assignment: str | None, limits: Any,
-                    student: str | None, problem: str | None) -> Report:
-    """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report."""
+                    student: str | None, problem: str | None, files: list[Path]) -> Report:
+    """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report.
+    ``files``: the submission's own files (the notebook alone, or its folder's ``submitted_files``)."""
     from gradekit.code.spec import code_problems, matches_file
     from gradekit.grading.code import grade_module
     from gradekit.intake.notebook import answers_of, read_notebook
@@ -193,9 +195,10 @@ def _grade_notebook(path: Path, data: bytes, catalog: Catalog, assignment: str |
     budget = limits.wall_seconds if limits is not None else _module_call_budget()
     code = nb.module(per_cell_cpu=min(20.0, budget / 2), total_cpu=budget * 0.8).encode()
     bound = nb.bound_by()
+    cell_code = [python.encode() for _, python in nb.code_cells()]  # what the environment check reads
     for target in targets:  # each code problem it implements replaces its (missing) result
         sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code,
-                           cells=bound)
+                           cells=bound, files=files, imports_of=cell_code)
         for result in sub.problems:  # say in which cell a failing callable is
             result.parts = [_in_cell(part, defined) for part in result.parts]
         report.replace_problems(sub)

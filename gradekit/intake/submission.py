@@ -439,16 +439,32 @@ class _Literals:
         return line[node.col_offset:node.end_col_offset].decode("ascii").replace("_", "")
 
 
+_WALL_BACKSTOP = 2.0  # an answers file's wall-clock backstop, in multiples of its CPU-time limit (at least)
+
+
 def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
+    import math
+    from dataclasses import replace
+
+    from gradekit.code.environment import preload_packages
+    from gradekit.sandbox.cputime import load_factor
     from gradekit.sandbox.process import Limits, run_child
 
     limits = limits or Limits()
+    # The time limit is CPU time (RLIMIT_CPU), so a file's grade does not depend on the machine's load; the wall
+    # clock is a backstop only, for a file that waits without computing, stretched by the load as it is now.
+    budget = min(float(limits.cpu_seconds), float(limits.wall_seconds))
+    backstop = limits.wall_seconds * max(_WALL_BACKSTOP, 1.5 * load_factor())
+    # the heavy libraries it imports come in before its code, its memory budget on top of them (Limits.preload)
+    run_limits = replace(limits, cpu_seconds=max(1, math.ceil(budget)), wall_seconds=backstop,
+                         preload=tuple(dict.fromkeys((*limits.preload, *preload_packages(data)))))
     script = _bootstrap().replace("__OUTPUT_CAP__", str(limits.output_bytes))
-    r = run_child(script, {"answers.py": data}, limits)
+    r = run_child(script, {"answers.py": data}, run_limits)
     if r.timed_out:
-        _fail(path, f"did not finish within {limits.wall_seconds:g} s")
+        _fail(path, f"did not finish within {budget:g} s: it waited {backstop:.0f} s of wall-clock time without "
+                    f"using its {budget:g} s of CPU time (asleep or blocked)")
     if r.killed_by_signal == signal.SIGXCPU:
-        _fail(path, f"did not finish within {limits.cpu_seconds:g} s of CPU time")
+        _fail(path, f"did not finish within {budget:g} s of CPU time")
     if r.killed_by_signal == signal.SIGXFSZ:
         _fail(path, f"wrote more than {limits.file_bytes // 2**20} MiB to a file or its output")
     memory = f"ran out of memory (the limit is {limits.memory_bytes / 2**30:g} GiB)"

@@ -15,6 +15,11 @@ class Limits:
     ``processes`` is how many processes (threads count on Linux) the child may
     start beyond those its user already runs; ``output_bytes`` is what is kept
     of stdout and of stderr (head and tail); ``result_bytes`` caps result.json.
+
+    ``preload``: heavy libraries (numpy, torch, torchvision) the child imports before any of the student's
+    code; ``memory_bytes`` then counts what the student's code maps on top of them. The child starts under
+    ``memory_bytes + library_bytes`` of address space and lowers its own cap once they are imported
+    (``gradekit.sandbox.child.preload``; ``preload_prelude`` writes the lines that do it).
     """
 
     cpu_seconds: int = 10
@@ -24,6 +29,8 @@ class Limits:
     processes: int = 64
     output_bytes: int = 64 * 2**10
     result_bytes: int = 32 * 2**20
+    preload: tuple[str, ...] = ()
+    library_bytes: int = 8 * 2**30  # a CUDA build of torch + torchvision maps 3.6 GB to import (VmPeak, x86_64)
 
     @property
     def tmp_bytes(self) -> int:
@@ -32,11 +39,29 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in ("cpu_seconds", "wall_seconds", "memory_bytes", "file_bytes",
-                     "output_bytes", "result_bytes"):
+                     "output_bytes", "result_bytes", "library_bytes"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Limits.{name}={getattr(self, name)!r}, but it must be > 0")
         if self.processes < 0:
             raise ValueError(f"Limits.processes={self.processes!r}, but it must be >= 0")
+        if isinstance(self.preload, str) or not all(isinstance(p, str) and p.isidentifier() for p in self.preload):
+            raise ValueError(f"Limits.preload={self.preload!r}, but it must be a tuple of package names")
+
+    @property
+    def start_address_space(self) -> int:
+        """RLIMIT_AS as the child starts: its budget, and room for the libraries it lowers it from once imported."""
+        return self.memory_bytes + (self.library_bytes if self.preload else 0)
+
+
+def preload_prelude(limits: Limits) -> str:
+    """The lines a child's program starts with when ``limits.preload`` names libraries ('' when it names none):
+    they import them, then lower RLIMIT_AS to what the child maps then plus ``limits.memory_bytes``."""
+    if not limits.preload:
+        return ""
+    from gradekit.sandbox.child import source as child_source
+
+    return (f"_gk_preload = {tuple(limits.preload)!r}\n_gk_memory = {int(limits.memory_bytes)}\n"
+            + child_source("preload") + "\n")
 
 
 def rlimit_setter(limits: Limits, nproc: int | None = None):
@@ -67,7 +92,7 @@ def rlimit_values(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
     return [
         # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
         (resource.RLIMIT_CPU, _clamp(resource.RLIMIT_CPU, cpu, cpu + 1)),
-        (resource.RLIMIT_AS, _clamp(resource.RLIMIT_AS, limits.memory_bytes)),
+        (resource.RLIMIT_AS, _clamp(resource.RLIMIT_AS, limits.start_address_space)),
         (resource.RLIMIT_FSIZE, _clamp(resource.RLIMIT_FSIZE, limits.file_bytes)),
         (resource.RLIMIT_CORE, (0, 0)),
     ]

@@ -36,7 +36,7 @@ from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box, make_run_dir, write_files
 from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
-from gradekit.sandbox.limits import Limits, rlimit_values
+from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
@@ -69,6 +69,7 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     """
     for name in files:
         _check_name(name)
+    script = preload_prelude(limits) + script  # the libraries first, then the cap lowered (Limits.preload)
     if _server and os.geteuid() == 0:
         iso = machine_isolation()
         if iso.kind in ("jail", "confined"):
