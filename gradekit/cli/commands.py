@@ -381,51 +381,33 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
 @click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
               help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
+@click.option("--manual", type=click.Path(path_type=Path, dir_okay=False),
+              help="A TA's hand grades (OUT/manual.csv filled in: student, then a column per part graded by hand) "
+                   "to merge into totals, feedback and gradebooks.")
 @handles_errors
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
-              gradebook: str) -> None:
+              gradebook: str, manual: Path | None) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
     import math
 
-    from gradekit.course.batch import grade_folder, write_outputs
+    from gradekit.cli.summary import print_summary
+    from gradekit.course.batch import discover, grade_folder, write_outputs
+    from gradekit.course.manual import merge_manual, read_hand_grades
     from gradekit.sandbox.process import Limits
 
     out = out or folder.resolve().parent / "grades"
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
+    hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
+            if manual else None)  # bad input stops the run before any grading
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
+    if hand is not None:
+        merge_manual(result, hand)
     paths = write_outputs(result, out, gradebook)
     warn_weak(result.isolation)
-    from rich.table import Table
-
-    term = rich_console()
-    totals = sorted(r["score"] for r in result.graded)
-    failed = [r for r in result.rows if r["error"]]
-    faults = [r for r in result.rows if r.get("grader_error")]
-    if totals:
-        term.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
-                      f"{len(failed) - len(faults)} could not be graded")
-    if faults:
-        term.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
-    missed = Table(title="Parts most missed", title_justify="left")
-    missed.add_column("part")
-    missed.add_column("students without full credit", justify="right")
-    for col, frac in result.most_missed():
-        missed.add_row(col, f"{frac:.0%}")
-    term.print(missed)
-    diag = Table(title="Mistakes most often diagnosed", title_justify="left")
-    for c in ("part", "mistake", "students"):
-        diag.add_column(c)
-    for col, mistake, k in result.diagnoses():
-        diag.add_row(col, mistake, str(k))
-    term.print(diag)
-    for note in result.notes:
-        click.echo(f"gradekit: note: {printable(note)}", err=True)
-    for r in failed[:10]:  # the student's id and message, escaped: either may carry terminal escapes
-        click.echo(f"{printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
-    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+    print_summary(result, paths, folder, rich_console())
 
 
 if __name__ == "__main__":
