@@ -489,6 +489,10 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
     from gradekit.grading.grade import grade
     from gradekit.sandbox.process import Limits
 
+    from gradekit.code.session import DEFAULT_LIMITS
+
     t = float(config["time_limit"])
     limits = Limits(wall_seconds=t, cpu_seconds=max(1, math.ceil(t)))
-    return grade(folder, assignment=config["assignment"], catalog=catalog, limits=limits, student=student)
+    # the bundle's time limit is an answers file's (build's docs): module calls keep their specs' budgets
+    return grade(folder, assignment=config["assignment"], catalog=catalog, limits=limits, student=student,
+                 module_limits=DEFAULT_LIMITS)
