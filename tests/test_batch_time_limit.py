@@ -35,3 +35,14 @@ def test_a_hang_in_any_kind_of_student_code_ends_at_the_time_limit_given(tmp_pat
         assert parts["relu"]["score"] == 0 and "within 2 s of CPU time" in parts["relu"]["feedback"], (who, parts)
         assert parts["DNNforward"]["score"] == parts["DNNforward"]["max_score"]  # the rest graded as usual
     assert "did not finish within 2 s" in rows["carl"]["error"]
+
+
+def test_the_instructor_is_told_when_the_time_limit_cuts_a_specs_budget():
+    from gradekit.course.batch import capped_budgets
+    from gradekit.spec.catalog import load_catalog
+
+    cat = load_catalog()
+    notes = capped_budgets(cat.problems("cs37300-hw4"), 10)
+    assert ("pytorch_cnn's checks have time budgets up to 120 s, but each call into student code gets at most "
+            "10 s here (--time-limit); give --time-limit 120") in " ".join(notes)
+    assert capped_budgets(cat.problems("cs37300-hw4"), 120) == [] and capped_budgets(cat.problems("ece661-hw1"), 2) == []

@@ -158,6 +158,19 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
 
 # -- grading ------------------------------------------------------------------------------
 
+def capped_budgets(problems: list[Any], seconds: float) -> list[str]:
+    """A note per problem whose spec gives checks more time (``time_budget``) than each call gets here: the
+    time limit caps every call into student code, and an instructor should know before points are lost."""
+    notes = []
+    for p in problems:
+        asked = max((float(part.options.get("time_budget", 0)) for part in p.parts), default=0.0)
+        if asked > seconds:
+            notes.append(f"{p.id}'s checks have time budgets up to {asked:g} s, but each call into student code "
+                         f"gets at most {seconds:g} s here (--time-limit); give --time-limit {asked:g} to grade "
+                         f"them on their own budgets")
+    return notes
+
+
 def _zero(entry: Entry, error: str | None) -> dict[str, Any]:
     """A row that scores nothing (every part missed), with the reason."""
     return {"student": entry.student, "name": entry.name, "file": str(entry.path) if entry.path else None, "score": 0,
@@ -306,6 +319,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
              for p in problems for part in p.parts}
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,
                          manual=manual_columns(problems))
+    result.notes += capped_budgets(problems, limits.wall_seconds)
     entries = discover(folder, skip, result.notes)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries) or 1))
     stall = stall_seconds or (limits.wall_seconds * 2 + 60)
