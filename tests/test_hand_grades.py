@@ -139,3 +139,36 @@ def test_unreadable_hand_grades_exit_2(klass, tmp_path):
     latin.write_bytes("student,q1:1.1 why\nzoë,1\n".encode("latin-1"))
     code, _, err = grade(klass, "-a", A, "-o", tmp_path / "g", "--manual", latin)
     assert code == 2 and "not UTF-8 text" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_autograder_leaves_hand_graded_parts_to_gradescope_unless_told_to_list_them(tmp_path):
+    import gradekit
+
+    from .test_autograder import fake_root, written
+
+    answers = {"q1": key("q1"), "q3.2": key("q3.2")}
+    root = fake_root(tmp_path / "a", {"answers.json": json.dumps(answers)})
+    left_out = gradekit.autograde(A, root=root)
+    assert written(root) == left_out and not any("why" in t["name"] for t in left_out["tests"])
+    assert "Parts worth 5 points are graded by hand" in left_out["output"]
+    root = fake_root(tmp_path / "n", {"answers.json": json.dumps(answers)})
+    listed = gradekit.autograde(A, root=root, hand_graded="note")
+    why = [t for t in written(root)["tests"] if "why" in t["name"]]
+    assert len(why) == 5 and all(t["max_score"] == 0 == t["score"] and "status" not in t for t in why)
+    assert listed["score"] == left_out["score"] == 10
+    # a setting the autograder does not know is its own fault, never the student's
+    root = fake_root(tmp_path / "x", {"answers.json": json.dumps(answers)})
+    bad = gradekit.autograde(A, root=root, hand_graded="maybe")
+    assert bad["score"] == 0 and "hand_graded 'maybe'" in bad["extra_data"]["grader_error"]
+
+
+def test_a_bundle_built_to_list_hand_graded_parts_lists_them(tmp_path):
+    from gradekit.course.autograder import CONFIG, run
+
+    from .test_autograder import fake_root, written
+
+    root = fake_root(tmp_path, {"answers.json": json.dumps({"q3.2": key("q3.2")})})
+    (root / "source").mkdir()
+    (root / "source" / CONFIG).write_text(json.dumps({"assignment": A, "time_limit": 10, "hand_graded": "note"}))
+    run(root)
+    assert sum("why" in t["name"] and t["max_score"] == 0 for t in written(root)["tests"]) == 5
