@@ -81,3 +81,18 @@ def test_a_rerun_removes_feedback_of_students_no_longer_in_the_folder_and_nothin
     # a third run has nothing more to remove, and says nothing of it
     out, err = grade(klass, out_dir)
     assert "removed feedback" not in out
+
+
+@pytest.mark.parametrize("where, says", [
+    ("file", "exists and is not a folder"),
+    ("file/x", "cannot be made the output folder (Not a directory)"),
+    ("out/feedback", "exists and is not a folder"),
+])
+def test_an_output_folder_that_cannot_be_one_exits_2_with_one_line_before_grading(klass, tmp_path, where, says):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "feedback").write_text("x")
+    out = tmp_path / where.split("/")[0] if where == "out/feedback" else tmp_path / where
+    r = CliRunner().invoke(main, ["grade", str(klass), "-a", A, "-o", str(out)])
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and says in lines[0] and "grading" not in r.stdout, r.output

@@ -391,7 +391,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     import math
 
     from gradekit.cli.summary import print_summary
-    from gradekit.course.batch import discover, grade_folder, write_outputs
+    from gradekit.course.batch import discover, grade_folder, prepare_output, write_outputs
     from gradekit.course.manual import merge_manual, read_hand_grades
     from gradekit.sandbox.process import Limits
 
@@ -401,6 +401,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
     hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
             if manual else None)  # bad input stops the run before any grading
+    prepare_output(out)
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
     if hand is not None:

@@ -410,6 +410,22 @@ GRADEBOOKS = {  # --gradebook: the columns a course's gradebook imports (student
 }
 
 
+def prepare_output(out: str | Path) -> Path:
+    """Make ``out`` (and its feedback/) ready for ``write_outputs``, before anything is graded; an output
+    path that cannot be a folder (a file, a folder it cannot make) is the caller's bad input."""
+    from gradekit.core.errors import GradekitError
+
+    out = Path(out)
+    for folder in (out, out / "feedback"):
+        if folder.exists() and not folder.is_dir():
+            raise GradekitError(f"{folder}: exists and is not a folder; choose another output folder with -o")
+    try:
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GradekitError(f"{out}: cannot be made the output folder ({e.strerror or e})") from None
+    return out
+
+
 def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
     """Everything a course uses, under ``out``; returns the paths.
 
@@ -426,7 +442,20 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
 
     No CSV cell starts what a spreadsheet runs (``spreadsheet_cell``); a feedback file is
     named by the student's id, or, where that is no safe unique file name, by its slug and hash.
+
+    A file that cannot be written there (a full disk, a folder made read-only mid-run) is the machine's
+    fault: ``GraderError`` with the path, never a traceback.
     """
+    from gradekit.core.errors import GraderError
+
+    try:
+        return _write_outputs(result, out, gradebook)
+    except OSError as e:
+        raise GraderError(f"writing the outputs to {out}: {e.filename or ''}: {e.strerror or e}") from None
+
+
+def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+    """``write_outputs`` itself; an OSError goes up to it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "grades.csv", "json": out / "grades.json", "parts": out / "parts.csv",
