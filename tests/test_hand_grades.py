@@ -172,3 +172,20 @@ def test_a_bundle_built_to_list_hand_graded_parts_lists_them(tmp_path):
     (root / "source" / CONFIG).write_text(json.dumps({"assignment": A, "time_limit": 10, "hand_graded": "note"}))
     run(root)
     assert sum("why" in t["name"] and t["max_score"] == 0 for t in written(root)["tests"]) == 5
+
+
+def test_a_gradescope_exports_manual_csv_names_the_students_and_takes_their_sids(tmp_path):
+    d = tmp_path / "export"
+    (d / "submission_101").mkdir(parents=True)
+    (d / "submission_101" / "answers.json").write_text(json.dumps({"q1": key("q1")}))
+    (d / "submission_metadata.yml").write_text(
+        "submission_101:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1001'\n    :email: ada@x.edu\n")
+    out = tmp_path / "grades"
+    assert grade(d, "-a", A, "-o", out)[0] == 0
+    rows = list(csv.reader(open(out / "manual.csv", newline="")))
+    assert rows == [["student", "name", *WHY], ["1001", "Ada Lovelace", *[""] * 5]]
+    rows[1][2] = "1"  # the TA fills in a cell; the name column is for reading, and is not read back
+    with open(out / "manual.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    assert grade(d, "-a", A, "-o", out, "--manual", out / "manual.csv")[0] == 0
+    assert read_csv(out / "grades.csv")["1001"]["total"] == "6"

@@ -1,7 +1,8 @@
 """Hand grades of a batch: the parts a person grades (``kind = "manual"``), in and out of a CSV a TA fills in.
 
-Every ``gradekit grade`` run writes ``OUT/manual.csv``: a ``student`` column and one column per manual part,
-headed as grades.csv heads it (``q1:1.1 why``), one row per student, blank where no hand grade is known yet.
+Every ``gradekit grade`` run writes ``OUT/manual.csv``: a ``student`` column (and, for a Gradescope export, a
+``name`` column, only for people to read) and one column per manual part, headed as grades.csv heads it
+(``q1:1.1 why``), one row per student, blank where no hand grade is known yet.
 A TA fills in the cells and hands the file back with ``--manual FILE.csv``: its scores go into the totals,
 the feedback files, grades.csv, grades.json and gradebook.csv. Bad input (a student with no submission, a
 column that is no manual part, a score that is not a number, negative or over the part's points) stops the
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # batch imports this module
 
 MANUAL_FILE = "manual.csv"
 STUDENT_COLUMN = "student"
+NAME_COLUMN = "name"  # a Gradescope export's names, for the TA to read; never read back
 MAX_MANUAL_BYTES = 16 * 2**20  # a class of thousands with every part filled in stays far below
 
 
@@ -69,7 +71,7 @@ def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterab
         raise ManualGradesError(f"{path}: row 1: no {STUDENT_COLUMN!r} column (the header has "
                                 f"{', '.join(repr(h) for h in header[:6])})")
     for k, name in enumerate(header):
-        if name != STUDENT_COLUMN and name not in columns:
+        if name not in (STUDENT_COLUMN, NAME_COLUMN) and name not in columns:
             raise ManualGradesError(f"{path}: row 1, column {name!r}: not a part graded by hand "
                                     f"(those are: {_listed(columns)})")
         if header.index(name) != k:
@@ -94,7 +96,7 @@ def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterab
             raise ManualGradesError(f"{where}, column {STUDENT_COLUMN!r}: {student!r} has an earlier row too")
         scores[student] = {}
         for name, cell in zip(header, row):
-            if name != STUDENT_COLUMN and cell.strip():
+            if name not in (STUDENT_COLUMN, NAME_COLUMN) and cell.strip():
                 scores[student][name] = parse_score(cell, name, columns, where=where)
     return HandGrades(path, scores)
 
@@ -160,12 +162,14 @@ def template_text(result: BatchResult) -> str:
     """manual.csv as this run leaves it: every student, each manual part's hand grade or a blank."""
     from gradekit.core.untrusted import spreadsheet_cell
 
+    named = any(row.get("name") for row in result.rows)  # a Gradescope export: ids are SIDs, names help
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow([STUDENT_COLUMN, *result.manual])
+    w.writerow([STUDENT_COLUMN, *([NAME_COLUMN] if named else []), *result.manual])
     for row in result.rows:
         given = row.get("manual", {})
-        w.writerow([spreadsheet_cell(row["student"]), *(given.get(c, "") for c in result.manual)])
+        w.writerow([spreadsheet_cell(row["student"]), *([spreadsheet_cell(row.get("name", ""))] if named else []),
+                    *(given.get(c, "") for c in result.manual)])
     return buf.getvalue()
 
 
@@ -178,7 +182,8 @@ def holds_grades(path: Path) -> bool:
     if not rows:
         return False
     header = [cell.strip() for cell in rows[0]]
-    return any(cell.strip() for row in rows[1:] for name, cell in zip(header, row) if name != STUDENT_COLUMN)
+    return any(cell.strip() for row in rows[1:] for name, cell in zip(header, row)
+               if name not in (STUDENT_COLUMN, NAME_COLUMN))
 
 
 def _rows(path: Path) -> list[list[str]]:
