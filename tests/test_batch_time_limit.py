@@ -46,3 +46,13 @@ def test_the_instructor_is_told_when_the_time_limit_cuts_a_specs_budget():
     assert ("pytorch_cnn's checks have time budgets up to 120 s, but each call into student code gets at most "
             "10 s here (--time-limit); give --time-limit 120") in " ".join(notes)
     assert capped_budgets(cat.problems("cs37300-hw4"), 120) == [] and capped_budgets(cat.problems("ece661-hw1"), 2) == []
+
+
+def test_without_a_time_limit_no_specs_budget_is_cut():
+    from gradekit.course.batch import capped_budgets, default_time_limit
+    from gradekit.spec.catalog import load_catalog
+
+    cat = load_catalog()
+    assert default_time_limit("ece661-hw1") == 10  # no module check asks more than an answers file gets
+    assert default_time_limit("ece449-a2") == 30 and default_time_limit("cs37300-hw4") == 120  # task3, the CNN
+    assert capped_budgets(cat.problems("ece449-a2"), default_time_limit("ece449-a2")) == []

@@ -378,20 +378,22 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--assignment", "-a", required=True, help="The assignment every submission answers.")
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path), help="Where grades.csv, grades.json and report.png go (default: FOLDER/../grades).")
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
+@click.option("--time-limit", type=click.FloatRange(0.1),
+              help="Seconds each piece of student code may run: an answers .py in all, each call into a module file or "
+                   "notebook (CPU time; default: 10, or the assignment's largest time_budget when more).")
 @click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
               help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
 @click.option("--manual", type=click.Path(path_type=Path, dir_okay=False),
               help="A TA's hand grades (OUT/manual.csv filled in: student, then a column per part graded by hand) "
                    "to merge into totals, feedback and gradebooks.")
 @handles_errors
-def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
+def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
               gradebook: str, manual: Path | None) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export)."""
     import math
 
     from gradekit.cli.summary import print_summary
-    from gradekit.course.batch import discover, grade_folder, prepare_output, write_outputs
+    from gradekit.course.batch import default_time_limit, discover, grade_folder, prepare_output, write_outputs
     from gradekit.course.manual import merge_manual, read_hand_grades
     from gradekit.sandbox.process import Limits
 
@@ -402,6 +404,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
             if manual else None)  # bad input stops the run before any grading
     prepare_output(out)
+    time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out)
     if hand is not None:

@@ -158,12 +158,28 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
 
 # -- grading ------------------------------------------------------------------------------
 
+DEFAULT_TIME_LIMIT = 10.0  # seconds an answers .py may run in a batch, and each call when no spec asks more
+
+
+def declared_budget(problems: list[Any]) -> float:
+    """The largest ``time_budget`` a part of ``problems`` declares (0 when none does)."""
+    return max((float(part.options.get("time_budget", 0)) for p in problems for part in p.parts), default=0.0)
+
+
+def default_time_limit(assignment: str, catalog: Any = None) -> float:
+    """A batch's time limit when none is given: DEFAULT_TIME_LIMIT, or the assignment's largest declared
+    ``time_budget`` when that is more, so that no check is cut below its own budget by default."""
+    from gradekit.spec.catalog import load_catalog
+
+    return max(DEFAULT_TIME_LIMIT, declared_budget((catalog or load_catalog()).problems(assignment)))
+
+
 def capped_budgets(problems: list[Any], seconds: float) -> list[str]:
     """A note per problem whose spec gives checks more time (``time_budget``) than each call gets here: the
     time limit caps every call into student code, and an instructor should know before points are lost."""
     notes = []
     for p in problems:
-        asked = max((float(part.options.get("time_budget", 0)) for part in p.parts), default=0.0)
+        asked = declared_budget([p])
         if asked > seconds:
             notes.append(f"{p.id}'s checks have time budgets up to {asked:g} s, but each call into student code "
                          f"gets at most {seconds:g} s here (--time-limit); give --time-limit {asked:g} to grade "
