@@ -118,7 +118,7 @@ def test_bundle_layout_and_setup_script(bundle):
     assert subprocess.run(["bash", "-n"], input=setup, text=True).returncode == 0
     assert f"numpy=={metadata.version('numpy')}" in reqs and f"sympy=={metadata.version('sympy')}" in reqs
     assert config == {**config, "assignment": ASSIGNMENT, "time_limit": 1.0, "student_key": "email",
-                      "require_isolation": True}
+                      "require_isolation": True, "hand_graded": "omit"}
     # the image build fails when it cannot isolate student code; the engine is closed to other users
     assert setup.rstrip().endswith('"$VENV/bin/gradekit" doctor --require')
     assert 'chmod -R go-rwx "$SRC"' in setup

@@ -65,16 +65,24 @@ def test_full_marks_results_follow_the_spec(answers_catalog):
     data = results(rep, cat, execution_time=1.4)
     assert errors(data, SCHEMA) == []
     assert data["score"] == rep.score == rep.max_score - rep.by_hand and data["execution_time"] == 1.4
-    assert rep.by_hand == 5 and "(5 points graded by hand)" in data["output"]  # q1's five "why" parts
+    # q1's five "why" parts are graded by hand, as Gradescope questions: out of the tests and the total
+    assert rep.by_hand == 5 and "Parts worth 5 points are graded by hand" in data["output"]
+    shown = sum(t["max_score"] for t in data["tests"] if t["visibility"] == "visible")
+    assert f"Total: {shown:g} / {shown:g}\n" in data["output"] and shown == data["score"] - 1  # q3.2v: after due
     graded = [t for t in data["tests"] if "status" in t]
     assert graded and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in graded)
     assert sum(t["score"] for t in data["tests"]) == data["score"]
     assert {t["output_format"] for t in data["tests"]} == {"md"}
     numbers = [t["number"] for t in data["tests"]]
     assert len(set(numbers)) == len(numbers) and all(re.fullmatch(r"\d+\.\d+", n) for n in numbers)
-    # manual parts: no status, and never their reference answer
-    manual = [t for t in data["tests"] if "status" not in t]
-    assert len(manual) == 5 and all("Reference" not in t["output"] for t in manual)
+    assert all("status" in t for t in data["tests"]) and not any("why" in t["name"] for t in data["tests"])
+    assert sum(t["max_score"] for t in data["tests"]) == rep.max_score - rep.by_hand
+    # kept as 0-point tests when a course asks: no status, no points, never their reference answer
+    kept = results(rep, cat, hand_graded="note")
+    assert errors(kept, SCHEMA) == [] and kept["score"] == data["score"]
+    manual = [t for t in kept["tests"] if "status" not in t]
+    assert len(manual) == 5 and all(t["max_score"] == 0 == t["score"] for t in manual)
+    assert all("Reference" not in t["output"] and "graded by hand" in t["output"] for t in manual)
     # the per-part default visibility and q3.2v's after_due_date part
     vis = {t["name"]: t["visibility"] for t in data["tests"]}
     assert vis["q3.2: L"] == "visible" and vis["q3.2v: dL/db1"] == "after_due_date"

@@ -104,7 +104,7 @@ def test_names_decide_no_identity_no_file_and_no_formula(tmp_path):
     assert rows["1001"]["total"] == "5" and rows["1002"]["total"] == "5"
     assert rows["6666"]["total"] == "1" and rows["trudy@x.edu"]["total"] == "1"
     assert rows["submission_105"]["total"] == "1" and rows["submission_107"]["total"] == "5"
-    book = dict(list(csv.reader(open(out / "gradebook.csv", newline="")))[1:])
+    book = {row[0]: row[1] for row in list(csv.reader(open(out / "gradebook.csv", newline="")))[1:]}
     assert book["1001"] == "5" and book["1002"] == "5" and book["6666"] == "1"
     # no cell of any CSV starts what a spreadsheet runs
     for name in ("grades.csv", "gradebook.csv", "parts.csv"):

@@ -17,6 +17,7 @@ import pytest
 
 from gradekit.code.session import ModuleSession
 from gradekit.core.errors import SubmissionError
+from gradekit.sandbox.process import Limits
 from tests.module_task1 import FAST, POINTS, grade_source, with_override
 from tests.proctools import alive, descendants, wait_until_none
 
@@ -367,7 +368,9 @@ def test_a_slow_submission_in_a_batch_is_the_students_time_out_not_a_stalled_wor
     (tmp_path / "subs" / "slow").mkdir(parents=True)
     (tmp_path / "subs" / "slow" / "task1.py").write_text(
         with_override(x=relu_as("import time\ntime.sleep(4.5)\nreturn np.maximum(X, 0)")))
-    res = grade_folder(tmp_path / "subs", "ece449-a2", limits=FAST, jobs=1, progress=False, stall_seconds=20)
+    # the batch's default --time-limit (10 s): each call keeps relu's own 5 s (a folder's module files get it too)
+    res = grade_folder(tmp_path / "subs", "ece449-a2", limits=Limits(cpu_seconds=10, wall_seconds=10.0), jobs=1,
+                       progress=False, stall_seconds=20)
     (row,) = res.rows
     assert not row.get("grader_error") and row["score"] is not None, row["error"]
     assert row["parts"]["task1:relu"] == 0

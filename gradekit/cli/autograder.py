@@ -30,13 +30,16 @@ def autograder() -> None:
               help="Bundle this gradekit wheel instead of building one from the source tree.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
+@click.option("--hand-graded-tests", is_flag=True,
+              help="List parts graded by hand in results.json as 0-point tests saying so (default: left out; "
+                   "either way they are not in the autograder's total: grade them as Gradescope questions).")
 @handles_errors
 def build_cmd(assignment: str, output: Path, time_limit: float, student_key: str, torch: bool | None,
-              wheel: Path | None, allow_weak_isolation: bool) -> None:
+              wheel: Path | None, allow_weak_isolation: bool, hand_graded_tests: bool) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, gradekit's wheel) for ASSIGNMENT."""
     from gradekit.course.autograder import build
 
     info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
-                 require_isolation=not allow_weak_isolation)
+                 require_isolation=not allow_weak_isolation, hand_graded="note" if hand_graded_tests else "omit")
     click.echo(f"wrote {info.path} ({info.size / 1024:.0f} KiB); setup.sh downloads from PyPI: "
                + ", ".join(info.requirements) + ("; and CPU torch" if info.torch else ""))

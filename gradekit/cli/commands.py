@@ -378,11 +378,16 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--assignment", "-a", required=True, help="The assignment every submission answers.")
 @click.option("--out", "-o", "out", type=click.Path(path_type=Path), help="Where grades.csv, grades.json and report.png go (default: FOLDER/../grades).")
 @click.option("--jobs", "-j", type=click.IntRange(1), help="Worker processes (default: all cores).")
-@click.option("--time-limit", type=click.FloatRange(0.1), default=10.0, show_default=True, help="Seconds each .py submission may run.")
+@click.option("--time-limit", type=click.FloatRange(0.1),
+              help="Seconds each piece of student code may run: an answers .py in all, each call into a module file or "
+                   "notebook (CPU time; default: 10, or the assignment's largest time_budget when more).")
 @click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
               help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
 @click.option("--force", is_flag=True,
               help="Grade every submission again, not only those changed since the last run (OUT/.gradekit-cache).")
+@click.option("--manual", type=click.Path(path_type=Path, dir_okay=False),
+              help="A TA's hand grades (OUT/manual.csv filled in: student, then a column per part graded by hand) "
+                   "to merge into totals, feedback and gradebooks.")
 @click.option("--scheduler", envvar="GRADEKIT_SCHEDULER", metavar="ADDRESS",
               help="Grade on the Dask cluster at ADDRESS (also GRADEKIT_SCHEDULER), e.g. tls://10.0.0.5:8786. The "
                    "scheduler runs what any client sends it: keep it on a private network, with TLS (docs/cluster.md).")
@@ -396,10 +401,10 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
               help="With --scheduler: grade on workers that give student code only weak isolation (refused otherwise).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with --scheduler: per-worker counts and times).")
 @handles_errors
-def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float,
-              gradebook: str, scheduler: str | None = None, tls_ca: Path | None = None, tls_cert: Path | None = None,
-              tls_key: Path | None = None, allow_weak_isolation: bool = False, as_json: bool = False,
-              force: bool = False) -> None:
+def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
+              gradebook: str, force: bool = False, manual: Path | None = None, scheduler: str | None = None,
+              tls_ca: Path | None = None, tls_cert: Path | None = None, tls_key: Path | None = None,
+              allow_weak_isolation: bool = False, as_json: bool = False) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
@@ -408,14 +413,21 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     import math
     import signal
 
-    from gradekit.course.batch import BatchInterrupted, grade_folder, write_outputs
+    from gradekit.cli.summary import print_summary
+    from gradekit.course.batch import (BatchInterrupted, default_time_limit, discover, grade_folder, prepare_output,
+                                       write_outputs)
     from gradekit.course.cache import CACHE_FOLDER
+    from gradekit.course.manual import merge_manual, read_hand_grades
     from gradekit.sandbox.process import Limits
 
     out = out or folder.resolve().parent / "grades"
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
+    hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
+            if manual else None)  # bad input stops the run before any grading
+    prepare_output(out)
+    time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation)
     term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
@@ -424,6 +436,8 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
                               force=force, executor=executor,
                               catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
+        if hand is not None:
+            merge_manual(stop.result, hand)
         paths = write_outputs(stop.result, out, gradebook)
         click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
                    f"{len(stop.result.rows)} graded; run again to finish", err=True)
@@ -436,47 +450,21 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
         if executor:
             executor.close()
-    workers = result.workers
+    if hand is not None:
+        merge_manual(result, hand)
     paths = write_outputs(result, out, gradebook)
     warn_weak(result.isolation)
     if as_json:
-        totals = sorted(r["score"] for r in result.graded)
+        totals = sorted(r["score"] for r in result.scored)
         emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
                    "median": totals[len(totals) // 2] if totals else None,
+                   "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
                    "isolation": result.isolation, "scheduler": scheduler,
-                   "workers": [w.__dict__ for w in workers] if workers is not None else None,
+                   "workers": [w.__dict__ for w in result.workers],
                    "outputs": {k: str(p) for k, p in paths.items()}})
         return
-    from rich.table import Table
-
-    term = rich_console()
-    totals = sorted(r["score"] for r in result.graded)
-    failed = [r for r in result.rows if r["error"]]
-    faults = [r for r in result.rows if r.get("grader_error")]
-    if totals:
-        term.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}, "
-                      f"{len(failed) - len(faults)} could not be graded")
-    term.print(f"{len(result.rows) - result.reused} graded, {result.reused} unchanged (from the last run)")
-    if faults:
-        term.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
-    missed = Table(title="Parts most missed", title_justify="left")
-    missed.add_column("part")
-    missed.add_column("students without full credit", justify="right")
-    for col, frac in result.most_missed():
-        missed.add_row(col, f"{frac:.0%}")
-    term.print(missed)
-    diag = Table(title="Mistakes most often diagnosed", title_justify="left")
-    for c in ("part", "mistake", "students"):
-        diag.add_column(c)
-    for col, mistake, k in result.diagnoses():
-        diag.add_row(col, mistake, str(k))
-    term.print(diag)
-    for note in result.notes:
-        click.echo(f"gradekit: note: {printable(note)}", err=True)
-    for r in failed[:10]:  # the student's id and message, escaped: either may carry terminal escapes
-        click.echo(f"{printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
-    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+    print_summary(result, paths, folder, rich_console())
 
 
 def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,

@@ -196,6 +196,11 @@ class ModuleSession:
         finally:
             self._budget = None
 
+    def call_limit(self, seconds: float) -> float:
+        """What a call given ``timeout=seconds`` gets: ``seconds`` capped by ``limits.wall_seconds`` (a batch's
+        ``--time-limit``). A message about a call's budget names this figure, not the spec's."""
+        return min(float(seconds), self.limits.wall_seconds)
+
     def call(self, name: str, *args: Any, timeout: float = 5.0, retry: bool = False) -> CallResult:
         """Call ``name(*args)`` in the child; args are arrays (sent as .npy) or JSON scalars.
 
@@ -204,7 +209,7 @@ class ModuleSession:
         (``gradekit.sandbox.cputime``). With ``retry``, a call over its budget runs once more on a fresh
         child before the overrun counts, and its message says it was tried twice.
         """
-        timeout = min(timeout, self.limits.wall_seconds)
+        timeout = self.call_limit(timeout)
         reply = self._budgeted(name, args, timeout)
         if retry and reply.kind == "timeout":
             again = self._budgeted(name, args, timeout)

@@ -42,6 +42,7 @@ from typing import Any
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
 from gradekit.core.untrusted import printable
 from gradekit.course.students import TORCH_PAIR, cpu_pair, requirement
+from gradekit.output.gradescope import HAND_GRADED
 
 __all__ = ["autograde", "build", "run", "student_from_metadata", "grade_submission", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -69,7 +70,7 @@ class BuildInfo:
 
 def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limit: float = 60.0,
           student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None,
-          require_isolation: bool = True) -> BuildInfo:
+          require_isolation: bool = True, hand_graded: str = "omit") -> BuildInfo:
     """Write ``output`` (a zip) that grades ``assignment`` on Gradescope.
 
     ``time_limit``: seconds a student's ``.py`` may run (answers files that
@@ -80,6 +81,8 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
     building one from the source tree. ``require_isolation``: refuse to grade code
     where the image gives only weak isolation (``gradekit doctor`` in setup.sh fails
     the image build then); False grades on, marked "isolation: weak" in results.json.
+    ``hand_graded``: parts graded by hand are never in the autograder's total (Gradescope grades them as
+    questions of their own); "omit" leaves them out of results.json, "note" keeps each as a 0-point test.
     """
     from gradekit.spec.catalog import default_root, load_catalog
 
@@ -87,6 +90,8 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
     catalog.assignment(assignment)  # an unknown name fails here, with the list of known ones
     if student_key not in STUDENT_KEYS:
         raise GradekitError(f"student key {student_key!r}: use one of {', '.join(STUDENT_KEYS)}")
+    if hand_graded not in HAND_GRADED:
+        raise GradekitError(f"hand-graded parts {hand_graded!r}: use one of {', '.join(HAND_GRADED)}")
     if not time_limit > 0:
         raise GradekitError(f"time limit {time_limit!r}: give a positive number of seconds")
     students = catalog.assignment(assignment).packages  # what its students may import, installed for them too
@@ -104,7 +109,7 @@ def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limi
         config = {"assignment": assignment, "time_limit": time_limit, "student_key": student_key,
                   "wheel": f"wheels/{whl.name}", "torch": torch_pin, "torchvision": vision_pin,
                   "gradekit": _version("gradekit"),
-                  "require_isolation": require_isolation}
+                  "require_isolation": require_isolation, "hand_graded": hand_graded}
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
             _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation, vision_pin), 0o755)
@@ -334,7 +339,8 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
         config = json.loads((root / "source" / CONFIG).read_text())
         assignment = config["assignment"]
         options = {"time_limit": float(config["time_limit"]), "student_key": config.get("student_key", "email"),
-                   "require_isolation": config.get("require_isolation", True)}
+                   "require_isolation": config.get("require_isolation", True),
+                   "hand_graded": config.get("hand_graded", "omit")}
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)
         data = _failure(f"{CONFIG} unreadable ({_reason(e)}); rebuild the bundle", None, None, 0.0, grader_fault=True)
@@ -344,7 +350,8 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
 
 
 def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_limit: float = 60.0,
-              student_key: str = "email", require_isolation: bool = True, catalog: Any = None) -> dict[str, Any]:
+              student_key: str = "email", require_isolation: bool = True, catalog: Any = None,
+              hand_graded: str = "omit") -> dict[str, Any]:
     """Grade a Gradescope submission of ``assignment`` and write ``root/results/results.json``.
 
     The one call a ``run_autograder`` makes. It reads ``root/submission`` (an
@@ -353,7 +360,9 @@ def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_
     the per-student variant; each student ``.py`` runs in the sandbox for at most
     ``time_limit`` seconds. ``require_isolation``: refuse to run student code where
     the machine gives only weak isolation. ``catalog``: default ``load_catalog()``,
-    with ``root/source/problems`` (an instructor's own assignment) when it exists.
+    with ``root/source/problems`` (an instructor's own assignment) when it exists. ``hand_graded``: parts
+    graded by hand are never in the score or its total (Gradescope grades them as questions of their own);
+    "omit" leaves them out of the tests, "note" keeps each as a 0-point test saying so.
 
     It returns the results.json object and never raises for a failure: a
     submission it cannot grade (unreadable, crashing, hanging) scores 0 with the
@@ -367,6 +376,8 @@ def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_
     with _environment():
         try:
             catalog, student = _prepare(assignment, root, student_key, require_isolation, catalog)
+            if hand_graded not in HAND_GRADED:  # the bundle's or the caller's setting: not the student's fault
+                raise GraderError(f"hand_graded {hand_graded!r}: use one of {', '.join(HAND_GRADED)}")
             # a whole-run budget: every .py gets its own limit, but many module calls could add up
             budget = max(60, math.ceil(float(time_limit) * 4 + 120))
             if threading.current_thread() is threading.main_thread():  # signals work only there
@@ -374,7 +385,7 @@ def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_
                 signal.alarm(budget)
             report = grade_submission(root / "submission", {"assignment": assignment, "time_limit": time_limit},
                                       catalog, student)
-            data = _results(report, catalog, time.monotonic() - start, student)
+            data = _results(report, catalog, time.monotonic() - start, student, hand_graded)
         except GraderError as e:  # the machine or gradekit failed: the student is not judged, the instructor is told
             print(f"grader error: {printable(e)}", file=sys.stderr, flush=True)  # the instructor's log: escapes shown
             data = _failure(str(e), assignment, catalog, time.monotonic() - start, grader_fault=True)
@@ -441,11 +452,13 @@ def _prepare(assignment: str, root: Path, student_key: str, require_isolation: b
     return catalog, student
 
 
-def _results(report: Any, catalog: Any, elapsed: float, student: str | None) -> dict[str, Any]:
+def _results(report: Any, catalog: Any, elapsed: float, student: str | None,
+             hand_graded: str = "omit") -> dict[str, Any]:
     from gradekit.output import gradescope as gs
 
     return gs.results(report, catalog, execution_time=elapsed,
-                      message=f"Graded as student {student}." if student else None)
+                      message=f"Graded as student {student}." if student else None,
+                      hand_graded=hand_graded)
 
 
 def _failure(message: str, assignment: str | None, catalog: Any, elapsed: float, *,
@@ -502,6 +515,10 @@ def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student
     from gradekit.grading.grade import grade
     from gradekit.sandbox.process import Limits
 
+    from gradekit.code.session import DEFAULT_LIMITS
+
     t = float(config["time_limit"])
     limits = Limits(wall_seconds=t, cpu_seconds=max(1, math.ceil(t)))
-    return grade(folder, assignment=config["assignment"], catalog=catalog, limits=limits, student=student)
+    # the bundle's time limit is an answers file's (build's docs): module calls keep their specs' budgets
+    return grade(folder, assignment=config["assignment"], catalog=catalog, limits=limits, student=student,
+                 module_limits=DEFAULT_LIMITS)

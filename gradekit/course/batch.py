@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 from gradekit.core.untrusted import spreadsheet_cell
 from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
-from gradekit.course.feedback import feedback_file_names, feedback_markdown
+from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
+from gradekit.course.manual import MANUAL_FILE, holds_grades, template_text
 from gradekit.grading.grade import nothing_to_grade, submitted_files
 from gradekit.intake.submission import SUFFIXES
 
@@ -53,6 +54,10 @@ class BatchResult:
     reused: int = 0  # rows kept from the last run (the resume cache), not graded again
     stopped: bool = False  # Ctrl-C: ``rows`` holds the submissions graded until then
     workers: list[WorkerStats] = field(default_factory=list)  # per worker: submissions graded, seconds
+    manual: dict[str, float] = field(default_factory=dict)  # points of each part graded by hand ("q1:1.1 why")
+    manual_source: Path | None = None  # the hand-grades file merged in (gradekit.course.manual), if any
+    removed_feedback: list[str] = field(default_factory=list)  # write_outputs: students whose stale feedback went
+    kept_files: list[str] = field(default_factory=list)  # write_outputs: files in feedback/ gradekit did not write
 
     @property
     def graded(self) -> list[dict[str, Any]]:
@@ -65,9 +70,29 @@ class BatchResult:
         seen = [r["report"]["isolation"] for r in self.rows if r.get("report") and r["report"].get("isolation")]
         return next((i for i in seen if i.get("level") != "strong"), seen[0] if seen else None)
 
+    @property
+    def unreadable(self) -> list[dict[str, Any]]:
+        """The submissions that could not be read at all (an error and no part graded): listed apart, never
+        counted as zeros in the statistics."""
+        return [r for r in self.graded if r["error"] and not r["parts"]]
+
+    @property
+    def scored(self) -> list[dict[str, Any]]:
+        """The rows the statistics count: judged by the grader, and read."""
+        return [r for r in self.graded if not (r["error"] and not r["parts"])]
+
+    def answered_columns(self) -> list[str]:
+        """The columns of problems that some counted submission answered (any part of it not "missing"):
+        a problem nobody submitted is not a part everyone missed."""
+        answered = {prob["id"].split("/", 1)[-1] for r in self.scored if r.get("report")
+                    for prob in r["report"]["problems"]
+                    if any(part["verdict"] not in ("missing", "manual") for part in prob["parts"])}
+        return [c for c in self.columns if c.split(":", 1)[0] in answered]
+
     def part_table(self) -> list[tuple[str, float, float, float]]:
-        """(column, points, mean fraction of its points, share of students with full credit) per part."""
-        rows = self.graded
+        """(column, points, mean fraction of its points, share of students with full credit) per part,
+        over the submissions that could be read."""
+        rows = self.scored
         out = []
         for col in self.columns:
             points = self.maxima[col]
@@ -78,12 +103,14 @@ class BatchResult:
         return out
 
     def most_missed(self, n: int = 5) -> list[tuple[str, float]]:
-        """Parts most students did not get full credit on: (column, fraction of students)."""
-        rows = self.graded
+        """Parts of answered problems most students did not get full credit on: (column, fraction of the
+        submissions that could be read); unreadable submissions and unanswered problems are not counted."""
+        rows = self.scored
         if not rows:
             return []
-        # a submission that could not be graded has missed every part
-        missed = Counter(c for r in rows for c in self.columns if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
+        answered = self.answered_columns()
+        missed = Counter(c for r in rows for c in answered
+                         if r["parts"].get(c, 0) < self.maxima[c] - 1e-9)
         return [(c, k / len(rows)) for c, k in missed.most_common(n)]
 
     def diagnoses(self, n: int = 5) -> list[tuple[str, str, int]]:
@@ -130,6 +157,35 @@ def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | No
 
 # -- grading ------------------------------------------------------------------------------
 
+DEFAULT_TIME_LIMIT = 10.0  # seconds an answers .py may run in a batch, and each call when no spec asks more
+
+
+def declared_budget(problems: list[Any]) -> float:
+    """The largest ``time_budget`` a part of ``problems`` declares (0 when none does)."""
+    return max((float(part.options.get("time_budget", 0)) for p in problems for part in p.parts), default=0.0)
+
+
+def default_time_limit(assignment: str, catalog: Any = None) -> float:
+    """A batch's time limit when none is given: DEFAULT_TIME_LIMIT, or the assignment's largest declared
+    ``time_budget`` when that is more, so that no check is cut below its own budget by default."""
+    from gradekit.spec.catalog import load_catalog
+
+    return max(DEFAULT_TIME_LIMIT, declared_budget((catalog or load_catalog()).problems(assignment)))
+
+
+def capped_budgets(problems: list[Any], seconds: float) -> list[str]:
+    """A note per problem whose spec gives checks more time (``time_budget``) than each call gets here: the
+    time limit caps every call into student code, and an instructor should know before points are lost."""
+    notes = []
+    for p in problems:
+        asked = declared_budget([p])
+        if asked > seconds:
+            notes.append(f"{p.id}'s checks have time budgets up to {asked:g} s, but each call into student code "
+                         f"gets at most {seconds:g} s here (--time-limit); give --time-limit {asked:g} to grade "
+                         f"them on their own budgets")
+    return notes
+
+
 class BatchInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) stopped the batch: ``result`` holds the rows graded until then (``result.stopped``)."""
 
@@ -161,6 +217,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     ``result.reused`` counts those. Ctrl-C (``KeyboardInterrupt``) stops the workers
     and raises ``BatchInterrupted``, whose ``result`` holds the rows done.
     """
+    from gradekit.course.manual import manual_columns
     from gradekit.output.gradescope import part_visibility
     from gradekit.spec.catalog import load_catalog
     from gradekit.sandbox.process import Limits
@@ -174,7 +231,9 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != "manual"}
     shown = {f"{p.id}:{part.name}": part_visibility(catalog, p.assignment, p.id, part.name)
              for p in problems for part in p.parts}
-    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown)
+    result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,
+                         manual=manual_columns(problems))
+    result.notes += capped_budgets(problems, limits.wall_seconds)
     entries = discover(folder, skip, result.notes)
     result.submissions = len(entries)
     kept = None
@@ -271,35 +330,76 @@ GRADEBOOKS = {  # --gradebook: the columns a course's gradebook imports (student
 }
 
 
+def prepare_output(out: str | Path) -> Path:
+    """Make ``out`` (and its feedback/) ready for ``write_outputs``, before anything is graded; an output
+    path that cannot be a folder (a file, a folder it cannot make) is the caller's bad input."""
+    from gradekit.core.errors import GradekitError
+
+    out = Path(out)
+    for folder in (out, out / "feedback"):
+        if folder.exists() and not folder.is_dir():
+            raise GradekitError(f"{folder}: exists and is not a folder; choose another output folder with -o")
+    try:
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GradekitError(f"{out}: cannot be made the output folder ({e.strerror or e})") from None
+    return out
+
+
 def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
     """Everything a course uses, under ``out``; returns the paths.
 
-    grades.csv (a column per part), grades.json, parts.csv (per part: points, mean
-    fraction of its points, share of students with full credit), gradebook.csv (the
-    ``gradebook`` format's columns), report.png (the grade histogram and each part's
-    mean as a fraction of its points), and feedback/STUDENT.md per student (what
-    ``gradekit check`` prints of the parts students may see now, ready to send back).
+    grades.csv (a column per part, those graded by hand blank until a TA's scores are merged),
+    grades.json, parts.csv (per part: points, mean fraction of its points, share of students with full
+    credit), gradebook.csv (the ``gradebook`` format's columns; the plain "csv" one adds the parts graded
+    by hand), report.png (the grade histogram and each part's mean as a fraction of its points),
+    feedback/STUDENT.md per student (what ``gradekit check`` prints of the parts students may see now,
+    ready to send back), and manual.csv (the hand grades to fill in: ``gradekit.course.manual``).
+
+    A feedback file of a student no longer in the batch is removed (``result.removed_feedback`` says
+    whose); a file in feedback/ that gradekit did not write is left (``result.kept_files``). A manual.csv
+    that holds hand grades this run did not merge is left as it is (a note says so).
 
     No CSV cell starts what a spreadsheet runs (``spreadsheet_cell``); a feedback file is
     named by the student's id, or, where that is no safe unique file name, by its slug and hash.
+
+    A file that cannot be written there (a full disk, a folder made read-only mid-run) is the machine's
+    fault: ``GraderError`` with the path, never a traceback.
     """
+    from gradekit.core.errors import GraderError
+
+    try:
+        return _write_outputs(result, out, gradebook)
+    except OSError as e:
+        raise GraderError(f"writing the outputs to {out}: {e.filename or ''}: {e.strerror or e}") from None
+
+
+def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+    """``write_outputs`` itself; an OSError goes up to it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out / "grades.csv", "json": out / "grades.json", "parts": out / "parts.csv",
              "gradebook": out / "gradebook.csv", "png": out / "report.png", "feedback": out / "feedback"}
     if gradebook not in GRADEBOOKS:
         raise ValueError(f"gradebook={gradebook!r}, but only {', '.join(GRADEBOOKS)} are known")
+    manual_path = _manual_output(result, out)
+    if manual_path is not None:
+        paths["manual"] = manual_path
     rows = []
     for r in result.rows:
+        hand = [r.get("manual", {}).get(c, "") for c in result.manual]  # blank: not graded by hand yet
         if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
-            rows.append([r["student"], "", *("" for _ in result.columns), r["error"]])
+            rows.append([r["student"], "", *("" for _ in result.columns), *hand, r["error"]])
         else:
-            rows.append([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), r["error"] or ""])
-    _write_csv(paths["csv"], ["student", "total", *result.columns, "error"], rows)
+            rows.append([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), *hand,
+                         r["error"] or ""])
+    _write_csv(paths["csv"], ["student", "total", *result.columns, *result.manual, "error"], rows)
     _write_csv(paths["parts"], ["part", "points", "mean fraction", "full credit"],
                [[col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"] for col, points, mean, full in result.part_table()])
-    _write_csv(paths["gradebook"], [c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]],
-               [[r["student"], "" if r["score"] is None else r["score"]] for r in result.rows])
+    by_hand = list(result.manual) if gradebook == "csv" else []  # an LMS import takes its own two columns only
+    _write_csv(paths["gradebook"], [c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]] + by_hand,
+               [[r["student"], "" if r["score"] is None else r["score"],
+                 *(r.get("manual", {}).get(c, "") for c in by_hand)] for r in result.rows])
     data = {
         "assignment": result.assignment,
         "max_score": result.max_score,
@@ -308,7 +408,9 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
         "isolation": result.isolation,
         "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
         "notes": list(result.notes),
-        "students": [{k: r.get(k) for k in ("student", "name", "file", "score", "error", "grader_error", "report")}
+        "manual_parts": dict(result.manual),
+        "students": [{**{k: r.get(k) for k in ("student", "name", "file", "score", "error", "grader_error")},
+                      "manual": {c: r.get("manual", {}).get(c) for c in result.manual}, "report": r.get("report")}
                      for r in result.rows],
     }
     paths["json"].write_text(json.dumps(data, indent=1) + "\n")
@@ -316,8 +418,58 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
     paths["feedback"].mkdir(exist_ok=True)
     names = feedback_file_names([r["student"] for r in result.rows])
     for r in result.rows:
-        (paths["feedback"] / names[r["student"]]).write_text(feedback_markdown(r, result))
+        target = paths["feedback"] / names[r["student"]]
+        if target.is_symlink():  # written in place, never through a link someone left there
+            target.unlink()
+        target.write_text(feedback_markdown(r, result))
+    if not result.stopped:  # a stopped batch lacks the rows it did not reach: their feedback is not stale
+        result.removed_feedback, result.kept_files = remove_stale_feedback(paths["feedback"], set(names.values()),
+                                                                           result.assignment)
     return paths
+
+
+def _manual_output(result: BatchResult, out: Path) -> Path | None:
+    """Write manual.csv (every student, hand grades merged or blank), unless the assignment has no part graded
+    by hand, or the one there holds hand grades this run did not merge: a TA's work is never overwritten."""
+    if not result.manual:
+        return None
+    path = out / MANUAL_FILE
+    merged = result.manual_source is not None and path.exists() and result.manual_source.resolve() == path.resolve()
+    if path.exists() and not merged and holds_grades(path):
+        result.notes.append(f"kept {path}: it holds hand grades this run did not merge "
+                            f"(merge them with --manual {path})")
+        return None
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(template_text(result))
+    return path
+
+
+def remove_stale_feedback(folder: Path, written: set[str], assignment: str) -> tuple[list[str], list[str]]:
+    """Remove the feedback files in ``folder`` that gradekit wrote for students not among ``written`` (a name
+    of the shape ``feedback_file_names`` gives, whose first line is this assignment's feedback heading);
+    return (whose feedback went, by file stem; the files left that gradekit did not write, by name)."""
+    removed, kept = [], []
+    heading = f"# {assignment}: feedback for ".encode()
+    for path in sorted(folder.iterdir()):
+        if path.name in written:
+            continue
+        if path.is_symlink() or not path.is_file() or not is_feedback_name(path.name) \
+                or not _starts_with(path, heading):
+            kept.append(path.name)
+            continue
+        path.unlink()
+        removed.append(path.stem)
+    return removed, kept
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as f:
+        return f.read(len(prefix)) == prefix
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -333,7 +485,7 @@ def _plot(result: BatchResult, path: Path) -> None:
     matplotlib.use("Agg")  # no display on a grading server
     import matplotlib.pyplot as plt
 
-    rows = result.graded
+    rows = result.scored
     totals = [r["score"] for r in rows]
     table = result.part_table()
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})

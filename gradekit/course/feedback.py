@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # batch imports this module
 
 SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _HASHED = re.compile(r".*-[0-9a-f]{12}")  # the shape of a hashed name: a plain one never has it
+_HASHED_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,40}-[0-9a-f]{12}")  # a slug and a hash, as feedback_file_names writes
 
 
 def feedback_file_names(students: list[str]) -> dict[str, str]:
@@ -46,6 +47,17 @@ def feedback_file_names(students: list[str]) -> dict[str, str]:
     return names
 
 
+def is_feedback_name(name: str) -> bool:
+    """Whether ``feedback_file_names`` could give ``name`` (``ada.md``, ``a_da-3f2c9e1b7a40.md``): what a rerun
+    may remove of a student no longer in the batch, and nothing else.
+
+    >>> is_feedback_name("bob.md"), is_feedback_name("notes.txt"), is_feedback_name(".bob.md")
+    (True, False, False)
+    """
+    stem, dot, ext = name.rpartition(".")
+    return bool(dot) and ext == "md" and bool(SAFE_FILE_NAME.fullmatch(stem) or _HASHED_NAME.fullmatch(stem))
+
+
 def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     """One student's feedback as Markdown: the same verdicts and messages ``gradekit check`` prints, of the
     parts students may see now (Gradescope visibility "visible"); the others are said to be graded later."""
@@ -62,8 +74,11 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     report = row.get("report")
     later = sum(result.maxima.get(c, 0) for c, v in result.visibility.items() if v != "visible")
     if report is None:
+        hand = [f"- `{printable(c)}`: {v:g} / {result.manual[c]:g}, graded by hand"
+                for c, v in row.get("manual", {}).items()]
         return "\n".join(lines + [f"Your submission could not be graded: {printable(own(row['error']))}", "",
-                                  f"**Total: 0 / {result.max_score - later:g}**", *_later_line(later), ""])
+                                  *([*hand, ""] if hand else []),
+                                  f"**Total: {row['score'] or 0:g} / {result.max_score - later:g}**", *_later_line(later), ""])
     for note in report["notes"]:
         lines.append(f"- note: {printable(own(note))}")
     if report["notes"]:

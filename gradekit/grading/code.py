@@ -64,7 +64,7 @@ def grade_module(
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
-    limits = limits or DEFAULT_LIMITS
+    limits = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
     preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
     with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
@@ -158,3 +158,13 @@ def _needs_failed(part: Any, failed: list[tuple[int, str, str]], cells: Mapping[
             return replace(part, feedback=f"{part.feedback} ({wanted[0]} comes from cell {number}, {first}, "
                                           f"which failed: {why})")
     return part
+
+
+def session_limits(limits: Any) -> Any:
+    """The limits of a module's session: the caller's (``--time-limit`` caps each call's CPU budget), with a
+    life-long RLIMIT_CPU no lower than the default session's. Each call is held to its own budget by the
+    parent (``gradekit.sandbox.cputime``); RLIMIT_CPU counts every call of the child's life, so at one call's
+    limit it would kill a module that merely makes many calls."""
+    if limits is None:
+        return DEFAULT_LIMITS
+    return replace(limits, cpu_seconds=max(limits.cpu_seconds, DEFAULT_LIMITS.cpu_seconds))

@@ -32,6 +32,7 @@ def grade(
     limits: Any = None,
     student: str | None = None,
     problem: str | None = None,
+    module_limits: Any = None,
 ) -> Report:
     """Grade a submission and return its ``Report``: an answers file (.py, .json, .toml), a module
     file, a notebook, or a folder (a Gradescope submission: one answers file and module files).
@@ -42,6 +43,11 @@ def grade(
 
     ``student`` (else the file's ``student``/``STUDENT``) picks the variant of
     problems whose spec draws per-student numbers.
+
+    ``limits`` bound every kind of student code: an answers ``.py`` runs within them, and each call into a
+    module file's or a notebook's code gets at most ``limits.wall_seconds`` of CPU time (its spec's budget
+    when that is less). ``module_limits``: other limits for module files (default ``limits``), for a
+    caller whose time limit is meant for answers files only (the Gradescope bundle's).
     """
     path = Path(submission)
     catalog = catalog or load_catalog()
@@ -56,12 +62,12 @@ def grade(
 
     isolation.reset_used()
     if folder:
-        report = _grade_folder(path, catalog, assignment, limits, student)
+        report = _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
     elif path.suffix.lower() == ".ipynb":
         report = _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
     elif is_code_file(path, catalog, assignment, problem, data):
-        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog, limits=limits,
-                              source=data)
+        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
+                              limits=module_limits or limits, source=data)
     else:
         report = _grade_answers_file(path, data, catalog, assignment, limits, student)
     used = isolation.used()
@@ -112,7 +118,7 @@ def submitted_files(folder: Path) -> Tree:
 
 
 def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Any,
-                  student: str | None) -> Report:
+                  student: str | None, module_limits: Any = None) -> Report:
     """One Report for everything in ``folder``: its answers file (or notebook) and its module files (``task1.py``)."""
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
@@ -148,8 +154,8 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
         report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
     for path in modules:  # each module file replaces its problem's (missing) result
         try:
-            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, source=sources[path],
-                                                 files=files))
+            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, limits=module_limits,
+                                                 source=sources[path], files=files))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
             report.notes.append(f"not graded: {e}")
     report.refused = [str(r) for r in refused]

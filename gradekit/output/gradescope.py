@@ -89,23 +89,46 @@ def _test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -
     return test
 
 
+HAND_GRADED = ("omit", "note")  # what results.json does with parts graded by hand (see ``results``)
+
+
+def _hand_graded_test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -> dict[str, Any]:
+    """A part graded by hand as a test worth nothing here, saying where its points are given."""
+    return {"name": f"{prob.id}: {part.name}", "number": number, "score": 0, "max_score": 0,
+            "output": f"**graded by hand**: its {points(part.max_score)} are given apart from this autograder.",
+            "output_format": OUTPUT_FORMAT, "tags": [prob.assignment, prob.id, "manual"], "visibility": visibility}
+
+
 def results(report: Report, catalog: Any = None, *, execution_time: float | None = None,
-            message: str | None = None) -> dict[str, Any]:
-    """The results.json object for ``report``; ``message`` opens the top-level output."""
+            message: str | None = None, hand_graded: str = "omit") -> dict[str, Any]:
+    """The results.json object for ``report``; ``message`` opens the top-level output.
+
+    Parts graded by hand (verdict ``manual``) are never in the autograder's score or total: Gradescope
+    grades them as questions of their own. ``hand_graded="omit"`` (the default) leaves them out of the
+    tests; ``"note"`` keeps each as a test worth 0 points that says so. The top-level output says how
+    many points are graded by hand either way.
+    """
+    if hand_graded not in HAND_GRADED:
+        raise ValueError(f"hand_graded={hand_graded!r}: use one of {', '.join(HAND_GRADED)}")
     tests = []
     score = max_score = by_hand = later = 0.0
     for i, prob in enumerate(report.problems, 1):
         for j, part in enumerate(prob.parts, 1):
             visibility = _visibility(catalog, prob, part)
+            if part.verdict == "manual":
+                by_hand += part.max_score
+                if hand_graded == "note":
+                    tests.append(_hand_graded_test(f"{i}.{j}", prob, part, visibility))
+                continue
             tests.append(_test(f"{i}.{j}", prob, part, visibility))
             if visibility != "visible":  # the top-level output is always shown: nothing of this part in it
                 later += part.max_score
                 continue
             score, max_score = score + part.score, max_score + part.max_score
-            by_hand += part.max_score if part.verdict == "manual" else 0
     lines = [message] if message else []
-    pending = f" ({points(by_hand)} graded by hand)" if by_hand else ""
-    lines.append(f"Total: {tidy(score)} / {tidy(max_score)}{pending}")
+    lines.append(f"Total: {tidy(score)} / {tidy(max_score)}")
+    if by_hand:
+        lines.append(f"Parts worth {points(by_hand)} are graded by hand, apart from this autograder.")
     if later:
         lines.append(f"Parts worth {points(later)} more have results that are shown later.")
     lines += [f"- note: {_md(n)}" for n in report.notes]
@@ -131,7 +154,8 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
 
 
 def failed_results(message: str, empty: Report | None, catalog: Any = None,
-                   execution_time: float | None = None, *, grader_fault: bool = False) -> dict[str, Any]:
+                   execution_time: float | None = None, *, grader_fault: bool = False,
+                   hand_graded: str = "omit") -> dict[str, Any]:
     """results.json for a submission that could not be read: every part of ``empty`` (the assignment
     graded with no answers, when known) at 0, with the reason.
 
@@ -144,7 +168,7 @@ def failed_results(message: str, empty: Report | None, catalog: Any = None,
         out: dict[str, Any] = {"score": 0, "output": why, "output_format": OUTPUT_FORMAT,
                                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
     else:
-        out = results(empty, catalog, message=why)
+        out = results(empty, catalog, message=why, hand_graded=hand_graded)
     if grader_fault:
         out["extra_data"] = {"grader_error": message}
     if execution_time is not None:

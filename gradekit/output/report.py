@@ -71,8 +71,10 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
 
-    def write_gradescope(self, path: str | Path, *, catalog: Any = None, execution_time: float | None = None) -> None:
-        """Write Gradescope's results.json (per-part visibility from ``catalog``, the built-in one by default).
+    def write_gradescope(self, path: str | Path, *, catalog: Any = None, execution_time: float | None = None,
+                         hand_graded: str = "omit") -> None:
+        """Write Gradescope's results.json (per-part visibility from ``catalog``, the built-in one by default;
+        parts graded by hand left out, or with ``hand_graded="note"`` kept as 0-point tests).
 
         >>> from gradekit import grade
         >>> grade("/autograder/submission/answers.py").write_gradescope("/autograder/results/results.json")  # doctest: +SKIP
@@ -80,6 +82,7 @@ class Report:
         from gradekit.output import gradescope
         from gradekit.spec.catalog import load_catalog
 
-        data = gradescope.results(self, catalog or load_catalog(), execution_time=execution_time)
+        data = gradescope.results(self, catalog or load_catalog(), execution_time=execution_time,
+                                  hand_graded=hand_graded)
         gradescope.write(data, path)
 

@@ -336,7 +336,7 @@ def accuracy_verdict(X, y, W, K, threshold: float, what: str) -> str | None:
 
 def _train_notebook(session, o):
     threshold = calibrated_threshold(float(o.get("threshold", 0.95)))
-    budget = float(o.get("time_budget", 10.0))
+    budget = session.call_limit(float(o.get("time_budget", 10.0)))  # what the call gets, --time-limit included
     X, y, W, K = notebook_start()
     d = NOTEBOOK
     # the time budget: CPU seconds (session.call), an overrun retried once on a fresh child before it counts

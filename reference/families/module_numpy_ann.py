@@ -322,7 +322,7 @@ def digits_split(shape: tuple[int, int, int] | None = None):
 
 
 def _overall(session, o):
-    threshold, budget = float(o.get("threshold", 0.9)), float(o.get("time_budget", 20.0))
+    threshold, budget = float(o.get("threshold", 0.9)), session.call_limit(float(o.get("time_budget", 20.0)))
     X, y, Xv, yv, Xt, yt = digits_split()
     k, d = 10, DIGITS
     sizes = (X.shape[1], d["hidden"], k, d["lr"])

@@ -236,6 +236,7 @@ def _set_up(cls: str, loop: bool = False):
 def _fit(session, cls: str, budget: float, loop: bool = False):
     """The overall test's run, once per session: the child's (labels, judgement, curves), or a failure line."""
     cache = session.__dict__.setdefault("_gradekit_handout_fit", {})
+    budget = session.call_limit(budget)  # what the call gets, --time-limit included: the figure its message names
     if (cls, loop) not in cache:
         args, kw, _ = _set_up(cls, loop)
         X, Y, Xv, Yv, Xt, _ = _digits(cls)

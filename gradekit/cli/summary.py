@@ -1,0 +1,90 @@
+"""What ``gradekit grade`` prints once a batch is graded and its outputs written: the figures an instructor
+reads first, and nothing that says nothing.
+
+The median counts the submissions that could be read; those that could not (an error and no part graded)
+are listed apart, never counted as zeros. "Parts most missed" names parts of problems someone answered. A
+table with no row is not printed. Every student id and message is printed with escapes shown: either may
+carry terminal escapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from gradekit.core.untrusted import printable
+
+if TYPE_CHECKING:
+    from gradekit.course.batch import BatchResult
+
+LISTED = 10  # students named per list; the rest are counted
+
+
+def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, console: Any) -> None:
+    """The batch's summary on ``console`` (rich) and stdout/stderr (click)."""
+    from rich.table import Table
+
+    scored = result.scored
+    totals = sorted(r["score"] for r in scored)
+    if totals:
+        console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}")
+    if result.rows:
+        console.print(f"{len(result.rows) - result.reused} graded, {result.reused} unchanged (from the last run)")
+    unreadable = result.unreadable
+    if unreadable:
+        click.echo(f"{_count(len(unreadable), 'submission')} could not be read (not in the median, histogram "
+                   f"or part statistics):")
+        for r in unreadable[:LISTED]:
+            click.echo(f"  {printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
+        _more(len(unreadable))
+    faults = [r for r in result.rows if r.get("grader_error")]
+    if faults:
+        console.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
+        for r in faults[:LISTED]:
+            click.echo(f"  {printable(r['student'])}: {printable(r['error'])}")
+        _more(len(faults))
+    partly = [r for r in scored if r["error"]]  # graded, with a word for the instructor (files refused)
+    for r in partly[:LISTED]:
+        click.echo(f"{printable(r['student'])}: {printable(r['error'])}")
+    _more(len(partly))
+    missed = result.most_missed()
+    if missed:
+        table = Table(title="Parts most missed", title_justify="left")
+        table.add_column("part")
+        table.add_column("students without full credit", justify="right")
+        for col, frac in missed:
+            table.add_row(col, f"{frac:.0%}")
+        console.print(table)
+    diagnosed = result.diagnoses()
+    if diagnosed:
+        table = Table(title="Mistakes most often diagnosed", title_justify="left")
+        for c in ("part", "mistake", "students"):
+            table.add_column(c)
+        for col, mistake, k in diagnosed:
+            table.add_row(col, mistake, str(k))
+        console.print(table)
+    if result.manual_source is not None:
+        given = sum(1 for r in result.rows if r.get("manual"))
+        click.echo(f"merged hand grades of {_count(given, 'student')} from {result.manual_source}")
+    if result.removed_feedback:
+        click.echo(f"removed feedback of {_count(len(result.removed_feedback), 'student')} no longer in {folder}: "
+                   + ", ".join(printable(s) for s in result.removed_feedback[:LISTED])
+                   + (f" and {len(result.removed_feedback) - LISTED} more" if len(result.removed_feedback) > LISTED
+                      else ""))
+    if result.kept_files:
+        click.echo(f"left {_count(len(result.kept_files), 'file')} in {paths['feedback']} that gradekit did not "
+                   f"write: " + ", ".join(printable(n) for n in result.kept_files[:LISTED]))
+    for note in result.notes:
+        click.echo(f"gradekit: note: {printable(note)}", err=True)
+    click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _more(n: int) -> None:
+    if n > LISTED:
+        click.echo(f"  and {n - LISTED} more (grades.csv has every row)")

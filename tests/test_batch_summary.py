@@ -1,0 +1,98 @@
+"""What `gradekit grade` prints and leaves behind, as an instructor reruns it: figures over the submissions that
+could be read, parts of answered problems only, no empty tables, and no feedback of students who left."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gradekit.cli.commands import main
+from gradekit.core.plain import solution_dict
+from gradekit.spec.catalog import load_catalog
+
+CAT = load_catalog()
+A = "ece661-hw1"
+
+
+def key(pid):
+    p = CAT.resolve(f"{A}/{pid}")
+    return solution_dict(p, CAT.solve(p))["answers"]
+
+
+def grade(folder, out, *more):
+    r = CliRunner().invoke(main, ["grade", str(folder), "-a", A, "-o", str(out), *more])
+    assert r.exit_code == 0, r.output
+    return r.stdout, r.stderr
+
+
+@pytest.fixture
+def klass(tmp_path):
+    """Data files only: ada 5/5 on q3.2, eve 1 (L), bob 0; carl's and dan's files cannot be read."""
+    d = tmp_path / "subs"
+    d.mkdir()
+    (d / "ada.json").write_text(json.dumps({"q3.2": key("q3.2")}))
+    (d / "bob.json").write_text(json.dumps({"q3.2": {"L": 115}}))
+    (d / "eve.json").write_text(json.dumps({"q3.2": {"L": 116}}))
+    (d / "carl.json").write_text("{not json")
+    (d / "dan.toml").write_text("= broken")
+    return d
+
+
+def test_the_summary_counts_what_was_read_and_answered(klass, tmp_path):
+    out, err = grade(klass, tmp_path / "grades")
+    # the median of 0, 1, 5: the unreadable files are not zeros in it
+    assert "3 submissions, median 1 / 113" in out
+    assert "2 submissions could not be read (not in the median, histogram or part statistics):" in out
+    assert "\n  carl: " in out and "\n  dan: " in out
+    missed = out[out.index("Parts most missed"):]
+    assert "q3.2:L" in missed and not any(f"{p}:" in missed for p in ("q1", "lab1", "q2.1", "q3.1"))
+    data = json.loads((tmp_path / "grades" / "grades.json").read_text())
+    assert {m["part"].split(":")[0] for m in data["most_missed"]} == {"q3.2"}
+    by = {m["part"]: m["fraction"] for m in data["most_missed"]}
+    assert by["q3.2:L"] == pytest.approx(1 / 3, abs=1e-4)  # bob's, of the 3 read
+    if not data["diagnoses"]:  # a table with no row is not printed
+        assert "Mistakes most often diagnosed" not in out
+
+
+def test_a_class_nobody_could_read_prints_no_table_and_no_median(tmp_path):
+    d = tmp_path / "subs"
+    d.mkdir()
+    (d / "carl.json").write_text("{not json")
+    out, err = grade(d, tmp_path / "grades")
+    assert "1 submission could not be read" in out and "submissions, median" not in out
+    assert "Parts most missed" not in out and "Mistakes most often diagnosed" not in out
+    assert "┏" not in out  # no table of any kind
+
+
+def test_a_rerun_removes_feedback_of_students_no_longer_in_the_folder_and_nothing_else(klass, tmp_path):
+    out_dir = tmp_path / "grades"
+    grade(klass, out_dir)
+    fb = out_dir / "feedback"
+    assert {p.name for p in fb.iterdir()} == {"ada.md", "bob.md", "carl.md", "dan.md", "eve.md"}
+    (fb / "notes.txt").write_text("to mail on Friday\n")  # the TA's own files
+    (fb / "zed.md").write_text("# my notes on zed\n")
+    (fb / "old").mkdir()
+    (klass / "bob.json").unlink()
+    out, err = grade(klass, out_dir)
+    assert f"removed feedback of 1 student no longer in {klass}: bob" in out
+    assert f"left 3 files in {fb} that gradekit did not write: notes.txt, old, zed.md" in out
+    assert {p.name for p in fb.iterdir()} == {"ada.md", "carl.md", "dan.md", "eve.md", "notes.txt", "zed.md", "old"}
+    assert (fb / "zed.md").read_text() == "# my notes on zed\n"
+    # a third run has nothing more to remove, and says nothing of it
+    out, err = grade(klass, out_dir)
+    assert "removed feedback" not in out
+
+
+@pytest.mark.parametrize("where, says", [
+    ("file", "exists and is not a folder"),
+    ("file/x", "cannot be made the output folder (Not a directory)"),
+    ("out/feedback", "exists and is not a folder"),
+])
+def test_an_output_folder_that_cannot_be_one_exits_2_with_one_line_before_grading(klass, tmp_path, where, says):
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "feedback").write_text("x")
+    out = tmp_path / where.split("/")[0] if where == "out/feedback" else tmp_path / where
+    r = CliRunner().invoke(main, ["grade", str(klass), "-a", A, "-o", str(out)])
+    lines = r.stderr.strip().splitlines()
+    assert r.exit_code == 2 and len(lines) == 1 and says in lines[0] and "grading" not in r.stdout, r.output
