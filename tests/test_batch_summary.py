@@ -83,6 +83,21 @@ def test_a_rerun_removes_feedback_of_students_no_longer_in_the_folder_and_nothin
     assert "removed feedback" not in out
 
 
+def test_a_stopped_batch_keeps_the_feedback_of_students_it_did_not_reach(klass, tmp_path):
+    """Ctrl-C writes the outputs of the rows done: the others are not graded yet, not gone from the folder."""
+    from gradekit.course.batch import grade_folder, write_outputs
+
+    out_dir = tmp_path / "grades"
+    grade(klass, out_dir)
+    before = {p.name: p.read_bytes() for p in (out_dir / "feedback").iterdir()}
+    result = grade_folder(klass, A, jobs=1, progress=False, skip=out_dir)
+    result.rows = [r for r in result.rows if r["student"] == "ada"]  # as BatchInterrupted's result holds them
+    result.stopped = True
+    write_outputs(result, out_dir)
+    assert result.removed_feedback == []
+    assert {p.name: p.read_bytes() for p in (out_dir / "feedback").iterdir()}.keys() == before.keys()
+
+
 @pytest.mark.parametrize("where, says", [
     ("file", "exists and is not a folder"),
     ("file/x", "cannot be made the output folder (Not a directory)"),

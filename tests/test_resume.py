@@ -107,7 +107,7 @@ def test_a_rerun_grades_only_what_changed_and_writes_what_a_fresh_run_writes(kla
 
     fresh = grade_folder(klass, A, limits=FAST, progress=False, jobs=2)
     write_outputs(fresh, tmp_path / "fresh")
-    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh") and len(outputs(tmp_path / "fresh")) == 11
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh") and len(outputs(tmp_path / "fresh")) == 12  # manual.csv among them
     assert json.dumps(res.rows) == json.dumps(fresh.rows)
     assert resumed["json"].read_bytes() == (tmp_path / "fresh" / "grades.json").read_bytes()
 
@@ -328,5 +328,5 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_finishes_only_the_rest(tmp_path, sig):
     proc = gradekit_grade(subs, tmp_path / "fresh", tmp)
     stdout, stderr = proc.communicate(timeout=300)
     assert "20 graded, 0 unchanged (from the last run)" in stdout, stdout
-    assert outputs(out) == outputs(tmp_path / "fresh") and len(outputs(out)) == 25
+    assert outputs(out) == outputs(tmp_path / "fresh") and len(outputs(out)) == 26  # manual.csv among them
     assert [p.name for p in tmp.iterdir()] == []
