@@ -3,7 +3,6 @@
 import csv
 import json
 import os
-import tempfile
 import time
 
 import pytest
@@ -21,13 +20,7 @@ CAT = load_catalog()
 FAST = Limits(wall_seconds=1.5, cpu_seconds=2)
 
 
-@pytest.fixture(autouse=True)
-def own_tempdir(tmp_path, monkeypatch):
-    """Sandbox work directories of these batches go to this test's folder (forked workers inherit it),
-    so tests that count gradekit-run-* in the shared temp dir do not see them."""
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # conftest: batches' temp folders in the test's own
 
 
 def key(pid, student=None):

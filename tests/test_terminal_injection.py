@@ -12,7 +12,6 @@ is shown with its control characters escaped (``\\x1b``), whatever the output is
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,7 @@ def clean(text: str) -> bool:
     return not any(c in text for c in BAD)
 
 
-@pytest.fixture(autouse=True)
-def own_tempdir(tmp_path, monkeypatch):
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
+pytestmark = pytest.mark.usefixtures("own_tempdir")  # conftest: batches' temp folders in the test's own
 
 
 def run(*args: str):
