@@ -10,13 +10,34 @@ import difflib
 from typing import Iterable
 
 
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    """"; did you mean 'x'?" for the close matches of ``word``, or "".
+def close_matches(word: str, options: Iterable[str], *, cutoff: float = 0.6, most: int = 3,
+                  ties: bool = False) -> list[str]:
+    """The options closest to ``word`` (difflib's ratio at least ``cutoff``), best first.
+
+    ``ties=False``: the ``most`` closest. ``ties=True``: every option within 0.1 of the closest, at most 8,
+    so equally close ids are all named (``q3.1`` and ``q3.2`` for ``q3``), never one picked at random.
+
+    >>> close_matches("q3", ["q3.1", "q3.2", "q1"], ties=True)
+    ['q3.1', 'q3.2']
+    """
+    if not ties:
+        return difflib.get_close_matches(word, list(options), n=most, cutoff=cutoff)
+    scored = sorted(((difflib.SequenceMatcher(None, word, o).ratio(), o) for o in dict.fromkeys(options)),
+                    key=lambda t: -t[0])
+    kept = [(r, o) for r, o in scored if r >= cutoff]
+    if not kept:
+        return []
+    top = kept[0][0]
+    return [o for r, o in kept if r >= top - 0.1][:8]
+
+
+def did_you_mean(word: str, options: Iterable[str], *, cutoff: float = 0.6, ties: bool = False) -> str:
+    """"; did you mean 'x'?" for the close matches of ``word`` (``close_matches``), or "".
 
     >>> did_you_mean("strid", ["stride", "padding"])
     "; did you mean 'stride'?"
     """
-    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
+    close = close_matches(word, options, cutoff=cutoff, ties=ties)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 

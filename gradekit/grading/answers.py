@@ -7,12 +7,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Mapping
 
-from gradekit.core.errors import SubmissionError
+from gradekit.core.errors import SubmissionError, close_matches, did_you_mean
 from gradekit.core.records import Problem
-from gradekit.grading.problem import every_close, grade_problem, unanswered_problem
+from gradekit.grading.problem import grade_problem, unanswered_problem
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
 from gradekit.spec.variants import no_student_note, per_student, variant
@@ -80,7 +79,7 @@ def _seems_for(catalog: Catalog, answers: Mapping[str, Any]) -> str | None:
     ids = {p.id: p.assignment for p in index} | {p.qualified_id: p.assignment for p in index}
     votes: Counter[str] = Counter()
     for key in list(answers)[:MAX_HINTED_KEYS]:
-        for close in difflib.get_close_matches(str(key)[:80], list(ids), n=3, cutoff=0.6):
+        for close in close_matches(str(key)[:80], ids):
             votes[ids[close]] += 1
     if not votes:
         return None
@@ -148,8 +147,7 @@ def _resolve(
     pool = catalog.index(named) if named else everything  # hints from the assignment being graded
     ids = [p.id for p in pool] + [p.qualified_id for p in pool]
     for key in unknown[:MAX_HINTED_KEYS]:
-        close = every_close(key[:80], ids)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(key[:80], ids, ties=True)
         where = f" in {named}" if named else ""
         notes.append(f"not graded: unknown problem {_shown(key)}{where}{hint}")
     if len(unknown) > MAX_HINTED_KEYS:

@@ -9,27 +9,15 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Mapping
 
 from gradekit.check.context import CheckContext
 from gradekit.check.kinds import checker_for
-from gradekit.core.errors import GraderError
+from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
 from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
-
-
-def every_close(word: str, options: list[str], cutoff: float = 0.6) -> list[str]:
-    """Every option as close as the closest ones (ties kept: q3.1 and q3.2 for q3), best first, at most 8."""
-    scored = sorted(((difflib.SequenceMatcher(None, word, o).ratio(), o) for o in dict.fromkeys(options)),
-                    key=lambda t: -t[0])
-    kept = [(r, o) for r, o in scored if r >= cutoff]
-    if not kept:
-        return []
-    top = kept[0][0]
-    return [o for r, o in kept if r >= top - 0.1][:8]
 
 
 def _normalise_key(key: str) -> str:
@@ -54,8 +42,7 @@ def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, 
             matched[name] = value
             keys[name] = f"matched key '{key}' to '{name}'"
         else:
-            close = every_close(str(key)[:80], names, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else f" (parts: {', '.join(names)})"
+            hint = did_you_mean(str(key)[:80], names, cutoff=0.5, ties=True) or f" (parts: {', '.join(names)})"
             notes.append(f"{problem.qualified_id}: unknown part {key!r}{hint}")
     return matched, keys, notes
 

@@ -16,11 +16,11 @@ True
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import replace
 
 from gradekit.check.expr.bars import resolve_bars
+from gradekit.core.errors import close_matches
 from gradekit.check.expr.errors import ExprError
 from gradekit.check.expr.lexer import Token, tokenize
 from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
@@ -193,7 +193,7 @@ class _Parser:
         known = list(self.table.display.get(k, k) for k in self.table.shapes)
         # the case first: 'Qx' for q_x is a shift key, not another symbol
         same_case = [self.table.display.get(k, k) for k in self.table.shapes if k.casefold() == tok.value.casefold()]
-        close = same_case or difflib.get_close_matches(tok.value, known, n=1, cutoff=0.6)
+        close = same_case or close_matches(tok.value, known, most=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         what = "is not declared" if same_case else "unknown name"
         if same_case:
