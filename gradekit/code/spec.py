@@ -22,7 +22,8 @@ from gradekit.core.families import Param
 from gradekit.core.files import read_file
 
 __all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
-           "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES"]
+           "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES",
+           "MAX_SOURCE_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def find_code_problem(catalog: Any, path: Path, assignment: str | None = None, p
 
 # ast of a megabyte of source costs about 100 MB in the grader; a larger file is judged by its text
 MAX_PARSED_SOURCE_BYTES = 2**20
+MAX_SOURCE_BYTES = 4 * 2**20  # a module file, or a notebook's code cells in all: the most a child is given to run
 _BINDS_ANSWERS = re.compile(rb"^ANSWERS\s*(?::[^=\n]*)?[+|]?=(?!=)", re.M)
 
 
@@ -205,7 +207,7 @@ def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str 
             data = read_file(path, 16 * 2**20)  # an answers .py may be this large
         except SubmissionError:
             return False  # the answers reader says why
-    data = data[: 4 * 2**20]
+    data = data[:MAX_SOURCE_BYTES]
     if binds_answers(data):
         return False
     return any(matches_file(path.name, p.validated_params.file) for p in code_problems(catalog, assignment))

@@ -16,13 +16,12 @@ from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
 from gradekit.code.environment import check_environment, preload_packages
-from gradekit.code.spec import find_code_problem
+from gradekit.code.spec import MAX_SOURCE_BYTES, find_code_problem
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
 
 __all__ = ["grade_module", "MAX_SOURCE_BYTES"]
 
-MAX_SOURCE_BYTES = 4 * 2**20
 
 
 def grade_module(
@@ -53,7 +52,7 @@ def grade_module(
     if source is None:  # never through a link, never a FIFO or a device (gradekit.core.files)
         source = read_file(path, MAX_SOURCE_BYTES, what="module files")
     if len(source) > MAX_SOURCE_BYTES:
-        raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most 4 MiB")
+        raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most {MAX_SOURCE_BYTES // 2**20} MiB")
     if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params

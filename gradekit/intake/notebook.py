@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, binds_answers
+from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, MAX_SOURCE_BYTES, binds_answers
 from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.core.errors import SubmissionError
 from gradekit.core.records import points
@@ -49,7 +49,7 @@ __all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHA
 ANSWER_TAG = "answer:"
 MAX_CELLS = 2000
 MAX_CELL_CHARS = 1_000_000
-MAX_CODE_CHARS = 4 * 2**20  # as a module file: the code cells are one module
+MAX_CODE_CHARS = MAX_SOURCE_BYTES  # as a module file: the code cells are one module
 # An honest notebook of a few MiB reads in well under a second and a few hundred MiB.
 READ_BUDGET = Budget(cpu_seconds=20, memory_bytes=2**30)
 
