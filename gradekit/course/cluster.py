@@ -283,10 +283,18 @@ class DaskExecutor:
         self.workers_after = workers_after
         self.head = {**header(job.catalog, job.assignment, job.limits, allow_weak),
                      "stall_seconds": job.stall_seconds}
+        failed = ""
         try:
             self.client = Client(address, security=security, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError, TypeError, ValueError) as e:  # Dask's TypeError: tls:// without a Security
-            raise ClusterLost(f"cannot reach the Dask scheduler at {address}: {e}") from None
+            failed = str(e)
+        if failed:
+            # the half-made Client closes itself when collected; collected later, inside the next Client's start,
+            # its close waits on the loop that start holds: close it now, while nothing else starts
+            import gc
+
+            gc.collect()
+            raise ClusterLost(f"cannot reach the Dask scheduler at {address}: {failed}")
         self._graded: dict[str, int] = defaultdict(int)
         self._seconds: dict[str, float] = defaultdict(float)
         self._trains = _training_files(job)
