@@ -342,6 +342,8 @@ class DaskExecutor:
         return [[h] for h in heavy] + [light[k:k + self.per_task] for k in range(0, len(light), self.per_task)]
 
     def run(self, work: Sequence[tuple[int, Any]], done: RowSink) -> None:
+        from concurrent.futures import CancelledError
+
         from distributed.scheduler import KilledWorker
 
         given: set[int] = set()
@@ -360,6 +362,7 @@ class DaskExecutor:
         pending: dict[Any, list[dict[str, Any]]] = {}
         unreachable_since: float | None = None
         no_workers_since: float | None = None
+        trouble = False  # a result could not be fetched: the scheduler may be going
         why_lost = "the Dask scheduler was lost before it was graded; grade it again"
         arrived = threading.Event()  # set as any task ends (a future's callback, on the client's thread)
         try:
@@ -372,7 +375,7 @@ class DaskExecutor:
                     future.add_done_callback(lambda _: arrived.set())
                 arrived.wait(1.0)
                 arrived.clear()
-                if self.client.status != "running":
+                if self.client.status != "running" or trouble:
                     unreachable_since = unreachable_since or time.monotonic()
                     if time.monotonic() - unreachable_since > self.lost_after or self.client.status == "closed":
                         break
@@ -388,8 +391,16 @@ class DaskExecutor:
                             break
                 for future in [f for f in pending if f.done()]:
                     batch = pending.pop(future)
-                    if future.status == "finished":
-                        res = future.result()
+                    try:
+                        res = future.result() if future.status == "finished" else None
+                        exc = future.exception() if future.status == "error" else None
+                    except (OSError, CancelledError, TimeoutError):  # CommClosedError too: gone while fetched
+                        todo.append(batch)
+                        trouble = True
+                        unreachable_since = unreachable_since or time.monotonic()
+                        continue
+                    if res is not None:
+                        trouble = False
                         for i, text, seconds in res["rows"]:
                             give(i, row_from_text(text))
                             self._graded[res["worker"]] += 1
@@ -399,7 +410,6 @@ class DaskExecutor:
                         todo.append(batch)
                         unreachable_since = unreachable_since or time.monotonic()
                         continue
-                    exc = future.exception()
                     if isinstance(exc, WorkerRefused):
                         raise ClusterRefused(f"a worker refused the batch: {exc}")
                     if isinstance(exc, KilledWorker):
