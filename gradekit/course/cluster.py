@@ -283,10 +283,18 @@ class DaskExecutor:
         self.workers_after = workers_after
         self.head = {**header(job.catalog, job.assignment, job.limits, allow_weak),
                      "stall_seconds": job.stall_seconds}
+        failed = ""
         try:
             self.client = Client(address, security=security, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError, TypeError, ValueError) as e:  # Dask's TypeError: tls:// without a Security
-            raise ClusterLost(f"cannot reach the Dask scheduler at {address}: {e}") from None
+            failed = str(e)
+        if failed:
+            # the half-made Client closes itself when collected; collected later, inside the next Client's start,
+            # its close waits on the loop that start holds: close it now, while nothing else starts
+            import gc
+
+            gc.collect()
+            raise ClusterLost(f"cannot reach the Dask scheduler at {address}: {failed}")
         self._graded: dict[str, int] = defaultdict(int)
         self._seconds: dict[str, float] = defaultdict(float)
         self._trains = _training_files(job)
@@ -318,7 +326,7 @@ class DaskExecutor:
         return None
 
     def _tasks(self, work: Sequence[tuple[int, Any]], give: RowSink) -> list[list[dict[str, Any]]]:
-        from gradekit.course.batch import _zero
+        from gradekit.course.entry import zero_row as _zero
 
         light, heavy = [], []
         for i, entry in work:
@@ -334,6 +342,8 @@ class DaskExecutor:
         return [[h] for h in heavy] + [light[k:k + self.per_task] for k in range(0, len(light), self.per_task)]
 
     def run(self, work: Sequence[tuple[int, Any]], done: RowSink) -> None:
+        from concurrent.futures import CancelledError
+
         from distributed.scheduler import KilledWorker
 
         given: set[int] = set()
@@ -352,6 +362,7 @@ class DaskExecutor:
         pending: dict[Any, list[dict[str, Any]]] = {}
         unreachable_since: float | None = None
         no_workers_since: float | None = None
+        trouble = False  # a result could not be fetched: the scheduler may be going
         why_lost = "the Dask scheduler was lost before it was graded; grade it again"
         arrived = threading.Event()  # set as any task ends (a future's callback, on the client's thread)
         try:
@@ -364,7 +375,7 @@ class DaskExecutor:
                     future.add_done_callback(lambda _: arrived.set())
                 arrived.wait(1.0)
                 arrived.clear()
-                if self.client.status != "running":
+                if self.client.status != "running" or trouble:
                     unreachable_since = unreachable_since or time.monotonic()
                     if time.monotonic() - unreachable_since > self.lost_after or self.client.status == "closed":
                         break
@@ -380,8 +391,16 @@ class DaskExecutor:
                             break
                 for future in [f for f in pending if f.done()]:
                     batch = pending.pop(future)
-                    if future.status == "finished":
-                        res = future.result()
+                    try:
+                        res = future.result() if future.status == "finished" else None
+                        exc = future.exception() if future.status == "error" else None
+                    except (OSError, CancelledError, TimeoutError):  # CommClosedError too: gone while fetched
+                        todo.append(batch)
+                        trouble = True
+                        unreachable_since = unreachable_since or time.monotonic()
+                        continue
+                    if res is not None:
+                        trouble = False
                         for i, text, seconds in res["rows"]:
                             give(i, row_from_text(text))
                             self._graded[res["worker"]] += 1
@@ -391,7 +410,6 @@ class DaskExecutor:
                         todo.append(batch)
                         unreachable_since = unreachable_since or time.monotonic()
                         continue
-                    exc = future.exception()
                     if isinstance(exc, WorkerRefused):
                         raise ClusterRefused(f"a worker refused the batch: {exc}")
                     if isinstance(exc, KilledWorker):

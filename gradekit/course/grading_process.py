@@ -183,7 +183,7 @@ def row_from_text(text: str) -> dict[str, Any]:
 
 def grade_item(item: dict[str, Any], assignment: str, catalog: Any, limits: Any, scratch: str) -> str:
     """Grade one packed submission in a folder of its own under ``scratch``; the row as JSON text."""
-    from gradekit.course.batch import Entry, grade_entry
+    from gradekit.course.entry import Entry, grade_entry
     from gradekit.sandbox.process import rmtree
 
     work = Path(tempfile.mkdtemp(prefix="gradekit-sub-", dir=scratch))
