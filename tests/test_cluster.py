@@ -164,12 +164,14 @@ def test_a_mixed_class_on_two_workers_gives_the_local_rows(cluster, klass):
     assert len(stats) == 2 and sum(s.graded for s in stats) == len(want) and all(s.worker.startswith("tcp://127.0.0.1:") for s in stats)
 
 
-def answers_class(tmp_path: Path, n: int) -> Path:
-    """``n`` answers files that compute in the sandbox (each a child importing numpy): tasks that take a while."""
+def answers_class(tmp_path: Path, n: int, spin: float = 0.0) -> Path:
+    """``n`` answers files that compute in the sandbox (each a child importing numpy): tasks that take a while;
+    ``spin``: CPU seconds each file burns first, so a task is still held when a test looks (however loaded)."""
     d = tmp_path / "many"
     d.mkdir()
+    burn = f"import time\nt0 = time.process_time()\nwhile time.process_time() - t0 < {spin}:\n    pass\n" if spin else ""
     for k in range(n):
-        (d / f"s{k:03d}.py").write_text(f"import numpy as np\nANSWERS = {{'p5': {{'q': np.array([{k % 3}, 0.5])}}}}\n")
+        (d / f"s{k:03d}.py").write_text(f"{burn}import numpy as np\nANSWERS = {{'p5': {{'q': np.array([{k % 3}, 0.5])}}}}\n")
     return d
 
 
@@ -194,7 +196,7 @@ def run_in_thread(ex, entries):
 def test_a_worker_killed_mid_run_costs_nothing(cluster, tmp_path):
     from distributed import Client
 
-    folder = answers_class(tmp_path, 24)
+    folder = answers_class(tmp_path, 24, spin=0.25)
     entries = discover(folder)
     with executor(cluster.address, answers_per_task=3) as ex, \
             Client(cluster.address, timeout=60, set_as_default=False) as watch:

@@ -611,7 +611,10 @@ def _assert_child_budget(got):
 
 def test_a_child_gets_its_memory_budget_on_top_of_the_libraries():
     r = run_child("import torch", {}, _memory_limits())  # as before: torch alone is over the budget
-    assert r.returncode != 0 and ("Error" in r.stderr or r.killed_by_signal), (r.returncode, r.stderr[-300:])
+    # the failure is the loader's or Python's ("failed to map segment", MemoryError, glibc's "cannot allocate
+    # memory for thread-local data"), whichever allocation comes first
+    assert r.returncode != 0 and ("Error" in r.stderr or "cannot allocate" in r.stderr or r.killed_by_signal), \
+        (r.returncode, r.stderr[-300:])
     _assert_child_budget(_child_memory_report())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -31,6 +31,10 @@ def torch_loss_and_grads(X, y, W, K):
 def test_forward_backward_match_torch_autograd(case):
     X, y, W, K = case
     y = np.array(y)
+    # away from relu's kink: a pre-activation within rounding of 0 takes either side of it, by the order
+    # each library sums in (W of 1e-145 and a row of X summing to 0: numpy 0.0, torch 1e-161)
+    pre = W @ X.T
+    assume(np.all(np.abs(pre) > 1e-9 * (1 + np.abs(W) @ np.abs(X).T)))
     loss, O_t, gW_t, gK_t = torch_loss_and_grads(X, y, W, K)
     H, A, O = ref.DNNforward(X, W, K)
     assert H.shape == A.shape == (2, len(X)) and O.shape == (len(X),)
