@@ -9,7 +9,6 @@ own), and the workers' folders (the fork server's, the module sessions' with a s
 from __future__ import annotations
 
 import json
-import tempfile
 import textwrap
 import time
 
@@ -50,21 +49,12 @@ ANSWERS = {{"q3.2": {{"L": got}}}}  # A's 116, if A's segment outlived A
 """
 
 
-@pytest.fixture
-def private_tmp(tmp_path, monkeypatch):
-    """The batch's TMPDIR: a folder of this test's alone (forked workers inherit it), empty at the start."""
-    d = tmp_path / "tmp"
-    d.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(d))
-    return d
-
-
 needs_fork_server = pytest.mark.skipif(not (box.describe()["level"] == "strong" and __import__("os").geteuid() == 0),
                                        reason="the fork server serves a root grader with strong isolation only")
 
 
 @needs_fork_server
-def test_a_shared_memory_segment_of_one_student_is_not_there_for_the_next(tmp_path, private_tmp):
+def test_a_shared_memory_segment_of_one_student_is_not_there_for_the_next(tmp_path, own_tempdir):
     d = tmp_path / "subs"
     d.mkdir()
     (d / "a_writer.py").write_text(WRITER)
@@ -73,10 +63,10 @@ def test_a_shared_memory_segment_of_one_student_is_not_there_for_the_next(tmp_pa
     by = {r["student"]: r for r in res.rows}
     assert by["a_writer"]["parts"]["q3.2:L"] == 1, by["a_writer"]  # the segment was made and written for real
     assert by["b_reader"]["parts"]["q3.2:L"] == 0 and by["b_reader"]["error"] is None, by["b_reader"]
-    assert list(private_tmp.iterdir()) == []
+    assert list(own_tempdir.iterdir()) == []
 
 
-def test_a_batch_leaves_nothing_in_tmpdir(tmp_path, private_tmp):
+def test_a_batch_leaves_nothing_in_tmpdir(tmp_path, own_tempdir):
     d = tmp_path / "subs"
     (d / "ada").mkdir(parents=True)
     (d / "ada" / "task1.py").write_text(CORRECT)  # a module session's folder
@@ -84,13 +74,13 @@ def test_a_batch_leaves_nothing_in_tmpdir(tmp_path, private_tmp):
     (d / "cy.json").write_text(json.dumps({"q3.2": {"L": 116}}))
     res = grade_folder(d, "ece449-a2", jobs=2, limits=FAST, progress=False)
     assert not any(r["grader_error"] for r in res.rows) and res.rows[0]["score"] == 20
-    assert sorted(p.name for p in private_tmp.iterdir()) == []
+    assert sorted(p.name for p in own_tempdir.iterdir()) == []
 
 
 STUCK = 900  # seconds a stuck worker would sleep: far past the stall limit however loaded the machine (x load/cores)
 
 
-def test_a_killed_worker_leaves_no_students_file_in_tmpdir(tmp_path, private_tmp, monkeypatch):
+def test_a_killed_worker_leaves_no_students_file_in_tmpdir(tmp_path, own_tempdir, monkeypatch):
     """The worker stalls while a module session holds the student's task1.py; the batch kills it."""
     real = grading_code.grade_problem
 
@@ -113,4 +103,4 @@ def test_a_killed_worker_leaves_no_students_file_in_tmpdir(tmp_path, private_tmp
     by = {r["student"]: r for r in res.rows}
     assert by["zed"]["grader_error"] and "made no progress for 20 s" in by["zed"]["error"]
     assert by["ada"]["score"] == 20, by["ada"]
-    assert [str(p.relative_to(private_tmp)) for p in private_tmp.rglob("*")] == []
+    assert [str(p.relative_to(own_tempdir)) for p in own_tempdir.rglob("*")] == []
