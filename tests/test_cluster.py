@@ -279,7 +279,7 @@ def test_weak_isolation_is_refused_unless_the_run_allows_it():
 
 
 def test_a_lost_scheduler_ends_the_run_with_the_rows_done(cluster, tmp_path):
-    folder = answers_class(tmp_path, 16)
+    folder = answers_class(tmp_path, 16, spin=0.25)  # tasks still to grade when the scheduler goes
     entries = discover(folder)
     with executor(cluster.address, answers_per_task=2, lost_after=5) as ex:
         t, rows, errors = run_in_thread(ex, entries)
