@@ -486,12 +486,12 @@ def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None
         from gradekit.course.cluster import DaskExecutor
     except ImportError as e:
         raise GraderError(f"--scheduler needs Dask's distributed ({e}): pip install 'gradekit[cluster]'") from None
-    from gradekit.course.executor import BatchJob
+    from gradekit.course.executor import BatchJob, default_stall_seconds
     from gradekit.spec.catalog import load_catalog
 
     security = (Security(tls_ca_file=str(tls_ca), tls_client_cert=str(tls_cert), tls_client_key=str(tls_key),
                          require_encryption=True) if all(tls) else None)
-    job = BatchJob(assignment, load_catalog(), limits, stall_seconds=limits.wall_seconds * 2 + 60)
+    job = BatchJob(assignment, load_catalog(), limits, stall_seconds=default_stall_seconds(limits))
     return DaskExecutor(job, scheduler, security, allow_weak=allow_weak)
 
 

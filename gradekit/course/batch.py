@@ -264,10 +264,10 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
 
     pool = executor
     if pool is None and work:
-        from gradekit.course.executor import BatchJob
+        from gradekit.course.executor import BatchJob, default_stall_seconds
         from gradekit.course.pool import LocalPool
 
-        job = BatchJob(assignment, catalog, limits, stall_seconds or (limits.wall_seconds * 2 + 60))
+        job = BatchJob(assignment, catalog, limits, stall_seconds or default_stall_seconds(limits))
         # grade_entry as this module has it now (a test may patch it; forked workers inherit the patch)
         pool = LocalPool(job, min(jobs or os.cpu_count() or 1, len(work)), grade=grade_entry)
     try:

@@ -45,6 +45,12 @@ class BatchJob:
     stall_seconds: float  # a worker silent this long (scaled by the machine's load) is lost
 
 
+def default_stall_seconds(limits: Limits) -> float:
+    """How long a worker may show no progress before it is lost, when the caller names no limit: twice the
+    time limit plus a minute (every call into student code ends within its own limit)."""
+    return limits.wall_seconds * 2 + 60
+
+
 @dataclass(frozen=True)
 class WorkerStats:
     """One worker's share of a batch: ``gradekit grade --json`` reports these."""
