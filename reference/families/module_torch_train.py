@@ -45,8 +45,10 @@ OTHER_LOSSES = {"mean": "nn.MSELoss() (the mean, not the template's reduction='s
                 "half_mean": "task 1's loss, mean(½ (y − O)²), not the template's nn.MSELoss(reduction='sum')",
                 "half_sum": "½ Σ (y − O)², not the template's nn.MSELoss(reduction='sum')"}
 # train_cnn as the run notebook calls it, on a smaller budget: the notebook's lr 0.9-1.1 (0.9 here) and SGD; 2,048
-# training images in batches of 128 (the notebook's 60,000 in 256s, ten epochs, take minutes of CPU)
-CNN = dict(n_train=2048, n_eval=256, n_test=512, epochs=30, batch=128, lr=0.9, seed=0)
+# training images in batches of 128 (the notebook's 60,000 in 256s, ten epochs, take minutes of CPU); 18 epochs:
+# on reference/quadrants.py's set each of 15 Xavier starts measured reached 1.00 within 17, so a train_cnn that
+# draws its start otherwise than the reference does is not failed by the sigmoid LeNet's plateau
+CNN = dict(n_train=2048, n_eval=256, n_test=512, epochs=18, batch=128, lr=0.9, seed=0)
 CNN_FLOOR = 0.70  # the notebook's full-marks test accuracy
 CNN_MARGIN = 0.10  # under the reference's own accuracy on the same data, still full marks
 CNN_BUDGET_FACTOR = 3.0  # times the reference's CPU seconds in the parent
@@ -168,14 +170,14 @@ def _torch_notebook(session, o):
 # --- train_cnn -------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def cnn_data():
-    """(X_train, y_train, X_eval, y_eval, X_test, y_test): the silhouettes the train_cnn check serves.
+    """(X_train, y_train, X_eval, y_eval, X_test, y_test): the quadrant patterns the train_cnn check serves.
 
     train_iter and test_iter are loaders over the first four (test_iter is the labelled set the
     student's loop may measure each epoch); the test images' labels stay in the parent."""
-    from gradekit.reference.silhouettes import silhouettes
+    from gradekit.reference.quadrants import quadrants
 
     c = CNN
-    return (*silhouettes(c["n_train"], seed=1), *silhouettes(c["n_eval"], seed=2), *silhouettes(c["n_test"], seed=3))
+    return (*quadrants(c["n_train"], seed=1), *quadrants(c["n_eval"], seed=2), *quadrants(c["n_test"], seed=3))
 
 
 def _loaders(torch, c, data):
@@ -221,11 +223,11 @@ def _reference_key() -> str:
 
     import torch
 
-    from gradekit.reference import ece449_torch, models, silhouettes
+    from gradekit.reference import ece449_torch, models, quadrants
 
     h = hashlib.sha256(json.dumps([CNN, CNN_FLOOR, CNN_MARGIN, torch.__version__, platform.machine(),
                                    _cpu_model()]).encode())
-    for module in (ece449_torch, models, silhouettes):
+    for module in (ece449_torch, models, quadrants):
         h.update(Path(module.__file__).read_bytes())
     h.update(Path(__file__).read_bytes())
     return h.hexdigest()[:32]
