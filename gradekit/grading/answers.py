@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError, close_matches, did_you_mean
+from gradekit.core.kinds import KINDS
 from gradekit.core.records import Problem
 from gradekit.grading.problem import grade_problem, unanswered_problem
 from gradekit.output.report import Report
@@ -55,7 +56,7 @@ def grade_answers(
     for name in names:
         for problem in catalog.index(name):
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
-            if not given and not any(part.kind == "manual" for part in problem.parts):
+            if not given and not any(KINDS[part.kind].by_hand for part in problem.parts):
                 results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
                 continue
             if student is None and per_student([problem]):
