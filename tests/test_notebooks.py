@@ -187,3 +187,26 @@ def test_a_batch_of_notebooks_and_mixed_files(tmp_path):
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["score"] == by["bob"]["score"] == 1
     assert by["cy"]["score"] == 0 and "not a notebook" in by["cy"]["error"]
+
+
+def test_a_notebook_of_neither_answers_nor_code_problem_code_is_refused_in_one_line(tmp_path):
+    cells = [v4.new_code_cell("x = 1"), v4.new_markdown_cell("notes")]
+    with pytest.raises(SubmissionError) as e:
+        grade(write(tmp_path, cells, name="scratch.ipynb"), assignment="ece449-a2")
+    assert str(e.value) == (f"{tmp_path / 'scratch.ipynb'}: answers no problem: no cell tagged answer:PROBLEM/PART, "
+                            f"no ANSWERS, and no code of a code problem of ece449-a2")
+    with pytest.raises(SubmissionError) as e:
+        grade(write(tmp_path, cells, name="scratch.ipynb"))
+    assert str(e.value).endswith("and no code of a code problem")
+
+
+def test_a_notebook_named_for_nothing_is_graded_as_the_problem_given(tmp_path):
+    # not named task1, and defining only a part of task1's names: graded as task1 because --problem says so
+    cells = [v4.new_code_cell("import numpy as np\ndef relu(X):\n    return np.maximum(X, 0)\n")]
+    report = grade(write(tmp_path, cells, name="mine.ipynb"), problem="ece449-a2/task1", limits=FAST)
+    assert [p.id for p in report.problems] == ["task1"]
+    parts = {p.name: p for p in report.problems[0].parts}
+    assert parts["relu"].verdict == "correct" and parts["relu"].score == parts["relu"].max_score
+    missing = [p for p in parts.values() if p.name != "relu"]
+    assert missing and all(p.score == 0 for p in missing)
+    assert all("(defined in cell" not in p.feedback for p in missing)  # names no cell defines: no cell named

@@ -17,6 +17,7 @@ import re
 from typing import Any, Mapping
 
 from gradekit.core.records import Outcome
+from gradekit.core.errors import UnreadableAnswer
 from gradekit.check.context import CheckContext, diagnosed
 
 def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
@@ -53,7 +54,7 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     text, note = drop_shape_note(text)
     try:
         text = drop_left_side(text, ctx.part.name)
-    except ValueError as e:
+    except UnreadableAnswer as e:
         return Outcome.invalid(str(e))
     problem = ctx.problem
     symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
@@ -89,13 +90,14 @@ _LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|le
 
 
 def drop_left_side(text: str, part: str) -> str:
-    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``ValueError`` when it names another."""
+    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``UnreadableAnswer`` when it
+    names another."""
     if text.count("=") != 1 or any(r in text for r in ("<=", ">=", "!=", "==", "≤", "≥")):
         return text
     left, right = text.split("=")
     if _part_key(left) == _part_key(part):
         return right.strip()
-    raise ValueError(f"the answer starts with '{left.strip()[:40]}' =, but this part is '{part}': "
+    raise UnreadableAnswer(f"the answer starts with '{left.strip()[:40]}' =, but this part is '{part}': "
                      f"give the right-hand side alone")
 
 

@@ -41,6 +41,16 @@ def did_you_mean(word: str, options: Iterable[str], *, cutoff: float = 0.6, ties
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+class UnreadableAnswer(ValueError):
+    """One answer that cannot be read as its part asks (not a number, not a formula, a stray left-hand side):
+    the part is ``invalid``, and the message (one line) says why. Not a ``GradekitError``: it costs that part,
+    never the file. Still a ``ValueError``, for callers that catch that.
+
+    >>> isinstance(UnreadableAnswer("'abc' is not a number"), ValueError)
+    True
+    """
+
+
 class GradekitError(Exception):
     """Base of every error gradekit raises on bad input; ``exit_code`` is the CLI's."""
 

@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError, close_matches, did_you_mean
+from gradekit.core.kinds import KINDS
 from gradekit.core.records import Problem
 from gradekit.grading.problem import grade_problem, unanswered_problem
 from gradekit.output.report import Report
@@ -54,7 +56,7 @@ def grade_answers(
     for name in names:
         for problem in catalog.index(name):
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
-            if not given and not any(part.kind == "manual" for part in problem.parts):
+            if not given and not any(KINDS[part.kind].by_hand for part in problem.parts):
                 results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
                 continue
             if student is None and per_student([problem]):
@@ -106,53 +108,97 @@ def _resolve(
     """Answers by qualified problem id, and notes on the keys that name no problem here.
 
     Lookups are by dictionary, so the work is linear in the number of keys;
-    only the first ``MAX_HINTED_KEYS`` unknown keys get a did-you-mean.
+    only the first ``MAX_HINTED_KEYS`` unknown keys get a did-you-mean. The notes
+    come in that order: keys of another assignment, ambiguous ids, unknown keys.
     """
     everything = catalog.index()  # ids and parts: no family is imported to read the keys
-    by_qualified = {p.qualified_id: p for p in everything}
-    by_bare: dict[str, list[Problem]] = {}
-    for p in everything:
-        by_bare.setdefault(p.id, []).append(p)
+    ids = _Ids.of(everything)
     found: dict[str, tuple[Problem, Mapping[str, Any]]] = {}
     notes: list[str] = []
-    ambiguous: list[tuple[str, list[Problem]]] = []
+    ambiguous: list[tuple[str, Any, list[Problem]]] = []
     unknown: list[str] = []
     for key, value in answers.items():
         key = str(key)
-        candidates = [by_qualified[key]] if key in by_qualified else by_bare.get(key, [])
+        candidates = ids.named(key)
         if assignment is not None:
-            inside = [p for p in candidates if p.assignment == assignment]
-            if candidates and not inside:
-                others = sorted({p.assignment for p in candidates})
-                notes.append(f"not graded: problem {_shown(key)} belongs to {', '.join(others)}, not {assignment} "
-                             f"(did you mean -a {others[0]}?)")
+            elsewhere = _elsewhere(key, candidates, assignment)
+            if elsewhere:
+                notes.append(elsewhere)
                 continue
-            candidates = inside
+            candidates = [p for p in candidates if p.assignment == assignment]
         if len(candidates) == 1:
             _add(found, candidates[0], value)
         elif candidates:
-            ambiguous.append((key, candidates))
+            ambiguous.append((key, value, candidates))
         else:
             unknown.append(key)
+    notes += _settle(found, ambiguous)
+    notes += _unknown_notes(catalog, everything, _graded(found, assignment), unknown)
+    return found, notes
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The catalog's problems by qualified id ("ece661-hw1/q1"), and by bare id ("q1", which several
+    assignments may share)."""
+
+    qualified: dict[str, Problem]
+    bare: dict[str, list[Problem]]
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> _Ids:
+        bare: dict[str, list[Problem]] = {}
+        for p in problems:
+            bare.setdefault(p.id, []).append(p)
+        return cls({p.qualified_id: p for p in problems}, bare)
+
+    def named(self, key: str) -> list[Problem]:
+        """The problems ``key`` may mean: its one problem when qualified, every problem of that bare id else."""
+        return [self.qualified[key]] if key in self.qualified else self.bare.get(key, [])
+
+
+def _elsewhere(key: str, candidates: list[Problem], assignment: str) -> str | None:
+    """The note for a key whose problems are all of other assignments than the one graded (None if not)."""
+    if not candidates or any(p.assignment == assignment for p in candidates):
+        return None
+    others = sorted({p.assignment for p in candidates})
+    return (f"not graded: problem {_shown(key)} belongs to {', '.join(others)}, not {assignment} "
+            f"(did you mean -a {others[0]}?)")
+
+
+def _settle(found: dict[str, tuple[Problem, Mapping[str, Any]]],
+            ambiguous: list[tuple[str, Any, list[Problem]]]) -> list[str]:
+    """Bare ids of several assignments added to ``found`` when the keys that name one problem point to one of
+    them (their assignment, as it was before any of these was added); a note for each that stays ambiguous."""
     inferred = {p.assignment for p, _ in found.values()}
-    for key, candidates in ambiguous:  # a bare id of several assignments: settled by the others' assignment
+    notes = []
+    for key, value, candidates in ambiguous:
         inside = [p for p in candidates if p.assignment in inferred]
         if len(inside) == 1:
-            _add(found, inside[0], answers[key])
+            _add(found, inside[0], value)
         else:
             notes.append(f"not graded: problem id {_shown(key)} is ambiguous; use one of "
                          f"{', '.join(p.qualified_id for p in candidates)}")
+    return notes
+
+
+def _graded(found: dict[str, tuple[Problem, Mapping[str, Any]]], assignment: str | None) -> str | None:
+    """The assignment being graded: the one given, else the one every answered problem belongs to (None if several)."""
     inferred = {p.assignment for p, _ in found.values()}
-    named = assignment or (next(iter(inferred)) if len(inferred) == 1 else None)
-    pool = catalog.index(named) if named else everything  # hints from the assignment being graded
+    return assignment or (next(iter(inferred)) if len(inferred) == 1 else None)
+
+
+def _unknown_notes(catalog: Catalog, everything: list[Problem], named: str | None, unknown: list[str]) -> list[str]:
+    """A did-you-mean for each of the first ``MAX_HINTED_KEYS`` unknown keys, from the ids of the assignment being
+    graded (``named``, else the whole catalog); the rest are counted."""
+    pool = catalog.index(named) if named else everything
     ids = [p.id for p in pool] + [p.qualified_id for p in pool]
-    for key in unknown[:MAX_HINTED_KEYS]:
-        hint = did_you_mean(key[:80], ids, ties=True)
-        where = f" in {named}" if named else ""
-        notes.append(f"not graded: unknown problem {_shown(key)}{where}{hint}")
+    where = f" in {named}" if named else ""
+    notes = [f"not graded: unknown problem {_shown(key)}{where}{did_you_mean(key[:80], ids, ties=True)}"
+             for key in unknown[:MAX_HINTED_KEYS]]
     if len(unknown) > MAX_HINTED_KEYS:
         notes.append(f"not graded: {len(unknown) - MAX_HINTED_KEYS} more unknown problem keys")
-    return found, notes
+    return notes
 
 
 def unanswered(assignment: str, catalog: Catalog, submission: str = "<unreadable>") -> Report:

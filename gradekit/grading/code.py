@@ -17,6 +17,7 @@ from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
 from gradekit.code.environment import check_environment, preload_packages
 from gradekit.code.spec import MAX_SOURCE_BYTES, find_code_problem
+from gradekit.core.kinds import KINDS
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
 
@@ -68,7 +69,7 @@ def grade_module(
     preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
     with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
         failed = _failed_cells(session) if cells is not None else []
-        given = {p.name: session for p in target.parts if p.kind == "function"}
+        given = {p.name: session for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
         kept = _kept_on_cpu(session) if "torch" in preload and "wrap_source" in spec.extra else ""
     notes = [*env_notes, *notes]

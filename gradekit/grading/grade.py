@@ -11,7 +11,7 @@ a file of answers never loads it.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -175,8 +175,6 @@ def _grade_notebook(path: Path, data: bytes, catalog: Catalog, assignment: str |
                     student: str | None, problem: str | None, files: list[Path]) -> Report:
     """A notebook's answers (tagged cells, ANSWERS) and its code for the code problems it implements, in one report.
     ``files``: the submission's own files (the notebook alone, or its folder's ``submitted_files``)."""
-    from gradekit.code.spec import code_problems, matches_file
-    from gradekit.grading.code import grade_module
     from gradekit.intake.notebook import answers_of, read_notebook
     from gradekit.sandbox.process import Limits
 
@@ -184,32 +182,68 @@ def _grade_notebook(path: Path, data: bytes, catalog: Catalog, assignment: str |
     answers, named = answers_of(nb, limits or Limits())
     assignment = assignment or named
     defined = nb.defined_in()
-    pool = code_problems(catalog, assignment)
-    if problem is not None:
-        targets = [catalog.resolve(problem, assignment)]
-    else:  # named as the code problem's file (task1.ipynb), or defining every name it asks for
-        targets = [p for p in pool if matches_file(path.stem + ".py", p.validated_params.file)
-                   or all(c.name.split(".")[0] in defined for c in p.validated_params.callables)]
-    if answers:
-        report = grade_answers(answers, assignment=assignment or (targets[0].assignment if targets else None),
-                               catalog=catalog, submission=str(path), student=student)
-    elif targets:
-        report = Report(submission=str(path), problems=[], student=student)
-    else:
-        raise SubmissionError(f"{path}: answers no problem: no cell tagged answer:PROBLEM/PART, no ANSWERS, and no "
-                              f"code of a code problem" + (f" of {assignment}" if assignment else ""))
-    budget = limits.wall_seconds if limits is not None else _module_call_budget()
-    code = nb.module(per_cell_cpu=min(20.0, budget / 2), total_cpu=budget * 0.8).encode()
-    bound = nb.bound_by()
-    cell_code = [python.encode() for _, python in nb.code_cells()]  # what the environment check reads
-    for target in targets:  # each code problem it implements replaces its (missing) result
-        sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code,
-                           cells=bound, files=files, imports_of=cell_code)
-        for result in sub.problems:  # say in which cell a failing callable is
-            result.parts = [_in_cell(part, defined) for part in result.parts]
-        report.replace_problems(sub)
+    targets = _code_targets(path, catalog, assignment, problem, defined)
+    report = _notebook_answers(path, answers, targets, catalog, assignment, student)
+    if targets:
+        code = _CellsModule.of(nb, limits)
+        for target in targets:  # each code problem it implements replaces its (missing) result
+            report.replace_problems(_grade_cells(path, target, code, defined, catalog, limits, files))
     report.notes[:0] = nb.notes
     return report
+
+
+def _code_targets(path: Path, catalog: Catalog, assignment: str | None, problem: str | None,
+                  defined: Mapping[str, Any]) -> list[Any]:
+    """The code problems a notebook implements: ``problem`` when given, else those it is named for
+    (task1.ipynb) or ``defined`` every name of."""
+    from gradekit.code.spec import code_problems, matches_file
+
+    pool = code_problems(catalog, assignment)
+    if problem is not None:
+        return [catalog.resolve(problem, assignment)]
+    return [p for p in pool if matches_file(path.stem + ".py", p.validated_params.file)
+            or all(c.name.split(".")[0] in defined for c in p.validated_params.callables)]
+
+
+def _notebook_answers(path: Path, answers: Mapping[str, Any], targets: list[Any], catalog: Catalog,
+                      assignment: str | None, student: str | None) -> Report:
+    """The report of a notebook's answers (no problems yet when it holds only code); ``SubmissionError`` when it
+    holds neither answers nor the code of a code problem."""
+    if answers:
+        return grade_answers(answers, assignment=assignment or (targets[0].assignment if targets else None),
+                             catalog=catalog, submission=str(path), student=student)
+    if targets:
+        return Report(submission=str(path), problems=[], student=student)
+    raise SubmissionError(f"{path}: answers no problem: no cell tagged answer:PROBLEM/PART, no ANSWERS, and no "
+                          f"code of a code problem" + (f" of {assignment}" if assignment else ""))
+
+
+@dataclass(frozen=True)
+class _CellsModule:
+    """A notebook's code cells as the module file a code problem grades: its source (running the cells one by
+    one, each within a CPU budget), the names each cell binds, and each cell's Python (for the environment check)."""
+
+    source: bytes
+    bound: dict[int, frozenset[str]]
+    cell_code: list[bytes]
+
+    @classmethod
+    def of(cls, nb: Any, limits: Any) -> _CellsModule:
+        budget = limits.wall_seconds if limits is not None else _module_call_budget()
+        source = nb.module(per_cell_cpu=min(20.0, budget / 2), total_cpu=budget * 0.8).encode()
+        return cls(source, nb.bound_by(), [python.encode() for _, python in nb.code_cells()])
+
+
+def _grade_cells(path: Path, target: Any, code: _CellsModule, defined: Mapping[str, Any], catalog: Catalog,
+                 limits: Any, files: list[Path]) -> Report:
+    """Code problem ``target`` graded on a notebook's cells, each failing part saying in which cell its callable is."""
+    from gradekit.grading.code import grade_module
+
+    sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code.source,
+                       cells=code.bound, files=files, imports_of=code.cell_code)
+    for result in sub.problems:
+        result.parts = [_in_cell(part, defined) for part in result.parts]
+    return sub
 
 
 def _module_call_budget() -> float:

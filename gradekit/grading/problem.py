@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from gradekit.check.context import CheckContext
-from gradekit.check.kinds import checker_for
+from gradekit.check.kinds import KINDS, checker_for
 from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
@@ -63,15 +63,15 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         expected = solution.answers.get(part.name)
         raw = matched.get(part.name)
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
-        if part.kind != "manual" and raw is None:
+        if not KINDS[part.kind].by_hand and raw is None:
             outcome = _missing(problem, part)
         elif isinstance(raw, Unreadable):  # the file ran, but this answer could not be handed back
             outcome = Outcome.invalid(f"{raw.reason}.")
         else:
             try:
-                # a function part is judged by running the student's code (its session, and the sandbox, are
-                # loaded only then); every other kind by its checker
-                if part.kind == "function":
+                # a part of a kind that runs code is judged by running the student's module file (its session,
+                # and the sandbox, are loaded only then); every other kind by its checker
+                if KINDS[part.kind].runs_code:
                     from gradekit.grading.functions import check_function as check
                 else:
                     check = checker_for(part.kind)
@@ -84,13 +84,13 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
-                                outcome.reference, answered=part.kind == "manual" or raw is not None,
+                                outcome.reference, answered=KINDS[part.kind].by_hand or raw is not None,
                                 reading="; ".join(r for r in (keys.get(part.name, ""), outcome.reading) if r)))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes
 
 
 def _missing(problem: Problem, part: Part) -> Outcome:
-    code = problem.params.get("file") if part.kind == "function" else None
+    code = problem.params.get("file") if KINDS[part.kind].runs_code else None
     return Outcome(0.0, "missing", f"No answer given: this part is graded from {code} (gradekit check {code})."
                    if code else "No answer given.")
 

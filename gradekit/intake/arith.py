@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gradekit.core.errors import UnreadableAnswer
+
 __all__ = ["Reading", "ArithError", "read_expression", "MAX_TEXT", "MAX_NODES"]
 
 MAX_TEXT = 500
@@ -29,7 +31,7 @@ MAX_NODES = 200
 MAX_DIGITS = 2000  # an exact power with more digits than this is refused before it is computed
 
 
-class ArithError(ValueError):
+class ArithError(UnreadableAnswer):
     """Text that is not an arithmetic expression of numbers; the message is one line."""
 
 

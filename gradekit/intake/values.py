@@ -23,13 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from gradekit.core.errors import UnreadableAnswer
+
 MAX_ENTRIES = 100_000  # bigger answers are refused, not parsed
 MAX_TEXT = 200_000
 MAX_EXPONENT = 10_000  # 1e-400 is 0 and 1e400 is inf as floats; past this, "1e-30000000000000000000" is refused
 MAX_INT_DIGITS = 4300  # Python's own limit for int(text), beyond which it raises; and far beyond a float's range
 
 
-class AnswerFormatError(ValueError):
+class AnswerFormatError(UnreadableAnswer):
     """A raw answer that is not a number, vector or matrix; the message is one line."""
 
 

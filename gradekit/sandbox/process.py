@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box, make_run_dir, write_files
@@ -70,17 +71,33 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     for name in files:
         _check_name(name)
     script = preload_prelude(limits) + script  # the libraries first, then the cap lowered (Limits.preload)
-    if _server and os.geteuid() == 0:
-        iso = machine_isolation()
-        if iso.kind in ("jail", "confined"):
-            if _server[0] is None:
-                if iso.kind == "jail":  # the server is a jail itself
-                    from gradekit.sandbox.fork_server import ForkServer as Server
-                else:  # no namespaces: each child confines itself after the fork
-                    from gradekit.sandbox.confined_server import ConfinedServer as Server
-                _server[0] = Server()
-            isolation.note_used(iso)
-            return _server[0].run(script, files, limits)
+    server = _fork_server()
+    if server is not None:
+        return server.run(script, files, limits)
+    return _run_boxed(script, files, limits)
+
+
+def _fork_server():
+    """This process's fork server, started on first use, when one serves its children (``use_fork_server``
+    asked for one, the grader is root and the machine's isolation is strong); None when each child gets its
+    own jail."""
+    if not _server or os.geteuid() != 0:
+        return None
+    iso = machine_isolation()
+    if iso.kind not in ("jail", "confined"):
+        return None
+    if _server[0] is None:
+        if iso.kind == "jail":  # the server is a jail itself
+            from gradekit.sandbox.fork_server import ForkServer as Server
+        else:  # no namespaces: each child confines itself after the fork
+            from gradekit.sandbox.confined_server import ConfinedServer as Server
+        _server[0] = Server()
+    isolation.note_used(iso)
+    return _server[0]
+
+
+def _run_boxed(script: str, files: dict[str, bytes], limits: Limits) -> ChildResult:
+    """One child in a box of its own (jail, uid, cgroup), in a run folder removed after it, whatever happens."""
     run = make_run_dir("gradekit-run-")  # 0700; Box.open lets the sandbox uid in, and no one else
     workdir, mount_point = os.path.join(run, "work"), os.path.join(run, "root")
     box = None
@@ -93,29 +110,8 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
         # but no path in its directory, or anywhere else, names them.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.monotonic()
-            try:
-                proc = subprocess.Popen(
-                    box.command([sys.executable, "-I", "-c", script]),
-                    cwd=workdir,
-                    env=box.env(),
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    start_new_session=True,
-                    preexec_fn=box.preexec,
-                    pass_fds=box.pass_fds,
-                )
-            finally:
-                box.started()
-            try:
-                exited = wait_exit(proc.pid, limits.wall_seconds)
-            except BaseException:  # interrupted (the autograder's whole-run alarm): the child dies with the wait
-                kill_group(proc.pid)
-                proc.wait()
-                raise
-            # The child is still a zombie here (not reaped), so its pid, which is
-            # also its process group id, cannot be reused: killpg is safe.
-            kill_group(proc.pid)
+            proc = _start(box, script, workdir, out, err)
+            exited = _wait_and_end(proc, limits.wall_seconds)
             box.close_children()  # what left the group (setsid daemons): before result.json is read
             returncode = proc.wait()
             why = box.launch_error(returncode)
@@ -129,6 +125,38 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
         if box is not None:
             box.close()
         rmtree(run)
+
+
+def _start(box: Box, script: str, workdir: str, out: IO[bytes], err: IO[bytes]) -> subprocess.Popen:
+    """The child started in ``box``: its own session, no stdin, its output to ``out`` and ``err``."""
+    try:
+        return subprocess.Popen(
+            box.command([sys.executable, "-I", "-c", script]),
+            cwd=workdir,
+            env=box.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=box.preexec,
+            pass_fds=box.pass_fds,
+        )
+    finally:
+        box.started()
+
+
+def _wait_and_end(proc: subprocess.Popen, wall_seconds: float) -> bool:
+    """Whether the child exited within ``wall_seconds``; either way its process group is killed after."""
+    try:
+        exited = wait_exit(proc.pid, wall_seconds)
+    except BaseException:  # interrupted (the autograder's whole-run alarm): the child dies with the wait
+        kill_group(proc.pid)
+        proc.wait()
+        raise
+    # The child is still a zombie here (not reaped), so its pid, which is
+    # also its process group id, cannot be reused: killpg is safe.
+    kill_group(proc.pid)
+    return exited
 
 
 def _check_name(name: str) -> None:

@@ -49,7 +49,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse_part(where: str, index: int, raw: Any) -> Part:
+    """One ``[[parts]]`` table as a ``Part``; ``SpecError`` naming the file and the field (``parts[2].rtol``)
+    at the first thing wrong, checked in the order a spec is read: the table, its name and kind, its points,
+    then its options."""
     field = f"parts[{index}]"
+    name, kind = _name_and_kind(where, field, raw)
+    points = _points(where, field, raw.get("points", 1))
+    options = _options(where, field, kind, {k: v for k, v in raw.items()
+                                            if k not in {"name", "kind", "points", "description"}})
+    return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
+
+
+def _name_and_kind(where: str, field: str, raw: Any) -> tuple[str, str]:
     if not isinstance(raw, dict):
         raise SpecError(where, f"{field} must be a table with name, kind and points")
     for key in ("name", "kind"):
@@ -63,30 +74,47 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
             where,
             f"{field}.kind is {kind!r}, but only {', '.join(KINDS)} are valid{did_you_mean(str(kind), KINDS)}",
         )
-    points = raw.get("points", 1)
+    return name, kind
+
+
+def _points(where: str, field: str, points: Any) -> int | float:
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
         raise SpecError(where, f"{field}.points must be a number >= 0, got {points!r}")
-    allowed = KINDS[kind].options | COMMON_OPTIONS
-    options = {k: v for k, v in raw.items() if k not in {"name", "kind", "points", "description"}}
-    for key in options:
-        if key not in allowed:
-            hint = did_you_mean(key, allowed)
-            raise SpecError(where, f"{field}.{key} is not an option of kind {kind!r} (valid: {', '.join(sorted(allowed))}){hint}")
-    partial = options.get("partial", {})
-    if not isinstance(partial, dict) or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in partial.values()
-    ):
-        raise SpecError(where, f"{field}.partial must map mistake ids to credit fractions in [0, 1], got {partial!r}")
+    return points
+
+
+def _options(where: str, field: str, kind: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A part's options, each one its kind (or every kind) accepts, the common ones well-formed."""
+    _check_allowed(where, field, kind, options)
+    _check_partial(where, field, options.get("partial", {}))
     for key in ("rtol", "atol"):
         if key in options and (not isinstance(options[key], (int, float)) or options[key] < 0):
             raise SpecError(where, f"{field}.{key} must be a number >= 0, got {options[key]!r}")
     if "visibility" in options and options["visibility"] not in VISIBILITIES:
         raise SpecError(where, f"{field}.visibility is {options['visibility']!r}, but only {', '.join(VISIBILITIES)} are valid")
     if kind == "choice" and "choices" in options:
-        choices = options["choices"]
-        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
-            raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
-    return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
+        _check_choices(where, field, options["choices"])
+    return options
+
+
+def _check_allowed(where: str, field: str, kind: str, options: dict[str, Any]) -> None:
+    allowed = KINDS[kind].options | COMMON_OPTIONS
+    for key in options:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed)
+            raise SpecError(where, f"{field}.{key} is not an option of kind {kind!r} (valid: {', '.join(sorted(allowed))}){hint}")
+
+
+def _check_partial(where: str, field: str, partial: Any) -> None:
+    if not isinstance(partial, dict) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in partial.values()
+    ):
+        raise SpecError(where, f"{field}.partial must map mistake ids to credit fractions in [0, 1], got {partial!r}")
+
+
+def _check_choices(where: str, field: str, choices: Any) -> None:
+    if not isinstance(choices, list) or not choices or not all(isinstance(c, str) for c in choices):
+        raise SpecError(where, f"{field}.choices must be a non-empty list of strings, got {choices!r}")
 
 
 def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | None = None, *,

@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+from gradekit.core.errors import UnreadableAnswer
 
-class ExprError(ValueError):
+
+class ExprError(UnreadableAnswer):
     """A refused answer: ``col`` is 1-based in the text the student wrote."""
 
     def __init__(self, col: int, message: str):

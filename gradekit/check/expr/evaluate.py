@@ -28,7 +28,10 @@ Env = Mapping[str, np.ndarray]
 
 
 class EvalError(ValueError):
-    """An expression that has no value on this instance (shapes that only fit elsewhere)."""
+    """An expression that has no value on this instance (shapes that only fit elsewhere).
+
+    Not an ``UnreadableAnswer``: it is raised evaluating the reference and the family's mistakes as well as the
+    student's answer, whose text was read; a checker decides what no value means for the answer."""
 
 
 def constant_value(node: Node) -> float:
