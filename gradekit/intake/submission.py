@@ -439,7 +439,10 @@ class _Literals:
         return line[node.col_offset:node.end_col_offset].decode("ascii").replace("_", "")
 
 
-_WALL_BACKSTOP = 2.0  # an answers file's wall-clock backstop, in multiples of its CPU-time limit (at least)
+# an answers file's wall-clock backstop, in multiples of its CPU-time limit (at least): a loop starved of CPU on a
+# busy machine must reach its RLIMIT_CPU first (the load average lags a surge), so only a file that waits is cut here
+_WALL_BACKSTOP = 4.0
+_WALL_PER_LOAD = 3.0  # ... or this many times the 1-minute load per CPU, if more
 
 
 def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
@@ -454,7 +457,7 @@ def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     # The time limit is CPU time (RLIMIT_CPU), so a file's grade does not depend on the machine's load; the wall
     # clock is a backstop only, for a file that waits without computing, stretched by the load as it is now.
     budget = min(float(limits.cpu_seconds), float(limits.wall_seconds))
-    backstop = limits.wall_seconds * max(_WALL_BACKSTOP, 1.5 * load_factor())
+    backstop = limits.wall_seconds * max(_WALL_BACKSTOP, _WALL_PER_LOAD * load_factor())
     # the heavy libraries it imports come in before its code, its memory budget on top of them (Limits.preload)
     run_limits = replace(limits, cpu_seconds=max(1, math.ceil(budget)), wall_seconds=backstop,
                          preload=tuple(dict.fromkeys((*limits.preload, *preload_packages(data)))))
