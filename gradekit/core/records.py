@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from gradekit.core.vocab import Verdict
+
 
 @dataclass(frozen=True)
 class Part:
@@ -114,26 +116,33 @@ class Solution:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A checker's verdict on one part, as a fraction of its points."""
+    """A checker's verdict on one part, as a fraction of its points.
+
+    ``verdict`` may be given as its string (``"wrong"``, as a plug-in family may write it): it is made the
+    ``Verdict`` member, and a word that is none (``"wrnog"``) raises ``ValueError`` here, where it was made.
+    """
 
     fraction: float
-    verdict: str  # correct | partial | wrong | missing | invalid | manual | error
+    verdict: Verdict
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key: for graders (--json, grades.json), never in feedback
     reading: str = ""  # how an answer not taken literally was read ("read '25/2' as 12.5"): said for any verdict
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     @classmethod
     def correct(cls, feedback: str = "correct") -> "Outcome":
-        return cls(1.0, "correct", feedback)
+        return cls(1.0, Verdict.CORRECT, feedback)
 
     @classmethod
     def wrong(cls, feedback: str, diagnosis: str | None = None) -> "Outcome":
-        return cls(0.0, "wrong", feedback, diagnosis)
+        return cls(0.0, Verdict.WRONG, feedback, diagnosis)
 
     @classmethod
     def invalid(cls, feedback: str) -> "Outcome":
-        return cls(0.0, "invalid", feedback)
+        return cls(0.0, Verdict.INVALID, feedback)
 
 
 def tidy(x: float) -> float | int:
@@ -156,19 +165,22 @@ class PartResult:
     name: str
     score: float
     max_score: float
-    verdict: str
+    verdict: Verdict  # a string given is made the member, as in Outcome
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key, for graders only
     answered: bool = True  # False: the submission gave nothing for this part (the terminal folds such problems)
     reading: str = ""  # how the answer was read where not literally (Outcome.reading); in to_dict when set
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "name": self.name,
             "score": tidy(self.score),
             "max_score": tidy(self.max_score),
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,  # a plain str: the dict goes to JSON, caches and other processes
             "feedback": self.feedback,
             "diagnosis": self.diagnosis,
         }

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradekit.core.untrusted import spreadsheet_cell
+from gradekit.core.vocab import Verdict
 from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
@@ -86,7 +87,7 @@ class BatchResult:
         a problem nobody submitted is not a part everyone missed."""
         answered = {prob["id"].split("/", 1)[-1] for r in self.scored if r.get("report")
                     for prob in r["report"]["problems"]
-                    if any(part["verdict"] not in ("missing", "manual") for part in prob["parts"])}
+                    if any(part["verdict"] not in (Verdict.MISSING, Verdict.MANUAL) for part in prob["parts"])}
         return [c for c in self.columns if c.split(":", 1)[0] in answered]
 
     def part_table(self) -> list[tuple[str, float, float, float]]:

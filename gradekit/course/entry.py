@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradekit.core.vocab import Verdict
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -56,7 +58,7 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
         return row
     for prob in rep.problems:
         for part in prob.parts:
-            if part.verdict == "manual":
+            if part.verdict == Verdict.MANUAL:
                 continue
             col = f"{prob.id}:{part.name}"
             row["parts"][col] = tidy(part.score)

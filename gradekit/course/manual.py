@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradekit.core.errors import GradekitError
 from gradekit.core.records import tidy
+from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:  # batch imports this module
     from gradekit.course.batch import BatchResult
@@ -150,7 +151,7 @@ def merge_manual(result: BatchResult, grades: HandGrades) -> None:
             pid = prob["id"].split("/", 1)[-1]
             for part in prob["parts"]:
                 col = f"{pid}:{part['name']}"
-                if part["verdict"] == "manual" and col in given:
+                if part["verdict"] == Verdict.MANUAL and col in given:
                     part["score"] = given[col]
                     part["feedback"] = "graded by hand"
             prob["score"] = tidy(sum(p["score"] for p in prob["parts"]))

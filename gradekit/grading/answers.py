@@ -2,7 +2,7 @@
 
 >>> report = grade_answers({"q3.2": {"L": 116}})
 >>> [p.verdict for p in report.problems[0].parts if p.name == "L"]
-['correct']
+[<Verdict.CORRECT: 'correct'>]
 """
 
 from __future__ import annotations

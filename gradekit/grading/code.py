@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
+from gradekit.core.vocab import Verdict
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
@@ -147,7 +148,7 @@ def _failed_cells(session: ModuleSession) -> list[tuple[int, str, str]]:
 
 def _needs_failed(part: Any, failed: list[tuple[int, str, str]], cells: Mapping[int, frozenset[str]]) -> Any:
     """A part that is not right and needs a name a failed cell binds: its feedback names that cell."""
-    if part.verdict in ("correct", "manual"):
+    if part.verdict in (Verdict.CORRECT, Verdict.MANUAL):
         return part
     root = part.name.split(".")[0]
     for number, first, why in failed:

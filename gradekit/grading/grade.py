@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.records import PartResult
+from gradekit.core.vocab import Verdict
 from gradekit.grading.answers import grade_answers, unanswered
 from gradekit.core.files import RefusedFile, Tree, walk
 from gradekit.intake.submission import SUFFIXES, load_answers, read_bounded
@@ -220,7 +221,7 @@ def _module_call_budget() -> float:
 
 def _in_cell(part: PartResult, defined: Mapping[str, Any]) -> PartResult:
     cell = defined.get(part.name.split(".")[0])
-    if cell is None or part.verdict in ("correct", "manual"):
+    if cell is None or part.verdict in (Verdict.CORRECT, Verdict.MANUAL):
         return part
     return replace(part, feedback=f"{part.feedback} (defined in cell {cell.number}: {cell.first_line})")
 

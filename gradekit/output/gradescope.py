@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import PartResult, ProblemResult, points, tidy
+from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:  # a Report's write_gradescope imports this module
     from gradekit.output.report import Report
@@ -65,10 +66,10 @@ def _md(text: str) -> str:
 
 def _output(part: PartResult, visibility: str) -> str:
     lines = [f"**{part.verdict}** ({tidy(part.score)} / {tidy(part.max_score)})"]
-    if part.diagnosis and part.verdict in {"wrong", "partial"}:
+    if part.diagnosis and part.verdict in {Verdict.WRONG, Verdict.PARTIAL}:
         lines.append(f"Diagnosed mistake: `{part.diagnosis}`")
     feedback = part.feedback  # a manual part's key is in part.reference, which students never see
-    if visibility == "visible" and feedback and part.verdict != "correct":
+    if visibility == "visible" and feedback and part.verdict != Verdict.CORRECT:
         lines.append(_md(feedback))
     return "\n\n".join(lines)
 
@@ -84,7 +85,7 @@ def _test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -
         "tags": [prob.assignment, prob.id] + ([part.diagnosis] if part.diagnosis else []),
         "visibility": visibility,
     }
-    if part.verdict != "manual":  # a hand-graded part is neither passed nor failed yet
+    if part.verdict != Verdict.MANUAL:  # a hand-graded part is neither passed nor failed yet
         test["status"] = "passed" if part.score >= part.max_score - 1e-9 else "failed"
     return test
 
@@ -115,7 +116,7 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     for i, prob in enumerate(report.problems, 1):
         for j, part in enumerate(prob.parts, 1):
             visibility = _visibility(catalog, prob, part)
-            if part.verdict == "manual":
+            if part.verdict == Verdict.MANUAL:
                 by_hand += part.max_score
                 if hand_graded == "note":
                     tests.append(_hand_graded_test(f"{i}.{j}", prob, part, visibility))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gradekit.core.records import ProblemResult, tidy
+from gradekit.core.vocab import Verdict
 
 
 @dataclass
@@ -43,12 +44,12 @@ class Report:
     @property
     def grader_errors(self) -> list[str]:
         """"problem: part" of every part the grader failed to check (verdict ``error``): not the student's fault."""
-        return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == "error"]
+        return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == Verdict.ERROR]
 
     @property
     def by_hand(self) -> float:
         """Points of the parts a person grades (verdict ``manual``): in the total, not yet scored."""
-        return sum(part.max_score for p in self.problems for part in p.parts if part.verdict == "manual")
+        return sum(part.max_score for p in self.problems for part in p.parts if part.verdict == Verdict.MANUAL)
 
     @property
     def full_marks(self) -> bool:

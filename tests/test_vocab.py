@@ -1,0 +1,122 @@
+"""The vocabularies are str-valued enums: every word the code makes is a member, and a member reads as its word.
+
+What a report prints is pinned byte for byte in tests/test_vocab_golden.py; here, that each vocabulary is
+complete (the code makes no word outside it: read from the source and exercised), that a plug-in may still
+write a verdict as its string, and that the dicts a report becomes hold plain strings.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+import gradekit
+from gradekit.core import families
+from gradekit.core.records import Outcome, PartResult
+from gradekit.core.vocab import Verdict
+from gradekit.plugin import Family, Solution
+
+ROOT = Path(gradekit.__file__).parent
+REFERENCE = ROOT.parent / "reference"
+
+
+def sources(*folders: Path):
+    for folder in folders:
+        for path in sorted(folder.rglob("*.py")):
+            if "child" not in path.parts:  # the sandbox children import nothing of gradekit: they write strings
+                yield path, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _named(node: ast.AST, name: str) -> bool:
+    """``x.name`` or ``x["name"]``."""
+    return (isinstance(node, ast.Attribute) and node.attr == name) or \
+        (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == name)
+
+
+def literal_words(tree: ast.AST, field: str, makers: dict[str, int]) -> list[tuple[int, str]]:
+    """(line, word) of each string literal the code compares ``field`` with or passes a maker in its place."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare) and any(_named(n, field) for n in (node.left, *node.comparators)):
+            for n in (node.left, *node.comparators):
+                for c in ([n] if isinstance(n, ast.Constant) else getattr(n, "elts", [])):
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                        found.append((node.lineno, c.value))
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in makers:
+                args = [a for a in node.args[makers[name]:makers[name] + 1]] + \
+                       [k.value for k in node.keywords if k.arg == field]
+                found += [(node.lineno, a.value) for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    return found
+
+
+VERDICT_MAKERS = {"Outcome": 1, "FormulaResult": 0, "PartResult": 3}
+
+
+def test_no_built_in_code_writes_a_verdict_as_a_string():
+    loose = {f"{path.relative_to(ROOT.parent)}:{line}": word for path, tree in sources(ROOT, REFERENCE)
+             for line, word in literal_words(tree, "verdict", VERDICT_MAKERS)}
+    assert loose == {}
+
+
+def test_the_reader_finds_a_verdict_written_as_a_string():
+    tree = ast.parse('Outcome(0.0, "wrong", "x")\nif r.verdict in ("correct", Verdict.MANUAL): pass\n'
+                     'if part["verdict"] != "manual": pass\nPartResult("a", 0, 1, verdict="error")\n'
+                     'FormulaResult("invalid", "m")\n')
+    assert sorted(literal_words(tree, "verdict", VERDICT_MAKERS)) == \
+        [(1, "wrong"), (2, "correct"), (3, "manual"), (4, "error"), (5, "invalid")]
+
+
+def test_a_verdict_given_as_its_string_is_the_member_and_a_word_that_is_none_is_refused():
+    assert Outcome(0.0, "wrong", "no").verdict is Verdict.WRONG
+    assert PartResult("L", 0.0, 1.0, "missing").verdict is Verdict.MISSING
+    assert [v.value for v in Verdict] == ["correct", "partial", "wrong", "missing", "invalid", "manual", "error"]
+    with pytest.raises(ValueError, match="wrnog"):
+        Outcome(0.0, "wrnog", "a typo is caught where it is made")
+
+
+def test_a_reports_dict_holds_the_plain_word():
+    row = PartResult("L", 1.0, 1.0, Verdict.CORRECT).to_dict()
+    assert type(row["verdict"]) is str and json.dumps(row["verdict"]) == '"correct"'
+    assert f"{Verdict.PARTIAL}|{Verdict.PARTIAL!s}" == "partial|partial" and "%s" % Verdict.ERROR == "error"
+    assert json.dumps({Verdict.MANUAL: Verdict.WRONG}) == '{"manual": "wrong"}'
+
+
+SPEC = '''id = "q1"
+title = "Any two equal numbers"
+family = "plugin.strings"
+statement = "Give two equal numbers."
+
+[[parts]]
+name = "pair"
+kind = "verified"
+points = 2
+'''
+
+
+def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_path, monkeypatch):
+    """A plug-in written before the enum returns ``Outcome(0.0, "wrong", ...)``: it grades as it did."""
+    def verify(params, part, answers):
+        a, b = answers[part]
+        return Outcome(1.0, "correct", "equal") if a == b else Outcome(0.0, "wrong", f"{a} is not {b}", "unequal")
+
+    family = Family("plugin.strings", lambda params: Solution({"pair": [1, 1]}), verify=verify)
+    monkeypatch.setitem(families.registry()._found, family.name, family)
+    folder = tmp_path / "plugin-hw"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "plugin-hw"\ntitle = "A plug-in\'s homework"\n')
+    (folder / "q1.toml").write_text(SPEC)
+    from gradekit.grading.answers import grade_answers
+    from gradekit.spec.catalog import load_catalog
+
+    catalog = load_catalog(folder, extra=[])
+    for pair, verdict, score in (([2, 3], Verdict.WRONG, 0), ([4, 4], Verdict.CORRECT, 2)):
+        report = grade_answers({"q1": {"pair": pair}}, assignment="plugin-hw", catalog=catalog)
+        (part,) = report.problems[0].parts
+        assert (part.verdict, part.score) == (verdict, score)
+        assert part.to_dict()["verdict"] == verdict.value
+    assert part.feedback == "equal" and report.to_dict()["problems"][0]["parts"][0]["verdict"] == "correct"
