@@ -120,3 +120,60 @@ def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_p
         assert (part.verdict, part.score) == (verdict, score)
         assert part.to_dict()["verdict"] == verdict.value
     assert part.feedback == "equal" and report.to_dict()["problems"][0]["parts"][0]["verdict"] == "correct"
+
+
+# -- call kinds -------------------------------------------------------------------------------------------------
+from gradekit.code import session as session_module  # noqa: E402
+from gradekit.code.callkind import CallKind  # noqa: E402
+from gradekit.code.session import CHILD_KINDS, CallResult  # noqa: E402
+
+HARNESS = ROOT / "sandbox" / "child" / "harness.py"
+
+
+def sent_kinds(path: Path) -> set[str]:
+    """Every ``"kind": "..."`` a child program writes into a reply."""
+    return {v.value for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))) if isinstance(node, ast.Dict)
+            for k, v in zip(node.keys, node.values)
+            if isinstance(k, ast.Constant) and k.value == "kind" and isinstance(v, ast.Constant)}
+
+
+def test_the_harness_sends_exactly_the_child_kinds_and_each_is_a_member():
+    assert sent_kinds(HARNESS) == {k.value for k in CHILD_KINDS}
+    assert all(isinstance(k, CallKind) for k in CHILD_KINDS)
+
+
+def test_every_call_kind_the_parent_makes_is_a_member_and_none_is_written_as_a_string():
+    made = set()
+    for path, tree in sources(ROOT / "code", ROOT / "grading", REFERENCE):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "CallResult":
+                kind = node.args[2] if len(node.args) > 2 else \
+                    next((k.value for k in node.keywords if k.arg == "kind"), None)  # CallKind(kind): what a child sent
+                if kind is not None and not (isinstance(kind, ast.Call) and ast.unparse(kind.func) == "CallKind"):
+                    assert isinstance(kind, ast.Attribute) and ast.unparse(kind.value) == "CallKind", \
+                        f"{path.name}:{node.lineno}: {ast.unparse(kind)}"
+                    made.add(CallKind[kind.attr])
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "kind" \
+                    and ast.unparse(node.left.value) in ("r", "reply", "again", "result"):
+                assert not any(isinstance(c, ast.Constant) for c in node.comparators), f"{path.name}:{node.lineno}"
+    # the parent names these itself; the rest come from the child (CHILD_KINDS), DATA both ways
+    assert made == {CallKind.IMPORT, CallKind.TIMEOUT, CallKind.CRASH, CallKind.GARBLED, CallKind.DATA}
+    assert set(CallKind) == made | CHILD_KINDS | {CallKind.OK}
+    assert CallResult(True, 1.0).kind is CallKind.OK and CallResult(False, None, "timeout").kind is CallKind.TIMEOUT
+
+
+def _reply(kind: object) -> tuple[dict, bytes]:
+    return {"ok": False, "kind": kind, "error": "x", "output": "", "bytes": 0, "nonce": "n", "seq": 1}, b""
+
+
+@pytest.mark.parametrize("kind", sorted(CHILD_KINDS))
+def test_a_kind_the_child_sends_becomes_the_member(kind):
+    r = session_module._decode(_reply(kind.value), 0.0, "n", 1)
+    assert r.kind is kind and type(r.kind) is CallKind and not r.ok
+
+
+@pytest.mark.parametrize("kind", ["timeout", "import", "garbled", "crash", "", "surprise", 3, None])
+def test_a_kind_the_child_may_not_send_is_a_garbled_reply_as_before(kind):
+    """Only the parent names a time-out, a crash or a failed import: a child that claims one wrote to the channel."""
+    with pytest.raises(session_module._Garbled, match="a failure of kind"):
+        session_module._decode(_reply(kind), 0.0, "n", 1)

@@ -32,14 +32,15 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from gradekit.core.texfmt import position
-from gradekit.code.session import CallResult
+from gradekit.code.session import CallKind, CallResult
 
 __all__ = ["compare", "compare_any", "show", "rough", "run_property", "exact_feedback", "CheckFault", "FATAL"]
 
 # How hard to look for a smaller failing input once one is found.
 SHRINK_CALLS, SHRINK_SECONDS = 150, 2.0
 # Failures that no smaller input can explain: stop searching, report as is.
-FATAL = {"not_implemented", "missing", "import", "timeout", "crash", "garbled", "memory", "exit"}
+FATAL = {CallKind.NOT_IMPLEMENTED, CallKind.MISSING, CallKind.IMPORT, CallKind.TIMEOUT, CallKind.CRASH, CallKind.GARBLED,
+         CallKind.MEMORY, CallKind.EXIT}
 
 
 # Whether messages may give expected values exactly: set per part by the grader (``reveal = "exact"``).
