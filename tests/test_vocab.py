@@ -177,3 +177,50 @@ def test_a_kind_the_child_may_not_send_is_a_garbled_reply_as_before(kind):
     """Only the parent names a time-out, a crash or a failed import: a child that claims one wrote to the channel."""
     with pytest.raises(session_module._Garbled, match="a failure of kind"):
         session_module._decode(_reply(kind), 0.0, "n", 1)
+
+
+# -- part kinds -------------------------------------------------------------------------------------------------
+from gradekit.check.kinds import KINDS  # noqa: E402
+from gradekit.core.records import Part  # noqa: E402
+from gradekit.core.vocab import PartKind  # noqa: E402
+
+
+def test_the_kinds_table_has_one_kind_per_member_and_each_key_is_the_member():
+    assert list(KINDS) == list(PartKind)
+    assert all(type(k) is PartKind and KINDS[k].name is k for k in KINDS)
+    assert KINDS["number"] is KINDS[PartKind.NUMBER]  # a spec's string finds its kind
+
+
+def test_a_part_kind_given_as_its_string_is_the_member_and_a_word_that_is_none_is_refused():
+    assert Part("x", "manual").kind is PartKind.MANUAL
+    with pytest.raises(ValueError, match="numbr"):
+        Part("x", "numbr")
+
+
+def test_no_built_in_code_compares_a_part_kind_with_a_string():
+    loose = []
+    for path, tree in sources(ROOT, REFERENCE):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "kind" \
+                    and ast.unparse(node.left.value) in ("p", "part", "q", "ctx.part"):
+                for c in node.comparators:
+                    words = [c] if isinstance(c, ast.Constant) else getattr(c, "elts", [])
+                    loose += [f"{path.name}:{node.lineno}" for w in words if isinstance(w, ast.Constant)]
+    assert loose == []
+
+
+def test_a_misspelt_kind_is_refused_in_the_words_it_was(tmp_path):
+    """The message lists the kinds and suggests one as plain words (as before the enum, not as members' reprs)."""
+    folder = tmp_path / "kind-hw"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "kind-hw"\ntitle = "t"\n')
+    (folder / "q1.toml").write_text('id = "q1"\ntitle = "t"\nfamily = "adaline.design"\nstatement = "s"\n[params]\n'
+                                    'function = "NAND"\ninputs = 2\nallowed = [-1, 0, 1]\n[[parts]]\nname = "w"\n'
+                                    'kind = "numbr"\n')
+    from gradekit.spec.catalog import load_catalog
+
+    message = str(load_catalog(folder, extra=[]).broken["kind-hw"])
+    # written from the CLI before the enum (commit 77154ce)
+    assert message.endswith("kind-hw/q1.toml: parts[0].kind is 'numbr', but only number, vector, matrix, integer, "
+                            "shape, choice, bool, verified, manual, expr, matrix_expr, symbolic_matrix, inequality, "
+                            "function are valid; did you mean 'number'?")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gradekit.check.context import Checker
+from gradekit.core.vocab import PartKind
 
 TOLERANCE = frozenset({"rtol", "atol", "digits", "decimals", "percent"})
 FORMULA = frozenset({"symbols", "define", "rtol"})
@@ -30,18 +31,21 @@ class Kind:
     which are judged by running the student's code (``gradekit.grading.functions``).
     """
 
-    name: str
+    name: PartKind  # given as its string; KINDS has one Kind per member (tests/test_vocab.py)
     about: str
     options: frozenset[str] = frozenset()
     checker: str = ""
     validate: str = ""  # "module:function" checking the options at spec load, raising ValueError
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", PartKind(self.name))
 
-def _kinds(*kinds: Kind) -> dict[str, Kind]:
+
+def _kinds(*kinds: Kind) -> dict[PartKind, Kind]:
     return {k.name: k for k in kinds}
 
 
-KINDS: dict[str, Kind] = _kinds(
+KINDS: dict[PartKind, Kind] = _kinds(
     Kind("number", "a number, with the tolerance policy", TOLERANCE, "numeric:check_number"),
     Kind("vector", "a list of numbers", TOLERANCE, "numeric:check_vector"),
     Kind("matrix", "a list of rows", TOLERANCE, "numeric:check_matrix"),
@@ -77,7 +81,7 @@ def checker_for(kind: str) -> Checker:
     """The checker of an answer kind (not ``function``: see ``gradekit.grading.functions``)."""
     ref = KINDS[kind].checker
     if not ref:
-        raise KeyError(f"{kind!r} parts are judged by running the student's code, not by a checker")
+        raise KeyError(f"{str(kind)!r} parts are judged by running the student's code, not by a checker")
     return _load(ref)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
 from gradekit.core.files import read_file
+from gradekit.core.vocab import PartKind
 
 __all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES",
@@ -142,7 +143,7 @@ def matches_file(name: str, declared: str) -> bool:
 
 
 def is_module_problem(problem: Any) -> bool:
-    return any(p.kind == "function" for p in problem.parts)
+    return any(p.kind == PartKind.FUNCTION for p in problem.parts)
 
 
 def find_code_problem(catalog: Any, path: Path, assignment: str | None = None, problem: str | None = None):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,18 @@ class Part:
     """One graded answer of a problem, as a spec declares it.
 
     ``options`` holds the checker's settings (``rtol``, ``choices``,
-    ``partial`` ...), already validated against the kind.
+    ``partial`` ...), already validated against the kind. ``kind`` may be given as its string (``"number"``):
+    it is made the ``PartKind`` member (the kinds are a closed table; a word that is none raises ValueError).
     """
 
     name: str
-    kind: str
+    kind: PartKind
     points: float = 1.0
     description: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", PartKind(self.kind))
 
     @property
     def partial(self) -> Mapping[str, float]:

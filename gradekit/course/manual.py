@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradekit.core.errors import GradekitError
 from gradekit.core.records import tidy
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:  # batch imports this module
     from gradekit.course.batch import BatchResult
@@ -52,7 +52,7 @@ class HandGrades:
 
 def manual_columns(problems: Iterable[Any]) -> dict[str, float]:
     """``"PROBLEM:PART"`` -> points of every part graded by hand, in catalog order."""
-    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind == "manual"}
+    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind == PartKind.MANUAL}
 
 
 def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterable[str],

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from gradekit.core.errors import SubmissionError, close_matches, did_you_mean
 from gradekit.core.records import Problem
+from gradekit.core.vocab import PartKind
 from gradekit.grading.problem import grade_problem, unanswered_problem
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
@@ -54,7 +55,7 @@ def grade_answers(
     for name in names:
         for problem in catalog.index(name):
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
-            if not given and not any(part.kind == "manual" for part in problem.parts):
+            if not given and not any(part.kind == PartKind.MANUAL for part in problem.parts):
                 results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
                 continue
             if student is None and per_student([problem]):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
@@ -69,7 +69,7 @@ def grade_module(
     preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
     with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
         failed = _failed_cells(session) if cells is not None else []
-        given = {p.name: session for p in target.parts if p.kind == "function"}
+        given = {p.name: session for p in target.parts if p.kind == PartKind.FUNCTION}
         result, notes = grade_problem(catalog, target, given)
         kept = _kept_on_cpu(session) if "torch" in preload and "wrap_source" in spec.extra else ""
     notes = [*env_notes, *notes]

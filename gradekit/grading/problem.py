@@ -16,7 +16,7 @@ from gradekit.check.kinds import checker_for
 from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
 
@@ -64,7 +64,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         expected = solution.answers.get(part.name)
         raw = matched.get(part.name)
         ctx = CheckContext(part, problem, _mistakes_for(part.name, expected, mistakes), matched)
-        if part.kind != "manual" and raw is None:
+        if part.kind != PartKind.MANUAL and raw is None:
             outcome = _missing(problem, part)
         elif isinstance(raw, Unreadable):  # the file ran, but this answer could not be handed back
             outcome = Outcome.invalid(f"{raw.reason}.")
@@ -72,7 +72,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
             try:
                 # a function part is judged by running the student's code (its session, and the sandbox, are
                 # loaded only then); every other kind by its checker
-                if part.kind == "function":
+                if part.kind == PartKind.FUNCTION:
                     from gradekit.grading.functions import check_function as check
                 else:
                     check = checker_for(part.kind)
@@ -85,13 +85,13 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,
-                                outcome.reference, answered=part.kind == "manual" or raw is not None,
+                                outcome.reference, answered=part.kind == PartKind.MANUAL or raw is not None,
                                 reading="; ".join(r for r in (keys.get(part.name, ""), outcome.reading) if r)))
     return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes
 
 
 def _missing(problem: Problem, part: Part) -> Outcome:
-    code = problem.params.get("file") if part.kind == "function" else None
+    code = problem.params.get("file") if part.kind == PartKind.FUNCTION else None
     return Outcome(0.0, Verdict.MISSING, f"No answer given: this part is graded from {code} (gradekit check {code})."
                    if code else "No answer given.")
 

@@ -41,6 +41,7 @@ from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, MAX_SOURCE_BYTES, binds_
 from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.core.errors import SubmissionError
 from gradekit.core.records import points
+from gradekit.core.vocab import PartKind
 from gradekit.intake.submission import read_py_source
 
 __all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS", "answers_of",
@@ -314,7 +315,7 @@ def template_notebook(catalog: Any, assignment: str) -> str:
             about = f" — {part.description}" if part.description else ""
             cells.append(v4.new_markdown_cell(f"**{problem.id} / {part.name}** ({points(part.points)}): "
                                               f"{form}{about}"))
-            kind = v4.new_markdown_cell if part.kind in ("manual",) else v4.new_code_cell
+            kind = v4.new_markdown_cell if part.kind == PartKind.MANUAL else v4.new_code_cell
             cell = kind("")
             cell.metadata["tags"] = [f"{ANSWER_TAG}{problem.id}/{part.name}"]
             cells.append(cell)

@@ -16,6 +16,7 @@ from typing import Any
 
 from gradekit.core.records import points
 from gradekit.core.texfmt import tex, text
+from gradekit.core.vocab import PartKind
 
 
 def _answer(value: Any) -> str:
@@ -40,7 +41,8 @@ def problem_key(catalog: Any, problem: Any) -> str:
             out.append("")
     out += ["### Answers", "", "| part | points | answer |", "|---|---|---|"]
     for part in problem.parts:
-        shown = "graded by hand" if part.kind == "manual" and part.name not in sol.answers else _answer(sol.answers.get(part.name))
+        shown = "graded by hand" if part.kind == PartKind.MANUAL and part.name not in sol.answers \
+            else _answer(sol.answers.get(part.name))
         out.append(f"| `{part.name}` | {part.points:g} | {shown} |")
     return "\n".join(out) + "\n"
 
@@ -135,7 +137,7 @@ def problem_latex(catalog: Any, problem: Any) -> str:
     out += [r"\subsection*{Answers}", r"\begin{itemize}"]
     for part in problem.parts:
         value = sol.answers.get(part.name)
-        if part.kind == "manual" and part.name not in sol.answers:
+        if part.kind == PartKind.MANUAL and part.name not in sol.answers:
             shown = "graded by hand"
         elif isinstance(value, str):
             shown = _latex_plain(value)

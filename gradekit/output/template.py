@@ -6,6 +6,7 @@ import json
 
 from gradekit.spec.catalog import Catalog
 from gradekit.core.plain import describe_answer
+from gradekit.core.vocab import PartKind
 from gradekit.spec.variants import no_student_note, per_student
 
 FORMATS = ("py", "json", "toml", "ipynb")
@@ -14,7 +15,7 @@ STUDENT_HINT = "your id as your course's Gradescope knows it (e.g. your email)"
 
 def _rows(catalog: Catalog, assignment: str):
     for problem in catalog.problems(assignment):
-        if any(p.kind == "function" for p in problem.parts):
+        if any(p.kind == PartKind.FUNCTION for p in problem.parts):
             continue  # a code problem: its starter is a .py file of its own (gradekit.code.starter)
         solution = catalog.solve(problem)
         yield problem, [
