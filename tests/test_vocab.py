@@ -224,3 +224,31 @@ def test_a_misspelt_kind_is_refused_in_the_words_it_was(tmp_path):
     assert message.endswith("kind-hw/q1.toml: parts[0].kind is 'numbr', but only number, vector, matrix, integer, "
                             "shape, choice, bool, verified, manual, expr, matrix_expr, symbolic_matrix, inequality, "
                             "function are valid; did you mean 'number'?")
+
+
+# -- the fork server's three states (sandbox.process._server, once a list of none, [None] or [server]) ----------
+def test_the_fork_server_slot_goes_off_wanted_running_and_off_again(monkeypatch):
+    from gradekit.sandbox import fork_server, process
+
+    closed = []
+
+    class FakeServer:
+        def close(self):
+            closed.append(self)
+
+    monkeypatch.setattr(process, "_server", process._ForkServerSlot())
+    monkeypatch.setattr(fork_server, "ForkServer", FakeServer)
+    slot = process._server
+    assert (slot.state, slot.server) == (process.Serving.OFF, None)
+    process.use_fork_server(True)
+    process.use_fork_server(True)  # asking twice is asking once
+    assert (slot.state, slot.server) == (process.Serving.WANTED, None)
+    process.use_fork_server(False)  # wanted, never started: nothing to close
+    assert (slot.state, closed) == (process.Serving.OFF, [])
+    process.use_fork_server(True)
+    first = slot.started("jail")
+    assert type(first) is FakeServer and slot.started("jail") is first and slot.state is process.Serving.RUNNING
+    process.use_fork_server(True)  # running stays running: the same server
+    assert slot.server is first
+    process.use_fork_server(False)
+    assert (slot.state, slot.server, closed) == (process.Serving.OFF, None, [first])
