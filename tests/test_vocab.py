@@ -252,3 +252,21 @@ def test_the_fork_server_slot_goes_off_wanted_running_and_off_again(monkeypatch)
     assert slot.server is first
     process.use_fork_server(False)
     assert (slot.state, slot.server, closed) == (process.Serving.OFF, None, [first])
+
+
+# -- Problem.validated_params: a Mapping, or a module problem's ModuleSpec -----------------------------------------
+def test_every_problems_validated_params_is_a_mapping_or_module_params():
+    from collections.abc import Mapping
+
+    from gradekit.code.spec import ModuleSpec
+    from gradekit.core.records import ModuleParams
+    from gradekit.spec.catalog import load_catalog
+
+    catalog = load_catalog(extra=[])
+    kinds = {}
+    for problem in catalog.problems():
+        vp = problem.validated_params
+        assert isinstance(vp, Mapping) != isinstance(vp, ModuleParams), problem.qualified_id
+        kinds[type(vp).__name__ if isinstance(vp, ModuleSpec) else "Mapping"] = True
+    assert set(kinds) == {"Mapping", "ModuleSpec"}  # both forms are in the catalog
+    assert not isinstance({"file": "x.py"}, ModuleParams)

@@ -7,7 +7,7 @@ Nothing here computes: families fill a ``Solution``, checkers return an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from gradekit.core.vocab import PartKind, Verdict
 
@@ -36,6 +36,16 @@ class Part:
         return self.options.get("partial", {})
 
 
+@runtime_checkable
+class ModuleParams(Protocol):
+    """What a module family's ``validate`` makes of its params: a ``gradekit.code.spec.ModuleSpec``, named here
+    by what the layers above read of it (the core imports nothing of ``gradekit.code``)."""
+
+    file: str  # the file students hand in, e.g. "task1.py"
+    callables: Sequence[Any]  # the CallableSpecs the file must define
+    preamble: str  # the imports (or the handout's earlier cells) above the graded code
+
+
 @dataclass(frozen=True)
 class Problem:
     """A validated problem spec: ``family`` solves ``params``; ``parts`` are graded."""
@@ -48,8 +58,9 @@ class Problem:
     params: Mapping[str, Any]
     parts: tuple[Part, ...]
     source: str = ""  # the spec file, for messages
-    # What the family's validate() made of params (arrays, defaults); not compared.
-    validated_params: Any = field(default=None, compare=False, repr=False)
+    # What the family's validate() made of params (arrays, defaults), or of a module problem's (a ModuleSpec); None
+    # until checked (a catalog read with check_params=False); not compared.
+    validated_params: Mapping[str, Any] | ModuleParams | None = field(default=None, compare=False, repr=False)
     # Which variant of the spec this is ("" for the spec's own params): keys the solution cache.
     variant: str = ""
 
