@@ -270,3 +270,15 @@ def test_every_problems_validated_params_is_a_mapping_or_module_params():
         kinds[type(vp).__name__ if isinstance(vp, ModuleSpec) else "Mapping"] = True
     assert set(kinds) == {"Mapping", "ModuleSpec"}  # both forms are in the catalog
     assert not isinstance({"file": "x.py"}, ModuleParams)
+
+
+def test_the_catalog_is_the_problem_source_the_lower_layers_name():
+    """code/ and intake/ may not import spec/, even for a type: they name the catalog by core.catalogs.ProblemSource."""
+    import inspect
+
+    from gradekit.core.catalogs import ProblemSource
+    from gradekit.spec.catalog import Catalog, load_catalog
+
+    assert isinstance(load_catalog(extra=[]), ProblemSource)
+    for name in ("assignment", "problems", "resolve", "solve"):  # the same signatures, not only the same names
+        assert inspect.signature(getattr(Catalog, name)) == inspect.signature(getattr(ProblemSource, name)), name

@@ -14,11 +14,14 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext, diagnosed
+
+if TYPE_CHECKING:
+    from gradekit.check.expr.compare import FormulaResult  # sympy's side: imported when a formula is checked
 
 def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
     """``(symbols, define)`` for a part: its own options first, else the problem's params."""
@@ -111,7 +114,7 @@ def _part_key(text: str) -> str:
     return t.replace("/", "").casefold()
 
 
-def outcome_of(result: Any, ctx: CheckContext) -> Outcome:
+def outcome_of(result: FormulaResult, ctx: CheckContext) -> Outcome:
     """A formula or symbol-matrix comparison's result as an Outcome, with the spec's credit for a named mistake."""
     if result.verdict == Verdict.CORRECT:
         return Outcome.correct(result.message)

@@ -40,6 +40,8 @@ from gradekit.intake.submission import SUFFIXES
 
 if TYPE_CHECKING:
     from gradekit.course.executor import Executor, WorkerStats
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 
 @dataclass
@@ -166,7 +168,7 @@ def declared_budget(problems: list[Any]) -> float:
     return max((float(part.options.get("time_budget", 0)) for p in problems for part in p.parts), default=0.0)
 
 
-def default_time_limit(assignment: str, catalog: Any = None) -> float:
+def default_time_limit(assignment: str, catalog: Catalog | None = None) -> float:
     """A batch's time limit when none is given: DEFAULT_TIME_LIMIT, or the assignment's largest declared
     ``time_budget`` when that is more, so that no check is cut below its own budget by default."""
     from gradekit.spec.catalog import load_catalog
@@ -195,8 +197,8 @@ class BatchInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
-                 catalog: Any = None, progress: bool = True, skip: Path | None = None,
+def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Limits | None = None,
+                 catalog: Catalog | None = None, progress: bool = True, skip: Path | None = None,
                  stall_seconds: float | None = None, executor: Executor | None = None,
                  cache: str | Path | None = None, force: bool = False) -> BatchResult:
     """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).

@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gradekit.core.errors import GradekitError
 from gradekit.core.records import tidy
@@ -31,6 +31,8 @@ from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:  # batch imports this module
     from gradekit.course.batch import BatchResult
+    from gradekit.core.records import Problem
+    from gradekit.spec.catalog import Catalog
 
 MANUAL_FILE = "manual.csv"
 STUDENT_COLUMN = "student"
@@ -50,7 +52,7 @@ class HandGrades:
     scores: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
-def manual_columns(problems: Iterable[Any]) -> dict[str, float]:
+def manual_columns(problems: Iterable[Problem]) -> dict[str, float]:
     """``"PROBLEM:PART"`` -> points of every part graded by hand, in catalog order."""
     return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind == PartKind.MANUAL}
 
@@ -103,7 +105,7 @@ def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterab
 
 
 def read_hand_grades(path: str | Path, assignment: str, students: Iterable[str], folder: str | Path, *,
-                     catalog: Any = None) -> HandGrades:
+                     catalog: Catalog | None = None) -> HandGrades:
     """``read_manual`` against ``assignment``'s parts graded by hand and the ``students`` of ``folder``
     (``gradekit.course.batch.discover``), before anything is graded."""
     from gradekit.spec.catalog import load_catalog

@@ -34,11 +34,12 @@ from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:  # a Report's write_gradescope imports this module
     from gradekit.output.report import Report
+    from gradekit.spec.catalog import Catalog
 
 OUTPUT_FORMAT = "md"
 
 
-def part_visibility(catalog: Any, assignment: str, problem: str, part: str) -> str:
+def part_visibility(catalog: Catalog | None, assignment: str, problem: str, part: str) -> str:
     """The visibility a part declares (its spec option, else its assignment's), "visible" when unknown."""
     if catalog is None:
         return "visible"
@@ -50,7 +51,7 @@ def part_visibility(catalog: Any, assignment: str, problem: str, part: str) -> s
         return "visible"
 
 
-def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+def _visibility(catalog: Catalog | None, prob: ProblemResult, part: PartResult) -> str:
     declared = part_visibility(catalog, prob.assignment, prob.id, part.name)
     if declared == "hidden" and part.max_score > 0:  # else Gradescope's total would show its points
         return "after_published"
@@ -100,7 +101,7 @@ def _hand_graded_test(number: str, prob: ProblemResult, part: PartResult, visibi
             "output_format": OUTPUT_FORMAT, "tags": [prob.assignment, prob.id, "manual"], "visibility": visibility}
 
 
-def results(report: Report, catalog: Any = None, *, execution_time: float | None = None,
+def results(report: Report, catalog: Catalog | None = None, *, execution_time: float | None = None,
             message: str | None = None, hand_graded: str = "omit") -> dict[str, Any]:
     """The results.json object for ``report``; ``message`` opens the top-level output.
 
@@ -154,7 +155,7 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     return out
 
 
-def failed_results(message: str, empty: Report | None, catalog: Any = None,
+def failed_results(message: str, empty: Report | None, catalog: Catalog | None = None,
                    execution_time: float | None = None, *, grader_fault: bool = False,
                    hand_graded: str = "omit") -> dict[str, Any]:
     """results.json for a submission that could not be read: every part of ``empty`` (the assignment

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import ProblemResult, tidy
 from gradekit.core.vocab import Verdict
+
+if TYPE_CHECKING:
+    from gradekit.spec.catalog import Catalog
 
 
 @dataclass
@@ -72,7 +75,7 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
 
-    def write_gradescope(self, path: str | Path, *, catalog: Any = None, execution_time: float | None = None,
+    def write_gradescope(self, path: str | Path, *, catalog: Catalog | None = None, execution_time: float | None = None,
                          hand_graded: str = "omit") -> None:
         """Write Gradescope's results.json (per-part visibility from ``catalog``, the built-in one by default;
         parts graded by hand left out, or with ``hand_graded="note"`` kept as 0-point tests).

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gradekit.core.records import Problem, Solution, points
+from gradekit.core.records import Problem, Solution, Step, points
 from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
 from gradekit.core.texfmt import fmt, text
@@ -143,7 +143,7 @@ def grid(value: Any) -> str | None:
     return "\n".join(f"{l}{line}{r}" for l, line, r in zip(left, lines, right))
 
 
-def step_lines(step: Any) -> str:
+def step_lines(step: Step) -> str:
     """A worked step for the terminal, each thing once: its formula in Unicode with the numbers, matrices as
     grids under the clause they end, and any value the formula does not already show."""
     values = dict(step.values)
