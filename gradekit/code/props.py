@@ -27,12 +27,15 @@ import contextvars
 import tempfile
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from gradekit.core.texfmt import position
 from gradekit.code.session import CallKind, CallResult
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy  # imported when a check searches
 
 __all__ = ["compare", "compare_any", "show", "rough", "run_property", "exact_feedback", "CheckFault", "FATAL"]
 
@@ -141,7 +144,7 @@ class _Stop(Exception):
 def run_property(
     call: Callable[[tuple], CallResult],
     judge: Callable[[tuple, Any], str | None],
-    strategy: Any = None,
+    strategy: SearchStrategy | None = None,
     explicit: Iterable[tuple[str, tuple]] = (),
     examples: int = 25,
     describe: Callable[[tuple], str] = show,

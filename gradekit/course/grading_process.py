@@ -36,6 +36,8 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from gradekit.sandbox.limits import Limits
     from gradekit.spec.catalog import Catalog
 
@@ -249,7 +251,7 @@ class _Jobs:
         return catalog, Limits(**head["limits"])
 
 
-def serve(conn: Any) -> None:
+def serve(conn: Connection) -> None:
     """Answer ``conn``'s messages until it closes or says None (see the module docstring)."""
     import gradekit
     from gradekit.code.session import on_progress
