@@ -3,7 +3,8 @@
 ``tests/golden/`` holds fixed submissions and, under ``expected/``, what ``gradekit check`` printed for them
 (``--json``, the terminal table, ``--gradescope``) before the vocabularies were enums: generated once, from
 commit 77154ce (main at 4b39eaa plus a batch-only change), by running that commit's CLI, never by the code
-under test. Each output must come back byte for byte. Between them they meet every verdict a fixed file can
+under test. Each output must come back byte for byte; so must ``template --json`` and ``show --json``, where
+the part kinds are (every kind between them). Between them they meet every verdict a fixed file can
 earn (correct, partial, wrong, missing, invalid, manual; ``error`` is a grader fault, see
 tests/test_vocab.py) and the call kinds not_implemented, error, exit, missing, data and import.
 
@@ -26,11 +27,15 @@ GOLDEN = Path("tests") / "golden"  # relative: the report names the submission a
 EXPECTED = REPO / GOLDEN / "expected"
 
 
-def check(*args: str) -> subprocess.CompletedProcess:
+def gradekit(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "100"}  # the terminal table's width, as when the fixtures were written
     env.pop("FORCE_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "gradekit.cli", "check", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gradekit.cli", *args], capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=600)
+
+
+def check(*args: str) -> subprocess.CompletedProcess:
+    return gradekit("check", *args)
 
 
 def _with_isolation_of(expected: str, actual: str) -> str:
@@ -73,3 +78,27 @@ def test_check_text_and_gradescope_are_byte_for_byte_what_they_were(tmp_path):
     out = check(str(GOLDEN / "task1.py"))
     assert out.returncode == 1, out.stderr
     assert out.stdout == (EXPECTED / "task1.py.check.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [("template", "ece661-hw1"), ("template", "coms573-hw5"), ("template", "cs37300-hw4"),
+                                     ("template", "ece449-a2"), ("show", "ece449-a2/task1"), ("show", "cs37300-hw4/q2.3")])
+def test_the_part_kinds_read_as_they_did(command):
+    verb, what = command
+    out = gradekit(verb, what, "--json")
+    assert out.returncode == 0, out.stderr
+    name = f"{verb}-{what.replace('/', '_')}.json"
+    assert out.stdout == (EXPECTED / name).read_text(encoding="utf-8")
+
+
+def test_the_fixtures_meet_every_part_kind():
+    from gradekit.core.vocab import PartKind
+
+    def kinds(value):
+        if isinstance(value, dict):
+            return ({value["kind"]} if isinstance(value.get("kind"), str) and "name" in value else set()) | \
+                set().union(*map(kinds, value.values()))
+        return set().union(*map(kinds, value)) if isinstance(value, list) else set()
+
+    found = set().union(*(kinds(json.loads(p.read_text(encoding="utf-8"))) for p in EXPECTED.glob("*.json")
+                          if p.name.startswith(("template-", "show-"))))
+    assert {k.value for k in PartKind} <= found
