@@ -122,6 +122,25 @@ def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_p
     assert part.feedback == "equal" and report.to_dict()["problems"][0]["parts"][0]["verdict"] == "correct"
 
 
+def test_a_plug_in_verdict_that_is_no_verdict_is_a_grader_error_not_points_lost(tmp_path, monkeypatch):
+    def verify(params, part, answers):
+        return Outcome(0.0, "wrnog", "a typo in the plug-in")
+
+    family = Family("plugin.strings", lambda params: Solution({"pair": [1, 1]}), verify=verify)
+    monkeypatch.setitem(families.registry()._found, family.name, family)
+    folder = tmp_path / "plugin-hw"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "plugin-hw"\ntitle = "A plug-in\'s homework"\n')
+    (folder / "q1.toml").write_text(SPEC)
+    from gradekit.grading.answers import grade_answers
+    from gradekit.spec.catalog import load_catalog
+
+    report = grade_answers({"q1": {"pair": [1, 1]}}, assignment="plugin-hw", catalog=load_catalog(folder, extra=[]))
+    (part,) = report.problems[0].parts
+    assert (part.verdict, part.score) == (Verdict.ERROR, 0) and "grader error, not counted against you" in part.feedback
+    assert "'wrnog' is not a valid Verdict" in part.feedback and report.grader_errors == ["q1: pair"]
+
+
 # -- call kinds -------------------------------------------------------------------------------------------------
 from gradekit.code import session as session_module  # noqa: E402
 from gradekit.code.callkind import CallKind  # noqa: E402
