@@ -301,3 +301,16 @@ def test_the_catalog_is_the_problem_source_the_lower_layers_name():
     assert isinstance(load_catalog(extra=[]), ProblemSource)
     for name in ("assignment", "problems", "resolve", "solve"):  # the same signatures, not only the same names
         assert inspect.signature(getattr(Catalog, name)) == inspect.signature(getattr(ProblemSource, name)), name
+
+
+@pytest.mark.parametrize("module", ["gradekit.core.vocab", "gradekit.code.callkind", "gradekit.core.catalogs",
+                                    "gradekit.grading.problem", "gradekit.grading.answers", "gradekit.check.expr",
+                                    "gradekit.check.expr.compare", "gradekit.check.expr.relation",
+                                    "gradekit.check.expr.symmatrix"])
+def test_the_docstring_examples_that_show_the_enums_run(module):
+    """Their examples print members (``<Verdict.CORRECT: 'correct'>``): they must say what the code does."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,7 +1,7 @@
 """An answers file's raw answers graded: keys resolved to the catalog's problems, each problem graded.
 
 >>> report = grade_answers({"q3.2": {"L": 116}})
->>> [p.verdict for p in report.problems[0].parts if p.name == "L"]
+>>> [p.verdict for prob in report.problems if prob.id == "q3.2" for p in prob.parts if p.name == "L"]
 [<Verdict.CORRECT: 'correct'>]
 """
 

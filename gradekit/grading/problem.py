@@ -2,7 +2,7 @@
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> catalog = load_catalog()
->>> result, notes = grade_problem(catalog, catalog.problem("ece661-hw1/q3.2"), {"L": 116})
+>>> result, notes = grade_problem(catalog, catalog.resolve("ece661-hw1/q3.2"), {"L": 116})
 >>> [p.verdict for p in result.parts if p.name == "L"]
 [<Verdict.CORRECT: 'correct'>]
 """

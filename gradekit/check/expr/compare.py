@@ -5,7 +5,7 @@
 <Verdict.CORRECT: 'correct'>
 >>> r = check_formula("A B", "(A B)ᵀ", table)
 >>> r.verdict, r.diagnosis
-(<Verdict.WRONG: 'wrong'>, 'transposed')
+(<Verdict.WRONG: 'wrong'>, 'transpose_missing')
 """
 
 from __future__ import annotations
