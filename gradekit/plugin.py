@@ -25,12 +25,13 @@ from gradekit.core.params import array, boolean, choice, integer, matrix, number
 from gradekit.core.params import text as text_param
 from gradekit.core.records import Mistake, Outcome, Solution, Step
 from gradekit.core.texfmt import fmt, tex, text
+from gradekit.core.vocab import Verdict
 
 __all__ = [
     # declaring a family
     "Family", "Param", "OPTIONAL",
     # what solve() and mistakes() return
-    "Solution", "Step", "Mistake", "Outcome", "changed", "differs",
+    "Solution", "Step", "Mistake", "Outcome", "Verdict", "changed", "differs",
     # reading and checking params in validate()
     "require", "array", "vector", "matrix", "integer", "number", "choice", "boolean", "table", "text_param",
     "ParamError", "GradekitError", "GraderError",

@@ -423,7 +423,8 @@ def test_the_fork_server_gives_each_child_its_own_uid_view_and_nothing_of_the_gr
     from gradekit.sandbox import process
 
     # where namespaces are forbidden the batch's server is a plain root process whose children confine themselves
-    assert type(process._server[0]).__name__ == {"jail": "ForkServer", "confined": "ConfinedServer"}[KIND]
+    assert type(process._server.server).__name__ == {"jail": "ForkServer", "confined": "ConfinedServer"}[KIND]
+    assert process._server.state is process.Serving.RUNNING
     assert "gradekit" not in got and "secrets" not in got and "grader" not in got
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from gradekit.core.records import Mistake, Outcome, Part, Problem
+from gradekit.core.vocab import Verdict
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,4 @@ def diagnosed(ctx: CheckContext, mistake_id: str, message: str, fallback: str = 
     """A wrong answer that matches a named mistake, with the spec's partial credit."""
     credit = ctx.credit(mistake_id)
     text = message if not fallback else f"{message} {fallback}"
-    return Outcome(credit, "partial" if credit > 0 else "wrong", text, mistake_id)
+    return Outcome(credit, Verdict.PARTIAL if credit > 0 else Verdict.WRONG, text, mistake_id)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from gradekit.core.records import Outcome
+from gradekit.core.vocab import Verdict
 from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape, quoted
 from gradekit.check.context import CheckContext, diagnosed
 
@@ -28,7 +29,7 @@ def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
     reading = "" if plain else f"read {quoted(str(raw))} as {got}"
     if got == want:
-        return Outcome.correct() if plain else Outcome(1.0, "correct", f"correct ({reading})", reading=reading)
+        return Outcome.correct() if plain else Outcome(1.0, Verdict.CORRECT, f"correct ({reading})", reading=reading)
     found = _matching_mistake(ctx, got, int)
     if not found and want != 0 and got == -want:
         found = diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
@@ -161,7 +162,7 @@ def check_choice(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
             parts.append(f"{extra} wrong choice{'s' if extra > 1 else ''} included")
         return Outcome.wrong("; ".join(parts).capitalize() + ".")
     if normalise_choice(picked[0]) == normalise_choice(str(expected)):
-        return Outcome(1.0, "correct", f"correct ({reading})", reading=reading) if reading else Outcome.correct()
+        return Outcome(1.0, Verdict.CORRECT, f"correct ({reading})", reading=reading) if reading else Outcome.correct()
     found = _matching_mistake(ctx, normalise_choice(picked[0]), lambda v: normalise_choice(str(v)))
     found = found or Outcome.wrong(f"{picked[0]!r} is not the right choice.")
     return replace(found, reading=reading) if reading else found

@@ -30,7 +30,7 @@ def checker_for(kind: str) -> Checker:
     """The checker of an answer kind (not one that ``runs_code``: see ``gradekit.grading.functions``)."""
     ref = KINDS[kind].checker
     if not ref:
-        raise KeyError(f"{kind!r} parts are judged by running the student's code, not by a checker")
+        raise KeyError(f"{str(kind)!r} parts are judged by running the student's code, not by a checker")
     return _load(ref)
 
 

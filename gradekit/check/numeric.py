@@ -32,6 +32,7 @@ import numpy as np
 
 from gradekit.core.records import Outcome
 from gradekit.core.texfmt import fmt, position
+from gradekit.core.vocab import Verdict
 from gradekit.intake.values import AnswerFormatError, Numeric, parse_numeric
 from gradekit.check.context import CheckContext, diagnosed
 
@@ -225,7 +226,7 @@ def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
     outcome, readings = _verdict(expected, got, ctx, kind, policy)
     if readings:  # say how text that was not a plain number, or a list of another shape, was read
         outcome = Outcome(outcome.fraction, outcome.verdict,
-                          ("correct" if outcome.verdict == "correct" else outcome.feedback) + _read_as(readings),
+                          ("correct" if outcome.verdict == Verdict.CORRECT else outcome.feedback) + _read_as(readings),
                           outcome.diagnosis, reading="; ".join(readings))
     return outcome
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gradekit.core.records import Outcome
+from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext, diagnosed
 from gradekit.check.symbolic import declarations
 
@@ -19,9 +20,9 @@ def check_inequality(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 
     symbols, define = declarations(ctx.part.options, ctx.problem.validated_params if ctx.problem else None)
     result = check(raw, str(expected), declare(symbols or {}, define or {}))
-    if result.verdict == "correct":
+    if result.verdict == Verdict.CORRECT:
         return Outcome.correct()
-    if result.verdict == "invalid":
+    if result.verdict == Verdict.INVALID:
         return Outcome.invalid(result.message)
     if result.diagnosis:
         return diagnosed(ctx, result.diagnosis, result.message)

@@ -6,6 +6,7 @@ from typing import Any
 
 from gradekit.core.families import get_family
 from gradekit.core.records import Outcome
+from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext
 
 
@@ -20,7 +21,7 @@ def check_verified(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 def check_manual(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     points = ctx.part.points
     worth = f" ({points:g} point{'s' if points != 1 else ''})" if points else ""
-    return Outcome(0.0, "manual", f"Needs a human grader{worth}.", reference=str(expected))
+    return Outcome(0.0, Verdict.MANUAL, f"Needs a human grader{worth}.", reference=str(expected))
 
 
 # How a function part's feedback gives the reference's values: "rough" (2 significant digits, with where and

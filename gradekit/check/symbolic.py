@@ -14,11 +14,15 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 import re
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.records import Outcome
 from gradekit.core.errors import UnreadableAnswer
+from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext, diagnosed
+
+if TYPE_CHECKING:
+    from gradekit.check.expr.compare import FormulaResult  # sympy's side: imported when a formula is checked
 
 def declarations(options: Mapping[str, Any], params: Any = None) -> tuple[Any, Any]:
     """``(symbols, define)`` for a part: its own options first, else the problem's params."""
@@ -67,7 +71,7 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     accepted = [str(expected)] + [str(e) for e in extra]
     rtol = float(ctx.part.options.get("rtol", 1e-6))
     results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
-    outcome = outcome_of(next((r for r in results if r.verdict == "correct"), results[0]), ctx)
+    outcome = outcome_of(next((r for r in results if r.verdict == Verdict.CORRECT), results[0]), ctx)
     return replace(outcome, reading=note) if note else outcome
 
 
@@ -112,11 +116,11 @@ def _part_key(text: str) -> str:
     return t.replace("/", "").casefold()
 
 
-def outcome_of(result: Any, ctx: CheckContext) -> Outcome:
+def outcome_of(result: FormulaResult, ctx: CheckContext) -> Outcome:
     """A formula or symbol-matrix comparison's result as an Outcome, with the spec's credit for a named mistake."""
-    if result.verdict == "correct":
+    if result.verdict == Verdict.CORRECT:
         return Outcome.correct(result.message)
-    if result.verdict == "invalid":
+    if result.verdict == Verdict.INVALID:
         return Outcome.invalid(result.message)
     if result.diagnosis and result.diagnosis != "wrong_shape":
         return diagnosed(ctx, result.diagnosis, result.message)

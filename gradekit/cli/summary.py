@@ -10,7 +10,7 @@ carry terminal escapes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,11 +18,12 @@ from gradekit.core.untrusted import printable
 
 if TYPE_CHECKING:
     from gradekit.course.batch import BatchResult
+    from rich.console import Console
 
 LISTED = 10  # students named per list; the rest are counted
 
 
-def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, console: Any) -> None:
+def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, console: Console) -> None:
     """The batch's summary on ``console`` (rich) and stdout/stderr (click)."""
     from rich.table import Table
 

@@ -27,19 +27,23 @@ import contextvars
 import tempfile
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 from gradekit.core.texfmt import position
-from gradekit.code.session import CallResult
+from gradekit.code.session import CallKind, CallResult
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy  # imported when a check searches
 
 __all__ = ["compare", "compare_any", "show", "rough", "run_property", "exact_feedback", "CheckFault", "FATAL"]
 
 # How hard to look for a smaller failing input once one is found.
 SHRINK_CALLS, SHRINK_SECONDS = 150, 2.0
 # Failures that no smaller input can explain: stop searching, report as is.
-FATAL = {"not_implemented", "missing", "import", "timeout", "crash", "garbled", "memory", "exit"}
+FATAL = {CallKind.NOT_IMPLEMENTED, CallKind.MISSING, CallKind.IMPORT, CallKind.TIMEOUT, CallKind.CRASH, CallKind.GARBLED,
+         CallKind.MEMORY, CallKind.EXIT}
 
 
 # Whether messages may give expected values exactly: set per part by the grader (``reveal = "exact"``).
@@ -140,7 +144,7 @@ class _Stop(Exception):
 def run_property(
     call: Callable[[tuple], CallResult],
     judge: Callable[[tuple, Any], str | None],
-    strategy: Any = None,
+    strategy: SearchStrategy | None = None,
     explicit: Iterable[tuple[str, tuple]] = (),
     examples: int = 25,
     describe: Callable[[tuple], str] = show,

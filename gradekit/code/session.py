@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from gradekit.code.callkind import CallKind
 from gradekit.sandbox.box import Box, make_run_dir
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.child import source as child_source
@@ -40,7 +41,8 @@ from gradekit.sandbox.cputime import BudgetClock, tree_cpu_seconds
 from gradekit.sandbox.limits import preload_prelude
 from gradekit.sandbox.process import Limits, kill_group, rmtree
 
-__all__ = ["ModuleSession", "CallResult", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress", "DEFAULT_LIMITS"]
+__all__ = ["ModuleSession", "CallResult", "CallKind", "MAX_REPLY_BYTES", "CHECK_CALLS_AT_LIMIT", "on_progress",
+           "DEFAULT_LIMITS"]
 
 MAX_REPLY_BYTES = 64 * 2**20
 _HEADER = struct.Struct(">I")
@@ -68,20 +70,20 @@ def on_progress(beat: Callable[[], None] | None) -> None:
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one call gave: ``value`` (arrays, tuples of them, str/None) when ``ok``.
-
-    ``kind`` says what went wrong otherwise: not_implemented, error, exit,
-    memory, timeout, crash, data, import.
-    """
+    """What one call gave: ``value`` (arrays, tuples of them, str/None) when ``ok``, else ``kind`` says what
+    went wrong (a ``CallKind``) and ``message`` says it in words."""
 
     ok: bool
     value: Any = None
-    kind: str = ""
+    kind: CallKind = CallKind.OK
     message: str = ""
     output: str = ""  # what the call printed, truncated
     elapsed: float = 0.0
     cpu: float = 0.0  # CPU seconds the child's process tree used for the call
     retried: bool = False  # over its budget once, then run again on a fresh child
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", CallKind(self.kind))  # a kind given as its string is the member
 
 
 class ModuleSession:
@@ -152,7 +154,7 @@ class ModuleSession:
         self._nonce, self._seq = secrets.token_hex(16), 0
         # the import pays for the interpreter's start too: its CPU is counted from 0
         reply = self._roundtrip({"op": "import", "nonce": self._nonce}, [], self.limits.wall_seconds, since=0.0)
-        if reply.kind == "crash":
+        if reply.kind == CallKind.CRASH:
             try:
                 why = self._box.launch_error(self._proc.wait(timeout=5))
             except subprocess.TimeoutExpired:
@@ -161,7 +163,7 @@ class ModuleSession:
                 self.close()
                 raise IsolationError(f"the sandbox could not be built: {why}")
         if not reply.ok:
-            self.import_failure = CallResult(False, None, "import", _import_message(reply), reply.output)
+            self.import_failure = CallResult(False, None, CallKind.IMPORT, _import_message(reply), reply.output)
             self.close()
             return self.import_failure
         return None
@@ -211,9 +213,9 @@ class ModuleSession:
         """
         timeout = self.call_limit(timeout)
         reply = self._budgeted(name, args, timeout)
-        if retry and reply.kind == "timeout":
+        if retry and reply.kind == CallKind.TIMEOUT:
             again = self._budgeted(name, args, timeout)
-            if again.kind == "timeout":
+            if again.kind == CallKind.TIMEOUT:
                 return dataclasses.replace(again, message=f"{again.message} (tried twice)", retried=True)
             return dataclasses.replace(again, retried=True)
         return reply
@@ -252,7 +254,7 @@ class ModuleSession:
             else:
                 specs.append({"json": a})
         reply = self._roundtrip({"op": "call", "name": name, "args": specs}, blobs, timeout)
-        if reply.kind in ("timeout", "crash", "garbled", "memory"):
+        if reply.kind in (CallKind.TIMEOUT, CallKind.CRASH, CallKind.GARBLED, CallKind.MEMORY):
             self.close()  # a fresh child serves the next call
         return reply
 
@@ -272,9 +274,9 @@ class ModuleSession:
                        f"(asleep or blocked)" if e.which == "idle" else
                        f"did not return within {clock.wall_seconds:.0f} s of wall-clock time (it used {used:.1f} s "
                        f"of CPU time; the budget is {timeout:g} s of CPU time)")
-            return CallResult(False, None, "timeout", message, elapsed=clock.elapsed(), cpu=used)
+            return CallResult(False, None, CallKind.TIMEOUT, message, elapsed=clock.elapsed(), cpu=used)
         except (BrokenPipeError, EOFError):
-            return CallResult(False, None, "crash", self._death(), elapsed=clock.elapsed())
+            return CallResult(False, None, CallKind.CRASH, self._death(), elapsed=clock.elapsed())
         except _Garbled as e:
             return _garbled(str(e), clock.elapsed())
         except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError, RecursionError) as e:
@@ -319,7 +321,7 @@ class _Budget:
         self.allowed = max(self.allowed, CHECK_CALLS_AT_LIMIT * timeout, CHECK_FLOOR_SECONDS)
         if self.spent < self.allowed:
             return None
-        return CallResult(False, None, "timeout",
+        return CallResult(False, None, CallKind.TIMEOUT,
                           f"your code took longer than {self.allowed:g} s in all on this check ({self.spent:.3g} s "
                           f"over {self.calls} call{'s' * (self.calls != 1)}, each allowed {timeout:g} s; wall-clock "
                           "time, since a function that waits uses no CPU)", elapsed=0.0)
@@ -336,7 +338,7 @@ class _OverBudget(Exception):
 
 
 def _garbled(why: str, elapsed: float) -> CallResult:
-    return CallResult(False, None, "garbled",
+    return CallResult(False, None, CallKind.GARBLED,
                       f"sent the grader a malformed or forged reply ({why}); graded code must not write to the "
                       "grader's channel", elapsed=elapsed)
 
@@ -356,9 +358,9 @@ _NO_CUDA = ("Torch not compiled with CUDA", "no NVIDIA driver", "CUDA driver", "
 
 
 def _import_message(reply: CallResult) -> str:
-    if reply.kind == "timeout":
+    if reply.kind == CallKind.TIMEOUT:
         return "importing the file " + reply.message
-    if reply.kind == "error" and any(h.lower() in reply.message.lower() for h in _NO_CUDA):
+    if reply.kind == CallKind.ERROR and any(h.lower() in reply.message.lower() for h in _NO_CUDA):
         # .cuda() and .to("cuda") run on the CPU (gradekit/sandbox/child/preload.py); this is what cannot
         return (f"importing the file failed: this grader has no GPU: the file's top level asks for CUDA in a way "
                 f"that cannot run on the CPU ({reply.message.removeprefix('importing the file raised ')}); move "
@@ -410,7 +412,8 @@ def _read_frame(fd: int, clock: BudgetClock) -> tuple[dict, bytes]:
 # What a reply header may hold, and the failures the harness itself reports (the parent names the others:
 # timeout, crash, garbled, import).
 _REPLY_KEYS = frozenset({"ok", "value", "kind", "error", "output", "bytes", "nonce", "seq"})
-CHILD_KINDS = frozenset({"not_implemented", "error", "exit", "memory", "missing", "syntax", "data"})
+CHILD_KINDS = frozenset({CallKind.NOT_IMPLEMENTED, CallKind.ERROR, CallKind.EXIT, CallKind.MEMORY, CallKind.MISSING,
+                         CallKind.SYNTAX, CallKind.DATA})
 
 
 def _decode(raw: tuple[dict, bytes], elapsed: float, nonce: str, seq: int) -> CallResult:
@@ -433,7 +436,7 @@ def _decode(raw: tuple[dict, bytes], elapsed: float, nonce: str, seq: int) -> Ca
         kind, error = header.get("kind"), header.get("error", "")
         if kind not in CHILD_KINDS or not isinstance(error, str) or "value" in header or data:
             raise _Garbled(f"a failure of kind {str(kind)[:40]!r}")
-        return CallResult(False, None, kind, error[:500], output, elapsed)
+        return CallResult(False, None, CallKind(kind), error[:500], output, elapsed)
     if "kind" in header or "error" in header:
         raise _Garbled("a success that names a failure")
     if "value" not in header:
@@ -443,9 +446,9 @@ def _decode(raw: tuple[dict, bytes], elapsed: float, nonce: str, seq: int) -> Ca
     try:
         value, used = _unpack(header["value"], data, 0, 0)
     except (_Garbled, ValueError, TypeError, KeyError) as e:
-        return CallResult(False, None, "data", f"returned unusable data ({e})", output, elapsed)
+        return CallResult(False, None, CallKind.DATA, f"returned unusable data ({e})", output, elapsed)
     if used != len(data):
-        return CallResult(False, None, "data", "returned unusable data (extra bytes)", output, elapsed)
+        return CallResult(False, None, CallKind.DATA, "returned unusable data (extra bytes)", output, elapsed)
     return CallResult(True, value, output=output, elapsed=elapsed)
 
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
 from gradekit.core.kinds import KINDS
 from gradekit.core.files import read_file
+
+if TYPE_CHECKING:
+    from gradekit.core.catalogs import ProblemSource
+    from gradekit.core.records import Problem
 
 __all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES",
@@ -142,11 +146,12 @@ def matches_file(name: str, declared: str) -> bool:
     return Path(name).suffix == ".py" and re.fullmatch(re.escape(declared_stem) + r"([_\- ].*)?", stem) is not None
 
 
-def is_module_problem(problem: Any) -> bool:
+def is_module_problem(problem: Problem) -> bool:
     return any(KINDS[p.kind].runs_code for p in problem.parts)
 
 
-def find_code_problem(catalog: Any, path: Path, assignment: str | None = None, problem: str | None = None):
+def find_code_problem(catalog: ProblemSource, path: Path, assignment: str | None = None,
+                      problem: str | None = None) -> Problem:
     """The code problem a file answers: ``problem`` when given, else by the file name its spec declares."""
     if problem is not None:
         found = catalog.resolve(problem, assignment)
@@ -192,7 +197,7 @@ def binds_answers(data: bytes) -> bool:
     return False
 
 
-def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str | None,
+def is_code_file(path: Path, catalog: ProblemSource, assignment: str | None, problem: str | None,
                  data: bytes | None = None) -> bool:
     """True to grade ``path`` as code: a .py named as a code problem's file that binds no ``ANSWERS``, or
     any .py when ``problem`` is given. Everything else is an answers file, read as before.
@@ -214,11 +219,11 @@ def is_code_file(path: Path, catalog: Any, assignment: str | None, problem: str 
     return any(matches_file(path.name, p.validated_params.file) for p in code_problems(catalog, assignment))
 
 
-def code_problems(catalog: Any, assignment: str | None) -> list[Any]:
+def code_problems(catalog: ProblemSource, assignment: str | None) -> list[Problem]:
     return [p for p in catalog.problems(assignment) if is_module_problem(p)]
 
 
-def code_file_hint(catalog: Any, assignment: str | None) -> str:
+def code_file_hint(catalog: ProblemSource, assignment: str | None) -> str:
     """What to add to "binds no ANSWERS": the file names that are graded as code ("" when none)."""
     pool = code_problems(catalog, assignment)
     if not pool:

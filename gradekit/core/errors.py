@@ -38,7 +38,7 @@ def did_you_mean(word: str, options: Iterable[str], *, cutoff: float = 0.6, ties
     "; did you mean 'stride'?"
     """
     close = close_matches(word, options, cutoff=cutoff, ties=ties)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return f"; did you mean {', '.join(repr(str(c)) for c in close)}?" if close else ""  # an enum member as its word
 
 
 class UnreadableAnswer(ValueError):

@@ -34,7 +34,7 @@ import numpy as np
 
 from gradekit.core import params as param_checks
 from gradekit.core.errors import ParamError, did_you_mean
-from gradekit.core.records import Mistake, Outcome, Solution
+from gradekit.core.records import Mistake, ModuleParams, Outcome, Solution
 
 ENTRY_POINT_GROUP = "gradekit.families"
 BUILTIN_PACKAGE = "gradekit.reference.families"
@@ -173,7 +173,7 @@ class Family:
 
     name: str
     solve: Callable[[Params], Solution]
-    validate: Callable[[Params], Params] | None = None
+    validate: Callable[[Params], Params | ModuleParams] | None = None  # a module family: a code.spec.ModuleSpec
     mistakes: Callable[[Params], list[Mistake]] | None = None
     verify: Callable[[Params, str, Mapping[str, Any]], Outcome] | None = None
     # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,

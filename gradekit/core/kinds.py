@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradekit.core.vocab import PartKind
+
 __all__ = ["Kind", "KINDS", "COMMON_OPTIONS", "TOLERANCE", "FORMULA"]
 
 TOLERANCE = frozenset({"rtol", "atol", "digits", "decimals", "percent"})
@@ -31,7 +33,7 @@ class Kind:
     ``by_hand`` (``manual``) is never missing: a person gives its points, whatever the submission holds.
     """
 
-    name: str
+    name: PartKind  # given as its string; KINDS has one Kind per member (tests/test_vocab.py)
     about: str
     options: frozenset[str] = frozenset()
     checker: str = ""
@@ -39,12 +41,15 @@ class Kind:
     runs_code: bool = False
     by_hand: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", PartKind(self.name))
 
-def _kinds(*kinds: Kind) -> dict[str, Kind]:
+
+def _kinds(*kinds: Kind) -> dict[PartKind, Kind]:
     return {k.name: k for k in kinds}
 
 
-KINDS: dict[str, Kind] = _kinds(
+KINDS: dict[PartKind, Kind] = _kinds(
     Kind("number", "a number, with the tolerance policy", TOLERANCE, "numeric:check_number"),
     Kind("vector", "a list of numbers", TOLERANCE, "numeric:check_vector"),
     Kind("matrix", "a list of rows", TOLERANCE, "numeric:check_matrix"),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from gradekit.core.records import Problem, Solution
+from gradekit.core.vocab import PartKind
 
 
 def plain(value: Any) -> Any:
@@ -44,7 +45,7 @@ def solution_dict(problem: Problem, solution: Solution) -> dict[str, Any]:
     }
 
 
-def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = None) -> str:
+def describe_answer(kind: PartKind | str, expected: Any, options: dict[str, Any] | None = None) -> str:
     """What form a part's answer takes, without giving it away: 'matrix 2×3'.
 
     A part that asks for a precision says so (the tolerance policy holds the answer to it):
@@ -54,7 +55,7 @@ def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = N
     """
     options = options or {}
     form = _form(kind, expected, options)
-    if kind in {"number", "vector", "matrix"}:
+    if kind in {PartKind.NUMBER, PartKind.VECTOR, PartKind.MATRIX}:
         if options.get("digits") is not None:
             form += f", to at least {options['digits']} significant digits"
         elif options.get("decimals") is not None:
@@ -64,27 +65,29 @@ def describe_answer(kind: str, expected: Any, options: dict[str, Any] | None = N
     return form
 
 
-def _form(kind: str, expected: Any, options: dict[str, Any]) -> str:
-    if kind in {"vector", "matrix"}:
+def _form(kind: PartKind | str, expected: Any, options: dict[str, Any]) -> str:
+    if kind in {PartKind.VECTOR, PartKind.MATRIX}:
         shape = np.shape(expected)
         return f"{kind} " + "×".join(str(d) for d in shape) if len(shape) > 1 else f"vector of {shape[0] if shape else 1}"
-    if kind == "shape":
+    if kind == PartKind.SHAPE:
         return f"shape, a list of {len(tuple(expected))} integers"
-    if kind == "choice":
+    if kind == PartKind.CHOICE:
         choices = options.get("choices")
         many = "one or more of" if options.get("multiple") else "one of"
         return f"{many} {', '.join(choices)}" if choices else "a word"
-    if kind == "bool":
+    if kind == PartKind.BOOL:
         return "True or False"
-    if kind == "symbolic_matrix":
+    if kind == PartKind.SYMBOLIC_MATRIX:
         shape = np.shape(expected)
-        return f"matrix {shape[0]}×{shape[1]} of symbols (a list of rows, or LaTeX bmatrix)" if len(shape) == 2 else kind
-    if kind == "inequality":
+        return f"matrix {shape[0]}×{shape[1]} of symbols (a list of rows, or LaTeX bmatrix)" if len(shape) == 2 \
+            else str(kind)
+    if kind == PartKind.INEQUALITY:
         return "an inequality such as a <= b"
-    if kind in {"expr", "matrix_expr"}:
+    if kind in {PartKind.EXPR, PartKind.MATRIX_EXPR}:
         return "a formula"
-    if kind == "manual":
+    if kind == PartKind.MANUAL:
         return "text, graded by hand"
-    if kind == "verified":
+    if kind == PartKind.VERIFIED:
         return "any right answer (checked by its property), e.g. a list"
-    return {"number": "a number", "integer": "an integer", "function": "code: a function of the module file"}.get(kind, kind)
+    return {PartKind.NUMBER: "a number", PartKind.INTEGER: "an integer",
+            PartKind.FUNCTION: "code: a function of the module file"}.get(kind, str(kind))

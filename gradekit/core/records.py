@@ -7,7 +7,9 @@ Nothing here computes: families fill a ``Solution``, checkers return an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+from gradekit.core.vocab import PartKind, Verdict
 
 
 @dataclass(frozen=True)
@@ -15,19 +17,33 @@ class Part:
     """One graded answer of a problem, as a spec declares it.
 
     ``options`` holds the checker's settings (``rtol``, ``choices``,
-    ``partial`` ...), already validated against the kind.
+    ``partial`` ...), already validated against the kind. ``kind`` may be given as its string (``"number"``):
+    it is made the ``PartKind`` member (the kinds are a closed table; a word that is none raises ValueError).
     """
 
     name: str
-    kind: str
+    kind: PartKind
     points: float = 1.0
     description: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", PartKind(self.kind))
 
     @property
     def partial(self) -> Mapping[str, float]:
         """Credit fractions by diagnosis id, e.g. ``{"transposed": 0.5}``."""
         return self.options.get("partial", {})
+
+
+@runtime_checkable
+class ModuleParams(Protocol):
+    """What a module family's ``validate`` makes of its params: a ``gradekit.code.spec.ModuleSpec``, named here
+    by what the layers above read of it (the core imports nothing of ``gradekit.code``)."""
+
+    file: str  # the file students hand in, e.g. "task1.py"
+    callables: Sequence[Any]  # the CallableSpecs the file must define
+    preamble: str  # the imports (or the handout's earlier cells) above the graded code
 
 
 @dataclass(frozen=True)
@@ -42,8 +58,9 @@ class Problem:
     params: Mapping[str, Any]
     parts: tuple[Part, ...]
     source: str = ""  # the spec file, for messages
-    # What the family's validate() made of params (arrays, defaults); not compared.
-    validated_params: Any = field(default=None, compare=False, repr=False)
+    # What the family's validate() made of params (arrays, defaults), or of a module problem's (a ModuleSpec); None
+    # until checked (a catalog read with check_params=False); not compared.
+    validated_params: Mapping[str, Any] | ModuleParams | None = field(default=None, compare=False, repr=False)
     # Which variant of the spec this is ("" for the spec's own params): keys the solution cache.
     variant: str = ""
 
@@ -114,26 +131,33 @@ class Solution:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A checker's verdict on one part, as a fraction of its points."""
+    """A checker's verdict on one part, as a fraction of its points.
+
+    ``verdict`` may be given as its string (``"wrong"``, as a plug-in family may write it): it is made the
+    ``Verdict`` member, and a word that is none (``"wrnog"``) raises ``ValueError`` here, where it was made.
+    """
 
     fraction: float
-    verdict: str  # correct | partial | wrong | missing | invalid | manual | error
+    verdict: Verdict
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key: for graders (--json, grades.json), never in feedback
     reading: str = ""  # how an answer not taken literally was read ("read '25/2' as 12.5"): said for any verdict
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     @classmethod
     def correct(cls, feedback: str = "correct") -> "Outcome":
-        return cls(1.0, "correct", feedback)
+        return cls(1.0, Verdict.CORRECT, feedback)
 
     @classmethod
     def wrong(cls, feedback: str, diagnosis: str | None = None) -> "Outcome":
-        return cls(0.0, "wrong", feedback, diagnosis)
+        return cls(0.0, Verdict.WRONG, feedback, diagnosis)
 
     @classmethod
     def invalid(cls, feedback: str) -> "Outcome":
-        return cls(0.0, "invalid", feedback)
+        return cls(0.0, Verdict.INVALID, feedback)
 
 
 def tidy(x: float) -> float | int:
@@ -156,19 +180,22 @@ class PartResult:
     name: str
     score: float
     max_score: float
-    verdict: str
+    verdict: Verdict  # a string given is made the member, as in Outcome
     feedback: str = ""
     diagnosis: str | None = None
     reference: str | None = None  # a manual part's key, for graders only
     answered: bool = True  # False: the submission gave nothing for this part (the terminal folds such problems)
     reading: str = ""  # how the answer was read where not literally (Outcome.reading); in to_dict when set
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "name": self.name,
             "score": tidy(self.score),
             "max_score": tidy(self.max_score),
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,  # a plain str: the dict goes to JSON, caches and other processes
             "feedback": self.feedback,
             "diagnosis": self.diagnosis,
         }

@@ -37,12 +37,16 @@ import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
 from gradekit.core.untrusted import printable
 from gradekit.course.students import TORCH_PAIR, cpu_pair, requirement
 from gradekit.output.gradescope import HAND_GRADED
+
+if TYPE_CHECKING:
+    from gradekit.output.report import Report
+    from gradekit.spec.catalog import Catalog
 
 __all__ = ["autograde", "build", "run", "student_from_metadata", "grade_submission", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -68,7 +72,7 @@ class BuildInfo:
 # -- building --------------------------------------------------------------------------
 
 
-def build(assignment: str, output: str | Path, *, catalog: Any = None, time_limit: float = 60.0,
+def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None, time_limit: float = 60.0,
           student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None,
           require_isolation: bool = True, hand_graded: str = "omit") -> BuildInfo:
     """Write ``output`` (a zip) that grades ``assignment`` on Gradescope.
@@ -139,7 +143,7 @@ def _pin(dist: str) -> str:
     return f"{dist}=={_version(dist)}"
 
 
-def pinned_requirements(catalog: Any, assignment: str) -> list[str]:
+def pinned_requirements(catalog: Catalog, assignment: str) -> list[str]:
     """gradekit's run-time dependencies for ``assignment``, pinned to this machine's versions.
 
     scikit-learn only when a code problem exists (the training check's digits);
@@ -173,7 +177,7 @@ def _requirements_text(requirements: list[str]) -> str:
     return head + "".join(r + "\n" for r in requirements)
 
 
-def _uses_torch(catalog: Any, assignment: str) -> bool:
+def _uses_torch(catalog: Catalog, assignment: str) -> bool:
     """Whether a code problem of ``assignment`` runs torch: its preamble or its family's module imports it."""
     import inspect
 
@@ -350,7 +354,7 @@ def run(root: str | Path | None = None) -> dict[str, Any]:
 
 
 def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_limit: float = 60.0,
-              student_key: str = "email", require_isolation: bool = True, catalog: Any = None,
+              student_key: str = "email", require_isolation: bool = True, catalog: Catalog | None = None,
               hand_graded: str = "omit") -> dict[str, Any]:
     """Grade a Gradescope submission of ``assignment`` and write ``root/results/results.json``.
 
@@ -429,7 +433,7 @@ class _environment:
 
 
 def _prepare(assignment: str, root: Path, student_key: str, require_isolation: bool,
-             catalog: Any) -> tuple[Any, str | None]:
+             catalog: Catalog | None) -> tuple[Catalog, str | None]:
     """The catalog (the assignment checked to exist) and the student; raises what ``autograde`` reports."""
     if student_key not in STUDENT_KEYS:
         raise GraderError(f"student key {student_key!r}: use one of {', '.join(STUDENT_KEYS)}")
@@ -452,7 +456,7 @@ def _prepare(assignment: str, root: Path, student_key: str, require_isolation: b
     return catalog, student
 
 
-def _results(report: Any, catalog: Any, elapsed: float, student: str | None,
+def _results(report: Report, catalog: Catalog, elapsed: float, student: str | None,
              hand_graded: str = "omit") -> dict[str, Any]:
     from gradekit.output import gradescope as gs
 
@@ -461,7 +465,7 @@ def _results(report: Any, catalog: Any, elapsed: float, student: str | None,
                       hand_graded=hand_graded)
 
 
-def _failure(message: str, assignment: str | None, catalog: Any, elapsed: float, *,
+def _failure(message: str, assignment: str | None, catalog: Catalog | None, elapsed: float, *,
              grader_fault: bool = False) -> dict[str, Any]:
     from gradekit.grading.grade import gradescope_failure
 
@@ -509,7 +513,7 @@ def student_from_metadata(path: Path, key: str = "email") -> str | None:
     return None
 
 
-def grade_submission(folder: Path, config: dict[str, Any], catalog: Any, student: str | None) -> Any:
+def grade_submission(folder: Path, config: dict[str, Any], catalog: Catalog, student: str | None) -> Report:
     """One Report for everything in ``folder`` (``gradekit.grading.grade`` decides what each file is),
     each file under the bundle's time limit."""
     from gradekit.grading.grade import grade

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradekit.core.untrusted import spreadsheet_cell
+from gradekit.core.vocab import PartKind, Verdict
 from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
@@ -39,6 +40,8 @@ from gradekit.intake.submission import SUFFIXES
 
 if TYPE_CHECKING:
     from gradekit.course.executor import Executor, WorkerStats
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 
 @dataclass
@@ -86,7 +89,7 @@ class BatchResult:
         a problem nobody submitted is not a part everyone missed."""
         answered = {prob["id"].split("/", 1)[-1] for r in self.scored if r.get("report")
                     for prob in r["report"]["problems"]
-                    if any(part["verdict"] not in ("missing", "manual") for part in prob["parts"])}
+                    if any(part["verdict"] not in (Verdict.MISSING, Verdict.MANUAL) for part in prob["parts"])}
         return [c for c in self.columns if c.split(":", 1)[0] in answered]
 
     def part_table(self) -> list[tuple[str, float, float, float]]:
@@ -165,7 +168,7 @@ def declared_budget(problems: list[Any]) -> float:
     return max((float(part.options.get("time_budget", 0)) for p in problems for part in p.parts), default=0.0)
 
 
-def default_time_limit(assignment: str, catalog: Any = None) -> float:
+def default_time_limit(assignment: str, catalog: Catalog | None = None) -> float:
     """A batch's time limit when none is given: DEFAULT_TIME_LIMIT, or the assignment's largest declared
     ``time_budget`` when that is more, so that no check is cut below its own budget by default."""
     from gradekit.spec.catalog import load_catalog
@@ -194,8 +197,8 @@ class BatchInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Any = None,
-                 catalog: Any = None, progress: bool = True, skip: Path | None = None,
+def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Limits | None = None,
+                 catalog: Catalog | None = None, progress: bool = True, skip: Path | None = None,
                  stall_seconds: float | None = None, executor: Executor | None = None,
                  cache: str | Path | None = None, force: bool = False) -> BatchResult:
     """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
@@ -228,7 +231,8 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     for p in problems:  # solve once here; forked workers inherit the cache
         catalog.solve(p)
         catalog.mistakes(p)
-    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != "manual"}
+    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts
+              if part.kind != PartKind.MANUAL}
     shown = {f"{p.id}:{part.name}": part_visibility(catalog, p.assignment, p.id, part.name)
              for p in problems for part in p.parts}
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,

@@ -28,13 +28,17 @@ import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file, walk
 from gradekit.grading.grade import MAX_FOLDER_BYTES
 from gradekit.course.entry import Entry, zero_row
 from gradekit.intake.submission import MAX_FILE_BYTES, SUFFIXES
+
+if TYPE_CHECKING:
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 __all__ = ["CACHE_FOLDER", "MAX_ENTRY_BYTES", "ResultCache", "batch_digest", "submission_digest"]
 
@@ -122,7 +126,7 @@ def _version(package: str) -> str:
         return "absent"
 
 
-def batch_digest(catalog: Any, assignment: str, limits: Any) -> str:
+def batch_digest(catalog: Catalog, assignment: str, limits: Limits) -> str:
     """A hash of everything besides the submission that decides a row of ``assignment`` graded under ``limits``."""
     a = catalog.assignment(assignment)
     h = hashlib.sha256()

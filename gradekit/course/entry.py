@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from gradekit.core.vocab import Verdict
+
+if TYPE_CHECKING:
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ def lost_row(entry: Entry, why: str) -> dict[str, Any]:
             "error": f"grader error: its worker {why}; grade it again (gradekit check)"}
 
 
-def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None) -> dict[str, Any]:
+def grade_entry(entry: Entry, assignment: str, catalog: Catalog, limits: Limits | None = None) -> dict[str, Any]:
     """One row of the batch; never raises (a crash is a zero with its message)."""
     from gradekit.core.errors import GradekitError, GraderError
     from gradekit.grading.grade import grade
@@ -56,7 +62,7 @@ def grade_entry(entry: Entry, assignment: str, catalog: Any, limits: Any = None)
         return row
     for prob in rep.problems:
         for part in prob.parts:
-            if part.verdict == "manual":
+            if part.verdict == Verdict.MANUAL:
                 continue
             col = f"{prob.id}:{part.name}"
             row["parts"][col] = tidy(part.score)

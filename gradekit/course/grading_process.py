@@ -33,12 +33,18 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 PROTOCOL = 1  # bumped whenever the messages above change shape
 
 
-def fingerprint(catalog: Any, assignment: str) -> str:
+def fingerprint(catalog: Catalog, assignment: str) -> str:
     """A hash of what grading ``assignment`` depends on in ``catalog``: its problems, params and parts.
 
     A worker with another copy of the specs (an instructor's folder not installed there, an older
@@ -54,7 +60,7 @@ def fingerprint(catalog: Any, assignment: str) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def header(catalog: Any, assignment: str, limits: Any, allow_weak: bool) -> dict[str, Any]:
+def header(catalog: Catalog, assignment: str, limits: Limits, allow_weak: bool) -> dict[str, Any]:
     """What every task of a batch carries, so that a worker can refuse a client it does not match."""
     import gradekit
 
@@ -181,7 +187,7 @@ def row_from_text(text: str) -> dict[str, Any]:
     return row
 
 
-def grade_item(item: dict[str, Any], assignment: str, catalog: Any, limits: Any, scratch: str) -> str:
+def grade_item(item: dict[str, Any], assignment: str, catalog: Catalog, limits: Limits, scratch: str) -> str:
     """Grade one packed submission in a folder of its own under ``scratch``; the row as JSON text."""
     from gradekit.course.entry import Entry, grade_entry
     from gradekit.sandbox.process import rmtree
@@ -209,15 +215,15 @@ class _Jobs:
 
     def __init__(self, facts: dict[str, Any]):
         self.facts = facts
-        self.seen: dict[str, tuple[Any, Any]] = {}
+        self.seen: dict[str, tuple[Catalog, Limits]] = {}
 
-    def get(self, head: dict[str, Any]) -> tuple[Any, Any]:
+    def get(self, head: dict[str, Any]) -> tuple[Catalog, Limits]:
         key = json.dumps(head, sort_keys=True)
         if key not in self.seen:
             self.seen[key] = self._check(head)
         return self.seen[key]
 
-    def _check(self, head: dict[str, Any]) -> tuple[Any, Any]:
+    def _check(self, head: dict[str, Any]) -> tuple[Catalog, Limits]:
         from gradekit.sandbox.process import Limits
         from gradekit.spec.catalog import load_catalog
 
@@ -245,7 +251,7 @@ class _Jobs:
         return catalog, Limits(**head["limits"])
 
 
-def serve(conn: Any) -> None:
+def serve(conn: Connection) -> None:
     """Answer ``conn``'s messages until it closes or says None (see the module docstring)."""
     import gradekit
     from gradekit.code.session import on_progress

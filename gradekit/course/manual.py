@@ -23,13 +23,16 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gradekit.core.errors import GradekitError
 from gradekit.core.records import tidy
+from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:  # batch imports this module
     from gradekit.course.batch import BatchResult
+    from gradekit.core.records import Problem
+    from gradekit.spec.catalog import Catalog
 
 MANUAL_FILE = "manual.csv"
 STUDENT_COLUMN = "student"
@@ -49,9 +52,9 @@ class HandGrades:
     scores: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
-def manual_columns(problems: Iterable[Any]) -> dict[str, float]:
+def manual_columns(problems: Iterable[Problem]) -> dict[str, float]:
     """``"PROBLEM:PART"`` -> points of every part graded by hand, in catalog order."""
-    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind == "manual"}
+    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind == PartKind.MANUAL}
 
 
 def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterable[str],
@@ -102,7 +105,7 @@ def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterab
 
 
 def read_hand_grades(path: str | Path, assignment: str, students: Iterable[str], folder: str | Path, *,
-                     catalog: Any = None) -> HandGrades:
+                     catalog: Catalog | None = None) -> HandGrades:
     """``read_manual`` against ``assignment``'s parts graded by hand and the ``students`` of ``folder``
     (``gradekit.course.batch.discover``), before anything is graded."""
     from gradekit.spec.catalog import load_catalog
@@ -150,7 +153,7 @@ def merge_manual(result: BatchResult, grades: HandGrades) -> None:
             pid = prob["id"].split("/", 1)[-1]
             for part in prob["parts"]:
                 col = f"{pid}:{part['name']}"
-                if part["verdict"] == "manual" and col in given:
+                if part["verdict"] == Verdict.MANUAL and col in given:
                     part["score"] = given[col]
                     part["feedback"] = "graded by hand"
             prob["score"] = tidy(sum(p["score"] for p in prob["parts"]))

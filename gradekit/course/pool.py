@@ -26,12 +26,18 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.course.entry import Entry, grade_entry, lost_row
 from gradekit.course.executor import BatchJob, Row, RowSink, WorkerStats
 
-GradeFunction = Callable[[Entry, str, Any, Any], Row]
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
+
+GradeFunction = Callable[[Entry, str, "Catalog", "Limits | None"], Row]  # grade_entry's signature
 
 STOP_GRACE = 10.0  # seconds a busy worker has to unwind after SIGTERM before it is killed
 _POLL = 0.5  # seconds between looks at stalled workers
@@ -41,7 +47,7 @@ def _stop_on_term(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # not an Exception: grade_entry does not catch it, every `finally` runs
 
 
-def _worker_loop(conn: Any, grade: GradeFunction, job: BatchJob, scratch: str, beat: Any) -> None:
+def _worker_loop(conn: Connection, grade: GradeFunction, job: BatchJob, scratch: str, beat: Any) -> None:
     """In a forked worker: grade each entry the parent sends, send its row back, until told to stop.
 
     Its temporary folders (the fork server's, module sessions' with a student's file) go under the batch's

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from gradekit.spec.catalog import Catalog
 
 __all__ = ["LOCAL_PAIRS", "cpu_pair", "local_requirements", "requirement", "declared_packages", "TORCH_PAIR"]
 
@@ -48,7 +51,7 @@ def cpu_pair(torch_version: str) -> tuple[str, str]:
     return f"torch=={m.group(0)}", f"torchvision==0.{minor + 15}.{patch}"
 
 
-def declared_packages(catalog: Any, assignments: Iterable[str] | None = None) -> list[str]:
+def declared_packages(catalog: Catalog, assignments: Iterable[str] | None = None) -> list[str]:
     """Every package the assignments' students may import (all the catalog's by default), in declared order."""
     names = list(assignments) if assignments is not None else list(catalog.assignments)
     out: list[str] = []

@@ -1,8 +1,8 @@
 """An answers file's raw answers graded: keys resolved to the catalog's problems, each problem graded.
 
 >>> report = grade_answers({"q3.2": {"L": 116}})
->>> [p.verdict for p in report.problems[0].parts if p.name == "L"]
-['correct']
+>>> [p.verdict for prob in report.problems if prob.id == "q3.2" for p in prob.parts if p.name == "L"]
+[<Verdict.CORRECT: 'correct'>]
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
+from gradekit.core.vocab import Verdict
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
@@ -20,6 +21,11 @@ from gradekit.code.spec import MAX_SOURCE_BYTES, find_code_problem
 from gradekit.core.kinds import KINDS
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
+
+if TYPE_CHECKING:
+    from gradekit.core.records import PartResult
+    from gradekit.sandbox.limits import Limits
+    from gradekit.spec.catalog import Catalog
 
 __all__ = ["grade_module", "MAX_SOURCE_BYTES"]
 
@@ -30,8 +36,8 @@ def grade_module(
     *,
     problem: str | None = None,
     assignment: str | None = None,
-    catalog: Any = None,
-    limits: Any = None,
+    catalog: Catalog | None = None,
+    limits: Limits | None = None,
     source: bytes | None = None,
     cells: Mapping[int, frozenset[str]] | None = None,
     files: Sequence[Path] | None = None,
@@ -146,9 +152,10 @@ def _failed_cells(session: ModuleSession) -> list[tuple[int, str, str]]:
     return out
 
 
-def _needs_failed(part: Any, failed: list[tuple[int, str, str]], cells: Mapping[int, frozenset[str]]) -> Any:
+def _needs_failed(part: PartResult, failed: list[tuple[int, str, str]],
+                  cells: Mapping[int, frozenset[str]]) -> PartResult:
     """A part that is not right and needs a name a failed cell binds: its feedback names that cell."""
-    if part.verdict in ("correct", "manual"):
+    if part.verdict in (Verdict.CORRECT, Verdict.MANUAL):
         return part
     root = part.name.split(".")[0]
     for number, first, why in failed:
@@ -160,7 +167,7 @@ def _needs_failed(part: Any, failed: list[tuple[int, str, str]], cells: Mapping[
     return part
 
 
-def session_limits(limits: Any) -> Any:
+def session_limits(limits: Limits | None) -> Limits:
     """The limits of a module's session: the caller's (``--time-limit`` caps each call's CPU budget), with a
     life-long RLIMIT_CPU no lower than the default session's. Each call is held to its own budget by the
     parent (``gradekit.sandbox.cputime``); RLIMIT_CPU counts every call of the child's life, so at one call's

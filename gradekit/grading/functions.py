@@ -10,6 +10,7 @@ from gradekit.check.context import CheckContext
 from gradekit.check.special import REVEAL_DEFAULT
 from gradekit.core.errors import GraderError
 from gradekit.core.records import Outcome
+from gradekit.core.vocab import Verdict
 
 
 def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
@@ -47,17 +48,17 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         elif bad is not None:
             failures.append((check.name, bad))
         if raw.import_failure is not None:
-            return Outcome(0.0, "invalid", raw.import_failure.message)
+            return Outcome(0.0, Verdict.INVALID, raw.import_failure.message)
     if faults:  # an `error` verdict for the instructor, never a failure charged to the student
-        return Outcome(0.0, "error", "grader error, not counted against you: " + "; ".join(faults))
+        return Outcome(0.0, Verdict.ERROR, "grader error, not counted against you: " + "; ".join(faults))
     if not failures:
         passed = f"passed {', '.join(c.name for c in fn.checks)}"
         return Outcome.correct("; ".join([passed, *notes]))
     if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
-        return Outcome(0.0, "missing", "not implemented")
+        return Outcome(0.0, Verdict.MISSING, "not implemented")
     passed = (len(fn.checks) - sum(1 - getattr(msg, "credit", 0.0) for _, msg in failures)) / len(fn.checks)
     text = "; ".join(f"{name}: {msg}" for name, msg in failures)
-    return Outcome(passed, "partial" if passed > 0 else "wrong", text)
+    return Outcome(passed, Verdict.PARTIAL if passed > 0 else Verdict.WRONG, text)
 
 
 def _is_session(raw: Any) -> bool:

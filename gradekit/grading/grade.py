@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.records import PartResult
+from gradekit.core.vocab import Verdict
 from gradekit.grading.answers import grade_answers, unanswered
 from gradekit.core.files import RefusedFile, Tree, walk
 from gradekit.intake.submission import SUFFIXES, load_answers, read_bounded
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
+
+if TYPE_CHECKING:
+    from gradekit.sandbox.limits import Limits
 
 
 def grade(
@@ -29,10 +33,10 @@ def grade(
     *,
     assignment: str | None = None,
     catalog: Catalog | None = None,
-    limits: Any = None,
+    limits: Limits | None = None,
     student: str | None = None,
     problem: str | None = None,
-    module_limits: Any = None,
+    module_limits: Limits | None = None,
 ) -> Report:
     """Grade a submission and return its ``Report``: an answers file (.py, .json, .toml), a module
     file, a notebook, or a folder (a Gradescope submission: one answers file and module files).
@@ -80,7 +84,7 @@ MAX_FOLDER_BYTES = 64 * 2**20  # all of a submission folder's graded files, held
 NAMED_REFUSALS = 5  # refused files a note names one by one; the rest are counted
 
 
-def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: str | None, limits: Any,
+def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: str | None, limits: Limits | None,
                         student: str | None) -> Report:
     try:
         raw = load_answers(path, limits=limits, data=data)
@@ -117,8 +121,8 @@ def submitted_files(folder: Path) -> Tree:
     return walk(folder, SUFFIXES)
 
 
-def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Any,
-                  student: str | None, module_limits: Any = None) -> Report:
+def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits: Limits | None,
+                  student: str | None, module_limits: Limits | None = None) -> Report:
     """One Report for everything in ``folder``: its answers file (or notebook) and its module files (``task1.py``)."""
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
@@ -254,7 +258,7 @@ def _module_call_budget() -> float:
 
 def _in_cell(part: PartResult, defined: Mapping[str, Any]) -> PartResult:
     cell = defined.get(part.name.split(".")[0])
-    if cell is None or part.verdict in ("correct", "manual"):
+    if cell is None or part.verdict in (Verdict.CORRECT, Verdict.MANUAL):
         return part
     return replace(part, feedback=f"{part.feedback} (defined in cell {cell.number}: {cell.first_line})")
 

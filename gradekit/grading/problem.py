@@ -2,9 +2,9 @@
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> catalog = load_catalog()
->>> result, notes = grade_problem(catalog, catalog.problem("ece661-hw1/q3.2"), {"L": 116})
+>>> result, notes = grade_problem(catalog, catalog.resolve("ece661-hw1/q3.2"), {"L": 116})
 >>> [p.verdict for p in result.parts if p.name == "L"]
-['correct']
+[<Verdict.CORRECT: 'correct'>]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from gradekit.check.kinds import KINDS, checker_for
 from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
+from gradekit.core.vocab import PartKind, Verdict
 from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
 
@@ -79,7 +80,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
             except GraderError:
                 raise
             except Exception as e:  # a checker bug must not stop the rest of the grading, nor cost points
-                outcome = Outcome(0.0, "error", f"grader error, not counted against you: could not check this "
+                outcome = Outcome(0.0, Verdict.ERROR, f"grader error, not counted against you: could not check this "
                                                 f"part ({type(e).__name__}: {e})")
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
@@ -91,12 +92,12 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
 
 def _missing(problem: Problem, part: Part) -> Outcome:
     code = problem.params.get("file") if KINDS[part.kind].runs_code else None
-    return Outcome(0.0, "missing", f"No answer given: this part is graded from {code} (gradekit check {code})."
+    return Outcome(0.0, Verdict.MISSING, f"No answer given: this part is graded from {code} (gradekit check {code})."
                    if code else "No answer given.")
 
 
 def unanswered_problem(problem: Problem) -> ProblemResult:
     """A problem the submission does not answer at all: every part missing, worked out from the spec alone."""
-    parts = [PartResult(part.name, 0.0, part.points, "missing", _missing(problem, part).feedback, answered=False)
+    parts = [PartResult(part.name, 0.0, part.points, Verdict.MISSING, _missing(problem, part).feedback, answered=False)
              for part in problem.parts]
     return ProblemResult(problem.id, problem.assignment, problem.title, parts)

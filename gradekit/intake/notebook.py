@@ -35,13 +35,18 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.code.spec import MAX_PARSED_SOURCE_BYTES, MAX_SOURCE_BYTES, binds_answers
 from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.core.errors import SubmissionError
 from gradekit.core.records import points
+from gradekit.core.vocab import PartKind
 from gradekit.intake.submission import read_py_source
+
+if TYPE_CHECKING:
+    from gradekit.sandbox.limits import Limits
+    from gradekit.core.catalogs import ProblemSource
 
 __all__ = ["Notebook", "read_notebook", "ANSWER_TAG", "MAX_CELLS", "MAX_CELL_CHARS", "MAX_CODE_CHARS", "answers_of",
            "template_notebook"]
@@ -272,7 +277,7 @@ def _read_cells(data: bytes) -> dict[str, Any]:
     return {"cells": out, "assignment": assignment}
 
 
-def answers_of(nb: Notebook, limits: Any) -> tuple[dict[str, dict[str, Any]], str | None]:
+def answers_of(nb: Notebook, limits: Limits | None) -> tuple[dict[str, dict[str, Any]], str | None]:
     """The notebook's answers (an ``ANSWERS`` binding in its code, then its tagged cells) and its ASSIGNMENT."""
 
     answers: dict[str, dict[str, Any]] = {}
@@ -287,7 +292,7 @@ def answers_of(nb: Notebook, limits: Any) -> tuple[dict[str, dict[str, Any]], st
     return answers, assignment
 
 
-def template_notebook(catalog: Any, assignment: str) -> str:
+def template_notebook(catalog: ProblemSource, assignment: str) -> str:
     """A student notebook: each problem's statement, an answer cell per part (tagged), and code problems' starters.
 
     Checked unchanged, it is "not answered" everywhere, with no error.
@@ -314,7 +319,7 @@ def template_notebook(catalog: Any, assignment: str) -> str:
             about = f" — {part.description}" if part.description else ""
             cells.append(v4.new_markdown_cell(f"**{problem.id} / {part.name}** ({points(part.points)}): "
                                               f"{form}{about}"))
-            kind = v4.new_markdown_cell if part.kind in ("manual",) else v4.new_code_cell
+            kind = v4.new_markdown_cell if part.kind == PartKind.MANUAL else v4.new_code_cell
             cell = kind("")
             cell.metadata["tags"] = [f"{ANSWER_TAG}{problem.id}/{part.name}"]
             cells.append(cell)

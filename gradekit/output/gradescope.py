@@ -30,14 +30,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import PartResult, ProblemResult, points, tidy
+from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:  # a Report's write_gradescope imports this module
     from gradekit.output.report import Report
+    from gradekit.spec.catalog import Catalog
 
 OUTPUT_FORMAT = "md"
 
 
-def part_visibility(catalog: Any, assignment: str, problem: str, part: str) -> str:
+def part_visibility(catalog: Catalog | None, assignment: str, problem: str, part: str) -> str:
     """The visibility a part declares (its spec option, else its assignment's), "visible" when unknown."""
     if catalog is None:
         return "visible"
@@ -49,7 +51,7 @@ def part_visibility(catalog: Any, assignment: str, problem: str, part: str) -> s
         return "visible"
 
 
-def _visibility(catalog: Any, prob: ProblemResult, part: PartResult) -> str:
+def _visibility(catalog: Catalog | None, prob: ProblemResult, part: PartResult) -> str:
     declared = part_visibility(catalog, prob.assignment, prob.id, part.name)
     if declared == "hidden" and part.max_score > 0:  # else Gradescope's total would show its points
         return "after_published"
@@ -65,10 +67,10 @@ def _md(text: str) -> str:
 
 def _output(part: PartResult, visibility: str) -> str:
     lines = [f"**{part.verdict}** ({tidy(part.score)} / {tidy(part.max_score)})"]
-    if part.diagnosis and part.verdict in {"wrong", "partial"}:
+    if part.diagnosis and part.verdict in {Verdict.WRONG, Verdict.PARTIAL}:
         lines.append(f"Diagnosed mistake: `{part.diagnosis}`")
     feedback = part.feedback  # a manual part's key is in part.reference, which students never see
-    if visibility == "visible" and feedback and part.verdict != "correct":
+    if visibility == "visible" and feedback and part.verdict != Verdict.CORRECT:
         lines.append(_md(feedback))
     return "\n\n".join(lines)
 
@@ -84,7 +86,7 @@ def _test(number: str, prob: ProblemResult, part: PartResult, visibility: str) -
         "tags": [prob.assignment, prob.id] + ([part.diagnosis] if part.diagnosis else []),
         "visibility": visibility,
     }
-    if part.verdict != "manual":  # a hand-graded part is neither passed nor failed yet
+    if part.verdict != Verdict.MANUAL:  # a hand-graded part is neither passed nor failed yet
         test["status"] = "passed" if part.score >= part.max_score - 1e-9 else "failed"
     return test
 
@@ -99,7 +101,7 @@ def _hand_graded_test(number: str, prob: ProblemResult, part: PartResult, visibi
             "output_format": OUTPUT_FORMAT, "tags": [prob.assignment, prob.id, "manual"], "visibility": visibility}
 
 
-def results(report: Report, catalog: Any = None, *, execution_time: float | None = None,
+def results(report: Report, catalog: Catalog | None = None, *, execution_time: float | None = None,
             message: str | None = None, hand_graded: str = "omit") -> dict[str, Any]:
     """The results.json object for ``report``; ``message`` opens the top-level output.
 
@@ -115,7 +117,7 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     for i, prob in enumerate(report.problems, 1):
         for j, part in enumerate(prob.parts, 1):
             visibility = _visibility(catalog, prob, part)
-            if part.verdict == "manual":
+            if part.verdict == Verdict.MANUAL:
                 by_hand += part.max_score
                 if hand_graded == "note":
                     tests.append(_hand_graded_test(f"{i}.{j}", prob, part, visibility))
@@ -153,7 +155,7 @@ def results(report: Report, catalog: Any = None, *, execution_time: float | None
     return out
 
 
-def failed_results(message: str, empty: Report | None, catalog: Any = None,
+def failed_results(message: str, empty: Report | None, catalog: Catalog | None = None,
                    execution_time: float | None = None, *, grader_fault: bool = False,
                    hand_graded: str = "omit") -> dict[str, Any]:
     """results.json for a submission that could not be read: every part of ``empty`` (the assignment

@@ -12,10 +12,15 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import points
 from gradekit.core.texfmt import tex, text
+from gradekit.core.vocab import PartKind
+
+if TYPE_CHECKING:
+    from gradekit.core.records import Problem
+    from gradekit.spec.catalog import Catalog
 
 
 def _answer(value: Any) -> str:
@@ -27,7 +32,7 @@ def _answer(value: Any) -> str:
         return text(value).replace("|", "\\|")
 
 
-def problem_key(catalog: Any, problem: Any) -> str:
+def problem_key(catalog: Catalog, problem: Problem) -> str:
     """One problem's section of the key (``problem`` already the right variant)."""
     sol = catalog.solve(problem)
     out = [f"## {problem.qualified_id}: {problem.title}", "", problem.statement, ""]
@@ -40,12 +45,13 @@ def problem_key(catalog: Any, problem: Any) -> str:
             out.append("")
     out += ["### Answers", "", "| part | points | answer |", "|---|---|---|"]
     for part in problem.parts:
-        shown = "graded by hand" if part.kind == "manual" and part.name not in sol.answers else _answer(sol.answers.get(part.name))
+        shown = "graded by hand" if part.kind == PartKind.MANUAL and part.name not in sol.answers \
+            else _answer(sol.answers.get(part.name))
         out.append(f"| `{part.name}` | {part.points:g} | {shown} |")
     return "\n".join(out) + "\n"
 
 
-def answer_key(catalog: Any, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
+def answer_key(catalog: Catalog, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
     """The whole worked key of ``assignment`` (or of ``ids``), for ``student``'s variant when given."""
     from gradekit.spec.variants import variant
 
@@ -121,7 +127,7 @@ def latex_text(markdown: str) -> str:
     return "".join(out).replace("\n\n", "\n\n\\medskip\n")
 
 
-def problem_latex(catalog: Any, problem: Any) -> str:
+def problem_latex(catalog: Catalog, problem: Problem) -> str:
     """One problem's section of the LaTeX key (``problem`` already the right variant)."""
     sol = catalog.solve(problem)
     out = [rf"\section*{{{_latex_plain(problem.qualified_id)}: {_latex_plain(problem.title)}}}", "",
@@ -135,7 +141,7 @@ def problem_latex(catalog: Any, problem: Any) -> str:
     out += [r"\subsection*{Answers}", r"\begin{itemize}"]
     for part in problem.parts:
         value = sol.answers.get(part.name)
-        if part.kind == "manual" and part.name not in sol.answers:
+        if part.kind == PartKind.MANUAL and part.name not in sol.answers:
             shown = "graded by hand"
         elif isinstance(value, str):
             shown = _latex_plain(value)
@@ -149,7 +155,7 @@ def problem_latex(catalog: Any, problem: Any) -> str:
     return "\n".join(out)
 
 
-def latex_key(catalog: Any, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
+def latex_key(catalog: Catalog, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
     """The worked key of ``assignment`` (or of ``ids``) as a whole LaTeX document, for pdflatex."""
     from gradekit.spec.variants import variant
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import ProblemResult, tidy
+from gradekit.core.vocab import Verdict
+
+if TYPE_CHECKING:
+    from gradekit.spec.catalog import Catalog
 
 
 @dataclass
@@ -43,12 +47,12 @@ class Report:
     @property
     def grader_errors(self) -> list[str]:
         """"problem: part" of every part the grader failed to check (verdict ``error``): not the student's fault."""
-        return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == "error"]
+        return [f"{p.id}: {part.name}" for p in self.problems for part in p.parts if part.verdict == Verdict.ERROR]
 
     @property
     def by_hand(self) -> float:
         """Points of the parts a person grades (verdict ``manual``): in the total, not yet scored."""
-        return sum(part.max_score for p in self.problems for part in p.parts if part.verdict == "manual")
+        return sum(part.max_score for p in self.problems for part in p.parts if part.verdict == Verdict.MANUAL)
 
     @property
     def full_marks(self) -> bool:
@@ -71,7 +75,7 @@ class Report:
     def write_json(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
 
-    def write_gradescope(self, path: str | Path, *, catalog: Any = None, execution_time: float | None = None,
+    def write_gradescope(self, path: str | Path, *, catalog: Catalog | None = None, execution_time: float | None = None,
                          hand_graded: str = "omit") -> None:
         """Write Gradescope's results.json (per-part visibility from ``catalog``, the built-in one by default;
         parts graded by hand left out, or with ``hand_graded="note"`` kept as 0-point tests).

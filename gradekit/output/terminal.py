@@ -10,19 +10,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gradekit.core.records import Problem, Solution, points
+from gradekit.core.records import Problem, Solution, Step, points
 from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
 from gradekit.core.texfmt import fmt, text
+from gradekit.core.vocab import Verdict
 
 VERDICT_STYLE = {
-    "correct": "green",
-    "partial": "yellow",
-    "wrong": "red",
-    "invalid": "red",
-    "missing": "dim",
-    "manual": "cyan",
-    "error": "magenta",
+    Verdict.CORRECT: "green",
+    Verdict.PARTIAL: "yellow",
+    Verdict.WRONG: "red",
+    Verdict.INVALID: "red",
+    Verdict.MISSING: "dim",
+    Verdict.MANUAL: "cyan",
+    Verdict.ERROR: "magenta",
 }
 
 
@@ -30,16 +31,16 @@ def _score(x: float) -> str:
     return fmt(round(x, 4))
 
 
-def student_feedback(verdict: str, feedback: str, diagnosis: str | None, reading: str = "") -> str:
+def student_feedback(verdict: Verdict | str, feedback: str, diagnosis: str | None, reading: str = "") -> str:
     """What a student reads for one part (terminal and feedback files alike): for a right answer only how it
     was read, where not literally; else the diagnosed mistake's id first, and the feedback (which says the
     reading itself). (A manual part's key is in ``PartResult.reference``, never here.)"""
-    if verdict == "correct":
+    if verdict == Verdict.CORRECT:
         return f"correct ({reading})" if reading else ""
     text = feedback
     if reading and reading not in text:
         text = f"{text} ({reading})"
-    if diagnosis and verdict in {"wrong", "partial"}:
+    if diagnosis and verdict in {Verdict.WRONG, Verdict.PARTIAL}:
         text = f"[{diagnosis}] {text}"
     return text
 
@@ -58,8 +59,9 @@ def report(console: Console, rep: Report) -> None:
         console.print(f"[yellow]note:[/] {_shown(note)}")
     for prob in rep.problems:
         # fold a problem left blank into one line, unless its parts say more (a starter's "not implemented")
-        if all(p.verdict in {"missing", "manual"} for p in prob.parts) and any(p.verdict == "missing" for p in prob.parts) \
-                and all(not p.answered or not p.feedback for p in prob.parts if p.verdict == "missing"):
+        if all(p.verdict in {Verdict.MISSING, Verdict.MANUAL} for p in prob.parts) \
+                and any(p.verdict == Verdict.MISSING for p in prob.parts) \
+                and all(not p.answered or not p.feedback for p in prob.parts if p.verdict == Verdict.MISSING):
             console.print(
                 f"[dim]{prob.assignment}/{prob.id} — {escape(prob.title)}: not answered "
                 f"(0 / {_score(prob.max_score)})[/]"
@@ -141,7 +143,7 @@ def grid(value: Any) -> str | None:
     return "\n".join(f"{l}{line}{r}" for l, line, r in zip(left, lines, right))
 
 
-def step_lines(step: Any) -> str:
+def step_lines(step: Step) -> str:
     """A worked step for the terminal, each thing once: its formula in Unicode with the numbers, matrices as
     grids under the clause they end, and any value the formula does not already show."""
     values = dict(step.values)

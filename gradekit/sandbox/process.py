@@ -30,8 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box, make_run_dir, write_files
@@ -41,11 +43,49 @@ from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
+if TYPE_CHECKING:
+    from gradekit.sandbox.server import ForkServerBase
+
 __all__ = ["Limits", "ChildResult", "run_child", "RESULT_FILE", "kill_group", "rmtree", "rlimit_values", "use_fork_server"]
 
 
 
-_server: list = []  # this process's fork server (gradekit.sandbox.fork_server), once use_fork_server(True) asked for one
+class Serving(Enum):
+    """Where this process's children come from (``_server.state``)."""
+
+    OFF = "off"  # each child gets a fresh jail (or uid) of its own
+    WANTED = "wanted"  # use_fork_server(True) asked for a fork server: it starts with the first child that can use it
+    RUNNING = "running"  # ``_server.server`` forks the children
+
+
+@dataclass
+class _ForkServerSlot:
+    """This process's fork server (``gradekit.sandbox.fork_server``): off, wanted, or running."""
+
+    state: Serving = Serving.OFF
+    server: ForkServerBase | None = None  # set exactly when RUNNING
+
+    def want(self) -> None:
+        if self.state is Serving.OFF:
+            self.state = Serving.WANTED
+
+    def stop(self) -> None:
+        server, self.state, self.server = self.server, Serving.OFF, None  # off even if closing it fails
+        if server is not None:  # a WANTED one never started (a machine with no jail to serve from)
+            server.close()
+
+    def started(self, kind: str) -> ForkServerBase:
+        """The running server, started now for an isolation of ``kind`` ("jail" or "confined") if it is not yet."""
+        if self.server is None:
+            if kind == "jail":  # the server is a jail itself
+                from gradekit.sandbox.fork_server import ForkServer as Server
+            else:  # no namespaces: each child confines itself after the fork
+                from gradekit.sandbox.confined_server import ConfinedServer as Server
+            self.server, self.state = Server(), Serving.RUNNING
+        return self.server
+
+
+_server = _ForkServerSlot()
 
 
 def use_fork_server(on: bool = True) -> None:
@@ -54,12 +94,10 @@ def use_fork_server(on: bool = True) -> None:
     Used only by a root grader with strong isolation (a jailed server, or a confined one where namespaces are
     forbidden); elsewhere each child gets a fresh jail as usual.
     """
-    while _server and not on:
-        server = _server.pop()
-        if server is not None:  # None: asked for, never started (a confined machine has no jail to serve from)
-            server.close()
-    if on and not _server:
-        _server.append(None)  # started on first use
+    if on:
+        _server.want()  # started on first use
+    else:
+        _server.stop()
 
 
 def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResult:
@@ -77,23 +115,18 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     return _run_boxed(script, files, limits)
 
 
-def _fork_server():
+def _fork_server() -> ForkServerBase | None:
     """This process's fork server, started on first use, when one serves its children (``use_fork_server``
     asked for one, the grader is root and the machine's isolation is strong); None when each child gets its
     own jail."""
-    if not _server or os.geteuid() != 0:
+    if _server.state is Serving.OFF or os.geteuid() != 0:
         return None
     iso = machine_isolation()
     if iso.kind not in ("jail", "confined"):
         return None
-    if _server[0] is None:
-        if iso.kind == "jail":  # the server is a jail itself
-            from gradekit.sandbox.fork_server import ForkServer as Server
-        else:  # no namespaces: each child confines itself after the fork
-            from gradekit.sandbox.confined_server import ConfinedServer as Server
-        _server[0] = Server()
+    server = _server.started(iso.kind)
     isolation.note_used(iso)
-    return _server[0]
+    return server
 
 
 def _run_boxed(script: str, files: dict[str, bytes], limits: Limits) -> ChildResult:

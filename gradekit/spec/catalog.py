@@ -21,6 +21,7 @@ from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
+from gradekit.core.vocab import PartKind
 from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
@@ -175,7 +176,7 @@ def check_params_of(problem: Problem, family: Family) -> Problem:
                 validate_options(part.kind, part.options)
             except ValueError as e:
                 raise SpecError(problem.source, f"parts[{i}]: {e}") from None
-    if any(p.kind == "verified" for p in problem.parts) and family.verify is None:
+    if any(p.kind == PartKind.VERIFIED for p in problem.parts) and family.verify is None:
         raise SpecError(problem.source, f"family {problem.family!r} cannot check 'verified' parts (it has no verify)")
     params = problem.params
     # A spec with generators ({ random = ... }) is validated on its default draw (student id "").

@@ -18,7 +18,7 @@ import inspect
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from gradekit.spec.catalog import Catalog
 from gradekit.core.errors import GradekitError, did_you_mean
 from gradekit.spec import tomlout
 from gradekit.core.families import OPTIONAL, REQUIRED, Family, Param, registry
+
+if TYPE_CHECKING:
+    from gradekit.core.records import Problem
 
 __all__ = ["families_table", "family_doc", "example_spec", "new_assignment", "new_problem"]
 
@@ -73,7 +76,7 @@ def _type(param: Param) -> str:
     return param.type
 
 
-def _param_rows(family: Family, example: Any) -> list[dict[str, Any]]:
+def _param_rows(family: Family, example: Problem | None) -> list[dict[str, Any]]:
     """One row per declared parameter: name, type, shape, default, meaning, and the example's value."""
     given = example.params if example is not None else {}
     return [{"name": d.name, "type": _type(d), "shape": d.shape, "default": _default(d), "meaning": d.meaning,
@@ -99,7 +102,7 @@ def spec_path(catalog: Catalog, problem) -> Path:
     return Path(catalog.assignment(problem.assignment).folder) / f"{problem.id}.toml"
 
 
-def _family_and_example(catalog: Catalog, name: str) -> tuple[Family, Any]:
+def _family_and_example(catalog: Catalog, name: str) -> tuple[Family, Problem | None]:
     """The family called ``name`` and the first catalog problem of it (None when there is none)."""
     families = registry()
     if name not in families:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gradekit.spec.catalog import Catalog, assignment_folders, read_catalog
 from gradekit.core.errors import GradekitError
+from gradekit.core.vocab import PartKind
 
 __all__ = ["Row", "validate", "STUDENTS"]
 
@@ -41,7 +42,7 @@ def validate(folders: list[Path] | None = None) -> tuple[list[Row], list[str]]:
             failed |= not _solves(catalog, problem, errors)
         parts = [part for p in a.problems for part in p.parts]
         rows.append(Row(a.name, len(a.problems), len(parts), sum(p.points for p in parts),
-                        sum(p.points for p in parts if p.kind == "manual"), "broken" if failed else "ok"))
+                        sum(p.points for p in parts if p.kind == PartKind.MANUAL), "broken" if failed else "ok"))
     return sorted(rows, key=lambda r: r.assignment), errors
 
 

@@ -31,9 +31,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from gradekit.core.errors import ParamError, SpecError
+
+if TYPE_CHECKING:
+    from gradekit.core.families import Family
+    from gradekit.core.records import Problem
+    from gradekit.spec.catalog import Catalog  # the catalog imports this module
 
 GENERATORS = {
     "int": {"low", "high"},
@@ -149,7 +154,8 @@ def draw(params: Mapping[str, Any], stream: Stream) -> dict[str, Any]:
     return out
 
 
-def draw_params(assignment: str, problem: str, student: str, params: Mapping[str, Any], family: Any) -> dict[str, Any]:
+def draw_params(assignment: str, problem: str, student: str, params: Mapping[str, Any],
+                family: Family) -> dict[str, Any]:
     """The student's params: the first draw the family validates and accepts.
 
     Raises ``ParamError`` for a bad generator or when no draw is accepted.
@@ -163,7 +169,7 @@ def draw_params(assignment: str, problem: str, student: str, params: Mapping[str
     raise ParamError("", f"no variant accepted by family {family.name} in {MAX_ATTEMPTS} draws; widen the generators' ranges")
 
 
-def default_draw(where: str, pid: str, assignment: str, params: Mapping[str, Any], family: Any) -> dict[str, Any]:
+def default_draw(where: str, pid: str, assignment: str, params: Mapping[str, Any], family: Family) -> dict[str, Any]:
     """What the catalog validates a generator spec on: the draw for student id ""."""
     try:
         return draw_params(assignment, pid, "", params, family)
@@ -192,7 +198,7 @@ def render_statement(statement: str, params: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(fill, statement)
 
 
-def variant(catalog: Any, problem: Any, student: str | None) -> Any:
+def variant(catalog: Catalog, problem: Problem, student: str | None) -> Problem:
     """``problem`` as ``student`` gets it (a ``Problem``); unchanged when its spec draws nothing.
 
     ``student=None`` gives the spec's default variant (the draw for student id "").
@@ -217,7 +223,7 @@ def variant(catalog: Any, problem: Any, student: str | None) -> Any:
                    validated_params=out.validated_params)
 
 
-def drawn_params(problem: Any) -> dict[str, Any]:
+def drawn_params(problem: Problem) -> dict[str, Any]:
     """The values a variant problem was solved on, as plain data (for ``show --json``)."""
     from gradekit.core.plain import plain
 
@@ -227,7 +233,7 @@ def drawn_params(problem: Any) -> dict[str, Any]:
     return plain(dict(problem.params))
 
 
-def per_student(problems: Iterable[Any]) -> list[str]:
+def per_student(problems: Iterable[Problem]) -> list[str]:
     """The ids of ``problems`` whose spec draws per-student numbers (``q3.2v``), in order."""
     return [p.id for p in problems if has_generators(p.params)]
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from gradekit.plugin import (
     choice, Family, fmt, integer, matrix, Mistake, Outcome, Param, ParamError, Solution, Step, tex, text,
-    vector,
+    Verdict, vector,
 )
 from gradekit.intake.values import AnswerFormatError, parse_array
 
@@ -315,7 +315,7 @@ def solve_madaline(params: Mapping[str, Any]) -> Solution:
 def _parse(raw: Any, length: int, what: str) -> np.ndarray | Outcome:
     """A flat float vector of ``length`` entries, or the Outcome that says why not."""
     if raw is None:
-        return Outcome(0.0, "missing", f"no answer for {what}")
+        return Outcome(0.0, Verdict.MISSING, f"no answer for {what}")
     try:
         arr = parse_array(raw)
     except AnswerFormatError as exc:

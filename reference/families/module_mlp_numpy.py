@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.plugin import Family, Solution, Step
+from gradekit.code.callkind import CallKind
 from gradekit.code.props import compare, compare_any, run_property, show
 from gradekit.code.spec import NUMPY_PREAMBLE, Check, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
@@ -342,7 +343,7 @@ def _train_notebook(session, o):
     # the time budget: CPU seconds (session.call), an overrun retried once on a fresh child before it counts
     r = _train_call(session, X, y, W, K, d["lr"], d["epochs"], d["batch"], budget, retry=True)
     if not r.ok:
-        return r.message if r.kind != "timeout" else (f"did not finish within its time budget of {budget:g} s of "
+        return r.message if r.kind != CallKind.TIMEOUT else (f"did not finish within its time budget of {budget:g} s of "
                                                       f"CPU time" + (" (tried twice)" if r.retried else ""))
     final = _final(r.value, d["epochs"])
     what = f"train(X, y, W, K, lr={d['lr']}, num_epochs={d['epochs']}, batch_size={d['batch']})"

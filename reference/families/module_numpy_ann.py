@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from gradekit.plugin import Family, Solution, Step
+from gradekit.code.callkind import CallKind
 from gradekit.code.methods import call_method, class_stub, class_stubs, wrap_source
 from gradekit.code.props import compare, compare_any, run_property, show
 from gradekit.code.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
@@ -297,7 +298,7 @@ def _accuracy(session, o):
     expected = net.accuracy(X, labels)
     r = _call(session, "call", _sizes(weights), weights, (X, ref.one_hot(labels, 3)), timeout, method="accuracy")
     if not r.ok:
-        return r.message if r.kind != "error" else \
+        return r.message if r.kind != CallKind.ERROR else \
             f"{r.message}, for one-hot y_true (as the handout's doctest and train pass it)"
     if compare(np.asarray(expected), r.value, 1e-9, 1e-12) is None:
         return None
@@ -335,7 +336,7 @@ def _overall(session, o):
 def judge_fit(r, y_test: np.ndarray, threshold: float, budget: float, how: str) -> str | None:
     """An overall test's verdict from the child's reply to "fit" (the labels stay in the parent)."""
     if not r.ok:
-        return r.message if r.kind != "timeout" else \
+        return r.message if r.kind != CallKind.TIMEOUT else \
             f"training did not finish within its time budget of {budget:g} s of CPU time (tried twice)"
     return judge_labels(r.value[0] if isinstance(r.value, tuple) else r.value, y_test, threshold, how)
 

@@ -25,6 +25,7 @@ import textwrap
 from typing import Any, Mapping
 
 from gradekit.plugin import Family, ParamError, Solution, Step
+from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, module_params, parse_module
 from gradekit.code.torch_compare import compare_layers, compare_shapes
@@ -85,7 +86,7 @@ def _describe_student(session, name: str, case: Mapping[str, Any]) -> dict:
             try:
                 cache[key] = json.loads(bytes(r.value.astype("uint8")).decode())
             except (ValueError, AttributeError, UnicodeDecodeError):
-                cache[key] = {"error": "the model description came back unreadable", "kind": "data"}
+                cache[key] = {"error": "the model description came back unreadable", "kind": CallKind.DATA}
     return cache[key]
 
 

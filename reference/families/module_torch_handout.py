@@ -24,6 +24,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.plugin import Family, ParamError, Solution, Step
+from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show
@@ -243,7 +244,7 @@ def _fit(session, cls: str, budget: float, loop: bool = False):
         r = call_method(session, cls, "fit", args, (), (X, Y, Xv, Yv, Xt), budget, retry=True, judge=True, **kw)
         if not r.ok:
             cache[cls, loop] = (f"training did not finish within its time budget of {budget:g} s of CPU time "
-                                f"(tried twice)" if r.kind == "timeout" else r.message)
+                                f"(tried twice)" if r.kind == CallKind.TIMEOUT else r.message)
         else:
             cache[cls, loop] = r.value
     return cache[cls, loop]

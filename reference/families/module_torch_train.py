@@ -28,6 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from gradekit.plugin import Family, ParamError, Solution, Step
+from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Note, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
@@ -69,7 +70,7 @@ def _run(session, key: str, call, budget: float | None = None):
         if not r.ok:  # a budgeted call was retried once on a fresh child before its overrun counts (session.call)
             cache[key] = (f"did not finish within its time budget of {budget:g} s of CPU time"
                           + (" (tried twice)" if r.retried else "")
-                          if r.kind == "timeout" and budget is not None else r.message)
+                          if r.kind == CallKind.TIMEOUT and budget is not None else r.message)
         else:
             cache[key] = r.value  # a str when the student's function failed: the glue's line says why
     return cache[key]

@@ -8,7 +8,7 @@ instances. A wrong answer is named by the edit of the reference it equals.
 
 >>> table = declare({"x1": "n×1", "W1": "m×n"})
 >>> check_formula("W1 x1", "W_1 x_1", table).verdict
-'correct'
+<Verdict.CORRECT: 'correct'>
 >>> check_formula("x1 W1", "W1 x1", table).message
 'col 1: x1 W1: (n×1)·(m×n) do not compose'
 """

@@ -2,10 +2,10 @@
 
 >>> table = declare({"A": "m×n", "B": "n×k"})
 >>> check_formula("Bᵀ Aᵀ", "(A B)ᵀ", table).verdict
-'correct'
+<Verdict.CORRECT: 'correct'>
 >>> r = check_formula("A B", "(A B)ᵀ", table)
 >>> r.verdict, r.diagnosis
-('wrong', 'transposed')
+(<Verdict.WRONG: 'wrong'>, 'transpose_missing')
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from gradekit.check.expr.mutations import Mutation, mutations
 from gradekit.check.expr.nodes import Node
 from gradekit.check.expr.parser import parse
 from gradekit.check.expr.shapes import Shape, Symbols, scalar_like, shape_of, show
+from gradekit.core.vocab import Verdict
 
 INSTANCES = 6
 DIAGNOSIS_INSTANCES = 3
@@ -30,7 +31,7 @@ DIAGNOSIS_INSTANCES = 3
 
 @dataclass(frozen=True)
 class FormulaResult:
-    verdict: str  # correct | wrong | invalid
+    verdict: Verdict  # CORRECT, WRONG or INVALID
     message: str
     diagnosis: str | None = None
 
@@ -114,7 +115,7 @@ def check_formula(
     try:
         student = parse(answer, table, check_shapes=False)
     except ExprError as e:
-        return FormulaResult("invalid", str(e))
+        return FormulaResult(Verdict.INVALID, str(e))
     shape_error: str | None = None
     try:
         shape = shape_of(student, table, answer)
@@ -128,21 +129,22 @@ def check_formula(
 
             proof = prove_equal(student, ref, table) if scalar_like(ref_shape) else Proof.NOT_PROVED
             if proof is Proof.PROVED:
-                return FormulaResult("correct", "correct (proved equal to the reference by sympy)")
+                return FormulaResult(Verdict.CORRECT, "correct (proved equal to the reference by sympy)")
             gave_up = (f"; sympy's proof did not finish within its bound of {PROOF_BUDGET.cpu_seconds:g} s "
                        f"of CPU time" if proof is Proof.GAVE_UP else "")
-            return FormulaResult("correct", f"correct (equal to the reference on {len(envs)} random instances "
+            return FormulaResult(Verdict.CORRECT, f"correct (equal to the reference on {len(envs)} random instances "
                                             f"of the symbols{gave_up})")
     found = _diagnose(student, shape is not None, muts, alternatives, table, rtol)
     if shape_error is not None:
         if found:
-            return FormulaResult("wrong", f"{_cap(found.message)} ({shape_error})", found.id)
-        return FormulaResult("invalid", shape_error)
+            return FormulaResult(Verdict.WRONG, f"{_cap(found.message)} ({shape_error})", found.id)
+        return FormulaResult(Verdict.INVALID, shape_error)
     if found:
-        return FormulaResult("wrong", _cap(found.message), found.id)
+        return FormulaResult(Verdict.WRONG, _cap(found.message), found.id)
     if not _same_shape(shape, ref_shape):
-        return FormulaResult("wrong", f"Your answer is {show(shape)}, but the right one is {show(ref_shape)}.", "wrong_shape")
-    return FormulaResult("wrong", _where(student, ref, table, rtol))
+        return FormulaResult(Verdict.WRONG,
+                             f"Your answer is {show(shape)}, but the right one is {show(ref_shape)}.", "wrong_shape")
+    return FormulaResult(Verdict.WRONG, _where(student, ref, table, rtol))
 
 
 def _diagnose(student: Node, typed: bool, muts: Sequence[Mutation], alternatives, table: Symbols, rtol: float):

@@ -10,7 +10,7 @@ trailing ``for all i`` / ``∀i`` / ``\\forall i`` is allowed (the statement say
 >>> from .shapes import Symbols
 >>> table = Symbols.declare({"w": "d×1", "x_i": "d×1", "b": "scalar"})
 >>> check_inequality("-b >= x_i^T w", "wᵀ x_i + b <= 0", table).verdict
-'correct'
+<Verdict.CORRECT: 'correct'>
 >>> check_inequality("wᵀ x_i + b < 0", "wᵀ x_i + b <= 0", table).diagnosis
 'strict_inequality'
 """
@@ -28,6 +28,7 @@ from gradekit.check.expr.lexer import MAX_CHARS
 from gradekit.check.expr.nodes import Bin, Node
 from gradekit.check.expr.parser import parse
 from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of, show
+from gradekit.core.vocab import Verdict
 
 _RELATION = re.compile(r"<=|>=|≤|≥|⩽|⩾|\\leq?(?![A-Za-z])|\\geq?(?![A-Za-z])|\\lt(?![A-Za-z])|\\gt(?![A-Za-z])|<|>")
 _FORALL = re.compile(r"[,;]?\s*(?:\\forall|∀|for\s+all|for\s+every)\s*i\b.*$", re.IGNORECASE | re.DOTALL)
@@ -78,19 +79,20 @@ def check_inequality(answer: object, reference: str, table: Symbols) -> FormulaR
         g, strict = split(answer, table)  # type: ignore[arg-type]
         got = _values(g, table)
     except ExprError as e:
-        return FormulaResult("invalid", str(e))
+        return FormulaResult(Verdict.INVALID, str(e))
     except (EvalError, KeyError, ValueError) as e:
-        return FormulaResult("invalid", f"the answer has no value: {e}")
+        return FormulaResult(Verdict.INVALID, f"the answer has no value: {e}")
     want = _values(ref, table)
     if _positive_multiple(got, want):
         if strict == ref_strict:
-            return FormulaResult("correct", "correct")
-        return FormulaResult("wrong", "Right quantity, but the boundary is " + (
+            return FormulaResult(Verdict.CORRECT, "correct")
+        return FormulaResult(Verdict.WRONG, "Right quantity, but the boundary is " + (
             "left out: equality (= 0) belongs to the condition too." if strict else "included, and it should not be."),
             "strict_inequality")
     if _positive_multiple(-got, want):
-        return FormulaResult("wrong", "The inequality points the wrong way.", "direction_reversed")
-    return FormulaResult("wrong", "Your inequality is not equivalent to the right one on random values of the symbols.")
+        return FormulaResult(Verdict.WRONG, "The inequality points the wrong way.", "direction_reversed")
+    return FormulaResult(Verdict.WRONG,
+                         "Your inequality is not equivalent to the right one on random values of the symbols.")
 
 
 def _positive_multiple(got: np.ndarray, want: np.ndarray) -> bool:

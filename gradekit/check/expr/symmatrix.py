@@ -9,7 +9,7 @@ every instance. A wrong matrix is named by the family mistake (or the transpose)
 
 >>> table = Symbols.declare({"a": "scalar", "b": "scalar"})
 >>> check_symbol_matrix([["a", "0"], ["b", "a"]], [["a", 0], ["b", "a"]], table).verdict
-'correct'
+<Verdict.CORRECT: 'correct'>
 >>> check_symbol_matrix([["a", "b"], ["0", "a"]], [["a", 0], ["b", "a"]], table).diagnosis
 'transposed'
 >>> check_symbol_matrix([["a", "b"], ["b", "a"]], [["a", 0], ["b", "a"]], table).message
@@ -33,6 +33,7 @@ from gradekit.check.expr.lexer import MAX_CHARS
 from gradekit.check.expr.nodes import Mat, Node, Num, to_text
 from gradekit.check.expr.parser import parse
 from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of, show
+from gradekit.core.vocab import Verdict
 
 MAX_SIDE = 32  # rows and columns: the catalog's largest symbol matrix is 8×4
 MAX_ENTRIES = 256
@@ -199,27 +200,29 @@ def check_symbol_matrix(answer: Any, reference: Any, table: Symbols, *,
         shape = shape_of(student, table, answer if isinstance(answer, str) else None)
         got = _values(student, table)
     except ExprError as e:
-        return FormulaResult("invalid", str(e))
+        return FormulaResult(Verdict.INVALID, str(e))
     except (EvalError, KeyError) as e:
-        return FormulaResult("invalid", f"the answer has no value: {e}")
+        return FormulaResult(Verdict.INVALID, f"the answer has no value: {e}")
     ok = _agree(got, want, rtol)
     if ok is not None and ok.all():
-        return FormulaResult("correct", "correct")
+        return FormulaResult(Verdict.CORRECT, "correct")
     for mid, message, alt in alternatives:
         try:
             alt_ok = _agree(got, list(_reference(json.dumps(alt), table)[2]), rtol)
         except ExprError:
             continue
         if alt_ok is not None and alt_ok.all():
-            return FormulaResult("wrong", _cap(message), mid)
+            return FormulaResult(Verdict.WRONG, _cap(message), mid)
     flipped = _agree([g.T for g in got], want, rtol)
     if flipped is not None and flipped.all():
-        return FormulaResult("wrong", "Your matrix is the transpose of the right one: rows and columns are swapped.", "transposed")
+        return FormulaResult(Verdict.WRONG,
+                             "Your matrix is the transpose of the right one: rows and columns are swapped.", "transposed")
     if ok is None:
-        return FormulaResult("wrong", f"Your matrix is {show(shape)}, but the right one is {show(ref_shape)}.", "wrong_shape")
+        return FormulaResult(Verdict.WRONG,
+                             f"Your matrix is {show(shape)}, but the right one is {show(ref_shape)}.", "wrong_shape")
     i, j = (int(v) for v in np.argwhere(~ok)[0])
     mine = f"your entry {to_text(student.rows[i][j], table.name)}" if isinstance(student, Mat) else "your entry"
-    return FormulaResult("wrong", f"Row {i + 1}, column {j + 1}: {mine} is not right; "
+    return FormulaResult(Verdict.WRONG, f"Row {i + 1}, column {j + 1}: {mine} is not right; "
                                   f"{int((~ok).sum())} of {ok.size} entries are wrong.")
 
 
