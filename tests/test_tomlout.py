@@ -25,3 +25,10 @@ def test_written_tables_read_back_equal(table):
 def test_multi_line_text_is_written_as_typed():
     assert tomlout.value("a \\frac{1}{2}\nb") == "'''\na \\frac{1}{2}\nb'''"
     assert tomllib.loads("s = " + tomlout.value("x'''\ny\n"))["s"] == "x'''\ny\n"
+
+
+def test_a_string_with_newlines_in_a_list_reads_back_as_written():
+    """Found by the property above: the rows' padding was put in after the text was made, so a multi-line
+    string inside a list got the padding too (' \\n' read back as '     \\n')."""
+    for table in ({"0": [" \n"]}, {"notes": ["a\n b", "c"]}, {"W": [[1, 2], [" \n x", 4]]}):
+        assert tomllib.loads("\n".join(tomlout.assignments(table))) == table

@@ -38,7 +38,8 @@ def _string(s: str) -> str:
     return _basic(s)
 
 
-def value(v: Any) -> str:
+def value(v: Any, pad: int = 1) -> str:
+    """``v`` as TOML; a matrix's rows after its first start on new lines of ``pad`` spaces."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -48,11 +49,11 @@ def value(v: Any) -> str:
     if isinstance(v, str):
         return _string(v)
     if isinstance(v, Mapping):
-        return "{" + ", ".join(f"{key(k)} = {value(x)}" for k, x in v.items()) + "}"
+        return "{" + ", ".join(f"{key(k)} = {value(x, pad)}" for k, x in v.items()) + "}"
     if isinstance(v, (list, tuple)):
-        items = [value(x) for x in v]
+        items = [value(x, pad) for x in v]
         if len(v) > 1 and all(isinstance(x, (list, tuple)) for x in v):
-            return "[" + ",\n ".join(items) + "]"
+            return "[" + (",\n" + " " * pad).join(items) + "]"
         return "[" + ", ".join(items) + "]"
     raise TypeError(f"no TOML for {type(v).__name__}")
 
@@ -60,8 +61,8 @@ def value(v: Any) -> str:
 def line(name: str, v: Any) -> str:
     """``name = value``, a matrix's rows aligned under its first."""
     head = f"{key(name)} = "
-    text = value(v)
-    return head + (text.replace("\n ", "\n" + " " * (len(head) + 1)) if not isinstance(v, str) else text)
+    # the rows' padding is given to value(), not put in afterwards: a string's own newlines stay as they are
+    return head + value(v, len(head) + 1)
 
 
 def assignments(table: Mapping[str, Any]) -> list[str]:
