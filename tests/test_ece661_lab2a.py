@@ -12,8 +12,10 @@ import nbformat
 import pytest
 from nbformat import v4
 
+from gradekit.code.spec import Slip
 from gradekit.code.torch_compare import compare_shapes
 from gradekit.grading.grade import grade
+from reference.families import module_torch
 from reference.families.module_torch import describe_reference
 
 BLOCK1 = '''import torch
@@ -102,6 +104,8 @@ for epoch in range(2):
 NOTEBOOKS = {
     "table1": (BLOCK2, TABLE1),
     "no_final_relu": (BLOCK2, dict(TABLE1, last="out = self.fc2(out)")),
+    "nn_conv2d": (BLOCK2, dict(TABLE1, conv="nn.Conv2d", fc="nn.Linear")),
+    "nn_conv2d_no_final_relu": (BLOCK2, dict(TABLE1, conv="nn.Conv2d", last="out = self.fc2(out)")),
 }
 
 
@@ -166,3 +170,43 @@ def test_no_relu_after_fc2_fails_layers_alone(graded):
     assert "layers: missing relu activation after layer 12 (linear in fc2)" in part.feedback, part.feedback
     assert "shapes:" not in part.feedback, part.feedback
 
+
+# 2. Named mistakes with the TA's partial credit
+
+def test_no_relu_after_fc2_alone_gets_the_tas_9_of_10(graded):
+    part, _ = graded("no_final_relu")
+    assert part.score == pytest.approx(9.0), part.feedback
+    assert part.verdict == "partial"
+
+
+def test_nn_conv2d_in_place_of_the_labs_conv_gets_the_tas_8_of_10_and_names_the_cause(graded):
+    part, _ = graded("nn_conv2d")
+    assert part.score == pytest.approx(8.0), part.feedback
+    assert "layers: conv1–3 have biases: build them with the lab's CONV (bias-free), not nn.Conv2d" in part.feedback
+    assert ("parameters: has 38,234 trainable parameters, expected 38,170: the 64 more are conv1–3's biases"
+            in part.feedback), part.feedback
+    assert "shapes:" not in part.feedback and "output:" not in part.feedback
+
+
+def test_biases_and_another_difference_are_no_named_mistake(graded):
+    part, _ = graded("nn_conv2d_no_final_relu")
+    assert part.score == pytest.approx(5.0), part.feedback  # layers and parameters lost, as any other difference
+    assert "have biases" not in part.feedback, part.feedback
+
+
+def test_the_mistakes_are_named_only_where_the_spec_prices_them():
+    e = describe_reference("SimpleNN", (), (5, 3, 32, 32))
+    case = {"args": [], "input": [5, 3, 32, 32]}
+    no_relu = dict(e, layers=e["layers"][:-1])
+    priced = module_torch._layers(e, no_relu, case, False, {"partial": {"final_relu_missing": 0.6}})
+    assert isinstance(priced, Slip) and priced.mistake == "final_relu_missing" and priced.credit == 0.6
+    unpriced = module_torch._layers(e, no_relu, case, False, {})
+    assert not isinstance(unpriced, Slip) and unpriced == "missing relu activation after layer 12 (linear in fc2)"
+    biased = dict(e, params=e["params"] + 64, layers=[dict(layer, bias=True) if layer["op"] == "conv" else layer
+                                                      for layer in e["layers"]])
+    assert not isinstance(module_torch._parameters(e, biased, case, False, {}), Slip)
+    priced = module_torch._parameters(e, biased, case, False, {"partial": {"conv_bias": 0.6}})
+    assert isinstance(priced, Slip) and priced.credit == 0.6
+    # biases that do not account for the excess are no such mistake
+    assert not isinstance(module_torch._parameters(e, dict(biased, params=e["params"] + 65), case, False,
+                                                   {"partial": {"conv_bias": 0.6}}), Slip)

@@ -13,9 +13,11 @@ actual values.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Sequence
 
-__all__ = ["compare_layers", "compare_shapes", "label", "canonical"]
+__all__ = ["compare_layers", "compare_shapes", "label", "canonical", "final_relu_missing", "biased_convs",
+           "conv_bias_count", "modules_named"]
 
 # What identifies a layer, per op (the shape is judged separately, by compare_shapes).
 _KEYS = {
@@ -137,3 +139,43 @@ def compare_shapes(expected: Sequence[dict], got: Sequence[dict], input_shape: S
             return (f"on an input of shape {shape}, {where} {_fmt(after(got, j2))} where the expected layers give "
                     f"{_fmt(after(exp, i2))}: the layers differ there (see layers)")
     return None
+
+
+def final_relu_missing(expected: Sequence[dict], got: Sequence[dict]) -> bool:
+    """The only difference is the ReLU the expected model ends with (after its final layer)."""
+    exp, got = canonical(expected), canonical(got)
+    return (bool(exp) and exp[-1]["op"] == "activation" and exp[-1].get("kind") == "relu"
+            and list(map(_signature, got)) == list(map(_signature, exp[:-1])))
+
+
+def biased_convs(expected: Sequence[dict], got: Sequence[dict]) -> list[dict]:
+    """The student's convolutions that have a bias where the expected ones have none, when that is the only
+    difference (nn.Conv2d's default bias=True in place of a bias-free convolution); [] otherwise."""
+    exp, got = canonical(expected), canonical(got)
+    if len(exp) != len(got):
+        return []
+    biased = []
+    for e, g in zip(exp, got):
+        if e["op"] == g["op"] == "conv" and e.get("bias") is False and g.get("bias") is True:
+            e = dict(e, bias=True)
+            biased.append(g)
+        if _signature(e) != _signature(g):
+            return []
+    return biased
+
+
+def conv_bias_count(convs: Sequence[dict]) -> int:
+    """The parameters the biases of ``convs`` add: out_channels each, a module run twice counted once."""
+    seen = {(c.get("module"), c.get("in_channels"), c.get("out_channels"), str(c.get("kernel"))): c for c in convs}
+    return sum(int(c.get("out_channels") or 0) for c in seen.values())
+
+
+def modules_named(layers: Sequence[dict]) -> str:
+    """The modules the layers ran in, in short: conv1, conv2, conv3 is "conv1–3"."""
+    names = list(dict.fromkeys(str(layer.get("module", "?")) for layer in layers))
+    parts = [re.fullmatch(r"(.*?)(\d+)", n) for n in names]
+    if len(names) > 1 and all(parts) and len({p.group(1) for p in parts}) == 1:
+        numbers = [int(p.group(2)) for p in parts]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{names[0]}–{numbers[-1]}"
+    return ", ".join(names)
