@@ -210,3 +210,30 @@ def test_the_mistakes_are_named_only_where_the_spec_prices_them():
     # biases that do not account for the excess are no such mistake
     assert not isinstance(module_torch._parameters(e, dict(biased, params=e["params"] + 65), case, False,
                                                    {"partial": {"conv_bias": 0.6}}), Slip)
+
+
+# 3. The handout's own older code costs nothing
+
+# Code block 2 of an older handout (PyTorch 1.5-1.7): CONV.forward calls _conv_forward without the bias,
+# which PyTorch requires from 1.8
+BLOCK2_OLD = BLOCK2.replace("        self.output = super().forward(input)\n",
+                            "        self.output = self._conv_forward(input, self.weight)\n")
+OLD_CONV_NOTE = ("CONV.forward calls _conv_forward(input, weight) as PyTorch 1.5–1.7 did: run with its bias "
+                 "(from PyTorch 1.8 the bias is required)")
+NOTEBOOKS.update({"old_handout": (BLOCK2_OLD, TABLE1), "old_handout_f21": (BLOCK2_OLD, TABLE1_F21)})
+
+
+def test_the_older_handouts_conv_runs_with_its_bias_and_says_so(graded):
+    assert BLOCK2_OLD != BLOCK2
+    part, notes = graded("old_handout")
+    assert part.score == 10, part.feedback
+    assert OLD_CONV_NOTE in notes, notes
+    assert OLD_CONV_NOTE not in graded("table1")[1]  # the current handout's CONV needs nothing
+
+
+def test_the_fall_2021_table_1_on_the_older_handout_is_graded_as_its_architecture(graded):
+    part, notes = graded("old_handout_f21")
+    assert "TypeError" not in part.feedback and "_conv_forward" not in part.feedback, part.feedback
+    assert "parameters: has 116,778 trainable parameters, expected 38,170" in part.feedback
+    assert part.score == pytest.approx(2.5), part.feedback  # the output shape is right; the TA gives 2-3
+    assert OLD_CONV_NOTE in notes
