@@ -13,9 +13,11 @@ actual values.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Sequence
 
-__all__ = ["compare_layers", "compare_shapes", "label", "canonical"]
+__all__ = ["compare_layers", "compare_shapes", "label", "canonical", "final_relu_missing", "biased_convs",
+           "conv_bias_count", "modules_named"]
 
 # What identifies a layer, per op (the shape is judged separately, by compare_shapes).
 _KEYS = {
@@ -102,7 +104,12 @@ def compare_layers(expected: Sequence[dict], got: Sequence[dict], any_order: boo
 
 def compare_shapes(expected: Sequence[dict], got: Sequence[dict], input_shape: Sequence[int],
                    any_order: bool = False) -> str | None:
-    """Each layer's output shape on the same dummy input, in the order the layers ran (or any order)."""
+    """Each layer's output shape on the same dummy input, in the order the layers ran (or any order).
+
+    In order, the two lists of ops are aligned as compare_layers aligns them: each layer that lines up is
+    judged by its shape, and where ops are inserted, missing or replaced only the shape the data has past
+    them, so one missing ReLU costs the layers check alone while a missing pool costs both.
+    """
     exp, got = canonical(expected), canonical(got)
     if any_order:
         key = lambda layer: _signature(layer) + (str(layer.get("shape")),)  # noqa: E731
@@ -116,12 +123,59 @@ def compare_shapes(expected: Sequence[dict], got: Sequence[dict], input_shape: S
             return (f"on an input of shape {_fmt(list(input_shape))}, {label(i, g)} outputs "
                     f"{_fmt(g.get('shape'))}{want}")
         return None if not left else "the layers differ from the expected ones: see layers"
-    for i, (e, g) in enumerate(zip(exp, got)):
-        if e["op"] != g["op"]:
-            break  # compare_layers reports the structure; past here shapes cannot line up
-        if e.get("shape") != g.get("shape"):
-            return (f"on an input of shape {_fmt(list(input_shape))}, {label(i, g)} outputs "
-                    f"{_fmt(g.get('shape'))}, expected {_fmt(e.get('shape'))}")
-    if len(exp) != len(got) or any(e["op"] != g["op"] for e, g in zip(exp, got)):
-        return f"the layers differ from the expected ones ({len(got)} layer ops, expected {len(exp)}): see layers"
+    shape = _fmt(list(input_shape))
+    after = lambda layers, k: layers[k - 1].get("shape") if k > 0 else list(input_shape)  # noqa: E731
+    ops = difflib.SequenceMatcher(None, [l["op"] for l in exp], [l["op"] for l in got], autojunk=False)
+    for tag, i1, i2, j1, j2 in ops.get_opcodes():
+        if tag == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                if exp[i].get("shape") != got[j].get("shape"):
+                    return (f"on an input of shape {shape}, {label(j, got[j])} outputs {_fmt(got[j].get('shape'))}, "
+                            f"expected {_fmt(exp[i].get('shape'))}")
+        elif after(exp, i2) != after(got, j2):
+            # ops inserted, missing or replaced are compare_layers' to name; here only whether the data
+            # leaves them in the expected shape (a missing ReLU does not change it, a missing pool does)
+            where = f"{label(j2 - 1, got[j2 - 1])} outputs" if j2 > 0 else "the input is"
+            return (f"on an input of shape {shape}, {where} {_fmt(after(got, j2))} where the expected layers give "
+                    f"{_fmt(after(exp, i2))}: the layers differ there (see layers)")
     return None
+
+
+def final_relu_missing(expected: Sequence[dict], got: Sequence[dict]) -> bool:
+    """The only difference is the ReLU the expected model ends with (after its final layer)."""
+    exp, got = canonical(expected), canonical(got)
+    return (bool(exp) and exp[-1]["op"] == "activation" and exp[-1].get("kind") == "relu"
+            and list(map(_signature, got)) == list(map(_signature, exp[:-1])))
+
+
+def biased_convs(expected: Sequence[dict], got: Sequence[dict]) -> list[dict]:
+    """The student's convolutions that have a bias where the expected ones have none, when that is the only
+    difference (nn.Conv2d's default bias=True in place of a bias-free convolution); [] otherwise."""
+    exp, got = canonical(expected), canonical(got)
+    if len(exp) != len(got):
+        return []
+    biased = []
+    for e, g in zip(exp, got):
+        if e["op"] == g["op"] == "conv" and e.get("bias") is False and g.get("bias") is True:
+            e = dict(e, bias=True)
+            biased.append(g)
+        if _signature(e) != _signature(g):
+            return []
+    return biased
+
+
+def conv_bias_count(convs: Sequence[dict]) -> int:
+    """The parameters the biases of ``convs`` add: out_channels each, a module run twice counted once."""
+    seen = {(c.get("module"), c.get("in_channels"), c.get("out_channels"), str(c.get("kernel"))): c for c in convs}
+    return sum(int(c.get("out_channels") or 0) for c in seen.values())
+
+
+def modules_named(layers: Sequence[dict]) -> str:
+    """The modules the layers ran in, in short: conv1, conv2, conv3 is "conv1–3"."""
+    names = list(dict.fromkeys(str(layer.get("module", "?")) for layer in layers))
+    parts = [re.fullmatch(r"(.*?)(\d+)", n) for n in names]
+    if len(names) > 1 and all(parts) and len({p.group(1) for p in parts}) == 1:
+        numbers = [int(p.group(2)) for p in parts]
+        if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+            return f"{names[0]}–{numbers[-1]}"
+    return ", ".join(names)

@@ -77,11 +77,17 @@ def grade_module(
         failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
-        kept = _kept_on_cpu(session) if "torch" in preload and "wrap_source" in spec.extra else ""
+        probed = "torch" in preload and "wrap_source" in spec.extra
+        kept = _kept_on_cpu(session) if probed else ""
+        old_conv = _probe_line(session, "_gk_old_conv_callers") if probed else ""
     notes = [*env_notes, *notes]
     if kept:
         notes.append(f"this grader has no GPU: {kept} {'was' if ', ' not in kept else 'were'} called and kept on the "
                      f"CPU (on a GPU they move the model or tensors there)")
+    if old_conv:
+        notes.append(f"{old_conv.replace(', ', '.forward, ')}.forward {'call' if ', ' in old_conv else 'calls'} "
+                     f"_conv_forward(input, weight) as PyTorch 1.5–1.7 did: run with its bias (from PyTorch 1.8 the "
+                     f"bias is required)")
     if failed:
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
@@ -91,9 +97,15 @@ def grade_module(
 def _kept_on_cpu(session: ModuleSession) -> str:
     """The CUDA calls the student's child kept on the CPU (torch_probe's ``_gk_kept_on_cpu``), "" for none; asked
     only of a child still running (a fresh one would have run none of the student's calls)."""
+    return _probe_line(session, "_gk_kept_on_cpu")
+
+
+def _probe_line(session: ModuleSession, name: str) -> str:
+    """One line a torch_probe function reports of the student's child ("" for none), asked only of a child
+    still running."""
     if not session.running:
         return ""
-    r = session.call("_gk_kept_on_cpu", timeout=5.0)
+    r = session.call(name, timeout=5.0)
     return r.value if r.ok and isinstance(r.value, str) else ""
 
 

@@ -27,8 +27,9 @@ from typing import Any, Mapping
 from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
-from gradekit.code.spec import Check, module_params, parse_module
-from gradekit.code.torch_compare import compare_layers, compare_shapes
+from gradekit.code.spec import Check, Slip, module_params, parse_module
+from gradekit.code.torch_compare import (biased_convs, compare_layers, compare_shapes, conv_bias_count,
+                                          final_relu_missing, modules_named)
 
 TIMEOUT = 20.0
 
@@ -95,35 +96,62 @@ def _call_text(name: str, args) -> str:
 
 
 def _each_case(judge):
-    """A check that runs ``judge(expected, got, case)`` on each of the callable's cases."""
+    """A check that runs ``judge(expected, got, case, any_order, options)`` on each of the callable's cases
+    (``options``: the part's, whose ``partial`` prices the named mistakes)."""
     def run(session, o, *, name, cases, reference, any_order):
         for case in cases:
             got = _describe_student(session, name, case)
             if "error" in got:
                 return got["error"]
             expected = describe_reference(reference, tuple(case["args"]), tuple(case["input"]))
-            bad = judge(expected, got, case, any_order)
+            bad = judge(expected, got, case, any_order, o)
             if bad is not None:
-                return f"{_call_text(name, case['args'])}: {bad}" if len(cases) > 1 else bad
+                if len(cases) > 1:
+                    where = f"{_call_text(name, case['args'])}: {bad}"
+                    return Slip(where, bad.mistake, o) if isinstance(bad, Slip) else where
+                return bad
         return None
     return run
 
 
-def _layers(e, g, case, any_order):
-    return compare_layers(e["layers"], g["layers"], any_order)
+# Named mistakes (Slip ids), each named only where the part's ``partial`` prices it: elsewhere the
+# failure reads as it always has. "final_relu_missing": the only difference is the ReLU after the final
+# layer. "conv_bias": the only difference is biases on the convolutions (nn.Conv2d's default in place of a
+# bias-free convolution such as ECE 661's CONV); it fails layers and parameters, both named so.
+def _priced(o: Mapping[str, Any], mistake: str) -> bool:
+    return mistake in dict(o.get("partial") or {})
 
 
-def _shapes(e, g, case, any_order):
+def _conv_bias_cause(convs: list[dict]) -> str:
+    return f"{modules_named(convs)} have biases: build them with the lab's CONV (bias-free), not nn.Conv2d"
+
+
+def _layers(e, g, case, any_order, o):
+    bad = compare_layers(e["layers"], g["layers"], any_order)
+    if bad is None or any_order:
+        return bad
+    if _priced(o, "final_relu_missing") and final_relu_missing(e["layers"], g["layers"]):
+        return Slip(bad, "final_relu_missing", o)
+    convs = biased_convs(e["layers"], g["layers"]) if _priced(o, "conv_bias") else []
+    return Slip(_conv_bias_cause(convs), "conv_bias", o) if convs else bad
+
+
+def _shapes(e, g, case, any_order, o):
     return compare_shapes(e["layers"], g["layers"], case["input"], any_order)
 
 
-def _parameters(e, g, case, any_order):
+def _parameters(e, g, case, any_order, o):
     if e["params"] != g["params"]:
-        return f"has {g['params']:,} trainable parameters, expected {e['params']:,}"
+        bad = f"has {g['params']:,} trainable parameters, expected {e['params']:,}"
+        convs = biased_convs(e["layers"], g["layers"]) if _priced(o, "conv_bias") and not any_order else []
+        if convs and g["params"] - e["params"] == conv_bias_count(convs):
+            return Slip(f"{bad}: the {g['params'] - e['params']:,} more are {modules_named(convs)}'s biases "
+                        f"(the lab's CONV has none)", "conv_bias", o)
+        return bad
     return None
 
 
-def _output(e, g, case, any_order):
+def _output(e, g, case, any_order, o):
     shape = "×".join(map(str, case["input"]))
     if g["output"] is None:
         return f"forward on an input of shape {shape} returned a {g['output_type']}, expected a tensor"

@@ -75,6 +75,40 @@ def _gk_cuda_on_cpu():
     torch._gk_kept_on_cpu = kept
 
 
+def _gk_old_conv_forward():
+    """``nn.Conv2d._conv_forward(input, weight)`` called with two arguments runs with the layer's own bias, as
+    PyTorch 1.5–1.7 ran it; from 1.8 ``bias`` is required. Handouts written then call it so (ECE 661's CONV
+    in its code block 2), and a notebook that keeps the handout's code as given is right code. The classes
+    that call it so are recorded in ``torch._gk_old_conv_forward`` for the feedback. Nothing changes where
+    this torch does not require the bias."""
+    import inspect, sys
+    torch = sys.modules.get("torch")
+    conv = getattr(getattr(torch, "nn", None), "Conv2d", None)
+    original = getattr(conv, "_conv_forward", None)
+    if original is None:
+        return
+    try:
+        bias = inspect.signature(original).parameters.get("bias")
+    except (TypeError, ValueError):
+        return
+    if bias is None or bias.default is not inspect.Parameter.empty:
+        return
+    callers = []
+    missing = object()
+
+    def _conv_forward(self, input, weight, bias=missing):
+        if bias is missing:
+            name = type(self).__name__
+            if name not in callers:
+                callers.append(name)
+            bias = self.bias
+        return original(self, input, weight, bias)
+
+    conv._conv_forward = _conv_forward
+    torch._gk_old_conv_forward = callers
+
+
 _gk_lower_memory(_gk_preload, _gk_memory)
 _gk_cuda_on_cpu()
-del _gk_lower_memory, _gk_cuda_on_cpu, _gk_preload, _gk_memory
+_gk_old_conv_forward()
+del _gk_lower_memory, _gk_cuda_on_cpu, _gk_old_conv_forward, _gk_preload, _gk_memory

@@ -198,3 +198,13 @@ def _gk_kept_on_cpu():
     torch = sys.modules.get("torch")
     kept = getattr(torch, "_gk_kept_on_cpu", None) if torch is not None else None
     return ", ".join(str(k) for k in kept)[:300] if isinstance(kept, list) else ""
+
+
+def _gk_old_conv_callers():
+    """The classes whose forward called ``_conv_forward(input, weight)`` as PyTorch 1.5-1.7 did
+    (``gradekit/sandbox/child/preload.py``), one line, "" for none."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    callers = getattr(torch, "_gk_old_conv_forward", None) if torch is not None else None
+    return ", ".join(str(c) for c in callers)[:300] if isinstance(callers, list) else ""
