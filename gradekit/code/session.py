@@ -100,6 +100,7 @@ class ModuleSession:
         self._box: Box | None = None
         self.import_failure: CallResult | None = None  # deterministic: no point in retrying
         self.starts = 0
+        self._ready = False  # the child has imported the student's file (its first request answered)
         self._nonce, self._seq = "", 0
         self._budget: _Budget | None = None
 
@@ -121,10 +122,23 @@ class ModuleSession:
     @property
     def running(self) -> bool:
         """Whether a child is alive now (a call would not start, and re-import the file in, a fresh one)."""
-        return self._proc is not None and self._proc.poll() is None
+        return self._ready and self._proc is not None and self._proc.poll() is None
+
+    def begin(self) -> None:
+        """Start the child now and return at once: it imports its libraries (torch: a second or two) while
+        the caller does other work, such as its own imports; the first call finishes the start. Without
+        it, the first call starts the child. The child's CPU time is counted from its start either way."""
+        if self._proc is None:
+            self._spawn()
 
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> CallResult | None:
+        if self._proc is None:
+            self._spawn()
+        return self._handshake()
+
+    def _spawn(self) -> None:
+        """The child's process, in its box; it imports its preloaded libraries, then waits for its first request."""
         self.starts += 1
         self._workdir = make_run_dir("gradekit-mod-")
         work, mount_point = os.path.join(self._workdir, "work"), os.path.join(self._workdir, "root")
@@ -152,6 +166,9 @@ class ModuleSession:
         # a fresh nonce per child, sent in its first request (before it imports the student's file): every
         # reply must carry it and the sequence number of the request it answers
         self._nonce, self._seq = secrets.token_hex(16), 0
+
+    def _handshake(self) -> CallResult | None:
+        """The child's first request: the nonce, and the import of the student's file (its failure, if any)."""
         # the import pays for the interpreter's start too: its CPU is counted from 0
         reply = self._roundtrip({"op": "import", "nonce": self._nonce}, [], self.limits.wall_seconds, since=0.0)
         if reply.kind == CallKind.CRASH:
@@ -166,9 +183,11 @@ class ModuleSession:
             self.import_failure = CallResult(False, None, CallKind.IMPORT, _import_message(reply), reply.output)
             self.close()
             return self.import_failure
+        self._ready = True
         return None
 
     def close(self) -> None:
+        self._ready = False
         if self._proc is not None:
             kill_group(self._proc.pid)  # the group: threads and children the student started
             self._proc.wait()
@@ -240,7 +259,7 @@ class ModuleSession:
         return reply
 
     def _call(self, name: str, args: tuple, timeout: float) -> CallResult:
-        if self._proc is None:
+        if not self._ready:
             failed = self._start()
             if failed is not None:
                 return failed

@@ -64,8 +64,7 @@ def grade_module(
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params
     packages = catalog.assignment(target.assignment).packages
-    env_notes = _environment_notes(imports_of if imports_of is not None else [source], packages, target.assignment,
-                                   files if files is not None else [path])
+    imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
@@ -74,6 +73,10 @@ def grade_module(
     # what the child imports for the student before their code, so their memory budget is on top of it
     preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
     with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
+        # the child imports its libraries (torch) while this process checks the environment, which imports
+        # them too: on two cores the two imports overlap instead of following each other
+        session.begin()
+        env_notes = _environment_notes(imports, packages, target.assignment, files if files is not None else [path])
         failed = _failed_cells(session) if cells is not None else []
         given = {p.name: session for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
