@@ -17,6 +17,7 @@ import gradekit
 from gradekit.core import families
 from gradekit.core.records import Outcome, PartResult
 from gradekit.core.vocab import Verdict
+from gradekit.grading.answers import grade_answers
 from gradekit.plugin import Family, Solution
 
 ROOT = Path(gradekit.__file__).parent
@@ -98,11 +99,9 @@ points = 2
 '''
 
 
-def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_path, monkeypatch):
-    """A plug-in written before the enum returns ``Outcome(0.0, "wrong", ...)``: it grades as it did."""
-    def verify(params, part, answers):
-        a, b = answers[part]
-        return Outcome(1.0, "correct", "equal") if a == b else Outcome(0.0, "wrong", f"{a} is not {b}", "unequal")
+def _plugin_catalog(tmp_path, monkeypatch, verify):
+    """A catalog of one assignment whose one problem is graded by a plug-in family with this ``verify``."""
+    from gradekit.spec.catalog import load_catalog
 
     family = Family("plugin.strings", lambda params: Solution({"pair": [1, 1]}), verify=verify)
     monkeypatch.setitem(families.registry()._found, family.name, family)
@@ -110,10 +109,16 @@ def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_p
     folder.mkdir()
     (folder / "assignment.toml").write_text('name = "plugin-hw"\ntitle = "A plug-in\'s homework"\n')
     (folder / "q1.toml").write_text(SPEC)
-    from gradekit.grading.answers import grade_answers
-    from gradekit.spec.catalog import load_catalog
+    return load_catalog(folder, extra=[])
 
-    catalog = load_catalog(folder, extra=[])
+
+def test_a_plug_in_family_that_writes_its_verdicts_as_strings_still_grades(tmp_path, monkeypatch):
+    """A plug-in written before the enum returns ``Outcome(0.0, "wrong", ...)``: it grades as it did."""
+    def verify(params, part, answers):
+        a, b = answers[part]
+        return Outcome(1.0, "correct", "equal") if a == b else Outcome(0.0, "wrong", f"{a} is not {b}", "unequal")
+
+    catalog = _plugin_catalog(tmp_path, monkeypatch, verify)
     for pair, verdict, score in (([2, 3], Verdict.WRONG, 0), ([4, 4], Verdict.CORRECT, 2)):
         report = grade_answers({"q1": {"pair": pair}}, assignment="plugin-hw", catalog=catalog)
         (part,) = report.problems[0].parts
@@ -126,16 +131,8 @@ def test_a_plug_in_verdict_that_is_no_verdict_is_a_grader_error_not_points_lost(
     def verify(params, part, answers):
         return Outcome(0.0, "wrnog", "a typo in the plug-in")
 
-    family = Family("plugin.strings", lambda params: Solution({"pair": [1, 1]}), verify=verify)
-    monkeypatch.setitem(families.registry()._found, family.name, family)
-    folder = tmp_path / "plugin-hw"
-    folder.mkdir()
-    (folder / "assignment.toml").write_text('name = "plugin-hw"\ntitle = "A plug-in\'s homework"\n')
-    (folder / "q1.toml").write_text(SPEC)
-    from gradekit.grading.answers import grade_answers
-    from gradekit.spec.catalog import load_catalog
-
-    report = grade_answers({"q1": {"pair": [1, 1]}}, assignment="plugin-hw", catalog=load_catalog(folder, extra=[]))
+    report = grade_answers({"q1": {"pair": [1, 1]}}, assignment="plugin-hw",
+                           catalog=_plugin_catalog(tmp_path, monkeypatch, verify))
     (part,) = report.problems[0].parts
     assert (part.verdict, part.score) == (Verdict.ERROR, 0) and "grader error, not counted against you" in part.feedback
     assert "'wrnog' is not a valid Verdict" in part.feedback and report.grader_errors == ["q1: pair"]
