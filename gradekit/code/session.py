@@ -133,8 +133,7 @@ class ModuleSession:
 
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> CallResult | None:
-        if self._proc is None:
-            self._spawn()
+        self.begin()
         return self._handshake()
 
     def _spawn(self) -> None:

@@ -81,8 +81,8 @@ def grade_module(
         given = {p.name: session for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
         probed = "torch" in preload and "wrap_source" in spec.extra
-        kept = _kept_on_cpu(session) if probed else ""
-        old_conv = _probe_line(session, "_gk_old_conv_callers") if probed else ""
+        kept = _recorded(session, "_gk_kept_on_cpu") if probed else ""
+        old_conv = _recorded(session, "_gk_old_conv_forward") if probed else ""
     notes = [*env_notes, *notes]
     if kept:
         notes.append(f"this grader has no GPU: {kept} {'was' if ', ' not in kept else 'were'} called and kept on the "
@@ -97,18 +97,13 @@ def grade_module(
     return Report(submission=str(path), problems=[result], notes=notes)
 
 
-def _kept_on_cpu(session: ModuleSession) -> str:
-    """The CUDA calls the student's child kept on the CPU (torch_probe's ``_gk_kept_on_cpu``), "" for none; asked
-    only of a child still running (a fresh one would have run none of the student's calls)."""
-    return _probe_line(session, "_gk_kept_on_cpu")
-
-
-def _probe_line(session: ModuleSession, name: str) -> str:
-    """One line a torch_probe function reports of the student's child ("" for none), asked only of a child
-    still running."""
+def _recorded(session: ModuleSession, attribute: str) -> str:
+    """One line of what the student's child recorded while it ran (torch_probe's ``_gk_recorded``: the CUDA calls
+    kept on the CPU, the old-style ``_conv_forward`` callers), "" for nothing; asked only of a child still
+    running (a fresh one would have run none of the student's calls)."""
     if not session.running:
         return ""
-    r = session.call(name, timeout=5.0)
+    r = session.call("_gk_recorded", attribute, timeout=5.0)
     return r.value if r.ok and isinstance(r.value, str) else ""
 
 

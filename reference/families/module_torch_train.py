@@ -198,7 +198,7 @@ def cnn_reference() -> tuple[float, float]:
     Trained once per machine and catalog: the result is kept in the grader's cache folder
     (``$GRADEKIT_CACHE``, else ``~/.cache/gradekit``), keyed by everything it depends on (this family's and the
     reference's code, the data's, torch's version, the machine and its CPU model), so a check pays only for the
-    student's training (the reference's ~12 s of CPU was half a task3 check). A missing, unreadable or
+    student's training (the reference's took as long again). A missing, unreadable or
     implausible entry is trained afresh; a folder that cannot be written is no error.
 
     Raises GraderError when the reference itself does not learn: no pass mark could be trusted then."""

@@ -191,20 +191,14 @@ def _gk_probe(request):
     return numpy.frombuffer(json.dumps(reply).encode(), dtype=numpy.uint8)
 
 
-def _gk_kept_on_cpu():
-    """The CUDA calls this child kept on the CPU (``gradekit/sandbox/child/preload.py``), one line, "" for none."""
+def _gk_recorded(attribute):
+    """What ``gradekit/sandbox/child/preload.py`` recorded on torch under ``attribute`` (``_gk_kept_on_cpu``: the
+    CUDA calls kept on the CPU; ``_gk_old_conv_forward``: the classes whose forward called ``_conv_forward(input,
+    weight)`` as PyTorch 1.5-1.7 did), as one line, "" for nothing."""
     import sys
 
+    if attribute not in ("_gk_kept_on_cpu", "_gk_old_conv_forward"):
+        return ""
     torch = sys.modules.get("torch")
-    kept = getattr(torch, "_gk_kept_on_cpu", None) if torch is not None else None
-    return ", ".join(str(k) for k in kept)[:300] if isinstance(kept, list) else ""
-
-
-def _gk_old_conv_callers():
-    """The classes whose forward called ``_conv_forward(input, weight)`` as PyTorch 1.5-1.7 did
-    (``gradekit/sandbox/child/preload.py``), one line, "" for none."""
-    import sys
-
-    torch = sys.modules.get("torch")
-    callers = getattr(torch, "_gk_old_conv_forward", None) if torch is not None else None
-    return ", ".join(str(c) for c in callers)[:300] if isinstance(callers, list) else ""
+    recorded = getattr(torch, attribute, None) if torch is not None else None
+    return ", ".join(str(r) for r in recorded)[:300] if isinstance(recorded, list) else ""
