@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from gradekit.core.catalogs import ProblemSource
     from gradekit.core.records import Problem
 
-__all__ = ["Check", "Slip", "Note", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
+__all__ = ["Check", "Slip", "Note", "Graded", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES",
            "MAX_SOURCE_BYTES"]
 
@@ -69,6 +69,25 @@ class Note(str):
     >>> isinstance(n, str), n.startswith("this grader")
     (True, True)
     """
+
+
+@dataclass(frozen=True)
+class Graded:
+    """A check's typed result: the fraction of the check earned, what is wrong (empty when all is right) and
+    the named mistakes it priced. ``missing`` is a check of code not written yet (a starter's body).
+
+    >>> Graded(0.5, "dLdb is the transpose of the expected value").fraction
+    0.5
+    """
+
+    fraction: float
+    message: str = ""
+    mistakes: tuple[str, ...] = ()
+    not_implemented: bool = False
+
+    @classmethod
+    def missing(cls) -> "Graded":
+        return cls(0.0, "not implemented", not_implemented=True)
 
 
 @dataclass(frozen=True)

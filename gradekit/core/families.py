@@ -38,6 +38,8 @@ from gradekit.core.records import Mistake, ModuleParams, Outcome, Solution
 
 ENTRY_POINT_GROUP = "gradekit.families"
 BUILTIN_PACKAGE = "gradekit.reference.families"
+# families that are part of the engine itself, not math: a spec's [code] table is graded by the family "code"
+ENGINE_FAMILIES = {"code": "gradekit.code.generated"}
 
 Params = Mapping[str, Any]
 
@@ -238,9 +240,14 @@ class Registry(Mapping[str, Family]):
 
     def __init__(self) -> None:
         self._found: dict[str, Family] = {}
+        self._engine: dict[str, Family] = {}
         self._complete = False
 
     def __getitem__(self, name: str) -> Family:
+        if name in ENGINE_FAMILIES:  # not listed among the families a spec names: a [code] table names it
+            if name not in self._engine:
+                register_module(importlib.import_module(ENGINE_FAMILIES[name]), self._engine)
+            return self._engine[name]
         if name not in self._found:
             module = importlib.import_module(BUILTIN_PACKAGE).INDEX.get(name)
             if module is not None and not self._complete:

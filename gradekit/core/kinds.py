@@ -70,7 +70,9 @@ KINDS: dict[PartKind, Kind] = _kinds(
     Kind("inequality", "a condition such as wᵀx_i + b ≤ 0", frozenset({"symbols", "define"}),
          "relation:check_inequality", "symbolic:validate_options"),
     Kind("function", "a callable of a module submission, checked by its family's properties",
-         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal"}),
+         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal",
+                    # a [code] spec's test (gradekit.code.generated)
+                    "steps", "compare", "load", "structure", "factors"}),
          validate="special:validate_function_options", runs_code=True),
 )
 # options every kind accepts besides name, kind, points, description

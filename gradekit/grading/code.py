@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.vocab import Verdict
@@ -17,7 +18,8 @@ from gradekit.core.files import read_file
 from gradekit.output.report import Report
 from gradekit.code.session import DEFAULT_LIMITS, ModuleSession
 from gradekit.code.environment import check_environment, preload_packages
-from gradekit.code.spec import MAX_SOURCE_BYTES, find_code_problem
+from gradekit.code.generated import CodePair
+from gradekit.code.spec import MAX_SOURCE_BYTES, ModuleSpec, find_code_problem
 from gradekit.core.kinds import KINDS
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import load_catalog
@@ -72,13 +74,15 @@ def grade_module(
     limits = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
     preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
-    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session:
+    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session, \
+            _solution_session(spec, limits, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports
         # them too: on two cores the two imports overlap instead of following each other
         session.begin()
         env_notes = _environment_notes(imports, packages, target.assignment, files if files is not None else [path])
         failed = _failed_cells(session) if cells is not None else []
-        given = {p.name: session for p in target.parts if KINDS[p.kind].runs_code}
+        graded = session if reference is None else CodePair(session, reference)
+        given = {p.name: graded for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
         probed = "torch" in preload and "wrap_source" in spec.extra
         kept = _recorded(session, "_gk_kept_on_cpu") if probed else ""
@@ -95,6 +99,21 @@ def grade_module(
         notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
         result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
     return Report(submission=str(path), problems=[result], notes=notes)
+
+
+@contextmanager
+def _solution_session(spec: ModuleSpec, limits: Limits, packages: Sequence[str]) -> Iterator[ModuleSession | None]:
+    """A code problem's solution (``[code] solution``) alive in a sandbox child of its own, run as the student's
+    file is: the reference values of its generated checks; None for a problem of a family."""
+    solution = spec.extra.get("solution_source")
+    if solution is None:
+        yield None
+        return
+    source = spec.extra["wrap_source"](solution.encode())
+    preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
+    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as reference:
+        reference.begin()
+        yield reference
 
 
 def _recorded(session: ModuleSession, attribute: str) -> str:

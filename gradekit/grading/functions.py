@@ -25,7 +25,7 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         file = getattr(spec, "file", "the module file")
         return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
     from gradekit.code.props import exact_feedback
-    from gradekit.code.spec import Note
+    from gradekit.code.spec import Graded, Note
 
     spec = ctx.problem.validated_params
     fn = spec.callable(ctx.part.name)
@@ -43,7 +43,10 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         except Exception as e:  # the grader's fault (a missing dependency, a check bug): not the student's
             faults.append(f"{check.name}: {type(e).__name__}: {e}")
             continue
-        if isinstance(bad, Note):
+        if isinstance(bad, Graded):  # a typed result: its own fraction, its own words
+            if bad.fraction < 1.0 or bad.message:
+                failures.append((check.name, bad))
+        elif isinstance(bad, Note):
             notes.append(f"{check.name}: {bad}")
         elif bad is not None:
             failures.append((check.name, bad))
@@ -54,16 +57,26 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if not failures:
         passed = f"passed {', '.join(c.name for c in fn.checks)}"
         return Outcome.correct("; ".join([passed, *notes]))
-    if all(msg == "not implemented" for _, msg in failures) and len(failures) == len(fn.checks):
+    if all(_not_implemented(msg) for _, msg in failures) and len(failures) == len(fn.checks):
         return Outcome(0.0, Verdict.MISSING, "not implemented")
-    passed = (len(fn.checks) - sum(1 - getattr(msg, "credit", 0.0) for _, msg in failures)) / len(fn.checks)
-    text = "; ".join(f"{name}: {msg}" for name, msg in failures)
+    passed = (len(fn.checks) - sum(1 - _credit(msg) for _, msg in failures)) / len(fn.checks)
+    text = "; ".join(f"{name}: {getattr(msg, 'message', msg)}" for name, msg in failures)
     return Outcome(passed, Verdict.PARTIAL if passed > 0 else Verdict.WRONG, text)
+
+
+def _credit(result: Any) -> float:
+    """What a failing check still earns: a typed result's fraction, a ``Slip``'s price, else nothing."""
+    return float(getattr(result, "fraction", getattr(result, "credit", 0.0)))
+
+
+def _not_implemented(result: Any) -> bool:
+    return bool(getattr(result, "not_implemented", False)) or result == "not implemented"
 
 
 def _is_session(raw: Any) -> bool:
     if raw is None or isinstance(raw, (str, bytes, bool, int, float, list, tuple, dict)):
         return False  # plain data: no need to load the session's module (numpy, subprocess, the sandbox)
+    from gradekit.code.generated import CodePair
     from gradekit.code.session import ModuleSession
 
-    return isinstance(raw, ModuleSession)
+    return isinstance(raw, (ModuleSession, CodePair))

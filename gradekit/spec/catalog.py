@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
+from gradekit.core.codefields import CODE_FAMILY, CODE_FIELDS, MAX_CODE_FILE_BYTES, TEST_OPTIONS
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
@@ -25,7 +26,7 @@ from gradekit.core.vocab import PartKind
 from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
-PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts"}
+PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts", "code"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility", "students"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -128,6 +129,9 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     families = registry() if families is None else families
     where = _display(path)
     raw = _read_toml(path)
+    is_code = "code" in raw  # a code problem from the course's starter and solution: the engine's family "code"
+    if is_code:
+        raw = _code_problem(where, path, raw)
     for key in ("id", "title", "family", "statement", "parts"):
         if key not in raw:
             raise SpecError(where, f"field {key!r} is missing")
@@ -138,12 +142,20 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     if not isinstance(pid, str) or pid != path.stem:
         raise SpecError(where, f"id is {pid!r}, but must match the file name {path.stem!r}")
     family_name = raw["family"]
-    if family_name not in families:
+    if family_name == CODE_FAMILY and not is_code:
+        raise SpecError(where, "family 'code' is written as a [code] table (docs/authoring.md, code problems)")
+    if family_name not in families and not is_code:
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     if not isinstance(raw["parts"], list) or not raw["parts"]:
         raise SpecError(where, "parts must be a non-empty list of [[parts]] tables")
     parts = tuple(_parse_part(where, i, p) for i, p in enumerate(raw["parts"]))
+    if family_name != CODE_FAMILY:
+        for i, p in enumerate(parts):
+            stray = sorted(set(p.options) & TEST_OPTIONS)
+            if stray:
+                raise SpecError(where, f"parts[{i}].{stray[0]} belongs to a code problem's part: this spec has no "
+                                       f"[code] table (docs/authoring.md, code problems)")
     names = [p.name for p in parts]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -164,8 +176,45 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
         source=where,
         validated_params=None,
     )
-    return check_params_of(problem, families[family_name]) if check_params else problem
+    if not check_params:
+        return problem
+    return check_params_of(problem, registry()[CODE_FAMILY] if is_code else families[family_name])
 
+
+def _code_problem(where: str, path: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """A spec with a ``[code]`` table, as the family ``code`` takes it: the table, the starter's and the
+    solution's text (files beside the spec), and each part's test (its steps and what it compares)."""
+    from gradekit.core.errors import SubmissionError
+    from gradekit.core.files import read_file
+
+    code = raw["code"]
+    if "family" in raw or "params" in raw:
+        raise SpecError(where, "a spec with a [code] table takes no family and no [params]: the starter and the "
+                               "solution are its reference")
+    if not isinstance(code, dict):
+        raise SpecError(where, "code must be a table: [code] file = ..., starter = ..., solution = ...")
+    for key in code:
+        if key not in CODE_FIELDS:
+            raise SpecError(where, f"code.{key} is not a field of [code] (valid: {', '.join(sorted(CODE_FIELDS))})"
+                                   f"{did_you_mean(key, CODE_FIELDS)}")
+    params = dict(code)
+    for key in ("starter", "solution"):
+        name = code.get(key)
+        if not isinstance(name, str) or not name.endswith(".py"):
+            raise SpecError(where, f"code.{key} is {name!r}, but must name a .py file beside the spec")
+        file = (path.parent / name)
+        try:
+            if file.resolve().parent != path.parent.resolve():
+                raise SubmissionError(f"{name} is not in the spec's folder")
+            params[f"{key}_source"] = read_file(file, MAX_CODE_FILE_BYTES, what=f"a code problem's {key}").decode()
+        except (SubmissionError, OSError, UnicodeDecodeError) as e:
+            raise SpecError(where, f"code.{key}: cannot read {name}: {e}") from None
+    parts = raw.get("parts")
+    if isinstance(parts, list):
+        params["tests"] = {p["name"]: {k: v for k, v in p.items() if k in TEST_OPTIONS or k == "partial"}
+                           for p in parts if isinstance(p, dict) and isinstance(p.get("name"), str)
+                           and p.get("kind") == PartKind.FUNCTION}
+    return {**{k: v for k, v in raw.items() if k != "code"}, "family": CODE_FAMILY, "params": params}
 
 def check_params_of(problem: Problem, family: Family) -> Problem:
     """``problem`` with its params checked by its family, and its formula parts' symbols by the formula

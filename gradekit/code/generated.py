@@ -1,0 +1,420 @@
+"""Code problems declared from a course's starter and solution: the ``code`` family, with generated checks.
+
+A spec with a ``[code]`` table names the file students hand in, the course's ``starter`` and the instructor's
+``solution`` (both beside the spec), the inputs with named sizes, and per part the steps a test runs and the
+values it compares. Each check runs the same steps on the same inputs in two sandbox children, the
+solution's and the student's (edge cases, then draws seeded per submission), and judges every compared value
+with ``gradekit.code.diagnose``: right, a named mistake priced by the part's ``partial``, or wrong. The
+grader never imports the solution, nor torch for it.
+
+>>> spec = build_code_spec({
+...     "file": "linear.py", "starter_source": "class Linear:\\n    def forward(self, A):\\n        return None\\n",
+...     "solution_source": "", "dims": {"N": [1, 4], "C": 3}, "inputs": {"A": "float64[N, C]"},
+...     "tests": {"forward": {"steps": ["layer = Linear()", "Z = layer.forward(A)"], "compare": ["Z"]}}})
+>>> spec.file, [c.name for c in spec.callables], spec.extra["batch"]
+('linear.py', ['forward'], 'N')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+
+from gradekit.code.diagnose import MISTAKES, Judgement, judge
+from gradekit.code.interface import Interface, read_interface
+from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
+                                    parse_path, parse_step, referenced)
+from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
+from gradekit.core.codefields import CODE_FAMILY
+from gradekit.core.errors import ParamError, did_you_mean
+from gradekit.core.families import Family
+from gradekit.core.records import Solution, Step
+
+if TYPE_CHECKING:
+    from gradekit.code.session import CallResult, ModuleSession
+
+__all__ = ["FAMILY", "CodeTest", "CodePair", "build_code_spec", "iter_tests"]
+
+LIBRARIES = ("numpy", "torch")
+DEFAULT_TIMEOUT = 10.0  # CPU seconds a call of the steps may take, in either child
+
+
+class CodeSpecError(ParamError):
+    """A ``[code]`` table or a code part that cannot be graded: ``code.<field> <what is wrong>``."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__("", f"code.{field} {message}")
+
+
+@dataclass(frozen=True)
+class CodeTest:
+    """One part's scenario: the steps, then the values compared (``values``), or a module's ``structure``."""
+
+    part: str
+    steps: tuple[Mapping[str, Any], ...]
+    compare: tuple[tuple[str, ...], ...] = ()
+    load: str | None = None  # a torch module the solution's weights are loaded into, as the steps bind it
+    structure: Mapping[str, Any] | None = None  # {"model": name, "input": [sizes]}
+    factors: Mapping[str, float | str] = field(default_factory=dict)  # label -> a number or a dimension's name
+
+    @property
+    def text(self) -> str:
+        steps = "; ".join(s["text"] for s in self.steps)
+        if self.structure is not None:
+            return f"{steps}; then {self.structure['model']}'s layers, parameter count and output shape"
+        return f"{steps}; then compare {', '.join('.'.join(p) for p in self.compare)}"
+
+
+@dataclass
+class CodePair:
+    """The student's module and the solution, each alive in its own sandbox child, for one submission."""
+
+    student: ModuleSession
+    reference: ModuleSession
+
+    @property
+    def import_failure(self) -> CallResult | None:
+        return self.student.import_failure
+
+    @property
+    def case_seed(self) -> int:
+        return self.student.case_seed
+
+    def check_budget(self) -> Any:
+        return self.student.check_budget()
+
+
+# --- the spec --------------------------------------------------------------------------------
+def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
+    """The ``[code]`` table (with the starter's and solution's text, and each part's test) as a ``ModuleSpec``."""
+    file = params.get("file")
+    if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
+        raise CodeSpecError("file", f"is {file!r}, but must name the Python file students hand in, e.g. 'linear.py'")
+    starter = params.get("starter_source")
+    if not isinstance(starter, str):
+        raise CodeSpecError("starter", "is missing: the course's starter file, beside the spec")
+    try:
+        interface = read_interface(starter)
+    except SyntaxError as e:
+        raise CodeSpecError("starter", f"is not Python: line {e.lineno}: {e.msg}") from None
+    library = params.get("library", "numpy")
+    if library not in LIBRARIES:
+        raise CodeSpecError("library", f"is {library!r}, but must be one of {', '.join(LIBRARIES)}")
+    try:
+        dims = parse_dims(params.get("dims", {}))
+    except ValueError as e:
+        raise CodeSpecError("dims", str(e)) from None
+    inputs = _inputs(params.get("inputs", {}), dims)
+    batch = params.get("batch", "N" if "N" in dims else None)
+    if batch is not None and batch not in dims:
+        raise CodeSpecError("batch", f"is {batch!r}, but the dims are {', '.join(dims) or 'none'}")
+    random = params.get("cases", 4)
+    if isinstance(random, bool) or not isinstance(random, int) or not 0 <= random <= 50:
+        raise CodeSpecError("cases", f"is {random!r}, but must be a number of random draws from 0 to 50")
+    edges = params.get("edges", list(EDGE_CASES))
+    if not isinstance(edges, list) or any(e not in EDGE_CASES for e in edges):
+        raise CodeSpecError("edges", f"is {edges!r}, but must list some of {', '.join(map(repr, EDGE_CASES))}")
+    timeout = params.get("timeout", DEFAULT_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+        raise CodeSpecError("timeout", f"is {timeout!r}, but must be CPU seconds per call, above 0, at most 600")
+    setup = {"library": library, "inputs": inputs, "dims": dims, "batch": batch, "random": random,
+             "edges": tuple(edges), "timeout": float(timeout)}
+    tests = params.get("tests", {})
+    if not tests:
+        raise CodeSpecError("parts", "has no part with steps: each part of a code problem says what it runs")
+    callables = tuple(_callable(name, _test(name, raw, interface, inputs, dims), interface, setup)
+                      for name, raw in tests.items())
+    extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
+             "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
+    preamble = "import torch" if library == "torch" else "import numpy as np"
+    return ModuleSpec(file, callables, preamble, extra)
+
+
+def _with_numpy(source: bytes) -> bytes:
+    """A module (the student's, or the solution) with the scenario runner appended."""
+    from gradekit.code.wrap import append_child_code
+
+    return append_child_code(source, "scenario")
+
+
+def _with_torch(source: bytes) -> bytes:
+    """As ``_with_numpy``, with torch's probe too (the CUDA calls kept on the CPU, said in a note)."""
+    from gradekit.code.wrap import append_child_code
+
+    return append_child_code(source, "torch_probe", "scenario")
+
+
+def _inputs(raw: Any, dims: Mapping[str, tuple[int, int]]) -> tuple[InputSpec, ...]:
+    if not isinstance(raw, Mapping):
+        raise CodeSpecError("inputs", "must be a table such as A = \"float64[N, C_in]\"")
+    out = []
+    for name, text in raw.items():
+        try:
+            spec = parse_input(name, text)
+        except ValueError as e:
+            raise CodeSpecError(f"inputs.{name}", str(e)) from None
+        for d in (*spec.dims, spec.low, spec.high):
+            if isinstance(d, str) and d not in dims:
+                raise CodeSpecError(f"inputs.{name}", f"uses the size {d!r}, which [code.dims] does not declare"
+                                                      f"{did_you_mean(d, dims)}")
+        out.append(spec)
+    return tuple(out)
+
+
+def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Sequence[InputSpec],
+          dims: Mapping[str, tuple[int, int]]) -> CodeTest:
+    where = f"parts.{name}"
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise CodeSpecError(f"{where}.steps", "must be a non-empty list of statements, e.g. "
+                                             "[\"layer = Linear(C_in, C_out)\", \"Z = layer.forward(A)\"]")
+    steps = []
+    known = {i.name for i in inputs} | set(dims)
+    for i, text in enumerate(steps_raw):
+        try:
+            step = parse_step(text)
+        except ValueError as e:
+            raise CodeSpecError(f"{where}.steps[{i}]", str(e)) from None
+        for ref in referenced([step]):
+            if ref not in known and ref not in interface.names:
+                options = sorted(known | set(interface.names))
+                raise CodeSpecError(f"{where}.steps[{i}]", f"uses {ref!r}, which is no input, size, name bound "
+                                                          f"before it, or name the starter defines"
+                                                          f"{did_you_mean(ref, options)}")
+        known |= bound_names([step])
+        steps.append(step)
+    structure = raw.get("structure")
+    compare: list[tuple[str, ...]] = []
+    if structure is not None:
+        if not isinstance(structure, Mapping) or structure.get("model") not in known or \
+                not isinstance(structure.get("input", []), list):
+            raise CodeSpecError(f"{where}.structure", "must be { model = NAME the steps bind, input = [sizes] }")
+    else:
+        raw_compare = raw.get("compare")
+        if not isinstance(raw_compare, list) or not raw_compare:
+            raise CodeSpecError(f"{where}.compare", "must list what to compare: names the steps bind, or their "
+                                                   "attributes (\"layer.dLdW\")")
+        for text in raw_compare:
+            try:
+                path = parse_path(text)
+            except ValueError as e:
+                raise CodeSpecError(f"{where}.compare", str(e)) from None
+            if path[0] not in known:
+                raise CodeSpecError(f"{where}.compare", f"names {path[0]!r}, which the steps never bind"
+                                                       f"{did_you_mean(path[0], sorted(known))}")
+            compare.append(tuple(path))
+    load = raw.get("load")
+    if load is not None and load not in known:
+        raise CodeSpecError(f"{where}.load", f"is {load!r}, but must be a model the steps bind")
+    factors = {}
+    for f in raw.get("factors", []) or []:
+        factors.update(_factor(f, dims, where))
+    for key in raw.get("partial", {}) or {}:
+        if key not in MISTAKES:
+            raise CodeSpecError(f"{where}.partial", f"prices {key!r}, which a generated check never names "
+                                                    f"(it names {', '.join(MISTAKES)}){did_you_mean(key, MISTAKES)}")
+    return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors)
+
+
+def _factor(f: Any, dims: Mapping[str, tuple[int, int]], where: str) -> dict[str, float | str]:
+    """``0.5``, ``2``, ``"N"`` or ``"1/N"``: a factor a wrong value may be off by, by its label."""
+    if isinstance(f, (int, float)) and not isinstance(f, bool) and f:
+        return {f"{f:g}": float(f)}
+    if isinstance(f, str) and f.removeprefix("1/") in dims:
+        return {f: f}
+    raise CodeSpecError(f"{where}.factors", f"has {f!r}, but a factor is a number or a size's name (\"N\", \"1/N\")")
+
+
+def _callable(name: str, test: CodeTest, interface: Interface, setup: Mapping[str, Any]) -> CallableSpec:
+    heads = [s["call"]["path"] for s in test.steps if "call" in s]
+    called = [".".join(p) for p in heads if p[0] in interface.names]
+    sig = next((interface.signature(p) for p in reversed(called) if interface.signature(p)), f"{name}(...)")
+    doc = next((interface.doc(p) for p in reversed(called) if interface.doc(p)), "")
+    check = Check("structure" if test.structure is not None else "values", _Runner(test, setup),
+                  test.text)
+    return CallableSpec(name, sig, doc, (check,))
+
+
+# --- the checks ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Runner:
+    """A part's check: ``run(pair, options)`` -> ``Graded``; the test it runs is ``test``."""
+
+    test: CodeTest
+    setup: Mapping[str, Any]
+
+    def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded | str | None:
+        if not isinstance(pair, CodePair):
+            raise TypeError("a generated check needs the student's and the solution's children")
+        if self.test.structure is not None:
+            return _structure(pair, self.test, self.setup, options)
+        return _values(pair, self.test, self.setup, options)
+
+
+def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: Mapping[str, Any]) -> Graded:
+    seed = int.from_bytes(hashlib.sha256(f"{pair.case_seed}/{test.part}".encode()).digest()[:8], "big")
+    cases = draw_cases(setup["inputs"], setup["dims"], seed, random=setup["random"], edges=setup["edges"],
+                       batch=setup["batch"])
+    timeout = float(options.get("timeout", setup["timeout"]))
+    verdicts: list[list[tuple[str, Judgement]]] = [[] for _ in test.compare]
+    batch = setup["batch"]
+    for case in cases:
+        if batch and case.dims.get(batch) == 1 and case.label != "a batch of one":
+            case = replace(case, label=f"{case.label}{_ONE}")
+        request = {"inputs": [i.name for i in setup["inputs"]], "dims": dict(case.dims), "library": setup["library"],
+                   "steps": list(test.steps), "compare": [list(p) for p in test.compare], "seed": seed % 2**31}
+        ref = _reference_call(pair, {**request, "export": test.load} if test.load else request, case.arrays, timeout)
+        weights: tuple = ()
+        if test.load:
+            ref, weights = ref[:-1], tuple(ref[-1])
+            request["load"] = {test.load: len(weights)}
+        got = pair.student.call("_gk_scenario", request, *case.arrays, *weights, timeout=timeout)
+        if not got.ok:
+            failed = _call_failure(got)
+            if failed is None:
+                return Graded.missing()
+            for v in verdicts:
+                v.append((case.label, Judgement(False, None, failed)))
+            if got.kind in _FATAL:
+                break  # a time-out or a crash: no other case will tell more
+            continue
+        for i, (path, (status, want), (gstatus, have)) in enumerate(zip(test.compare, ref, got.value)):
+            if gstatus != "ok":
+                mistake = "state_not_stored" if len(path) > 1 else None
+                words = "is None: never set" if str(have).endswith(" is None") else "was never set"
+                verdicts[i].append((case.label, Judgement(False, mistake, words)))
+                continue
+            factors = {k: (float(case.dims[v]) if v in case.dims else 1.0 / case.dims[v[2:]])
+                       if isinstance(v, str) else v for k, v in test.factors.items()}
+            if setup["batch"] and case.dims.get(setup["batch"], 1) > 1:
+                b = setup["batch"]
+                factors = {b: float(case.dims[b]), f"1/{b}": 1.0 / case.dims[b], **factors}
+            verdicts[i].append((case.label, judge(have, want, rtol=options.get("rtol"), atol=options.get("atol"),
+                                                  factors=factors, dims=case.dims, batch=setup["batch"])))
+    return _score(test, verdicts, options)
+
+
+_ONE = " (a batch of one)"
+_FATAL = {"timeout", "crash", "garbled", "memory", "exit", "import"}
+_STEP_PREFIX = "_gk_scenario raised _GkStepError: "
+
+
+def _call_failure(got: CallResult) -> str | None:
+    """What a failed call of the student's child says, in the student's words; None for "not implemented"."""
+    if got.kind == "not_implemented":
+        return None
+    message = got.message
+    if message.startswith(_STEP_PREFIX):
+        return message[len(_STEP_PREFIX):]
+    return message.replace("_gk_scenario raised ", "raised ")
+
+
+def _reference_call(pair: CodePair, request: Mapping[str, Any], arrays: Sequence[Any], timeout: float) -> tuple:
+    from gradekit.code.props import CheckFault
+
+    r = pair.reference.call("_gk_scenario", dict(request), *arrays, timeout=max(timeout, 60.0))
+    if not r.ok:
+        raise CheckFault(f"the solution failed on these steps ({_call_failure(r) or 'not implemented'})")
+    return r.value
+
+
+def _score(test: CodeTest, verdicts: Sequence[Sequence[tuple[str, Judgement]]], options: Mapping[str, Any]) -> Graded:
+    """Each compared value: right on every case (1), one named mistake wherever it is wrong (the mistake's
+    price), or wrong (0); the part's fraction is their mean."""
+    partial = dict(options.get("partial") or {})
+    credits, lines, mistakes = [], [], []
+    for path, cases in zip(test.compare, verdicts):
+        name = ".".join(path)
+        wrong = [(label, j) for label, j in cases if not j.ok]
+        if not wrong:
+            credits.append(1.0)
+            continue
+        # one sample cannot tell a missing bias (or a sum from a mean) from any other error: a batch of one
+        # names the mistake only when no other case does
+        telling = [(label, j) for label, j in wrong if label != "a batch of one" and not label.endswith(_ONE)] \
+            or wrong
+        named = {j.mistake for _, j in telling}
+        label, first = telling[0]
+        where = f"on {label}" + (f" and {len(wrong) - 1} other case{'s' * (len(wrong) > 2)}" if len(wrong) > 1 else "")
+        if len(named) == 1 and first.mistake is not None:
+            price = float(partial.get(first.mistake, 0.0))
+            credits.append(price)
+            mistakes.append(first.mistake)
+            lines.append(f"{name} {first.words} ({where}) [{first.mistake}: {price:g} of its credit]")
+        else:
+            credits.append(0.0)
+            lines.append(f"{name} {first.words} ({where})")
+    fraction = sum(credits) / len(credits) if credits else 0.0
+    return Graded(fraction, "; ".join(lines), tuple(mistakes))
+
+
+def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: Mapping[str, Any]) -> Graded:
+    """The module's leaf layers (type and parameter shapes), parameter count and output shape, against the
+    solution's: a third each. Graded even when the student's forward fails."""
+    from gradekit.code.props import CheckFault
+
+    dims = {n: lo for n, (lo, hi) in setup["dims"].items()}
+    request = {"steps": list(test.steps), "dims": dims, "model": test.structure["model"],
+               "input": [dims.get(d, d) for d in test.structure.get("input", [])]}
+    timeout = float(options.get("timeout", setup["timeout"]))
+    ref = pair.reference.call("_gk_structure", request, timeout=max(timeout, 60.0))
+    if not ref.ok:
+        raise CheckFault(f"the solution's model could not be built ({_call_failure(ref) or 'not implemented'})")
+    got = pair.student.call("_gk_structure", request, timeout=timeout)
+    if not got.ok:
+        failed = _call_failure(got)
+        return Graded.missing() if failed is None else Graded(0.0, f"the model could not be built: {failed}")
+    (want_layers, want_count, want_shape), (layers, count, shape) = ref.value, got.value
+    credits, lines = [], []
+    if tuple(layers) == tuple(want_layers):
+        credits.append(1.0)
+    else:
+        credits.append(0.0)
+        lines.append(_layers_message(tuple(layers), tuple(want_layers)))
+    if float(count) == float(want_count):
+        credits.append(1.0)
+    else:
+        credits.append(0.0)
+        lines.append(f"{int(count):,} parameters, expected {int(want_count):,}")
+    if shape == want_shape:
+        credits.append(1.0)
+    elif str(shape).startswith("!"):
+        credits.append(0.0)
+        lines.append(f"the forward pass raised {str(shape)[1:]}")
+    else:
+        credits.append(0.0)
+        lines.append(f"output shape {shape.replace('x', '×')}, expected {str(want_shape).replace('x', '×')}")
+    return Graded(sum(credits) / 3, "; ".join(lines))
+
+
+def _layers_message(got: tuple[str, ...], want: tuple[str, ...]) -> str:
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w:
+            return f"layer {i + 1} is {g}, expected {w}"
+    if len(got) < len(want):
+        return f"{len(got)} layers, expected {len(want)}: {', '.join(want[len(got):])} missing"
+    return f"{len(got)} layers, expected {len(want)}: {', '.join(got[len(want):])} extra"
+
+
+# --- the family ------------------------------------------------------------------------------
+def solve(spec: ModuleSpec) -> Solution:
+    """What each part runs and compares (text: the solution's values are computed per submission, in a child)."""
+    answers, steps = {}, []
+    for fn in spec.callables:
+        test = spec.extra["tests"][fn.name]
+        answers[fn.name] = f"the solution's {test.text}"
+        steps.append(Step(fn.name, answers[fn.name], values={}))
+    return Solution(answers, steps)
+
+
+def _validate(params: Mapping[str, Any]) -> ModuleSpec:
+    return build_code_spec(params)
+
+
+FAMILY = Family(CODE_FAMILY, solve, validate=_validate)
+FAMILIES = [FAMILY]
+
+
+def iter_tests(spec: ModuleSpec) -> Iterator[CodeTest]:
+    yield from spec.extra["tests"].values()
