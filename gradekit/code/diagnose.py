@@ -30,6 +30,8 @@ MISTAKES = {
     "missing_bias": "off by the same vector for every sample: a bias left out (or a wrong one)",
     "reshaped": "the right numbers in another shape (a (C, 1) column given as (C,))",
     "state_not_stored": "an attribute the method must set was never set",
+    "ignored_argument": "a model built with a size other than the one passed to its constructor (num_classes = 10 "
+                        "written where the argument is asked)",
 }
 
 

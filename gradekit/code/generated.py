@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 from gradekit.code.diagnose import MISTAKES, Judgement, judge
 from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
-                                    parse_path, parse_step, referenced)
+                                    parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
 from gradekit.core.codefields import CODE_FAMILY
 from gradekit.core.errors import ParamError, did_you_mean
@@ -282,7 +282,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
         for i, (path, (status, want), (gstatus, have)) in enumerate(zip(test.compare, ref, got.value)):
             if gstatus != "ok":
                 mistake = "state_not_stored" if len(path) > 1 else None
-                words = "is None: never set" if str(have).endswith(" is None") else "was never set"
+                words = _UNSET[0] if str(have).endswith(" is None") else _UNSET[1]
                 verdicts[i].append((case.label, Judgement(False, mistake, words)))
                 continue
             factors = {k: (float(case.dims[v]) if v in case.dims else 1.0 / case.dims[v[2:]])
@@ -296,6 +296,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
 
 
 _ONE = " (a batch of one)"
+_UNSET = ("is None: never set", "was never set")
 _FATAL = {"timeout", "crash", "garbled", "memory", "exit", "import"}
 _STEP_PREFIX = "_gk_scenario raised _GkStepError: "
 
@@ -323,6 +324,8 @@ def _score(test: CodeTest, verdicts: Sequence[Sequence[tuple[str, Judgement]]], 
     """Each compared value: right on every case (1), one named mistake wherever it is wrong (the mistake's
     price), or wrong (0); the part's fraction is their mean."""
     partial = dict(options.get("partial") or {})
+    if verdicts and all(cases and all(j.words in _UNSET for _, j in cases) for cases in verdicts):
+        return Graded.missing()  # nothing compared was ever produced: the starter's placeholders
     credits, lines, mistakes = [], [], []
     for path, cases in zip(test.compare, verdicts):
         name = ".".join(path)
@@ -346,7 +349,17 @@ def _score(test: CodeTest, verdicts: Sequence[Sequence[tuple[str, Judgement]]], 
             credits.append(0.0)
             lines.append(f"{name} {first.words} ({where})")
     fraction = sum(credits) / len(credits) if credits else 0.0
-    return Graded(fraction, "; ".join(lines), tuple(mistakes))
+    return Graded(fraction, "; ".join(_merged(lines)), tuple(mistakes))
+
+
+def _merged(lines: Sequence[str]) -> list[str]:
+    """Lines that say the same after their value's name, said once for all of those names (a step that
+    raised fails every value the test compares)."""
+    out: dict[str, list[str]] = {}
+    for line in lines:
+        name, _, words = line.partition(" ")
+        out.setdefault(words, []).append(name)
+    return [f"{', '.join(names)}: {words}" if len(names) > 1 else f"{names[0]} {words}" for words, names in out.items()]
 
 
 def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: Mapping[str, Any]) -> Graded:
@@ -354,7 +367,7 @@ def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options
     solution's: a third each. Graded even when the student's forward fails."""
     from gradekit.code.props import CheckFault
 
-    dims = {n: lo for n, (lo, hi) in setup["dims"].items()}
+    dims = smallest(setup["dims"])
     request = {"steps": list(test.steps), "dims": dims, "model": test.structure["model"],
                "input": [dims.get(d, d) for d in test.structure.get("input", [])]}
     timeout = float(options.get("timeout", setup["timeout"]))
@@ -366,6 +379,12 @@ def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options
         failed = _call_failure(got)
         return Graded.missing() if failed is None else Graded(0.0, f"the model could not be built: {failed}")
     (want_layers, want_count, want_shape), (layers, count, shape) = ref.value, got.value
+    ignored = _ignored_arguments(tuple(layers), tuple(want_layers), test, dims)
+    if ignored:
+        price = float(dict(options.get("partial") or {}).get("ignored_argument", 0.0))
+        return Graded(price, f"{_layers_message(tuple(layers), tuple(want_layers))}: {ignored} is passed to the "
+                             f"constructor, but the model does not use it [ignored_argument: {price:g} of its credit]",
+                      ("ignored_argument",))
     credits, lines = [], []
     if tuple(layers) == tuple(want_layers):
         credits.append(1.0)
@@ -386,6 +405,28 @@ def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options
         credits.append(0.0)
         lines.append(f"output shape {shape.replace('x', '×')}, expected {str(want_shape).replace('x', '×')}")
     return Graded(sum(credits) / 3, "; ".join(lines))
+
+
+def _ignored_arguments(got: tuple[str, ...], want: tuple[str, ...], test: CodeTest, dims: Mapping[str, int]) -> str:
+    """``K = 3`` when the layers differ only where the solution's hold a size the steps pass to the constructor
+    and the student's hold another number: the argument is ignored (a hard-coded ``10``). "" otherwise."""
+    import re
+
+    passed = {a["ref"] for s in test.steps if "call" in s for a in s["call"]["args"] if "ref" in a} & set(dims)
+    if len(got) != len(want) or not passed:
+        return ""
+    names = set()
+    for g, w in zip(got, want):
+        ng, nw = re.findall(r"\d+", g), re.findall(r"\d+", w)
+        if re.sub(r"\d+", "#", g) != re.sub(r"\d+", "#", w) or len(ng) != len(nw):
+            return ""
+        for a, b in zip(ng, nw):
+            if a != b:
+                hit = [n for n in sorted(passed) if dims[n] == int(b)]
+                if not hit:
+                    return ""
+                names.add(hit[0])
+    return ", ".join(f"{n} = {dims[n]}" for n in sorted(names))
 
 
 def _layers_message(got: tuple[str, ...], want: tuple[str, ...]) -> str:

@@ -106,15 +106,21 @@ def _bound(text: str) -> float | str:
         raise ValueError(f"has the bound {text!r}; a bound is a number or a dimension's name") from None
 
 
-def parse_dims(raw: Any) -> dict[str, tuple[int, int]]:
-    """``[code.dims]``: each name a size (``C = 3``) or an inclusive range (``N = [1, 8]``)."""
+def parse_dims(raw: Any) -> dict[str, tuple[int, int] | tuple[str, ...]]:
+    """``[code.dims]``: each name a size (``C = 3``), an inclusive range (``N = [1, 8]``), or the product of
+    sizes declared before it (``D = "H*W"``: an input's features flattened)."""
     if not isinstance(raw, Mapping):
         raise ValueError("must be a table of sizes, such as N = [1, 8] and C = 3")
-    out = {}
+    out: dict[str, Any] = {}
     for name, v in raw.items():
         if not _NAME.fullmatch(name):
             raise ValueError(f"has the name {name!r}; a dimension is named like a Python variable")
-        if isinstance(v, int) and not isinstance(v, bool) and v >= 1:
+        if isinstance(v, str):
+            factors = tuple(f.strip() for f in v.split("*"))
+            if not all(f in out and isinstance(out[f][0], int) for f in factors):
+                raise ValueError(f"{name} is {v!r}, but a product names sizes declared above it (D = \"H*W\")")
+            out[name] = factors
+        elif isinstance(v, int) and not isinstance(v, bool) and v >= 1:
             out[name] = (v, v)
         elif (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
               and 1 <= v[0] <= v[1] <= 4096):
@@ -231,8 +237,22 @@ def draw_cases(inputs: Sequence[InputSpec], dims: Mapping[str, tuple[int, int]],
     return cases
 
 
-def _sizes(dims: Mapping[str, tuple[int, int]], rng: np.random.Generator, fixed: Mapping[str | None, int]) -> dict[str, int]:
-    return {n: int(fixed[n]) if n in fixed else int(rng.integers(lo, hi + 1)) for n, (lo, hi) in dims.items()}
+def _sizes(dims: Mapping[str, Any], rng: np.random.Generator, fixed: Mapping[str | None, int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n, v in dims.items():
+        if isinstance(v[0], str):  # a product of sizes drawn above
+            out[n] = int(np.prod([out[f] for f in v]))
+        else:
+            out[n] = int(fixed[n]) if n in fixed else int(rng.integers(v[0], v[1] + 1))
+    return out
+
+
+def smallest(dims: Mapping[str, Any]) -> dict[str, int]:
+    """Every size at its lowest (a structure check's model)."""
+    out: dict[str, int] = {}
+    for n, v in dims.items():
+        out[n] = int(np.prod([out[f] for f in v])) if isinstance(v[0], str) else int(v[0])
+    return out
 
 
 def _resolve(bound: float | str | None, sizes: Mapping[str, int]) -> float | None:

@@ -44,8 +44,10 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
             faults.append(f"{check.name}: {type(e).__name__}: {e}")
             continue
         if isinstance(bad, Graded):  # a typed result: its own fraction, its own words
-            if bad.fraction < 1.0 or bad.message:
+            if bad.fraction < 1.0:
                 failures.append((check.name, bad))
+            elif bad.message:  # full credit, with a mistake priced at all of it: said, as a note
+                notes.append(f"{check.name}: {bad.message}")
         elif isinstance(bad, Note):
             notes.append(f"{check.name}: {bad}")
         elif bad is not None:

@@ -58,6 +58,8 @@ def _gk_scenario(request, *arrays):
         except BaseException as e:  # noqa: B036 - the student's error, named by the step it came from
             if isinstance(e, (KeyboardInterrupt, SystemExit, MemoryError)):
                 raise
+            if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
+                raise NotImplementedError(step["text"]) from None  # a starter's `raise NotImplemented`
             text = str(e).strip().splitlines()
             raise _GkStepError("`%s` raised %s%s" % (step["text"], type(e).__name__,
                                                      ": " + text[0][:200] if text else "")) from None
@@ -154,7 +156,7 @@ def _gk_load(obj, arrays, text):
 
 
 def _gk_structure(request):
-    """A torch module built by the steps, as plain data: one line per leaf layer (its type and its
+    """A torch module built by the steps, as plain data: one line per layer with weights (its type and its
     parameters' shapes), then the parameter count and the output shape on ``request["input"]``."""
     import sys
 
@@ -167,8 +169,8 @@ def _gk_structure(request):
     model = env[request["model"]]
     layers = []
     for name, sub in model.named_modules():
-        if list(sub.children()):
-            continue
+        if list(sub.children()) or not list(sub.parameters(recurse=False)):
+            continue  # containers, and layers without weights (nn.ReLU or F.relu, nn.Flatten or .view: alike)
         shapes = ",".join("x".join(str(int(d)) for d in p.shape) for p in sub.parameters(recurse=False))
         layers.append("%s(%s)" % (type(sub).__name__, shapes))
     count = sum(int(p.numel()) for p in model.parameters())
