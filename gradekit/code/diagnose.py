@@ -108,6 +108,8 @@ def judge(got: Any, expected: Any, *, rtol: float | None = None, atol: float | N
     if close(g, e):
         return _OK
     where = _first_difference(g, e, rtol, atol)
+    if g.ndim == 2 and g.shape[0] == g.shape[1] and close(g.T, e):  # square: the same shape either way
+        return Judgement(False, "transposed", f"is the transpose of the expected value ({where})")
     if np.abs(e).max(initial=0.0) > atol and close(-g, e):
         return Judgement(False, "sign", f"has the opposite sign of the expected value ({where})")
     for label, f in (factors or {}).items():
