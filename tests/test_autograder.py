@@ -416,3 +416,23 @@ def test_the_instructors_page_run_autograder_recipe_runs_against_a_fake_root(tmp
     (root / "submission" / "answers.json").write_text("[1, 2")  # the failure path writes a result too
     proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and written(root)["score"] == 0
+
+
+def test_an_instructors_code_problem_ships_with_its_starter_and_solution(bundle, tmp_path, monkeypatch):
+    # tests/courses/cmu11785-hw1p1: [code] specs beside the course's starters and the instructor's solutions
+    courses = Path(__file__).resolve().parent / "courses"
+    monkeypatch.setenv("GRADEKIT_PROBLEMS", str(courses))
+    out = tmp_path / "ag.zip"
+    r = CliRunner().invoke(main, ["autograder", "build", "cmu11785-hw1p1", "-o", str(out), "--wheel", str(bundle[2]),
+                                  "--time-limit", "20"])
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        names = set(z.namelist())
+    assert {f"problems/cmu11785-hw1p1/{n}" for n in ("linear.toml", "linear_starter.py", "linear_solution.py",
+                                                      "batchnorm_starter.py", "batchnorm_solution.py")} <= names
+    monkeypatch.delenv("GRADEKIT_PROBLEMS")
+    student = (courses / "students" / "cmu11785-hw1p1" / "linear_rutvikjoshi63.py").read_text()
+    data, _ = run_bundle((out, bundle[1], bundle[2]), tmp_path, {"linear.py": student})
+    tests = by_test_name(data)
+    linear = {name: t["score"] for name, t in tests.items() if "linear" in name}
+    assert sum(linear.values()) == 6 and len(linear) == 3, tests.keys()

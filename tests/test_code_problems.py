@@ -207,3 +207,32 @@ def test_a_code_spec_mistake_is_one_line_with_the_field(tmp_path, old, new, mess
     with pytest.raises(SpecError) as e:
         load_assignment(folder)
     assert message in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("course, starter, parts", [
+    ("cmu11785-hw1p1", "linear", ["Linear.__init__", "Linear.forward", "Linear.backward"]),
+    ("cs231n-a2", "layers", ["affine_forward", "affine_backward", "batchnorm_forward", "batchnorm_backward"]),
+])
+def test_new_module_reads_the_parts_from_the_courses_files_and_validates_as_written(tmp_path, course, starter, parts):
+    import tomllib
+
+    from click.testing import CliRunner
+
+    from gradekit.cli import main
+
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "hw"\ntitle = "HW"\n')
+    r = CliRunner().invoke(main, ["new", "module", "--starter", str(COURSES / course / f"{starter}_starter.py"),
+                                  "--solution", str(COURSES / course / f"{starter}_solution.py"), "--id", starter,
+                                  "--file", f"{starter}.py", "--dir", str(folder)])
+    assert r.exit_code == 0, r.output
+    spec = tomllib.loads((folder / f"{starter}.toml").read_text())
+    assert [p["name"] for p in spec["parts"]] == parts
+    assert (folder / f"{starter}_starter.py").read_text() == (COURSES / course / f"{starter}_starter.py").read_text()
+    assert {p.name for p in load_assignment(folder).problems[0].parts} == set(parts)
+    if course == "cs231n-a2":  # the backward is fed its own forward's cache, by the names the starter returns
+        back = next(p for p in spec["parts"] if p["name"] == "batchnorm_backward")
+        assert back["steps"] == ["out, cache = batchnorm_forward(x, gamma, beta, bn_param)",
+                                 "dx, dgamma, dbeta = batchnorm_backward(dout, cache)"]
+        assert back["compare"] == ["dx", "dgamma", "dbeta"]

@@ -166,6 +166,24 @@ def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
     click.echo(f"wrote {new_problem(load_catalog(), folder, family_name, pid)}")
 
 
+@new.command("module")
+@click.option("--starter", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="The course's starter file: what students receive.")
+@click.option("--solution", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="Your solution: the starter, filled in.")
+@click.option("--id", "pid", required=True, help="The problem's id (the spec file's name).")
+@click.option("--file", "file", help="The file students hand in (default: the starter's name).")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="The assignment folder it goes in.")
+@handles_errors
+def new_module_cmd(starter: Path, solution: Path, pid: str, file: str | None, folder: Path) -> None:
+    """Write ID.toml, a code problem, from the course's starter and your solution (copied beside it)."""
+    from gradekit.code.authoring import new_module
+
+    click.echo(f"wrote {new_module(folder, pid, starter, solution, file)}; state the inputs' shapes and sizes in "
+               f"its [code.dims] and [code.inputs], then: gradekit validate")
+
+
 @main.command("list")
 @click.argument("assignment", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")

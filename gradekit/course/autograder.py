@@ -125,7 +125,18 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
             if own.is_dir() and own.resolve().parent != default_root().resolve():  # an instructor's folder
                 for spec in sorted(own.glob("*.toml")):
                     _add(z, f"problems/{assignment}/{spec.name}", spec.read_text(encoding="utf-8"), 0o644)
+                for name in _code_files(catalog, assignment):  # a code problem's starter and solution
+                    _add(z, f"problems/{assignment}/{name}", (own / name).read_text(encoding="utf-8"), 0o644)
     return BuildInfo(output, output.stat().st_size, tuple(requirements), torch_pin is not None)
+
+
+def _code_files(catalog: Catalog, assignment: str) -> list[str]:
+    """The files beside the specs that a ``[code]`` problem reads: its starter and its solution."""
+    from gradekit.core.codefields import CODE_FAMILY
+
+    names = [p.params[key] for p in catalog.problems(assignment) if p.family == CODE_FAMILY
+             for key in ("starter", "solution")]
+    return sorted(set(names))
 
 
 def _add(z: zipfile.ZipFile, name: str, text: str, mode: int) -> None:
