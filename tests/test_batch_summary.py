@@ -2,6 +2,7 @@
 could be read, parts of answered problems only, no empty tables, and no feedback of students who left."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -62,6 +63,32 @@ def test_a_class_nobody_could_read_prints_no_table_and_no_median(tmp_path):
     assert "1 submission could not be read" in out and "submissions, median" not in out
     assert "Parts most missed" not in out and "Mistakes most often diagnosed" not in out
     assert "┏" not in out  # no table of any kind
+
+
+def test_the_median_of_an_even_class_is_the_mean_of_its_two_middle_totals():
+    """Before: totals[n // 2], the upper middle one: 18.5 for these eight, where the median is 13.75."""
+    import io
+
+    from rich.console import Console
+
+    from gradekit.cli.summary import print_summary
+    from gradekit.course.batch import BatchResult
+
+    totals = [0, 6.5, 7, 9, 18.5, 20, 26, 28]
+    rows = [{"student": f"s{k}", "score": t, "parts": {"q3.2:L": 1}, "error": None, "diagnoses": []}
+            for k, t in enumerate(reversed(totals))]
+    result = BatchResult(A, ["q3.2:L"], 113, maxima={"q3.2:L": 1}, rows=rows)
+    screen = io.StringIO()
+    print_summary(result, {}, Path("subs"), Console(file=screen, width=200))
+    assert "8 submissions, median 13.75 / 113" in screen.getvalue()
+    assert result.median == 13.75  # what --json gives too
+    assert BatchResult(A, [], 113).median is None  # nobody read: no median, not 0
+
+
+def test_the_json_summary_gives_the_same_median(klass, tmp_path):
+    (klass / "fay.json").write_text(json.dumps({"q3.2": key("q3.2")}))  # totals 0, 1, 5, 5: the median is 3
+    out, err = grade(klass, tmp_path / "grades", "--json")
+    assert json.loads(out)["median"] == 3
 
 
 def test_a_rerun_removes_feedback_of_students_no_longer_in_the_folder_and_nothing_else(klass, tmp_path):

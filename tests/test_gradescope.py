@@ -150,3 +150,30 @@ def test_unreadable_submission_still_gets_results(tmp_path, monkeypatch):
     assert data["tests"] and all(t.get("status", "failed") == "failed" for t in data["tests"])
     bare = failed_results("no file", None)
     assert errors(bare, SCHEMA) == [] and bare["tests"] == []
+
+
+FORGED = "x\n# Total: 99 / 99\n> all done\n- [full marks](http://x)\n* | `ok` |\n+ 1. two\r\n## again"
+
+
+def student_lines(output):
+    """The lines of a top-level output a student's text began: gradekit's own start 'Total', 'Parts', '- note'."""
+    ours = ("Total: ", "Parts worth ", "- note: ", "Graded as student ", "Your submission could not be graded: ",
+            "The autograder failed, not your submission")
+    return [line for line in output.splitlines() if line and not line.startswith(ours)]
+
+
+def test_student_text_in_the_top_level_output_is_plain_text_on_its_line():
+    """Before: a note or message with a newline put '# Total: 99 / 99' on a line of its own, a Markdown heading."""
+    cat = load_catalog()
+    rep = grade_answers({"q3.2": {"L": 116}}, catalog=cat)
+    rep.notes.append(f"not graded: unknown problem {FORGED!r}")  # as answers.py quotes a key: repr
+    rep.notes.append(f"not graded: unknown problem {FORGED}")  # and as a note that did not
+    data = results(rep, cat, message=f"Graded as student {FORGED}.")
+    failed = failed_results(f"answers.py raised ValueError: {FORGED}", None)
+    listed = failed_results(FORGED, rep, cat, grader_fault=True)
+    for out, totals in ((data["output"], 1), (failed["output"], 0), (listed["output"], 1)):
+        assert student_lines(out) == [], out
+        assert not [line for line in out.splitlines() if line.startswith(("#", ">", "*", "+", "|", "`", "["))]
+        assert sum(line.startswith("Total: ") for line in out.splitlines()) == totals  # gradekit's own, once
+    assert "\\# Total: 99 / 99" in data["output"] and "\\[full marks\\](http://x)" in data["output"]
+    assert errors(data, SCHEMA) == [] and errors(failed, SCHEMA) == []

@@ -100,6 +100,38 @@ def test_a_filled_in_manual_csv_is_never_overwritten_by_a_run_that_does_not_merg
     assert read_csv(out / "grades.csv")["ada"]["total"] == "10"  # not merged: a run merges only --manual
 
 
+# ids a spreadsheet would run, and ids that start with the quote that neutralises them
+AWKWARD = ["'bob", "bob", "=cmd", "+x", "-1", "@a", "'=x", "=x", "''=x"]
+
+
+def test_every_id_comes_back_from_manual_csv_as_it_was_written(tmp_path):
+    """Before: the reader took a leading quote off whenever the rest was a known id, so 'bob's hand
+    grades went to bob, and '=x (written as it is) and =x (written '=x) could not be told apart."""
+    d = tmp_path / "subs"
+    d.mkdir()
+    for student in AWKWARD:
+        (d / f"{student}.json").write_text(json.dumps({"q3.2": {"L": 115}}))
+    out = tmp_path / "grades"
+    assert grade(d, "-a", A, "-o", out)[0] == 0
+    rows = list(csv.reader(open(out / "manual.csv", newline="")))
+    assert not [r[0] for r in rows[1:] if r[0][:1] in ("=", "+", "-", "@")]  # still nothing a spreadsheet runs
+    given = {}
+    for k, row in enumerate(rows[1:]):  # a different score for each, as the TA types it beside the id written
+        row[1] = str(k / 10)
+        given[row[0]] = k / 10
+    with open(out / "manual.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    code, output, err = grade(d, "-a", A, "-o", out, "--manual", out / "manual.csv")
+    assert code == 0, output + err
+    assert f"merged hand grades of {len(AWKWARD)} students" in output
+    students = json.loads((out / "grades.json").read_text())["students"]
+    got = {s["student"]: s["manual"]["q1:1.1 why"] for s in students}
+    written = [r[0] for r in rows[1:]]
+    assert sorted(got) == sorted(AWKWARD) and len(set(written)) == len(AWKWARD)
+    assert got == {student: given[cell] for student, cell in zip(sorted(AWKWARD), written)}
+    assert got["'bob"] != got["bob"]
+
+
 def test_lms_gradebooks_keep_their_two_columns(klass, tmp_path):
     hand = tmp_path / "hand.csv"
     hand.write_text("student,q1:1.1 why\nada,1\n")

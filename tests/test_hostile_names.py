@@ -211,3 +211,11 @@ def test_two_submissions_that_give_the_same_sid_are_both_kept_and_the_instructor
     said = " ".join(r.output.split())
     assert "1001" in said and "submission_101" in said and "submission_102" in said and "same" in said
     assert any("1001" in n for n in json.loads((out / "grades.json").read_text())["notes"])
+
+
+@pytest.mark.parametrize("text", ["'bob", "bob", "=cmd", "+x", "-1", "@a", "'=x", "''=x", "'", ""])
+def test_a_neutralised_cell_reads_back_as_the_text_it_was(text):
+    from gradekit.core.untrusted import FORMULA_STARTS, spreadsheet_cell, spreadsheet_text
+
+    cell = spreadsheet_cell(text)
+    assert not cell.startswith(FORMULA_STARTS) and spreadsheet_text(cell) == text

@@ -473,9 +473,8 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     paths = write_outputs(result, out, gradebook)
     warn_weak(result.isolation)
     if as_json:
-        totals = sorted(r["score"] for r in result.scored)
         emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
-                   "median": totals[len(totals) // 2] if totals else None,
+                   "median": result.median,
                    "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
                    "isolation": result.isolation, "scheduler": scheduler,

@@ -28,9 +28,8 @@ def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, con
     from rich.table import Table
 
     scored = result.scored
-    totals = sorted(r["score"] for r in scored)
-    if totals:
-        console.print(f"{len(totals)} submissions, median {totals[len(totals) // 2]:g} / {result.max_score:g}")
+    if result.median is not None:
+        console.print(f"{len(scored)} submissions, median {result.median:g} / {result.max_score:g}")
     if result.rows:
         console.print(f"{len(result.rows) - result.reused} graded, {result.reused} unchanged (from the last run)")
     unreadable = result.unreadable

@@ -52,14 +52,29 @@ def printable(text: Any, *, multiline: bool = False) -> str:
 def spreadsheet_cell(value: Any) -> Any:
     """A CSV cell no spreadsheet runs: text that starts like a formula gets a leading ``'``; numbers as they are.
 
-    >>> spreadsheet_cell("-2+3"), spreadsheet_cell(-2), spreadsheet_cell("ada")
-    ("'-2+3", -2, 'ada')
+    Text that is quotes then a formula (``'=x``) gets one too, so ``spreadsheet_text`` can tell the quote
+    added from one the text had: ``'=x`` and ``=x`` stay two cells.
+
+    >>> spreadsheet_cell("-2+3"), spreadsheet_cell(-2), spreadsheet_cell("ada"), spreadsheet_cell("'=x")
+    ("'-2+3", -2, 'ada', "''=x")
     """
     if not isinstance(value, str):
         return value
-    if value.startswith(FORMULA_STARTS):
+    if value.lstrip("'").startswith(FORMULA_STARTS):
         value = "'" + value
     return printable(value)
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The text ``spreadsheet_cell`` wrote as ``cell``: the quote it added taken off, any other quote kept.
+
+    A file gradekit writes and reads back (manual.csv) gives back exactly the ids it was given.
+
+    >>> spreadsheet_text("'-2+3"), spreadsheet_text("'bob"), spreadsheet_text("''=x")
+    ('-2+3', "'bob", "'=x")
+    """
+    added = cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
+    return cell[1:] if added else cell
 
 
 def shortened(text: str, limit: int = DISPLAY_CHARS) -> str:

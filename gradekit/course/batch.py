@@ -24,11 +24,13 @@ from __future__ import annotations
 import csv
 import json
 import os
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gradekit.core.records import tidy
 from gradekit.core.untrusted import spreadsheet_cell
 from gradekit.core.vocab import PartKind, Verdict
 from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
@@ -83,6 +85,13 @@ class BatchResult:
     def scored(self) -> list[dict[str, Any]]:
         """The rows the statistics count: judged by the grader, and read."""
         return [r for r in self.graded if not (r["error"] and not r["parts"])]
+
+    @property
+    def median(self) -> float | None:
+        """The median total of the rows the statistics count (None when none): of an even class, the mean of
+        its two middle totals."""
+        totals = [r["score"] for r in self.scored]
+        return tidy(statistics.median(totals)) if totals else None
 
     def answered_columns(self) -> list[str]:
         """The columns of problems that some counted submission answered (any part of it not "missing"):

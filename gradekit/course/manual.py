@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from gradekit.core.errors import GradekitError
 from gradekit.core.records import tidy
+from gradekit.core.untrusted import spreadsheet_cell, spreadsheet_text
 from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:  # batch imports this module
@@ -88,9 +89,7 @@ def read_manual(path: str | Path, columns: Mapping[str, float], students: Iterab
         where = f"{path}: row {number}"
         if len(row) > len(header):
             raise ManualGradesError(f"{where}: {len(row)} cells, but the header has {len(header)} columns")
-        student = row[at].strip() if at < len(row) else ""
-        if student.startswith("'") and student[1:] in known:  # the quote manual.csv puts before a formula-like id
-            student = student[1:]
+        student = _student_id(row[at], known) if at < len(row) else ""
         if not student:
             raise ManualGradesError(f"{where}, column {STUDENT_COLUMN!r}: empty; give the student's id")
         if student not in known:
@@ -163,8 +162,6 @@ def merge_manual(result: BatchResult, grades: HandGrades) -> None:
 
 def template_text(result: BatchResult) -> str:
     """manual.csv as this run leaves it: every student, each manual part's hand grade or a blank."""
-    from gradekit.core.untrusted import spreadsheet_cell
-
     named = any(row.get("name") for row in result.rows)  # a Gradescope export: ids are SIDs, names help
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -187,6 +184,13 @@ def holds_grades(path: Path) -> bool:
     header = [cell.strip() for cell in rows[0]]
     return any(cell.strip() for row in rows[1:] for name, cell in zip(header, row)
                if name not in (STUDENT_COLUMN, NAME_COLUMN))
+
+
+def _student_id(cell: str, known: set[str]) -> str:
+    """The id in a ``student`` cell: exactly what ``template_text`` wrote (its neutralising quote off, any quote
+    the id has kept, so 'bob is never bob), else the cell trimmed, as a TA may type it."""
+    exact = spreadsheet_text(cell)
+    return exact if exact in known else spreadsheet_text(cell.strip())
 
 
 def _rows(path: Path) -> list[list[str]]:

@@ -16,7 +16,9 @@ Gradescope hides the student's total while a test is ``after_due_date`` or
 ``after_published``, but not for ``hidden`` tests (its docs: those should carry
 no points), so a part declared ``hidden`` that carries points is written
 ``after_published``: its points stay out of sight until grades are published.
-Manual parts never carry their reference answer.
+Manual parts never carry their reference answer. Student text in the top-level
+output (a note, the reason a submission could not be read, a name) is plain
+text on its line: no heading, list or second ``Total:`` of its own.
 
 >>> from gradekit.output.report import Report
 >>> results(Report("answers.json", []))["score"]
@@ -26,6 +28,7 @@ Manual parts never carry their reference answer.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +66,22 @@ def _md(text: str) -> str:
     for ch in "\\`*_[]<>|":
         text = text.replace(ch, "\\" + ch)
     return text
+
+
+# what starts a Markdown block at a line's start, once _md has escaped the rest (> | * ` [ and < are done there):
+# an ATX heading, a list item ("-", "+", "1." or "1)"), a setext underline or a ~~~ fence
+_BLOCK_START = re.compile(r"^(\s*(?:\d+(?=[.)]))?)([#+=~.)-])")
+
+
+def _md_line(text: str) -> str:
+    r"""Student text (a note, a reason, a name) as plain text on the line it is put on: its line breaks become
+    spaces and what would start a block at a line's start is escaped too, so no ``"\n# Total: 99 / 99"`` puts a
+    heading, quote or list (a second, forged total) in the output every student sees.
+
+    >>> print(_md_line("x\n# Total: 99 / 99\n- [a](b)\n2. c"))
+    x \# Total: 99 / 99 \- \[a\](b) 2\. c
+    """
+    return " ".join(_BLOCK_START.sub(r"\1\\\2", _md(line)) for line in text.splitlines())
 
 
 def _output(part: PartResult, visibility: str) -> str:
@@ -103,7 +122,7 @@ def _hand_graded_test(number: str, prob: ProblemResult, part: PartResult, visibi
 
 def results(report: Report, catalog: Catalog | None = None, *, execution_time: float | None = None,
             message: str | None = None, hand_graded: str = "omit") -> dict[str, Any]:
-    """The results.json object for ``report``; ``message`` opens the top-level output.
+    """The results.json object for ``report``; ``message`` (plain text, escaped here) opens the top-level output.
 
     Parts graded by hand (verdict ``manual``) are never in the autograder's score or total: Gradescope
     grades them as questions of their own. ``hand_graded="omit"`` (the default) leaves them out of the
@@ -127,13 +146,13 @@ def results(report: Report, catalog: Catalog | None = None, *, execution_time: f
                 later += part.max_score
                 continue
             score, max_score = score + part.score, max_score + part.max_score
-    lines = [message] if message else []
+    lines = [_md_line(message)] if message else []  # student text (a name, a reason): never Markdown of its own
     lines.append(f"Total: {tidy(score)} / {tidy(max_score)}")
     if by_hand:
         lines.append(f"Parts worth {points(by_hand)} are graded by hand, apart from this autograder.")
     if later:
         lines.append(f"Parts worth {points(later)} more have results that are shown later.")
-    lines += [f"- note: {_md(n)}" for n in report.notes]
+    lines += [f"- note: {_md_line(n)}" for n in report.notes]
     top_visibility = "visible"
     if catalog is not None and report.problems:
         try:
@@ -164,10 +183,10 @@ def failed_results(message: str, empty: Report | None, catalog: Catalog | None =
     ``grader_fault``: the grader, not the submission, failed (``GraderError``): the
     output says so, and ``extra_data.grader_error`` carries the cause for the instructor.
     """
-    why = (f"The autograder failed, not your submission; your instructor has the cause. ({_md(message)})"
-           if grader_fault else f"Your submission could not be graded: {_md(message)}")
+    why = (f"The autograder failed, not your submission; your instructor has the cause. ({message})"
+           if grader_fault else f"Your submission could not be graded: {message}")
     if empty is None or catalog is None:  # no part can be listed: the reason alone
-        out: dict[str, Any] = {"score": 0, "output": why, "output_format": OUTPUT_FORMAT,
+        out: dict[str, Any] = {"score": 0, "output": _md_line(why), "output_format": OUTPUT_FORMAT,
                                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
     else:
         out = results(empty, catalog, message=why, hand_graded=hand_graded)
