@@ -178,7 +178,7 @@ def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
 @handles_errors
 def new_module_cmd(starter: Path, solution: Path, pid: str, file: str | None, folder: Path) -> None:
     """Write ID.toml, a code problem, from the course's starter and your solution (copied beside it)."""
-    from gradekit.code.authoring import new_module
+    from gradekit.spec.module_spec import new_module
 
     click.echo(f"wrote {new_module(folder, pid, starter, solution, file)}; state the inputs' shapes and sizes in "
                f"its [code.dims] and [code.inputs], then: gradekit validate")

@@ -23,7 +23,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["InputSpec", "Case", "parse_input", "parse_step", "parse_path", "parse_dims", "draw_cases",
+__all__ = ["InputSpec", "Case", "parse_input", "parse_step", "parse_path", "parse_dims", "draw_cases", "smallest",
+           "bound_names", "referenced",
            "EDGE_CASES", "DTYPES"]
 
 DTYPES = ("float64", "float32", "int64", "int32", "bool")

@@ -153,21 +153,22 @@ def _returned(source: str, path: str) -> list[str]:
     return ["out"]
 
 
+def _self_attributes(tree: ast.AST | None) -> set[str]:
+    """The ``self.NAME = ...`` names assigned anywhere in ``tree``."""
+    return {t.attr for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"} if tree else set()
+
+
 def _set_by(source: str, path: str) -> set[str]:
-    fn = _function(source, path)
-    return {t.attr for n in ast.walk(fn) if isinstance(n, ast.Assign) for t in n.targets
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"} if fn else set()
+    return _self_attributes(_function(source, path))
 
 
 def _set_by_starter(starter: Interface, c: Callable_) -> set[str]:
     """The attributes the starter's method sets (its ``self.dLdW = None  # TODO`` lines): what it asks for."""
-    body = c.body
     try:
-        tree = ast.parse(body) if body else None
+        return _self_attributes(ast.parse(c.body) if c.body else None)
     except SyntaxError:
         return set()
-    return {t.attr for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets
-            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"} if tree else set()
 
 
 def new_module(folder: Path, pid: str, starter: Path, solution: Path, file: str | None = None) -> Path:
