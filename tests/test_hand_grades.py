@@ -132,6 +132,29 @@ def test_every_id_comes_back_from_manual_csv_as_it_was_written(tmp_path):
     assert got["'bob"] != got["bob"]
 
 
+def test_manual_csv_is_said_to_be_kept_only_when_it_holds_hand_grades_this_run_did_not_merge(klass, tmp_path):
+    """Before: a second run merging the same hand.csv kept manual.csv (the first run's merge, written there) and
+    said it held hand grades this run did not merge."""
+    hand = tmp_path / "hand.csv"
+    hand.write_text("student,q1:1.1 why\nada,1\n")
+    out = tmp_path / "grades"
+    for _ in range(2):
+        code, output, err = grade(klass, "-a", A, "-o", out, "--manual", hand)
+        assert code == 0 and "merged hand grades of 1 student" in output, output + err
+        assert "did not merge" not in err, err
+        assert read_csv(out / "manual.csv")["ada"]["q1:1.1 why"] == "1"  # what was merged, written back
+    # a TA fills in bob in manual.csv, then merges hand.csv (ada only): bob's grade was not merged, and is kept
+    rows = list(csv.reader(open(out / "manual.csv", newline="")))
+    rows[2][1] = "0.5"
+    assert rows[2][0] == "bob"
+    with open(out / "manual.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    filled = (out / "manual.csv").read_text()
+    code, output, err = grade(klass, "-a", A, "-o", out, "--manual", hand)
+    assert code == 0 and f"kept {out / 'manual.csv'}: it holds hand grades this run did not merge" in err
+    assert (out / "manual.csv").read_text() == filled
+
+
 def test_lms_gradebooks_keep_their_two_columns(klass, tmp_path):
     hand = tmp_path / "hand.csv"
     hand.write_text("student,q1:1.1 why\nada,1\n")

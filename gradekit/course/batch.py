@@ -36,7 +36,7 @@ from gradekit.core.vocab import PartKind, Verdict
 from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
-from gradekit.course.manual import MANUAL_FILE, holds_grades, template_text
+from gradekit.course.manual import MANUAL_FILE, holds_unmerged, template_text
 from gradekit.grading.grade import nothing_to_grade, submitted_files
 from gradekit.intake.submission import SUFFIXES
 
@@ -447,8 +447,10 @@ def _manual_output(result: BatchResult, out: Path) -> Path | None:
     if not result.manual:
         return None
     path = out / MANUAL_FILE
-    merged = result.manual_source is not None and path.exists() and result.manual_source.resolve() == path.resolve()
-    if path.exists() and not merged and holds_grades(path):
+    # compared by content, not by which file --manual named: the hand.csv a TA merges again leaves its grades
+    # here too, and a batch stopped by Ctrl-C merges none of the students it did not reach
+    merged = {r["student"]: r.get("manual", {}) for r in result.rows}
+    if path.exists() and holds_unmerged(path, merged):
         result.notes.append(f"kept {path}: it holds hand grades this run did not merge "
                             f"(merge them with --manual {path})")
         return None

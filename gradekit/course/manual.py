@@ -173,8 +173,9 @@ def template_text(result: BatchResult) -> str:
     return buf.getvalue()
 
 
-def holds_grades(path: Path) -> bool:
-    """Whether ``path`` (a manual.csv) has any hand grade filled in: then no run overwrites it unmerged."""
+def holds_unmerged(path: Path, merged: Mapping[str, Mapping[str, float]]) -> bool:
+    """Whether ``path`` (a manual.csv) has a hand grade filled in that is not in ``merged`` (student -> column ->
+    points, what this run merged): then no run overwrites it, for that grade is in no other file it writes."""
     try:
         rows = _rows(path)
     except ManualGradesError:
@@ -182,8 +183,22 @@ def holds_grades(path: Path) -> bool:
     if not rows:
         return False
     header = [cell.strip() for cell in rows[0]]
-    return any(cell.strip() for row in rows[1:] for name, cell in zip(header, row)
-               if name not in (STUDENT_COLUMN, NAME_COLUMN))
+    at = header.index(STUDENT_COLUMN) if STUDENT_COLUMN in header else None  # None: whose grades is unknown
+    known = set(merged)
+    for row in rows[1:]:
+        given = merged.get(_student_id(row[at], known), {}) if at is not None and at < len(row) else {}
+        if any(name not in (STUDENT_COLUMN, NAME_COLUMN) and cell.strip() and not _same(cell, given.get(name))
+               for name, cell in zip(header, row)):
+            return True
+    return False
+
+
+def _same(cell: str, merged: float | None) -> bool:
+    """Whether a filled-in cell gives the points ``merged`` (None: nothing merged there)."""
+    try:
+        return merged is not None and math.isclose(float(cell), merged, abs_tol=1e-9)
+    except ValueError:
+        return False
 
 
 def _student_id(cell: str, known: set[str]) -> str:
