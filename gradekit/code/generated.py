@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from gradekit.code.callkind import CallKind
 from gradekit.code.diagnose import MISTAKES, Judgement, judge
+from gradekit.code.props import FATAL
 from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
                                     parse_path, parse_step, referenced, smallest)
@@ -34,7 +36,7 @@ from gradekit.core.records import Solution, Step
 if TYPE_CHECKING:
     from gradekit.code.session import CallResult, ModuleSession
 
-__all__ = ["FAMILY", "CodeTest", "CodePair", "build_code_spec", "iter_tests"]
+__all__ = ["FAMILY", "CodeTest", "CodePair", "build_code_spec"]
 
 LIBRARIES = ("numpy", "torch")
 DEFAULT_TIMEOUT = 10.0  # CPU seconds a call of the steps may take, in either child
@@ -276,7 +278,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
                 return Graded.missing()
             for v in verdicts:
                 v.append((case.label, Judgement(False, None, failed)))
-            if got.kind in _FATAL:
+            if got.kind in FATAL:
                 break  # a time-out or a crash: no other case will tell more
             continue
         for i, (path, (status, want), (gstatus, have)) in enumerate(zip(test.compare, ref, got.value)):
@@ -297,13 +299,12 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
 
 _ONE = " (a batch of one)"
 _UNSET = ("is None: never set", "was never set")
-_FATAL = {"timeout", "crash", "garbled", "memory", "exit", "import"}
 _STEP_PREFIX = "_gk_scenario raised _GkStepError: "
 
 
 def _call_failure(got: CallResult) -> str | None:
     """What a failed call of the student's child says, in the student's words; None for "not implemented"."""
-    if got.kind == "not_implemented":
+    if got.kind == CallKind.NOT_IMPLEMENTED:
         return None
     message = got.message
     if message.startswith(_STEP_PREFIX):
@@ -449,13 +450,5 @@ def solve(spec: ModuleSpec) -> Solution:
     return Solution(answers, steps)
 
 
-def _validate(params: Mapping[str, Any]) -> ModuleSpec:
-    return build_code_spec(params)
-
-
-FAMILY = Family(CODE_FAMILY, solve, validate=_validate)
+FAMILY = Family(CODE_FAMILY, solve, validate=build_code_spec)
 FAMILIES = [FAMILY]
-
-
-def iter_tests(spec: ModuleSpec) -> Iterator[CodeTest]:
-    yield from spec.extra["tests"].values()

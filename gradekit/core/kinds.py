@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gradekit.core.codefields import TEST_OPTIONS
 from gradekit.core.vocab import PartKind
 
 __all__ = ["Kind", "KINDS", "COMMON_OPTIONS", "TOLERANCE", "FORMULA"]
@@ -70,9 +71,7 @@ KINDS: dict[PartKind, Kind] = _kinds(
     Kind("inequality", "a condition such as wᵀx_i + b ≤ 0", frozenset({"symbols", "define"}),
          "relation:check_inequality", "symbolic:validate_options"),
     Kind("function", "a callable of a module submission, checked by its family's properties",
-         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal",
-                    # a [code] spec's test (gradekit.code.generated)
-                    "steps", "compare", "load", "structure", "factors"}),
+         frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal"}) | TEST_OPTIONS,
          validate="special:validate_function_options", runs_code=True),
 )
 # options every kind accepts besides name, kind, points, description

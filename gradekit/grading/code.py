@@ -71,11 +71,11 @@ def grade_module(
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
-    limits = session_limits(limits)
+    base = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
-    preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
-    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as session, \
-            _solution_session(spec, limits, packages) as reference:
+    limits = _preloaded(base, source, packages)
+    with ModuleSession(source, spec.file, limits=limits) as session, \
+            _solution_session(spec, base, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports
         # them too: on two cores the two imports overlap instead of following each other
         session.begin()
@@ -84,7 +84,7 @@ def grade_module(
         graded = session if reference is None else CodePair(session, reference)
         given = {p.name: graded for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
-        probed = "torch" in preload and "wrap_source" in spec.extra
+        probed = "torch" in limits.preload and "wrap_source" in spec.extra
         kept = _recorded(session, "_gk_kept_on_cpu") if probed else ""
         old_conv = _recorded(session, "_gk_old_conv_forward") if probed else ""
     notes = [*env_notes, *notes]
@@ -110,10 +110,14 @@ def _solution_session(spec: ModuleSpec, limits: Limits, packages: Sequence[str])
         yield None
         return
     source = spec.extra["wrap_source"](solution.encode())
-    preload = tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None))))
-    with ModuleSession(source, spec.file, limits=replace(limits, preload=preload)) as reference:
+    with ModuleSession(source, spec.file, limits=_preloaded(limits, source, packages)) as reference:
         reference.begin()
         yield reference
+
+
+def _preloaded(limits: Limits, source: bytes, packages: Sequence[str]) -> Limits:
+    """``limits`` with what the child imports for the module before its code (its memory budget is on top)."""
+    return replace(limits, preload=tuple(dict.fromkeys((*limits.preload, *preload_packages(source, packages or None)))))
 
 
 def _recorded(session: ModuleSession, attribute: str) -> str:
