@@ -1,0 +1,118 @@
+"""The class being graded is closed to the sandbox uid: a student's code cannot run a classmate's file.
+
+Issue 39, item 2: where Docker refuses Landlock (an older Docker, a kernel without it) the confined
+level held gradekit, the reference and the output folder from the sandbox uid, but not the batch's
+own submissions folder, which is usually open to every user: a student's answers file walked
+``/tmp``, found a classmate's submission and returned its answers, for the classmate's marks.
+
+Run as root under ``tests/docker_seccomp.py --no-landlock`` with gradekit installed where other users
+cannot read it (as the bundle's setup.sh leaves it), so the level is ``confined`` and only the class
+is at stake. ``grade`` closes the class folder (``chmod o-rwx``) and the launcher checks every
+submission in it at each launch; where it cannot be closed (a read-only mount), ``grade`` refuses
+to start, in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.test_confined import FILTER, GRADEKIT, ROOT, pytestmark, system_python_without_gradekit  # noqa: F401
+
+# walks the machine's temporary folders for another student's answers file and returns its answers
+THIEF = """\
+import glob, os
+ANSWERS = {}
+for path in glob.glob('/tmp/*/*/answers.py') + glob.glob('/tmp/*/*/*/answers.py'):
+    if os.path.realpath(path) == os.path.realpath('answers.py'):
+        continue
+    try:
+        found = {}
+        exec(open(path).read(), found)
+        ANSWERS = found['ANSWERS']
+        break
+    except Exception:
+        pass
+"""
+HONEST = "ANSWERS = {'q3.2': {'L': 116.0}}\n"
+
+
+@pytest.fixture
+def installed(tmp_path):
+    """gradekit installed where the sandbox uid cannot read it (0700), as after the bundle's setup.sh."""
+    private = Path(tempfile.mkdtemp(prefix="gradekit-installed-", dir="/tmp"))
+    shutil.copytree(ROOT / "gradekit", private / "gradekit", ignore=shutil.ignore_patterns("__pycache__"))
+    for data in ("reference", "problems"):
+        shutil.copytree(ROOT / data, private / "gradekit" / data, ignore=shutil.ignore_patterns("__pycache__"))
+    yield private
+    shutil.rmtree(private, ignore_errors=True)
+
+
+@pytest.fixture
+def klass():
+    """A class folder open to every user (0755, files 0644), as an export unpacked by an instructor."""
+    folder = Path(tempfile.mkdtemp(prefix="gradekit-class-", dir="/tmp"))
+    for student, text in (("alice", THIEF), ("bob", HONEST)):
+        (folder / student).mkdir()
+        (folder / student / "answers.py").write_text(text)
+        os.chmod(folder / student, 0o755)
+        os.chmod(folder / student / "answers.py", 0o644)
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def grade_without_landlock(python: str, installed: Path, folder: Path, out: Path, *, wrap: list[str] | None = None):
+    """``gradekit --require-isolation grade FOLDER`` as root under the Docker-like filter with Landlock refused."""
+    command = [*(wrap or []), sys.executable, str(FILTER), "--no-landlock", "--", python, *GRADEKIT,
+               "--require-isolation", "grade", str(folder), "-a", "ece661-hw1", "-o", str(out), "-j", "1", "--json"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(installed)
+    return subprocess.run(command, cwd=installed, env=env, capture_output=True, text=True, timeout=600)
+
+
+def scores(out: Path) -> dict[str, float]:
+    data = json.loads((out / "grades.json").read_text())
+    return {s["student"]: s["score"] for s in data["students"]}
+
+
+def test_a_students_code_cannot_read_a_classmates_submission_without_landlock(
+        system_python_without_gradekit, installed, klass, tmp_path):
+    """Before: alice's file returned bob's answers, and alice got bob's marks for them (confined, no Landlock)."""
+    out = tmp_path / "grades"
+    r = grade_without_landlock(system_python_without_gradekit, installed, klass, out)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    summary = json.loads(r.stdout)
+    assert summary["isolation"]["kind"] == "confined" and summary["grader_errors"] == 0, summary
+    got = scores(out)
+    assert got["bob"] > 0, got  # the honest answer scores: L = 4 * 29
+    assert got["alice"] == 0, got  # the thief found nothing to copy
+    assert stat.S_IMODE(os.stat(klass).st_mode) & 0o007 == 0  # closed to other users, and said so
+    notes = json.loads((out / "grades.json").read_text())["notes"]
+    assert any(f"{klass} was open to other users" in n and "chmod o-rwx" in n for n in notes), notes
+
+
+def test_a_class_that_cannot_be_closed_is_refused_in_one_line(system_python_without_gradekit, installed, klass,
+                                                              tmp_path):
+    """A read-only mount (a class given to a container with ``-v subs:/subs:ro``): nothing is graded."""
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no mount namespace here to make a read-only mount in")
+    out = tmp_path / "grades"
+    # a read-only bind of the class onto itself, in a mount namespace of this test's own
+    wrap = ["unshare", "-m", "sh", "-c", f"mount --bind {klass} {klass} && mount -o remount,ro,bind {klass} && "
+            'exec "$@"', "sh"]
+    r = grade_without_landlock(system_python_without_gradekit, installed, klass, out, wrap=wrap)
+    assert r.returncode == 3, r.stdout[-3000:] + r.stderr[-3000:]
+    said = json.loads(r.stdout)["error"]
+    assert "\n" not in said and f"the sandbox uid can still reach {klass}" in said, said
+    assert "could not be closed" in said and "Read-only file system" in said, said
+    assert not (out / "grades.json").exists()  # nothing graded
