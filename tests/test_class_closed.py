@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_confined import FILTER, GRADEKIT, ROOT, pytestmark, system_python_without_gradekit  # noqa: F401
+from tests.test_confined import (FILTER, GRADEKIT, ROOT, pytestmark, system_python,  # noqa: F401
+                                 system_python_without_gradekit)
 
 # walks the machine's temporary folders for another student's answers file and returns its answers
 THIEF = """\
@@ -116,3 +117,80 @@ def test_a_class_that_cannot_be_closed_is_refused_in_one_line(system_python_with
     assert "\n" not in said and f"the sandbox uid can still reach {klass}" in said, said
     assert "could not be closed" in said and "Read-only file system" in said, said
     assert not (out / "grades.json").exists()  # nothing graded
+
+
+def test_with_landlock_the_class_stays_as_it_was_and_is_still_out_of_reach(system_python, klass, tmp_path):
+    """Confined with Landlock: the class folder is outside what the child may open; its modes are left alone."""
+    out = tmp_path / "grades"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
+    r = subprocess.run([sys.executable, str(FILTER), "--", system_python, *GRADEKIT, "--require-isolation", "grade",
+                        str(klass), "-a", "ece661-hw1", "-o", str(out), "-j", "1", "--json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert json.loads(r.stdout)["isolation"]["kind"] == "confined"
+    assert scores(out) == {"alice": 0, "bob": 1}
+    assert stat.S_IMODE(os.stat(klass).st_mode) == 0o755
+
+
+def test_in_the_jail_the_class_is_not_in_the_view(klass, tmp_path):
+    from gradekit.sandbox.box import describe
+
+    if describe()["kind"] != "jail":
+        pytest.skip("no jail on this machine")
+    out = tmp_path / "grades"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
+    r = subprocess.run([sys.executable, *GRADEKIT, "--require-isolation", "grade", str(klass), "-a", "ece661-hw1",
+                        "-o", str(out), "-j", "1", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert scores(out) == {"alice": 0, "bob": 1}
+    assert stat.S_IMODE(os.stat(klass).st_mode) == 0o755
+
+
+CHECK_AS_UID = """
+import json, os, sys
+launcher = {"__name__": "confine_launcher"}
+exec(compile(open(sys.argv[1]).read(), "confine_launcher", "exec"), launcher)
+os.setgroups([]); os.setgid(2000000063); os.setuid(2000000063)
+try:
+    launcher["check_class"](json.loads(sys.argv[2]), [], False)
+    print("closed")
+except launcher["Stop"] as e:
+    print(e)
+"""
+
+
+@pytest.mark.parametrize("root_mode, entry_mode, names, says", [
+    (0o755, 0o700, ["alice", "bob"], "the sandbox uid can still reach {root} (listed)"),  # the folder itself: listed
+    (0o750, 0o755, ["alice", "bob"], "closed"),  # not searchable: covers every entry
+    (0o711, 0o700, ["alice", "bob"], "closed"),  # searched, not listed; each entry closed
+    (0o711, 0o755, ["alice", "bob"], "the sandbox uid can still reach {root}/alice (listed)"),  # a guessable name, open
+    (0o711, 0o700, ["alice", ""], "the sandbox uid can still reach {root} (searched), and not every entry in it is checked"),
+])
+def test_the_launch_check_probes_every_submission_unless_the_folder_covers_them(tmp_path, root_mode, entry_mode,
+                                                                                names, says):
+    root = Path(tempfile.mkdtemp(prefix="gradekit-class-", dir="/tmp"))
+    try:
+        for n in ("alice", "bob"):
+            (root / n).mkdir()
+            os.chmod(root / n, entry_mode)
+        os.chmod(root, root_mode)
+        launcher = ROOT / "gradekit" / "sandbox" / "child" / "confine_launcher.py"
+        r = subprocess.run([sys.executable, "-I", "-S", "-c", CHECK_AS_UID, str(launcher),
+                            json.dumps([str(root), *names])], capture_output=True, text=True, timeout=60)
+        assert r.stdout.strip() == says.format(root=root), r.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_plan_names_every_submission_and_says_when_some_are_left_out(tmp_path, monkeypatch):
+    from gradekit.sandbox import confine
+
+    monkeypatch.delenv("GRADEKIT_PROTECT_CLASS", raising=False)
+    for n in ("bob", "alice", "bad\tname"):
+        (tmp_path / n).mkdir()
+    confine.protect_class(tmp_path)
+    assert confine.class_paths() == [str(tmp_path), "alice", "bob", ""]  # the tab would break the plan's line
+    monkeypatch.setattr(confine, "_CLASS_NAME_BYTES", 6)
+    (tmp_path / "bad\tname").rmdir()
+    assert confine.class_paths() == [str(tmp_path), "alice", ""]

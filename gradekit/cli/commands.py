@@ -442,6 +442,11 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
+    class_notes: list[str] = []
+    if scheduler is None:  # here student code runs on this machine: the class is closed to it, or nothing runs
+        from gradekit.course.classfolder import close_class
+
+        class_notes = close_class(folder)
     hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
             if manual else None)  # bad input stops the run before any grading
     prepare_output(out)
@@ -454,6 +459,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
                               force=force, executor=executor,
                               catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
+        stop.result.notes[:0] = class_notes
         if hand is not None:
             merge_manual(stop.result, hand)
         paths = write_outputs(stop.result, out, gradebook)
@@ -468,6 +474,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
         if executor:
             executor.close()
+    result.notes[:0] = class_notes
     if hand is not None:
         merge_manual(result, hand)
     paths = write_outputs(result, out, gradebook)

@@ -1,0 +1,63 @@
+"""The class being graded, closed to the sandbox uid: one student's code must not read or run a classmate's file.
+
+A jail shows the child nothing of the grader's files, and Landlock leaves the class folder out of
+what a confined child may open. Without either (the confined level under an older Docker or a
+kernel without Landlock, or weak isolation as root) only file modes keep the sandbox uid out, and a
+class folder is usually open to every user. So, before a batch runs its first child:
+
+1. the folder is registered (``gradekit.sandbox.confine.protect_class``): every confined launch
+   checks, as the sandbox uid, the folder and every submission in it;
+2. a root grader without Landlock closes the folder to other users (``chmod o-rwx``: the owner and
+   the group keep their access, the sandbox uids are neither) and says so in the batch's notes;
+3. where the folder stays open to the sandbox uid all the same (a read-only mount, an ACL that names
+   it), the batch refuses to start, in one line: ``IsolationError``, exit 3.
+
+A normal user's grader gives its child a jail (a user namespace) or weak isolation as that user,
+who owns the class: nothing here changes that (``docs/security.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from gradekit.core.errors import IsolationError
+from gradekit.core.untrusted import printable
+
+__all__ = ["close_class"]
+
+
+def close_class(folder: str | Path) -> list[str]:
+    """Protect the class in ``folder`` from the sandbox uid; the notes for the batch (what was closed).
+
+    Raises ``IsolationError`` where student code would run confined or as a sandbox uid and could
+    still reach the class.
+    """
+    from gradekit.sandbox import confine
+
+    root = os.path.realpath(folder)
+    confine.protect_class(root)
+    if os.geteuid() != 0:
+        return []
+    notes: list[str] = []
+    failed = ""
+    if not (confine.landlock_wanted() and confine.landlock_abi() > 0):  # file modes are what keep the uid out
+        mode = stat.S_IMODE(os.stat(root).st_mode)
+        if mode & 0o007:
+            try:
+                os.chmod(root, mode & ~0o007)
+                notes.append(f"{printable(root)} was open to other users ({mode:04o}): closed (chmod o-rwx) so no "
+                             "student's code can read a classmate's submission")
+            except OSError as e:
+                failed = f"chmod o-rwx: {e.strerror or e}"
+    from gradekit.sandbox.box import isolation
+
+    iso = isolation()  # decided now, with the class among the checked paths (forked workers inherit it)
+    reached = [m for m in iso.missing if f"can still reach {root}" in m]
+    if iso.kind == "weak" and reached:
+        raise IsolationError(
+            f"the sandbox uid can still reach {printable(root)}, the class being graded, and it could not be closed "
+            f"({failed or 'it stays open after chmod o-rwx: an ACL or the owner?'}): make it unreadable to other "
+            "users, or grade where a jail or Landlock can be had (gradekit doctor)")
+    return notes
