@@ -165,7 +165,8 @@ except launcher["Stop"] as e:
     (0o750, 0o755, ["alice", "bob"], "closed"),  # not searchable: covers every entry
     (0o711, 0o700, ["alice", "bob"], "closed"),  # searched, not listed; each entry closed
     (0o711, 0o755, ["alice", "bob"], "the sandbox uid can still reach {root}/alice (listed)"),  # a guessable name, open
-    (0o711, 0o700, ["alice", ""], "the sandbox uid can still reach {root} (searched), and not every entry in it is checked"),
+    (0o711, 0o700, ["alice", ""],  # names were left out of the plan, and the folder does not cover them
+     "the sandbox uid can still reach {root} (searched), and not every entry in it is checked"),
 ])
 def test_the_launch_check_probes_every_submission_unless_the_folder_covers_them(tmp_path, root_mode, entry_mode,
                                                                                 names, says):

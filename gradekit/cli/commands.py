@@ -17,7 +17,8 @@ from gradekit.core.untrusted import printable
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              # each in its own module, imported only when run: train imports torch, autograder builds wheels
-             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder"})
+             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder",
+                               "cluster": "gradekit.cli.cluster:cluster"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
@@ -417,12 +418,15 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
               help="With a tls:// scheduler: this client's private key.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="With --scheduler: grade on workers that give student code only weak isolation (refused otherwise).")
+@click.option("--insecure-cluster", is_flag=True,
+              help="With --scheduler: accept a scheduler without TLS (tcp://), which anyone who reaches it can drive "
+                   "(refused otherwise; said in the output and grades.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with --scheduler: per-worker counts and times).")
 @handles_errors
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
               gradebook: str, force: bool = False, manual: Path | None = None, scheduler: str | None = None,
               tls_ca: Path | None = None, tls_cert: Path | None = None, tls_key: Path | None = None,
-              allow_weak_isolation: bool = False, as_json: bool = False) -> None:
+              allow_weak_isolation: bool = False, insecure_cluster: bool = False, as_json: bool = False) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
@@ -438,28 +442,30 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.course.manual import merge_manual, read_hand_grades
     from gradekit.sandbox.process import Limits
 
+    insecure = _cluster_notes(scheduler, (tls_ca, tls_cert, tls_key), insecure_cluster)  # checked before all
+    run_notes = list(insecure)
     out = out or folder.resolve().parent / "grades"
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
-    class_notes: list[str] = []
     if scheduler is None:  # here student code runs on this machine: the class is closed to it, or nothing runs
         from gradekit.course.classfolder import close_class
 
-        class_notes = close_class(folder)
+        run_notes += close_class(folder)
     hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
             if manual else None)  # bad input stops the run before any grading
     prepare_output(out)
     time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
-    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation)
+    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation,
+                        insecure_cluster)
     term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
     try:
         result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
                               force=force, executor=executor,
                               catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
-        stop.result.notes[:0] = class_notes
+        stop.result.notes[:0] = run_notes
         if hand is not None:
             merge_manual(stop.result, hand)
         paths = write_outputs(stop.result, out, gradebook)
@@ -474,7 +480,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
         if executor:
             executor.close()
-    result.notes[:0] = class_notes
+    result.notes[:0] = run_notes
     if hand is not None:
         merge_manual(result, hand)
     paths = write_outputs(result, out, gradebook)
@@ -485,25 +491,45 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
                    "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
                    "isolation": result.isolation, "scheduler": scheduler,
+                   **({"insecure_cluster": True} if insecure else {}),
                    "workers": [w.__dict__ for w in result.workers],
                    "outputs": {k: str(p) for k, p in paths.items()}})
         return
     print_summary(result, paths, folder, rich_console())
 
 
-def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
-             tls_key: Path | None, allow_weak: bool):
-    """The Dask executor for ``--scheduler`` (None without it: the local pool)."""
-    from gradekit.core.errors import GradekitError, GraderError
+def _cluster_notes(scheduler: str | None, tls: tuple[Path | None, ...], insecure: bool) -> list[str]:
+    """The cluster options checked before anything is read or written; the note an insecure cluster leaves."""
+    from gradekit.core.errors import GradekitError
+    from gradekit.course.cluster_security import insecure_refusal, secure_address
 
-    tls = (tls_ca, tls_cert, tls_key)
     if scheduler is None:
         if any(tls):
             raise GradekitError("--tls-ca/--tls-cert/--tls-key need --scheduler tls://HOST:PORT")
-        return None
+        if insecure:
+            raise GradekitError("--insecure-cluster goes with --scheduler tcp://HOST:PORT")
+        return []
     if scheduler.startswith("tls://") != all(tls):
         raise GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
                             "--tls-key, and they need a tls:// address")
+    if secure_address(scheduler):
+        return []
+    if not insecure:
+        raise insecure_refusal(scheduler)
+    warning = (f"graded on the cluster at {scheduler} without TLS (--insecure-cluster): anyone who could reach its "
+               "scheduler could run code on its workers and change these grades")
+    click.echo(click.style(f"gradekit: warning: {printable(warning)}", fg="red", bold=True), err=True)
+    return [warning]
+
+
+def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
+             tls_key: Path | None, allow_weak: bool, insecure: bool = False):
+    """The Dask executor for ``--scheduler`` (None without it: the local pool); its options checked already."""
+    from gradekit.core.errors import GraderError
+
+    tls = (tls_ca, tls_cert, tls_key)
+    if scheduler is None:
+        return None
     try:
         from distributed.security import Security
 
@@ -516,7 +542,7 @@ def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None
     security = (Security(tls_ca_file=str(tls_ca), tls_client_cert=str(tls_cert), tls_client_key=str(tls_key),
                          require_encryption=True) if all(tls) else None)
     job = BatchJob(assignment, load_catalog(), limits, stall_seconds=default_stall_seconds(limits))
-    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak)
+    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak, insecure=insecure)
 
 
 if __name__ == "__main__":

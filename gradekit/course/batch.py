@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import tidy
 from gradekit.core.untrusted import spreadsheet_cell
-from gradekit.core.vocab import PartKind, Verdict
-from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
+from gradekit.core.vocab import Verdict
+from gradekit.course.entry import Entry, grade_entry, graded_columns, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
 from gradekit.course.manual import MANUAL_FILE, holds_unmerged, template_text
@@ -240,8 +240,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     for p in problems:  # solve once here; forked workers inherit the cache
         catalog.solve(p)
         catalog.mistakes(p)
-    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts
-              if part.kind != PartKind.MANUAL}
+    maxima = graded_columns(problems)
     shown = {f"{p.id}:{part.name}": part_visibility(catalog, p.assignment, p.id, part.name)
              for p in problems for part in p.parts}
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits
@@ -25,6 +25,11 @@ class Entry:
     path: Path | None
     problem: str | None = None  # why there is no path
     name: str = ""  # the name a Gradescope export gives, for people to read; it decides nothing
+
+
+def graded_columns(problems: list[Any]) -> dict[str, float]:
+    """The points of each column a row holds ("q3.2:L"): every part of ``problems`` not graded by hand."""
+    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != PartKind.MANUAL}
 
 
 def zero_row(entry: Entry, error: str | None) -> dict[str, Any]:
