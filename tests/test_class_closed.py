@@ -28,11 +28,11 @@ import pytest
 from tests.test_confined import (FILTER, GRADEKIT, ROOT, pytestmark, system_python,  # noqa: F401
                                  system_python_without_gradekit)
 
-# walks the machine's temporary folders for another student's answers file and returns its answers
+# looks where class folders are unpacked for another student's answers file, and returns its answers
 THIEF = """\
 import glob, os
 ANSWERS = {}
-for path in glob.glob('/tmp/*/*/answers.py') + glob.glob('/tmp/*/*/*/answers.py'):
+for path in glob.glob('/tmp/gradekit-class-*/*/answers.py'):
     if os.path.realpath(path) == os.path.realpath('answers.py'):
         continue
     try:
@@ -43,7 +43,7 @@ for path in glob.glob('/tmp/*/*/answers.py') + glob.glob('/tmp/*/*/*/answers.py'
     except Exception:
         pass
 """
-HONEST = "ANSWERS = {'q3.2': {'L': 116.0}}\n"
+HONEST = "import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n"  # runs in the sandbox
 
 
 @pytest.fixture
@@ -195,3 +195,13 @@ def test_the_plan_names_every_submission_and_says_when_some_are_left_out(tmp_pat
     monkeypatch.setattr(confine, "_CLASS_NAME_BYTES", 6)
     (tmp_path / "bad\tname").rmdir()
     assert confine.class_paths() == [str(tmp_path), "alice", ""]
+
+
+def test_a_folder_the_machine_or_the_sandbox_needs_is_never_closed(tmp_path):
+    """``grade /tmp`` must not take /tmp from every user, nor a folder holding the interpreter from the child."""
+    from gradekit.course.classfolder import _shared
+
+    assert "sticky" in _shared("/tmp", os.stat("/tmp").st_mode & 0o7777)
+    prefix = os.path.realpath(sys.prefix)
+    assert f"it holds {prefix}" in _shared(os.path.dirname(prefix), 0o755)
+    assert _shared(str(tmp_path), 0o755) == ""

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+import tempfile
 from pathlib import Path
 
 from gradekit.core.errors import IsolationError
@@ -44,7 +46,8 @@ def close_class(folder: str | Path) -> list[str]:
     failed = ""
     if not (confine.landlock_wanted() and confine.landlock_abi() > 0):  # file modes are what keep the uid out
         mode = stat.S_IMODE(os.stat(root).st_mode)
-        if mode & 0o007:
+        failed = _shared(root, mode) if mode & 0o007 else ""
+        if mode & 0o007 and not failed:
             try:
                 os.chmod(root, mode & ~0o007)
                 notes.append(f"{printable(root)} was open to other users ({mode:04o}): closed (chmod o-rwx) so no "
@@ -53,7 +56,10 @@ def close_class(folder: str | Path) -> list[str]:
                 failed = f"chmod o-rwx: {e.strerror or e}"
     from gradekit.sandbox.box import isolation
 
-    iso = isolation()  # decided now, with the class among the checked paths (forked workers inherit it)
+    try:
+        iso = isolation()  # decided now, with the class among the checked paths (forked workers inherit it)
+    except IsolationError:  # no sandbox at all here: each row says so, as before any class was checked
+        return notes
     reached = [m for m in iso.missing if f"can still reach {root}" in m]
     if iso.kind == "weak" and reached:
         raise IsolationError(
@@ -61,3 +67,15 @@ def close_class(folder: str | Path) -> list[str]:
             f"({failed or 'it stays open after chmod o-rwx: an ACL or the owner?'}): make it unreadable to other "
             "users, or grade where a jail or Landlock can be had (gradekit doctor)")
     return notes
+
+
+def _shared(root: str, mode: int) -> str:
+    """Why ``root`` must not be closed to other users (the machine's /tmp, a folder holding the interpreter
+    the sandbox uid runs), or "" when it may be."""
+    if mode & stat.S_ISVTX:
+        return "a folder every user writes in (sticky, like /tmp): grade a folder of the class's own"
+    for needed in (sys.prefix, sys.base_prefix, os.path.dirname(sys.executable), tempfile.gettempdir()):
+        real = os.path.realpath(needed)
+        if real == root or real.startswith(root.rstrip("/") + "/"):
+            return f"it holds {printable(real)}, which student code needs: grade a folder of the class's own"
+    return ""
