@@ -79,10 +79,7 @@ def class_paths() -> list[str]:
         if not os.path.isdir(root):
             continue
         out.append(root)
-        try:
-            names = sorted(os.listdir(root))
-        except OSError:  # the grader (root) lists it: a folder it cannot list is not one it grades
-            names = []
+        names = _listed(root)
         complete = True
         for name in names:
             if not name.isprintable() or len(name) + 1 > left:  # a tab or newline would break the plan
@@ -93,6 +90,23 @@ def class_paths() -> list[str]:
         if not complete:
             out.append("")
     return out
+
+
+_listings: dict[str, tuple[int, list[str]]] = {}  # a class folder's names, listed again when it changes
+
+
+def _listed(folder: str) -> list[str]:
+    """The names in ``folder``, sorted; remembered while its modification time stays (not a listing a child),
+    unless that time is recent: a change within the file system's clock tick would leave it as it was."""
+    import time
+
+    try:
+        changed = os.stat(folder).st_mtime_ns
+        if _listings.get(folder, (None,))[0] != changed or time.time_ns() - changed < 2_000_000_000:
+            _listings[folder] = (changed, sorted(os.listdir(folder)))
+    except OSError:  # the grader (root) lists it: a folder it cannot list is not one it grades
+        return []
+    return _listings[folder][1]
 
 
 def _engine_paths() -> list[str]:
