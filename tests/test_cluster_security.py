@@ -48,7 +48,8 @@ def test_certs_makes_a_ca_and_certificates_it_signs_and_keeps_the_keys_private(t
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["ca.pem", "ca-key.pem"] + [f"{n}{s}" for n in ("scheduler", "worker", "client") for s in (".pem", "-key.pem")])
     assert folder.stat().st_mode & 0o777 == 0o700
-    assert all((folder / f"{n}-key.pem").stat().st_mode & 0o777 == 0o600 for n in ("ca", "scheduler", "worker", "client"))
+    keys = [folder / f"{n}-key.pem" for n in ("ca", "scheduler", "worker", "client")]
+    assert all(k.stat().st_mode & 0o777 == 0o600 for k in keys)
     for n in ("scheduler", "worker", "client"):
         v = subprocess.run(["openssl", "verify", "-CAfile", str(folder / "ca.pem"), str(folder / f"{n}.pem")],
                            capture_output=True, text=True)

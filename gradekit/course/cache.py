@@ -47,7 +47,8 @@ MAX_ENTRY_BYTES = 32 * 2**20  # one row with its report; a module-heavy row is a
 FORMAT = 1  # of an entry; another format is ignored, not read
 _KEY = re.compile(r"[0-9a-f]{64}")
 _LIBRARIES = ("numpy", "torch", "sympy", "scipy", "scikit-learn", "hypothesis")
-_NOT_DECIDING = {"GRADEKIT_SCHEDULER", "GRADEKIT_PROTECT"}  # where grading runs and where outputs go, not how it grades
+_NOT_DECIDING = {"GRADEKIT_SCHEDULER", "GRADEKIT_PROTECT", "GRADEKIT_PROTECT_CLASS"}  # where grading runs, where
+# outputs go and what the sandbox checks at launch, not how it grades
 
 
 def _feed(h: Any, *chunks: bytes | str) -> None:

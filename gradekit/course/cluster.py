@@ -23,7 +23,8 @@ grader-error rows ("grade them again"), and the batch writes its outputs as usua
 
 A cluster is never open by default: its scheduler runs whatever any client that reaches it sends,
 as the workers' user (root, for the sandbox), so ``DaskExecutor`` refuses an address that is not
-``tls://`` (``cluster_security.InsecureCluster``) unless told ``insecure=True`` (``gradekit grade --insecure-cluster``).
+``tls://`` (``cluster_security.InsecureCluster``) unless told ``insecure=True`` (``gradekit grade
+--insecure-cluster``).
 Every row a worker sends back is checked as the resume cache checks its own
 (``gradekit.course.cache.row_fault``): it answers the task that was sent (its token, each of its
 submissions once), it is that submission's row, within each part's points, and its total adds up.
@@ -294,7 +295,6 @@ class DaskExecutor:
         if not secure_address(address) and not insecure:
             raise insecure_refusal(address)
         self.job = job
-        self.insecure = not secure_address(address)
         self.per_task = max(1, answers_per_task)
         self.lost_after = lost_after
         self.workers_after = workers_after

@@ -85,8 +85,8 @@ def make_certificates(folder: str | Path, days: int = DAYS) -> list[Path]:
                                "extendedKeyUsage=serverAuth,clientAuth\n")
                 run("req", *ec, "-keyout", str(folder / f"{name}-key.pem"), "-out", str(csr),
                     "-subj", f"/CN=gradekit {name}")
-                run("x509", "-req", "-in", str(csr), "-CA", str(folder / "ca.pem"), "-CAkey", str(folder / "ca-key.pem"),
-                    "-CAcreateserial", "-CAserial", str(Path(work, "ca.srl")), "-out", str(folder / f"{name}.pem"),
+                run("x509", "-req", "-in", str(csr), "-CA", str(folder / "ca.pem"),
+                    "-CAkey", str(folder / "ca-key.pem"), "-CAcreateserial", "-CAserial", str(Path(work, "ca.srl")), "-out", str(folder / f"{name}.pem"),
                     "-days", str(days), "-extfile", str(ext))
     finally:
         os.umask(old)
