@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_confined import (FILTER, GRADEKIT, ROOT, pytestmark, system_python,  # noqa: F401
+from tests.test_confined import (FILTER, GRADEKIT, ROOT, install_copy, pytestmark, system_python,  # noqa: F401
                                  system_python_without_gradekit)
 
 # looks where class folders are unpacked for another student's answers file, and returns its answers
@@ -50,12 +50,7 @@ HONEST = "import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))
 def installed(tmp_path):
     """gradekit installed where the sandbox uid cannot read it (0700), as after the bundle's setup.sh."""
     private = Path(tempfile.mkdtemp(prefix="gradekit-installed-", dir="/tmp"))
-    # a checkout may link gradekit/reference and gradekit/problems to the top-level folders: copied below
-    shutil.copytree(ROOT / "gradekit", private / "gradekit",
-                    ignore=lambda d, names: [n for n in names if n == "__pycache__" or
-                                             (Path(d) == ROOT / "gradekit" and n in ("reference", "problems"))])
-    for data in ("reference", "problems"):
-        shutil.copytree(ROOT / data, private / "gradekit" / data, ignore=shutil.ignore_patterns("__pycache__"))
+    install_copy(private)
     yield private
     shutil.rmtree(private, ignore_errors=True)
 
