@@ -131,11 +131,15 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
 
 
 def _code_files(catalog: Catalog, assignment: str) -> list[str]:
-    """The files beside the specs that a ``[code]`` problem reads: its starter and its solution."""
+    """The files beside the specs that a problem reads: a ``[code]`` problem's starter and solution, a written
+    problem's ``solution.py``."""
     from gradekit.core.codefields import CODE_FAMILY
+
+    from gradekit.spec.solution import solution_of
 
     names = [p.params[key] for p in catalog.problems(assignment) if p.family == CODE_FAMILY
              for key in ("starter", "solution")]
+    names += [own.file for p in catalog.problems(assignment) if (own := solution_of(p.family)) is not None]
     return sorted(set(names))
 
 

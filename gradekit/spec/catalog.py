@@ -26,7 +26,7 @@ from gradekit.core.vocab import PartKind
 from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
-PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts", "code"}
+PROBLEM_FIELDS = {"id", "title", "family", "solution", "statement", "params", "parts", "code"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility", "students"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -132,9 +132,20 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     is_code = "code" in raw  # a code problem from the course's starter and solution: the engine's family "code"
     if is_code:
         raw = _code_problem(where, path, raw)
+    own = None  # the spec's own reference (solution = "solution.py") in place of a family
+    if "solution" in raw and is_code:
+        raise SpecError(where, "a spec with a [code] table names its solution in the table: [code] solution = ...")
+    if "solution" in raw and not is_code:
+        if "family" in raw:
+            raise SpecError(where, "gives both family and solution: the reference is one or the other")
+        from gradekit.spec.solution import load_solution
+
+        own = load_solution(where, path, raw["solution"])
+        raw = {**{k: v for k, v in raw.items() if k != "solution"}, "family": own.name}
     for key in ("id", "title", "family", "statement", "parts"):
         if key not in raw:
-            raise SpecError(where, f"field {key!r} is missing")
+            extra = " (or solution = \"solution.py\", the instructor's function beside the spec)" if key == "family" else ""
+            raise SpecError(where, f"field {key!r} is missing{extra}")
     for key in raw:
         if key not in PROBLEM_FIELDS:
             raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, PROBLEM_FIELDS)}")
@@ -144,7 +155,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     family_name = raw["family"]
     if family_name == CODE_FAMILY and not is_code:
         raise SpecError(where, "family 'code' is written as a [code] table (docs/authoring.md, code problems)")
-    if family_name not in families and not is_code:
+    if family_name not in families and not is_code and own is None:
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     if not isinstance(raw["parts"], list) or not raw["parts"]:
@@ -178,7 +189,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     )
     if not check_params:
         return problem
-    return check_params_of(problem, registry()[CODE_FAMILY] if is_code else families[family_name])
+    return check_params_of(problem, registry()[CODE_FAMILY] if is_code else own or families[family_name])
 
 
 def _code_problem(where: str, path: Path, raw: dict[str, Any]) -> dict[str, Any]:
