@@ -174,6 +174,8 @@ class Family:
         carry: ``carry(params, given) -> answers``: the parts' answers recomputed with the student's own
             answers ``given`` (part name -> numbers) in place of the family's for those parts (forward
             values -> loss -> gradients): what ``carried_forward`` credit compares a later part with.
+        mistake_ids: every id ``mistakes`` can name, for a model that names one only where it changes an
+            answer on the params at hand (``gradekit validate`` checks a spec's ``partial`` keys against them).
         conventions: one line per convention the family's params choose (rows or columns as examples, a
             weight's layout, per image or per batch), printed by ``gradekit family NAME``.
     """
@@ -190,6 +192,7 @@ class Family:
     params: tuple[Param, ...] | None = None
     carry: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
     conventions: tuple[str, ...] = ()
+    mistake_ids: tuple[str, ...] = ()
 
     def check(self, params: Params) -> Params:
         """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""

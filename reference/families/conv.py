@@ -263,7 +263,8 @@ def mistakes_kernel(params: Mapping[str, Any]) -> list[Mistake]:
 
 
 FAMILIES = [
-    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d, params=(
+    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d,
+           mistake_ids=("cross_correlation", "kernel_flipped", "wrong_padding", "stride_ignored"), params=(
         Param("input", "matrix", "the input X", shape="H×W"),
         Param("kernel", "matrix", "the kernel K", shape="k_h×k_w"),
         Param("padding", "sizes", "zeros added on each side: one for both axes, or [rows, columns]", default=0),
@@ -271,13 +272,15 @@ FAMILIES = [
         Param("mode", "choice", "convolution flips the kernel by 180°; cross_correlation does not",
               default="convolution", options=MODES),
     )),
-    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape, params=(
+    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape,
+           mistake_ids=("wrong_padding", "plus_one_forgotten"), params=(
         Param("input", "sizes", "the input's spatial sizes, 1 to 3 axes, e.g. [10, 12]"),
         Param("kernel", "sizes", "the kernel size: one for every axis, or one per axis"),
         Param("padding", "sizes", "zeros added on each side: one for every axis, or one per axis", default=0),
         Param("stride", "sizes", "the kernel's step: one for every axis, or one per axis", default=1),
     )),
-    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel, params=(
+    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel,
+           mistake_ids=("wrong_padding", "plus_one_forgotten"), params=(
         Param("input", "integer", "the input size n (per axis)"),
         Param("output", "integer", "the output size wanted"),
         Param("padding", "integer", "zeros added on each side", default=0),

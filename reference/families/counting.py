@@ -138,7 +138,8 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
             {k: full[k.removesuffix("_with_bias")] for k in right if k.endswith("params_with_bias")})
         return found
 
-    return Family(name, solve, validate=validator(types), mistakes=mistakes, params=(
+    ids = tuple(mid for mid, _, _, _ in _RETRACED) + ("bias_counted", "bias_omitted")
+    return Family(name, solve, validate=validator(types), mistakes=mistakes, mistake_ids=ids, params=(
         Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
         Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
                                   "and its sizes"),
