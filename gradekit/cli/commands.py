@@ -125,6 +125,11 @@ def family(name: str, as_json: bool) -> None:
     out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
     out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
             f"{p['meaning']}" for p in doc["params"]] or ["  (none)"]
+    out += ["", "Conventions (each set by a parameter):"] + [f"  {c}" for c in doc["conventions"]] + (
+        [] if doc["conventions"] else ["  (none to choose)"])
+    if doc["carries_forward"]:
+        out += ["", "Carries forward: a later part is recomputed from a student's own earlier answers "
+                    "(partial = { carried_forward = credit })."]
     if doc["example"]:
         out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
         out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
