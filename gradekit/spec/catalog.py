@@ -316,6 +316,7 @@ class Catalog:
         self._checked: dict[str, Problem] = {}  # problems checked one by one (grading a few answers)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
+        self._carried: dict[str, Mapping[str, Any]] = {}
 
     @property
     def assignments(self) -> dict[str, Assignment]:
@@ -401,6 +402,21 @@ class Catalog:
             family = registry()[problem.family]
             self._solutions[key] = family.solve(problem.validated_params)
         return self._solutions[key]
+
+    def carry(self, problem: Problem, given: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Every part's answer recomputed from a student's own answers ``given`` to some parts (the family's
+        ``carry``), cached per problem variant and ``given``."""
+        import json
+
+        from gradekit.core.plain import plain
+
+        key = f"{problem.qualified_id}#{problem.variant}#" + json.dumps(plain(dict(given)), sort_keys=True)
+        if key not in self._carried:
+            if len(self._carried) >= 1024:
+                self._carried.pop(next(iter(self._carried)))
+            family = registry()[problem.family]
+            self._carried[key] = dict(family.carry(problem.validated_params, given)) if family.carry else {}
+        return self._carried[key]
 
     def mistakes(self, problem: Problem) -> list[Mistake]:
         key = f"{problem.qualified_id}#{problem.variant}"
