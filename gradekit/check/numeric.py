@@ -120,7 +120,12 @@ def too_few_digits(expected: np.ndarray, got: Numeric, policy: Policy, ok: np.nd
         return None
     written = 10.0 ** -got.decimals[bad].astype(float)
     short = written > policy.unit(e)[bad] * (1 + 1e-9)
-    right_there = np.abs(g[bad] - e[bad]) <= written * (1 + 1e-9)
+    # right at the precision shown: the reference rounded (within half a unit) or truncated toward zero to it,
+    # never one unit up (0.4 is not 0.3171 to one decimal; 0.3 and 0.32 are)
+    a = np.abs(e[bad])
+    truncated = np.sign(e[bad]) * np.floor(a / written * (1 + 1e-12)) * written
+    right_there = (np.abs(g[bad] - e[bad]) <= written / 2 * (1 + 1e-9)) | \
+        (np.abs(g[bad] - truncated) <= written * 1e-9)
     if not (np.all(short) and np.all(right_there)):
         return None
     return int(np.min(got.significant[bad]))

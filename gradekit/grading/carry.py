@@ -42,7 +42,8 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
     recomputed = catalog.carry(problem, given)
     if part.name not in recomputed:
         return None
-    again = checker_for(part.kind)(recomputed[part.name], raw, CheckContext(part, problem, (), matched))
+    again = checker_for(part.kind)(recomputed[part.name], raw, CheckContext(_loosened(part, recomputed[part.name]),
+                                                                            problem, (), matched))
     if again.verdict != Verdict.CORRECT:
         return None
     credit = float(part.partial[CARRIED])
@@ -50,6 +51,24 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
     return Outcome(credit, Verdict.PARTIAL if credit > 0 else Verdict.WRONG,
                    f"Not the key's value, but right for your own answer{'s' if len(given) > 1 else ''} to {names} "
                    f"(carried forward).", CARRIED, reading=again.reading)
+
+
+# The earlier answers come rounded (to the digits the student wrote), and the student worked from unrounded
+# values of their own: a value carried forward agrees with the recomputed one to about 3 significant digits.
+CARRIED_RTOL = 5e-3
+
+
+def _loosened(part: Part, expected: Any) -> Part:
+    """``part`` compared to about 3 significant digits (a bound, the digits rule off), for carried values."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    if part.kind not in (PartKind.NUMBER, PartKind.VECTOR, PartKind.MATRIX):
+        return part
+    scale = float(np.max(np.abs(np.asarray(expected, dtype=float)), initial=0.0))
+    options = {k: v for k, v in part.options.items() if k not in ("digits", "decimals", "rtol", "atol")}
+    return replace(part, options={**options, "rtol": CARRIED_RTOL, "atol": CARRIED_RTOL * scale * 0.1 + 1e-12})
 
 
 def _read(part: Part, raw: Any) -> Any:

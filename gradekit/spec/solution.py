@@ -171,6 +171,8 @@ def _run(source: str, file: str, function: str, params: dict, given: dict | None
         fn = getattr(module, function)
         result = fn(params) if given is None else fn(params, given)
         return _plain_result(function, result)
+    except MemoryError:
+        raise  # the bound's own ending: "used over ... of memory"
     except Exception as e:
         lines = [f.lineno for f in traceback.extract_tb(e.__traceback__) if f.filename == file]
         at = f"line {lines[-1]}: " if lines else ""
