@@ -42,7 +42,7 @@ def part_errors(catalog: Catalog, problem: Problem, variants: Iterable[Problem])
             continue
         if part.name not in produced:
             errors.append(f"{problem.source}: parts[{i}].name is {part.name!r}, but {_reference(problem)} gives no "
-                          f"such answer{did_you_mean(part.name, produced)} (it gives: {', '.join(sorted(produced))})")
+                          f"such answer{_closest(part.name, produced)} (it gives: {', '.join(sorted(produced))})")
         known = generic_ids(part.kind) | mistake_ids
         for key in part.partial:
             if key not in known:
@@ -56,6 +56,12 @@ def part_errors(catalog: Catalog, problem: Problem, variants: Iterable[Problem])
                 errors.append(f"{problem.source}: parts[{i}].partial prices 'carried_forward', but it is the first "
                               f"part: nothing comes before it to carry forward")
     return errors
+
+
+def _closest(name: str, produced: set[str]) -> str:
+    """The did-you-mean: the one name that differs only in case or spaces, else the close ones."""
+    same = [p for p in produced if "".join(p.split()).casefold() == "".join(name.split()).casefold()]
+    return f"; did you mean {same[0]!r}?" if len(same) == 1 else did_you_mean(name, produced)
 
 
 def catalog_family(problem: Problem):

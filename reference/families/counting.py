@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Mapping, Sequence
 
-from gradekit.plugin import differs, Family, Mistake, Param, ParamError, Solution, Step
+from gradekit.plugin import differs, Family, Mistake, OPTIONAL, Param, ParamError, Solution, Step
 
 from ._layers import TYPES, Row, layer_step, trace, validator
 
@@ -229,13 +229,17 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
         return out
 
     ids = tuple(mid for mid, _, _, _ in _RETRACED) + ("bias_counted", "bias_omitted")
-    return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope",), params=(
+    conventions = ("dims = '2d' (or '1d'): images [C, H, W] / [N, C, H, W], or sequences [C, L] / [N, C, L]; an "
+                   "input such as [1, 24, 128] must say which",)
+    return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope",),
+                  conventions=conventions, params=(
         Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
         Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
                                   "and its sizes"),
         Param("bias", "bool", "whether the layers have biases (a layer's own bias overrides it)", default=True),
         Param("dims", "choice", "2d: the input is [C, H, W] or [N, C, H, W] (images); 1d: [C, L] or [N, C, L] "
-                                "(sequences, kernels of one size)", default="2d", options=DIMS),
+                                "(sequences, kernels of one size)", default=OPTIONAL, options=DIMS,
+              default_note="2d, unless the input reads as an image only by a guess ([1, 24, 128]): then say which"),
         Param("macs", "choice", "whether MACs are counted per image or for the whole batch N of the input",
               default="per_image", options=SCOPES),
     ))
