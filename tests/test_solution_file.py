@@ -215,3 +215,23 @@ def test_family_name_states_its_conventions():
     assert "weight = 'out_in' (or 'in_out'): the weight's layout" in out
     assert "examples = 'rows' (or 'columns')" in out
     assert "Carries forward" in CliRunner().invoke(main, ["family", "softmax_ce.batch"]).output
+
+
+def test_the_guide_states_the_plugin_api_and_the_generic_credit():
+    import dataclasses
+    import re
+
+    from gradekit.check.credit import GENERIC_CREDIT
+    from gradekit.core.families import PARAM_TYPES
+    from gradekit.plugin import Family, Mistake, Param, Solution, Step
+
+    guide = (Path(__file__).parents[1] / "docs" / "authoring.md").read_text(encoding="utf-8")
+    api = guide.split("### The plug-in API", 1)[1]
+    for cls in (Family, Param, Solution, Step, Mistake):
+        signature = re.search(rf"^{cls.__name__}\((.*?)\)$", api, re.S | re.M).group(1)
+        assert [f.name for f in dataclasses.fields(cls)] == re.findall(r"(\w+):", signature), cls.__name__
+    assert all(f"`{t}`" in api for t in PARAM_TYPES)
+    table = guide.split("### Credit beyond right and wrong", 1)[1].split("\n\n")[2]
+    keys = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert set(keys) <= set(GENERIC_CREDIT) | {"scope"}
+    assert {"carried_forward", "too_few_digits", "per_entry", "scope", "transposed"} <= set(keys)
