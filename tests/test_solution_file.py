@@ -235,3 +235,15 @@ def test_the_guide_states_the_plugin_api_and_the_generic_credit():
     keys = re.findall(r"^\| `(\w+)` \|", table, re.M)
     assert set(keys) <= set(GENERIC_CREDIT) | {"scope"}
     assert {"carried_forward", "too_few_digits", "per_entry", "scope", "transposed"} <= set(keys)
+
+
+def test_the_single_example_softmax_step_can_ask_its_loss():
+    import numpy as np
+
+    from gradekit.core.families import registry
+
+    fam = registry()["softmax_ce.sgd_step"]
+    p = fam.check({"W": [[1, 0], [0, -1]], "B": [0, 0], "X": [1, 1], "P": [0.3, 0.7], "alpha": 0.02})
+    z = np.array([1.0, -1.0])
+    q = np.exp(z) / np.exp(z).sum()
+    assert abs(fam.solve(p).answers["E"] - -(0.3 * np.log(q[0]) + 0.7 * np.log(q[1]))) < 1e-12
