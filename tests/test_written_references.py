@@ -155,3 +155,10 @@ def test_the_linear_layers_layouts_are_parameters():
     np.testing.assert_allclose(cols["dLdb"], rows["dLdb"])
     steps = fam.solve(fam.check({**raw, "weight": "out_in"})).steps
     assert "W is (C_out, C_in)" in steps[0].text and "examples are rows" in steps[0].text
+
+
+def test_an_earlier_answer_of_another_shape_carries_nothing_and_breaks_nothing():
+    answers = {"softmax": "[0.5, 0.5]", "loss": "0.6931", "dLdZ": CE_RIGHT["dLdZ"]}
+    got = both("ce_batch", answers)
+    assert got["softmax"][0] == "wrong" and got["loss"] == ("wrong", 0.0, None)
+    assert got["dLdZ"] == ("correct", 2.0, None)

@@ -39,7 +39,10 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
              and (value := _read(p, matched[p.name])) is not None}
     if not given:
         return None
-    recomputed = catalog.carry(problem, given)
+    try:
+        recomputed = catalog.carry(problem, given)
+    except Exception:  # noqa: BLE001 - earlier answers of another shape recompute nothing: the outcome stands
+        return None
     if part.name not in recomputed:
         return None
     again = checker_for(part.kind)(recomputed[part.name], raw, CheckContext(_loosened(part, recomputed[part.name]),
