@@ -247,3 +247,48 @@ def test_the_single_example_softmax_step_can_ask_its_loss():
     z = np.array([1.0, -1.0])
     q = np.exp(z) / np.exp(z).sum()
     assert abs(fam.solve(p).answers["E"] - -(0.3 * np.log(q[0]) + 0.7 * np.log(q[1]))) < 1e-12
+
+
+def test_shapes_carry_forward_from_one_layer_to_the_next(tmp_path):
+    folder = tmp_path / "hw7"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "hw7"\ntitle = "seven"\n')
+    parts = "".join(f'\n[[parts]]\nname = "{name}"\nkind = "{kind}"\npartial = {{ carried_forward = 0.5 }}\n'
+                    for name, kind in (("conv2.output_shape", "shape"), ("fc1.weight_shape", "shape"),
+                                       ("fc1.params", "integer")))
+    (folder / "q1.toml").write_text(textwrap.dedent('''\
+        id = "q1"
+        title = "shapes"
+        family = "counting.layers"
+        statement = "A stride-2 conv, a conv, a linear layer."
+        [params]
+        input = [1, 3, 17, 17]
+        [[params.layers]]
+        type = "conv"
+        out = 8
+        kernel = 3
+        stride = 2
+        [[params.layers]]
+        type = "conv"
+        out = 16
+        kernel = 3
+        [[params.layers]]
+        type = "flatten"
+        [[params.layers]]
+        type = "linear"
+        out = 10
+
+        [[parts]]
+        name = "conv1.output_shape"
+        kind = "shape"
+        ''') + parts)
+    assert validate([tmp_path])[1] == []
+    catalog = read_catalog(tmp_path)
+    problem = catalog.resolve("hw7/q1")
+    # the stride ignored in conv1 only: 15×15, and every later shape right for it
+    result, _ = grade_problem(catalog, problem, {"conv1.output_shape": "(1, 8, 15, 15)",
+                                                 "conv2.output_shape": "1x16x13x13", "fc1.weight_shape": "[10, 2704]",
+                                                 "fc1.params": "10*2704"})
+    assert [(p.verdict.value, p.score, p.diagnosis) for p in result.parts] == [
+        ("wrong", 0.0, "stride_ignored"), ("partial", 0.5, "carried_forward"), ("partial", 0.5, "carried_forward"),
+        ("partial", 0.5, "carried_forward")]

@@ -218,6 +218,20 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
                          f"{params['macs'].replace('_', ' ')}.", {k: v for k, v in project(scoped).items() if _is_macs(k)})
         return found
 
+    def carry(params: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+        """Every answer with the layers after one traced from the output shape the student gave for it."""
+        one_d = params.get("dims") == "1d"
+        carried = {}
+        for key, value in given.items():
+            name, _, what = key.rpartition(".")
+            if what == "output_shape":
+                shape = tuple(int(v) for v in value)
+                if one_d and len(shape) == len(params["input"]) - 1:  # (C, L) as traced: (C, 1, L)
+                    shape = (*shape[:-1], 1, shape[-1])
+                carried[name] = shape
+        rows = trace(params["layers"], params["input"], carried=carried)
+        return _one_d(project(_scoped(_full_answers(rows, params["input"]), params)), params)
+
     def validate(params: Mapping[str, Any]) -> dict[str, Any]:
         from gradekit.plugin import choice
 
@@ -232,7 +246,7 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
     conventions = ("dims = '2d' (or '1d'): images [C, H, W] / [N, C, H, W], or sequences [C, L] / [N, C, L]; an "
                    "input such as [1, 24, 128] must say which",)
     return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope",),
-                  conventions=conventions, params=(
+                  conventions=conventions, carry=carry, params=(
         Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
         Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
                                   "and its sizes"),
