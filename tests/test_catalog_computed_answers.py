@@ -151,6 +151,15 @@ def _bn_backward(raw, p):
     return {"z_hat": z_hat, "dLdgamma": g.grad, "dLdbeta": b.grad, "dLdZ": Z.grad}
 
 
+@computes("cs231n-a2-written/conv_naive")
+def _conv_naive(raw, p):
+    # conv_forward_naive: cross-correlation summed over the input channels, plus the bias (torch's conv2d)
+    x = torch.tensor(np.asarray(raw["input"], float))[None]
+    out = torch.nn.functional.conv2d(x, torch.tensor(np.asarray(raw["kernel"], float)),
+                                     torch.tensor(np.asarray(raw["bias"], float)), stride=2, padding=1)[0]
+    return {"shape": list(out.shape), "output.1": out[0], "output.2": out[1]}
+
+
 @pytest.mark.parametrize("qid", list(COMPUTED))
 def test_the_reference_gives_the_computed_answers(qid):
     problem = CAT.resolve(qid)

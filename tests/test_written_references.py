@@ -162,3 +162,19 @@ def test_an_earlier_answer_of_another_shape_carries_nothing_and_breaks_nothing()
     got = both("ce_batch", answers)
     assert got["softmax"][0] == "wrong" and got["loss"] == ("wrong", 0.0, None)
     assert got["dLdZ"] == ("correct", 2.0, None)
+
+
+# -- a naive multi-channel convolution (CS231n assignment 2's conv_forward_naive), answered as written -------
+
+@pytest.mark.parametrize("answers, expected", [
+    ({"shape": "2 x 2 x 2", "output.1": r"\begin{bmatrix} 2 & 4 \\ 4 & 5 \end{bmatrix}", "output.2": "[[1, 2], [2, 3]]"},
+     {"shape": ("correct", 1.0, None), "output.1": ("correct", 1.5, None), "output.2": ("correct", 1.5, None)}),
+    # the bias of filter 2 is 0: leaving the biases out costs only output.1, where it is 1
+    ({"output.1": "[[1, 3], [3, 4]]", "output.2": "[[1, 2], [2, 3]]"},
+     {"output.1": ("wrong", 0.0, "bias_omitted"), "output.2": ("correct", 1.5, None)}),
+    # one entry of four wrong: half the price per right entry
+    ({"output.2": "[[1, 2], [2, 4]]"}, {"output.2": ("partial", round(1.5 * 0.5 * 3 / 4, 6), "per_entry")}),
+])
+def test_a_multi_channel_convolution_by_hand(answers, expected):
+    got = grade("cs231n-a2-written", "conv_naive", answers)
+    assert {k: got[k] for k in expected} == expected

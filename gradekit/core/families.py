@@ -62,6 +62,7 @@ PARAM_TYPES = {
     "sizes": "an integer, or one per axis",
     "vector": "a list of numbers",
     "matrix": "a list of rows of numbers",
+    "tensor": "nested lists of numbers, 3 or more axes (channels × rows × columns)",
     "choice": "one of the options",
     "text": "a string",
     "bool": "true or false",
@@ -115,6 +116,9 @@ class Param:
             p.vector(one, self.name)
         elif self.type == "matrix":
             p.matrix(one, self.name)
+        elif self.type == "tensor":
+            if p.array(one, self.name).ndim < 3:
+                raise ParamError(self.name, f"is {value!r}, but must be {PARAM_TYPES['tensor']}")
         elif self.type == "choice" and self.options:
             p.choice(one, self.name, self.options)
         elif self.type in ("text", "choice"):

@@ -17,6 +17,7 @@ INDEX = {
     "conv.output_shape": "conv",
     "conv.solve_kernel": "conv",
     "conv1d.as_matrix": "conv1d_matrix",
+    "conv2d.channels": "conv",
     "conv2d.output": "conv",
     "conv_block.backprop": "conv_block",
     "conv_block.backprop.index": "conv_block_index",
