@@ -73,7 +73,9 @@ def test_a_solution_file_grades_shows_and_solves_like_a_family(tmp_path):
     assert [(p.verdict.value, p.score, p.diagnosis) for p in result.parts] == [
         ("wrong", 0.0, None), ("partial", 0.5, "carried_forward")]
     cli = CliRunner().invoke(main, ["solve", "hw9/q1", "--json"], env={"GRADEKIT_PROBLEMS": str(tmp_path)})
-    assert cli.exit_code == 0 and '"y": 6' in cli.output
+    assert cli.exit_code == 0 and '"y": 6' in cli.output and "y = 2x = 6" in cli.output
+    shown = CliRunner().invoke(main, ["show", "hw9/q1"], env={"GRADEKIT_PROBLEMS": str(tmp_path)})
+    assert shown.exit_code == 0 and "double and count" in shown.output
 
 
 def test_each_students_variant_calls_the_solution_with_its_params(tmp_path):
