@@ -178,3 +178,51 @@ def test_an_earlier_answer_of_another_shape_carries_nothing_and_breaks_nothing()
 def test_a_multi_channel_convolution_by_hand(answers, expected):
     got = grade("cs231n-a2-written", "conv_naive", answers)
     assert {k: got[k] for k in expected} == expected
+
+
+def test_forward_loss_and_gradients_carry_forward_through_a_linear_layer(tmp_path):
+    """Z = A Wᵀ + b → softmax → mean loss → dL/dZ → dL/dW: one slip in Z, every later part right for it."""
+    import textwrap
+
+    from gradekit.spec.catalog import read_catalog
+
+    folder = tmp_path / "hw6"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "hw6"\ntitle = "six"\n')
+    later = "".join(f'\n[[parts]]\nname = "{n}"\nkind = "{k}"\ndigits = 4\npartial = {{ carried_forward = 0.8 }}\n'
+                    for n, k in (("softmax", "matrix"), ("loss", "number"), ("dLdZ", "matrix"), ("dLdW", "matrix")))
+    (folder / "q1.toml").write_text(textwrap.dedent('''\
+        id = "q1"
+        title = "a linear layer into softmax cross-entropy"
+        family = "softmax_ce.batch"
+        statement = "Z = A Wᵀ + b, then the mean cross-entropy for labels 1 and 2."
+        [params]
+        A = [[1, 2, 0], [0, -1, 3]]
+        W = [[1, 0, 2], [-1, 1, 0], [0.5, 0.5, 0.5]]
+        b = [0.5, -1, 0]
+        labels = [1, 2]
+
+        [[parts]]
+        name = "Z"
+        kind = "matrix"
+        ''') + later)
+    assert validate_errors(tmp_path) == []
+    catalog = read_catalog(tmp_path)
+    problem = catalog.resolve("hw6/q1")
+    A, Y = np.array([[1.0, 2, 0], [0, -1, 3]]), np.array([[0, 1, 0], [0, 0, 1]])
+    Z = np.array([[1.5, 0, 1.5], [6.5, -2, 2]])  # the key's Z has 1 where this has 2 (one slip)
+    S = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    dZ = (S - Y) / 2
+    answers = {"Z": written(Z), "softmax": written(S), "loss": f"{-(Y * np.log(S)).sum() / 2:.4f}",
+               "dLdZ": written(dZ), "dLdW": written(dZ.T @ A)}
+    result, _ = grade_problem(catalog, problem, answers)
+    assert [(p.name, p.verdict.value, p.score, p.diagnosis) for p in result.parts] == [
+        ("Z", "wrong", 0.0, None), ("softmax", "partial", 0.8, "carried_forward"),
+        ("loss", "partial", 0.8, "carried_forward"), ("dLdZ", "partial", 0.8, "carried_forward"),
+        ("dLdW", "partial", 0.8, "carried_forward")]
+
+
+def validate_errors(folder):
+    from gradekit.spec.validate import validate
+
+    return validate([folder])[1]

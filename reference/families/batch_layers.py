@@ -52,7 +52,7 @@ def _said(examples: str) -> str:
 # ------------------------------------------------------------ linear.backward
 
 
-def validate_linear(params: Mapping[str, Any]) -> dict[str, Any]:
+def validate_linear(params: Mapping[str, Any], need_gradient: bool = True) -> dict[str, Any]:
     examples = choice(params, "examples", EXAMPLES, default="rows")
     weight = choice(params, "weight", WEIGHTS, default="out_in")
     A = _batch(params, "A", examples)
@@ -63,7 +63,7 @@ def validate_linear(params: Mapping[str, Any]) -> dict[str, Any]:
                               f"features per example ({_said(examples)})")
     b = vector(params, "b", W.shape[0], needs=f"one bias per output ({W.shape[0]})", default=np.zeros(W.shape[0]))
     dZ = _batch(params, "dLdZ", examples)
-    if dZ.shape != (A.shape[0], W.shape[0]):
+    if need_gradient and dZ.shape != (A.shape[0], W.shape[0]):
         raise ParamError("dLdZ", f"has shape {_layout(dZ, examples).shape}, but needs "
                                  f"{_layout(np.zeros((A.shape[0], W.shape[0])), examples).shape}: one gradient per "
                                  f"example and output ({_said(examples)})")
@@ -115,7 +115,16 @@ def mistakes_linear(p: Mapping[str, Any]) -> list[Mistake]:
 def validate_ce(params: Mapping[str, Any]) -> dict[str, Any]:
     examples = choice(params, "examples", EXAMPLES, default="rows")
     reduction = choice(params, "reduction", REDUCTIONS, default="mean")
-    Z = _batch(params, "Z", examples)
+    layer = None
+    if "Z" in params and "A" not in params and "W" not in params:
+        Z = _batch(params, "Z", examples)
+    elif "Z" not in params and "A" in params and "W" in params:  # the logits from a linear layer: asked too
+        layer = validate_linear({**{k: params[k] for k in ("A", "W", "b", "examples", "weight") if k in params},
+                                 "dLdZ": np.zeros((len(params["A"]), 1)).tolist()}, need_gradient=False)
+        Z = layer["A"] @ layer["W"].T + layer["b"]
+    else:
+        raise ParamError("Z", "give the logits Z, or the linear layer that makes them (A and W, b optional), "
+                              "not both")
     if ("Y" in params) == ("labels" in params):
         raise ParamError("Y", "give the targets once: Y (one-hot rows) or labels (a class index per example)")
     if "labels" in params:
@@ -130,7 +139,7 @@ def validate_ce(params: Mapping[str, Any]) -> dict[str, Any]:
                                   f"{_layout(Z, examples).shape} (one target distribution per example)")
         if np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-9):
             raise ParamError("Y", "must hold one distribution per example: entries ≥ 0 summing to 1")
-    return {"Z": Z, "Y": Y, "examples": examples, "reduction": reduction}
+    return {"Z": Z, "Y": Y, "examples": examples, "reduction": reduction, "layer": layer}
 
 
 def _softmax(Z: np.ndarray) -> np.ndarray:
@@ -142,14 +151,23 @@ def _ce(p: Mapping[str, Any], given: Mapping[str, Any] | None = None, reduction:
         axis_wrong: bool = False) -> dict[str, Any]:
     """The answers, from the student's own softmax where ``given`` holds one (carried forward)."""
     given = given or {}
-    ex, Y = p["examples"], p["Y"]
+    ex, Y, layer = p["examples"], p["Y"], p.get("layer")
     scale = p["Y"].shape[0] if (reduction or p["reduction"]) == "mean" else 1
-    S = _softmax(p["Z"]) if not axis_wrong else _softmax(p["Z"].T).T
+    Z = _layout(np.asarray(given["Z"], dtype=float), ex) if "Z" in given and layer else p["Z"]
+    S = _softmax(Z) if not axis_wrong else _softmax(Z.T).T
     if "softmax" in given:
         S = _layout(np.asarray(given["softmax"], dtype=float), ex)
     with np.errstate(divide="ignore", invalid="ignore"):
         loss = float(-(Y * np.log(S)).sum() / scale)
-    return {"softmax": _layout(S, ex), "loss": loss, "dLdZ": _layout((S - Y) / scale, ex)}
+    dZ = (S - Y) / scale
+    answers = {"softmax": _layout(S, ex), "loss": loss, "dLdZ": _layout(dZ, ex)}
+    if layer is not None:  # the chain goes on into the layer: Z, then the weight's and the bias's gradients
+        if "dLdZ" in given:
+            dZ = _layout(np.asarray(given["dLdZ"], dtype=float), ex)
+        dW = dZ.T @ layer["A"]
+        answers = {"Z": _layout(Z, ex), **answers, "dLdW": dW if layer["weight"] == "out_in" else dW.T,
+                   "dLdb": dZ.sum(axis=0)}
+    return answers
 
 
 def solve_ce(p: Mapping[str, Any]) -> Solution:
@@ -160,8 +178,10 @@ def solve_ce(p: Mapping[str, Any]) -> Solution:
     mean = p["reduction"] == "mean"
     over, over_tex = (f"/{n}", rf"\frac{{1}}{{{n}}}") if mean else ("", "")
     dZ = (S - p["Y"]) / (n if mean else 1)
+    layer = p.get("layer")
     steps = [
-        Step("Conventions", f"{_said(p['examples'])}; the loss is the {p['reduction']} over the N = {n} examples"),
+        Step("Conventions", f"{_said(p['examples'])}; the loss is the {p['reduction']} over the N = {n} examples"
+                            + ("" if layer is None else f"; W is {'(C_out, C_in)' if layer['weight'] == 'out_in' else '(C_in, C_out)'}")),
         Step("Softmax of each example", f"S = exp(Z) / Σ_c exp(Z) per example = {text(S)}",
              rf"S_{{nc}} = \frac{{e^{{Z_{{nc}}}}}}{{\sum_k e^{{Z_{{nk}}}}}} = {tex(S)}", {"softmax": a["softmax"]}),
         Step("Loss", f"−Σ_c Y ln S per example = {text(per)}; L = (Σ){over} = {fmt(a['loss'])}",
@@ -169,6 +189,13 @@ def solve_ce(p: Mapping[str, Any]) -> Solution:
         Step("Gradient at the logits", f"∂L/∂Z = (S − Y){over} = {text(dZ)}",
              rf"\frac{{\partial L}}{{\partial Z}} = {over_tex}(S - Y) = {tex(dZ)}", {"dLdZ": a["dLdZ"]}),
     ]
+    if layer is not None:
+        steps.insert(1, Step("Logits from the linear layer", f"Z = A Wᵀ + 1 bᵀ = {text(p['Z'])}",
+                             rf"Z = A W^T + \mathbf{{1}} b^T = {tex(p['Z'])}", {"Z": a["Z"]}))
+        steps.append(Step("Gradients of the layer", f"∂L/∂W = (∂L/∂Z)ᵀ A = {text(dZ.T @ layer['A'])}; "
+                                                    f"∂L/∂b = (∂L/∂Z)ᵀ 1 = {text(dZ.sum(axis=0))}",
+                          rf"\frac{{\partial L}}{{\partial W}} = \left(\frac{{\partial L}}{{\partial Z}}\right)^T A "
+                          rf"= {tex(dZ.T @ layer['A'])}", {"dLdW": a["dLdW"], "dLdb": a["dLdb"]}))
     return Solution(a, steps)
 
 
@@ -284,7 +311,14 @@ FAMILIES = [
            )),
     Family("softmax_ce.batch", solve_ce, validate=validate_ce, mistakes=mistakes_ce, carry=carry_ce,
            mistake_ids=("scope", "softmax_over_batch"), params=(
-               Param("Z", "matrix", "the logits of the batch", shape="N×C"),
+               Param("Z", "matrix", "the logits of the batch", shape="N×C", default=OPTIONAL,
+                     default_note="from A and W"),
+               Param("A", "matrix", "the input of a linear layer making the logits (Z = A Wᵀ + b; then Z, dLdW and "
+                                    "dLdb are parts too)", shape="N×C_in", default=OPTIONAL, default_note="none: Z given"),
+               Param("W", "matrix", "that layer's weight", shape="C×C_in", default=OPTIONAL, default_note="none"),
+               Param("b", "vector", "that layer's bias", shape="C", default=OPTIONAL, default_note="0"),
+               Param("weight", "choice", "the weight's layout: (C_out, C_in), as nn.Linear, or (C_in, C_out)",
+                     default="out_in", options=WEIGHTS),
                Param("Y", "matrix", "the targets, one-hot (or a distribution) per example", shape="N×C",
                      default=OPTIONAL, default_note="from labels"),
                Param("labels", "vector", "the targets as class indices 0 … C−1, one per example", shape="N",
