@@ -42,7 +42,7 @@ from gradekit.core.records import Mistake, Solution, Step
 
 __all__ = ["SOLUTION_PREFIX", "BUDGET", "SpecSolution", "load_solution", "solution_of", "MAX_SOLUTION_BYTES"]
 
-SOLUTION_PREFIX = "solution:"  # the family name of a spec's own reference: "solution:" and the file's hash
+SOLUTION_PREFIX = "solution:"  # a spec's own reference is named "solution:FILE@HASH" (of its problem and text)
 MAX_SOLUTION_BYTES = 1 << 20
 # Generous for arithmetic on a handful of small matrices; a loop or a runaway allocation ends here.
 BUDGET = Budget(cpu_seconds=20, memory_bytes=1 << 30)
@@ -54,6 +54,7 @@ class SpecSolution:
     """A spec's ``solution.py``: where it is, its text, what it defines."""
 
     where: str  # the spec, as messages name it
+    problem: str  # "assignment/id": two specs sharing a file's text are still two references (and two messages)
     file: str  # the name beside the spec ("solution.py")
     source: str
     takes_given: bool  # solve(params, given): it can recompute later parts from a student's earlier answers
@@ -61,7 +62,7 @@ class SpecSolution:
 
     @property
     def name(self) -> str:
-        digest = hashlib.sha256(self.source.encode("utf-8")).hexdigest()[:12]
+        digest = hashlib.sha256(f"{self.problem}\0{self.source}".encode("utf-8")).hexdigest()[:12]
         return f"{SOLUTION_PREFIX}{self.file}@{digest}"
 
     def error(self, message: str) -> SpecError:
@@ -101,7 +102,7 @@ def load_solution(where: str, spec_path: Path, file: Any) -> Family:
                                f"the parts' answers")
     args = defs["solve"].args
     positional = len(args.posonlyargs) + len(args.args)
-    spec = SpecSolution(where, file, source, takes_given=positional >= 2 or args.vararg is not None,
+    spec = SpecSolution(where, f"{spec_path.parent.name}/{spec_path.stem}", file, source, takes_given=positional >= 2 or args.vararg is not None,
                         has_mistakes="mistakes" in defs)
     _SOLUTIONS[spec.name] = spec
     family = Family(spec.name, lambda params: _solve(spec, params),
