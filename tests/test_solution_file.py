@@ -125,12 +125,20 @@ def test_a_solution_file_that_cannot_be_one_is_refused_at_load(tmp_path, solutio
     assert says in str(catalog.broken["hw9"])
 
 
-def test_the_bundle_carries_the_solution_files_beside_the_specs():
+def test_the_bundle_carries_the_solution_files_beside_the_specs(tmp_path):
+    import zipfile
+
     from gradekit.course.autograder import _code_files
 
     catalog = read_catalog(COURSE)
     assert _code_files(catalog, "cmu11785-hw1-written-py") == [
         "bn_backward_solution.py", "ce_batch_solution.py", "linear_backward_solution.py"]
+    bundle = tmp_path / "ag.zip"
+    r = CliRunner().invoke(main, ["--problems", str(COURSE), "autograder", "build", "cmu11785-hw1-written-py",
+                                  "-o", str(bundle)])
+    assert r.exit_code == 0, r.output
+    names = zipfile.ZipFile(bundle).namelist()
+    assert {f"problems/cmu11785-hw1-written-py/{n}" for n in ("ce_batch.toml", "ce_batch_solution.py")} <= set(names)
 
 
 # -- validate -------------------------------------------------------------------------------------------------
