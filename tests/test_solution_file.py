@@ -302,3 +302,12 @@ def test_shapes_carry_forward_from_one_layer_to_the_next(tmp_path):
     assert [(p.verdict.value, p.score, p.diagnosis) for p in result.parts] == [
         ("wrong", 0.0, "stride_ignored"), ("partial", 0.5, "carried_forward"), ("partial", 0.5, "carried_forward"),
         ("partial", 0.5, "carried_forward")]
+
+
+def test_a_mistake_a_family_names_only_on_some_params_is_still_a_key_it_knows():
+    from gradekit.core.families import registry
+
+    fam = registry()["softmax_ce.sgd_step"]
+    p = fam.check({"W": [[1, 0, 2], [0, -1, 1]], "B": [0, 0], "X": [1, 1, 0], "P": [0.3, 0.7], "alpha": 0.02})
+    assert "gradient_outer_product_reversed" not in {m.id for m in fam.mistakes(p)}  # W is not square here
+    assert "gradient_outer_product_reversed" in fam.mistake_ids

@@ -101,7 +101,8 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in found if m and all(np.all(np.isfinite(v)) for v in m.answers.values())]
 
 
-FAMILIES = [Family("batchnorm.forward", solve, validate=validate, mistakes=mistakes, params=(
+FAMILIES = [Family("batchnorm.forward", solve, validate=validate, mistakes=mistakes, mistake_ids=(
+    "sample_variance", "divided_by_variance", "statistics_over_units"), params=(
     Param("Z", "matrix", "the pre-activations: a row per unit, a column per example of the batch (or the "
                          "transpose, with examples = 'rows')", shape="units×m"),
     Param("gamma", "vector", "the scale γ per unit", shape="units", default=OPTIONAL, default_note="1 for every unit"),

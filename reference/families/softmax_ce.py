@@ -86,7 +86,8 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in (changed(mid, message, answers, right) for mid, message, answers in models) if m]
 
 
-FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes, params=(
+FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes, mistake_ids=(
+    "ascent_step", "softmax_jacobian_diagonal_only", "gradient_outer_product_reversed"), params=(
     Param("X", "vector", "the input", shape="d"),
     Param("W", "matrix", "the weights", shape="K×d"),
     Param("B", "vector", "the biases", shape="K", default=OPTIONAL, default_note="0 for every output"),
