@@ -92,8 +92,24 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
         from gradekit.code.spec import code_file_hint
 
         raise NoAnswersError(f"{e}{code_file_hint(catalog, assignment)}") from None
-    return grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
-                         submission=str(path), student=student or raw.student)
+    report = grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
+                           submission=str(path), student=student or raw.student)
+    return _without_code_problems(report, catalog) if raw.key else report
+
+
+def _without_code_problems(report: Report, catalog: Catalog) -> Report:
+    """A key as ``solve --json`` prints it describes each code problem's reference, it cannot answer it: those
+    problems are graded from their files (beside it in a folder), so a key alone is judged on what it can hold."""
+    from gradekit.core.kinds import KINDS
+
+    code = {result.id for result in report.problems
+            if any(KINDS[part.kind].runs_code for part in catalog.resolve(f"{result.assignment}/{result.id}").parts)}
+    if code:
+        report.problems = [p for p in report.problems if p.id not in code]
+        report.notes.append(f"not graded from a key: {', '.join(sorted(code))} "
+                            f"{'is a code problem' if len(code) == 1 else 'are code problems'}, graded from "
+                            f"the files students hand in")
+    return report
 
 
 def nothing_to_grade(catalog: Catalog | None = None, assignment: str | None = None) -> str:
