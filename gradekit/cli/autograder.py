@@ -27,7 +27,7 @@ def autograder() -> None:
 @click.option("--torch/--no-torch", "torch", default=None,
               help="Install CPU torch in setup.sh (default: when a code problem uses torch).")
 @click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Bundle this gradekit wheel instead of building one from the source tree.")
+              help="Bundle this gradekit wheel instead of building one (from the source tree, or from the installed package).")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
 @click.option("--hand-graded-tests", is_flag=True,

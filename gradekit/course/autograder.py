@@ -209,17 +209,23 @@ def _uses_torch(catalog: Catalog, assignment: str) -> bool:
     return False
 
 
-def _source_root() -> Path:
+def _source_root() -> Path | None:
+    """The source tree this gradekit runs from (a checkout, ``pip install -e``), or None (``pip install gradekit``)."""
     root = Path(__file__).resolve().parents[2]  # gradekit/course/autograder.py -> the source tree
     if not (root / "pyproject.toml").is_file() or not (root / "problems").is_dir():
-        raise GradekitError(f"{root}: no gradekit source tree (pyproject.toml, problems/) to build a wheel from; "
-                            "pass --wheel gradekit-*.whl")
+        return None
     return root
 
 
 def _build_wheel(tmp: Path) -> Path:
-    """``pip wheel --no-deps --no-build-isolation`` on a copy of the source (no build/ races in the tree)."""
-    root, src, dist = _source_root(), tmp / "src", tmp / "dist"
+    """``pip wheel --no-deps --no-build-isolation`` on a copy of the source (no build/ races in the tree); from a
+    pip-installed gradekit, which has no source tree, the installed files packed again as the wheel they came from."""
+    root = _source_root()
+    if root is None:
+        from gradekit.course.repack import repack_installed
+
+        return repack_installed("gradekit", tmp)
+    src, dist = tmp / "src", tmp / "dist"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for name in SOURCES:
