@@ -326,6 +326,11 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
     start = time.monotonic()
     try:
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
+        if rep.key:  # solve's JSON fed back: judged on what a key can hold
+            from gradekit.grading.grade import as_key
+            from gradekit.spec.catalog import load_catalog
+
+            rep = as_key(rep, load_catalog())
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from gradekit.grading.grade import gradescope_failure

@@ -94,14 +94,18 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
         raise NoAnswersError(f"{e}{code_file_hint(catalog, assignment)}") from None
     report = grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
                            submission=str(path), student=student or raw.student)
-    return _without_code_problems(report, catalog) if raw.key else report
+    report.key = raw.key
+    return report
 
 
-def _without_code_problems(report: Report, catalog: Catalog) -> Report:
-    """A key as ``solve --json`` prints it describes each code problem's reference, it cannot answer it: those
-    problems are graded from their files (beside it in a folder), so a key alone is judged on what it can hold."""
+def as_key(report: Report, catalog: Catalog) -> Report:
+    """A key as ``solve --json`` prints it (``report.key``) checked on what it can hold: it describes each code
+    problem's reference and cannot answer it, so those problems (graded from the files students hand in) are
+    left out with a note. ``gradekit check`` applies it; a class's batch never does (every row keeps every problem)."""
     from gradekit.core.kinds import KINDS
 
+    if not report.key:
+        return report
     code = {result.id for result in report.problems
             if any(KINDS[part.kind].runs_code for part in catalog.resolve(f"{result.assignment}/{result.id}").parts)}
     if code:

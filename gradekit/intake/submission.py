@@ -211,7 +211,7 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
             student: Any = None) -> RawSubmission:
     """Normalise the accepted layouts to {problem: {part: value}} and check plain data."""
     answers: dict[str, dict[str, Any]] = {}
-    key = isinstance(value, list) or _is_solved(value) or _is_solved_key(value)
+    solved = isinstance(value, list) or _is_solved(value) or _is_solved_key(value)
     if isinstance(value, list):
         for i, item in enumerate(value):
             if not _is_solved(item):
@@ -242,7 +242,7 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
     for name, meta in (("assignment", assignment), ("student", student)):
         if meta is not None and not isinstance(meta, str):
             _fail(path, f"{name} is {_describe(meta)}, but it should be a string")
-    return RawSubmission(path, answers, assignment, student, key=key)
+    return RawSubmission(path, answers, assignment, student, key=solved)
 
 
 def _is_solved(value: Any) -> bool:
