@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
+from gradekit.core.extras import require_code_extra
 from gradekit.core.vocab import Verdict
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
@@ -74,6 +75,8 @@ def grade_module(
     base = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
     limits = _preloaded(base, source, packages)
+    # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
+    require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
     with ModuleSession(source, spec.file, limits=limits) as session, \
             _solution_session(spec, base, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
+from gradekit.core.extras import missing_extra
 from gradekit.core.records import PartResult
 from gradekit.core.vocab import Verdict
 from gradekit.grading.answers import grade_answers, unanswered
@@ -60,23 +61,34 @@ def grade(
     if path.suffix.lower() in DATA_FILES and not folder:  # data: no code runs, no sandbox is loaded
         return _grade_answers_file(path, data, catalog, assignment, limits, student)
     # code may run from here on (a .py, a notebook, a folder): the sandbox says how it was isolated
+    try:
+        report = _grade_code_or_answers(path, data, folder, catalog, assignment, limits, student, problem,
+                                        module_limits)
+    except ModuleNotFoundError as e:  # `pip install gradekit` without the code extra: the machine's, in one line
+        raise missing_extra(e) or e from None
+    from gradekit.sandbox import isolation
+
+    used = isolation.used()
+    report.isolation = used.to_dict() if used is not None else None
+    return report
+
+
+def _grade_code_or_answers(path: Path, data: bytes | None, folder: bool, catalog: Catalog, assignment: str | None,
+                           limits: Limits | None, student: str | None, problem: str | None,
+                           module_limits: Limits | None) -> Report:
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
     from gradekit.sandbox import isolation
 
     isolation.reset_used()
     if folder:
-        report = _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
-    elif path.suffix.lower() == ".ipynb":
-        report = _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
-    elif is_code_file(path, catalog, assignment, problem, data):
-        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
-                              limits=module_limits or limits, source=data)
-    else:
-        report = _grade_answers_file(path, data, catalog, assignment, limits, student)
-    used = isolation.used()
-    report.isolation = used.to_dict() if used is not None else None
-    return report
+        return _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
+    if path.suffix.lower() == ".ipynb":
+        return _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
+    if is_code_file(path, catalog, assignment, problem, data):
+        return grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
+                            limits=module_limits or limits, source=data)
+    return _grade_answers_file(path, data, catalog, assignment, limits, student)
 
 
 DATA_FILES = (".json", ".toml")
