@@ -17,7 +17,8 @@ from gradekit.core.untrusted import printable
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              # each in its own module, imported only when run: train imports torch, autograder builds wheels
-             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder"})
+             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder",
+                               "handout": "gradekit.cli.handout:handout"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
