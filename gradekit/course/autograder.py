@@ -98,7 +98,7 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
         raise GradekitError(f"hand-graded parts {hand_graded!r}: use one of {', '.join(HAND_GRADED)}")
     if not time_limit > 0:
         raise GradekitError(f"time limit {time_limit!r}: give a positive number of seconds")
-    students = catalog.assignment(assignment).packages  # what its students may import, installed for them too
+    students = student_environment(catalog, assignment)  # what its students may import, installed for them too
     needs_torch = (_uses_torch(catalog, assignment) or "torch" in students or "torchvision" in students) \
         if torch is None else torch
     requirements = pinned_requirements(catalog, assignment)
@@ -166,12 +166,22 @@ def pinned_requirements(catalog: Catalog, assignment: str) -> list[str]:
     if any(is_module_problem(p) for p in catalog.problems(assignment)):
         names.append("scikit-learn")
     pins = [_pin(n) for n in names]
-    for package in catalog.assignment(assignment).packages:  # the students' own (torch's pair: the CPU index)
+    for package in student_environment(catalog, assignment):  # the students' (torch's pair: the CPU index)
         dist = requirement(package)
         if package not in TORCH_PAIR and dist not in names:
             names.append(dist)
             pins.append(_pin(dist) if _installed(dist) else dist)
     return pins
+
+
+def student_environment(catalog: Catalog, assignment: str) -> tuple[str, ...]:
+    """What the bundle installs for students' code: with a code problem, the default stack and the assignment's
+    own packages (gradekit.core.studentenv); an answers-only assignment's own packages alone (its students hand
+    in no module, and an answers .py computes with numpy, which gradekit needs anyway)."""
+    from gradekit.code.spec import is_module_problem
+
+    meta = catalog.assignment(assignment)
+    return meta.environment if any(is_module_problem(p) for p in catalog.problems(assignment)) else meta.packages
 
 
 def _installed(dist: str) -> bool:

@@ -66,7 +66,7 @@ def grade_module(
     if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params
-    packages = catalog.assignment(target.assignment).packages
+    packages = catalog.assignment(target.assignment).environment  # the default stack and the assignment's own
     imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
