@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from gradekit.core.vocab import PartKind, Verdict
+from gradekit.core.studentenv import DEFAULT_PACKAGES
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,6 @@ class Assignment:
     @property
     def environment(self) -> tuple[str, ...]:
         """Every package its students may import: the default scientific stack, then its own."""
-        from gradekit.core.studentenv import DEFAULT_PACKAGES
-
         return tuple(dict.fromkeys((*DEFAULT_PACKAGES, *self.packages)))
 
 
