@@ -118,8 +118,12 @@ def test_the_checker_grades_public_parts_and_only_the_form_of_hidden_ones(handou
     assert {r.message for r in answered if r.score is None} == {"graded when you hand it in"}
     b_l = [r for r in b.rows if r.part == "L" and r.problem == "bp"][0]
     assert b_l.score == 1  # unchanged in `bad`
-    (handout / "off.py").write_text("ANSWERS = {'bp': {'L': 115, 'dL/dW1': [1, 2, 3], 'dL/db1': 'x'}}\n")
-    c = {(r.problem, r.part): r for r in check_files(handout, [handout / "off.py"]).rows}
+    (handout / "off.py").write_text("ANSWERS = {'bp': {'L': 115, 'dL/dW1': [1, 2, 3], 'dL/db1': 'x', 'dl/db2': 1},"
+                                    " 'adaline2': {}}\n")
+    off = check_files(handout, [handout / "off.py"])
+    assert sorted(off.notes) == ["'adaline2' is no problem of this handout; did you mean 'adaline'?",
+                                 "bp: 'dl/db2' is no part of it; did you mean 'dL/db2', 'dL/db1', 'dL/dW2'?"]
+    c = {(r.problem, r.part): r for r in off.rows}
     assert c["bp", "L"].status == "graded" and c["bp", "L"].score == 0
     assert c["bp", "dL/dW1"].status == "bad form" and "expected 2×3, got 3" in c["bp", "dL/dW1"].message
     assert c["bp", "dL/db1"].status == "bad form" and c["bp", "dL/db2"].status == "not answered"
@@ -149,6 +153,14 @@ def test_check_py_runs_with_gradekit_installed(handout, tmp_path):
                           env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 1, done.stderr  # L right; the other parts not answered
     assert "bp: L: graded (1/1) correct" in done.stdout and "public parts: 1/1" in done.stdout
+
+
+def test_gradekit_handout_check_is_the_same_checker(handout, tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"bp": {"L": "116.0", "dL/dW1": [[1, 2, 3], [4, 5, 6]]}}')
+    result = CliRunner().invoke(main, ["handout", "check", str(answers), "--handout", str(handout)])
+    assert result.exit_code == 1  # not every part answered
+    assert "bp: L: graded (1/1)" in result.output and "bp: dL/dW1: form ok" in result.output
 
 
 def test_a_public_code_part_is_refused(course):

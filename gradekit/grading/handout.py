@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 from gradekit.check.context import CheckContext
 from gradekit.check.kinds import checker_for
-from gradekit.core.errors import GradekitError
+from gradekit.core.errors import GradekitError, did_you_mean
 from gradekit.core.records import Part
 from gradekit.core.vocab import PartKind, Verdict
 from gradekit.intake.submission import load_answers, read_bounded
@@ -72,6 +72,7 @@ def check_files(folder: Path, files: Sequence[Path]) -> HandoutCheck:
                                 f"{manifest['student']!r}'s: the numbers may not be yours")
         for key, parts in raw.answers.items():
             answers[key.split("/", 1)[-1]] = parts
+    result.notes += _unknown_names(answers, manifest)
     for problem in manifest["problems"]:
         if "file" in problem:
             result.rows += _check_module(problem, modules.get(problem["file"]))
@@ -80,6 +81,23 @@ def check_files(folder: Path, files: Sequence[Path]) -> HandoutCheck:
             result.rows += [_check_part(problem["id"], part, given.get(part["name"]) if isinstance(given, dict)
                                         else None) for part in problem["parts"]]
     return result
+
+
+MAX_NAMED = 20  # unknown keys named one by one; a file of junk keys stays cheap
+
+
+def _unknown_names(answers: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    """A note per answer key that names no problem, or no part of its problem, with a did-you-mean: an answer
+    under a misspelt name is never graded."""
+    parts = {p["id"]: [part["name"] for part in p["parts"]] for p in manifest["problems"] if "file" not in p}
+    notes = []
+    for key, given in list(answers.items())[:MAX_NAMED]:
+        if key not in parts:
+            notes.append(f"{str(key)[:40]!r} is no problem of this handout{did_you_mean(str(key)[:80], parts)}")
+        elif isinstance(given, dict):
+            notes += [f"{key}: {str(name)[:40]!r} is no part of it{did_you_mean(str(name)[:80], parts[key])}"
+                      for name in list(given)[:MAX_NAMED] if name not in parts[key]]
+    return notes
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
