@@ -31,7 +31,7 @@ $(STUDENTS_VENV)/.installed: pyproject.toml | $(STAMP)
 	test -x $(STUDENTS_VENV)/bin/python || $(PYTHON) -m venv $(STUDENTS_VENV)
 	$(STUDENTS_VENV)/bin/python -m pip install -q --upgrade pip "setuptools>=68" wheel
 	$(STUDENTS_VENV)/bin/python -m pip install -q $$($(PY) -m gradekit.course.students)
-	$(STUDENTS_VENV)/bin/python -m pip install -q -e .
+	$(STUDENTS_VENV)/bin/python -m pip install -q -e '.[code]'
 	touch $@
 
 demo: install

@@ -37,6 +37,7 @@ def test_the_base_install_has_no_torch_and_the_code_extra_has_it():
     assert {"torch", "hypothesis", "scikit-learn"} <= _names(project["optional-dependencies"]["code"])
     install = (ROOT / "Makefile").read_text()
     assert "-e '.[code,students,test]'" in install  # make installs everything the tests use
+    assert "$(STUDENTS_VENV)/bin/python -m pip install -q -e '.[code]'" in install  # it grades module files
 
 
 def _gradekit(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
