@@ -181,3 +181,18 @@ def test_a_bad_roster_is_one_line(course, tmp_path, text, words):
     roster.write_text(text)
     code, out = _run("handout", "build", "my-hw", "--out", str(tmp_path / "h"), "--roster", str(roster))
     assert code == 2 and words in out and len(out.strip().splitlines()) == 1
+
+
+def test_a_notebook_is_checked_by_its_code_cells(tmp_path):
+    import nbformat
+    from nbformat import v4
+
+    out = tmp_path / "h661"
+    assert _run("handout", "build", "ece661-hw1", "--out", str(out))[0] == 0
+    assert (out / "SimpleNN.ipynb").is_file()  # the notebook students fill in
+    for cells, status in (([v4.new_code_cell("%matplotlib inline\nclass SimpleNN:\n    pass\n")], "form ok"),
+                          ([v4.new_code_cell("class Simple:\n    pass\n")], "bad form")):
+        path = tmp_path / "SimpleNN.ipynb"
+        path.write_text(nbformat.writes(v4.new_notebook(cells=cells)))
+        rows = [r for r in check_files(out, [path]).rows if r.problem == "lab2a"]
+        assert [r.status for r in rows] == [status], rows

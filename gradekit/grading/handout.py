@@ -183,11 +183,16 @@ def _check_module(problem: dict[str, Any], path: Path | None) -> list[HandoutRow
     if path is None:
         return rows("not answered", f"give {problem['file']} to check it")
     source = read_bounded(path)
+    module = path.name
+    if path.suffix.lower() == ".ipynb":  # its code cells, one after another, as a module (as grading runs them)
+        from gradekit.intake.notebook import read_notebook
+
+        source, module = read_notebook(path, source).code().encode(), f"{path.stem}.py"
     try:
         ast.parse(source)
     except SyntaxError as e:
         return rows("bad form", f"{path.name} does not parse: line {e.lineno}: {e.msg}")
-    error, missing = _import_in_child(path.name, source, problem["defines"])
+    error, missing = _import_in_child(module, source, problem["defines"])
     if error:
         return rows("bad form", f"{path.name} does not import: {error}")
     return rows("form ok", "defined; graded when you hand it in", missing)
