@@ -65,3 +65,10 @@ def test_a_module_check_without_the_code_extra_names_it_in_one_line(tmp_path):
     lines = [line for line in done.stderr.splitlines() if line.startswith("gradekit: error")]
     assert len(lines) == 1 and "pip install 'gradekit[code]'" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_train_without_the_code_extra_names_it_in_one_line(tmp_path):
+    done = _gradekit(tmp_path, "train", "torch-ann", "--epochs", "1")
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert done.stderr.strip().splitlines()[-1].startswith("gradekit: error: ") and "gradekit[code]" in done.stderr
+    assert "Traceback" not in done.stderr
