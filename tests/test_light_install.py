@@ -72,3 +72,20 @@ def test_train_without_the_code_extra_names_it_in_one_line(tmp_path):
     assert done.returncode == 3, (done.stdout, done.stderr)
     assert done.stderr.strip().splitlines()[-1].startswith("gradekit: error: ") and "gradekit[code]" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_handouts_checker_runs_without_the_code_extra(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from gradekit.cli.commands import main
+
+    courses = ROOT / "tests" / "courses"
+    monkeypatch.setenv("GRADEKIT_PROBLEMS", str(courses))
+    out = tmp_path / "handout"
+    built = CliRunner().invoke(main, ["handout", "build", "cmu11785-hw1p1", "--out", str(out)])
+    assert built.exit_code == 0, built.output
+    monkeypatch.delenv("GRADEKIT_PROBLEMS")
+    (tmp_path / "linear.py").write_text((courses / "cmu11785-hw1p1" / "linear_solution.py").read_text())
+    done = _gradekit(tmp_path, "handout", "check", "linear.py", "--handout", str(out))
+    assert done.returncode == 1, done.stderr  # batchnorm.py not given
+    assert "linear: Linear.backward: form ok" in done.stdout and "gradekit[code]" not in done.stderr
