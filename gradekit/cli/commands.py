@@ -17,7 +17,8 @@ from gradekit.core.untrusted import printable
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              # each in its own module, imported only when run: train imports torch, autograder builds wheels
-             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder"})
+             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder",
+                               "handout": "gradekit.cli.handout:handout"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
@@ -331,6 +332,11 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
     start = time.monotonic()
     try:
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
+        if rep.key:  # solve's JSON fed back: judged on what a key can hold
+            from gradekit.grading.grade import as_key
+            from gradekit.spec.catalog import load_catalog
+
+            rep = as_key(rep, load_catalog())
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from gradekit.grading.grade import gradescope_failure

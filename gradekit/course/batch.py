@@ -37,6 +37,7 @@ from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
 from gradekit.course.manual import MANUAL_FILE, holds_unmerged, template_text
+from gradekit.course.plot import write_report_png
 from gradekit.grading.grade import nothing_to_grade, submitted_files
 from gradekit.intake.submission import SUFFIXES
 
@@ -427,7 +428,7 @@ def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv")
                      for r in result.rows],
     }
     paths["json"].write_text(json.dumps(data, indent=1) + "\n")
-    _plot(result, paths["png"])
+    write_report_png(result, paths["png"])
     paths["feedback"].mkdir(exist_ok=True)
     names = feedback_file_names([r["student"] for r in result.rows])
     for r in result.rows:
@@ -492,25 +493,3 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         w = csv.writer(f)
         for row in [header, *rows]:
             w.writerow([spreadsheet_cell(c) for c in row])
-
-
-def _plot(result: BatchResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on a grading server
-    import matplotlib.pyplot as plt
-
-    rows = result.scored
-    totals = [r["score"] for r in rows]
-    table = result.part_table()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
-    a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
-    a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",
-          ylabel="students")
-    b.bar(range(len(table)), [mean for _, _, mean, _ in table], color="#66ccee")
-    b.set_xticks(range(len(table)), [col for col, *_ in table], rotation=90, fontsize=6)
-    b.set_ylim(0, 1)
-    b.set(title="mean score per part, as a fraction of its points", ylabel="fraction of the part's points")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

@@ -249,6 +249,23 @@ def check_params_of(problem: Problem, family: Family) -> Problem:
     return replace(problem, validated_params=validated)
 
 
+def _environment_file(where: str, folder: Path, name: object) -> list[str]:
+    """The import names a course's environment file beside assignment.toml lists (gradekit.core.studentenv)."""
+    from gradekit.core.studentenv import MAX_ENVIRONMENT_BYTES, environment_packages
+
+    path = folder / name if isinstance(name, str) else None
+    if path is None or Path(name).is_absolute() or ".." in Path(name).parts or not path.is_file():
+        raise SpecError(where, f"students.environment is {name!r}, but must name a file beside assignment.toml "
+                               f"(a conda environment.yml or a requirements.txt)")
+    data = path.read_bytes()[:MAX_ENVIRONMENT_BYTES + 1]
+    if len(data) > MAX_ENVIRONMENT_BYTES:
+        raise SpecError(where, f"students.environment: {name} is over {MAX_ENVIRONMENT_BYTES // 1024} KiB")
+    try:
+        return environment_packages(data.decode("utf-8"), path.name)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SpecError(where, f"students.environment: {name} {e}") from None
+
+
 def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, *,
                     check_params: bool = True) -> Assignment:
     meta_path = folder / "assignment.toml"
@@ -271,9 +288,11 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, 
     students = meta.get("students", {})
     packages = students.get("packages", []) if isinstance(students, dict) else None
     if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages) or \
-            set(students) - {"packages"}:
+            set(students) - {"packages", "environment"}:
         raise SpecError(where, f"students is {students!r}, but must be a table such as "
-                               f"[students] packages = [\"torch\", \"numpy\"]")
+                               f"[students] packages = [\"torch\", \"numpy\"] (and environment = \"environment.yml\")")
+    if "environment" in students:
+        packages = [*packages, *_environment_file(where, folder, students["environment"])]
     assignment = Assignment(
         name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
         declared_points=meta.get("points"),
