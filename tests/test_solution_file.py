@@ -128,11 +128,12 @@ def test_a_solution_file_that_cannot_be_one_is_refused_at_load(tmp_path, solutio
 def test_the_bundle_carries_the_solution_files_beside_the_specs(tmp_path):
     import zipfile
 
-    from gradekit.course.autograder import _code_files
+    from gradekit.course.bundle_files import instructor_files
 
-    catalog = read_catalog(COURSE)
-    assert _code_files(catalog, "cmu11785-hw1-written-py") == [
-        "bn_backward_solution.py", "ce_batch_solution.py", "linear_backward_solution.py"]
+    files = instructor_files(read_catalog(COURSE), "cmu11785-hw1-written-py")
+    assert sorted(n for n in files if n.endswith(".py")) == [
+        f"problems/cmu11785-hw1-written-py/{n}"
+        for n in ("bn_backward_solution.py", "ce_batch_solution.py", "linear_backward_solution.py")]
     bundle = tmp_path / "ag.zip"
     r = CliRunner().invoke(main, ["--problems", str(COURSE), "autograder", "build", "cmu11785-hw1-written-py",
                                   "-o", str(bundle)])
