@@ -49,6 +49,7 @@ def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, con
     for r in partly[:LISTED]:
         click.echo(f"{printable(r['student'])}: {printable(r['error'])}")
     _more(len(partly))
+    _print_term(result)
     missed = result.most_missed()
     if missed:
         table = Table(title="Parts most missed", title_justify="left")
@@ -79,6 +80,29 @@ def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, con
     for note in result.notes:
         click.echo(f"gradekit: note: {printable(note)}", err=True)
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _print_term(result: BatchResult) -> None:
+    """What a course's term adds: each student's files not graded (and why), overrides, late penalties."""
+    skipped = [r for r in result.rows if r.get("skipped")]
+    if skipped:
+        click.echo(f"files not graded, of {_count(len(skipped), 'student')}:")
+        for r in skipped[:LISTED]:
+            for s in r["skipped"][:LISTED]:
+                click.echo(f"  {printable(r['student'])}: {printable(s['file'])}: {printable(s['reason'])}")
+            if len(r["skipped"]) > LISTED:
+                click.echo(f"  {printable(r['student'])}: and {len(r['skipped']) - LISTED} more (grades.json has all)")
+        _more(len(skipped))
+    changed = [r for r in result.rows if r.get("overrides")]
+    if changed:
+        parts = sum(len(r["overrides"]) for r in changed)
+        click.echo(f"overrides: {_count(parts, 'part')} of {_count(len(changed), 'student')} changed "
+                   "(grades.csv and the feedback say why)")
+    late = [r for r in result.rows if (r.get("late") or {}).get("days")]
+    if late:
+        click.echo(f"late: {_count(len(late), 'submission')} penalised: "
+                   + ", ".join(f"{printable(r['student'])} -{r['late']['penalty']:g}" for r in late[:LISTED])
+                   + (" ..." if len(late) > LISTED else ""))
 
 
 def _count(n: int, noun: str) -> str:
