@@ -74,7 +74,13 @@ class _Stage:
 
     def __init__(self, options: ClassOptions):
         self.options = options
-        self.root = options.unpack_to or Path(tempfile.mkdtemp(prefix="gradekit-unpacked-"))
+        self._root = options.unpack_to
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:  # made only when a submission needs assembling
+            self._root = Path(tempfile.mkdtemp(prefix="gradekit-unpacked-"))
+        return self._root
 
     def folder(self, student: str) -> Path:
         slug = re.sub(r"[^A-Za-z0-9._@+-]+", "_", student)[:40].strip("._-") or "student"
