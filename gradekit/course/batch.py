@@ -492,7 +492,8 @@ def _late_cell(late: dict[str, Any] | None) -> str:
         return ""
     if late["days"] is None:
         return "marked late (no time given)"
-    return f"-{late['penalty']:g} ({late['days']} day{'s' if late['days'] != 1 else ''} late)" if late["days"] else ""
+    days = late["days"]
+    return f"{days} day{'s' if days != 1 else ''} late: -{late['penalty']:g}" if days else ""  # no cell starts with -
 
 
 def _manual_output(result: BatchResult, out: Path) -> Path | None:
