@@ -128,3 +128,14 @@ def test_the_late_policy_from_blackboard_times_reaches_feedback_and_gradebooks(t
 def test_due_and_policy_go_together(klass, tmp_path):
     code, _, stderr = run(klass, "-a", A, "-o", tmp_path / "g", "--due", "2026-12-01T23:59")
     assert code == 2 and "--due and --late-policy go together" in stderr
+
+
+@pytest.mark.parametrize("module", ["gradekit.intake.archive", "gradekit.course.lms", "gradekit.course.roster",
+                                    "gradekit.course.late", "gradekit.course.overrides", "gradekit.course.lms_export",
+                                    "gradekit.course.term"])
+def test_the_term_modules_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -31,7 +31,7 @@ from gradekit.course.entry import Entry
 from gradekit.course.lms import AttemptChoice, Lms, LmsFile, choose_attempts, detect_lms, parse_name
 from gradekit.course.roster import Roster
 from gradekit.grading.grade import nothing_to_grade, submitted_files
-from gradekit.intake.archive import ArchiveBounds, ArchiveError, archive_stem, is_archive, unpack
+from gradekit.intake.archive import ArchiveBounds, archive_stem, is_archive, unpack
 from gradekit.intake.submission import MAX_FILE_BYTES, SUFFIXES
 
 __all__ = ["ClassOptions", "UNPACKED_FOLDER", "collect", "unknown_suffix"]

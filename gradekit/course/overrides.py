@@ -12,7 +12,7 @@ that reuses the cache keeps them, and a run given no ``--overrides`` applies the
 
 >>> columns = {"q3.2:L": 1.0}
 >>> parse_overrides("student,part,points,reason\\nada,q3.2:L,1,regrade: 116.0 is right\\n", columns, {"ada"})
-[Override(student='ada', part='q3.2:L', points=1.0, reason='regrade: 116.0 is right')]
+[Override(student='ada', part='q3.2:L', points=1, reason='regrade: 116.0 is right')]
 """
 
 from __future__ import annotations
