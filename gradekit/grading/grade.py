@@ -163,8 +163,7 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
                                                  source=sources[path], files=files))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
             name = str(path.relative_to(folder))
-            unread.append(RefusedFile(name, str(e).removeprefix(f"{path}: ") + " (not graded)"))
-            report.notes.append(f"not graded: {e}")
+            unread.append(RefusedFile(name, str(e).removeprefix(f"{path}: ") + " (not graded)"))  # a note below
     if unread and not answers and len(unread) == len(modules):  # nothing read at all: the whole submission is
         raise SubmissionError(_refusals(unread + refused))
     refused += unread
