@@ -139,3 +139,23 @@ def test_the_term_modules_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_late_policy_from_gradescope_metadata_with_its_zone(tmp_path):
+    from gradekit.course.batch import grade_folder
+    from gradekit.course.late import apply_late_policy
+
+    d = tmp_path / "export"
+    for k in (1, 2):
+        (d / f"submission_{k}").mkdir(parents=True)
+        (d / f"submission_{k}" / "answers.json").write_text(right())
+    (d / "submission_metadata.yml").write_text(
+        "submission_1:\n  :submitters:\n  - :name: Ada\n    :sid: '1001'\n  :created_at: 2026-12-02 07:50:00 +0000\n"
+        "submission_2:\n  :submitters:\n  - :name: Bob\n    :sid: '1002'\n  :created_at: 2026-12-02 08:30:00 +0000\n")
+    res = grade_folder(d, A, progress=False, jobs=1)
+    apply_late_policy(res, parse_due("2026-12-01T23:59-08:00"), parse_policy("per-day=20%"))
+    by = {r["student"]: r for r in res.rows}
+    assert by["1001"]["late"]["days"] == 0 and by["1001"]["score"] == 5  # 23:50 in the due time's zone
+    assert by["1002"]["late"] == {"submitted": "2026-12-02T08:30:00+00:00", "days": 1, "fraction": 0.2,
+                                  "penalty": 1}
+    assert by["1002"]["score"] == 4

@@ -75,16 +75,25 @@ class _Stage:
     def __init__(self, options: ClassOptions):
         self.options = options
         self._root = options.unpack_to
+        self._emptied = False
+        self.used: set[Path] = set()
 
     @property
     def root(self) -> Path:
         if self._root is None:  # made only when a submission needs assembling
             self._root = Path(tempfile.mkdtemp(prefix="gradekit-unpacked-"))
+        elif not self._emptied and self._root.name == UNPACKED_FOLDER and self._root.is_dir() \
+                and not self._root.is_symlink():  # ours, in the output folder: last run's students go
+            shutil.rmtree(self._root)
+        self._emptied = True
         return self._root
 
     def folder(self, student: str) -> Path:
         slug = re.sub(r"[^A-Za-z0-9._@+-]+", "_", student)[:40].strip("._-") or "student"
         path = self.root / f"{slug}-{hashlib.sha256(student.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+        while path in self.used:  # two submissions of one id (ada.zip and ada/): each its own folder
+            path = path.with_name(path.name + "+")
+        self.used.add(path)
         if path.is_symlink() or path.is_file():
             path.unlink()
         elif path.exists():
@@ -213,7 +222,7 @@ def _on_roster(entries: list[Entry], roster: Roster, folder: Path, lms: Lms | No
             out.append(e)
             continue
         out.append(replace(e, student=person.id, name=person.name, email=person.email, section=person.section,
-                           login=person.login, lms_key=e.lms_key or e.student))
+                           login=person.login, lms_key=e.lms_key or person.lms_id))
     if stray:
         notes.append(f"{len(stray)} submission{'s' if len(stray) != 1 else ''} of {folder} not on the roster "
                      f"{roster.source}, filed under their own keys: " + ", ".join(stray[:10])

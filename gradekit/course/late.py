@@ -117,5 +117,5 @@ def apply_late_policy(result: BatchResult, due: datetime, policy: LatePolicy) ->
             row["score"] = tidy(row["score"] - penalty)
     if unknown:
         result.notes.append(f"{len(unknown)} submission{'s' if len(unknown) != 1 else ''} marked late by the LMS "
-                            f"with no time ({', '.join(unknown[:10])}): no late penalty applied; give one with "
-                            f"an override if it is due")
+                            f"with no time ({', '.join(unknown[:10])}): no late penalty applied (Canvas's download "
+                            f"gives none)")

@@ -245,9 +245,13 @@ def _untar(name: str, data: bytes, out: _Writer) -> None:
             target = out.place(info.name)
             if target is None:
                 continue
-            stream = tf.extractfile(info)
-            if stream is not None:
-                out.write(info.name, target, stream)  # type: ignore[arg-type]
+            try:
+                stream = tf.extractfile(info)
+                if stream is not None:
+                    out.write(info.name, target, stream)  # type: ignore[arg-type]
+            except (tarfile.TarError, OSError, EOFError) as e:  # a header that promises more than the archive has
+                target.unlink(missing_ok=True)
+                out.skip(info.name, f"cannot be unpacked ({e})")
 
 
 def _decompressed(data: bytes, decompressor: object, out: _Writer) -> bytes:
