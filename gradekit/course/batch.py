@@ -307,13 +307,13 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
 
 
 def accounted(row: dict[str, Any], entry: Entry) -> dict[str, Any]:
-    """``row`` with what its entry knows beyond grading: the roster's name, e-mail and section, the files handed
-    in and not graded (each with why), when it was submitted, and what it was submitted as."""
-    return {**row, "name": entry.name or row.get("name", ""), "email": entry.email, "section": entry.section,
-            "login": entry.login,
-            "skipped": [{"file": f, "reason": why} for f, why in entry.skipped],
-            "submitted": entry.submitted or None, "late_mark": entry.late_mark, "lms_key": entry.lms_key or None,
-            "source": entry.source or None}
+    """``row`` with what its entry knows beyond grading, where it knows something: the roster's e-mail, section
+    and login, the files handed in and not graded (each with why), when it was submitted, what it was submitted
+    as. A row of a plain class folder stays as its executor gave it."""
+    known = {"email": entry.email, "section": entry.section, "login": entry.login,
+             "skipped": [{"file": f, "reason": why} for f, why in entry.skipped], "submitted": entry.submitted,
+             "late_mark": entry.late_mark, "lms_key": entry.lms_key, "source": entry.source}
+    return {**row, **({"name": entry.name} if entry.name else {}), **{k: v for k, v in known.items() if v}}
 
 
 class _NoBar:
