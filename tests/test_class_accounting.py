@@ -95,3 +95,19 @@ def test_loose_files_of_one_student_are_one_row(tmp_path):
     notes = []
     entries = discover(d, notes=notes)
     assert [(e.student, e.path.name, e.skipped[0][0]) for e in entries] == [("eve", "eve.json", "eve.pdf")]
+
+
+def test_a_folder_with_a_zip_beside_other_files_is_graded_as_one(tmp_path):
+    d = tmp_path / "subs"
+    (d / "eve" / "src").mkdir(parents=True)
+    (d / "eve" / "src" / "answers.json").write_text("{}")
+    (d / "eve" / ".git").mkdir()
+    zip_of(d / "eve" / "code.zip", [("task1.py", CORRECT), ("data.csv", "1,2\n")])
+    (entry,) = discover(d, options=__import__("gradekit.course.collect", fromlist=["x"]).ClassOptions(
+        unpack_to=tmp_path / "out" / ".gradekit-unpacked"))
+    got = sorted(str(p.relative_to(entry.path)) for p in entry.path.rglob("*") if p.is_file())
+    assert got == ["code/data.csv", "code/task1.py", "src/answers.json"]
+    assert dict(entry.skipped) == {".git/": "a hidden file or folder; not searched",
+                                   "code.zip/data.csv": "not graded: its suffix '.csv' is not one gradekit grades "
+                                                        "(.json, .toml, .py, .ipynb, or a .zip/.tar archive of them)"}
+    assert entry.source == str(d / "eve")

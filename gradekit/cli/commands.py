@@ -503,6 +503,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
                    "median": result.median,
                    "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+                   "not_graded": {r["student"]: r["skipped"] for r in result.rows if r.get("skipped")},
                    "isolation": result.isolation, "scheduler": scheduler,
                    "workers": [w.__dict__ for w in result.workers],
                    "outputs": {k: str(p) for k, p in paths.items()}})

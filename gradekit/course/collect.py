@@ -129,6 +129,7 @@ class _Stage:
                 if target.exists():
                     skipped.append((name, "another file has this name already; not graded"))
                     continue
+                target.parent.mkdir(parents=True, exist_ok=True)  # a folder of the student's own (src/x.py)
                 target.write_bytes(data)
             else:
                 skipped.append((name, unknown_suffix(name)))
@@ -136,8 +137,7 @@ class _Stage:
         for other in tree.other:  # what the archives held that is not graded, named inside its archive
             where, archive = next(((w, a) for w, a in unpacked if other.startswith(w)), ("", ""))
             shown = f"{archive}/{other[len(where):]}" if archive else other
-            hidden = other.rstrip("/").split("/")[-1].startswith((".", "__"))
-            skipped.append((shown, "a hidden file or folder; not searched" if hidden else unknown_suffix(other)))
+            skipped.append((shown, _not_graded(other)))
         return dest if tree.files else None
 
 
@@ -151,8 +151,7 @@ def _plain_entries(children: list[Path], submitters: dict, stage: _Stage) -> lis
             submitted = who.submitted if who else ""
             tree = submitted_files(child)
             archives = [o for o in tree.other if is_archive(o)]
-            skipped = [(o, "a hidden file or folder; not searched" if o.split("/")[-1].startswith((".", "__"))
-                        else unknown_suffix(o)) for o in tree.other if o not in archives]
+            skipped = [(o, _not_graded(o)) for o in tree.other if o not in archives]
             if archives:  # the student's files and the archives' contents, in a folder of the student's own
                 files = [(p, str(p.relative_to(child))) for p in tree.files] + [(child / a, a) for a in archives]
                 path = stage.assemble(student, files, skipped)
@@ -180,6 +179,13 @@ def _plain_entries(children: list[Path], submitters: dict, stage: _Stage) -> lis
         else:
             entries.append(Entry(student, None, _nothing(skipped), skipped=tuple(skipped)))
     return entries
+
+
+def _not_graded(name: str) -> str:
+    """Why a file a walk found is not graded (``name/``: a folder not searched)."""
+    if name.rstrip("/").split("/")[-1].startswith((".", "__")):
+        return "a hidden file or folder; not searched"
+    return unknown_suffix(name)
 
 
 def _nothing(skipped: list[tuple[str, str]]) -> str:
