@@ -71,6 +71,8 @@ def test_a_canvas_download_with_a_roster(tmp_path):
     assert rows["1002"]["name"] == "Charles Babbage" and rows["1002"]["late_mark"] is True  # matched by its slug
     assert rows["1003"]["error"] == f"no submission in {d}" and rows["1003"]["score"] == 0  # a row, never absent
     assert "not on the roster" in stderr and "999" in stderr and "read as a Canvas download" in stderr
+    assert "  1001 (Ada Lovelace): notes.pdf: not graded" in stdout  # the roster names rows in the summary
+    assert "  1003 (Grace Hopper): no submission in" in stdout
     book = list(csv.reader(open(out / "gradebook.csv", newline="")))
     assert book[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "HW 1 (4242)"]
     assert book[1][0] == "    Points Possible" and float(book[1][5]) > 5

@@ -117,7 +117,8 @@ def test_the_late_policy_from_blackboard_times_reaches_feedback_and_gradebooks(t
         "submitted": "2026-12-03T09:00:00", "days": 2, "fraction": 0.2, "penalty": 1}
     assert data["ghopp"]["score"] == 5 and data["ghopp"]["late"]["days"] == 0
     feedback = (out / "feedback" / "alove.md").read_text()
-    assert "Late: submitted 2026-12-03T09:00:00, 2 days after the due time: -1 points (20% of the 5 earned)." in feedback
+    assert ("Late: submitted 2026-12-03T09:00:00, 2 days after the due time: -1 points (20% of the 5 earned)."
+            in feedback)
     assert "**Total: 4 / " in feedback
     assert {r[2]: r[4] for r in csv.reader(open(out / "gradebook.csv", newline=""))}["alove"] == "4"
     assert {r["student"]: r["late penalty"] for r in csv.DictReader(open(out / "grades.csv"))}["alove"] == \

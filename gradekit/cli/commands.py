@@ -413,7 +413,8 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--overrides", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="Per-part overrides (CSV: student,part,points,reason), merged after hand grades; kept as "
                    "OUT/overrides.csv for later runs.")
-@click.option("--due", metavar="TIME", help="The due time (ISO 8601: 2026-12-01T23:59, a zone optional), for --late-policy.")
+@click.option("--due", metavar="TIME",
+              help="The due time (ISO 8601: 2026-12-01T23:59, a zone optional), for --late-policy.")
 @click.option("--late-policy", metavar="POLICY",
               help="per-day=N%,cap=N%,grace=N(m|h|d): the share of the points earned lost per day late, from the "
                    "times the LMS's file names or Gradescope's metadata give.")

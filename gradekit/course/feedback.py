@@ -102,7 +102,7 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
             cell = feedback.replace("|", "\\|")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
-    lines += [*_late_lines(row.get("late"), score, total), f"**Total: {_after(score, row.get('late')):g} / {total:g}**",
+    lines += [*_late_lines(row.get("late"), score), f"**Total: {_after(score, row.get('late')):g} / {total:g}**",
               *_later_line(later), ""]
     return "\n".join(lines)
 
@@ -121,7 +121,7 @@ def _after(score: float, late: dict[str, Any] | None) -> float:
     return tidy(score - round(score * fraction, 4))
 
 
-def _late_lines(late: dict[str, Any] | None, score: float, total: float) -> list[str]:
+def _late_lines(late: dict[str, Any] | None, score: float) -> list[str]:
     """What the late policy did to this submission (the penalty as a share of the points shown here)."""
     if not late:
         return []
