@@ -49,6 +49,8 @@ def test_canvas_and_blackboard_names_are_read():
     assert parse_blackboard("HW_jdoe_attempt_2026-13-45-99-00-00_a.py") is None  # no such time
     assert detect_lms(["smithj_1_2_a.py", ".DS_Store"]) == Lms.CANVAS
     assert detect_lms(["smithj_1_2_a.py", "ada.py"]) is None  # one convention names every file, or none does
+    kept_there = detect_lms(["smithj_1_2_a.py", "roster.csv"], aside=lambda n: n == "roster.csv")
+    assert kept_there == Lms.CANVAS and detect_lms(["roster.csv"], aside=lambda n: True) is None
 
 
 def test_a_canvas_download_with_a_roster(tmp_path):
@@ -58,7 +60,7 @@ def test_a_canvas_download_with_a_roster(tmp_path):
     (d / "lovelaceada_12345_67890_notes.pdf").write_bytes(b"%PDF")
     (d / "babbagecharles_LATE_222_333_hw.zip").write_bytes(_zip({"answers.json": '{"q3.2": {"L": 115}}'}))
     (d / "turingalan_999_444_answers.json").write_text("{}")  # not on the roster
-    roster = tmp_path / "roster.csv"
+    roster = d / "roster.csv"  # kept in the download's folder: no submission, and said so
     roster.write_text(ROSTER)
     out = tmp_path / "grades"
     code, stdout, stderr = run(d, "-a", A, "-o", out, "--roster", roster, "--gradebook", "canvas",
@@ -71,6 +73,7 @@ def test_a_canvas_download_with_a_roster(tmp_path):
     assert rows["1002"]["name"] == "Charles Babbage" and rows["1002"]["late_mark"] is True  # matched by its slug
     assert rows["1003"]["error"] == f"no submission in {d}" and rows["1003"]["score"] == 0  # a row, never absent
     assert "not on the roster" in stderr and "999" in stderr and "read as a Canvas download" in stderr
+    assert "so no student's and not graded: roster.csv" in stderr
     assert "  1001 (Ada Lovelace): notes.pdf: not graded" in stdout  # the roster names rows in the summary
     assert "  1003 (Grace Hopper): no submission in" in stdout
     book = list(csv.reader(open(out / "gradebook.csv", newline="")))

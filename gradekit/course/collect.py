@@ -58,9 +58,14 @@ def collect(folder: Path, children: list[Path], submitters: dict, options: Class
             notes: list[str]) -> list[Entry]:
     """The entries of ``children`` (the class folder's, the output folder and metadata aside)."""
     stage = _Stage(options)
-    lms = detect_lms(c.name for c in children)
+    loose = {c.name for c in children if not c.is_dir()}
+    lms = detect_lms((c.name for c in children), aside=lambda n: n in loose and not _submittable(n))
     if lms is not None:
         notes.append(f"{folder}: read as a {lms.value.capitalize()} download ({len(children)} files)")
+        stray = [c.name for c in children if parse_name(c.name, lms) is None and not c.name.startswith((".", "__"))]
+        if stray:
+            notes.append(f"{folder}: not named as {lms.value.capitalize()} names submissions, so no student's and "
+                         f"not graded: {', '.join(stray[:10])}" + (" ..." if len(stray) > 10 else ""))
         entries = _lms_entries(children, lms, options, stage)
     else:
         entries = _plain_entries(children, submitters, stage)
@@ -179,6 +184,10 @@ def _plain_entries(children: list[Path], submitters: dict, stage: _Stage) -> lis
         else:
             entries.append(Entry(student, None, _nothing(skipped), skipped=tuple(skipped)))
     return entries
+
+
+def _submittable(name: str) -> bool:
+    return name.lower().endswith(SUFFIXES) or is_archive(name)
 
 
 def _not_graded(name: str) -> str:

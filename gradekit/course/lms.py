@@ -12,7 +12,9 @@ Both put every student's files side by side in one folder, each named by the LMS
   server's local time, without a zone. A student may have several attempts: the latest counts unless
   the instructor says otherwise (``AttemptChoice``); the others' files are listed as not graded.
 
-A folder is read as a download when every file in it (hidden ones aside) is named by one convention.
+A folder is read as a download when every file in it is named by one convention, hidden ones aside and those
+that cannot be a submission (a ``roster.csv`` kept there: neither gradable nor an archive), which a note lists.
+Blackboard's username is the name's last part before ``_attempt_``: a username with ``_`` in it is not read.
 
 >>> f = parse_canvas("smithjohn_LATE_12345_67890_task1.py")
 >>> f.student, f.original, f.late, f.slug
@@ -25,7 +27,7 @@ A folder is read as a download when every file in it (hidden ones aside) is name
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -100,13 +102,13 @@ def parse_name(name: str, lms: Lms) -> LmsFile | None:
     return _PARSERS[lms](name)
 
 
-def detect_lms(names: Iterable[str]) -> Lms | None:
-    """The LMS whose convention names every one of ``names`` (hidden names aside), or None."""
+def detect_lms(names: Iterable[str], aside: Callable[[str], bool] = lambda name: False) -> Lms | None:
+    """The LMS whose convention names every one of ``names`` (hidden names aside, and those ``aside`` says are
+    no submission: a roster.csv the instructor keeps there), or None."""
     shown = [n for n in names if not n.startswith((".", "__"))]
-    if not shown:
-        return None
     for lms, parse in _PARSERS.items():
-        if all(parse(n) is not None for n in shown):
+        named = [n for n in shown if parse(n) is not None]
+        if named and all(n in named or aside(n) for n in shown):
             return lms
     return None
 
