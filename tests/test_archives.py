@@ -146,3 +146,19 @@ def test_member_paths_and_stems():
     assert safe_member_path("./hw2//task1.py") == "hw2/task1.py"
     assert safe_member_path("a\x00b") is None and safe_member_path("") is None
     assert [archive_stem(n) for n in ("ada.zip", "bob.TAR.GZ", "carl.tgz", "x.py")] == ["ada", "bob", "carl", "x.py"]
+
+
+def test_a_class_folder_names_an_archive_refused_for_its_size_by_its_own_name(tmp_path):
+    from gradekit.course.collect import ClassOptions
+    from gradekit.course.batch import discover
+
+    d = tmp_path / "subs"
+    (d / "eve").mkdir(parents=True)
+    make_zip(d / "eve" / "hw.zip", [("a.py", os.urandom(4000))])
+    (d / "eve" / "task1.py").symlink_to("/etc/passwd")
+    (entry,) = discover(d, options=ClassOptions(bounds=ArchiveBounds(max_archive_bytes=1000),
+                                                unpack_to=tmp_path / "out" / ".gradekit-unpacked"))
+    assert entry.path is None and "nothing gradable" in entry.problem
+    assert dict(entry.skipped) == {
+        "hw.zip": "has %d bytes; archives are at most 0 MiB" % os.path.getsize(d / "eve" / "hw.zip"),
+        "task1.py": "is a symbolic link (to '/etc/passwd'); links are not graded, hand in the file itself"}

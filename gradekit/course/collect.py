@@ -116,8 +116,11 @@ class _Stage:
                 sub = dest / archive_stem(name) if len(files) > 1 else dest  # beside the others: in its own folder
                 try:
                     got = unpack(path, sub, self.options.bounds, shown=name)
-                except SubmissionError as e:  # a bomb, not an archive, a link: the archive is refused whole
-                    skipped.append((name, str(e).removeprefix(f"{name}: ")))
+                except RefusedFile as e:  # a link, a FIFO: never read
+                    skipped.append((name, e.reason))
+                    continue
+                except SubmissionError as e:  # a bomb, not an archive, too large: the archive is refused whole
+                    skipped.append((name, str(e).removeprefix(f"{path}: ").removeprefix(f"{name}: ")))
                     continue
                 unpacked.append(("" if sub == dest else f"{archive_stem(name)}/", name))
                 skipped.extend((f"{name}/{n}", why) for n, why in got.skipped)
@@ -157,7 +160,8 @@ def _plain_entries(children: list[Path], submitters: dict, stage: _Stage) -> lis
             tree = submitted_files(child)
             archives = [o for o in tree.other if is_archive(o)]
             skipped = [(o, _not_graded(o)) for o in tree.other if o not in archives]
-            if archives:  # the student's files and the archives' contents, in a folder of the student's own
+            if archives:
+                skipped += [(r.name, r.reason) for r in tree.refused]  # grading never sees the folder to say so  # the student's files and the archives' contents, in a folder of the student's own
                 files = [(p, str(p.relative_to(child))) for p in tree.files] + [(child / a, a) for a in archives]
                 path = stage.assemble(student, files, skipped)
                 entries.append(Entry(student, path, None if path else _nothing(skipped), name, skipped=tuple(skipped),
