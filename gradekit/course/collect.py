@@ -31,7 +31,7 @@ from gradekit.course.entry import Entry
 from gradekit.course.lms import AttemptChoice, Lms, LmsFile, choose_attempts, detect_lms, parse_name
 from gradekit.course.roster import Roster
 from gradekit.grading.grade import nothing_to_grade, submitted_files
-from gradekit.intake.archive import ArchiveBounds, archive_stem, is_archive, unpack
+from gradekit.intake.archive import ArchiveBounds, archive_stem, is_archive, safe_member_path, unpack
 from gradekit.intake.submission import MAX_FILE_BYTES, SUFFIXES
 
 __all__ = ["ClassOptions", "UNPACKED_FOLDER", "collect", "unknown_suffix"]
@@ -132,6 +132,9 @@ class _Stage:
                     continue
                 except SubmissionError as e:
                     skipped.append((name, str(e).removeprefix(f"{path}: ")))
+                    continue
+                if safe_member_path(name) != name:  # an LMS's original name is the student's: never a path out
+                    skipped.append((name, "its name is no plain file name; not graded"))
                     continue
                 target = dest / name
                 if target.exists():

@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file
@@ -150,17 +151,15 @@ class _Writer:
         rel_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(rel_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(fd, "wb") as f:
-            size = 0
             while chunk := stream.read(_CHUNK):
-                size += len(chunk)
                 self.total += len(chunk)
-                self.check(size)
+                self.check()
                 f.write(chunk)
         rel = str(rel_path.relative_to(self.dest))
         self.written.add(rel)
         self.result.files.append(rel)
 
-    def check(self, member_size: int) -> None:
+    def check(self) -> None:
         if self.total > self.bounds.max_bytes:
             self.refuse(f"unpacks to more than {self.bounds.max_bytes // 2**20} MiB")
         if self.total > _RATIO_FLOOR and self.total / self.packed > self.bounds.max_ratio:
@@ -210,7 +209,7 @@ def _unzip(data: bytes, out: _Writer) -> None:
                 out.skip(info.filename, f"cannot be unpacked ({e})")
 
 
-_DECOMPRESSORS = {".gz": lambda: zlib.decompressobj(wbits=47), ".tgz": lambda: zlib.decompressobj(wbits=47),
+_DECOMPRESSORS: dict[str, Callable[[], Any]] = {".gz": lambda: zlib.decompressobj(wbits=47), ".tgz": lambda: zlib.decompressobj(wbits=47),
                   ".bz2": bz2.BZ2Decompressor, ".tbz2": bz2.BZ2Decompressor,
                   ".xz": lzma.LZMADecompressor, ".txz": lzma.LZMADecompressor}
 
