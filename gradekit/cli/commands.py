@@ -442,7 +442,8 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
               allow_weak_isolation: bool = False, as_json: bool = False, lms_column: str | None = None,
               roster: Path | None = None, attempt: str = "latest", overrides: Path | None = None,
               due: str | None = None, late_policy: str | None = None) -> None:
-    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
+    """Grade every submission in FOLDER (a file or sub-folder per student, a Gradescope export, or a Canvas or
+    Blackboard download; zip and tar archives unpacked within bounds). Every file not graded is listed with why.
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
     and Ctrl-C writes the outputs of the rows done (exit 130); run again to finish.
