@@ -188,12 +188,17 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
         report = _grade_notebook(answers[0], sources[answers[0]], catalog, assignment, limits, student, None, files)
     else:
         report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
+    unread: list[RefusedFile] = []
     for path in modules:  # each module file replaces its problem's (missing) result
         try:
             report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, limits=module_limits,
                                                  source=sources[path], files=files))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
-            report.notes.append(f"not graded: {e}")
+            name = str(path.relative_to(folder))
+            unread.append(RefusedFile(name, str(e).removeprefix(f"{path}: ") + " (not graded)"))  # a note below
+    if unread and not answers and len(unread) == len(modules):  # nothing read at all: the whole submission is
+        raise SubmissionError(_refusals(unread + refused))
+    refused += unread
     report.refused = [str(r) for r in refused]
     if refused:  # the student and the instructor are told which files were not read, and why
         report.notes.append(_refusals(refused))
