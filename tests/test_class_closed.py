@@ -32,7 +32,7 @@ from tests.test_confined import (FILTER, GRADEKIT, ROOT, install_copy, pytestmar
 THIEF = """\
 import glob, os
 ANSWERS = {}
-for path in glob.glob('/tmp/gradekit-class-*/*/answers.py'):
+for path in glob.glob('/tmp/gradekit-class-*/*/answers.py') + glob.glob('/tmp/gradekit-class-*/*/*/answers.py'):
     if os.path.realpath(path) == os.path.realpath('answers.py'):
         continue
     try:
@@ -97,6 +97,31 @@ def test_a_students_code_cannot_read_a_classmates_submission_without_landlock(
     assert stat.S_IMODE(os.stat(klass).st_mode) & 0o007 == 0  # closed to other users, and said so
     notes = json.loads((out / "grades.json").read_text())["notes"]
     assert any(f"{klass} was open to other users" in n and "chmod o-rwx" in n for n in notes), notes
+
+
+def test_the_default_output_folder_beside_the_class_is_closed_too(system_python_without_gradekit, installed):
+    """``grade course/subs`` writes course/grades (grades, and students' unpacked archives): open to every user
+    as made, it is closed with the class, and every child still launches."""
+    course = Path(tempfile.mkdtemp(prefix="gradekit-class-", dir="/tmp"))
+    try:
+        os.chmod(course, 0o755)
+        subs = course / "subs"
+        for student, text in (("alice", THIEF), ("bob", HONEST)):
+            (subs / student).mkdir(parents=True)
+            (subs / student / "answers.py").write_text(text)
+        for p in (subs, subs / "alice", subs / "bob"):
+            os.chmod(p, 0o755)
+        command = [sys.executable, str(FILTER), "--no-landlock", "--", system_python_without_gradekit, *GRADEKIT,
+                   "--require-isolation", "grade", str(subs), "-a", "ece661-hw1", "-j", "1", "--json"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADEKIT_", "PYTEST_"))}
+        r = subprocess.run(command, cwd=installed, env={**env, "PYTHONPATH": str(installed)}, capture_output=True,
+                           text=True, timeout=600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        assert json.loads(r.stdout)["grader_errors"] == 0
+        assert scores(course / "grades") == {"alice": 0, "bob": 1}
+        assert all(stat.S_IMODE(os.stat(p).st_mode) & 0o007 == 0 for p in (subs, course / "grades"))
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
 
 
 def test_a_class_that_cannot_be_closed_is_refused_in_one_line(system_python_without_gradekit, installed, klass,

@@ -18,7 +18,7 @@ from gradekit.core.untrusted import printable
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              # each in its own module, imported only when run: train imports torch, autograder builds wheels
              lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder",
-                               "cluster": "gradekit.cli.cluster:cluster"})
+                               "handout": "gradekit.cli.handout:handout", "cluster": "gradekit.cli.cluster:cluster"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
@@ -126,6 +126,11 @@ def family(name: str, as_json: bool) -> None:
     out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
     out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
             f"{p['meaning']}" for p in doc["params"]] or ["  (none)"]
+    out += ["", "Conventions (each set by a parameter):"] + [f"  {c}" for c in doc["conventions"]] + (
+        [] if doc["conventions"] else ["  (none to choose)"])
+    if doc["carries_forward"]:
+        out += ["", "Carries forward: a later part is recomputed from a student's own earlier answers "
+                    "(partial = { carried_forward = credit })."]
     if doc["example"]:
         out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
         out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
@@ -327,6 +332,11 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
     start = time.monotonic()
     try:
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
+        if rep.key:  # solve's JSON fed back: judged on what a key can hold
+            from gradekit.grading.grade import as_key
+            from gradekit.spec.catalog import load_catalog
+
+            rep = as_key(rep, load_catalog())
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from gradekit.grading.grade import gradescope_failure
@@ -400,8 +410,25 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--time-limit", type=click.FloatRange(0.1),
               help="Seconds each piece of student code may run: an answers .py in all, each call into a module file or "
                    "notebook (CPU time; default: 10, or the assignment's largest time_budget when more).")
-@click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
-              help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
+@click.option("--gradebook", type=click.Choice(["csv", "canvas", "blackboard", "gradescope"]), default="csv",
+              show_default=True, help="gradebook.csv for: csv (student,total); Canvas's import (its columns and Points "
+                                      "Possible row); Blackboard's grade centre; Gradescope's SID,Total Score.")
+@click.option("--lms-column", metavar="HEADER",
+              help="The assignment's column in the Canvas or Blackboard gradebook, as the LMS's own export heads it "
+                   "(HW 2 (123456); HW 2 [Total Pts: 10 Score] |789), so the import fills that column.")
+@click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The class's roster CSV (ID, Name, E-mail, Section; Login, LMS ID optional): names every row; "
+                   "a student of it with no submission is a row of its own.")
+@click.option("--attempt", type=click.Choice(["latest", "first"]), default="latest", show_default=True,
+              help="Which of a student's LMS attempts is graded; the others' files are listed as not graded.")
+@click.option("--overrides", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Per-part overrides (CSV: student,part,points,reason), merged after hand grades; kept as "
+                   "OUT/overrides.csv for later runs.")
+@click.option("--due", metavar="TIME",
+              help="The due time (ISO 8601: 2026-12-01T23:59, a zone optional), for --late-policy.")
+@click.option("--late-policy", metavar="POLICY",
+              help="per-day=N%,cap=N%,grace=N(m|h|d): the share of the points earned lost per day late, from the "
+                   "times the LMS's file names or Gradescope's metadata give.")
 @click.option("--force", is_flag=True,
               help="Grade every submission again, not only those changed since the last run (OUT/.gradekit-cache).")
 @click.option("--manual", type=click.Path(path_type=Path, dir_okay=False),
@@ -426,8 +453,11 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
               gradebook: str, force: bool = False, manual: Path | None = None, scheduler: str | None = None,
               tls_ca: Path | None = None, tls_cert: Path | None = None, tls_key: Path | None = None,
-              allow_weak_isolation: bool = False, insecure_cluster: bool = False, as_json: bool = False) -> None:
-    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
+              allow_weak_isolation: bool = False, insecure_cluster: bool = False, as_json: bool = False,
+              lms_column: str | None = None, roster: Path | None = None, attempt: str = "latest",
+              overrides: Path | None = None, due: str | None = None, late_policy: str | None = None) -> None:
+    """Grade every submission in FOLDER (a file or sub-folder per student, a Gradescope export, or a Canvas or
+    Blackboard download; zip and tar archives unpacked within bounds). Every file not graded is listed with why.
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
     and Ctrl-C writes the outputs of the rows done (exit 130); run again to finish.
@@ -439,7 +469,7 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.course.batch import (BatchInterrupted, default_time_limit, discover, grade_folder, prepare_output,
                                        write_outputs)
     from gradekit.course.cache import CACHE_FOLDER
-    from gradekit.course.manual import merge_manual, read_hand_grades
+    from gradekit.course.manual import read_hand_grades
     from gradekit.sandbox.process import Limits
 
     insecure = _cluster_notes(scheduler, (tls_ca, tls_cert, tls_key), insecure_cluster)  # checked before all
@@ -448,13 +478,23 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
+    from gradekit.course.collect import ClassOptions
+    from gradekit.course.lms import AttemptChoice
+    from gradekit.course.roster import read_roster
+    from gradekit.course.term import apply_term, read_term
+    from gradekit.spec.catalog import load_catalog
+
+    options = ClassOptions(roster=read_roster(roster) if roster else None, attempts=AttemptChoice(attempt))
+    students = [e.student for e in discover(folder, out, options=options)]
+    hand = (read_hand_grades(manual, assignment, students, folder)
+            if manual else None)  # bad input stops the run before any grading
+    term = read_term(load_catalog(), assignment, students, out, hand=hand, overrides=overrides, due=due,
+                     late_policy=late_policy)
+    prepare_output(out)
     if scheduler is None:  # here student code runs on this machine: the class is closed to it, or nothing runs
         from gradekit.course.classfolder import close_class
 
-        run_notes += close_class(folder)
-    hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
-            if manual else None)  # bad input stops the run before any grading
-    prepare_output(out)
+        run_notes += close_class(folder, out)
     time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
     executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation,
@@ -462,13 +502,12 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
     try:
         result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
-                              force=force, executor=executor,
+                              force=force, executor=executor, options=options,
                               catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
         stop.result.notes[:0] = run_notes
-        if hand is not None:
-            merge_manual(stop.result, hand)
-        paths = write_outputs(stop.result, out, gradebook)
+        apply_term(stop.result, term)
+        paths = write_outputs(stop.result, out, gradebook, lms_column)
         click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
                    f"{len(stop.result.rows)} graded; run again to finish", err=True)
         click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -481,15 +520,15 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         if executor:
             executor.close()
     result.notes[:0] = run_notes
-    if hand is not None:
-        merge_manual(result, hand)
-    paths = write_outputs(result, out, gradebook)
+    apply_term(result, term)
+    paths = write_outputs(result, out, gradebook, lms_column)
     warn_weak(result.isolation)
     if as_json:
         emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
                    "median": result.median,
                    "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+                   "not_graded": {r["student"]: r["skipped"] for r in result.rows if r.get("skipped")},
                    "isolation": result.isolation, "scheduler": scheduler,
                    **({"insecure_cluster": True} if insecure else {}),
                    "workers": [w.__dict__ for w in result.workers],

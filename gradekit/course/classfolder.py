@@ -30,11 +30,12 @@ from gradekit.core.untrusted import printable
 __all__ = ["close_class"]
 
 
-def close_class(folder: str | Path) -> list[str]:
+def close_class(folder: str | Path, out: str | Path | None = None) -> list[str]:
     """Protect the class in ``folder`` from the sandbox uid; the notes for the batch (what was closed).
 
-    Raises ``IsolationError`` where student code would run confined or as a sandbox uid and could
-    still reach the class.
+    ``out``: the batch's output folder (already protected: grades, and the students' unpacked archives),
+    closed the same way. Raises ``IsolationError`` where student code would run confined or as a sandbox
+    uid and could still reach either.
     """
     from gradekit.sandbox import confine
 
@@ -42,31 +43,48 @@ def close_class(folder: str | Path) -> list[str]:
     confine.protect_class(root)
     if os.geteuid() != 0:
         return []
+    folders = [root] + ([os.path.realpath(out)] if out is not None and os.path.isdir(out) else [])
     notes: list[str] = []
-    failed = ""
+    failed: dict[str, str] = {}
     if not (confine.landlock_wanted() and confine.landlock_abi() > 0):  # file modes are what keep the uid out
-        mode = stat.S_IMODE(os.stat(root).st_mode)
-        failed = _shared(root, mode) if mode & 0o007 else ""
-        if mode & 0o007 and not failed:
+        for f in folders:
+            mode = stat.S_IMODE(os.stat(f).st_mode)
+            if not mode & 0o007 or not _searchable_above(f):  # closed already, or behind a closed folder
+                continue
+            failed[f] = _shared(f, mode)
+            if failed[f]:
+                continue
             try:
-                os.chmod(root, mode & ~0o007)
-                notes.append(f"{printable(root)} was open to other users ({mode:04o}): closed (chmod o-rwx) so no "
+                os.chmod(f, mode & ~0o007)
+                notes.append(f"{printable(f)} was open to other users ({mode:04o}): closed (chmod o-rwx) so no "
                              "student's code can read a classmate's submission")
             except OSError as e:
-                failed = f"chmod o-rwx: {e.strerror or e}"
+                failed[f] = f"chmod o-rwx: {e.strerror or e}"
     from gradekit.sandbox.box import isolation
 
     try:
         iso = isolation()  # decided now, with the class among the checked paths (forked workers inherit it)
     except IsolationError:  # no sandbox at all here: each row says so, as before any class was checked
         return notes
-    reached = [m for m in iso.missing if f"can still reach {root}" in m]
-    if iso.kind == "weak" and reached:
-        raise IsolationError(
-            f"the sandbox uid can still reach {printable(root)}, the class being graded, and it could not be closed "
-            f"({failed or 'it stays open after chmod o-rwx: an ACL or the owner?'}): make it unreadable to other "
-            "users, or grade where a jail or Landlock can be had (gradekit doctor)")
+    for f in folders:
+        if iso.kind == "weak" and any(f"can still reach {f}" in m for m in iso.missing):
+            what = "the class being graded" if f == root else "the output folder (grades, students' archives)"
+            raise IsolationError(
+                f"the sandbox uid can still reach {printable(f)}, {what}, and it could not be closed "
+                f"({failed.get(f) or 'it stays open after chmod o-rwx: an ACL or the owner?'}): make it unreadable "
+                "to other users, or grade where a jail or Landlock can be had (gradekit doctor)")
     return notes
+
+
+def _searchable_above(folder: str) -> bool:
+    """Whether other users may pass every folder above ``folder`` (a folder under /root, 0700, is not reached)."""
+    above = os.path.dirname(folder)
+    while True:
+        if not os.stat(above).st_mode & 0o001:
+            return False
+        if above == os.path.dirname(above):
+            return True
+        above = os.path.dirname(above)
 
 
 def _shared(root: str, mode: int) -> str:

@@ -65,6 +65,7 @@ class RawSubmission:
     answers: dict[str, dict[str, Any]]
     assignment: str | None = None
     student: str | None = None
+    key: bool = False  # laid out as `gradekit solve --json` prints a key (a solved problem, a list, a whole key)
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
             student: Any = None) -> RawSubmission:
     """Normalise the accepted layouts to {problem: {part: value}} and check plain data."""
     answers: dict[str, dict[str, Any]] = {}
+    solved = isinstance(value, list) or _is_solved(value) or _is_solved_key(value)
     if isinstance(value, list):
         for i, item in enumerate(value):
             if not _is_solved(item):
@@ -220,6 +222,11 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
             answers[item["id"]] = _parts(path, item["answers"], (root, i, "answers"))
     elif _is_solved(value):
         answers[value["id"]] = _parts(path, value["answers"], (root, "answers"))
+    elif _is_solved_key(value):  # `gradekit solve -a ASSIGNMENT --json`: the whole key, as it is printed
+        keyed = _layout(path, value["problems"], f"{root}.problems" if root else "problems")
+        answers = keyed.answers
+        assignment = value.get("assignment") if assignment is None else assignment
+        student = value.get("student") if student is None else student
     elif isinstance(value, dict):
         for key, parts in value.items():
             if not isinstance(key, str):
@@ -235,11 +242,17 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
     for name, meta in (("assignment", assignment), ("student", student)):
         if meta is not None and not isinstance(meta, str):
             _fail(path, f"{name} is {_describe(meta)}, but it should be a string")
-    return RawSubmission(path, answers, assignment, student)
+    return RawSubmission(path, answers, assignment, student, key=solved)
 
 
 def _is_solved(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("id"), str) and "answers" in value
+
+
+def _is_solved_key(value: Any) -> bool:
+    """A whole assignment's key as ``solve -a A --json`` prints it: {"assignment", "student", "problems": [...]}."""
+    return (isinstance(value, dict) and isinstance(value.get("problems"), list)
+            and set(value) <= {"assignment", "student", "problems", "notes"})
 
 
 def _parts(path: Path, parts: Any, trail: tuple) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rich.text import Text
 from gradekit.core.records import Problem, Solution, Step, points
 from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
-from gradekit.core.texfmt import fmt, text
+from gradekit.core.texfmt import fmt, readable, text
 from gradekit.core.vocab import Verdict
 
 VERDICT_STYLE = {
@@ -100,7 +100,9 @@ def problem_list(console: Console, problems: Iterable[Problem]) -> None:
 
 def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, float]]) -> None:
     """The statement and, per part, the name, kind, expected form and points."""
-    console.print(Panel(escape(prob.statement), title=f"{prob.qualified_id} — {escape(prob.title)}", subtitle=prob.family))
+    # a terminal does not typeset: the statement's LaTeX is shown as text (show --json keeps it as written)
+    console.print(Panel(escape(readable(prob.statement)), title=f"{prob.qualified_id} — {escape(readable(prob.title))}",
+                        subtitle=prob.family))
     table = Table(title="Parts", title_justify="left")
     for col in ("part", "kind", "form", "points"):
         table.add_column(col)

@@ -136,7 +136,9 @@ def accept(p: Mapping[str, Any]) -> bool:
     return bool(np.all(z != 0) and np.any(e != 0))
 
 
-FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes, accept=accept, params=(
+FAMILIES = [Family("backprop.mlp2", solve, validate=validate, mistakes=mistakes, accept=accept, mistake_ids=(
+    "activation_derivative_omitted", "half_dropped", "activation_forgotten", "sigmoid_derivative_for_relu",
+    "relu_derivative_one_at_zero", "sigmoid_derivative_of_preactivation", "W2_not_transposed"), params=(
     Param("x1", "vector", "the input", shape="d"),
     Param("W1", "matrix", "the hidden layer's weights", shape="h×d"),
     Param("b1", "vector", "the hidden layer's biases", shape="h"),

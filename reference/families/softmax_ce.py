@@ -1,6 +1,6 @@
 """One SGD step of a linear softmax layer under cross-entropy.
 
-    z = W X + B,  q = softmax(z),  E = −Σ p_i ln q_i,
+    z = W X + B,  q = softmax(z),  E = −Σ p_i ln q_i (the loss, a part a spec may ask: "E"),
     ∂E/∂z = q − p (P sums to 1),  W' = W − α (q − p) Xᵀ,  B' = B − α (q − p).
 
 >>> p = validate({"W": [[1, 0], [0, -1]], "B": [0, 0], "X": [1, 1], "P": [0.3, 0.7], "alpha": 0.02})
@@ -40,7 +40,7 @@ def _step(p: Mapping[str, Any], dz_of, outer=np.outer, sign: float = -1.0) -> di
     """The step's answers with a swappable ∂E/∂z, gradient layout and update sign (for the mistake models)."""
     q = softmax(p["W"] @ p["X"] + p["B"])
     dz = dz_of(q, p["P"])
-    return {"q": q, "dE/dz": dz, "W_new": p["W"] + sign * p["alpha"] * outer(dz, p["X"]),
+    return {"q": q, "E": -float(p["P"] @ np.log(q)), "dE/dz": dz, "W_new": p["W"] + sign * p["alpha"] * outer(dz, p["X"]),
             "B_new": p["B"] + sign * p["alpha"] * dz}
 
 
@@ -69,7 +69,7 @@ def solve(p: Mapping[str, Any]) -> Solution:
              rf"B' = B - \alpha \frac{{\partial E}}{{\partial B}} = {tex(B_new)}",
              {"W_new": W_new, "B_new": B_new}),
     ]
-    return Solution({"q": q, "dE/dz": dz, "W_new": W_new, "B_new": B_new}, steps)
+    return Solution({"q": q, "E": E, "dE/dz": dz, "W_new": W_new, "B_new": B_new}, steps)
 
 
 def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
@@ -86,7 +86,8 @@ def mistakes(p: Mapping[str, Any]) -> list[Mistake]:
     return [m for m in (changed(mid, message, answers, right) for mid, message, answers in models) if m]
 
 
-FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes, params=(
+FAMILIES = [Family("softmax_ce.sgd_step", solve, validate=validate, mistakes=mistakes, mistake_ids=(
+    "ascent_step", "softmax_jacobian_diagonal_only", "gradient_outer_product_reversed"), params=(
     Param("X", "vector", "the input", shape="d"),
     Param("W", "matrix", "the weights", shape="K×d"),
     Param("B", "vector", "the biases", shape="K", default=OPTIONAL, default_note="0 for every output"),
