@@ -53,7 +53,8 @@ def insecure_refusal(address: str) -> InsecureCluster:
 def make_certificates(folder: str | Path, days: int = DAYS) -> list[Path]:
     """A CA (``ca.pem``, ``ca-key.pem``) and a certificate it signs for each of ``CERTIFICATES``, in ``folder``.
 
-    ``folder`` is made (0700) and must not hold any of them already; keys are 0600. Returns the files.
+    ``folder`` is made (0700) where it is missing, and must not hold any of them already; keys are 0600.
+    Returns the files.
     Raises ``GradekitError`` for a folder that holds them, ``GraderError`` without ``openssl``.
     """
     openssl = shutil.which("openssl")
@@ -64,8 +65,9 @@ def make_certificates(folder: str | Path, days: int = DAYS) -> list[Path]:
     there = [n for n in names if (folder / n).exists()]
     if there:
         raise GradekitError(f"{folder} already holds {', '.join(there)}: choose an empty folder")
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
+    if not folder.exists():  # a folder of its own; one the caller names (".") keeps its mode: the keys are 0600
+        folder.mkdir(parents=True)
+        os.chmod(folder, 0o700)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
     def run(*args: str) -> None:
