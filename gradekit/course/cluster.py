@@ -465,7 +465,6 @@ class DaskExecutor:
         """The rows of a task's result, each checked as the resume cache checks its own: the result answers
         this task (``token``), each row is of a submission the task held (once), is that submission's row and
         adds up. A submission without such a row gets a grader-error row saying why (never points)."""
-        import json
         import math
 
         from gradekit.course.cache import row_fault
