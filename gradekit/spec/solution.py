@@ -40,7 +40,8 @@ from gradekit.core.families import Family, registry
 from gradekit.core.plain import plain
 from gradekit.core.records import Mistake, Solution, Step
 
-__all__ = ["SOLUTION_PREFIX", "BUDGET", "SpecSolution", "load_solution", "solution_of", "MAX_SOLUTION_BYTES"]
+__all__ = ["SOLUTION_PREFIX", "BUDGET", "SpecSolution", "load_solution", "solution_of", "MAX_SOLUTION_BYTES",
+           "reference_label"]
 
 SOLUTION_PREFIX = "solution:"  # a spec's own reference is named "solution:FILE@HASH" (of its problem and text)
 MAX_SOLUTION_BYTES = 1 << 20
@@ -76,6 +77,18 @@ _CACHE: dict[str, Any] = {}
 def solution_of(family_name: str) -> SpecSolution | None:
     """The ``SpecSolution`` behind a family name, or None for a family of the registry."""
     return _SOLUTIONS.get(family_name)
+
+
+def reference_label(family_name: str) -> str:
+    """What a reader is told a problem's reference is: the family's name, or for a solution file the file
+    beside the spec (its registered name, "solution:FILE@HASH", is an internal key: the hash tells a reader
+    nothing).
+
+    >>> reference_label("backprop.mlp2")
+    'backprop.mlp2'
+    """
+    own = solution_of(family_name)
+    return family_name if own is None else f"reference: {own.file} beside the spec"
 
 
 def load_solution(where: str, spec_path: Path, file: Any) -> Family:
