@@ -232,6 +232,17 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
         rows = trace(params["layers"], params["input"], carried=carried)
         return _one_d(project(_scoped(_full_answers(rows, params["input"]), params)), params)
 
+    def depends(params: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """A weighted layer's answers are traced from the output shape of the weighted layer before it (the
+        pools and flattens between are no parts); the totals from every layer (left undeclared: all earlier)."""
+        graph: dict[str, tuple[str, ...]] = {}
+        before: tuple[str, ...] = ()
+        for layer in params["layers"]:
+            if layer.weighted:
+                graph.update({f"{layer.name}.{key}": before for key in LAYER_KEYS})
+                before = (f"{layer.name}.output_shape",)
+        return graph
+
     def validate(params: Mapping[str, Any]) -> dict[str, Any]:
         from gradekit.plugin import choice
 
@@ -246,7 +257,7 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
     conventions = ("dims = '2d' (or '1d'): images [C, H, W] / [N, C, H, W], or sequences [C, L] / [N, C, L]; an "
                    "input such as [1, 24, 128] must say which",)
     return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope",),
-                  conventions=conventions, carry=carry, params=(
+                  conventions=conventions, carry=carry, depends=depends, params=(
         Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
         Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
                                   "and its sizes"),
