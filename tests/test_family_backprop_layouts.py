@@ -140,3 +140,20 @@ def test_family_states_each_convention():
     assert any(c.startswith("weight = 'out_in' (or 'in_out'): the weights' layout") for c in lines)
     assert any(c.startswith("examples = 'columns' (or 'rows'): for a batch X, T") for c in lines)
     assert any(c.startswith("reduction = 'sum' (or 'mean')") for c in lines)
+
+
+def test_the_softmax_sgd_step_takes_its_weight_in_out_too():
+    sgd = get_family("softmax_ce.sgd_step")
+    W = [[1.0, 0, 2], [0, -1, 0.5]]  # K = 2 outputs, d = 3 inputs
+    raw = {"B": [0.1, -0.2], "X": [1, 2, -1], "P": [0.3, 0.7], "alpha": 0.5}
+    out_in = sgd.solve(sgd.check({**raw, "W": W})).answers
+    in_out = sgd.solve(sgd.check({**raw, "W": np.transpose(W).tolist(), "weight": "in_out"}))
+    w = torch.tensor(np.transpose(W), dtype=torch.float64, requires_grad=True)  # d×K: z = Wᵀ x + b as x W
+    z = torch.tensor(raw["X"], dtype=torch.float64) @ w + torch.tensor(raw["B"], dtype=torch.float64)
+    loss = -(torch.tensor(raw["P"], dtype=torch.float64) * torch.log_softmax(z, dim=0)).sum()
+    loss.backward()
+    np.testing.assert_allclose(in_out.answers["W_new"], (w - 0.5 * w.grad).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(in_out.answers["W_new"], out_in["W_new"].T, rtol=1e-12)
+    assert in_out.answers["E"] == pytest.approx(loss.item())
+    assert in_out.steps[0].text.startswith("W is written input × output (in, out)")
+    assert any(s.text.startswith("dE/dW = X (q − p)ᵀ") for s in in_out.steps)
