@@ -115,3 +115,41 @@ def test_a_solution_file_declares_what_each_part_depends_on(tmp_path):
 def test_a_solution_files_depends_must_be_a_literal_table_of_part_names(tmp_path):
     catalog = read_catalog(course(tmp_path, 'DEPENDS = {"n": "y"}\ndef solve(p):\n    return {"y": 1, "n": 2}\n'))
     assert "solution.py line 1: DEPENDS must be a literal table of part names" in str(catalog.broken["hw9"])
+
+
+def test_a_layers_shapes_name_the_layer_before_it_not_every_earlier_slip(tmp_path):
+    folder = tmp_path / "hw7"
+    folder.mkdir()
+    (folder / "assignment.toml").write_text('name = "hw7"\ntitle = "seven"\n')
+    parts = '\n[[parts]]\nname = "conv1.output_shape"\nkind = "shape"\n' + "".join(
+        f'\n[[parts]]\nname = "{name}"\nkind = "shape"\npartial = {{ carried_forward = 0.5 }}\n'
+        for name in ("conv2.output_shape", "fc1.weight_shape"))
+    (folder / "q1.toml").write_text(textwrap.dedent('''\
+        id = "q1"
+        title = "shapes"
+        family = "counting.layers"
+        statement = "A stride-2 conv, a conv, a linear layer."
+        [params]
+        input = [1, 3, 17, 17]
+        [[params.layers]]
+        type = "conv"
+        out = 8
+        kernel = 3
+        stride = 2
+        [[params.layers]]
+        type = "conv"
+        out = 16
+        kernel = 3
+        [[params.layers]]
+        type = "flatten"
+        [[params.layers]]
+        type = "linear"
+        out = 10
+        ''') + parts)
+    assert validate([tmp_path])[1] == []
+    catalog = read_catalog(tmp_path)
+    got = _feedback(catalog, "hw7/q1", {"conv1.output_shape": "(1, 8, 15, 15)", "conv2.output_shape": "1x16x13x13",
+                                        "fc1.weight_shape": "[10, 2704]"})
+    assert [v[:2] for v in got.values()] == [("wrong", "stride_ignored")] + [("partial", "carried_forward")] * 2
+    assert "your own answer to conv1.output_shape (carried" in got["conv2.output_shape"][2]
+    assert "your own answer to conv2.output_shape (carried" in got["fc1.weight_shape"][2]
