@@ -157,3 +157,20 @@ def test_the_softmax_sgd_step_takes_its_weight_in_out_too():
     assert in_out.answers["E"] == pytest.approx(loss.item())
     assert in_out.steps[0].text.startswith("W is written input × output (in, out)")
     assert any(s.text.startswith("dE/dW = X (q − p)ᵀ") for s in in_out.steps)
+
+
+def test_counting_writes_weight_shapes_as_keras_when_asked():
+    layers = [{"type": "conv", "out": 8, "kernel": [3, 5]}, {"type": "flatten"}, {"type": "linear", "out": 10}]
+    counting = get_family("counting.layers")
+    torch_layout = counting.solve(counting.check({"input": [3, 12, 12], "layers": layers})).answers
+    params = counting.check({"input": [3, 12, 12], "layers": layers, "weight": "in_out"})
+    keras = counting.solve(params)
+    conv, fc = torch.nn.Conv2d(3, 8, (3, 5)), torch.nn.Linear(8 * 10 * 8, 10)
+    assert torch_layout["conv1.weight_shape"] == tuple(conv.weight.shape)
+    assert keras.answers["conv1.weight_shape"] == tuple(conv.weight.permute(2, 3, 1, 0).shape) == (3, 5, 3, 8)
+    assert keras.answers["fc1.weight_shape"] == tuple(fc.weight.T.shape) == (640, 10)
+    assert {k: v for k, v in keras.answers.items() if not k.endswith("weight_shape")} == \
+        {k: v for k, v in torch_layout.items() if not k.endswith("weight_shape")}
+    assert keras.steps[-1].title == "Weight layout" and "(k_h, k_w, C_in, C_out)" in keras.steps[-1].text
+    named = {m.id: m.answers for m in counting.mistakes(params)}
+    assert named["weight_layout"] == {"conv1.weight_shape": (8, 3, 3, 5), "fc1.weight_shape": (10, 640)}
