@@ -160,6 +160,26 @@ def _conv_naive(raw, p):
     return {"shape": list(out.shape), "output.1": out[0], "output.2": out[1]}
 
 
+@computes("cmu11785-hw2-written/conv1d_single")
+def _conv1d_single(raw, p):
+    # Conv1D with one channel in and out: torch's conv1d (cross-correlation), stride 2, no padding
+    out = torch.nn.functional.conv1d(torch.tensor([[raw["input"]]], dtype=torch.float64),
+                                     torch.tensor([[raw["kernel"]]], dtype=torch.float64),
+                                     torch.tensor([raw["bias"]], dtype=torch.float64), stride=raw["stride"])[0, 0]
+    return {"shape": list(out.shape), "output": out}
+
+
+@computes("cmu11785-hw2-written/conv1d_channels")
+def _conv1d_channels(raw, p):
+    layer = torch.nn.Conv1d(2, 2, 3, stride=raw["stride"], dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(raw["kernel"], dtype=torch.float64))
+        layer.bias.copy_(torch.tensor(raw["bias"], dtype=torch.float64))
+        out = layer(torch.tensor([raw["input"]], dtype=torch.float64))[0]
+    # multiply-accumulates: every output entry is kernel_size · in_channel products
+    return {"shape": list(out.shape), "output": out, "macs": out.numel() * 3 * 2}
+
+
 @pytest.mark.parametrize("qid", list(COMPUTED))
 def test_the_reference_gives_the_computed_answers(qid):
     problem = CAT.resolve(qid)

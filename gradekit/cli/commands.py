@@ -198,11 +198,13 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
     """List the catalog's problems (of one ASSIGNMENT, or all)."""
     from gradekit.spec.catalog import load_catalog
 
+    from gradekit.spec.solution import reference_label
+
     problems = load_catalog().problems(assignment)
     if as_json:
         emit_json(
             [
-                {"id": p.id, "assignment": p.assignment, "title": p.title, "family": p.family, "parts": [x.name for x in p.parts]}
+                {"id": p.id, "assignment": p.assignment, "title": p.title, "family": reference_label(p.family), "parts": [x.name for x in p.parts]}
                 for p in problems
             ]
         )
@@ -235,6 +237,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
     """Show a problem's statement and its parts."""
     from gradekit.spec.catalog import load_catalog
     from gradekit.core.plain import describe_answer
+    from gradekit.spec.solution import reference_label
     from gradekit.spec.variants import drawn_params, variant
 
     catalog = load_catalog()
@@ -248,7 +251,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
             {
                 "id": problem.qualified_id,
                 "title": problem.title,
-                "family": problem.family,
+                "family": reference_label(problem.family),
                 "statement": problem.statement,
                 "params": drawn_params(problem),
                 "parts": [{"name": n, "kind": k, "form": f, "points": pts} for n, k, f, pts in rows],

@@ -182,6 +182,10 @@ class Family:
             answer on the params at hand (``gradekit validate`` checks a spec's ``partial`` keys against them).
         conventions: one line per convention the family's params choose (rows or columns as examples, a
             weight's layout, per image or per batch), printed by ``gradekit family NAME``.
+        depends: ``depends(params) -> {part: (parts, ...)}``: the parts each part is computed from directly
+            (the softmax from Z, the loss from the softmax), so carried-forward credit recomputes a part from
+            the student's own answers to those alone and the feedback names only them; a part it leaves out
+            depends on every earlier part.
     """
 
     name: str
@@ -197,6 +201,7 @@ class Family:
     carry: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
     conventions: tuple[str, ...] = ()
     mistake_ids: tuple[str, ...] = ()
+    depends: Callable[[Params], Mapping[str, tuple[str, ...]]] | None = None
 
     def check(self, params: Params) -> Params:
         """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""

@@ -34,11 +34,16 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
     family = registry()[problem.family]
     if family.carry is None:
         return None
-    given = {p.name: value for p, result in earlier
-             if result.verdict != Verdict.CORRECT and p.name in matched
-             and (value := _read(p, matched[p.name])) is not None}
-    if not given:
+    graph = dict(family.depends(problem.validated_params)) if family.depends is not None else {}
+    if part.name in graph:
+        named, kept = _used(part.name, graph, earlier, matched)
+    else:  # nothing declared: every earlier answer that was not right may have been used
+        named, kept = {p.name: value for p, result in earlier
+                       if result.verdict != Verdict.CORRECT and p.name in matched
+                       and (value := _read(p, matched[p.name])) is not None}, {}
+    if not named:
         return None
+    given = {**kept, **named}
     try:
         recomputed = catalog.carry(problem, given)
     except Exception:  # noqa: BLE001 - earlier answers of another shape recompute nothing: the outcome stands
@@ -50,10 +55,38 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
     if again.verdict != Verdict.CORRECT:
         return None
     credit = float(part.partial[CARRIED])
-    names = ", ".join(given)
+    names = ", ".join(named)
     return Outcome(credit, Verdict.PARTIAL if credit > 0 else Verdict.WRONG,
-                   f"Not the key's value, but right for your own answer{'s' if len(given) > 1 else ''} to {names} "
+                   f"Not the key's value, but right for your own answer{'s' if len(named) > 1 else ''} to {names} "
                    f"(carried forward).", CARRIED, reading=again.reading)
+
+
+def _used(name: str, graph: Mapping[str, Sequence[str]], earlier: Sequence[tuple[Part, PartResult]],
+          matched: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The student's earlier answers part ``name`` is recomputed from: walking back from its declared
+    dependencies, an answered one stops the walk (named when it was not right; kept, unnamed, when it was, so
+    the recomputation does not re-derive it from a wrong answer further back); an unanswered or unreadable one
+    (or one the spec asks later or not at all) is passed through to what it is computed from in turn."""
+    answered = {p.name: (p, result) for p, result in earlier}
+    named: dict[str, Any] = {}
+    kept: dict[str, Any] = {}
+    seen: set[str] = set()
+    todo = list(graph.get(name, ()))
+    while todo:
+        dep = todo.pop(0)
+        if dep in seen or dep == name:
+            continue
+        seen.add(dep)
+        entry = answered.get(dep)
+        value = _read(entry[0], matched[dep]) if entry is not None and dep in matched else None
+        if value is None:
+            todo.extend(graph.get(dep, ()))
+        elif entry[1].verdict == Verdict.CORRECT:
+            kept[dep] = value
+        else:
+            named[dep] = value
+    order = list(answered)
+    return dict(sorted(named.items(), key=lambda kv: order.index(kv[0]))), kept
 
 
 # The earlier answers come rounded (to the digits the student wrote), and the student worked from unrounded

@@ -8,7 +8,10 @@ numbers, strings) in, the parts' answers out, as a dict by part name, or a ``gra
   as the part's kind reads them); the function uses them in place of its own values for those parts and
   returns every part's answer from them, which is what ``carried_forward`` credit compares later parts with;
 - ``mistakes(params)``: a list of ``gradekit.plugin.Mistake`` (id, message, the answers the mistake gives),
-  named in feedback and priced by a part's ``partial``.
+  named in feedback and priced by a part's ``partial``;
+- ``DEPENDS = {"loss": ["softmax"], ...}``: a literal table of the earlier parts each part is computed from
+  (read from the text, never run), so a carried-forward part is recomputed from those alone and its feedback
+  names only them; a part it leaves out depends on every earlier part.
 
 It is the instructor's code, so it runs without the students' sandbox, but bounded all the same
 (``gradekit.core.bounded``: a forked child with CPU-time and memory limits): a bug in it (an exception, a
@@ -40,7 +43,8 @@ from gradekit.core.families import Family, registry
 from gradekit.core.plain import plain
 from gradekit.core.records import Mistake, Solution, Step
 
-__all__ = ["SOLUTION_PREFIX", "BUDGET", "SpecSolution", "load_solution", "solution_of", "MAX_SOLUTION_BYTES"]
+__all__ = ["SOLUTION_PREFIX", "BUDGET", "SpecSolution", "load_solution", "solution_of", "MAX_SOLUTION_BYTES",
+           "reference_label"]
 
 SOLUTION_PREFIX = "solution:"  # a spec's own reference is named "solution:FILE@HASH" (of its problem and text)
 MAX_SOLUTION_BYTES = 1 << 20
@@ -59,6 +63,7 @@ class SpecSolution:
     source: str
     takes_given: bool  # solve(params, given): it can recompute later parts from a student's earlier answers
     has_mistakes: bool
+    depends: tuple[tuple[str, tuple[str, ...]], ...] = ()  # DEPENDS, as (part, (parts, ...)) pairs
 
     @property
     def name(self) -> str:
@@ -76,6 +81,18 @@ _CACHE: dict[str, Any] = {}
 def solution_of(family_name: str) -> SpecSolution | None:
     """The ``SpecSolution`` behind a family name, or None for a family of the registry."""
     return _SOLUTIONS.get(family_name)
+
+
+def reference_label(family_name: str) -> str:
+    """What a reader is told a problem's reference is: the family's name, or for a solution file the file
+    beside the spec (its registered name, "solution:FILE@HASH", is an internal key: the hash tells a reader
+    nothing).
+
+    >>> reference_label("backprop.mlp2")
+    'backprop.mlp2'
+    """
+    own = solution_of(family_name)
+    return family_name if own is None else f"reference: {own.file} beside the spec"
 
 
 def load_solution(where: str, spec_path: Path, file: Any) -> Family:
@@ -103,14 +120,32 @@ def load_solution(where: str, spec_path: Path, file: Any) -> Family:
     args = defs["solve"].args
     positional = len(args.posonlyargs) + len(args.args)
     spec = SpecSolution(where, f"{spec_path.parent.name}/{spec_path.stem}", file, source, takes_given=positional >= 2 or args.vararg is not None,
-                        has_mistakes="mistakes" in defs)
+                        has_mistakes="mistakes" in defs, depends=_depends(where, file, tree))
     _SOLUTIONS[spec.name] = spec
     family = Family(spec.name, lambda params: _solve(spec, params),
                     mistakes=(lambda params: _mistakes(spec, params)) if spec.has_mistakes else None,
                     carry=(lambda params, given: _solve(spec, params, given).answers) if spec.takes_given else None,
-                    conventions=(f"the instructor's {file}: solve(params) returns the parts' answers",))
+                    conventions=(f"the instructor's {file}: solve(params) returns the parts' answers",),
+                    depends=(lambda params: dict(spec.depends)) if spec.depends else None)
     registry().add_spec_family(family)
     return family
+
+
+def _depends(where: str, file: str, tree: ast.Module) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The file's ``DEPENDS``, a literal {part: [parts]} read from its text (nothing in the file runs here)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEPENDS" for t in node.targets):
+            try:
+                table = ast.literal_eval(node.value)
+            except ValueError:
+                table = None
+            if not isinstance(table, dict) or not all(
+                    isinstance(k, str) and isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v)
+                    for k, v in table.items()):
+                raise SpecError(where, f"{file} line {node.lineno}: DEPENDS must be a literal table of part names, "
+                                       f'each to a list of the earlier parts it is computed from: {{"loss": ["softmax"]}}')
+            return tuple((k, tuple(v)) for k, v in table.items())
+    return ()
 
 
 def _solve(spec: SpecSolution, params: Mapping[str, Any], given: Mapping[str, Any] | None = None) -> Solution:

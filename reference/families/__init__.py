@@ -17,6 +17,8 @@ INDEX = {
     "conv.output_shape": "conv",
     "conv.solve_kernel": "conv",
     "conv1d.as_matrix": "conv1d_matrix",
+    "conv1d.channels": "conv1d",
+    "conv1d.output": "conv1d",
     "conv2d.channels": "conv",
     "conv2d.output": "conv",
     "conv_block.backprop": "conv_block",

@@ -217,6 +217,12 @@ def carry_ce(p: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
     return _ce(p, given)
 
 
+def depends_ce(p: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Z → softmax → loss and ∂L/∂Z → the layer's ∂L/∂W and ∂L/∂b (what ``_ce`` reads of ``given``)."""
+    return {"Z": (), "softmax": ("Z",), "loss": ("softmax",), "dLdZ": ("softmax",), "dLdW": ("dLdZ",),
+            "dLdb": ("dLdZ",)}
+
+
 # ------------------------------------------------------------ batchnorm.backward
 
 
@@ -296,6 +302,11 @@ def carry_bn(p: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
     return _bn(p, given)
 
 
+def depends_bn(p: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """ẑ → ∂L/∂γ and ∂L/∂Z; ∂L/∂β is ∂L/∂BZ summed, from no earlier part."""
+    return {"z_hat": (), "dLdgamma": ("z_hat",), "dLdbeta": (), "dLdZ": ("z_hat",)}
+
+
 _EXAMPLES = Param("examples", "choice", _EXAMPLES_MEANING, default="rows", options=EXAMPLES)
 
 FAMILIES = [
@@ -309,7 +320,7 @@ FAMILIES = [
                Param("weight", "choice", "the weight's layout: (C_out, C_in) as nn.Linear stores it (Z = A Wᵀ + b), "
                                          "or (C_in, C_out) (Z = A W + b)", default="out_in", options=WEIGHTS),
            )),
-    Family("softmax_ce.batch", solve_ce, validate=validate_ce, mistakes=mistakes_ce, carry=carry_ce,
+    Family("softmax_ce.batch", solve_ce, validate=validate_ce, mistakes=mistakes_ce, carry=carry_ce, depends=depends_ce,
            mistake_ids=("scope", "softmax_over_batch"), params=(
                Param("Z", "matrix", "the logits of the batch", shape="N×C", default=OPTIONAL,
                      default_note="from A and W"),
@@ -327,7 +338,7 @@ FAMILIES = [
                Param("reduction", "choice", "the loss over the batch: its mean (the gradient then carries 1/N) or "
                                             "its sum", default="mean", options=REDUCTIONS),
            )),
-    Family("batchnorm.backward", solve_bn, validate=validate_bn, mistakes=mistakes_bn, carry=carry_bn,
+    Family("batchnorm.backward", solve_bn, validate=validate_bn, mistakes=mistakes_bn, carry=carry_bn, depends=depends_bn,
            mistake_ids=("sample_variance", "statistics_treated_as_constants"), params=(
                Param("Z", "matrix", "the batch norm's input", shape="N×C"),
                Param("gamma", "vector", "the scale γ per feature", shape="C", default=OPTIONAL,

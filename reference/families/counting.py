@@ -13,7 +13,9 @@ Answers, by part name (``N`` is a layer's name, e.g. ``conv1``):
 ``N.input_shape``, ``N.output_shape``, ``N.weight_shape`` (shape), ``N.params``
 (weights only), ``N.params_with_bias``, ``N.macs`` (integer); totals
 ``params``, ``params_with_bias``, ``macs``; ``memory_in``, ``memory_out``
-(values per example), ``memory_change`` (percent).
+(values per example), ``memory_change`` (percent). A weight's shape is written as PyTorch stores it,
+(out, in) and (C_out, C_in, k_h, k_w), or with ``weight = "in_out"`` as Keras and TensorFlow do,
+(in, out) and (k_h, k_w, C_in, C_out), which the worked steps state.
 
 >>> fam = FAMILIES[0]
 >>> sol = fam.solve(fam.validate({"input": [3, 12, 12], "layers": [{"type": "conv", "out": 1, "kernel": 3}]}))
@@ -111,6 +113,24 @@ def _as_2d(params: Mapping[str, Any]) -> dict[str, Any]:
     return {**params, "input": [*shape[:-1], 1, shape[-1]], "layers": layers}
 
 
+WEIGHTS = ("out_in", "in_out")
+
+
+def _in_layout(shape: tuple[int, ...], weight: str) -> tuple[int, ...]:
+    """A weight shape as PyTorch stores it ((out, in); (C_out, C_in, k_h, k_w); (C_out, C_in, k)) in the
+    layout ``weight`` names: "in_out" is Keras/TensorFlow's ((in, out); (k_h, k_w, C_in, C_out); (k, C_in, C_out))."""
+    if weight == "out_in":
+        return shape
+    return (*shape[2:], shape[1], shape[0])
+
+
+def _written(answers: dict[str, Any], params: Mapping[str, Any], weight: str | None = None) -> dict[str, Any]:
+    """The answers as the spec writes them: 1-D shapes without the H = 1 axis, weights in the spec's layout."""
+    weight = weight or params.get("weight", "out_in")
+    return {k: _in_layout(v, weight) if k.endswith(".weight_shape") else v
+            for k, v in _one_d(answers, params).items()}
+
+
 def _one_d(answers: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
     """Shapes of a 1-D network without the H = 1 axis it was traced with."""
     if params.get("dims") != "1d":
@@ -185,11 +205,17 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
         if params.get("dims") == "1d":
             steps.append(Step("1-D", "The sequences are traced as images of height 1 (H = 1, kernels 1×k); the "
                                      "shapes above drop that axis: (C, L) feature maps, (C_out, C_in, k) weights."))
-        return Solution(_one_d(project(full), params), steps)
+        if params.get("weight", "out_in") == "in_out":
+            shapes = {k: v for k, v in _written(project(full), params).items() if k.endswith(".weight_shape")}
+            steps.append(Step("Weight layout", "The weight shapes above are as PyTorch stores them: (out, in), "
+                                               "(C_out, C_in, k_h, k_w). This problem writes them as Keras and "
+                                               "TensorFlow do: (in, out), (k_h, k_w, C_in, C_out): "
+                              + "; ".join(f"{k.rsplit('.', 1)[0]} {v}" for k, v in shapes.items()), values=shapes))
+        return Solution(_written(project(full), params), steps)
 
     def mistakes(params: Mapping[str, Any]) -> list[Mistake]:
         full = _scoped(_full_answers(trace(params["layers"], params["input"]), params["input"]), params)
-        right = _one_d(project(full), params)
+        right = _written(project(full), params)
         found: list[Mistake] = []
 
         def add(mid: str, message: str, answers: Mapping[str, Any]) -> None:
@@ -203,12 +229,16 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
             except ParamError:  # the mistaken network does not fit together: nobody gets there
                 continue
             retraced = _scoped(_full_answers(rows, params["input"]), params)
-            add(mid, message, {k: v for k, v in _one_d(project(retraced), params).items() if affects(k)})
+            add(mid, message, {k: v for k, v in _written(project(retraced), params).items() if affects(k)})
         every_bias = _full_answers(trace(params["layers"], params["input"], bias="all"), params["input"])
         add("bias_counted", "This matches counting the biases too; this part counts weights only.",
             {k: every_bias[k + "_with_bias"] for k in right if k.rsplit(".", 1)[-1] == "params"})
         add("bias_omitted", "This matches leaving out the biases; this part counts them.",
             {k: full[k.removesuffix("_with_bias")] for k in right if k.endswith("params_with_bias")})
+        if params.get("weight", "out_in") == "in_out":  # (the default's other layout is named as transposed)
+            add("weight_layout", "This is the weight's shape as PyTorch stores it, (out, in) or (C_out, C_in, k_h, "
+                                 "k_w); the problem writes weights as Keras does: (in, out), (k_h, k_w, C_in, C_out).",
+                {k: v for k, v in _written(project(full), params, "out_in").items() if k.endswith(".weight_shape")})
         n = _batch(params)
         if n > 1:
             other = "per_image" if params["macs"] == "per_batch" else "per_batch"
@@ -230,23 +260,35 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
                     shape = (*shape[:-1], 1, shape[-1])
                 carried[name] = shape
         rows = trace(params["layers"], params["input"], carried=carried)
-        return _one_d(project(_scoped(_full_answers(rows, params["input"]), params)), params)
+        return _written(project(_scoped(_full_answers(rows, params["input"]), params)), params)
+
+    def depends(params: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """A weighted layer's answers are traced from the output shape of the weighted layer before it (the
+        pools and flattens between are no parts); the totals from every layer (left undeclared: all earlier)."""
+        graph: dict[str, tuple[str, ...]] = {}
+        before: tuple[str, ...] = ()
+        for layer in params["layers"]:
+            if layer.weighted:
+                graph.update({f"{layer.name}.{key}": before for key in LAYER_KEYS})
+                before = (f"{layer.name}.output_shape",)
+        return graph
 
     def validate(params: Mapping[str, Any]) -> dict[str, Any]:
         from gradekit.plugin import choice
 
         dims = choice(params, "dims", DIMS) if "dims" in params else _guess_dims(params)
-        raw = {k: v for k, v in params.items() if k not in ("macs", "dims")}
+        raw = {k: v for k, v in params.items() if k not in ("macs", "dims", "weight")}
         out = dict(validator(types)(_as_2d(raw) if dims == "1d" else raw))
         out["macs"] = choice(params, "macs", SCOPES, default="per_image")
         out["dims"] = dims
+        out["weight"] = choice(params, "weight", WEIGHTS, default="out_in")
         return out
 
     ids = tuple(mid for mid, _, _, _ in _RETRACED) + ("bias_counted", "bias_omitted")
     conventions = ("dims = '2d' (or '1d'): images [C, H, W] / [N, C, H, W], or sequences [C, L] / [N, C, L]; an "
                    "input such as [1, 24, 128] must say which",)
-    return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope",),
-                  conventions=conventions, carry=carry, params=(
+    return Family(name, solve, validate=validate, mistakes=mistakes, mistake_ids=ids + ("scope", "weight_layout"),
+                  conventions=conventions, carry=carry, depends=depends, params=(
         Param("input", "sizes", "the input's shape: [C, H, W] or [N, C, H, W]"),
         Param("layers", "tables", f"the layers in order, [[params.layers]] each with a type ({', '.join(types)}) "
                                   "and its sizes"),
@@ -256,6 +298,9 @@ def _make(name: str, types: Sequence[str], layer_keys: Sequence[str], total_keys
               default_note="2d, unless the input reads as an image only by a guess ([1, 24, 128]): then say which"),
         Param("macs", "choice", "whether MACs are counted per image or for the whole batch N of the input",
               default="per_image", options=SCOPES),
+        Param("weight", "choice", "how a weight's shape is written: as PyTorch stores it, linear (out, in) and conv "
+                                  "(C_out, C_in, k_h, k_w); or as Keras/TensorFlow, (in, out) and (k_h, k_w, C_in, "
+                                  "C_out)", default="out_in", options=WEIGHTS),
     ))
 
 

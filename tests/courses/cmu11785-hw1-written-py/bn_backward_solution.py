@@ -3,6 +3,10 @@
 import numpy as np
 
 
+# the parts each part is computed from (carried-forward credit names only those): dLdbeta from none
+DEPENDS = {"dLdgamma": ["z_hat"], "dLdbeta": [], "dLdZ": ["z_hat"]}
+
+
 def solve(params, given={}):
     Z = np.array(params["Z"], float)
     BW, dLdBZ = np.array(params["gamma"], float), np.array(params["dLdBZ"], float)
