@@ -5,11 +5,13 @@ model, by its ``model_checks`` (layers, shapes, parameters, output). Trainers
 (``train_torch``, ``train_cnn``) are handed a fresh network built in the child
 by ``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and send
 back plain arrays: the trained weights of task 1's network, or the template LeNet's
-predicted classes on held-out images after ``train_cnn`` trained it on the
-grader's DataLoaders. The parent compares the weights with task 1's NumPy
-reference (``mlp_numpy.train``: the same arithmetic) and computes the accuracy
-itself, against a pass mark set by the course-style reference on the same data;
-test labels never reach the child.
+trained parameters after ``train_cnn`` trained it on the grader's DataLoaders. The
+parent compares the weights with task 1's NumPy reference (``mlp_numpy.train``: the
+same arithmetic); the LeNet's parameters it loads into a LeNet of its own and checks
+as training (``gradekit.code.training``: they changed, the loss of the class's own
+forward fell) and by that forward's accuracy on held-out images, against a pass mark
+set by the course-style reference on the same data; no image of the test set reaches
+the child, and no forward the student's function swapped in is scored.
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("ece449-a2/task3").validated_params
@@ -307,29 +309,73 @@ def cnn_pass_mark() -> float:
     return max(CNN_FLOOR, cnn_reference()[0] - CNN_MARGIN)
 
 
+@functools.lru_cache(maxsize=1)
+def _cnn_start() -> dict[str, np.ndarray]:
+    """The state the child's LeNet starts from (the template's, built after ``torch.manual_seed(seed)``)."""
+    import torch
+
+    from gradekit.reference.models import lenet_fashion
+
+    torch.manual_seed(CNN["seed"])
+    return {k: v.detach().numpy().copy() for k, v in lenet_fashion().state_dict().items()}
+
+
+def _cnn_scores(state: Mapping[str, np.ndarray]) -> tuple[float, float]:
+    """(mean cross-entropy on the training images, predicted test classes) of the template's LeNet class with
+    ``state`` loaded: the network's own layers, built here, never the object the student's function held."""
+    import torch
+
+    from gradekit.reference.models import lenet_fashion
+
+    net = lenet_fashion()
+    net.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
+    net.eval()
+    data = cnn_data()
+    with torch.no_grad():
+        loss = float(torch.nn.functional.cross_entropy(net(torch.from_numpy(data[0])), torch.from_numpy(data[1])))
+        pred = net(torch.from_numpy(data[4])).argmax(1).numpy()
+    return loss, pred
+
+
+@functools.lru_cache(maxsize=1)
+def _cnn_start_loss() -> float:
+    return _cnn_scores(_cnn_start())[0]
+
+
 def _cnn_notebook(session, o):
+    from gradekit.code.training import Trained, not_trained, read_trained, swapped_note
+
     c = CNN
     floor = float(o.get("time_budget", 30.0))
     budget = max(floor, CNN_BUDGET_FACTOR * cnn_reference()[1])  # CPU seconds: the same on a busy machine
     budget = session.call_limit(budget)  # what the call gets, --time-limit included: the figure its message names
     mark = cnn_pass_mark()
     data = cnn_data()
-    got = _run(session, "cnn", lambda: session.call("_gk_train_cnn", *data[:5], c["epochs"], c["batch"], c["lr"],
+    got = _run(session, "cnn", lambda: session.call("_gk_train_cnn", *data[:4], c["epochs"], c["batch"], c["lr"],
                                                     c["seed"], timeout=budget, retry=True), budget)
     if isinstance(got, str):
         return got
-    pred, cuda = got
-    y_test = data[5]
-    if not isinstance(pred, np.ndarray) or pred.shape != y_test.shape:
-        return f"the predictions came back with shape {getattr(pred, 'shape', None)}, expected {y_test.shape}"
-    acc = float(np.mean(pred == y_test))
+    start = _cnn_start()
+    trained = read_trained(got, {k: v.shape for k, v in start.items()})
+    if not isinstance(trained, Trained):
+        return trained
     call = f"train_cnn(net, train_iter, test_iter, num_epochs={c['epochs']}, lr={c['lr']:g}, device=cpu)"
-    if not acc >= mark:
-        return (f"after {call} the net's test accuracy is {acc:.3f} on {len(y_test)} held-out images, below the "
-                f"pass mark {mark:.3f} (the reference reaches {cnn_reference()[0]:.3f})")
-    if cuda:
-        return Note(f"this grader has no GPU: {cuda} was called in train_cnn and kept on the CPU")
-    return None
+    loss, pred = _cnn_scores(trained.state)
+    # trained, as training: the parameters changed and the loss of the class's own forward fell
+    untrained = not_trained(trained, start, _cnn_start_loss(), loss, call)
+    y_test = data[5]
+    acc = float(np.mean(pred == y_test))
+    low = None if acc >= mark else (f"the net's test accuracy is {acc:.3f} "
+                                    f"on {len(y_test)} held-out images, below the pass mark {mark:.3f} (the "
+                                    f"reference reaches {cnn_reference()[0]:.3f})")
+    if low is not None and untrained is None:
+        low = f"after {call} {low}"
+    swapped = [swapped_note(trained.swapped)] if trained.swapped else []
+    if untrained or low:
+        return "; ".join([*swapped, *filter(None, (untrained, low))])
+    notes = [*swapped, *([f"this grader has no GPU: {trained.cuda} was called in train_cnn and kept on the CPU"]
+                         if trained.cuda else [])]
+    return Note("; ".join(notes)) if notes else None
 
 
 TRAINERS: dict[str, dict[str, Check]] = {

@@ -7,8 +7,9 @@
 parent's initial weights, as the template's run notebook does, and returns the trained weights and the
 weight lists it returned; ``_gk_train_cnn``
 hands ``train_cnn`` the template's LeNet (seeded) and two DataLoaders, keeps
-``.cuda()`` on the CPU while it runs, and returns the net's predictions on
-images whose labels stay in the parent. When the student's function fails, the
+``.cuda()`` on the CPU while it runs, and returns the trained parameters (the
+parent predicts with them in a network of its own: a forward the student swapped
+in is never what is scored). When the student's function fails, the
 reply is one line (a str) naming it.
 
 >>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
@@ -173,13 +174,44 @@ def _gk_cuda_failure(name, e):
     return None
 
 
-def _gk_train_cnn(X_train, y_train, X_eval, y_eval, X_test, num_epochs, batch_size, lr, seed):
+def _gk_swapped_forwards(net):
+    """The modules of net whose ``forward`` is an attribute of the instance, not its class's: a classifier
+    put in place of the network's own layers. Named by their path in net ("" for net itself)."""
+    return sorted(name or "net" for name, m in net.named_modules() if "forward" in vars(m))
+
+
+class _gk_step_counter:
+    """While active, counts the steps of torch optimizers whose parameters include one of net's."""
+
+    def __init__(self, net):
+        self.ids = {id(p) for p in net.parameters()}
+        self.steps = 0
+        self._handle = None
+
+    def _hook(self, optimizer, args, kwargs):
+        if any(id(p) in self.ids for group in optimizer.param_groups for p in group["params"]):
+            self.steps += 1
+
+    def __enter__(self):
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        self._handle = register_optimizer_step_post_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.remove()
+        return False
+
+
+def _gk_train_cnn(X_train, y_train, X_eval, y_eval, num_epochs, batch_size, lr, seed):
     """task3: ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` as the run notebook calls it, on
     the template's LeNet (seeded) and torch DataLoaders: train_iter shuffled by a seeded generator, test_iter
-    over a labelled evaluation set the student's loop may measure. The grader's own test images (their
-    labels stay in the parent) are then classified by the trained net, as the notebook's
-    evaluate_accuracy_try_gpu does. device is torch.device("cpu"). Returns (predicted classes,
-    the CUDA calls that were kept on the CPU as one line, "" when none), or a str on failure."""
+    over a labelled evaluation set the student's loop may measure. device is torch.device("cpu").
+
+    Returns the trained net's parameters (its state_dict's names, then their float32 arrays), the optimizer steps
+    that moved them, the modules whose forward the function replaced (a list of names), and the CUDA calls
+    kept on the CPU as one line ("" when none); or a str on failure. The parent scores the parameters with
+    the class's own layers in a network of its own: nothing the function left on this net is trusted."""
     import numpy
     import torch
     from torch.utils import data
@@ -194,17 +226,15 @@ def _gk_train_cnn(X_train, y_train, X_eval, y_eval, X_test, num_epochs, batch_si
         return data.DataLoader(ds, batch_size=int(batch_size), shuffle=shuffle, generator=gen)
 
     train_iter, test_iter = loader(X_train, y_train, True), loader(X_eval, y_eval, False)
-    guard = _gk_cpu_only()
-    with guard:
+    guard, counter = _gk_cpu_only(), _gk_step_counter(net)
+    with guard, counter:
         value, failed = _gk_run("train_cnn", lambda: (net, train_iter, test_iter, int(num_epochs), float(lr),
                                                       torch.device("cpu")))
         if failed:
             return failed
-    test = torch.from_numpy(numpy.asarray(X_test, dtype=numpy.float32))
     try:
-        net.eval()
-        with torch.no_grad():
-            pred = torch.cat([net(test[i:i + 512]).argmax(1).cpu() for i in range(0, len(test), 512)])
-    except Exception as e:  # the student's function may have moved or changed the model
+        state = [(k, v.detach().cpu().float().numpy().copy()) for k, v in net.state_dict().items()]
+    except Exception as e:  # the student's function may have changed the model into something else
         return _gk_failure("the model after train_cnn", e)["error"]  # noqa: F821
-    return pred.numpy().astype(numpy.int64), ", ".join(guard.used)
+    return (tuple(k for k, _ in state), tuple(v for _, v in state), counter.steps, _gk_swapped_forwards(net),
+            ", ".join(guard.used))
