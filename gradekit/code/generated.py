@@ -28,6 +28,7 @@ from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
                                     parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
+from gradekit.code.structure import STRUCTURE_MISTAKES, described_structure
 from gradekit.core.codefields import CODE_FAMILY
 from gradekit.core.errors import ParamError, did_you_mean
 from gradekit.core.families import Family
@@ -91,7 +92,7 @@ class CodePair:
 def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     """The ``[code]`` table (with the starter's and solution's text, and each part's test) as a ``ModuleSpec``."""
     file = params.get("file")
-    if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
+    if not isinstance(file, str) or not file.endswith((".py", ".ipynb")) or "/" in file:
         raise CodeSpecError("file", f"is {file!r}, but must name the Python file students hand in, e.g. 'linear.py'")
     starter = params.get("starter_source")
     if not isinstance(starter, str):
@@ -130,6 +131,9 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
              "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
     preamble = "import torch" if library == "torch" else "import numpy as np"
+    handout = params.get("preamble_source")  # the handout's own earlier code: run before a .py of one cell
+    if isinstance(handout, str):
+        return ModuleSpec(file, callables, handout, extra, preamble_runs=True)
     return ModuleSpec(file, callables, preamble, extra)
 
 
@@ -192,6 +196,13 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
         if not isinstance(structure, Mapping) or structure.get("model") not in known or \
                 not isinstance(structure.get("input", []), list):
             raise CodeSpecError(f"{where}.structure", "must be { model = NAME the steps bind, input = [sizes] }")
+        if "checks" in structure:  # the described structure (gradekit.code.structure): checks and their shares
+            from gradekit.code.structure import parse_checks
+
+            try:
+                parse_checks(structure["checks"], "checks")
+            except ParamError as e:
+                raise CodeSpecError(f"{where}.structure.checks", e.message) from None
     else:
         raw_compare = raw.get("compare")
         if not isinstance(raw_compare, list) or not raw_compare:
@@ -212,10 +223,11 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
     factors = {}
     for f in raw.get("factors", []) or []:
         factors.update(_factor(f, dims, where))
+    named = (*MISTAKES, *STRUCTURE_MISTAKES) if structure is not None and "checks" in structure else MISTAKES
     for key in raw.get("partial", {}) or {}:
-        if key not in MISTAKES:
+        if key not in named:
             raise CodeSpecError(f"{where}.partial", f"prices {key!r}, which a generated check never names "
-                                                    f"(it names {', '.join(MISTAKES)}){did_you_mean(key, MISTAKES)}")
+                                                    f"(it names {', '.join(named)}){did_you_mean(key, named)}")
     return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors)
 
 
@@ -249,6 +261,9 @@ class _Runner:
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded | str | None:
         if not isinstance(pair, CodePair):
             raise TypeError("a generated check needs the student's and the solution's children")
+        if self.test.structure is not None and "checks" in self.test.structure:
+            return described_structure(pair, self.test.structure, list(self.test.steps), smallest(self.setup["dims"]),
+                                       options, float(options.get("timeout", self.setup["timeout"])), _call_failure)
         if self.test.structure is not None:
             return _structure(pair, self.test, self.setup, options)
         return _values(pair, self.test, self.setup, options)
