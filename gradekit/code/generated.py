@@ -197,12 +197,14 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
                 not isinstance(structure.get("input", []), list):
             raise CodeSpecError(f"{where}.structure", "must be { model = NAME the steps bind, input = [sizes] }")
         if "checks" in structure:  # the described structure (gradekit.code.structure): checks and their shares
-            from gradekit.code.structure import parse_checks
+            from gradekit.code.structure import parse_checks, parse_ops
 
             try:
                 parse_checks(structure["checks"], "checks")
+                if "ops" in structure:
+                    parse_ops(structure["ops"], "ops")
             except ParamError as e:
-                raise CodeSpecError(f"{where}.structure.checks", e.message) from None
+                raise CodeSpecError(f"{where}.structure.{e.field}", e.message) from None
     else:
         raw_compare = raw.get("compare")
         if not isinstance(raw_compare, list) or not raw_compare:

@@ -10,7 +10,9 @@ share is paid only where another check earns some credit (another network with t
 not the asked one), unless the spec prices it alone (``output_alone = true``).
 
 A part writes ``structure = { model = "net", input = [5, 3, 32, 32], checks = { layers = 2.5, shapes = 2.5,
-parameters = 2.5, output = 2.5 } }``: the checks it runs and their shares of the part. Two mistakes are
+parameters = 2.5, output = 2.5 } }``: the checks it runs and their shares of the part; ``ops = ["conv",
+"linear", "pool", "activation"]`` compares only those kinds of layer (a later part of the same class may
+grade its batch norm, ``ops = ["batchnorm"]``, or its dropout). Two mistakes are
 named when they are the only difference and the part's ``partial`` prices them: ``final_relu_missing``
 (no ReLU after the final layer) and ``conv_bias`` (convolutions with biases where the solution's have none).
 
@@ -31,10 +33,11 @@ from gradekit.core.errors import ParamError
 if TYPE_CHECKING:
     from gradekit.code.session import CallResult
 
-__all__ = ["CHECKS", "STRUCTURE_MISTAKES", "parse_checks", "described_structure", "judge_layers", "judge_shapes",
+__all__ = ["CHECKS", "OPS", "STRUCTURE_MISTAKES", "parse_checks", "parse_ops", "described_structure", "judge_layers", "judge_shapes",
            "judge_parameters", "judge_output"]
 
 STRUCTURE_MISTAKES = ("final_relu_missing", "conv_bias")
+OPS = ("conv", "linear", "pool", "batchnorm", "dropout", "activation", "add")  # what torch_probe names
 
 
 def _priced(o: Mapping[str, Any], mistake: str) -> bool:
@@ -99,6 +102,25 @@ def parse_checks(raw: Any, where: str) -> dict[str, float]:
     return out
 
 
+_DEFINED = ("conv", "linear", "batchnorm", "dropout")  # layers a model's modules define, compared when forward fails
+
+
+def parse_ops(raw: Any, where: str) -> tuple[str, ...]:
+    """``ops = ["conv", "linear", "pool", "activation"]``: the kinds of layer a part compares (the others are
+    another part's: a class whose later parts add batch norm and dropout to the same network)."""
+    if not isinstance(raw, list) or not raw or any(op not in OPS for op in raw):
+        raise ParamError(where, f"is {raw!r}, but must list some of {', '.join(OPS)}")
+    return tuple(raw)
+
+
+def _only(d: dict, ops: tuple[str, ...] | None) -> dict:
+    """The description with only the layers of ``ops`` (all of them for None)."""
+    if ops is None:
+        return d
+    return {**d, "layers": [x for x in d["layers"] if x["op"] in ops],
+            "defined": [x for x in d.get("defined", []) if x["op"] in ops]}
+
+
 def _description(r: CallResult) -> dict | str:
     try:
         d = json.loads(bytes(r.value.astype("uint8")).decode())
@@ -136,13 +158,18 @@ def described_structure(pair: Any, structure: Mapping[str, Any], steps: list, di
     g = _description(got)
     if isinstance(g, str):
         return Graded(0.0, g)
+    ops = parse_ops(structure["ops"], "structure.ops") if "ops" in structure else None
+    expected, g = _only(expected, ops), _only(g, ops)
     case = {"input": shape}
     any_order = bool(structure.get("any_order"))
     verdicts: dict[str, str | None] = {}
     if g.get("failed"):
         f = g["failed"]
         broke = f"the forward pass raised {f.get('error', '')[:200]} in {str(f.get('module', '?'))[:100]}"
-        defined = compare_layers(expected.get("defined", []), g.get("defined", []), any_order)
+        # the modules a class defines, as a set: their registration order, and weightless layers (pooling,
+        # activations: functional, or one module used twice) say nothing of the network the forward would run
+        defined = compare_layers(*([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, g)),
+                                 any_order=True)
         verdicts = {"layers": None if defined is None else f"{defined} (the layers the model defines; {broke})",
                     "shapes": broke, "parameters": judge_parameters(expected, g, case, any_order, options),
                     "output": broke}

@@ -131,11 +131,11 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
 
 
 def _code_files(catalog: Catalog, assignment: str) -> list[str]:
-    """The files beside the specs that a ``[code]`` problem reads: its starter and its solution."""
+    """The files beside the specs that a ``[code]`` problem reads: its starter, its solution and its preamble."""
     from gradekit.core.codefields import CODE_FAMILY
 
     names = [p.params[key] for p in catalog.problems(assignment) if p.family == CODE_FAMILY
-             for key in ("starter", "solution")]
+             for key in ("starter", "solution", "preamble") if key in p.params]
     return sorted(set(names))
 
 
