@@ -23,7 +23,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Trained", "read_trained", "not_trained", "swapped_note"]
+__all__ = ["Trained", "read_trained", "not_trained", "swapped_note", "SERVED", "parse_train", "served",
+           "trained_check"]
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,110 @@ def swapped_note(swapped: Sequence[str]) -> str:
     """The line that says a forward was replaced, and that it is not what is scored."""
     return (f"the function replaced the net's forward ({', '.join(swapped)}) with one of its own; what is scored "
             f"is the network's own layers with the parameters it left")
+
+
+# --- a code problem's training part ----------------------------------------------------------
+# Served data sets, by the name a spec gives: a generator of (images, labels) from a size and a seed, held
+# offline (no download), imported when a part trains on it.
+SERVED = {"quadrants": ("gradekit.reference.quadrants", "quadrants")}
+TRAIN_FIELDS = ("model", "data", "sizes", "batch", "seed", "floor", "margin")
+_SOLUTION_RUNS: dict[str, tuple] = {}  # the solution's training, once per grading process and request
+
+
+def parse_train(raw: Any, known: set[str], where: str) -> dict[str, Any]:
+    """A part's ``train = { model, data, sizes = [train, eval, test], batch, seed, floor, margin }``."""
+    from gradekit.core.errors import ParamError
+
+    if not isinstance(raw, Mapping) or set(raw) - set(TRAIN_FIELDS):
+        raise ParamError(where, f"must be a table of {', '.join(TRAIN_FIELDS)}")
+    if raw.get("model") not in known:
+        raise ParamError(where, f"model is {raw.get('model')!r}, but must be a model the steps bind")
+    if raw.get("data") not in SERVED:
+        raise ParamError(where, f"data is {raw.get('data')!r}; the served data sets are {', '.join(SERVED)}")
+    sizes = raw.get("sizes", [512, 128, 256])
+    if not (isinstance(sizes, list) and len(sizes) == 3 and all(isinstance(n, int) and 1 <= n <= 20_000
+                                                                 for n in sizes)):
+        raise ParamError(where, f"sizes is {sizes!r}, but must be [training, evaluation, test] image counts")
+    out = {"model": raw["model"], "data": raw["data"], "sizes": sizes, "batch": raw.get("batch", 64),
+           "seed": raw.get("seed", 0), "floor": raw.get("floor", 0.0), "margin": raw.get("margin", 0.1)}
+    for key in ("batch", "seed"):
+        if isinstance(out[key], bool) or not isinstance(out[key], int) or not 0 <= out[key] <= 2**31:
+            raise ParamError(where, f"{key} is {out[key]!r}, but must be a whole number")
+    for key in ("floor", "margin"):
+        if isinstance(out[key], bool) or not isinstance(out[key], (int, float)) or not 0 <= out[key] <= 1:
+            raise ParamError(where, f"{key} is {out[key]!r}, but must be an accuracy from 0 to 1")
+    return out
+
+
+def served(train: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
+    """(X_train, y_train, X_eval, y_eval, X_test, y_test) of the part's served data set."""
+    import importlib
+
+    module, name = SERVED[train["data"]]
+    make = getattr(importlib.import_module(module), name)
+    seed = int(train["seed"])
+    out: list[np.ndarray] = []
+    for i, n in enumerate(train["sizes"]):
+        out += make(int(n), seed=seed + 1 + i)
+    return tuple(out)
+
+
+def trained_check(pair: Any, steps: Sequence[Mapping[str, Any]], train: Mapping[str, Any], dims: Mapping[str, int],
+                  options: Mapping[str, Any], timeout: float, failure, solution_key: str):
+    """Grade a training part: the solution and the student train from the same start on the same served
+    data; the student's trained state is scored by the solution's class in the solution's child, as
+    training (changed, loss fell, the class's own forward) and by its test accuracy against
+    max(floor, the solution's accuracy − margin)."""
+    import json
+
+    from gradekit.code.props import CheckFault
+    from gradekit.code.spec import Graded
+
+    data = served(train)
+    request = {"steps": list(steps), "model": train["model"], "dims": dict(dims), "batch": int(train["batch"]),
+               "seed": int(train["seed"]), "loaders": {"train_iter": [0, 1, True], "test_iter": [2, 3, False]}}
+    key = solution_key + json.dumps(request, sort_keys=True, default=str)
+    if key not in _SOLUTION_RUNS:
+        r = pair.reference.call("_gk_train", {**request, "export_start": True}, *data[:4], timeout=max(timeout, 600.0))
+        if not r.ok:
+            raise CheckFault(f"the solution failed to train ({failure(r) or 'not implemented'})")
+        start, names, state = r.value[0], r.value[1], r.value[2]
+        scores = [pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *s, timeout=max(timeout, 60.0))
+                  for s in (start, state)]
+        if not all(s.ok for s in scores):
+            raise CheckFault("the solution's trained model could not be evaluated")
+        accuracy = float(np.mean(np.asarray(scores[1].value[1]) == data[5]))
+        _SOLUTION_RUNS[key] = (tuple(start), float(scores[0].value[0]), accuracy)
+    start, start_loss, reference = _SOLUTION_RUNS[key]
+    mark = max(float(train["floor"]), reference - float(train["margin"]))
+    got = pair.student.call("_gk_train", {**request, "start": len(start)}, *data[:4], *start, timeout=timeout,
+                            retry=True)
+    if not got.ok:
+        why = failure(got)
+        return Graded.missing() if why is None else Graded(0.0, why.replace("_gk_train raised _GkStepError: ", "")
+                                                            .replace("_gk_train raised ", "raised "))
+    value = got.value
+    expected = {f"tensor {i + 1}": a.shape for i, a in enumerate(start)}
+    trained = read_trained((tuple(expected), *value[2:3], *value[3:]), expected) \
+        if isinstance(value, tuple) and len(value) == 6 and isinstance(value[2], tuple) \
+        and len(value[2]) == len(start) else f"the trained model came back as {type(value).__name__}"
+    if isinstance(trained, str):
+        return Graded(0.0, trained)
+    arrays = [trained.state[k] for k in expected]
+    scored = pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *arrays, timeout=max(timeout, 60.0))
+    if not scored.ok:
+        raise CheckFault("the student's trained state could not be scored by the solution's class")
+    loss, pred = float(scored.value[0]), np.asarray(scored.value[1])
+    call = steps[-1]["text"]
+    untrained = not_trained(trained, dict(zip(expected, start)), start_loss, loss, f"`{call}`")
+    acc = float(np.mean(pred == data[5])) if pred.shape == data[5].shape else 0.0
+    low = None if acc >= mark else (f"the trained model's test accuracy is {acc:.3f} on {len(data[5])} held-out "
+                                    f"images, below the pass mark {mark:.3f} (the solution reaches {reference:.3f})")
+    if low is not None and untrained is None:
+        low = f"after `{call}` {low}"
+    lines = [swapped_note(trained.swapped)] if trained.swapped else []
+    if untrained or low:
+        return Graded(0.0, "; ".join([*lines, *filter(None, (untrained, low))]))
+    if trained.cuda:
+        lines.append(f"this grader has no GPU: {trained.cuda} was called and kept on the CPU")
+    return Graded(1.0, "; ".join(lines))
