@@ -212,8 +212,17 @@ def test_a_forward_that_raises_keeps_the_layers_the_class_defines(tmp_path_facto
     assert "layers:" not in p.feedback
 
 
+def test_the_courses_starter_scores_zero(tmp_path_factory):
+    """q4's starter is the handout's (its forward returns x unchanged, its __init__ defines nothing)."""
+    target = CAT.resolve("coms573-hw5/q4")
+    assert starter(target).startswith("# COM S 573 (Iowa State), homework 5, question 4")
+    report, parts = _grade(tmp_path_factory, "solution.py", starter(target), "coms573-hw5/q4")
+    assert report.score == 0
+    assert "missing conv (in channels 3, out channels 6, kernel 5×5" in parts["LeNet"].feedback
+
+
 def test_starter_scores_zero_not_implemented(tmp_path_factory):
-    for problem in ("coms573-hw5/q4", "ece449-a2/task4"):
+    for problem in ("ece449-a2/task4",):
         target = CAT.resolve(problem)
         report, parts = _grade(tmp_path_factory, target.validated_params.file, starter(target), problem)
         assert report.score == 0

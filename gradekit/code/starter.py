@@ -1,4 +1,5 @@
-"""Starter files for code problems: each callable's signature and docstring, ``raise NotImplementedError``.
+"""Starter files for code problems: each callable's signature and docstring, ``raise NotImplementedError``;
+for a ``[code]`` problem, the course's starter file beside its spec.
 
 Graded as it is, a starter scores 0 with "not implemented" on every part.
 
@@ -18,6 +19,8 @@ from gradekit.code.spec import is_module_problem
 
 def starter(problem) -> str:
     spec = problem.validated_params
+    if isinstance(spec.extra.get("starter_source"), str):  # a [code] problem: the course's own starter file
+        return spec.extra["starter_source"]
     lines = [f'"""{problem.title} ({problem.qualified_id}).', "",
              f"Implement each function below, keep its name and arguments, then: gradekit check {spec.file}",
              '"""', "", spec.preamble, ""]

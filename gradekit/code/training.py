@@ -94,6 +94,7 @@ def swapped_note(swapped: Sequence[str]) -> str:
 SERVED = {"quadrants": ("gradekit.reference.quadrants", "quadrants")}
 TRAIN_FIELDS = ("model", "data", "sizes", "batch", "seed", "floor", "margin")
 _SOLUTION_RUNS: dict[str, tuple] = {}  # the solution's training, once per grading process and request
+BUDGET_FACTOR = 3.0  # a student's training may take this many times the solution's CPU time
 
 
 def parse_train(raw: Any, known: set[str], where: str) -> dict[str, Any]:
@@ -134,37 +135,125 @@ def served(train: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def _train_solution(pair: Any, request: Mapping[str, Any], data: Sequence[np.ndarray], timeout: float,
+                    failure) -> tuple:
+    """(start state, start loss, test accuracy, CPU seconds) of the solution's own training."""
+    from gradekit.code.props import CheckFault
+
+    r = pair.reference.call("_gk_train", {**request, "export_start": True}, *data[:4], timeout=max(timeout, 600.0))
+    if not r.ok:
+        raise CheckFault(f"the solution failed to train ({failure(r) or 'not implemented'})")
+    start, state = r.value[0], r.value[2]
+    scores = [pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *s, timeout=max(timeout, 60.0))
+              for s in (start, state)]
+    if not all(s.ok for s in scores):
+        raise CheckFault("the solution's trained model could not be evaluated")
+    accuracy = float(np.mean(np.asarray(scores[1].value[1]) == data[5]))
+    return tuple(start), float(scores[0].value[0]), accuracy, float(r.cpu)
+
+
+# The solution's training is kept per machine, as a grading process's cache would be across runs: in the
+# grader's cache folder ($GRADEKIT_CACHE, else ~/.cache/gradekit), keyed by all it depends on (the
+# solution's text, the request, the served data's code, torch's version, the machine and its CPU model), so a
+# check pays only for the student's training. A missing, unreadable or implausible entry trains afresh; a
+# folder that cannot be written is no error.
+def _run_key(solution_key: str, request: Mapping[str, Any], train: Mapping[str, Any]) -> str:
+    import hashlib
+    import importlib.util
+    import json
+    import platform
+    from importlib import metadata
+    from pathlib import Path
+
+    try:
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        torch_version = ""
+    origin = importlib.util.find_spec(SERVED[train["data"]][0]).origin
+    h = hashlib.sha256(json.dumps([solution_key, request, dict(train), torch_version, platform.machine(),
+                                   _cpu_model(), BUDGET_FACTOR], sort_keys=True, default=str).encode())
+    h.update(Path(origin).read_bytes() if origin else b"")
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+    except OSError:
+        return ""
+
+
+def _cache_file(key: str):
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("GRADEKIT_CACHE") or Path.home() / ".cache" / "gradekit") / f"code-train-{key}.npz"
+
+
+def _read_run(key: str) -> tuple | None:
+    try:
+        with np.load(_cache_file(key), allow_pickle=False) as z:
+            n = int(z["n"])
+            start = tuple(z[f"start_{i}"] for i in range(n))
+            loss, acc, cpu = float(z["loss"]), float(z["accuracy"]), float(z["cpu"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not (0 < n <= 10_000 and 0.0 <= acc <= 1.0 and np.isfinite(loss) and 0.0 < cpu < 3600.0
+            and all(a.dtype == np.float32 and np.all(np.isfinite(a)) for a in start)):
+        return None  # implausible: train again rather than trust it
+    return start, loss, acc, cpu
+
+
+def _write_run(key: str, run: tuple) -> tuple:
+    import os
+    import tempfile
+
+    path = _cache_file(key)
+    start, loss, acc, cpu = run
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".code-train-", suffix=".npz")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, n=len(start), loss=loss, accuracy=acc, cpu=cpu,
+                     **{f"start_{i}": np.asarray(a, dtype=np.float32) for i, a in enumerate(start)})
+        os.replace(tmp, path)  # whole or not at all, for graders side by side
+    except OSError:
+        pass
+    return run
+
+
 def trained_check(pair: Any, steps: Sequence[Mapping[str, Any]], train: Mapping[str, Any], dims: Mapping[str, int],
                   options: Mapping[str, Any], timeout: float, failure, solution_key: str):
     """Grade a training part: the solution and the student train from the same start on the same served
     data; the student's trained state is scored by the solution's class in the solution's child, as
     training (changed, loss fell, the class's own forward) and by its test accuracy against
     max(floor, the solution's accuracy − margin)."""
-    import json
-
+    from gradekit.code.callkind import CallKind
     from gradekit.code.props import CheckFault
     from gradekit.code.spec import Graded
 
     data = served(train)
     request = {"steps": list(steps), "model": train["model"], "dims": dict(dims), "batch": int(train["batch"]),
                "seed": int(train["seed"]), "loaders": {"train_iter": [0, 1, True], "test_iter": [2, 3, False]}}
-    key = solution_key + json.dumps(request, sort_keys=True, default=str)
+    key = _run_key(solution_key, request, train)
     if key not in _SOLUTION_RUNS:
-        r = pair.reference.call("_gk_train", {**request, "export_start": True}, *data[:4], timeout=max(timeout, 600.0))
-        if not r.ok:
-            raise CheckFault(f"the solution failed to train ({failure(r) or 'not implemented'})")
-        start, names, state = r.value[0], r.value[1], r.value[2]
-        scores = [pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *s, timeout=max(timeout, 60.0))
-                  for s in (start, state)]
-        if not all(s.ok for s in scores):
-            raise CheckFault("the solution's trained model could not be evaluated")
-        accuracy = float(np.mean(np.asarray(scores[1].value[1]) == data[5]))
-        _SOLUTION_RUNS[key] = (tuple(start), float(scores[0].value[0]), accuracy)
-    start, start_loss, reference = _SOLUTION_RUNS[key]
+        _SOLUTION_RUNS[key] = _read_run(key) or _write_run(key, _train_solution(pair, request, data, timeout, failure))
+    start, start_loss, reference, spent = _SOLUTION_RUNS[key]
+    if reference < float(train["floor"]) + float(train["margin"]) or reference <= 0.0:
+        raise CheckFault(f"the solution's training reaches a test accuracy of {reference:.3f} on the served data, "
+                         f"under {float(train['floor']) + float(train['margin']):g}: no pass mark can be set from it")
     mark = max(float(train["floor"]), reference - float(train["margin"]))
-    got = pair.student.call("_gk_train", {**request, "start": len(start)}, *data[:4], *start, timeout=timeout,
+    # CPU seconds, the same on a busy machine: BUDGET_FACTOR times the solution's, at least the part's own
+    budget = max(float(options.get("time_budget", timeout)), BUDGET_FACTOR * spent)
+    budget = pair.student.call_limit(budget) if hasattr(pair.student, "call_limit") else budget
+    got = pair.student.call("_gk_train", {**request, "start": len(start)}, *data[:4], *start, timeout=budget,
                             retry=True)
     if not got.ok:
+        if got.kind == CallKind.TIMEOUT:
+            return Graded(0.0, f"did not finish within its time budget of {budget:g} s of CPU time"
+                               + (" (tried twice)" if got.retried else ""))
         why = failure(got)
         return Graded.missing() if why is None else Graded(0.0, why.replace("_gk_train raised _GkStepError: ", "")
                                                             .replace("_gk_train raised ", "raised "))

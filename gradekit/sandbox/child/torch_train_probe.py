@@ -1,15 +1,14 @@
-# Appended, after torch_probe (whose _gk_failure it uses), to a student's ece449-a2 task2/task3 file; runs in
-# the boxed child. Same rules as torch_probe: no `from __future__`, no relative imports, no module-level torch
+# Appended, after torch_probe (whose _gk_failure it uses), to a student's ece449-a2 task2 file, and to a torch
+# code problem's module before ``training`` (which uses its CPU guard and step counter); runs in the boxed child. Same rules as torch_probe: no `from __future__`, no relative imports, no module-level torch
 # import, every name starts with `_gk_`.
 """Run a student's training function on a network built here, and send back plain arrays.
 
 ``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
 parent's initial weights, as the template's run notebook does, and returns the trained weights and the
-weight lists it returned; ``_gk_train_cnn``
-hands ``train_cnn`` the template's LeNet (seeded) and two DataLoaders, keeps
-``.cuda()`` on the CPU while it runs, and returns the trained parameters (the
-parent predicts with them in a network of its own: a forward the student swapped
-in is never what is scored). When the student's function fails, the
+weight lists it returned. ``_gk_cpu_only`` keeps ``.cuda()`` on the CPU while a
+training function runs, ``_gk_step_counter`` counts the optimizer steps that move a
+net's parameters, ``_gk_swapped_forwards`` names the forwards a function set on a
+net's modules (``training``'s ``_gk_train`` uses all three). When the student's function fails, the
 reply is one line (a str) naming it.
 
 >>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
@@ -84,21 +83,6 @@ def _gk_train_torch(X, y, W, K, num_epochs, lr, batch_size, seed):
     lists = _gk_weight_lists(value, model, int(num_epochs))
     return (model[0].weight.detach().double().numpy().copy(),
             model[2].weight.detach().double().numpy().reshape(2).copy(), lists)
-
-
-def _gk_lenet():
-    """task3_template.py's LeNet (Reshape, sigmoid, average pooling; models.lenet_fashion, a test holds them equal)."""
-    import torch
-    from torch import nn
-
-    class Reshape(torch.nn.Module):
-        def forward(self, x):
-            return x.view(-1, 1, 28, 28)
-
-    return nn.Sequential(
-        Reshape(), nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
 
 
 def _gk_is_cuda(device):
@@ -201,40 +185,3 @@ class _gk_step_counter:
     def __exit__(self, *exc):
         self._handle.remove()
         return False
-
-
-def _gk_train_cnn(X_train, y_train, X_eval, y_eval, num_epochs, batch_size, lr, seed):
-    """task3: ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` as the run notebook calls it, on
-    the template's LeNet (seeded) and torch DataLoaders: train_iter shuffled by a seeded generator, test_iter
-    over a labelled evaluation set the student's loop may measure. device is torch.device("cpu").
-
-    Returns the trained net's parameters (its state_dict's names, then their float32 arrays), the optimizer steps
-    that moved them, the modules whose forward the function replaced (a list of names), and the CUDA calls
-    kept on the CPU as one line ("" when none); or a str on failure. The parent scores the parameters with
-    the class's own layers in a network of its own: nothing the function left on this net is trusted."""
-    import numpy
-    import torch
-    from torch.utils import data
-
-    torch.manual_seed(int(seed))  # the initial weights and any draw the student makes
-    net = _gk_lenet()
-
-    def loader(X, y, shuffle):
-        ds = data.TensorDataset(torch.from_numpy(numpy.asarray(X, dtype=numpy.float32)),
-                                torch.from_numpy(numpy.asarray(y, dtype=numpy.int64)))
-        gen = torch.Generator().manual_seed(int(seed)) if shuffle else None
-        return data.DataLoader(ds, batch_size=int(batch_size), shuffle=shuffle, generator=gen)
-
-    train_iter, test_iter = loader(X_train, y_train, True), loader(X_eval, y_eval, False)
-    guard, counter = _gk_cpu_only(), _gk_step_counter(net)
-    with guard, counter:
-        value, failed = _gk_run("train_cnn", lambda: (net, train_iter, test_iter, int(num_epochs), float(lr),
-                                                      torch.device("cpu")))
-        if failed:
-            return failed
-    try:
-        state = [(k, v.detach().cpu().float().numpy().copy()) for k, v in net.state_dict().items()]
-    except Exception as e:  # the student's function may have changed the model into something else
-        return _gk_failure("the model after train_cnn", e)["error"]  # noqa: F821
-    return (tuple(k for k, _ in state), tuple(v for _, v in state), counter.steps, _gk_swapped_forwards(net),
-            ", ".join(guard.used))

@@ -82,7 +82,8 @@ def _gk_train(request, *arrays):
             if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
                 raise NotImplementedError(step["text"]) from None
             text = str(e).strip().splitlines()
-            cuda = _gk_cuda_failure(step["text"], e)  # noqa: F821
+            callee = ".".join(step["call"]["path"]) if "call" in step else step["text"]
+            cuda = _gk_cuda_failure(callee, e)  # noqa: F821 - torch_train_probe's
             raise _GkStepError(cuda or "`%s` raised %s%s" % (step["text"], type(e).__name__,  # noqa: F821
                                                                 ": " + text[0][:200] if text else "")) from None
     names = tuple(model.state_dict().keys())
