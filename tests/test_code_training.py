@@ -96,3 +96,17 @@ def test_a_training_part_names_its_served_data_and_its_model(tmp_path):
     spec.write_text(spec.read_text().replace('data = "quadrants"', 'data = "mnist"'))
     with pytest.raises(SpecError, match="parts.train.train data is 'mnist'; the served data sets are quadrants"):
         read_catalog(extra=[course.parent]).resolve("train-mlp/train")
+
+
+def test_a_solution_that_does_not_reach_the_pass_mark_is_a_grader_error_not_points_lost(tmp_path):
+    import shutil
+
+    course = tmp_path / "courses" / "train-mlp"
+    shutil.copytree(COURSE, course)
+    spec = course / "train.toml"
+    spec.write_text(spec.read_text().replace("margin = 0.1 }", "floor = 0.95, margin = 0.1 }"))
+    path = tmp_path / "train.py"
+    path.write_text(SOLUTION)
+    part = grade_module(path, problem="train-mlp/train", catalog=read_catalog(extra=[course.parent])).problems[0].parts[0]
+    assert part.verdict == "error", (part.verdict, part.feedback)
+    assert "no pass mark can be set from it" in part.feedback
