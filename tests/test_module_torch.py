@@ -288,3 +288,14 @@ def test_compare_layers_order_and_dropout_p():
     assert compare_layers(drop, drop[::-1], any_order=True) is None
     assert compare_layers(drop, drop[::-1]) is not None
     assert json.dumps(drop)  # plain data all the way
+
+
+def test_a_50_gb_tensor_in_a_code_problems_model_is_refused_and_named_by_its_step(tmp_path_factory):
+    solution = CAT.resolve("coms573-hw5/q4").validated_params.extra["solution_source"]
+    hog = solution.replace("        self.conv1 = nn.Conv2d(3, 6, kernel_size=5)",
+                           "        self.hog = torch.ones(50 * 2**30, dtype=torch.uint8)\n"
+                           "        self.conv1 = nn.Conv2d(3, 6, kernel_size=5)")
+    _, parts = _grade(tmp_path_factory, "solution.py", hog, "coms573-hw5/q4")
+    assert parts["LeNet"].score == 0
+    assert ("the model could not be built: `net = LeNet(10)` raised MemoryError: torch.ones asked for 50.0 GiB, "
+            "over the limit of 2 GiB per tensor") in parts["LeNet"].feedback
