@@ -135,6 +135,13 @@ def served(train: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+LOSS_IMAGES = 512  # the training images whose loss, at the start and after, tells that the loss fell
+
+
+def _loss_images(data: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return data[0][:LOSS_IMAGES], data[1][:LOSS_IMAGES]
+
+
 def _train_solution(pair: Any, request: Mapping[str, Any], data: Sequence[np.ndarray], timeout: float,
                     failure) -> tuple:
     """(start state, start loss, test accuracy, CPU seconds) of the solution's own training."""
@@ -144,8 +151,8 @@ def _train_solution(pair: Any, request: Mapping[str, Any], data: Sequence[np.nda
     if not r.ok:
         raise CheckFault(f"the solution failed to train ({failure(r) or 'not implemented'})")
     start, state = r.value[0], r.value[2]
-    scores = [pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *s, timeout=max(timeout, 60.0))
-              for s in (start, state)]
+    scores = [pair.reference.call("_gk_evaluate", request, *_loss_images(data), data[4], *s,
+                                  timeout=max(timeout, 60.0)) for s in (start, state)]
     if not all(s.ok for s in scores):
         raise CheckFault("the solution's trained model could not be evaluated")
     accuracy = float(np.mean(np.asarray(scores[1].value[1]) == data[5]))
@@ -265,7 +272,8 @@ def trained_check(pair: Any, steps: Sequence[Mapping[str, Any]], train: Mapping[
     if isinstance(trained, str):
         return Graded(0.0, trained)
     arrays = [trained.state[k] for k in expected]
-    scored = pair.reference.call("_gk_evaluate", request, data[0], data[1], data[4], *arrays, timeout=max(timeout, 60.0))
+    scored = pair.reference.call("_gk_evaluate", request, *_loss_images(data), data[4], *arrays,
+                                 timeout=max(timeout, 60.0))
     if not scored.ok:
         raise CheckFault("the student's trained state could not be scored by the solution's class")
     loss, pred = float(scored.value[0]), np.asarray(scored.value[1])
