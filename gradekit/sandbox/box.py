@@ -52,7 +52,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gradekit.sandbox import confine, jail
+from gradekit.sandbox import confine, jail, reaper
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.limits import Limits, rlimit_setter
 from gradekit.core.errors import IsolationError
@@ -144,6 +144,7 @@ class Box:
     _rlimits: object = None
     _prctl: object = None
     _workdir: str = ""
+    zombies: int = 0  # zombies of ``uid`` that no one reaps (a non-reaping pid 1 adopted them): RLIMIT_NPROC counts them
 
     @classmethod
     def open(cls, limits, workdir: str, mount_point: str) -> "Box":
@@ -168,7 +169,7 @@ class Box:
             _let_in(os.path.dirname(workdir), box.uid)
             if box.plan is not None and box.iso.kind == "confined":
                 _chown_tree(box.plan["write"][1], box.uid)
-        nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
+        nproc = limits.processes + 1 + box.zombies if box.uid is not None else None  # the uid runs nothing else
         box._rlimits = rlimit_setter(limits, nproc=nproc)
         return box
 
@@ -176,6 +177,10 @@ class Box:
         """As root, lock a sandbox uid for this child alone (``self.uid``), or raise ``IsolationError``."""
         if os.geteuid() != 0:
             return
+        # What the child orphans (a double fork; the jail's init when its launcher dies first) comes to this
+        # process, which reaps it (``close``), instead of to a pid 1 that may never reap: zombies of a uid
+        # would keep it counted as in use.
+        reaper.become_subreaper()
         uids = sandbox_uids()
         if uids is None:
             raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
@@ -285,6 +290,8 @@ class Box:
             if fd >= 0:
                 os.close(fd)
         self._status = (-1, -1)
+        if self.uid is not None:
+            reaper.reap_sandbox_zombies((self.uid,))  # adopted by this process (a subreaper), now dead
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # releases the flock: the uid is free again
             self._lock_fd = -1
@@ -303,6 +310,7 @@ class Box:
         # Spread concurrent graders over the range, and take a different uid each time:
         # the last child's killed processes may still count for its uid until reaped.
         start = os.getpid() + next(_counter)
+        fallback: tuple[int, int, int] | None = None  # (zombies, uid, lock fd): a uid only zombies hold
         for i in range(len(uids)):
             uid = uids[(start + i) % len(uids)]
             fd = os.open(os.path.join(lockdir, f"{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -311,11 +319,31 @@ class Box:
             except OSError:
                 os.close(fd)
                 continue
-            if _pids_of(uid, zombies=True):  # leftovers: of a grader that died, or not yet reaped
+            live, zombies = _procs_of(uid)
+            if live:  # leftovers of a grader that died
                 kill_uid(uid)
+            if live or zombies:
+                reaper.reap_sandbox_zombies((uid,))  # ours, adopted as a subreaper
+                live, zombies = _procs_of(uid)
+                if live:
+                    os.close(fd)
+                    continue
+            if not zombies:
+                if fallback is not None:
+                    os.close(fallback[2])
+                self.uid, self._lock_fd = uid, fd
+                return None
+            # Zombies another process adopted and does not reap (a pid 1 that never reaps): they run nothing,
+            # so the uid is still free; RLIMIT_NPROC is raised by their count (``zombies``). Taken only when
+            # no uid is clean, so that a non-reaping pid 1 can never use the range up.
+            if fallback is None or len(zombies) < fallback[0]:
+                if fallback is not None:
+                    os.close(fallback[2])
+                fallback = (len(zombies), uid, fd)
+            else:
                 os.close(fd)
-                continue
-            self.uid, self._lock_fd = uid, fd
+        if fallback is not None:
+            self.zombies, self.uid, self._lock_fd = fallback
             return None
         return f"all {len(uids)} sandbox uids are in use"
 
@@ -415,13 +443,16 @@ def isolation() -> Isolation:
 
 
 def describe() -> dict[str, object]:
-    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups."""
+    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups, and
+    ``orphans``: None, or who leaves orphaned processes unreaped here (a risk a root grader meets by reaping
+    its own sandbox children as a subreaper)."""
 
+    orphans = _orphans_risk()
     try:
         iso = isolation()
     except IsolationError as e:
         return {"level": "refused", "kind": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False,
-                "landlock": False}
+                "landlock": False, "orphans": orphans}
     d = make_run_dir("gradekit-probe-")
     try:
         os.mkdir(os.path.join(d, "work"))
@@ -429,12 +460,22 @@ def describe() -> dict[str, object]:
         box = Box.open(Limits(), os.path.join(d, "work"), os.path.join(d, "root"))
         try:
             return {"level": iso.level, "kind": iso.kind, "line": iso.line(), "uid": box.uid,
-                    "jail": iso.kind == "jail", "landlock": iso.landlock,
+                    "jail": iso.kind == "jail", "landlock": iso.landlock, "orphans": orphans,
                     "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
         finally:
             box.close()
     finally:
         rmtree(d)
+
+
+def _orphans_risk() -> str | None:
+    """None when orphans are reaped here; else a line naming who does not reap them, and what it costs."""
+    who = reaper.orphans_reaped()
+    if who is None:
+        return None
+    return (f"{who} does not reap orphaned processes: each is left a zombie. A root grader reaps what its "
+            f"sandbox children orphan itself (a subreaper), so sandbox uids are not used up; other programs' "
+            f"orphans still pile up: run the grader under an init that reaps (docker run --init, tini)")
 
 
 def _probe(uid: int) -> str | None:
@@ -615,6 +656,13 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def _procs_of(uid: int) -> tuple[list[int], list[int]]:
+    """(live pids, zombie pids) whose real uid is ``uid``, in one pass over /proc."""
+    everything = _pids_of(uid, zombies=True)
+    live = set(_pids_of(uid)) if everything else set()
+    return sorted(live), [p for p in everything if p not in live]
 
 
 def _pids_of(uid: int, zombies: bool = False) -> list[int]:

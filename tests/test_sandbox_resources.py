@@ -1,0 +1,154 @@
+"""Resources counted per submission, and nothing of a submission outliving it (issue 39, items 4-7 and 10).
+
+Each test is an attack a student (or a killed grader) makes, written as a child, a module or a grading
+process, and asserts what it got. tests/test_confined.py runs this module again under a filter that refuses
+namespaces, as Docker's default profile does, with and without Landlock: every attack must hold there too.
+The sandbox uids these tests take are a range of their own (``GRADEKIT_SANDBOX_UIDS``), so that zombies or
+leftovers another test run makes cannot touch them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradekit.sandbox import box
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_ROOT = os.geteuid() == 0
+FEATURES = box.describe()
+KIND = FEATURES.get("kind")
+root_only = pytest.mark.skipif(not AS_ROOT or FEATURES["level"] != "strong",
+                               reason="sandbox uids are a root grader's (strong isolation)")
+
+
+def own_uids(count: int) -> str:
+    """A range of sandbox uids no other test run uses at the same time (its base from this pid)."""
+    base = 2_100_000_000 + (os.getpid() % 50_000) * 16
+    return f"{base}:{count}"
+
+
+def python(code: str, *, env: dict | None = None, timeout: float = 300, under: list[str] | None = None):
+    """``code`` run by this interpreter as a grading process would be, from the repository root."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    full_env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    full_env.update(env or {})
+    return subprocess.run([*(under or []), sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+# A container's pid 1 that never reaps what it adopts (gradekit or `dask worker` as the entrypoint), stood in
+# for by a subreaper above the grader: it waits for its own child only. Before it ends it says which zombies it
+# was left with (uid of each), then reaps them, so that the test leaves none behind.
+NON_REAPING_PID_1 = textwrap.dedent("""
+    import ctypes, json, os, subprocess, sys
+    ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    p = subprocess.Popen(sys.argv[1:])
+    os.waitpid(p.pid, 0)
+    left = []
+    for name in os.listdir("/proc"):
+        try:
+            status = dict(l.split(":", 1) for l in open("/proc/%s/status" % name).read().splitlines() if ":" in l)
+        except (OSError, ValueError):
+            continue
+        if status["PPid"].strip() == str(os.getpid()) and status["State"].strip().startswith("Z"):
+            left.append(int(status["Uid"].split()[0]))
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    print("ADOPTED", json.dumps(sorted(left)))
+""")
+
+
+def under_non_reaping_pid_1(code: str, env: dict) -> tuple[subprocess.CompletedProcess, list[int]]:
+    r = python(code, env=env, under=[sys.executable, "-c", NON_REAPING_PID_1])
+    adopted = [json.loads(line.split(" ", 1)[1]) for line in r.stdout.splitlines() if line.startswith("ADOPTED ")]
+    assert adopted, r.stdout[-2000:] + r.stderr[-3000:]
+    return r, adopted[-1]
+
+
+# Each child starts a daemon (double fork, setsid) and then outlives the wall clock: in the confined level the
+# daemon is orphaned; in the jail the launcher is killed with its init, which is orphaned as the sandbox uid.
+ORPHANING_CHILD = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(300)
+    os._exit(0)
+time.sleep(300)
+"""
+
+
+@root_only
+@pytest.mark.parametrize("server", [False, True], ids=["own-box", "fork-server"])
+def test_a_non_reaping_pid_1_cannot_use_the_sandbox_uids_up(server):
+    """Six orphaning children on three uids, under a pid 1 that never reaps: every one still runs, and no
+    zombie of a sandbox uid is left to that pid 1."""
+    uids = own_uids(3)
+    r, adopted = under_non_reaping_pid_1(f"""
+        import json
+        from gradekit.sandbox import process
+        from gradekit.sandbox.limits import Limits
+        process.use_fork_server({server})
+        got = []
+        for _ in range(6):
+            r = process.run_child({ORPHANING_CHILD!r}, {{}}, Limits(wall_seconds=1.0, cpu_seconds=1))
+            got.append(r.timed_out)
+        process.use_fork_server(False)
+        print("RAN", json.dumps(got))
+    """, env={"GRADEKIT_SANDBOX_UIDS": uids})
+    assert "RAN [true, true, true, true, true, true]" in r.stdout, r.stdout[-2000:] + r.stderr[-3000:]
+    base, count = (int(x) for x in uids.split(":"))
+    assert [u for u in adopted if base <= u < base + count] == []
+
+
+@root_only
+def test_a_uid_only_zombies_hold_is_still_taken_with_its_process_count_raised(monkeypatch):
+    """Zombies left by a grader before this one (a non-reaping pid 1 adopted them) run nothing: the uid is
+    still given to a child, whose process count is raised by their number."""
+    uids = own_uids(1)
+    base = int(uids.split(":")[0])
+    r, _ = under_non_reaping_pid_1(f"""
+        import os, time
+        pid = os.fork()
+        if pid == 0:
+            os.setgroups([]); os.setgid({base}); os.setuid({base})
+            if os.fork() == 0:
+                os._exit(0)       # orphaned at once: a zombie of the uid that pid 1 never reaps
+            time.sleep(0.2)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        time.sleep(0.3)
+        import json
+        from gradekit.sandbox.process import run_child
+        from gradekit.sandbox.limits import Limits
+        r = run_child("import json, resource, os; json.dump([os.getuid(), resource.getrlimit(resource.RLIMIT_NPROC)[0]],"
+                      " open('result.json', 'w'))", {{}}, Limits(processes=4))
+        print("CHILD", r.result.decode() if r.result else r.stderr)
+    """, env={"GRADEKIT_SANDBOX_UIDS": uids})
+    line = [x for x in r.stdout.splitlines() if x.startswith("CHILD ")]
+    assert line, r.stdout[-2000:] + r.stderr[-3000:]
+    uid, nproc = json.loads(line[0].split(" ", 1)[1])
+    assert uid == base and nproc == 4 + 1 + 1  # its processes, the launcher's own, and the one zombie
+
+
+def test_doctor_names_a_pid_1_that_does_not_reap():
+    r, _ = under_non_reaping_pid_1("""
+        import json
+        from gradekit.sandbox.box import describe
+        print("DOCTOR", json.dumps(describe()["orphans"]))
+    """, env={})
+    line = [x for x in r.stdout.splitlines() if x.startswith("DOCTOR ")]
+    assert line, r.stdout[-2000:] + r.stderr[-3000:]
+    said = json.loads(line[0].split(" ", 1)[1])
+    assert said and "does not reap" in said and "python" in said, said
