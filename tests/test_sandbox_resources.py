@@ -152,3 +152,67 @@ def test_doctor_names_a_pid_1_that_does_not_reap():
     assert line, r.stdout[-2000:] + r.stderr[-3000:]
     said = json.loads(line[0].split(" ", 1)[1])
     assert said and "does not reap" in said and "python" in said, said
+
+
+# -- memory and processes: the submission's, all its processes together ----------------------------------
+
+# Six processes of one child each try to hold 200 MiB (touched). Each says on a pipe how much it holds once it
+# has it all, or could get no more; the parent waits for every one, then counts what the living ones hold
+# together at that moment.
+SIX_HOGS = """
+import json, os, time
+CHUNK = 8 << 20
+kids = []
+for _ in range(6):
+    r, w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r); os.close(w)
+        break
+    if pid == 0:
+        os.close(r)
+        held, n = [], 0
+        try:
+            while n < (200 << 20):
+                held.append(b"\\x01" * CHUNK)
+                n += CHUNK
+        except MemoryError:
+            pass
+        os.write(w, b"%d\\n" % n)
+        time.sleep(60)
+        os._exit(0)
+    os.close(w)
+    kids.append((pid, r))
+said = {}
+for pid, r in kids:
+    line = os.read(r, 64)
+    if line:
+        said[pid] = int(line)
+time.sleep(0.2)
+alive = [pid for pid in said if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+json.dump({"forked": len(kids), "held": sum(said[p] for p in alive)}, open("result.json", "w"))
+"""
+BUDGET = 256 * 2**20
+
+
+@pytest.mark.parametrize("setting", ["cgroup-where-possible", "no-cgroup", "fork-server"])
+def test_six_processes_of_one_child_hold_no_more_than_its_memory_budget(setting, monkeypatch):
+    from gradekit.sandbox import process
+    from gradekit.sandbox.limits import WRITABLE_BYTES, Limits
+
+    if setting == "no-cgroup":
+        monkeypatch.setenv("GRADEKIT_SANDBOX_CGROUP", "off")
+    if setting == "fork-server":
+        if not AS_ROOT:
+            pytest.skip("the fork server serves root graders only")
+        process.use_fork_server(True)
+    try:
+        r = process.run_child(SIX_HOGS, {}, Limits(memory_bytes=BUDGET, cpu_seconds=30, wall_seconds=60))
+    finally:
+        process.use_fork_server(False)
+    assert r.result is not None, (r.returncode, r.stderr)
+    got = json.loads(r.result)
+    # a memory cgroup counts what the child writes to its tmpfs with the rest: the budget and that
+    assert got["held"] <= BUDGET + WRITABLE_BYTES, got
+    assert got["held"] >= 16 << 20, got  # it could hold something: the budget is spent, not refused

@@ -148,7 +148,7 @@ class ModuleSession:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
-        program = preload_prelude(self.limits) + child_source("harness")  # the libraries, then the cap lowered
+        program = preload_prelude(self._box.limits) + child_source("harness")  # the libraries, then the cap lowered
         try:
             self._proc = subprocess.Popen(
                 self._box.command([sys.executable, "-I", "-c", program, str(req_r), str(resp_w), self.filename,

@@ -52,9 +52,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gradekit.sandbox import confine, jail, reaper
+from gradekit.sandbox import cgroups, confine, jail, reaper
 from gradekit.sandbox.cleanup import rmtree
-from gradekit.sandbox.limits import Limits, rlimit_setter
+from gradekit.sandbox.limits import Limits, rlimit_setter, split_among_processes
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
 
@@ -63,7 +63,6 @@ __all__ = ["Box", "describe", "sandbox_uids", "isolation", "kill_uid", "make_run
 log = logging.getLogger("gradekit.sandbox.process")
 _counter = itertools.count()
 _probe_cache: dict[str, str | None] = {}  # interpreter -> why a sandbox uid cannot start it
-_no_cgroup: set[str] = set()
 
 
 def sandbox_uids() -> range | None:
@@ -137,7 +136,8 @@ class Box:
 
     iso: Isolation | None = None
     uid: int | None = None
-    cgroups: list[str] = field(default_factory=list)
+    cgroups: cgroups.Cgroups = field(default_factory=cgroups.Cgroups)
+    limits: Limits | None = None  # what the child gets: the caller's, or split among its processes (``open``)
     _lock_fd: int = -1
     plan: dict | None = None  # what the launcher (jail or confined) does, or None to run the child directly
     _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
@@ -157,20 +157,24 @@ class Box:
         box = cls(_workdir=workdir)
         try:
             box._decide(limits, mount_point)
-            # A root jail needs no cgroup: its pid namespace ends every process with the child, and
-            # RLIMIT_NPROC on a uid of its own bounds a fork bomb. Joining cgroups costs ~9 ms a child.
-            if not (box.iso is not None and box.iso.kind == "jail" and box.uid is not None):
-                box.cgroups = _make_cgroups(limits.processes)
+            # A root jail needs no cgroup to end its tree or bound a fork bomb: its pid namespace ends every
+            # process with the child, and RLIMIT_NPROC on a uid of its own bounds the processes. It gets the
+            # memory one alone (joining cgroups costs milliseconds a child).
+            root_jail = box.iso is not None and box.iso.kind == "jail" and box.uid is not None
+            box.cgroups = cgroups.make(limits.processes, limits.resident_bytes, memory_only=root_jail)
         except BaseException:
             box.close()
             raise
+        # Memory is the submission's, all its processes together: a memory cgroup holds it, or else each
+        # of a few processes gets its share of the budget.
+        box.limits = limits if box.cgroups.memory else split_among_processes(limits)
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
             _let_in(os.path.dirname(workdir), box.uid)
             if box.plan is not None and box.iso.kind == "confined":
                 _chown_tree(box.plan["write"][1], box.uid)
-        nproc = limits.processes + 1 + box.zombies if box.uid is not None else None  # the uid runs nothing else
-        box._rlimits = rlimit_setter(limits, nproc=nproc)
+        nproc = box.limits.processes + 1 + box.zombies if box.uid is not None else None  # the uid runs nothing else
+        box._rlimits = rlimit_setter(box.limits, nproc=nproc)
         return box
 
     def take_uid(self) -> None:
@@ -211,7 +215,7 @@ class Box:
 
     # -- in the child, after fork and before exec: plain syscalls on values computed before the fork
     def preexec(self) -> None:
-        for procs in self._procs_files:
+        for procs in self.cgroups.procs_files:
             try:
                 fd = os.open(procs, os.O_WRONLY)
                 try:
@@ -259,15 +263,10 @@ class Box:
         fd, self._status = self._status[0], (-1, self._status[1])
         return jail.read_status(fd) or None
 
-    @property
-    def _procs_files(self) -> list[str]:
-        return [os.path.join(c, "cgroup.procs") for c in self.cgroups]
-
     def close_children(self) -> None:
         """Kill whatever the child left running: its cgroups, every process of its uid; and, where it saw the
         machine's shared temporary folders (no jail, no Landlock), remove what its uid left in them."""
-        for cg in self.cgroups:
-            _kill_cgroup(cg)
+        self.cgroups.kill()
         if self.uid is not None:
             kill_uid(self.uid)
             if self.iso is not None and self.iso.kind != "jail" and not self.iso.landlock:
@@ -276,16 +275,7 @@ class Box:
     def close(self) -> None:
         """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
         self.close_children()
-        for cg in self.cgroups:
-            for _ in range(50):  # rmdir fails while an exiting task is still being torn down
-                try:
-                    os.rmdir(cg)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.002)
-        self.cgroups = []
+        self.cgroups.remove()
         for fd in self._status:
             if fd >= 0:
                 os.close(fd)
@@ -295,7 +285,7 @@ class Box:
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # releases the flock: the uid is free again
             self._lock_fd = -1
-        self.uid = None
+        self.uid, self.zombies = None, 0
 
     def _take_uid(self, uids: range) -> str | None:
         """Lock a free uid of ``uids`` for this child (``self.uid``); else say why not."""
@@ -461,7 +451,10 @@ def describe() -> dict[str, object]:
         try:
             return {"level": iso.level, "kind": iso.kind, "line": iso.line(), "uid": box.uid,
                     "jail": iso.kind == "jail", "landlock": iso.landlock, "orphans": orphans,
-                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
+                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups.paths],
+                    "memory": "a memory cgroup for the child's processes together" if box.cgroups.memory else
+                    f"no memory cgroup: at most {box.limits.processes} processes beside the child, each with "
+                    f"its share of the budget"}
         finally:
             box.close()
     finally:
@@ -516,90 +509,6 @@ def _chown_tree(root: str, uid: int) -> None:
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
             os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
-
-
-def _cgroup_roots() -> list[tuple[str, str]]:
-    """(kind, mount point) of a cgroup2 hierarchy and a v1 ``pids`` one, from /proc/self/mounts."""
-    found: dict[str, str] = {}
-    try:
-        with open("/proc/self/mounts") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) < 4:
-                    continue
-                if parts[2] == "cgroup2" and "v2" not in found:
-                    found["v2"] = parts[1]
-                elif parts[2] == "cgroup" and "pids" in parts[3].split(",") and "pids" not in found:
-                    found["pids"] = parts[1]
-    except OSError:
-        return []
-    return sorted(found.items())
-
-
-def _own_cgroup(kind: str) -> str:
-    """Our process's path in that hierarchy (children go below it, where we may write)."""
-    try:
-        with open("/proc/self/cgroup") as f:
-            for line in f:
-                _, controllers, path = line.rstrip("\n").split(":", 2)
-                if (kind == "v2" and controllers == "") or (kind == "pids" and "pids" in controllers.split(",")):
-                    return path.lstrip("/")
-    except (OSError, ValueError):
-        pass
-    return ""
-
-
-def _make_cgroups(processes: int) -> list[str]:
-    made = []
-    if os.environ.get("GRADEKIT_SANDBOX_CGROUP", "on").lower() in ("off", "0", "no"):
-        return made
-    name = f"gradekit-{os.getpid()}-{next(_counter)}"
-    for kind, mount in _cgroup_roots():
-        if kind in _no_cgroup:
-            continue
-        path = os.path.join(mount, _own_cgroup(kind), name)
-        try:
-            os.mkdir(path, 0o755)
-        except OSError as e:
-            _no_cgroup.add(kind)  # not writable now means not writable later: ask once per process
-            log.debug("no %s cgroup for the children: cannot make %s (%s)", kind, path, e)
-            continue
-        if kind == "v2" and not os.path.exists(os.path.join(path, "cgroup.kill")):
-            os.rmdir(path)  # a kernel before 5.14: the pids cgroup and the uid sweep must do
-            continue
-        pids_max = os.path.join(path, "pids.max")
-        if os.path.exists(pids_max):
-            try:
-                with open(pids_max, "w") as f:
-                    f.write(str(processes + 1))
-            except OSError as e:
-                log.debug("cgroup %s: cannot set pids.max (%s)", path, e)
-        made.append(path)
-    return made
-
-
-def _kill_cgroup(path: str) -> None:
-    try:
-        with open(os.path.join(path, "cgroup.kill"), "w") as f:
-            f.write("1")
-        return
-    except FileNotFoundError:
-        pass  # v1: kill what is listed until nothing is (pids.max bounds a fork bomb's refills)
-    except OSError:
-        return
-    for _ in range(100):
-        try:
-            with open(os.path.join(path, "cgroup.procs")) as f:
-                pids = [int(p) for p in f.read().split()]
-        except OSError:
-            return
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def kill_uid(uid: int) -> None:

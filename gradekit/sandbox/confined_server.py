@@ -73,7 +73,7 @@ class ConfinedServer(ForkServerBase):
             _chown_tree(tmp, box.uid)
             _let_in(run, box.uid)
             plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
-            request = {"plan": plan, "rlimits": rlimits_request(limits)}
+            request = {"plan": plan, "rlimits": rlimits_request(limits, box.zombies)}
             status_r, status_w = os.pipe()
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 job.write(script.encode())  # on a descriptor only the forked runner reads: never in the server

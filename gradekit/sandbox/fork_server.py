@@ -114,7 +114,7 @@ class ForkServer(ForkServerBase):
                 job.seek(0)
                 request = {"uid": box.uid, "result_bytes": limits.result_bytes,
                            "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
-                           "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(limits),
+                           "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(limits, box.zombies),
                            "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:

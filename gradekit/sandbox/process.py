@@ -39,7 +39,7 @@ from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box, make_run_dir, write_files
 from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
-from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values
+from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values, split_among_processes
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
@@ -108,10 +108,11 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     """
     for name in files:
         _check_name(name)
-    script = preload_prelude(limits) + script  # the libraries first, then the cap lowered (Limits.preload)
     server = _fork_server()
     if server is not None:
-        return server.run(script, files, limits)
+        # a fork server's children share no memory cgroup: each gets its share of the budget, few processes
+        split = split_among_processes(limits)
+        return server.run(preload_prelude(split) + script, files, split)
     return _run_boxed(script, files, limits)
 
 
@@ -143,7 +144,8 @@ def _run_boxed(script: str, files: dict[str, bytes], limits: Limits) -> ChildRes
         # but no path in its directory, or anywhere else, names them.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.monotonic()
-            proc = _start(box, script, workdir, out, err)
+            # the libraries first, then the cap lowered (Limits.preload) to what the box gives the child
+            proc = _start(box, preload_prelude(box.limits) + script, workdir, out, err)
             exited = _wait_and_end(proc, limits.wall_seconds)
             box.close_children()  # what left the group (setsid daemons): before result.json is read
             returncode = proc.wait()

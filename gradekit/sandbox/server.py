@@ -104,7 +104,8 @@ class ForkServerBase:
         return got
 
 
-def rlimits_request(limits) -> list[list[int]]:
-    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server)."""
-    nproc = limits.processes + 1
+def rlimits_request(limits, zombies: int = 0) -> list[list[int]]:
+    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server),
+    raised by the ``zombies`` of that uid no one reaps (``Box.zombies``)."""
+    nproc = limits.processes + 1 + zombies
     return [[res, soft, hard] for res, (soft, hard) in rlimit_values(limits)] + [[resource.RLIMIT_NPROC, nproc, nproc]]
