@@ -39,6 +39,14 @@ class Cgroups:
     def procs_files(self) -> list[str]:
         return [os.path.join(c, "cgroup.procs") for c in self.paths]
 
+    def set_memory(self, memory_bytes: int) -> bool:
+        """Set the memory limit of every cgroup that holds memory (a fork server's, between two children)."""
+        ok = bool(self.paths)
+        for path in self.paths:
+            kind = "v2" if os.path.exists(os.path.join(path, "memory.max")) else "memory"
+            ok = _limit_memory(kind, path, memory_bytes) and ok
+        return ok
+
     def kill(self) -> None:
         for path in self.paths:
             _kill(path)
@@ -148,10 +156,14 @@ def _limit_memory(kind: str, path: str, memory_bytes: int) -> bool:
             ok = _write(os.path.join(path, "memory.swap.max"), "0")
         return ok
     if kind == "memory":
-        ok = _write(os.path.join(path, "memory.limit_in_bytes"), str(memory_bytes))
-        if ok and os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):
-            ok = _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(memory_bytes))
-        return ok
+        # memsw (memory and swap) may never be below the memory limit: raised first, lowered last
+        limit, memsw = os.path.join(path, "memory.limit_in_bytes"), os.path.join(path, "memory.memsw.limit_in_bytes")
+        if not os.path.exists(memsw):
+            return _write(limit, str(memory_bytes))
+        with open(limit) as f:
+            raising = int(f.read()) < memory_bytes
+        order = (memsw, limit) if raising else (limit, memsw)
+        return all(_write(p, str(memory_bytes)) for p in order)
     return False
 
 

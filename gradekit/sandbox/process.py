@@ -39,7 +39,7 @@ from gradekit.sandbox import isolation
 from gradekit.sandbox.box import Box, make_run_dir, write_files
 from gradekit.sandbox.box import isolation as machine_isolation
 from gradekit.sandbox.cleanup import wait_exit, kill_group, rmtree
-from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values, split_among_processes
+from gradekit.sandbox.limits import Limits, preload_prelude, rlimit_values
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.core.errors import IsolationError
 
@@ -110,9 +110,9 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
         _check_name(name)
     server = _fork_server()
     if server is not None:
-        # a fork server's children share no memory cgroup: each gets its share of the budget, few processes
-        split = split_among_processes(limits)
-        return server.run(preload_prelude(split) + script, files, split)
+        # the server's memory cgroup, set to this child's budget, or else few processes with a share each
+        given, _ = server.child_limits(limits)
+        return server.run(preload_prelude(given) + script, files, limits)
     return _run_boxed(script, files, limits)
 
 

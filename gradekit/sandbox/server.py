@@ -10,6 +10,7 @@ subclass's ``_start`` and ``_run``.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import socket
 import select
@@ -18,8 +19,9 @@ import time
 from typing import Callable
 
 from gradekit.core.errors import IsolationError
+from gradekit.sandbox import cgroups
 from gradekit.sandbox.cleanup import kill_group
-from gradekit.sandbox.limits import rlimit_values
+from gradekit.sandbox.limits import rlimit_values, split_among_processes
 from gradekit.sandbox.result import ChildResult
 
 __all__ = ["ForkServerBase", "ServerLost", "PRELOAD", "rlimits_request"]
@@ -39,6 +41,30 @@ class ForkServerBase:
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
+        self._memory = cgroups.Cgroups()  # one memory cgroup each child of this server joins in turn
+        self._memory_fds: list[int] = []
+
+    def _open_memory_cgroup(self) -> str:
+        """Make the server's memory cgroup, where one can be had: the descriptors of its ``cgroup.procs``
+        (passed to the server, whose forked child writes itself there) as an argument, '-' when none."""
+        self._memory = cgroups.make(0, 64 * 2**20, memory_only=True)
+        self._memory_fds = [os.open(f, os.O_WRONLY | os.O_CLOEXEC) for f in self._memory.procs_files]
+        return ",".join(map(str, self._memory_fds)) or "-"
+
+    def _close_memory_cgroup(self) -> None:
+        for fd in self._memory_fds:
+            os.close(fd)
+        self._memory_fds = []
+        self._memory.remove()
+
+    def child_limits(self, limits):
+        """(the limits a child gets, whether it joins the server's memory cgroup): the memory cgroup set to
+        the child's budget holds all its processes together; without one, each of few gets its share."""
+        if self._proc is None:
+            self._start()
+        if self._memory.memory and self._memory.set_memory(limits.resident_bytes):
+            return limits, True
+        return split_among_processes(limits), False
 
     def __enter__(self):
         return self
@@ -64,6 +90,7 @@ class ForkServerBase:
             kill_group(self._proc.pid)
             self._proc.wait()
             self._proc = None
+        self._close_memory_cgroup()
 
     def run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         """Run ``script`` in a fresh child of the server, as ``run_child`` would; one retry on a fresh server."""
