@@ -216,3 +216,39 @@ def test_six_processes_of_one_child_hold_no_more_than_its_memory_budget(setting,
     # a memory cgroup counts what the child writes to its tmpfs with the rest: the budget and that
     assert got["held"] <= BUDGET + WRITABLE_BYTES, got
     assert got["held"] >= 16 << 20, got  # it could hold something: the budget is spent, not refused
+
+
+# -- CPU: every process of the submission charged to it ----------------------------------------------------
+
+# A function that has a daemon (double fork, setsid: adopted by whoever reaps orphans) do its work, and waits
+# for it asleep: the daemon's CPU time is the call's.
+DAEMON_WORKER = b"""
+import os, select, time
+
+def f():
+    r, w = os.pipe()
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            start = time.process_time()
+            x = 0
+            while time.process_time() - start < 1.5:
+                x += 1
+            os.write(w, b"%f" % (time.process_time() - start))
+            os._exit(0)
+        os._exit(0)
+    os.close(w)
+    while not select.select([r], [], [], 0.05)[0]:
+        pass
+    return float(os.read(r, 64))
+"""
+
+
+def test_the_cpu_of_a_daemon_a_function_starts_is_charged_to_its_call():
+    from gradekit.code.session import ModuleSession
+    from gradekit.sandbox.limits import Limits
+
+    with ModuleSession(DAEMON_WORKER, "m.py", limits=Limits(cpu_seconds=60, wall_seconds=60)) as s:
+        r = s.call("f", timeout=30)
+    assert r.ok, r.message
+    assert r.value >= 1.5 and r.cpu >= 0.9 * r.value, (r.value, r.cpu)  # the daemon's CPU, counted

@@ -278,7 +278,9 @@ class ModuleSession:
 
     def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float, since: float | None = None) -> CallResult:
         pid = self._proc.pid if self._proc is not None else None
-        clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid) if since is None and pid is not None else 0.0)
+        uid = self._box.uid if self._box is not None else None  # its alone: what it orphaned is charged too
+        clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid, uid) if since is None and pid is not None else 0.0,
+                            uid=uid)
         self._seq += 1
         head = json.dumps({**header, "seq": self._seq}).encode()
         try:
