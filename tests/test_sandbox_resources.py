@@ -252,3 +252,55 @@ def test_the_cpu_of_a_daemon_a_function_starts_is_charged_to_its_call():
         r = s.call("f", timeout=30)
     assert r.ok, r.message
     assert r.value >= 1.5 and r.cpu >= 0.9 * r.value, (r.value, r.cpu)  # the daemon's CPU, counted
+
+
+# -- disk: all a child writes, bounded ------------------------------------------------------------------------
+
+# Files just under RLIMIT_FSIZE, in every folder a child may write, until 200 MiB are written or none takes more.
+FILL_THE_DISK = """
+import json, os
+block = b"x" * (1 << 20)
+total, n, full = 0, 0, set()
+places = sorted({".", "/tmp", "/var/tmp", "/dev/shm", os.environ.get("TMPDIR", "/tmp")})
+while total < (200 << 20) and len(full) < len(places):
+    for place in places:
+        if place in full:
+            continue
+        try:
+            with open(os.path.join(place, "fill%d" % n), "wb") as f:
+                for _ in range(15):
+                    f.write(block)
+                    f.flush()
+                    total += len(block)
+        except OSError:
+            full.add(place)
+        n += 1
+json.dump(total, open("result.json", "w")) if total < (200 << 20) else None
+try:
+    for name in os.listdir("."):
+        if name.startswith("fill"):
+            os.unlink(name)
+    json.dump(total, open("result.json", "w"))
+except OSError:
+    pass
+"""
+
+
+@pytest.mark.skipif(KIND != "jail", reason="only a jail can give the child a tmpfs of its own (the confined level "
+                                           "cannot mount: docs/security.md says what bounds it there)")
+@pytest.mark.parametrize("server", [False, True], ids=["own-box", "fork-server"])
+def test_all_a_jailed_child_writes_is_bounded_by_one_tmpfs(server):
+    from gradekit.sandbox import process
+    from gradekit.sandbox.limits import Limits
+
+    if server and not AS_ROOT:
+        pytest.skip("the fork server serves root graders only")
+    limits = Limits(cpu_seconds=30, wall_seconds=60)
+    process.use_fork_server(server)
+    try:
+        r = process.run_child(FILL_THE_DISK, {"data.bin": b"d" * (3 << 20)}, limits)
+    finally:
+        process.use_fork_server(False)
+    assert r.result is not None, (r.returncode, r.stderr[-2000:])
+    written = json.loads(r.result)
+    assert (15 << 20) <= written <= limits.tmp_bytes, written  # one budget for /sandbox, /tmp, /var/tmp, /dev/shm
