@@ -191,14 +191,18 @@ def build(root):
 
 def copy_result(work_fd):
     """The child's result.json, from its tmpfs to the grader's folder (``work_fd``, held from before the
-    pivot): a regular file, no link, at most the write budget; nothing when there is none."""
+    pivot): a regular file, no link, at most the write budget; nothing when there is none, and a folder in
+    its place when it is not a regular file (the grader says so). Only a program that ended by itself has
+    it copied: one the grader killed (past the wall clock) is not read."""
     try:
         fd = os.open("/sandbox/result.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    except FileNotFoundError:
         return
+    except OSError:  # a link: the grader is shown something that is not a regular file, and says so
+        fd = -1
     try:
-        st = os.fstat(fd)
-        if (st.st_mode & 0o170000) != 0o100000:
+        if fd < 0 or (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            os.mkdir("result.json", 0o700, dir_fd=work_fd)
             return
         out = os.open("result.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=work_fd)
         try:
@@ -214,7 +218,8 @@ def copy_result(work_fd):
     except OSError:
         pass
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def bind_device(src, dst):
