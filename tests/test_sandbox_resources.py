@@ -304,3 +304,69 @@ def test_all_a_jailed_child_writes_is_bounded_by_one_tmpfs(server):
     assert r.result is not None, (r.returncode, r.stderr[-2000:])
     written = json.loads(r.result)
     assert (15 << 20) <= written <= limits.tmp_bytes, written  # one budget for /sandbox, /tmp, /var/tmp, /dev/shm
+
+
+# -- no student file outlives its grading ------------------------------------------------------------------
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("gradekit-"))
+
+
+@pytest.mark.parametrize("kind", ["module-check", "batch-worker"])
+def test_what_a_killed_grading_process_left_is_removed_by_the_next_one_to_start(kind, tmp_path):
+    """A grading process SIGKILLed mid-grading (a module check's parent, a batch worker) runs no ``finally``:
+    its folders, a student's file in them, stay. The next grading process to start removes them."""
+    import shutil
+    import tempfile
+
+    # a TMPDIR the sandbox uid may enter (else a root grader makes the child's folders in /tmp)
+    tmp = Path(tempfile.mkdtemp(prefix="gk-test-tmpdir-", dir="/tmp"))
+    os.chmod(tmp, 0o1777)
+    env = {"TMPDIR": str(tmp)}
+    try:
+        _kill_and_start_again(kind, tmp, env)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _kill_and_start_again(kind: str, tmp: Path, env: dict) -> None:
+    if kind == "module-check":
+        grading = """
+            from gradekit.code.session import ModuleSession
+            with ModuleSession(b"import time\\ndef f():\\n    time.sleep(300)\\n", "task1.py") as s:
+                s.begin()
+                print("GRADING", flush=True)
+                s.call("f", timeout=300)
+        """
+    else:
+        grading = """
+            import socket, threading
+            from multiprocessing.connection import Connection
+            from gradekit.course import grading_process
+            mine, theirs = socket.socketpair()
+            threading.Thread(target=grading_process.serve, args=(Connection(theirs.detach()),), daemon=True).start()
+            conn = Connection(mine.detach())
+            conn.recv()  # "ready": its scratch folder is made
+            open(__import__("tempfile").gettempdir() + "/zed.py", "w").write("x = 1")  # a student's file in it
+            print("GRADING", flush=True)
+            __import__("time").sleep(300)
+        """
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    full_env.update(env, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(grading)], cwd=ROOT, env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "GRADING", line + proc.stderr.read()[-3000:]
+    finally:
+        proc.kill()  # SIGKILL: no finally runs
+        proc.wait()
+    left = _leftovers(tmp)
+    assert left, ("the killed grading process left nothing: the attack proves nothing", str(tmp),
+                  os.listdir(tmp), proc.stderr.read()[-2000:])
+    r = python("""
+        from gradekit.sandbox.process import Limits, run_child
+        assert run_child("open('result.json', 'w').write('1')", {}, Limits()).result == b"1"
+    """, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert _leftovers(tmp) == [], _leftovers(tmp)

@@ -52,7 +52,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gradekit.sandbox import cgroups, confine, jail, reaper
+from gradekit.sandbox import cgroups, confine, jail, reaper, scratch
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.limits import Limits, rlimit_setter, split_among_processes
 from gradekit.core.errors import IsolationError
@@ -105,7 +105,8 @@ def write_files(folder: str, files: dict[str, bytes]) -> None:
 
 
 def make_run_dir(prefix: str) -> str:
-    """A fresh folder for one child's files, 0700, where a sandbox uid can be let in.
+    """A fresh folder for one child's files, 0700, where a sandbox uid can be let in; its name says its owner,
+    so that a later grading process removes it if this one is killed (``gradekit.sandbox.scratch``).
 
     A root grader whose TMPDIR lies under a folder other users cannot enter (pytest's
     ``/tmp/pytest-of-root``, a private home) makes it in /tmp instead: without a jail the
@@ -114,7 +115,7 @@ def make_run_dir(prefix: str) -> str:
     base = tempfile.gettempdir()
     if os.geteuid() == 0 and not _enterable_by_others(base):
         base = "/tmp"
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
+    return scratch.make(prefix.removeprefix("gradekit-").strip("-"), dir=base)  # named for its owner
 
 
 def _enterable_by_others(path: str) -> bool:

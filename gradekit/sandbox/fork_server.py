@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 
-from gradekit.sandbox import jail
+from gradekit.sandbox import jail, scratch
 from gradekit.sandbox.box import Box, kill_uid
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.result import ChildResult, child_result
@@ -56,7 +56,7 @@ class ForkServer(ForkServerBase):
     def _start(self) -> None:
         self._box = Box()
         self._box.take_uid()  # the reaper's uid, for the server's life
-        self._run_dir = tempfile.mkdtemp(prefix="gradekit-server-")
+        self._run_dir = scratch.make("server")
         work, root = os.path.join(self._run_dir, "work"), os.path.join(self._run_dir, "root")
         os.mkdir(work)
         os.mkdir(root)

@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -128,7 +127,9 @@ def jail_probe(uid: int) -> str | None:
 
 @functools.lru_cache(maxsize=8)
 def _probe_cached(uid: int, executable: str) -> str | None:
-    run = tempfile.mkdtemp(prefix="gradekit-probe-")
+    from gradekit.sandbox import scratch
+
+    run = scratch.make("probe")
     try:
         work, root = os.path.join(run, "work"), os.path.join(run, "root")
         os.mkdir(work)
