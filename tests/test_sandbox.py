@@ -55,6 +55,7 @@ def test_scrubbed_environment_own_directory_and_session(tmp_path, monkeypatch):
     assert got["env"] == {
         "PATH": "/usr/bin:/bin", "HOME": cwd, "TMPDIR": "/tmp" if jailed else cwd, "LANG": "C.UTF-8",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
     }
     # stdout and stderr are not files in the child's directory

@@ -370,3 +370,30 @@ def _kill_and_start_again(kind: str, tmp: Path, env: dict) -> None:
     """, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert _leftovers(tmp) == [], _leftovers(tmp)
+
+
+# -- one intra-op thread: CPU time is the work ------------------------------------------------------------
+
+THREADS = b"""
+import os
+import torch
+
+def f():
+    return [float(torch.get_num_threads()), float(torch.get_num_interop_threads()),
+            float(all(os.environ.get(v) == "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                          "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")))]
+"""
+
+
+def test_student_code_and_the_reference_run_torch_and_blas_on_one_thread():
+    pytest.importorskip("torch")
+    from gradekit.code.session import ModuleSession
+    from gradekit.grading.code import _preloaded
+    from gradekit.sandbox.limits import Limits
+
+    limits = _preloaded(Limits(cpu_seconds=60, wall_seconds=60), THREADS, None)  # as both children are started
+    assert "torch" in limits.preload
+    with ModuleSession(THREADS, "m.py", limits=limits) as s:
+        r = s.call("f", timeout=30)
+    assert r.ok, r.message
+    assert list(r.value) == [1.0, 1.0, 1.0], r.value

@@ -72,9 +72,12 @@ def child_env(home: str, tmp: str) -> dict[str, str]:
         "HOME": home,
         "TMPDIR": tmp,
         "LANG": "C.UTF-8",
+        # one intra-op thread (BLAS, OpenMP, torch, numexpr): CPU time measures the work, not threads spinning
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+        "VECLIB_MAXIMUM_THREADS": "1",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
