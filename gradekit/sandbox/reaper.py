@@ -130,12 +130,16 @@ def orphans_reaped(wait: float = 1.0) -> str | None:
         os.waitpid(child, 0)
     if not grandchild:
         return None
-    deadline = time.monotonic() + wait
+    deadline, zombie_since = time.monotonic() + wait, None
     while time.monotonic() < deadline:
         st = _status(grandchild)
         if st is None:
             return None  # reaped
-        time.sleep(0.02)
+        if st.get(b"State", b"").startswith(b"Z"):
+            zombie_since = zombie_since or time.monotonic()
+            if time.monotonic() - zombie_since > 0.2:  # an init that reaps does so within milliseconds
+                break
+        time.sleep(0.01)
     st = _status(grandchild)
     if st is None or not st.get(b"State", b"").startswith(b"Z"):
         return None
@@ -148,4 +152,4 @@ def orphans_reaped(wait: float = 1.0) -> str | None:
             name = f.read().strip()
     except OSError:
         name = "?"
-    return f"pid {adopter} ({name})" + (" is pid 1 and" if adopter == 1 else ", a subreaper above the grader,")
+    return f"pid {adopter} ({name})" + ("" if adopter == 1 else ", a subreaper above the grader,")

@@ -43,11 +43,12 @@ class ForkServerBase:
         self._sock: socket.socket | None = None
         self._memory = cgroups.Cgroups()  # one memory cgroup each child of this server joins in turn
         self._memory_fds: list[int] = []
+        self._memory_set: int | None = None  # the limit the memory cgroup holds now
 
     def _open_memory_cgroup(self) -> str:
         """Make the server's memory cgroup, where one can be had: the descriptors of its ``cgroup.procs``
         (passed to the server, whose forked child writes itself there) as an argument, '-' when none."""
-        self._memory = cgroups.make(0, 64 * 2**20, memory_only=True)
+        self._memory, self._memory_set = cgroups.make(0, 64 * 2**20, memory_only=True), None
         self._memory_fds = [os.open(f, os.O_WRONLY | os.O_CLOEXEC) for f in self._memory.procs_files]
         return ",".join(map(str, self._memory_fds)) or "-"
 
@@ -62,8 +63,11 @@ class ForkServerBase:
         the child's budget holds all its processes together; without one, each of few gets its share."""
         if self._proc is None:
             self._start()
-        if self._memory.memory and self._memory.set_memory(limits.resident_bytes):
+        if self._memory.memory and (self._memory_set == limits.resident_bytes
+                                    or self._memory.set_memory(limits.resident_bytes)):
+            self._memory_set = limits.resident_bytes  # the same budget child after child: written once
             return limits, True
+        self._memory_set = None
         return split_among_processes(limits), False
 
     def __enter__(self):
