@@ -25,11 +25,17 @@ says what each level means) and never fails open:
   isolation (the child sees the machine as that uid does). A root grader that has
   neither a jail nor a uid that can start the interpreter refuses to run the
   child (``IsolationError``): untrusted code never runs as root.
-- **A cgroup** where one can be made, unless the child is in a root jail (its
-  pid namespace and its uid's ``RLIMIT_NPROC`` already do this): cgroup v2
-  (``cgroup.kill`` ends the whole tree in one write) and the v1 ``pids``
-  controller (``pids.max`` stops a fork bomb even as root). The child joins them
-  in ``preexec`` before it execs, so nothing it starts is outside.
+- **Cgroups** where they can be made (``gradekit.sandbox.cgroups``): cgroup v2
+  (``cgroup.kill`` ends the whole tree in one write), the v1 ``pids`` controller
+  (``pids.max`` stops a fork bomb even as root), and a memory cgroup that holds
+  all the child's processes to its budget together. A root jail gets the memory
+  one only (its pid namespace and its uid's ``RLIMIT_NPROC`` do the rest). Where
+  no memory cgroup can be had, the child's limits are split among a few processes
+  (``Box.limits``). The child joins them in ``preexec`` before it execs, so
+  nothing it starts is outside.
+- **Orphans**: a root grader is a subreaper (``gradekit.sandbox.reaper``): what
+  a child orphans comes to it, is counted with the child's CPU time, and is
+  reaped here, whatever pid 1 does.
 - **The end**: the process group is killed by the caller; ``close`` then kills
   the cgroups and the uid's processes, which catches ``setsid`` daemons (in a jail
   the pid namespace already ended them with its pid 1).
