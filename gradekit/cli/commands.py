@@ -58,7 +58,7 @@ def doctor(require: bool, as_json: bool) -> None:
                    f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
         if d.get("memory"):
             click.echo(f"memory: {d['memory']}")
-    if d.get("orphans"):
+    if d.get("orphans") and not as_json:
         click.echo(f"orphans: {d['orphans']}")
     if d["level"] == "refused" or (require and d["level"] != "strong"):
         sys.exit(3)

@@ -26,6 +26,7 @@ log = logging.getLogger("gradekit.sandbox.process")
 OFF_ENV = "GRADEKIT_SANDBOX_CGROUP"  # "off": no cgroups at all (the split limits then hold memory and processes)
 _counter = itertools.count()
 _no_cgroup: set[str] = set()  # kinds this process could not make (not writable now means not writable later)
+_no_memory: set[str] = set()  # kinds whose cgroups this process made but could not limit memory in
 
 
 @dataclass
@@ -123,7 +124,7 @@ def make(processes: int, memory_bytes: int, memory_only: bool = False) -> Cgroup
         return made
     name = f"gradekit-{os.getpid()}-{next(_counter)}"
     for kind, mount in _roots():
-        if kind in _no_cgroup or (memory_only and kind == "pids"):
+        if kind in _no_cgroup or (memory_only and (kind == "pids" or kind in _no_memory)):
             continue
         path = os.path.join(mount, _own(kind), name)
         try:
@@ -140,6 +141,7 @@ def make(processes: int, memory_bytes: int, memory_only: bool = False) -> Cgroup
         if _limit_memory(kind, path, memory_bytes):
             made.memory = True
         elif kind == "memory" or memory_only:
+            _no_memory.add(kind)  # its parent gives no memory controller: not asked again
             os.rmdir(path)  # a memory cgroup that does not limit is no use
             continue
         made.paths.append(path)
