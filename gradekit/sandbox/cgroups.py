@@ -48,6 +48,19 @@ class Cgroups:
             ok = _limit_memory(kind, path, memory_bytes) and ok
         return ok
 
+    def usage(self) -> int:
+        """The bytes its memory cgroups hold now (the largest, 0 when unknown)."""
+        found = 0
+        for path in self.paths:
+            for name in ("memory.current", "memory.usage_in_bytes"):
+                try:
+                    with open(os.path.join(path, name)) as f:
+                        found = max(found, int(f.read()))
+                    break
+                except (OSError, ValueError):
+                    continue
+        return found
+
     def kill(self) -> None:
         for path in self.paths:
             _kill(path)

@@ -65,14 +65,13 @@ class ForkServer(ForkServerBase):
         parent, child = socket.socketpair()
         status_r, status_w = os.pipe()
         code = child_source("jail_server")
-        memory = self._open_memory_cgroup()
         try:
             self._proc = subprocess.Popen(
                 jail.launcher_command(plan, status_w, [sys.executable, "-I", "-c", code, str(child.fileno()),
-                                                       memory, *PRELOAD]),
+                                                       *PRELOAD]),
                 cwd=work, env=plan["env"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True,
-                pass_fds=(child.fileno(), status_w, *self._memory_fds))
+                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(), status_w),
+                preexec_fn=self._open_memory_cgroup())
         except OSError as e:
             rmtree(self._run_dir)
             self._close_memory_cgroup()
@@ -106,7 +105,7 @@ class ForkServer(ForkServerBase):
     def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         box = Box()
         box.take_uid()  # this child's alone
-        given, join = self.child_limits(limits)
+        given = self.child_limits(limits)
         res_r, res_w = os.pipe()
         try:
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -119,7 +118,6 @@ class ForkServer(ForkServerBase):
                 request = {"uid": box.uid, "result_bytes": limits.result_bytes,
                            "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
                            "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(given, box.zombies),
-                           "join": join,
                            "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:

@@ -111,8 +111,7 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     server = _fork_server()
     if server is not None:
         # the server's memory cgroup, set to this child's budget, or else few processes with a share each
-        given, _ = server.child_limits(limits)
-        return server.run(preload_prelude(given) + script, files, limits)
+        return server.run(preload_prelude(server.child_limits(limits)) + script, files, limits)
     return _run_boxed(script, files, limits)
 
 

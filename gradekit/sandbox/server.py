@@ -41,50 +41,44 @@ class ForkServerBase:
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
-        self._memory = cgroups.Cgroups()  # one memory cgroup each child of this server joins in turn
-        self._memory_fds: list[int] = []
-        self._memory_set: int | None = None  # the limit the memory cgroup holds now
+        self._memory = cgroups.Cgroups()  # the server's memory cgroup: its children, one at a time, are in it
+        self._memory_set: int | None = None  # the child budget its limit is set for now
+        self._memory_base = 0  # what the server itself holds there (its interpreter, numpy)
 
-    def _open_memory_cgroup(self) -> str:
-        """Make the server's memory cgroup, where one can be had: the descriptors of its ``cgroup.procs``
-        (passed to the server, whose forked child writes itself there) as an argument, '-' when none."""
-        self._memory, self._memory_set = cgroups.make(0, 64 * 2**20, memory_only=True), None
-        self._memory_fds = [os.open(f, os.O_WRONLY | os.O_CLOEXEC) for f in self._memory.procs_files]
-        return ",".join(map(str, self._memory_fds)) or "-"
+    def _open_memory_cgroup(self):
+        """Make the server's memory cgroup, where one can be had; the ``preexec_fn`` that puts the server in it
+        (and so, forked from it, each child, with no cgroup migration per child)."""
+        self._memory, self._memory_set = cgroups.make(0, 2**62, memory_only=True), None
+        procs = self._memory.procs_files
+
+        def join() -> None:
+            for path in procs:
+                fd = os.open(path, os.O_WRONLY)
+                try:
+                    os.write(fd, b"0")
+                finally:
+                    os.close(fd)
+
+        return join
 
     def _close_memory_cgroup(self) -> None:
-        for fd in self._memory_fds:
-            os.close(fd)
-        self._memory_fds = []
         self._memory.remove()
 
     def child_limits(self, limits):
-        """(the limits a child gets, whether it joins the server's memory cgroup): the memory cgroup set to
-        the child's budget holds all its processes together; without one, each of few gets its share."""
+        """The limits a child of this server gets: where the server's memory cgroup holds it, the caller's (the
+        cgroup's limit set to the child's budget on top of what the server holds); else split among few
+        processes, each with its share of the budget."""
         if self._proc is None:
             self._start()
-        if self._memory.memory and (self._memory_set == limits.resident_bytes
-                                    or self._memory.set_memory(limits.resident_bytes)):
-            self._memory_set = limits.resident_bytes  # the same budget child after child: written once
-            return limits, True
+        if self._memory.memory:
+            if self._memory_set is None:
+                self._memory_base = self._memory.usage()  # the server at rest, before its first child
+            if self._memory_set == limits.resident_bytes or self._memory.set_memory(
+                    limits.resident_bytes + self._memory_base):
+                self._memory_set = limits.resident_bytes  # the same budget child after child: written once
+                return limits
         self._memory_set = None
-        return split_among_processes(limits), False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _start(self) -> None:
-        raise NotImplementedError
-
-    def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
-        raise NotImplementedError
-
-    def _why_lost(self, lost: ServerLost) -> str:
-        """What the grader's error says of a lost server (a subclass may know better than the socket)."""
-        return str(lost)
+        return split_among_processes(limits)
 
     def close(self) -> None:
         if self._sock is not None:

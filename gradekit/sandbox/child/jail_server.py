@@ -30,9 +30,7 @@ MS_REMOUNT, MS_BIND = 32, 4096
 PR_SET_NO_NEW_PRIVS = 38
 libc = ctypes.CDLL(None, use_errno=True)
 sock = socket.socket(fileno=int(sys.argv[1]))
-# the grader's memory cgroup (its cgroup.procs, open for writing): each keeper joins it when asked to
-memory_fds = [int(fd) for fd in sys.argv[2].split(",")] if sys.argv[2] != "-" else []
-for name in sys.argv[3:]:
+for name in sys.argv[2:]:
     try:
         __import__(name)
     except Exception:
@@ -69,10 +67,6 @@ def read_job(fd):
 def run(request, job_fd, result_fd, out_fd, err_fd):
     """In the keeper (root, forked for this request)."""
     uid, cap = request["uid"], request["result_bytes"]
-    for fd in memory_fds:  # the child's memory counted for all it starts, before anything of it is written
-        if request.get("join"):
-            os.write(fd, b"0")
-        os.close(fd)
     # its own mounts, and its own SysV IPC and POSIX message queues: a segment the last child left (shmget
     # with a key the next one knows) is gone with that child's namespace, never seen by the next
     check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
