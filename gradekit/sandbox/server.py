@@ -45,6 +45,22 @@ class ForkServerBase:
         self._memory_set: int | None = None  # the child budget its limit is set for now
         self._memory_base = 0  # what the server itself holds there (its interpreter, numpy)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
+        raise NotImplementedError
+
+    def _why_lost(self, lost: ServerLost) -> str:
+        """What the grader's error says of a lost server (a subclass may know better than the socket)."""
+        return str(lost)
+
     def _open_memory_cgroup(self):
         """Make the server's memory cgroup, where one can be had; the ``preexec_fn`` that puts the server in it
         (and so, forked from it, each child, with no cgroup migration per child)."""
