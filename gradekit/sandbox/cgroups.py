@@ -20,7 +20,7 @@ import os
 import signal
 from dataclasses import dataclass, field
 
-__all__ = ["Cgroups", "make", "memory_cgroups_possible", "OFF_ENV"]
+__all__ = ["Cgroups", "make", "OFF_ENV"]
 
 log = logging.getLogger("gradekit.sandbox.process")
 OFF_ENV = "GRADEKIT_SANDBOX_CGROUP"  # "off": no cgroups at all (the split limits then hold memory and processes)
@@ -180,18 +180,6 @@ def _limit_memory(kind: str, path: str, memory_bytes: int) -> bool:
         order = (memsw, limit) if raising else (limit, memsw)
         return all(_write(p, str(memory_bytes)) for p in order)
     return False
-
-
-_possible: dict[str, bool] = {}
-
-
-def memory_cgroups_possible() -> bool:
-    """Whether this process can give a child a memory cgroup (tried once, by making and removing one)."""
-    if "memory" not in _possible:
-        trial = make(0, 64 * 2**20, memory_only=True)
-        _possible["memory"] = trial.memory
-        trial.remove()
-    return _possible["memory"] and not _off()
 
 
 def _kill(path: str) -> None:
