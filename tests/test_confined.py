@@ -227,3 +227,29 @@ def test_the_run_folder_is_entered_by_the_sandbox_uid_and_no_one_else():
             box.close()
     finally:
         rmtree(run)
+
+
+def test_resources_are_counted_per_submission_under_dockers_default_profile(system_python):
+    """tests/test_sandbox_resources.py, every attack, by a grader that cannot have a jail (Landlock on)."""
+    r = under_docker(system_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                     "tests/test_sandbox_resources.py", env={"GRADEKIT_TEST_EXPECT_ISOLATION": "confined"})
+    tail = r.stdout[-4000:] + r.stderr[-2000:]
+    assert r.returncode == 0, tail
+    assert re.search(r"\b1[0-9] passed", r.stdout) and "failed" not in r.stdout.splitlines()[-1], tail
+
+
+def test_resources_are_counted_per_submission_confined_without_landlock(system_python_without_gradekit):
+    """The same attacks where an older Docker refuses Landlock too: gradekit and the tests installed closed to
+    other users (as setup.sh leaves them), so that the level is still confined."""
+    private = Path(tempfile.mkdtemp(prefix="gradekit-installed-", dir="/tmp"))  # 0700
+    try:
+        for part in ("gradekit", "reference", "problems", "tests"):
+            shutil.copytree(ROOT / part, private / part, ignore=shutil.ignore_patterns("__pycache__"))
+        r = under_docker(system_python_without_gradekit, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+                         "no:xdist", "tests/test_sandbox_resources.py", landlock=False, cwd=private,
+                         env={"PYTHONPATH": str(private), "GRADEKIT_TEST_EXPECT_ISOLATION": "confined"})
+        tail = r.stdout[-4000:] + r.stderr[-2000:]
+        assert r.returncode == 0, tail
+        assert re.search(r"\b1[0-9] passed", r.stdout) and "failed" not in r.stdout.splitlines()[-1], tail
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

@@ -57,6 +57,10 @@ def doctor(require: bool, as_json: bool) -> None:
         uid = d["uid"] if d["uid"] is not None else "the grader's own"
         click.echo(f"uid: {uid}; "
                    f"cgroups: {', '.join(d['cgroups']) or 'none (rlimits and the process group only)'}")
+        if d.get("memory"):
+            click.echo(f"memory: {d['memory']}")
+    if d.get("orphans") and not as_json:
+        click.echo(f"orphans: {d['orphans']}")
     if d["level"] == "refused" or (require and d["level"] != "strong"):
         sys.exit(3)
 

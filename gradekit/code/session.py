@@ -148,7 +148,7 @@ class ModuleSession:
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
         self._err = tempfile.TemporaryFile()
-        program = preload_prelude(self.limits) + child_source("harness")  # the libraries, then the cap lowered
+        program = preload_prelude(self._box.limits) + child_source("harness")  # the libraries, then the cap lowered
         try:
             self._proc = subprocess.Popen(
                 self._box.command([sys.executable, "-I", "-c", program, str(req_r), str(resp_w), self.filename,
@@ -278,7 +278,9 @@ class ModuleSession:
 
     def _roundtrip(self, header: dict, blobs: list[bytes], timeout: float, since: float | None = None) -> CallResult:
         pid = self._proc.pid if self._proc is not None else None
-        clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid) if since is None and pid is not None else 0.0)
+        uid = self._box.uid if self._box is not None else None  # its alone: what it orphaned is charged too
+        clock = BudgetClock(timeout, pid, tree_cpu_seconds(pid, uid) if since is None and pid is not None else 0.0,
+                            uid=uid)
         self._seq += 1
         head = json.dumps({**header, "seq": self._seq}).encode()
         try:

@@ -276,7 +276,9 @@ def serve(conn: Connection) -> None:
     from gradekit.sandbox.box import describe
     from gradekit.sandbox.process import rmtree, use_fork_server
 
-    scratch = tempfile.mkdtemp(prefix="gradekit-worker-")
+    from gradekit.sandbox import scratch as scratch_folders
+
+    scratch = scratch_folders.make("worker")  # named for its owner: the next worker removes it if this one is killed
     os.chmod(scratch, 0o711)  # entered, not listed, by a sandbox uid: each folder in it is 0700 and its child's
     tempfile.tempdir = scratch
     try:

@@ -147,10 +147,11 @@ class LocalPool:
 
     def _start(self, wanted: int) -> None:
         import multiprocessing
-        import tempfile
+
+        from gradekit.sandbox import scratch
 
         if self._scratch is None:
-            self._scratch = tempfile.mkdtemp(prefix="gradekit-batch-")
+            self._scratch = scratch.make("batch")  # named for its owner: removed by the next batch if this one is killed
             # entered, not listed, by a sandbox uid: each folder in it is 0700 and its child's
             os.chmod(self._scratch, 0o711)
         ctx = multiprocessing.get_context("fork")  # workers inherit the catalog, never pickled

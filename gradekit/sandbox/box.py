@@ -25,11 +25,17 @@ says what each level means) and never fails open:
   isolation (the child sees the machine as that uid does). A root grader that has
   neither a jail nor a uid that can start the interpreter refuses to run the
   child (``IsolationError``): untrusted code never runs as root.
-- **A cgroup** where one can be made, unless the child is in a root jail (its
-  pid namespace and its uid's ``RLIMIT_NPROC`` already do this): cgroup v2
-  (``cgroup.kill`` ends the whole tree in one write) and the v1 ``pids``
-  controller (``pids.max`` stops a fork bomb even as root). The child joins them
-  in ``preexec`` before it execs, so nothing it starts is outside.
+- **Cgroups** where they can be made (``gradekit.sandbox.cgroups``): cgroup v2
+  (``cgroup.kill`` ends the whole tree in one write), the v1 ``pids`` controller
+  (``pids.max`` stops a fork bomb even as root), and a memory cgroup that holds
+  all the child's processes to its budget together. A root jail gets the memory
+  one only (its pid namespace and its uid's ``RLIMIT_NPROC`` do the rest). Where
+  no memory cgroup can be had, the child's limits are split among a few processes
+  (``Box.limits``). The child joins them in ``preexec`` before it execs, so
+  nothing it starts is outside.
+- **Orphans**: a root grader is a subreaper (``gradekit.sandbox.reaper``): what
+  a child orphans comes to it, is counted with the child's CPU time, and is
+  reaped here, whatever pid 1 does.
 - **The end**: the process group is killed by the caller; ``close`` then kills
   the cgroups and the uid's processes, which catches ``setsid`` daemons (in a jail
   the pid namespace already ended them with its pid 1).
@@ -48,13 +54,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gradekit.sandbox import confine, jail
+from gradekit.sandbox import cgroups, confine, jail, reaper, scratch
 from gradekit.sandbox.cleanup import rmtree
-from gradekit.sandbox.limits import Limits, rlimit_setter
+from gradekit.sandbox.limits import Limits, rlimit_setter, split_among_processes
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox.isolation import Isolation, check_allowed, note_used
 
@@ -63,7 +68,6 @@ __all__ = ["Box", "describe", "sandbox_uids", "isolation", "kill_uid", "make_run
 log = logging.getLogger("gradekit.sandbox.process")
 _counter = itertools.count()
 _probe_cache: dict[str, str | None] = {}  # interpreter -> why a sandbox uid cannot start it
-_no_cgroup: set[str] = set()
 
 
 def sandbox_uids() -> range | None:
@@ -106,7 +110,8 @@ def write_files(folder: str, files: dict[str, bytes]) -> None:
 
 
 def make_run_dir(prefix: str) -> str:
-    """A fresh folder for one child's files, 0700, where a sandbox uid can be let in.
+    """A fresh folder for one child's files, 0700, where a sandbox uid can be let in; its name says its owner,
+    so that a later grading process removes it if this one is killed (``gradekit.sandbox.scratch``).
 
     A root grader whose TMPDIR lies under a folder other users cannot enter (pytest's
     ``/tmp/pytest-of-root``, a private home) makes it in /tmp instead: without a jail the
@@ -115,7 +120,7 @@ def make_run_dir(prefix: str) -> str:
     base = tempfile.gettempdir()
     if os.geteuid() == 0 and not _enterable_by_others(base):
         base = "/tmp"
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
+    return scratch.make(prefix.removeprefix("gradekit-").strip("-"), dir=base)  # named for its owner
 
 
 def _enterable_by_others(path: str) -> bool:
@@ -137,13 +142,15 @@ class Box:
 
     iso: Isolation | None = None
     uid: int | None = None
-    cgroups: list[str] = field(default_factory=list)
+    cgroups: cgroups.Cgroups = field(default_factory=cgroups.Cgroups)
+    limits: Limits | None = None  # what the child gets: the caller's, or split among its processes (``open``)
     _lock_fd: int = -1
     plan: dict | None = None  # what the launcher (jail or confined) does, or None to run the child directly
     _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
     _rlimits: object = None
     _prctl: object = None
     _workdir: str = ""
+    zombies: int = 0  # zombies of ``uid`` that no one reaps (a non-reaping pid 1 adopted them): RLIMIT_NPROC counts them
 
     @classmethod
     def open(cls, limits, workdir: str, mount_point: str) -> "Box":
@@ -156,26 +163,34 @@ class Box:
         box = cls(_workdir=workdir)
         try:
             box._decide(limits, mount_point)
-            # A root jail needs no cgroup: its pid namespace ends every process with the child, and
-            # RLIMIT_NPROC on a uid of its own bounds a fork bomb. Joining cgroups costs ~9 ms a child.
-            if not (box.iso is not None and box.iso.kind == "jail" and box.uid is not None):
-                box.cgroups = _make_cgroups(limits.processes)
+            # A root jail needs no cgroup to end its tree or bound a fork bomb: its pid namespace ends every
+            # process with the child, and RLIMIT_NPROC on a uid of its own bounds the processes. It gets the
+            # memory one alone (joining cgroups costs milliseconds a child).
+            root_jail = box.iso is not None and box.iso.kind == "jail" and box.uid is not None
+            box.cgroups = cgroups.make(limits.processes, limits.resident_bytes, memory_only=root_jail)
         except BaseException:
             box.close()
             raise
+        # Memory is the submission's, all its processes together: a memory cgroup holds it, or else each
+        # of a few processes gets its share of the budget.
+        box.limits = limits if box.cgroups.memory else split_among_processes(limits)
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
             _let_in(os.path.dirname(workdir), box.uid)
             if box.plan is not None and box.iso.kind == "confined":
                 _chown_tree(box.plan["write"][1], box.uid)
-        nproc = limits.processes + 1 if box.uid is not None else None  # the uid runs nothing else
-        box._rlimits = rlimit_setter(limits, nproc=nproc)
+        nproc = box.limits.processes + 1 + box.zombies if box.uid is not None else None  # the uid runs nothing else
+        box._rlimits = rlimit_setter(box.limits, nproc=nproc)
         return box
 
     def take_uid(self) -> None:
         """As root, lock a sandbox uid for this child alone (``self.uid``), or raise ``IsolationError``."""
         if os.geteuid() != 0:
             return
+        # What the child orphans (a double fork; the jail's init when its launcher dies first) comes to this
+        # process, which reaps it (``close``), instead of to a pid 1 that may never reap: zombies of a uid
+        # would keep it counted as in use.
+        reaper.become_subreaper()
         uids = sandbox_uids()
         if uids is None:
             raise IsolationError("refusing to run student code as root: GRADEKIT_SANDBOX_UIDS is off "
@@ -206,7 +221,7 @@ class Box:
 
     # -- in the child, after fork and before exec: plain syscalls on values computed before the fork
     def preexec(self) -> None:
-        for procs in self._procs_files:
+        for procs in self.cgroups.procs_files:
             try:
                 fd = os.open(procs, os.O_WRONLY)
                 try:
@@ -254,15 +269,10 @@ class Box:
         fd, self._status = self._status[0], (-1, self._status[1])
         return jail.read_status(fd) or None
 
-    @property
-    def _procs_files(self) -> list[str]:
-        return [os.path.join(c, "cgroup.procs") for c in self.cgroups]
-
     def close_children(self) -> None:
         """Kill whatever the child left running: its cgroups, every process of its uid; and, where it saw the
         machine's shared temporary folders (no jail, no Landlock), remove what its uid left in them."""
-        for cg in self.cgroups:
-            _kill_cgroup(cg)
+        self.cgroups.kill()
         if self.uid is not None:
             kill_uid(self.uid)
             if self.iso is not None and self.iso.kind != "jail" and not self.iso.landlock:
@@ -271,24 +281,17 @@ class Box:
     def close(self) -> None:
         """Kill whatever the child left running, then free its cgroups, status pipe and uid."""
         self.close_children()
-        for cg in self.cgroups:
-            for _ in range(50):  # rmdir fails while an exiting task is still being torn down
-                try:
-                    os.rmdir(cg)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.002)
-        self.cgroups = []
+        self.cgroups.remove()
         for fd in self._status:
             if fd >= 0:
                 os.close(fd)
         self._status = (-1, -1)
+        if self.uid is not None:
+            reaper.reap_sandbox_zombies((self.uid,))  # adopted by this process (a subreaper), now dead
         if self._lock_fd >= 0:
             os.close(self._lock_fd)  # releases the flock: the uid is free again
             self._lock_fd = -1
-        self.uid = None
+        self.uid, self.zombies = None, 0
 
     def _take_uid(self, uids: range) -> str | None:
         """Lock a free uid of ``uids`` for this child (``self.uid``); else say why not."""
@@ -303,6 +306,7 @@ class Box:
         # Spread concurrent graders over the range, and take a different uid each time:
         # the last child's killed processes may still count for its uid until reaped.
         start = os.getpid() + next(_counter)
+        fallback: tuple[int, int, int] | None = None  # (zombies, uid, lock fd): a uid only zombies hold
         for i in range(len(uids)):
             uid = uids[(start + i) % len(uids)]
             fd = os.open(os.path.join(lockdir, f"{uid}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -311,11 +315,31 @@ class Box:
             except OSError:
                 os.close(fd)
                 continue
-            if _pids_of(uid, zombies=True):  # leftovers: of a grader that died, or not yet reaped
+            live, zombies = _procs_of(uid)
+            if live:  # leftovers of a grader that died
                 kill_uid(uid)
+            if live or zombies:
+                reaper.reap_sandbox_zombies((uid,))  # ours, adopted as a subreaper
+                live, zombies = _procs_of(uid)
+                if live:
+                    os.close(fd)
+                    continue
+            if not zombies:
+                if fallback is not None:
+                    os.close(fallback[2])
+                self.uid, self._lock_fd = uid, fd
+                return None
+            # Zombies another process adopted and does not reap (a pid 1 that never reaps): they run nothing,
+            # so the uid is still free; RLIMIT_NPROC is raised by their count (``zombies``). Taken only when
+            # no uid is clean, so that a non-reaping pid 1 can never use the range up.
+            if fallback is None or len(zombies) < fallback[0]:
+                if fallback is not None:
+                    os.close(fallback[2])
+                fallback = (len(zombies), uid, fd)
+            else:
                 os.close(fd)
-                continue
-            self.uid, self._lock_fd = uid, fd
+        if fallback is not None:
+            self.zombies, self.uid, self._lock_fd = fallback
             return None
         return f"all {len(uids)} sandbox uids are in use"
 
@@ -415,13 +439,16 @@ def isolation() -> Isolation:
 
 
 def describe() -> dict[str, object]:
-    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups."""
+    """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups, and
+    ``orphans``: None, or who leaves orphaned processes unreaped here (a risk a root grader meets by reaping
+    its own sandbox children as a subreaper)."""
 
+    orphans = _orphans_risk()
     try:
         iso = isolation()
     except IsolationError as e:
         return {"level": "refused", "kind": "refused", "why": str(e), "uid": None, "cgroups": [], "jail": False,
-                "landlock": False}
+                "landlock": False, "orphans": orphans}
     d = make_run_dir("gradekit-probe-")
     try:
         os.mkdir(os.path.join(d, "work"))
@@ -429,12 +456,25 @@ def describe() -> dict[str, object]:
         box = Box.open(Limits(), os.path.join(d, "work"), os.path.join(d, "root"))
         try:
             return {"level": iso.level, "kind": iso.kind, "line": iso.line(), "uid": box.uid,
-                    "jail": iso.kind == "jail", "landlock": iso.landlock,
-                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups]}
+                    "jail": iso.kind == "jail", "landlock": iso.landlock, "orphans": orphans,
+                    "cgroups": [c.split("/gradekit-")[0] for c in box.cgroups.paths],
+                    "memory": "a memory cgroup for the child's processes together" if box.cgroups.memory else
+                    f"no memory cgroup: at most {box.limits.processes} processes beside the child, each with "
+                    f"its share of the budget"}
         finally:
             box.close()
     finally:
         rmtree(d)
+
+
+def _orphans_risk() -> str | None:
+    """None when orphans are reaped here; else a line naming who does not reap them, and what it costs."""
+    who = reaper.orphans_reaped()
+    if who is None:
+        return None
+    return (f"{who} does not reap orphaned processes: each is left a zombie. A root grader reaps what its "
+            f"sandbox children orphan itself (a subreaper), so sandbox uids are not used up; other programs' "
+            f"orphans still pile up: run the grader under an init that reaps (docker run --init, tini)")
 
 
 def _probe(uid: int) -> str | None:
@@ -475,90 +515,6 @@ def _chown_tree(root: str, uid: int) -> None:
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
             os.chown(os.path.join(dirpath, name), uid, uid, follow_symlinks=False)
-
-
-def _cgroup_roots() -> list[tuple[str, str]]:
-    """(kind, mount point) of a cgroup2 hierarchy and a v1 ``pids`` one, from /proc/self/mounts."""
-    found: dict[str, str] = {}
-    try:
-        with open("/proc/self/mounts") as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) < 4:
-                    continue
-                if parts[2] == "cgroup2" and "v2" not in found:
-                    found["v2"] = parts[1]
-                elif parts[2] == "cgroup" and "pids" in parts[3].split(",") and "pids" not in found:
-                    found["pids"] = parts[1]
-    except OSError:
-        return []
-    return sorted(found.items())
-
-
-def _own_cgroup(kind: str) -> str:
-    """Our process's path in that hierarchy (children go below it, where we may write)."""
-    try:
-        with open("/proc/self/cgroup") as f:
-            for line in f:
-                _, controllers, path = line.rstrip("\n").split(":", 2)
-                if (kind == "v2" and controllers == "") or (kind == "pids" and "pids" in controllers.split(",")):
-                    return path.lstrip("/")
-    except (OSError, ValueError):
-        pass
-    return ""
-
-
-def _make_cgroups(processes: int) -> list[str]:
-    made = []
-    if os.environ.get("GRADEKIT_SANDBOX_CGROUP", "on").lower() in ("off", "0", "no"):
-        return made
-    name = f"gradekit-{os.getpid()}-{next(_counter)}"
-    for kind, mount in _cgroup_roots():
-        if kind in _no_cgroup:
-            continue
-        path = os.path.join(mount, _own_cgroup(kind), name)
-        try:
-            os.mkdir(path, 0o755)
-        except OSError as e:
-            _no_cgroup.add(kind)  # not writable now means not writable later: ask once per process
-            log.debug("no %s cgroup for the children: cannot make %s (%s)", kind, path, e)
-            continue
-        if kind == "v2" and not os.path.exists(os.path.join(path, "cgroup.kill")):
-            os.rmdir(path)  # a kernel before 5.14: the pids cgroup and the uid sweep must do
-            continue
-        pids_max = os.path.join(path, "pids.max")
-        if os.path.exists(pids_max):
-            try:
-                with open(pids_max, "w") as f:
-                    f.write(str(processes + 1))
-            except OSError as e:
-                log.debug("cgroup %s: cannot set pids.max (%s)", path, e)
-        made.append(path)
-    return made
-
-
-def _kill_cgroup(path: str) -> None:
-    try:
-        with open(os.path.join(path, "cgroup.kill"), "w") as f:
-            f.write("1")
-        return
-    except FileNotFoundError:
-        pass  # v1: kill what is listed until nothing is (pids.max bounds a fork bomb's refills)
-    except OSError:
-        return
-    for _ in range(100):
-        try:
-            with open(os.path.join(path, "cgroup.procs")) as f:
-                pids = [int(p) for p in f.read().split()]
-        except OSError:
-            return
-        if not pids:
-            return
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def kill_uid(uid: int) -> None:
@@ -615,6 +571,13 @@ def _unlink(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def _procs_of(uid: int) -> tuple[list[int], list[int]]:
+    """(live pids, zombie pids) whose real uid is ``uid``, in one pass over /proc."""
+    everything = _pids_of(uid, zombies=True)
+    live = set(_pids_of(uid)) if everything else set()
+    return sorted(live), [p for p in everything if p not in live]
 
 
 def _pids_of(uid: int, zombies: bool = False) -> list[int]:

@@ -50,9 +50,11 @@ class ConfinedServer(ForkServerBase):
                 [sys.executable, "-I", "-c", child_source("confine_server"), str(child.fileno()),
                  child_source("confine_launcher"), *PRELOAD],
                 cwd="/", env=jail.child_env("/", "/tmp"), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(),))
+                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(),),
+                preexec_fn=self._open_memory_cgroup())
         except OSError as e:
             parent.close()
+            self._close_memory_cgroup()
             raise IsolationError(f"the confined fork server cannot start ({e})") from None
         finally:
             child.close()
@@ -73,7 +75,7 @@ class ConfinedServer(ForkServerBase):
             _chown_tree(tmp, box.uid)
             _let_in(run, box.uid)
             plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
-            request = {"plan": plan, "rlimits": rlimits_request(limits)}
+            request = {"plan": plan, "rlimits": rlimits_request(self.child_limits(limits), box.zombies)}
             status_r, status_w = os.pipe()
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 job.write(script.encode())  # on a descriptor only the forked runner reads: never in the server

@@ -44,19 +44,25 @@ def _stat(pid: str) -> tuple[int, float, bytes] | None:
     return ppid, (utime + stime + cutime + cstime) / _TICKS, fields[0]
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds used so far by ``pid`` and every process descended from it (0.0 when it is gone)."""
-    return tree_usage(pid)[0]
+def tree_cpu_seconds(pid: int, uid: int | None = None) -> float:
+    """CPU seconds used so far by ``pid`` and every process descended from it (0.0 when it is gone), and with
+    ``uid`` every process of that uid this process adopted (see ``tree_usage``)."""
+    return tree_usage(pid, uid)[0]
 
 
-def tree_usage(pid: int) -> tuple[float, bool]:
+def tree_usage(pid: int, uid: int | None = None) -> tuple[float, bool]:
     """(CPU seconds of the tree under ``pid``, whether any process of it is running or runnable now).
 
     Walks the tree through ``/proc/PID/task/TID/children``, reading only the tree's own processes: a call is
     timed with this at its start and on each poll, and scanning all of ``/proc`` cost milliseconds a call.
     Where the kernel lists no children, every process's parent is read instead.
+
+    ``uid``: the child's sandbox uid, its alone. A daemon it starts (double fork, setsid) leaves the tree and
+    is adopted by the grader, a subreaper (``gradekit.sandbox.reaper``): every child of this process whose
+    uid that is, live or a zombie not yet reaped, is counted with its own tree.
     """
-    total, running, todo, seen = 0.0, False, [pid], set()
+    roots = [pid] + (_adopted(uid, pid) if uid is not None else [])
+    total, running, todo, seen = 0.0, False, roots, set()
     while todo:
         p = todo.pop()
         if p in seen:
@@ -69,7 +75,7 @@ def tree_usage(pid: int) -> tuple[float, bool]:
         running = running or st[2] == b"R"
         kids = _children(p)
         if kids is None:
-            return _usage_by_scan(pid)
+            return _usage_by_scan(pid, roots)
         todo.extend(kids)
     return total, running
 
@@ -93,7 +99,26 @@ def _children(pid: int) -> list[int] | None:
     return kids
 
 
-def _usage_by_scan(pid: int) -> tuple[float, bool]:
+def _adopted(uid: int, pid: int) -> list[int]:
+    """This process's children (other than ``pid``) whose real uid is ``uid``."""
+    kids = _children(os.getpid()) or []
+    out = []
+    for kid in kids:
+        if kid == pid:
+            continue
+        try:
+            with open(f"/proc/{kid}/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Uid:"):
+                        if line.split()[1:2] == [str(uid).encode()]:
+                            out.append(kid)
+                        break
+        except OSError:
+            continue
+    return out
+
+
+def _usage_by_scan(pid: int, roots: list[int] | None = None) -> tuple[float, bool]:
     try:
         entries = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
@@ -106,7 +131,7 @@ def _usage_by_scan(pid: int) -> tuple[float, bool]:
     children: dict[int, list[int]] = {}
     for p, pp in parent.items():
         children.setdefault(pp, []).append(p)
-    total, running, todo, seen = 0.0, False, [pid], set()
+    total, running, todo, seen = 0.0, False, list(roots or [pid]), set()
     while todo:
         p = todo.pop()
         if p in seen or p not in cpu:
@@ -138,6 +163,7 @@ class BudgetClock:
     cpu_seconds: float
     pid: int | None
     since: float = 0.0
+    uid: int | None = None  # the child's sandbox uid: what it orphaned and this process adopted counts too
     start: float = field(default_factory=time.monotonic)
     wall_seconds: float = 0.0
     idle: float = 0.0  # seconds in a row the tree neither computed nor was runnable (asleep, blocked)
@@ -150,13 +176,13 @@ class BudgetClock:
 
     def used(self) -> float:
         """CPU seconds the tree has used since the call began."""
-        return 0.0 if self.pid is None else max(0.0, tree_cpu_seconds(self.pid) - self.since)
+        return 0.0 if self.pid is None else max(0.0, tree_cpu_seconds(self.pid, self.uid) - self.since)
 
     def _look(self) -> float:
         """CPU used so far; counts the time the tree spent blocked, not starved, since the last look."""
         if self.pid is None:
             return 0.0
-        total, running = tree_usage(self.pid)
+        total, running = tree_usage(self.pid, self.uid)
         used, now = max(0.0, total - self.since), time.monotonic()
         # a starved child is runnable ("R") and still gains some CPU; a sleeping one does neither
         if used - self._last[1] < 0.01 and not running:

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 
-from gradekit.sandbox import jail
+from gradekit.sandbox import jail, scratch
 from gradekit.sandbox.box import Box, kill_uid
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.result import ChildResult, child_result
@@ -56,7 +56,7 @@ class ForkServer(ForkServerBase):
     def _start(self) -> None:
         self._box = Box()
         self._box.take_uid()  # the reaper's uid, for the server's life
-        self._run_dir = tempfile.mkdtemp(prefix="gradekit-server-")
+        self._run_dir = scratch.make("server")
         work, root = os.path.join(self._run_dir, "work"), os.path.join(self._run_dir, "root")
         os.mkdir(work)
         os.mkdir(root)
@@ -70,9 +70,11 @@ class ForkServer(ForkServerBase):
                 jail.launcher_command(plan, status_w, [sys.executable, "-I", "-c", code, str(child.fileno()),
                                                        *PRELOAD]),
                 cwd=work, env=plan["env"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(), status_w))
+                stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(), status_w),
+                preexec_fn=self._open_memory_cgroup())
         except OSError as e:
             rmtree(self._run_dir)
+            self._close_memory_cgroup()
             raise IsolationError(f"the fork server cannot start ({e})") from None
         finally:
             child.close()
@@ -103,6 +105,7 @@ class ForkServer(ForkServerBase):
     def _run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         box = Box()
         box.take_uid()  # this child's alone
+        given = self.child_limits(limits)
         res_r, res_w = os.pipe()
         try:
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -114,7 +117,7 @@ class ForkServer(ForkServerBase):
                 job.seek(0)
                 request = {"uid": box.uid, "result_bytes": limits.result_bytes,
                            "env": jail.child_env(jail.SANDBOX_DIR, "/tmp"),
-                           "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(limits),
+                           "tmp_bytes": limits.tmp_bytes, "rlimits": rlimits_request(given, box.zombies),
                            "keep": jail.under_private_tmp()}
                 start = time.monotonic()
                 try:

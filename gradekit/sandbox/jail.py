@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -73,9 +72,12 @@ def child_env(home: str, tmp: str) -> dict[str, str]:
         "HOME": home,
         "TMPDIR": tmp,
         "LANG": "C.UTF-8",
+        # one intra-op thread (BLAS, OpenMP, torch, numexpr): CPU time measures the work, not threads spinning
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        "NUMEXPR_NUM_THREADS": "1",
+        "VECLIB_MAXIMUM_THREADS": "1",
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -128,7 +130,9 @@ def jail_probe(uid: int) -> str | None:
 
 @functools.lru_cache(maxsize=8)
 def _probe_cached(uid: int, executable: str) -> str | None:
-    run = tempfile.mkdtemp(prefix="gradekit-probe-")
+    from gradekit.sandbox import scratch
+
+    run = scratch.make("probe")
     try:
         work, root = os.path.join(run, "work"), os.path.join(run, "root")
         os.mkdir(work)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import math
 import os
 import resource
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+WRITABLE_BYTES = 64 * 2**20  # all the child may write, where one tmpfs holds its folders (a jail)
+LIBRARY_RESIDENT_BYTES = 2**30  # what preloaded libraries keep resident (torch on the CPU: ~220 MB; CUDA builds more)
+SPLIT_PROCESSES = 4  # without a memory cgroup: processes a child may start, each with its share of the memory
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,23 @@ class Limits:
             raise ValueError(f"Limits.preload={self.preload!r}, but it must be a tuple of package names")
 
     @property
+    def resident_bytes(self) -> int:
+        """What a memory cgroup lets the child's processes hold together: its budget, the libraries it preloads
+        (resident), and what it writes to tmpfs (charged to the same memory)."""
+        return self.memory_bytes + (LIBRARY_RESIDENT_BYTES if self.preload else 0) + WRITABLE_BYTES
+
+    @property
     def start_address_space(self) -> int:
         """RLIMIT_AS as the child starts: its budget, and room for the libraries it lowers it from once imported."""
         return self.memory_bytes + (self.library_bytes if self.preload else 0)
+
+
+def split_among_processes(limits: Limits) -> Limits:
+    """The limits of a child no memory cgroup holds: RLIMIT_AS is per process, so the submission's memory is
+    bounded by allowing few processes (``SPLIT_PROCESSES`` at most, threads count) and giving each its share
+    of the budget: the child and its processes together hold no more than ``limits.memory_bytes``."""
+    processes = min(limits.processes, SPLIT_PROCESSES)
+    return replace(limits, processes=processes, memory_bytes=max(1, limits.memory_bytes // (processes + 1)))
 
 
 def preload_prelude(limits: Limits) -> str:

@@ -108,10 +108,10 @@ def run_child(script: str, files: dict[str, bytes], limits: Limits) -> ChildResu
     """
     for name in files:
         _check_name(name)
-    script = preload_prelude(limits) + script  # the libraries first, then the cap lowered (Limits.preload)
     server = _fork_server()
     if server is not None:
-        return server.run(script, files, limits)
+        # the server's memory cgroup, set to this child's budget, or else few processes with a share each
+        return server.run(preload_prelude(server.child_limits(limits)) + script, files, limits)
     return _run_boxed(script, files, limits)
 
 
@@ -143,7 +143,8 @@ def _run_boxed(script: str, files: dict[str, bytes], limits: Limits) -> ChildRes
         # but no path in its directory, or anywhere else, names them.
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             start = time.monotonic()
-            proc = _start(box, script, workdir, out, err)
+            # the libraries first, then the cap lowered (Limits.preload) to what the box gives the child
+            proc = _start(box, preload_prelude(box.limits) + script, workdir, out, err)
             exited = _wait_and_end(proc, limits.wall_seconds)
             box.close_children()  # what left the group (setsid daemons): before result.json is read
             returncode = proc.wait()

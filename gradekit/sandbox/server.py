@@ -10,6 +10,7 @@ subclass's ``_start`` and ``_run``.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import socket
 import select
@@ -18,8 +19,9 @@ import time
 from typing import Callable
 
 from gradekit.core.errors import IsolationError
+from gradekit.sandbox import cgroups
 from gradekit.sandbox.cleanup import kill_group
-from gradekit.sandbox.limits import rlimit_values
+from gradekit.sandbox.limits import rlimit_values, split_among_processes
 from gradekit.sandbox.result import ChildResult
 
 __all__ = ["ForkServerBase", "ServerLost", "PRELOAD", "rlimits_request"]
@@ -39,6 +41,9 @@ class ForkServerBase:
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
         self._sock: socket.socket | None = None
+        self._memory = cgroups.Cgroups()  # the server's memory cgroup: its children, one at a time, are in it
+        self._memory_set: int | None = None  # the child budget its limit is set for now
+        self._memory_base = 0  # what the server itself holds there (its interpreter, numpy)
 
     def __enter__(self):
         return self
@@ -56,6 +61,41 @@ class ForkServerBase:
         """What the grader's error says of a lost server (a subclass may know better than the socket)."""
         return str(lost)
 
+    def _open_memory_cgroup(self):
+        """Make the server's memory cgroup, where one can be had; the ``preexec_fn`` that puts the server in it
+        (and so, forked from it, each child, with no cgroup migration per child)."""
+        self._memory, self._memory_set = cgroups.make(0, 2**62, memory_only=True), None
+        procs = self._memory.procs_files
+
+        def join() -> None:
+            for path in procs:
+                fd = os.open(path, os.O_WRONLY)
+                try:
+                    os.write(fd, b"0")
+                finally:
+                    os.close(fd)
+
+        return join
+
+    def _close_memory_cgroup(self) -> None:
+        self._memory.remove()
+
+    def child_limits(self, limits):
+        """The limits a child of this server gets: where the server's memory cgroup holds it, the caller's (the
+        cgroup's limit set to the child's budget on top of what the server holds); else split among few
+        processes, each with its share of the budget."""
+        if self._proc is None:
+            self._start()
+        if self._memory.memory:
+            if self._memory_set is None:
+                self._memory_base = self._memory.usage()  # the server at rest, before its first child
+            if self._memory_set == limits.resident_bytes or self._memory.set_memory(
+                    limits.resident_bytes + self._memory_base):
+                self._memory_set = limits.resident_bytes  # the same budget child after child: written once
+                return limits
+        self._memory_set = None
+        return split_among_processes(limits)
+
     def close(self) -> None:
         if self._sock is not None:
             self._sock.close()
@@ -64,6 +104,7 @@ class ForkServerBase:
             kill_group(self._proc.pid)
             self._proc.wait()
             self._proc = None
+        self._close_memory_cgroup()
 
     def run(self, script: str, files: dict[str, bytes], limits) -> ChildResult:
         """Run ``script`` in a fresh child of the server, as ``run_child`` would; one retry on a fresh server."""
@@ -104,7 +145,8 @@ class ForkServerBase:
         return got
 
 
-def rlimits_request(limits) -> list[list[int]]:
-    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server)."""
-    nproc = limits.processes + 1
+def rlimits_request(limits, zombies: int = 0) -> list[list[int]]:
+    """The child's rlimits as run_child sets them, and RLIMIT_NPROC for its uid alone (as data for the server),
+    raised by the ``zombies`` of that uid no one reaps (``Box.zombies``)."""
+    nproc = limits.processes + 1 + zombies
     return [[res, soft, hard] for res, (soft, hard) in rlimit_values(limits)] + [[resource.RLIMIT_NPROC, nproc, nproc]]

@@ -27,6 +27,15 @@ for name in sys.argv[3:]:
         pass
 
 
+def mapped_bytes():
+    """What this process maps now (its address space), from /proc/self/statm."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def as_main(script):
     """Run ``script`` as ``python -c`` would: its exit status, a traceback on an uncaught exception."""
     status = 0
@@ -68,7 +77,10 @@ def runner(request, out_fd, err_fd, status_fd, job_fd):
     os.setsid()
     os.umask(0o077)
     try:
+        base = mapped_bytes()  # the server's interpreter and numpy: the budget is on top of them, as for a preload
         for res, soft, hard in request["rlimits"]:
+            if res == resource.RLIMIT_AS:
+                soft, hard = soft + base, hard + base
             resource.setrlimit(res, (soft, hard))
         launcher["confine"](request["plan"])
     except BaseException as e:

@@ -9,10 +9,12 @@ lists what the child may see. As root this process:
    program as pid 2, then reaps; when it ends, everything in the namespace ends.
    This first process waits outside and ends the way the program did;
 3. builds a new root on a tmpfs: each path of the plan bound read-only at its own
-   place, the listed hidden paths covered by empty read-only tmpfs, private
-   /tmp, /var/tmp and /dev/shm, a /dev of five devices, a /proc of its own, and
-   the working folder bound writable at /sandbox; the rest of the machine is not
-   there at all (deny by default, as bubblewrap does);
+   place, the listed hidden paths covered by empty read-only tmpfs, a /dev of five
+   devices, a /proc of its own, and one size-limited tmpfs for all the child may
+   write: /sandbox (a copy of the working folder), /tmp, /var/tmp and /dev/shm;
+   the rest of the machine is not there at all (deny by default, as bubblewrap
+   does). When the program ends, pid 1 copies /sandbox/result.json back to the
+   working folder;
 4. pivots into it, detaches the old root, drops to the sandbox uid (no groups,
    no new privileges) and execs the program.
 
@@ -97,16 +99,68 @@ def bind_read_only(src, dst):
     mount(None, dst, None, flags)
 
 
+def writable(top, uid, extra):
+    """One tmpfs at ``top`` holds all the child may write: /sandbox, /tmp, /var/tmp and /dev/shm are folders
+    of it, bound to their places (``top`` itself is then covered by its sandbox folder). Its size is the plan's
+    write budget, beyond the ``extra`` bytes of the files copied in: the child's writes never reach the
+    grader's disk, and together they never pass that budget. Returns the folder paths by place."""
+    mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=%d" % (plan["tmp_bytes"] + extra))
+    folders = {}
+    for place in ("/sandbox", "/tmp", "/var/tmp", "/dev/shm"):
+        folder = top + "/.writable" + place.replace("/", "_")
+        os.makedirs(folder)
+        if place == "/sandbox":
+            os.chown(folder, uid, uid)
+            os.chmod(folder, 0o700)
+        else:
+            os.chmod(folder, 0o1777)
+        folders[place] = folder
+    return folders
+
+
+def copy_in(src, dst, uid):
+    """The grader's files for the child (regular files and folders only), owned by the child's uid."""
+    for name in os.listdir(src):
+        s, d = src + "/" + name, dst + "/" + name
+        if os.path.islink(s):
+            continue
+        if os.path.isdir(s):
+            os.mkdir(d, 0o700)
+            os.chown(d, uid, uid)
+            copy_in(s, d, uid)
+        elif os.path.isfile(s):
+            with open(s, "rb") as f, open(d, "wb") as g:
+                while True:
+                    chunk = f.read(1 << 20)
+                    if not chunk:
+                        break
+                    g.write(chunk)
+            os.chown(d, uid, uid)
+
+
+def tree_bytes(top):
+    total = 0
+    for dirpath, _, filenames in os.walk(top):
+        for name in filenames:
+            try:
+                total += os.lstat(dirpath + "/" + name).st_size + 4096
+            except OSError:
+                pass
+    return total
+
+
 def build(root):
     uid = plan["uid"]
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-    # The private /tmp, /var/tmp and /dev/shm first: a venv under /tmp (a clone in /tmp) is bound on top of them.
-    size = "size=%d" % plan["tmp_bytes"]
     os.makedirs(root + "/dev")
     mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    os.makedirs(root + "/sandbox")
+    folders = writable(root + "/sandbox", uid, tree_bytes(plan["work"]))
+    copy_in(plan["work"], folders["/sandbox"], uid)
+    # The private /tmp, /var/tmp and /dev/shm first: a venv under /tmp (a clone in /tmp) is bound on top of them.
     for path in ("/tmp", "/var/tmp", "/dev/shm"):
         os.makedirs(root + path, exist_ok=True)
-        mount("tmpfs", root + path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777," + size)
+        mount(folders[path], root + path, None, MS_BIND)
     for src in plan["binds"]:
         if os.path.islink(src):  # /bin -> usr/bin on merged-/usr systems: the same link
             os.makedirs(os.path.dirname(root + src), exist_ok=True)
@@ -130,10 +184,42 @@ def build(root):
         f.write("root:x:0:0:root:/root:/bin/false\nstudent:x:%d:%d:student:/sandbox:/bin/false\n" % (uid, uid))
     with open(root + "/etc/group", "w") as f:
         f.write("root:x:0:\nstudent:x:%d:\n" % uid)
-    os.makedirs(root + "/sandbox")
-    mount(plan["work"], root + "/sandbox", None, MS_BIND)
+    mount(folders["/sandbox"], root + "/sandbox", None, MS_BIND)  # on top of the tmpfs: its other folders hidden
     mount(None, root + "/sandbox", None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV)
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def copy_result(work_fd):
+    """The child's result.json, from its tmpfs to the grader's folder (``work_fd``, held from before the
+    pivot): a regular file, no link, at most the write budget; nothing when there is none, and a folder in
+    its place when it is not a regular file (the grader says so). Only a program that ended by itself has
+    it copied: one the grader killed (past the wall clock) is not read."""
+    try:
+        fd = os.open("/sandbox/result.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return
+    except OSError:  # a link: the grader is shown something that is not a regular file, and says so
+        fd = -1
+    try:
+        if fd < 0 or (os.fstat(fd).st_mode & 0o170000) != 0o100000:
+            os.mkdir("result.json", 0o700, dir_fd=work_fd)
+            return
+        out = os.open("result.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600, dir_fd=work_fd)
+        try:
+            left = plan["tmp_bytes"] + 1
+            while left > 0:
+                chunk = os.read(fd, min(1 << 20, left))
+                if not chunk:
+                    break
+                os.write(out, chunk)
+                left -= len(chunk)
+        finally:
+            os.close(out)
+    except OSError:
+        pass
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def bind_device(src, dst):
@@ -220,11 +306,13 @@ def main():
     libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)  # ... and with it pid 1, and so the whole namespace
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     libc.sethostname(b"sandbox", 7)
+    work_fd = os.open(plan["work"], os.O_PATH | os.O_DIRECTORY)  # the grader's folder, where result.json goes
     build(plan["root"])
     enter(plan["root"])
     child = os.fork()
     if child == 0:
         os.close(report_w)
+        os.close(work_fd)
         if plan.get("keep_root") != "1":
             drop(plan["uid"])
         else:  # gradekit's fork server: root in the jail, it drops each child it forks (gradekit.sandbox.fork_server)
@@ -232,10 +320,11 @@ def main():
         os.umask(umask)
         os.set_inheritable(status_fd, False)
         os.execve(program[0], program, plan["env"])
-    close_all_but(report_w)
+    close_all_but(report_w, work_fd)
     drop(plan["uid"])
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # the program, the same uid, cannot trace or read the reaper
     status = wait_for(child)
+    copy_result(work_fd)
     os.write(report_w, b"%d" % status)
     os._exit(0)
 

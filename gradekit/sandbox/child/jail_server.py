@@ -7,9 +7,9 @@ the result pipe, and the files for stdout and stderr. The server never reads a j
 any output itself: a submission's data never enters its memory, so no later
 child can find it there. Per request:
 
-1. fork a *keeper* (root), which gets a mount and an IPC namespace of its own, fresh
-   size-limited tmpfs at /sandbox (owned by the request's uid), /tmp, /var/tmp
-   and /dev/shm, and writes the job's files into /sandbox;
+1. fork a *keeper* (root), which gets a mount and an IPC namespace of its own, one fresh
+   size-limited tmpfs for /sandbox (owned by the request's uid), /tmp, /var/tmp and
+   /dev/shm together, and writes the job's files into /sandbox;
 2. the keeper forks the *runner*, which takes the output as stdout and stderr,
    sets the rlimits, drops to the request's uid (no groups, no new privileges)
    and runs the script in this interpreter, numpy already imported;
@@ -71,13 +71,26 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
     # with a key the next one knows) is gone with that child's namespace, never seen by the next
     check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     check(libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None), "private mounts")
-    size = "size=%d" % request["tmp_bytes"]
-    mount_tmpfs("/sandbox", "mode=0700,uid=%d,gid=%d,%s" % (uid, uid, size))
+    header, files = read_job(job_fd)
+    os.close(job_fd)
+    # One tmpfs holds all the child may write (/sandbox, /tmp, /var/tmp, /dev/shm are folders of it): its
+    # size is the write budget beyond the job's own files. It is mounted at /sandbox, then covered there by
+    # its sandbox folder.
+    extra = sum(len(data) + 4096 for data in files.values())
+    mount_tmpfs("/sandbox", "mode=0755,size=%d" % (request["tmp_bytes"] + extra))
+    folders = {}
+    for place in ("/sandbox", "/tmp", "/var/tmp", "/dev/shm"):
+        folder = "/sandbox/.writable" + place.replace("/", "_")
+        os.mkdir(folder)
+        os.chmod(folder, 0o700 if place == "/sandbox" else 0o1777)
+        if place == "/sandbox":
+            os.chown(folder, uid, uid)
+        folders[place] = folder
     # Library folders under /tmp (a venv in a clone under /tmp) are held by descriptors, then bound back
     # read-only on the fresh tmpfs that covers them.
     held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in request["keep"] if os.path.isdir(path)]
-    for path in ("/tmp", "/var/tmp", "/dev/shm"):
-        mount_tmpfs(path, "mode=1777," + size)
+    for path in ("/tmp", "/var/tmp", "/dev/shm", "/sandbox"):
+        check(libc.mount(folders[path].encode(), path.encode(), None, ctypes.c_ulong(MS_BIND), None), "bind " + path)
     for path, fd in held:
         os.makedirs(path, exist_ok=True)
         check(libc.mount(("/proc/self/fd/%d" % fd).encode(), path.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC),
@@ -85,8 +98,6 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
         check(libc.mount(None, path.encode(), None, ctypes.c_ulong(MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID
                                                                     | MS_NODEV), None), "read-only " + path)
         os.close(fd)
-    header, files = read_job(job_fd)
-    os.close(job_fd)
     for name, data in files.items():
         path = os.path.join("/sandbox", name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -106,7 +117,10 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
         os.setsid()
         os.chdir("/sandbox")
         os.umask(0o077)
+        base = mapped_bytes()  # the server's interpreter and numpy: the budget is on top of them, as for a preload
         for res, soft, hard in request["rlimits"]:
+            if res == resource.RLIMIT_AS:
+                soft, hard = soft + base, hard + base
             resource.setrlimit(res, (soft, hard))
         os.setgroups([])
         os.setgid(uid)
@@ -152,6 +166,15 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
     while view:
         n = os.write(result_fd, view)
         view = view[n:]
+
+
+def mapped_bytes():
+    """What this process maps now (its address space), from /proc/self/statm."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def as_main(script):

@@ -27,6 +27,20 @@ def _gk_lower_memory(packages, budget):
         os._exit(70)  # never run the student's code with the libraries' headroom
 
 
+def _gk_one_thread():
+    """torch on one thread, intra-op (OMP_NUM_THREADS says so too) and inter-op (nothing in the environment
+    does): the CPU time a call is charged is its work, the same on an idle machine and a busy one."""
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    for setter in ("set_num_threads", "set_num_interop_threads"):
+        try:
+            getattr(torch, setter)(1)
+        except (AttributeError, RuntimeError):
+            pass  # an older torch, or its pool already started by an import: the environment still holds
+
+
 def _gk_cuda_on_cpu():
     """On a grader without a GPU, ``.cuda()`` and ``.to(<a CUDA device>)`` of tensors and modules stay on the CPU
     for the child's whole life (the file's top level, get_lenet, any call), as they already do while a trainer
@@ -109,6 +123,7 @@ def _gk_old_conv_forward():
 
 
 _gk_lower_memory(_gk_preload, _gk_memory)
+_gk_one_thread()
 _gk_cuda_on_cpu()
 _gk_old_conv_forward()
-del _gk_lower_memory, _gk_cuda_on_cpu, _gk_old_conv_forward, _gk_preload, _gk_memory
+del _gk_lower_memory, _gk_one_thread, _gk_cuda_on_cpu, _gk_old_conv_forward, _gk_preload, _gk_memory
