@@ -9,7 +9,7 @@ from typing import Any
 
 from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
-from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape, quoted
+from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, quoted, read_shape
 from gradekit.check.context import CheckContext, diagnosed
 
 
@@ -57,10 +57,17 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 def check_shape(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     try:
-        got = parse_shape(raw)
+        got, reading = read_shape(raw)
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
-    want = tuple(int(d) for d in expected)
+    outcome = _shape_outcome(tuple(int(d) for d in expected), got, ctx)
+    if not reading:
+        return outcome
+    feedback = f"correct ({reading})" if outcome.verdict == Verdict.CORRECT else outcome.feedback
+    return replace(outcome, feedback=feedback, reading=reading)
+
+
+def _shape_outcome(want: tuple[int, ...], got: tuple[int, ...], ctx: CheckContext) -> Outcome:
     if got == want:
         return Outcome.correct()
     found = _matching_mistake(ctx, got, lambda v: tuple(int(d) for d in v))

@@ -209,21 +209,25 @@ def _chain(text: str) -> list[str] | None:
 def _chain_value(raw: str, sides: list[str], percent: bool) -> tuple[float, int, int, str | None]:
     """A chain's last value, once every step agrees with it (to the digits it shows); else refused, saying
     which step differs."""
-    read = []
+    read, formulas = [], []
     for side in sides:
+        if side is not sides[-1] and _formula_of_names(side):
+            formulas.append(side)  # a step in names (K x K x C_in x C_out): no number to agree
+            continue
         try:
-            read.append(_scalar(side, percent)[:3])
+            read.append((side, _scalar(side, percent)[:3]))
         except AnswerFormatError as e:
             raise AnswerFormatError(f"{quoted(raw)} is an equation chain, and its step {quoted(side)} is not a "
                                     f"number ({e})") from None
-    value, decimals, significant = read[-1]
+    value, decimals, significant = read[-1][1]
     unit = 10.0 ** -decimals if decimals >= 0 else 0.0
-    for side, (v, _, _) in zip(sides[:-1], read[:-1]):
+    for side, (v, _, _) in read[:-1]:
         # agree: the last value is the step rounded or truncated to the digits it shows (never one unit up)
         slack = max(abs(v) - math.floor(abs(v) / unit * (1 + 1e-12)) * unit, unit / 2) if unit else 0.0
         if not abs(v - value) <= slack * (1 + 1e-9) + 1e-9 * max(1.0, abs(value)):
             raise AnswerFormatError(f"the steps of {quoted(raw)} disagree: {side} is {v:.6g}, not {value:.6g}")
-    return value, decimals, significant, f"read {quoted(raw)} as {sides[-1]}, its last value"
+    unchecked = f" (the step {', '.join(quoted(f, 30) for f in formulas)} in names is not checked)" if formulas else ""
+    return value, decimals, significant, f"read {quoted(raw)} as {sides[-1]}, its last value{unchecked}"
 
 
 def quoted(raw: str, limit: int = 60) -> str:
@@ -270,10 +274,16 @@ _WRAPPERS = ((r"$$", r"$$"), ("$", "$"), (r"\[", r"\]"), (r"\(", r"\)"))
 _TRANSPOSED = re.compile(r"^(.*?)\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?|ᵀ|\.T)$", re.S)
 
 
+_BRACKETED_ENV = re.compile(r"^[\[(]\s*(\\begin\{(\w+)\}.*\\end\{\2\})\s*[\])]$", re.S)
+_SIZING = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*(?:(?=[\[\]()])|\.)")
+
+
 def _unwrap(text: str, name: str | None = None) -> tuple[str, bool]:
     """(the answer inside its wrappers, whether it was transposed): LaTeX delimiters, ≈, a leading
-    ``name =``, a pasted numpy/torch repr, a trailing ᵀ/^T/.T."""
+    ``name =``, a pasted numpy/torch repr, a trailing ᵀ/^T/.T; LaTeX's sizing words before a bracket
+    (``\\left[ 14, 6 \\right]``) mean nothing here and are dropped."""
     transposed = False
+    text = _SIZING.sub("", text)
     for _ in range(6):  # wrappers nest a few deep at most: $\approx [1, 2]^T$
         before = text
         for left, right in _WRAPPERS:
@@ -286,6 +296,9 @@ def _unwrap(text: str, name: str | None = None) -> tuple[str, bool]:
         m = _PASTED.match(text)
         if m:
             text = _first_argument(m.group(1))
+        m = _BRACKETED_ENV.match(text)
+        if m:  # [\begin{matrix} ... \end{matrix}]: the brackets \left[ and \right] drew
+            text = m.group(1)
         m = _TRANSPOSED.match(text)
         if m and m.group(1) and (m.group(1).rstrip().endswith(("]", ")", "}")) or "\\end" in m.group(1)):
             text, transposed = m.group(1).strip(), not transposed
@@ -303,12 +316,23 @@ def _drop_name(text: str, name: str | None) -> str:
             left = text[:i]
             if name is not None and _same_name(left, name):
                 return text[i + 1:].strip()
+            if _formula_of_names(left):
+                return text  # "K x K x C_in x C_out = 3*3*128*256 = …": a step of an equation chain
             if re.fullmatch(r"\s*[A-Za-z\\][\w\\{}^/ ]*\s*", left):
                 raise AnswerFormatError(f"the answer starts with {left.strip()[:30]!r} =, but this part is "
                                         f"{name!r}: give the value alone" if name else
                                         f"the answer starts with {left.strip()[:30]!r} =: give the value alone")
             return text
     return text
+
+
+# a product or sum of names, as a step of an equation chain is written: K x K x C_in x C_out, C_{in} \cdot C_{out}
+_NAME = r"(?:[A-Za-z]\w*|\\[A-Za-z]+)(?:\s*[_^]\s*(?:\{[^{}]*\}|\w+))*"
+_FORMULA_OF_NAMES = re.compile(rf"\s*\(?\s*{_NAME}\s*\)?(?:\s*(?:[*×·⋅+\-]|\\times|\\cdot|\bx\b)\s*\(?\s*(?:{_NAME}|\d+)\s*\)?)+\s*")
+
+
+def _formula_of_names(text: str) -> bool:
+    return len(text) <= 200 and bool(_FORMULA_OF_NAMES.fullmatch(text))
 
 
 def _same_name(left: str, name: str) -> bool:
@@ -350,8 +374,10 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
     s, transposed = _unwrap(raw.strip(), name)
     if s.startswith("[") or (s.startswith("(") and _top_level_comma(s[1:-1]) and s.endswith(")")):
         value = _bracketed(s)
-    elif r"\begin" in s:
+    elif s.startswith("\\begin"):
         value = _latex_matrix(s)
+    elif r"\begin" in s:
+        value = _scaled_matrix(raw, s, name)
     elif kind in ("vector", "matrix") and (_top_level_comma(s) or ";" in s):
         value = _bracketed(f"[{s}]")  # a bare "1, 25, 25" where a vector is due
     else:
@@ -364,28 +390,67 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
     return value
 
 
-_ASSIGNED = re.compile(r"^\s*\$*\s*([A-Za-z][A-Za-z0-9]*|\\[A-Za-z]+)\s*_\s*\{?\s*(\d+)\s*\}?\s*=\s*(.+?)\s*\$*\s*$", re.S)
+# name_index = value, or a letter name with its index run on (µ1 = 13, w2 = -1)
+_ASSIGNED = re.compile(r"^\s*\$*\s*(?:([^\W\d_][A-Za-z0-9]*|\\[A-Za-z]+)\s*_\s*\{?\s*(\d+)\s*\}?|([^\W\d_]+)(\d+))"
+                       r"\s*=\s*(.+?)\s*\$*\s*$", re.S)
+# Greek letters as typed, by their LaTeX names (µ, the micro sign, is how many keyboards type μ)
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "η": "eta", "θ": "theta",
+          "λ": "lambda", "μ": "mu", "µ": "mu", "ν": "nu", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
+          "φ": "phi", "ψ": "psi", "ω": "omega"}
 
 
 def _assignments(raw: str, name: str | None) -> "Assigned | None":
-    """A vector written entry by entry as the seeds do: ``$w_0=1$, $w_1=-1$, $w_2=-1$`` -> [1, -1, -1], when
-    the names are one name (the part's, where known) with consecutive indices from 0 or 1; else None."""
+    """A vector written entry by entry as the seeds do: ``$w_0=1$, $w_1=-1$, $w_2=-1$`` or ``µ1 = 13, µ2 = 5``
+    -> [1, -1, -1], when the names are one name (the part's, where known) with consecutive indices from 0 or 1;
+    else None."""
     if raw.count("=") < 2:
         return None
     items = [t for t in re.split(r"\s*(?:[,;]|\band\b)\s*(?![^\[\](){}]*[\])}])", raw.strip()) if t.strip()]
     found = [_ASSIGNED.match(t) for t in items]
     if len(found) < 2 or not all(found):
         return None
-    bases = {m.group(1).lstrip("\\") for m in found}
-    indices = [int(m.group(2)) for m in found]
+    bases = {(m.group(1) or m.group(3)).lstrip("\\") for m in found}
+    indices = [int(m.group(2) or m.group(4)) for m in found]
     if len(bases) != 1 or indices[0] not in (0, 1) or indices != list(range(indices[0], indices[0] + len(indices))):
         return None
     base = next(iter(bases))
-    if name is not None and not _same_name(base, name):
+    if name is not None and not _same_name("".join(_GREEK.get(c, c) for c in base), name):
         return None
-    values = [m.group(3).strip().strip("$").strip() for m in found]
+    values = [m.group(5).strip().strip("$").strip() for m in found]
     return Assigned(values, f"read the assignments {base}_{indices[0]} … {base}_{indices[-1]} as the vector "
                             f"[{', '.join(values)}]")
+
+
+_TIMES = re.compile(r"(?:\s*(?:\*|·|⋅|×|\\cdot|\\times))?\s*$")
+
+
+def _scaled_matrix(raw: str, s: str, name: str | None) -> "Scaled":
+    """A number times a LaTeX matrix, as written on paper: ``\\frac14\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}``."""
+    at = s.index("\\begin")
+    factor_text = _TIMES.sub("", s[:at]).strip()
+    matrix_text, transposed = _unwrap(s[at:], name)
+    if not factor_text or not matrix_text.startswith("\\begin"):
+        raise AnswerFormatError("LaTeX matrices must be one \\begin{bmatrix} ... \\end{bmatrix}, with at most a "
+                                "number before it")
+    try:
+        factor, _, _, _ = _scalar(factor_text)
+    except AnswerFormatError as e:
+        raise AnswerFormatError(f"{quoted(factor_text, 30)} before the matrix is not a number ({e})") from None
+    rows = _latex_matrix(matrix_text)
+    if transposed:
+        rows = [list(col) for col in zip(*rows)] if len({len(r) for r in rows}) == 1 else rows
+    shown = Fraction(factor).limit_denominator(1000)
+    shown = f"{shown.numerator}/{shown.denominator}" if float(shown) == factor and shown.denominator > 1 else f"{factor:g}"
+    return Scaled(rows, factor, f"read {quoted(raw)} as {shown} times the matrix")
+
+
+class Scaled(list):
+    """The rows of a matrix written with a number before it; parse_numeric multiplies them by ``factor``."""
+
+    def __init__(self, rows: list, factor: float, reading: str):
+        super().__init__(rows)
+        self.factor = factor
+        self.reading = reading
 
 
 class Assigned(list):
@@ -525,7 +590,9 @@ def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", pe
         values = np.array([p[0] for p in parsed], dtype=float).reshape(shape)
         decimals = np.array([p[1] for p in parsed], dtype=int).reshape(shape)
         significant = np.array([p[2] for p in parsed], dtype=int).reshape(shape)
-        readings = ([raw.reading] if isinstance(raw, Assigned) else []) + [p[3] for p in parsed if p[3]]
+        if isinstance(raw, Scaled):  # computed entries: exact, as arithmetic is
+            values, decimals, significant = values * raw.factor, np.full(shape, -1), np.full(shape, -1)
+        readings = ([raw.reading] if isinstance(raw, (Assigned, Scaled)) else []) + [p[3] for p in parsed if p[3]]
         return Numeric(values, decimals, significant, tuple(readings[:3]))
     if isinstance(raw, dict):
         raise AnswerFormatError("a table of values was given where numbers are due")
@@ -571,30 +638,80 @@ def parse_integer(raw: Any, *, name: str | None = None) -> int:
 
 
 _SHAPE_TEXT = re.compile(r"^\(?\s*\d+(\s*(?:[x×*,]|by)\s*\d+)*\s*,?\s*\)?$")
-
-
+# what separates the sizes of a shape written without commas: 5x6, 5 × 6, 5*6, 2 \times 3, 5 by 6
+_SIZE_SEPARATOR = re.compile(r"\s*(?:[x×*·⋅]|\\times|\\cdot|\bby\b)\s*")
 _TORCH_SIZE = re.compile(r"^\s*(?:torch\.)?Size\s*\(\s*(.*?)\s*\)\s*$", re.S)
 
 
 def parse_shape(raw: Any) -> tuple[int, ...]:
     """A shape: [5, 6], (5, 6), "5x6", "5 × 6", "(1, 16, 32, 32)", and what torch prints: torch.Size([1, 16, 32, 32])."""
+    return read_shape(raw)[0]
+
+
+def read_shape(raw: Any) -> tuple[tuple[int, ...], str | None]:
+    """``(shape, reading)``: the reading says how a size that is not a plain integer was read.
+
+    Between commas a size may be arithmetic (``(10, 16*32*32)`` is (10, 16384), never four sizes);
+    without commas ``x``, ``×``, ``*``, ``\\times`` and ``\\cdot`` separate the sizes (``2 \\times 3`` is (2, 3)).
+
+    >>> read_shape("(10, 16*32*32)")
+    ((10, 16384), "read '(10, 16*32*32)' as (10, 16384)")
+    >>> read_shape(r"2 \\times 3 \\times 2 \\times 2")[0]
+    (2, 3, 2, 2)
+    """
     if isinstance(raw, str):
+        if len(raw) > MAX_TEXT:
+            raise AnswerFormatError(f"the answer is {len(raw)} characters long; at most {MAX_TEXT} are read")
         m = _TORCH_SIZE.match(raw)
-        s = (m.group(1) if m else raw).strip().strip("$").strip().strip("[]")
-        s = s.strip()
-        if not _SHAPE_TEXT.match(s) and not _SHAPE_TEXT.match(f"({s})"):
-            raise AnswerFormatError(f"{raw[:40]!r} is not a shape (write e.g. [5, 6] or 5x6)")
-        return tuple(_whole(d, raw) for d in re.findall(r"\d+", s))
+        s = _unwrap((m.group(1) if m else raw).strip())[0]
+        s = s.strip("$").strip()
+        if s[:1] in "[(" and s[-1:] in "])":
+            s = s[1:-1].strip()
+        if _top_level_comma(s):
+            sizes = [t.strip() for t in _split_top(s) if t.strip()]
+            dims = tuple(_size(t, raw) for t in sizes)
+            plain = all(re.fullmatch(r"\d+", t) for t in sizes)
+        else:
+            sizes = _SIZE_SEPARATOR.split(s)
+            if not all(re.fullmatch(r"\d+", t) for t in sizes):
+                raise AnswerFormatError(f"{quoted(raw, 40)} is not a shape (write e.g. [5, 6] or 5x6)")
+            dims = tuple(_whole(t, raw) for t in sizes)
+            plain = not re.search(r"\\|[·⋅]", s)
+        return dims, None if plain else f"read {quoted(raw)} as {_shape_shown(dims)}"
     if isinstance(raw, (int, np.integer)) and not isinstance(raw, bool):
-        return (int(raw),)
+        return (int(raw),), None
     if isinstance(raw, (list, tuple)):
-        dims = []
-        for d in raw:
-            dims.append(parse_integer(d))
-        if any(d < 0 for d in dims):
-            raise AnswerFormatError(f"a shape has no negative sizes: {list(raw)!r}")
-        return tuple(dims)
+        dims = tuple(_size(d, raw) for d in raw)
+        plain = all(isinstance(d, (int, np.integer)) or (isinstance(d, str) and d.strip().isdigit()) for d in raw)
+        return dims, None if plain else f"read {quoted(str(list(raw)))} as {_shape_shown(dims)}"
     raise AnswerFormatError(f"{raw!r} is not a shape (write e.g. [5, 6] or 5x6)")
+
+
+def _split_top(s: str) -> list[str]:
+    """``s`` split at its commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+        if ch == "," and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+    return parts + [s[start:]]
+
+
+def _size(written: Any, raw: Any) -> int:
+    """One size of a shape: an exact integer, arithmetic allowed (``16*32*32``, ``14 \\cdot 30``); never negative."""
+    try:
+        size = parse_integer(written)
+    except AnswerFormatError as e:
+        raise AnswerFormatError(f"{quoted(str(raw), 40)} is not a shape: the size {quoted(str(written), 30)} is not a "
+                                f"whole number ({e})") from None
+    if size < 0:
+        raise AnswerFormatError(f"a shape has no negative sizes: {quoted(str(raw), 40)}")
+    return size
+
+
+def _shape_shown(dims: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "correct", "right"}
