@@ -55,11 +55,15 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if isinstance(raw, float) and not math.isfinite(raw):
         return Outcome.invalid(f"the answer is {raw}: write a formula")
     text = raw if isinstance(raw, str) else repr(raw)
-    text, note = drop_shape_note(text)
+    text, note = drop_shape_note(without_math_delimiters(text))
     try:
-        text = drop_left_side(text, ctx.part.name)
+        right = drop_left_side(text, ctx.part.name)
     except UnreadableAnswer as e:
         return Outcome.invalid(str(e))
+    if right != text:
+        left = text[:text.index("=")].strip()
+        note = "; ".join(n for n in (f"read the right-hand side of '{left[:40]} = …'", note) if n)
+        text = right
     problem = ctx.problem
     symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
     table = declare(symbols or {}, define or {})
@@ -71,13 +75,24 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     accepted = [str(expected)] + [str(e) for e in extra]
     rtol = float(ctx.part.options.get("rtol", 1e-6))
     results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
+    note = "; ".join(n for n in (note, *case_notes(text, table)) if n)
     outcome = outcome_of(next((r for r in results if r.verdict == Verdict.CORRECT), results[0]), ctx)
     return replace(outcome, reading=note) if note else outcome
 
 
 # "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
-_SHAPE_NOTE = re.compile(r"^(.*?\S)\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*R\s*\}?|ℝ)(?:\s*\^\s*(?:\{[^{}=]*\}|\S+))?\s*\$*\s*$",
+_SHAPE_NOTE = re.compile(r"^(.*?\S)\s*(?:\\in|∈)\s*(?:\\(?:mathbb|mathbf|mathrm)\s*\{?\s*R\s*\}?|\\R(?:e|eals)?(?![A-Za-z])|ℝ)(?:\s*\^\s*(?:\{[^{}=]*\}|\S+))?\s*\$*\s*$",
                          re.S)
+
+
+_DISPLAY = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\\\[(?P<b>.*)\\\]|\\\((?P<c>.*)\\\)|\$(?P<d>[^$]*)\$)\s*$", re.S)
+
+
+def without_math_delimiters(text: str) -> str:
+    r"""The formula inside ``$$ … $$``, ``\[ … \]``, ``\( … \)`` or ``$ … $``, its left-hand side kept for
+    ``drop_left_side``."""
+    m = _DISPLAY.match(text)
+    return next(g for g in m.groups() if g is not None).strip() if m else text
 
 
 def drop_shape_note(text: str) -> tuple[str, str]:
@@ -133,3 +148,21 @@ def check_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 
 def check_matrix_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     return _check(expected, raw, ctx)
+
+
+def case_notes(answer: Any, table: Any) -> list[str]:
+    """"read 'W_1^{11}' as w_1^{11}": each name typed in another case than the one declared, said once."""
+    from gradekit.check.expr.lexer import case_readings
+
+    texts = [answer] if isinstance(answer, str) else [x for r in answer if isinstance(r, (list, tuple))
+                                                          for x in r if isinstance(x, str)] \
+        if isinstance(answer, (list, tuple)) else []
+    seen: dict[str, str] = {}
+    for text in texts[:256]:
+        for typed, key in case_readings(text, frozenset(table.shapes)):
+            seen.setdefault(typed, table.name(key))
+    if not seen:
+        return []
+    typed, name = next(iter(seen.items()))
+    more = f" (and {len(seen) - 1} more name{'s' if len(seen) > 2 else ''} typed in another case)" if len(seen) > 1 else ""
+    return [f"read '{typed}' as {name}{more}"]

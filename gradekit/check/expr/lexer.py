@@ -77,6 +77,7 @@ class Token:
     col: int  # 1-based
     end: int  # 1-based, exclusive
     closer: str = ""  # for ( and ): which bracket was typed, to report mismatches; for BAR: "open", "close" or ""
+    folded: bool = False  # a NAME read in another case than typed (W_1^{11} for the declared w_1^{11})
 
 
 def _describe(ch: str) -> str:
@@ -245,8 +246,13 @@ class _Lexer:
                 if more is None:
                     break
                 subs += more
+            folded = _one_casefold(f"{base}{subs}^{sup}", self.declared) if sup is not None else None
             if sup is not None and f"{base}{subs}^{sup}" in self.declared:
                 base = f"{base}{subs}^{sup}"
+            elif folded is not None:  # W_1^{11} where only w_1^{11} is declared: nothing else could be meant
+                self.out.append(Token("NAME", folded, start + 1, self.i + 1, folded=True))
+                self.side = ""
+                return
             else:
                 self.i = save
         if base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
@@ -308,6 +314,22 @@ class _Lexer:
             self.name(base=word.replace("var", ""), start=start)
             return
         raise ExprError(start + 1, f"\\{word} is not part of the answer language")
+
+
+def _one_casefold(name: str, declared: frozenset[str]) -> str | None:
+    """The one declared name that ``name`` is in another case (an indexed name only: ``W1^11`` for ``w1^11``)."""
+    found = [d for d in declared if d.casefold() == name.casefold()]
+    return found[0] if len(found) == 1 and name not in declared else None
+
+
+def case_readings(text: str, declared: frozenset[str]) -> list[tuple[str, str]]:
+    """``(as typed, declared name)`` for each name read in another case than typed; [] when the text is refused."""
+    try:
+        tokens = tokenize(text, declared)
+    except ExprError:
+        return []
+    body, _ = strip_math_delimiters(text) if len(text) <= MAX_CHARS else (text, 0)
+    return [(body[t.col - 1:t.end - 1], t.value) for t in tokens if t.folded]
 
 
 def _splits(word: str, names: frozenset[str], limit: int = 2) -> list[list[str]]:
