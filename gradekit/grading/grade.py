@@ -92,8 +92,10 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
         from gradekit.code.spec import code_file_hint
 
         raise NoAnswersError(f"{e}{code_file_hint(catalog, assignment)}") from None
-    return grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
-                         submission=str(path), student=student or raw.student)
+    report = grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
+                           submission=str(path), student=student or raw.student)
+    report.notes[:0] = raw.notes
+    return report
 
 
 def nothing_to_grade(catalog: Catalog | None = None, assignment: str | None = None) -> str:

@@ -39,6 +39,20 @@ class NumberTooLarge(AnswerFormatError):
     """A number written past what is read (its exponent, its digits): refused before any work is done on it."""
 
 
+class FloatText(str):
+    """A float as a JSON file wrote it: its digits, which a JSON writer may have shortened (``0.07950`` is written
+    ``0.0795``): when the text is the shortest that gives its value, trailing zeros may have been dropped."""
+
+    __slots__ = ()
+
+    @property
+    def zeros_dropped(self) -> bool:
+        try:
+            return repr(float(self)) == str(self)
+        except ValueError:
+            return False
+
+
 @dataclass(frozen=True)
 class Numeric:
     """Parsed numbers with, per entry, the decimals and significant digits written.
@@ -51,6 +65,8 @@ class Numeric:
     decimals: np.ndarray
     significant: np.ndarray
     readings: tuple[str, ...] = ()  # how text that was not a plain number was read ("read as 1474560")
+    # per entry, True where the text may have lost trailing zeros (a JSON float): as precise as the part asks
+    zeros_dropped: np.ndarray | None = None
 
 
 _DECIMAL = re.compile(r"^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$")
@@ -593,11 +609,14 @@ def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", pe
         if isinstance(raw, Scaled):  # computed entries: exact, as arithmetic is
             values, decimals, significant = values * raw.factor, np.full(shape, -1), np.full(shape, -1)
         readings = ([raw.reading] if isinstance(raw, (Assigned, Scaled)) else []) + [p[3] for p in parsed if p[3]]
-        return Numeric(values, decimals, significant, tuple(readings[:3]))
+        dropped = [isinstance(v, FloatText) and v.zeros_dropped for v in flat]
+        return Numeric(values, decimals, significant, tuple(readings[:3]),
+                       np.array(dropped, dtype=bool).reshape(shape) if any(dropped) else None)
     if isinstance(raw, dict):
         raise AnswerFormatError("a table of values was given where numbers are due")
     value, decimals, significant, reading = _scalar(raw, percent)
-    return Numeric(np.array(value), np.array(decimals), np.array(significant), (reading,) if reading else ())
+    dropped = np.array(True) if isinstance(raw, FloatText) and raw.zeros_dropped else None
+    return Numeric(np.array(value), np.array(decimals), np.array(significant), (reading,) if reading else (), dropped)
 
 
 def _shape_of(raw: list, flat: list, depth: int = 0) -> tuple[int, ...]:
