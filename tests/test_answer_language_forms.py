@@ -165,7 +165,7 @@ def test_a_json_float_may_have_lost_its_trailing_zeros(tmp_path, written, verdic
 
 def test_digits_typed_as_text_are_read_as_written():
     """A .py literal, a TOML file and a notebook cell keep the text typed: 0.31 there is two digits, too few."""
-    from gradekit.intake.values import FloatText, parse_numeric
+    from gradekit.core.reader.numbers import FloatText, parse_numeric
 
     assert parse_numeric(FloatText("0.31")).zeros_dropped is not None
     assert parse_numeric(FloatText("0.3100")).zeros_dropped is None  # its writer kept the zeros: as written

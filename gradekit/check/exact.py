@@ -9,7 +9,7 @@ from typing import Any
 
 from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
-from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, quoted, read_shape
+from gradekit.core.reader.numbers import AnswerFormatError, parse_bool, parse_integer, quoted, read_shape
 from gradekit.check.context import CheckContext, diagnosed
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from gradekit.core.records import Outcome
 from gradekit.core.texfmt import fmt, position
 from gradekit.core.vocab import Verdict
-from gradekit.intake.values import AnswerFormatError, Numeric, parse_numeric
+from gradekit.core.reader.numbers import AnswerFormatError, Numeric, parse_numeric
 from gradekit.check.context import CheckContext, diagnosed
 
 DEFAULT_RTOL = 1e-5  # full-precision answers: float32 arithmetic drifts 1e-6 to 3e-6 in a few operations

@@ -152,7 +152,7 @@ def check_matrix_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 
 def case_notes(answer: Any, table: Any) -> list[str]:
     """"read 'W_1^{11}' as w_1^{11}": each name typed in another case than the one declared, said once."""
-    from gradekit.check.expr.lexer import case_readings
+    from gradekit.core.reader.lexer import case_readings
 
     texts = [answer] if isinstance(answer, str) else [x for r in answer if isinstance(r, (list, tuple))
                                                           for x in r if isinstance(x, str)] \

@@ -18,7 +18,7 @@ from gradekit.check.symbolic import case_notes, declarations, outcome_of
 
 def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     from gradekit.check.expr import declare
-    from gradekit.check.expr.errors import ExprError
+    from gradekit.core.reader.errors import ExprError
     from gradekit.check.expr.symmatrix import check_symbol_matrix, rows_of_text
 
     params = ctx.problem.validated_params if ctx.problem else None

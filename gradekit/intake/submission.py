@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.files import read_file
-from gradekit.intake.values import FloatText
+from gradekit.core.reader.numbers import FloatText
 
 if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
     from gradekit.sandbox.process import Limits

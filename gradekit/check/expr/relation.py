@@ -7,7 +7,7 @@ on seeded random instances of the symbols and both are strict or both are not. S
 ``x_iᵀ w ≤ −b``, ``-b >= w^T x_i`` and ``2(wᵀx_i + b) ≤ 0`` all equal ``wᵀx_i + b ≤ 0``. A
 trailing ``for all i`` / ``∀i`` / ``\\forall i`` is allowed (the statement says the condition is per i).
 
->>> from .shapes import Symbols
+>>> from gradekit.core.reader.shapes import Symbols
 >>> table = Symbols.declare({"w": "d×1", "x_i": "d×1", "b": "scalar"})
 >>> check_inequality("-b >= x_i^T w", "wᵀ x_i + b <= 0", table).verdict
 <Verdict.CORRECT: 'correct'>
@@ -22,12 +22,12 @@ import re
 import numpy as np
 
 from gradekit.check.expr.compare import FormulaResult
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 from gradekit.check.expr.evaluate import EvalError, evaluate, instances
-from gradekit.check.expr.lexer import MAX_CHARS
-from gradekit.check.expr.nodes import Bin, Node
-from gradekit.check.expr.parser import parse
-from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of, show
+from gradekit.core.reader.lexer import MAX_CHARS
+from gradekit.core.reader.nodes import Bin, Node
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Symbols, scalar_like, shape_of, show
 from gradekit.core.vocab import Verdict
 
 _RELATION = re.compile(r"<=|>=|≤|≥|⩽|⩾|\\leq?(?![A-Za-z])|\\geq?(?![A-Za-z])|\\lt(?![A-Za-z])|\\gt(?![A-Za-z])|<|>")

@@ -27,12 +27,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from gradekit.check.expr.compare import FormulaResult
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 from gradekit.check.expr.evaluate import EvalError, evaluate, instances
-from gradekit.check.expr.lexer import MAX_CHARS
-from gradekit.check.expr.nodes import Mat, Node, Num, to_text
-from gradekit.check.expr.parser import parse
-from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of, show
+from gradekit.core.reader.lexer import MAX_CHARS
+from gradekit.core.reader.nodes import Mat, Node, Num, to_text
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Symbols, scalar_like, shape_of, show
 from gradekit.core.vocab import Verdict
 
 MAX_SIDE = 32  # rows and columns: the catalog's largest symbol matrix is 8×4

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 
 MAX_CHARS = 2000
 MAX_NUMBER_CHARS = 24

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.lexer import Token, tokenize
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.lexer import Token, tokenize
 
 OPEN, CLOSE = "ABS(", "ABS)"
 # after these an operand has just ended, so a bar may close (or open a juxtaposed |...|)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from gradekit.check.expr.bars import resolve_bars
+from gradekit.core.reader.bars import resolve_bars
 from gradekit.core.errors import close_matches
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.lexer import Token, tokenize
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
-from gradekit.check.expr.shapes import Symbols, shape_of
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.lexer import Token, tokenize
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
+from gradekit.core.reader.shapes import Symbols, shape_of
 
 MAX_DEPTH = 60
 MAX_NODES = 400
@@ -300,7 +300,7 @@ def _refuse_left_open(tokens: list[Token]) -> None:
 
 def _constant(node: Node, tok: Token) -> float:
     """The value of a constant exponent, each nested power itself bounded (so 9^9^9^9 stops at 9^9)."""
-    from gradekit.check.expr.evaluate import constant_value
+    from gradekit.core.reader.nodes import constant_value
 
     try:
         value = constant_value(node)
