@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gradekit.core.errors import UnreadableAnswer
+from gradekit.core.reader import bounds
 
 __all__ = ["Reading", "ArithError", "read_expression", "MAX_TEXT", "MAX_NODES"]
 
-MAX_TEXT = 500
-MAX_NODES = 200
-MAX_DIGITS = 2000  # an exact power with more digits than this is refused before it is computed
+MAX_TEXT = bounds.EXPRESSION_CHARS
+MAX_NODES = bounds.NODES
+MAX_DIGITS = bounds.EXACT_DIGITS  # an exact power with more digits than this is refused before it is computed
 
 
 class ArithError(UnreadableAnswer):
@@ -114,7 +115,13 @@ class _Parser:
     """Recursive descent to a sympy expression, counting nodes and bounding powers as it goes."""
 
     def __init__(self, tokens: list[tuple[str, str]], sp: Any):
-        self.toks, self.i, self.sp, self.nodes = tokens, 0, sp, 0
+        self.toks, self.i, self.sp, self.nodes, self.depth = tokens, 0, sp, 0, 0
+
+    def deeper(self) -> None:
+        """One level more of brackets or signs, refused past the bound before the recursion can run out."""
+        self.depth += 1
+        if self.depth > bounds.NESTING:
+            raise ArithError(f"the expression is nested more than {bounds.NESTING} levels deep")
 
     def peek(self) -> tuple[str, str]:
         return self.toks[self.i] if self.i < len(self.toks) else ("end", "")
@@ -139,11 +146,13 @@ class _Parser:
         return value
 
     def sum(self) -> Any:
+        self.deeper()
         value = self.product()
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
             right = self.product()
             value = value + right if op == "+" else value - right
+        self.depth -= 1
         return value
 
     def product(self) -> Any:
@@ -167,7 +176,9 @@ class _Parser:
     def unary(self) -> Any:
         if self.peek()[1] in ("-", "+"):
             sign = self.take()[1]
+            self.deeper()
             value = self.unary()
+            self.depth -= 1
             return -value if sign == "-" else value
         return self.power()
 
@@ -176,7 +187,9 @@ class _Parser:
         if self.peek()[1] != "^":
             return base
         self.take()
+        self.deeper()
         exponent = self.unary() if self.peek()[1] != "{" else self.group()
+        self.depth -= 1
         return _bounded_power(self.sp, base, exponent)
 
     def group(self) -> Any:
@@ -265,7 +278,7 @@ def _bounded_power(sp: Any, base: Any, exponent: Any) -> Any:
         b = abs(float(base))
     except (TypeError, ValueError):
         raise ArithError("a power whose exponent is not a number") from None
-    if not math.isfinite(e) or abs(e) > 1000 or (b > 1 and e * math.log10(b) > MAX_DIGITS):
+    if not math.isfinite(e) or abs(e) > bounds.POWER or (b > 1 and e * math.log10(b) > MAX_DIGITS):
         raise ArithError("a power too large to compute (exponents are limited)")
     if base == 0 and e < 0:
         raise ArithError("divides by zero")

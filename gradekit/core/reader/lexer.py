@@ -17,10 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from gradekit.core.reader import bounds
 from gradekit.core.reader.errors import ExprError
 
-MAX_CHARS = 2000
-MAX_NUMBER_CHARS = 24
+MAX_CHARS = bounds.EXPRESSION_CHARS
+MAX_NUMBER_CHARS = bounds.FORMULA_NUMBER_CHARS
 
 FUNCTION_WORDS = {
     "sigmoid": "sigmoid", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",

@@ -24,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from gradekit.core.errors import UnreadableAnswer
+from gradekit.core.reader import bounds
 
-MAX_ENTRIES = 100_000  # bigger answers are refused, not parsed
-MAX_TEXT = 200_000
-MAX_EXPONENT = 10_000  # 1e-400 is 0 and 1e400 is inf as floats; past this, "1e-30000000000000000000" is refused
-MAX_INT_DIGITS = 4300  # Python's own limit for int(text), beyond which it raises; and far beyond a float's range
+MAX_ENTRIES = bounds.ENTRIES  # bigger answers are refused, not parsed
+MAX_TEXT = bounds.ANSWER_CHARS
+MAX_EXPONENT = bounds.EXPONENT  # 1e-400 is 0 and 1e400 is inf as floats; past this, "1e-30000000000000000000" is refused
+MAX_INT_DIGITS = bounds.INT_DIGITS  # Python's own limit for int(text); and far beyond a float's range
 
 
 class AnswerFormatError(UnreadableAnswer):
@@ -500,8 +501,8 @@ def _bracketed(s: str) -> Any:
 
     def items(close: str, depth: int) -> list[Any]:
         nonlocal pos
-        if depth > 8:
-            raise AnswerFormatError("the answer is nested more than 8 levels deep")
+        if depth > bounds.LIST_DEPTH:
+            raise AnswerFormatError(f"the answer is nested more than {bounds.LIST_DEPTH} levels deep")
         rows: list[list[Any]] = []
         out: list[Any] = []
         while True:
@@ -621,8 +622,8 @@ def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", pe
 
 def _shape_of(raw: list, flat: list, depth: int = 0) -> tuple[int, ...]:
     """Shape of a nested list (refusing ragged ones), appending leaves to ``flat``."""
-    if depth > 8:
-        raise AnswerFormatError("the answer is nested more than 8 levels deep")
+    if depth > bounds.LIST_DEPTH:
+        raise AnswerFormatError(f"the answer is nested more than {bounds.LIST_DEPTH} levels deep")
     if not raw:
         return (0,)
     if all(isinstance(v, list) for v in raw):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from gradekit.core.reader import bounds
 from gradekit.core.reader.bars import resolve_bars
 from gradekit.core.errors import close_matches
 from gradekit.core.reader.errors import ExprError
@@ -26,9 +27,9 @@ from gradekit.core.reader.lexer import Token, tokenize
 from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
 from gradekit.core.reader.shapes import Symbols, shape_of
 
-MAX_DEPTH = 60
-MAX_NODES = 400
-MAX_EXPONENT = 64.0
+MAX_DEPTH = bounds.NESTING
+MAX_NODES = bounds.NODES
+MAX_EXPONENT = float(bounds.FORMULA_POWER)
 ADD, MUL, NEG, POW, POST = 10, 20, 25, 30, 40
 PRODUCTS = {"mat": "mat", "cdot": "mat", "*": "had", "had": "had", "/": "/"}
 STARTS_OPERAND = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN", "ABS("}

@@ -1,0 +1,91 @@
+"""The answer language has one reader with one set of bounds: docs/bounds.md states them, every reader enforces
+them (numbers, arithmetic, formulas alike), and the checkers read answers through it, never through intake/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gradekit.core.reader import bounds
+from gradekit.core.reader.arith import ArithError, read_expression
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.numbers import AnswerFormatError, parse_numeric
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Symbols
+
+from .test_layout import GRAPH
+
+DOC = Path(__file__).parents[1] / "docs" / "bounds.md"
+X = Symbols.declare({"x": "scalar"})
+
+
+def test_the_docs_table_is_the_bounds_module():
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## The answer language"):]
+    rows = re.findall(r"^\| `(\w+)` \| ([\d,]+) \| (.+?) \|$", section, re.M)
+    assert [(name, int(value.replace(",", "")), what) for name, value, what in rows] == list(bounds.TABLE)
+    assert [name for name, _, _ in bounds.TABLE] == [n for n in bounds.__all__ if n != "TABLE"]
+    assert all(getattr(bounds, name) == value for name, value, _ in bounds.TABLE)
+
+
+def test_arithmetic_and_formulas_share_the_expression_bounds():
+    just_under = "1+" * ((bounds.EXPRESSION_CHARS - 1) // 2 // 2) + "1"  # fewer parts than NODES, too
+    assert len(just_under) < bounds.EXPRESSION_CHARS
+    long = "1 + " * (bounds.EXPRESSION_CHARS // 4) + "1"
+    with pytest.raises(ArithError, match=f"at most {bounds.EXPRESSION_CHARS} characters"):
+        read_expression(long)
+    with pytest.raises(ExprError, match=f"the limit is {bounds.EXPRESSION_CHARS}"):
+        parse(long.replace("1", "x"), X)
+    many = "+".join(["1"] * (bounds.NODES // 2 + 1))  # more parts than NODES in fewer characters than the limit
+    with pytest.raises(ArithError, match=f"longer than {bounds.NODES} parts"):
+        read_expression(many)
+    # in a formula's tree a chain of operators nests (x+x+…+x is refused at NESTING terms): a wide matrix instead
+    wide = r"\begin{bmatrix}" + " & ".join(["x"] * (bounds.NODES + 1)) + r"\end{bmatrix}"
+    assert len(wide) < bounds.EXPRESSION_CHARS
+    with pytest.raises(ExprError, match=f"more than {bounds.NODES} parts"):
+        parse(wide, X)
+    with pytest.raises(ExprError, match=f"nested more than {bounds.NESTING} levels"):
+        parse("+".join(["x"] * (bounds.NESTING + 2)), X)
+
+
+@pytest.mark.parametrize("depth, refused", [(bounds.NESTING - 2, False), (bounds.NESTING + 1, True), (240, True),
+                                            (900, True)])
+def test_nesting_is_bounded_alike_and_never_runs_out_of_stack(depth, refused):
+    text = "(" * depth + "1" + ")" * depth  # 240 nested brackets in a number were a RecursionError
+    if refused:
+        with pytest.raises(AnswerFormatError, match=f"nested more than {bounds.NESTING} levels"):
+            parse_numeric(text)
+        with pytest.raises(ExprError, match=f"nested more than {bounds.NESTING} levels"):
+            parse(text.replace("1", "x"), X)
+    else:
+        assert float(parse_numeric(text).values) == 1.0
+        parse(text.replace("1", "x"), X)
+
+
+def test_signs_and_powers_nest_within_the_bound_too():
+    with pytest.raises(ArithError, match="nested more than"):
+        read_expression("-" * (bounds.NESTING + 1) + "1")
+    with pytest.raises(ArithError):
+        read_expression("2^" * (bounds.NESTING + 1) + "2")
+
+
+def test_lists_and_answers():
+    deep = "[" * (bounds.LIST_DEPTH + 2) + "1" + "]" * (bounds.LIST_DEPTH + 2)
+    with pytest.raises(AnswerFormatError, match=f"nested more than {bounds.LIST_DEPTH} levels"):
+        parse_numeric(deep)
+    with pytest.raises(AnswerFormatError, match=f"at most {bounds.ANSWER_CHARS} are read"):
+        parse_numeric("1" * (bounds.ANSWER_CHARS + 1))
+    with pytest.raises(AnswerFormatError, match=f"at most {bounds.ENTRIES} are read"):
+        parse_numeric([0] * (bounds.ENTRIES + 1))
+
+
+def test_the_checkers_read_answers_through_the_reader_not_intake():
+    """check/ is above intake/ in the layers, but what an answer says is the reader's: a checker never reaches back."""
+    reaching = sorted(f"{a} -> {b}" for a, targets in GRAPH.items() if a.startswith("gradekit.check")
+                      for b in targets if b.startswith("gradekit.intake"))
+    assert reaching == []
+    assert all(not b.startswith(("gradekit.check", "gradekit.intake")) for a, targets in GRAPH.items()
+               if a.startswith("gradekit.core.reader") for b in targets)
