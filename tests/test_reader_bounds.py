@@ -39,16 +39,20 @@ def test_arithmetic_and_formulas_share_the_expression_bounds():
         read_expression(long)
     with pytest.raises(ExprError, match=f"the limit is {bounds.EXPRESSION_CHARS}"):
         parse(long.replace("1", "x"), X)
-    many = "+".join(["1"] * (bounds.NODES // 2 + 1))  # more parts than NODES in fewer characters than the limit
-    with pytest.raises(ArithError, match=f"longer than {bounds.NODES} parts"):
-        read_expression(many)
-    # in a formula's tree a chain of operators nests (x+x+…+x is refused at NESTING terms): a wide matrix instead
-    wide = r"\begin{bmatrix}" + " & ".join(["x"] * (bounds.NODES + 1)) + r"\end{bmatrix}"
+    # more parts than NODES in fewer characters than the limit, side by side (not nested)
+    wide = "max(" + ",".join(["1"] * (bounds.NODES + 1)) + ")"
     assert len(wide) < bounds.EXPRESSION_CHARS
+    with pytest.raises(ArithError, match=f"more than {bounds.NODES} parts"):
+        read_expression(wide)
+    wide = r"\begin{bmatrix}" + " & ".join(["x"] * (bounds.NODES + 1)) + r"\end{bmatrix}"
     with pytest.raises(ExprError, match=f"more than {bounds.NODES} parts"):
         parse(wide, X)
+    # a chain of operators nests in the tree: x+x+…+x is refused past NESTING terms, in numbers as in formulas
+    with pytest.raises(ArithError, match=f"nested more than {bounds.NESTING} levels"):
+        read_expression("+".join(["1"] * (bounds.NESTING + 2)))
     with pytest.raises(ExprError, match=f"nested more than {bounds.NESTING} levels"):
         parse("+".join(["x"] * (bounds.NESTING + 2)), X)
+    assert read_expression("+".join(["1"] * (bounds.NESTING - 2))).value == bounds.NESTING - 2
 
 
 @pytest.mark.parametrize("depth, refused", [(bounds.NESTING - 2, False), (bounds.NESTING + 1, True), (240, True),

@@ -2,11 +2,12 @@
 
 Students write numbers the way their homework does: ``3*3*128*256 + 3*3*256*512``,
 ``16 \\times 3 \\times 5 \\times 5``, ``1.47456 \\times 10^6``, ``2^8*9``, ``\\frac12``,
-``e^2/(1+e^2)``, ``1/(1+exp(1))``, ``\\sqrt{2}/2``, ``σ(2)``, ``π/4``. This module
-tokenizes and parses that text itself (never ``eval``), with limits on length,
-nodes and exponent size, and builds a sympy expression from the tree, so
-rationals stay exact and an integer part accepts any expression equal to the
-integer. sympy is imported only here, and only when an entry is not a plain number.
+``e^2/(1+e^2)``, ``1/(1+exp(1))``, ``\\sqrt{2}/2``, ``σ(2)``, ``π/4``. The text is read by the
+answer language's one lexer and parser (``parser.parse_arithmetic``: formulas' grammar, no symbol
+declared, never ``eval``) under its bounds, and this module builds a sympy value from the tree, each
+power bounded before it is computed, so rationals stay exact and an integer part accepts any
+expression equal to the integer. sympy is imported only here, and only when an entry is not a plain
+number.
 
 >>> reading = read_expression("3*3*128*256 + 3*3*256*512")
 >>> reading.value, reading.is_integer
@@ -24,6 +25,9 @@ from typing import Any
 
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.reader import bounds
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num
+from gradekit.core.reader.parser import parse_arithmetic
 
 __all__ = ["Reading", "ArithError", "read_expression", "MAX_TEXT", "MAX_NODES"]
 
@@ -49,226 +53,83 @@ class Reading:
         return bool(getattr(self.exact, "is_Integer", False))
 
 
-_TOKEN = re.compile(r"""
-    (?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<cmd>\\[A-Za-z]+)
-  | (?P<word>[A-Za-zπσ]+)
-  | (?P<op>\*\*|[-+*/^(){}\[\]×·÷⋅,])
-  | (?P<space>\s+|\\[,;:! ]|~)
-""", re.X)
-
-# What each word means: a function of one argument, or a constant.
-_FUNCS = {"sqrt", "exp", "log", "ln", "sigmoid", "σ", "tanh", "sigma", "abs"}
-_MANY = {"min", "max"}  # functions of one or more arguments, separated by commas
-_CONSTS = {"pi", "π", "e"}
-_LATEX = {"\\sqrt": "sqrt", "\\exp": "exp", "\\log": "log", "\\ln": "ln", "\\tanh": "tanh", "\\sigma": "σ",
-          "\\pi": "pi", "\\times": "*", "\\cdot": "*", "\\div": "/", "\\left": "", "\\right": "",
-          "\\frac": "frac", "\\dfrac": "frac", "\\tfrac": "frac", "\\mathrm": "", "\\operatorname": ""}
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    opened: list[tuple[str, int]] = []  # brackets as written, and where: "(1+2]" is a typo, not arithmetic
-    last_end, last_kind = -1, ""
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise ArithError(f"{text[pos]!r} at character {pos + 1} is not part of a number or of arithmetic")
-        kind = m.lastgroup
-        value = m.group()
-        if kind == "num" and last_kind == "num" and last_end == pos:  # "1..2", "0..5": two numbers run together
-            raise ArithError(f"two numbers run together at character {pos + 1} ({text[max(0, pos - 3):pos + 3]!r})")
-        last_end, last_kind = m.end(), kind
-        if value in "([{" and value:
-            opened.append((value, pos))
-        elif value in ")]}" and value:
-            if not opened:
-                raise ArithError(f"{value!r} at character {pos + 1} closes no bracket")
-            left, at = opened.pop()
-            if {"(": ")", "[": "]", "{": "}"}[left] != value:
-                raise ArithError(f"{left!r} at character {at + 1} is closed by {value!r} at character {pos + 1}")
-        pos = m.end()
-        if kind == "space":
-            continue
-        if kind == "cmd":
-            if value not in _LATEX:
-                raise ArithError(f"{value} is not arithmetic gradekit reads")
-            value = _LATEX[value]
-            if not value:
-                continue
-            kind = "op" if value in "*/" else "word"
-        if kind == "op":
-            value = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "**": "^", "[": "(", "]": ")"}.get(value, value)
-        if kind == "word" and value not in _FUNCS | _MANY | _CONSTS | {"frac"}:
-            raise ArithError(f"unknown name {value!r}: arithmetic may use numbers, π, e, "
-                             f"sqrt, exp, log/ln, sigmoid/σ, tanh, abs, min and max")
-        out.append((kind, value))
-    if opened:
-        n = len(opened)
-        raise ArithError(f"{n} bracket{'s' if n > 1 else ''} left open (the first {opened[0][0]!r} at character "
-                         f"{opened[0][1] + 1})")
-    return out
+def _exact(node: Node, sp: Any) -> Any:
+    """The sympy value of a tree of numbers, each step bounded before it is computed."""
+    if isinstance(node, Num):
+        return _number(node, sp)
+    if isinstance(node, Neg):
+        return -_exact(node.arg, sp)
+    if isinstance(node, Bin):
+        left, right = _exact(node.left, sp), _exact(node.right, sp)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op in ("mat", "had"):  # numbers: every product is a product
+            return left * right
+        if node.op == "/":
+            if right == 0:
+                raise ArithError("divides by zero")
+            return left / right
+        return _bounded_power(sp, left, right)
+    if isinstance(node, Call) and node.fn in _ONE_ARGUMENT and len(node.args) == 1:
+        return _ONE_ARGUMENT[node.fn](sp, _exact(node.args[0], sp))
+    if isinstance(node, Call) and node.fn in ("min", "max"):
+        args = [_exact(a, sp) for a in node.args]
+        return sp.Min(*args) if node.fn == "min" else sp.Max(*args)
+    what = f"{node.fn}" if isinstance(node, Call) else "a matrix" if isinstance(node, Mat) else "a transpose"
+    raise ArithError(f"{what} is not arithmetic gradekit reads")
 
 
-class _Parser:
-    """Recursive descent to a sympy expression, counting nodes and bounding powers as it goes."""
+def _number(node: Num, sp: Any) -> Any:
+    text = node.text
+    if text in ("e", "pi"):
+        return sp.E if text == "e" else sp.pi
+    exponent = re.search(r"[eE][+-]?0*(\d+)$", text)
+    if exponent and (len(exponent.group(1)) > 4 or int(exponent.group(1)) > MAX_DIGITS):
+        raise ArithError(f"exponent too large in {text[:40]!r} (at most {MAX_DIGITS})")  # 10**e, before sympy
+    return sp.Rational(text) if ("." in text or "e" in text.lower()) else sp.Integer(text)
 
-    def __init__(self, tokens: list[tuple[str, str]], sp: Any):
-        self.toks, self.i, self.sp, self.nodes, self.depth = tokens, 0, sp, 0, 0
 
-    def deeper(self) -> None:
-        """One level more of brackets or signs, refused past the bound before the recursion can run out."""
-        self.depth += 1
-        if self.depth > bounds.NESTING:
-            raise ArithError(f"the expression is nested more than {bounds.NESTING} levels deep")
+def _sqrt(sp: Any, x: Any) -> Any:
+    if x.is_negative:
+        raise ArithError("the square root of a negative number is not real")
+    return sp.sqrt(x)
 
-    def peek(self) -> tuple[str, str]:
-        return self.toks[self.i] if self.i < len(self.toks) else ("end", "")
 
-    def take(self) -> tuple[str, str]:
-        tok = self.peek()
-        self.i += 1
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise ArithError(f"the expression is longer than {MAX_NODES} parts")
-        return tok
+def _log(sp: Any, x: Any) -> Any:
+    if not x.is_positive:
+        raise ArithError("log of a number that is not positive")
+    return sp.log(x)
 
-    def expect(self, value: str) -> None:
-        kind, got = self.take()
-        if got != value:
-            raise ArithError(f"expected {value!r}, found {got!r}" if got else f"expected {value!r} at the end")
 
-    def run(self) -> Any:
-        value = self.sum()
-        if self.peek()[0] != "end":
-            raise ArithError(f"unexpected {self.peek()[1]!r}")
-        return value
+_ONE_ARGUMENT = {
+    "abs": lambda sp, x: sp.Abs(x), "sqrt": _sqrt, "exp": lambda sp, x: _bounded_power(sp, sp.E, x), "log": _log,
+    "sigmoid": lambda sp, x: 1 / (1 + _bounded_power(sp, sp.E, -x)), "tanh": lambda sp, x: sp.tanh(x),
+    "sign": lambda sp, x: sp.sign(x), "relu": lambda sp, x: sp.Max(0, x),
+}
 
-    def sum(self) -> Any:
-        self.deeper()
-        value = self.product()
-        while self.peek()[1] in ("+", "-"):
-            op = self.take()[1]
-            right = self.product()
-            value = value + right if op == "+" else value - right
-        self.depth -= 1
-        return value
 
-    def product(self) -> Any:
-        value = self.unary()
-        while True:
-            kind, tok = self.peek()
-            if tok in ("*", "/"):
-                self.take()
-                right = self.unary()
-                if tok == "/":
-                    if right == 0:
-                        raise ArithError("divides by zero")
-                    value = value / right
-                else:
-                    value = value * right
-            elif kind in ("num", "word") or tok in ("(", "{"):  # juxtaposed: 2π, 2(3 + 1)
-                value = value * self.unary()
-            else:
-                return value
+def _tree(text: str) -> Node:
+    """The tree of ``text`` from the answer language's own parser, its refusal in the words numbers always had."""
+    try:
+        return parse_arithmetic(text)
+    except ExprError as e:
+        raise ArithError(_in_characters(e)) from None
 
-    def unary(self) -> Any:
-        if self.peek()[1] in ("-", "+"):
-            sign = self.take()[1]
-            self.deeper()
-            value = self.unary()
-            self.depth -= 1
-            return -value if sign == "-" else value
-        return self.power()
 
-    def power(self) -> Any:
-        base = self.atom()
-        if self.peek()[1] != "^":
-            return base
-        self.take()
-        self.deeper()
-        exponent = self.unary() if self.peek()[1] != "{" else self.group()
-        self.depth -= 1
-        return _bounded_power(self.sp, base, exponent)
+_MISMATCH = re.compile(r"^'(.)' does not match '(.)' at col (\d+)$")
 
-    def group(self) -> Any:
-        opener = self.take()[1]
-        value = self.sum()
-        self.expect(")" if opener == "(" else "}")
-        return value
 
-    def atom(self) -> Any:
-        sp = self.sp
-        kind, tok = self.peek()
-        if kind == "num":
-            self.take()
-            exponent = re.search(r"[eE][+-]?0*(\d+)$", tok)
-            if exponent and (len(exponent.group(1)) > 4 or int(exponent.group(1)) > MAX_DIGITS):
-                raise ArithError(f"exponent too large in {tok[:40]!r} (at most {MAX_DIGITS})")  # 10**e, before sympy
-            return sp.Rational(tok) if ("." in tok or "e" in tok.lower()) else sp.Integer(tok)
-        if tok in ("(", "{"):
-            return self.group()
-        if kind != "word":
-            raise ArithError(f"expected a number, found {tok!r}" if tok else "the expression ends too early")
-        self.take()
-        if tok == "frac":
-            return self.fraction()
-        if tok in _CONSTS:
-            return sp.pi if tok in ("pi", "π") else sp.E
-        if tok in _MANY:
-            args = self.arguments()
-            return sp.Min(*args) if tok == "min" else sp.Max(*args)
-        arg = self.argument()
-        if tok == "abs":
-            return sp.Abs(arg)
-        if tok == "sqrt":
-            if arg.is_negative:
-                raise ArithError("the square root of a negative number is not real")
-            return sp.sqrt(arg)
-        if tok == "exp":
-            return _bounded_power(sp, sp.E, arg)
-        if tok in ("log", "ln"):
-            if not arg.is_positive:
-                raise ArithError("log of a number that is not positive")
-            return sp.log(arg)
-        if tok in ("sigmoid", "σ", "sigma"):
-            return 1 / (1 + _bounded_power(sp, sp.E, -arg))
-        return sp.tanh(arg)
-
-    def arguments(self) -> list[Any]:
-        """min(a, b, …)'s arguments."""
-        if self.peek()[1] != "(":
-            raise ArithError("min and max take their arguments in brackets: max(0, -2)")
-        self.take()
-        args = [self.sum()]
-        while self.peek()[1] == ",":
-            self.take()
-            args.append(self.sum())
-        self.expect(")")
-        return args
-
-    def argument(self) -> Any:
-        """A function's argument: (x), {x}, or a single atom as in LaTeX's ``\\sqrt2``."""
-        if self.peek()[1] in ("(", "{"):
-            return self.group()
-        return self.atom()
-
-    def fraction(self) -> Any:
-        """``\\frac{a}{b}``, and LaTeX's shorthand ``\\frac12`` (one digit each)."""
-        kind, tok = self.peek()
-        if kind == "num" and tok.isdigit() and len(tok) == 2:
-            self.take()
-            num, den = self.sp.Integer(tok[0]), self.sp.Integer(tok[1])
-        else:
-            num = self.argument()
-            if self.peek()[0] == "num" and self.peek()[1].isdigit() and len(self.peek()[1]) == 1:
-                den = self.sp.Integer(self.take()[1])
-            else:
-                den = self.argument()
-        if den == 0:
-            raise ArithError("divides by zero")
-        return num / den
+def _in_characters(e: ExprError) -> str:
+    """A formula's refusal as a number's says it: "at character N", never "col N"."""
+    m = _MISMATCH.match(e.message)
+    if m:
+        return f"{m.group(2)!r} at character {m.group(3)} is closed by {m.group(1)!r} at character {e.col}"
+    if e.message == "the answer ends where an expression was expected":
+        return "the expression ends too early"
+    message = re.sub(r"\bat col (\d+)", r"at character \1", e.message)
+    return message if "at character" in message or message.startswith("unknown name") else f"at character {e.col}: {message}"
 
 
 def _bounded_power(sp: Any, base: Any, exponent: Any) -> Any:
@@ -303,12 +164,12 @@ def read_expression(text: str) -> Reading:
     """The exact value of ``text``, an arithmetic expression of numbers; ``ArithError`` otherwise."""
     if len(text) > MAX_TEXT:
         raise ArithError(f"an arithmetic answer is at most {MAX_TEXT} characters")
-    tokens = _tokens(text)
-    if not tokens:
+    if not text.strip():
         raise ArithError("the answer is empty")
+    tree = _tree(text)
     import sympy as sp  # only here: a file of plain numbers never pays for sympy
 
-    exact = _Parser(tokens, sp).run()
+    exact = _exact(tree, sp)
     if getattr(exact, "is_Rational", False) and max(abs(exact.p), exact.q).bit_length() > MAX_DIGITS * 3.33:
         raise ArithError(f"a number of more than {MAX_DIGITS} digits")  # products of large numbers
     if not getattr(exact, "is_number", False) or exact.has(sp.zoo, sp.nan, sp.oo, -sp.oo):

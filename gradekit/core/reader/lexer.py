@@ -41,7 +41,7 @@ UNICODE_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε"
                  "Ψ": "Psi", "Ω": "Omega"}
 # Operators with a Unicode or LaTeX spelling, normalised on purpose.
 UNICODE_OPS = {"−": "-", "–": "-", "∗": "*", "·": "cdot", "⋅": "cdot", "×": "cdot", "∘": "had", "⊙": "had",
-               "ᵀ": "T", "⊤": "T", "′": "T", "σ": "sigmoid", "½": "0.5", "¼": "0.25", "¾": "0.75"}
+               "ᵀ": "T", "⊤": "T", "′": "T", "σ": "sigmoid", "½": "0.5", "¼": "0.25", "¾": "0.75", "÷": "/"}
 SUPERSCRIPT_DIGITS = {"²": "2", "³": "3"}
 SUBSCRIPT_DIGITS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
 SPACES = {"\u00a0", "\u2009", "\u202f", "\u2002", "\u2003"}
@@ -54,7 +54,7 @@ LOOKALIKE = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "
 LATEX_OPS = {"cdot": "cdot", "times": "cdot", "odot": "had", "circ": "had", "ast": "*", "top": "T",
              "intercal": "T", "prime": "T", "sigma": "sigmoid", "exp": "exp", "log": "log", "ln": "log",
              "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac", "sqrt": "sqrt",
-             "min": "min"}
+             "min": "min", "div": "/"}
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
                  "Biggl", "Biggr", ",", ";", ":", "!", "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}
@@ -108,17 +108,20 @@ def strip_math_delimiters(text: str) -> tuple[str, int]:
     return text, 0
 
 
-def tokenize(text: str, declared: frozenset[str] = frozenset()) -> list[Token]:
-    """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power."""
+def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False) -> list[Token]:
+    """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power.
+
+    ``exact``: the text is arithmetic of numbers, computed exactly (``arith``): a number keeps every digit it is
+    written with (its bounds are the exact value's), and ``sigma(2)`` is the sigmoid, as no symbol is declared."""
     if len(text) > MAX_CHARS:
         raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {MAX_CHARS}")
     text, _ = strip_math_delimiters(text)
-    return _Lexer(text, declared).run()
+    return _Lexer(text, declared, exact).run()
 
 
 class _Lexer:
-    def __init__(self, text: str, declared: frozenset[str]):
-        self.s, self.i, self.declared, self.out = text, 0, declared, []
+    def __init__(self, text: str, declared: frozenset[str], exact: bool = False):
+        self.s, self.i, self.declared, self.out, self.exact = text, 0, declared, [], exact
         self.side = ""  # "open"/"close" right after \left, \right, \bigl ...: the side of a bar that follows
 
     def emit(self, kind: str, value: str, start: int, closer: str = "") -> None:
@@ -183,7 +186,7 @@ class _Lexer:
         """A normalised operator or function word from the Unicode or LaTeX tables."""
         if meaning in FUNCTION_WORDS.values():
             self.function(meaning, start)
-        elif meaning in {"had", "cdot", "T", "*", "-", "frac"}:
+        elif meaning in {"had", "cdot", "T", "*", "-", "/", "frac"}:
             self.emit({"frac": "FRAC"}.get(meaning, meaning), spelled, start)
         else:  # a number such as ½
             self.emit("NUM", meaning, start)
@@ -192,6 +195,13 @@ class _Lexer:
         start = self.i
         m = _NUMBER.match(self.s, self.i)
         assert m is not None
+        last = self.out[-1] if self.out else None
+        if last is not None and last.kind == "NUM" and last.end == start + 1:  # 1..2, 1.2.3: a typo, not 1 × .2
+            raise ExprError(start + 1, f"two numbers run together ({self.s[max(0, start - 3):start + 3]!r})")
+        if self.exact:  # every digit counts: the exact value's own bounds apply (arith)
+            self.i = m.end()
+            self.emit("NUM", m.group(0), start)
+            return
         if len(m.group(0)) > MAX_NUMBER_CHARS:
             raise ExprError(start + 1, f"number {m.group(0)[:12]}... has more than {MAX_NUMBER_CHARS} characters")
         value = float(m.group(0))
@@ -256,7 +266,9 @@ class _Lexer:
                 return
             else:
                 self.i = save
-        if base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
+        if self.exact and base == "sigma":  # sigma(2): no symbol is declared in arithmetic
+            self.function("sigmoid", start)
+        elif base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
             self.function(FUNCTION_WORDS[base.lower()], start)
         elif base in self.declared or "^" in base or base != plain:
             self.emit("NAME", base, start)

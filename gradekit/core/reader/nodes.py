@@ -29,6 +29,7 @@ class Node:
 @dataclass(frozen=True)
 class Num(Node):
     value: float
+    text: str = field(default="", compare=False, kw_only=True)  # as written ("0.1", "e"): arithmetic is exact
 
 
 @dataclass(frozen=True)

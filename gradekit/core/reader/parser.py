@@ -50,9 +50,25 @@ def parse(text: str, table: Symbols, *, check_shapes: bool = True) -> Node:
     return node
 
 
+# what arithmetic of numbers may name (``parse_arithmetic``): its words, as the refusal lists them
+ARITHMETIC_WORDS = "numbers, π, e, sqrt, exp, log/ln, sigmoid/σ, tanh, abs, min and max"
+
+
+def parse_arithmetic(text: str) -> Node:
+    """The tree of ``text``, arithmetic of numbers (``3*3*128*256 + 1``, ``\\frac12(14^2 + 6^2)``, ``σ(2)``), read by
+    the same lexer and parser as formulas, with no symbol declared; each number keeps its text (``Num.text``), so
+    ``arith`` computes the value exactly. ``ExprError`` otherwise."""
+    if not text.strip():
+        raise ExprError(1, "the answer is empty")
+    tokens = tokenize(text, frozenset(), exact=True)
+    _refuse_left_open(tokens)
+    return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True).run()
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], table: Symbols):
+    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False):
         self.toks, self.i, self.table, self.depth, self.nodes = tokens, 0, table, 0, 0
+        self.exact = exact  # arithmetic of numbers: powers are bounded by the exact value's digits, not here
 
     # --- plumbing ---------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
@@ -127,7 +143,7 @@ class _Parser:
         tok = self.take()
         k = tok.kind
         if k == "NUM":
-            return self.made(Num(float(tok.value), col=tok.col, end=tok.end))
+            return self.made(Num(float(tok.value), text=tok.value, col=tok.col, end=tok.end))
         if k == "NAME":
             return self.made(self.name(tok))
         if k == "FUNC":
@@ -152,8 +168,7 @@ class _Parser:
             close = self.expect("ABS)", f"'|' to close '|' at col {tok.col}", tok)
             return self.made(Call("abs", (inner,), col=tok.col, end=close.end))
         if k == "FRAC":
-            num = self.group(tok)
-            den = self.group(tok)
+            num, den = self.fraction(tok)
             return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=den.end + 1))
         if k == "BEGIN":
             return self.matrix(tok)
@@ -190,7 +205,9 @@ class _Parser:
         if tok.value in self.table.shapes:
             return Sym(tok.value, col=tok.col, end=tok.end)
         if tok.value in CONSTANTS:
-            return Num(CONSTANTS[tok.value], col=tok.col, end=tok.end)
+            return Num(CONSTANTS[tok.value], text=tok.value, col=tok.col, end=tok.end)
+        if self.exact:
+            raise ExprError(tok.col, f"unknown name {tok.value!r}: arithmetic may use {ARITHMETIC_WORDS}")
         known = list(self.table.display.get(k, k) for k in self.table.shapes)
         # the case first: 'Qx' for q_x is a shift key, not another symbol
         same_case = [self.table.display.get(k, k) for k in self.table.shapes if k.casefold() == tok.value.casefold()]
@@ -206,6 +223,9 @@ class _Parser:
         nxt = self.peek()
         if nxt.kind == "^" and self.peek(1).kind == "NUM":  # \sigma^2(z) is ambiguous: refuse
             raise ExprError(nxt.col, f"write powers of {tok.value} as ({tok.value}(...))^2")
+        if self.exact and nxt.kind == "NUM" and tok.value not in ("max", "min"):  # LaTeX's \sqrt2
+            arg = self.prefix()
+            return self.made(Call(tok.value, (arg,), col=tok.col, end=arg.end))
         if nxt.kind not in ("(", "{"):
             raise ExprError(nxt.col, f"{tok.value} needs its argument in brackets: {tok.value}(...)")
         opened = self.take()
@@ -216,9 +236,25 @@ class _Parser:
             args.append(self.expr(0))
         close = self.expect(closer, f"{closer!r} to close {tok.value}( at col {tok.col}", opened)
         two = tok.value in ("max", "min")
-        if len(args) > 2 or (len(args) == 2 and not two):
+        if (len(args) > 2 and not (two and self.exact)) or (len(args) == 2 and not two):
             raise ExprError(tok.col, f"{tok.value} takes {'one or two arguments' if two else 'one argument'}, got {len(args)}")
         return self.made(Call(tok.value, tuple(args), col=tok.col, end=close.end))
+
+    def fraction(self, frac: Token) -> tuple[Node, Node]:
+        """``\\frac{a}{b}``, and LaTeX's shorthand of one digit each: ``\\frac12``, ``\\frac1{2}``, ``\\frac{1}2``."""
+        tok = self.peek()
+        if tok.kind == "NUM" and tok.value.isdigit() and len(tok.value) == 2:
+            self.take()
+            return (self.made(Num(float(tok.value[0]), text=tok.value[0], col=tok.col, end=tok.col + 1)),
+                    self.made(Num(float(tok.value[1]), text=tok.value[1], col=tok.col + 1, end=tok.end)))
+        return self.frac_argument(frac), self.frac_argument(frac)
+
+    def frac_argument(self, frac: Token) -> Node:
+        tok = self.peek()
+        if tok.kind == "NUM" and tok.value.isdigit() and len(tok.value) == 1:
+            self.take()
+            return self.made(Num(float(tok.value), text=tok.value, col=tok.col, end=tok.end))
+        return self.group(frac)
 
     def group(self, owner: Token) -> Node:
         opened = self.expect("{", f"'{{' after {owner.value}")
@@ -240,6 +276,8 @@ class _Parser:
         return False
 
     def check_exponent(self, exponent: Node, tok: Token) -> None:
+        if self.exact:
+            return  # arithmetic is exact: its powers are bounded by the value's digits (arith)
         if any(isinstance(n, Sym) for _, n in walk(exponent)):
             return  # e^{z}: a variable exponent is evaluated with overflow guarded, not refused
         value = _constant(exponent, tok)
@@ -275,6 +313,9 @@ class _Parser:
         if not rows[0] or len(widths) != 1:
             raise ExprError(begin.col, f"the rows of the matrix have {', '.join(str(len(r)) for r in rows)} entries; they must be equal")
         return self.made(Mat(tuple(tuple(r) for r in rows), col=begin.col, end=self.peek(-1).end))
+
+
+NO_SYMBOLS = Symbols({})
 
 
 def _refuse_left_open(tokens: list[Token]) -> None:
@@ -316,4 +357,4 @@ def _show(tok: Token) -> str:
     return "the end of the answer" if tok.kind == "EOF" else repr(tok.value)
 
 
-__all__ = ["parse", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = ["parse", "parse_arithmetic", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
