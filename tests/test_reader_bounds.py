@@ -93,3 +93,40 @@ def test_the_checkers_read_answers_through_the_reader_not_intake():
     assert reaching == []
     assert all(not b.startswith(("gradekit.check", "gradekit.intake")) for a, targets in GRAPH.items()
                if a.startswith("gradekit.core.reader") for b in targets)
+
+
+# -- one lexer and parser: a number's arithmetic and a formula say the same thing the same way ----------------
+
+ALIKE = [  # (written, its value as a number, and in a formula times x)
+    (r"\frac12", 0.5),
+    ("6 ÷ 3", 2.0),
+    (r"6 \div 3", 2.0),
+    ("|−2|", 2.0),
+    ("σ(0)", 0.5),
+    ("2^3^2", 512.0),
+    ("[1 + 2] * 3", 9.0),
+    ("½", 0.5),
+]
+
+
+@pytest.mark.parametrize("written, value", ALIKE, ids=[c[0] for c in ALIKE])
+def test_a_number_and_a_formula_read_the_same_text_alike(written, value):
+    from gradekit.check.expr import check_formula, declare
+
+    assert read_expression(written).value == pytest.approx(value)
+    assert check_formula(f"({written}) x", f"{value!r} x", declare(["x"])).verdict == "correct"
+
+
+@pytest.mark.parametrize("typo, col", [("1..2", 3), ("11..6", 4), ("1.2.3", 4)])
+def test_numbers_run_together_are_refused_alike(typo, col):
+    with pytest.raises(ArithError, match=f"at character {col}: two numbers run together"):
+        read_expression(typo)
+    with pytest.raises(ExprError, match=f"col {col}: two numbers run together"):
+        parse(f"{typo} x", X)  # it was 1 × .2 x
+
+
+def test_arithmetic_has_no_parser_of_its_own():
+    import gradekit.core.reader.arith as arith
+
+    assert arith.parse_arithmetic.__module__ == "gradekit.core.reader.parser"
+    assert not [name for name in vars(arith) if name.lstrip("_").lower() in ("tokens", "token", "parser")]
