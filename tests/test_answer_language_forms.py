@@ -47,7 +47,7 @@ FORMS = [
      "before the matrix is not a number"),
     # an equation whose first steps are in names and whose last member is the value
     ("coms573-hw5/q1", "params", "K x K x C_in x C_out = 3*3*128*256 + 3*3*256*512 = 1474560", "correct",
-     "as 1474560"),
+     "as 1474560, its last value (the step 'K x K x C_in x C_out' in names is not checked)"),
     ("coms573-hw5/q1", "params", r"K \times K \times C_{in} \times C_{out} = 1474560", "correct", "as 1474560"),
     ("coms573-hw5/q1", "params", "K x K x C_in x C_out = 3*3*128*256 + 3*3*256*512 = 1474561", INVALID,
      "disagree"),

@@ -19,7 +19,7 @@ def check_inequality(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     from gradekit.check.expr.relation import check_inequality as check
 
     symbols, define = declarations(ctx.part.options, ctx.problem.validated_params if ctx.problem else None)
-    from gradekit.check.symbolic import without_math_delimiters
+    from gradekit.core.reader.lexer import without_math_delimiters
 
     text = without_math_delimiters(raw) if isinstance(raw, str) else raw
     result = check(text, str(expected), declare(symbols or {}, define or {}))

@@ -20,6 +20,7 @@ from gradekit.core.records import Outcome
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext, diagnosed
+from gradekit.core.reader.lexer import without_math_delimiters
 
 if TYPE_CHECKING:
     from gradekit.check.expr.compare import FormulaResult  # sympy's side: imported when a formula is checked
@@ -85,16 +86,6 @@ _SHAPE_NOTE = re.compile(r"^(.*?\S)\s*(?:\\in|∈)\s*(?:\\(?:mathbb|mathbf|mathr
                          re.S)
 
 
-_DISPLAY = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\\\[(?P<b>.*)\\\]|\\\((?P<c>.*)\\\)|\$(?P<d>[^$]*)\$)\s*$", re.S)
-
-
-def without_math_delimiters(text: str) -> str:
-    r"""The formula inside ``$$ … $$``, ``\[ … \]``, ``\( … \)`` or ``$ … $``, its left-hand side kept for
-    ``drop_left_side``."""
-    m = _DISPLAY.match(text)
-    return next(g for g in m.groups() if g is not None).strip() if m else text
-
-
 def drop_shape_note(text: str) -> tuple[str, str]:
     r"""(the formula, how it was read) without a trailing ``\in \mathbb{R}^{k \times m}``."""
     m = _SHAPE_NOTE.match(text)
@@ -158,8 +149,11 @@ def case_notes(answer: Any, table: Any) -> list[str]:
                                                           for x in r if isinstance(x, str)] \
         if isinstance(answer, (list, tuple)) else []
     seen: dict[str, str] = {}
+    declared = frozenset(table.shapes)
     for text in texts[:256]:
-        for typed, key in case_readings(text, frozenset(table.shapes)):
+        if "^" not in text or text == text.lower():
+            continue  # only an indexed name (w_1^{11}) is read in another case: no need to read the text again
+        for typed, key in case_readings(text, declared):
             seen.setdefault(typed, table.name(key))
     if not seen:
         return []

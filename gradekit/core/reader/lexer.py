@@ -108,6 +108,16 @@ def strip_math_delimiters(text: str) -> tuple[str, int]:
     return text, 0
 
 
+_DISPLAY = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\\\[(?P<b>.*)\\\]|\\\((?P<c>.*)\\\)|\$(?P<d>[^$]*)\$)\s*$", re.S)
+
+
+def without_math_delimiters(text: str) -> str:
+    r"""The formula inside ``$$ … $$``, ``\[ … \]``, ``\( … \)`` or ``$ … $``, its left-hand side kept for
+    ``drop_left_side``."""
+    m = _DISPLAY.match(text)
+    return next(g for g in m.groups() if g is not None).strip() if m else text
+
+
 def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False) -> list[Token]:
     """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power.
 
