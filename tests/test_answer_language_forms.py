@@ -45,6 +45,11 @@ FORMS = [
     ("ece661-hw1/q3.2", "dL/dW2", r"\frac12\begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}", "wrong", "1/2 times"),
     ("ece661-hw1/q3.2", "dL/dW2", r"x\begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}", INVALID,
      "before the matrix is not a number"),
+    # a LaTeX left-hand side naming the part, for numbers as for formulas
+    ("ece661-hw1/q3.2", "dL/dW2", r"\frac{\partial L}{\partial W_2} = \begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}",
+     "correct", ""),
+    ("ece661-hw1/q3.2", "dL/dW2", r"\frac{\partial L}{\partial W_1} = [[0, 98], [0, 42]]", INVALID,
+     r"the answer starts with '\frac{\partial L}{\partial W_1}' =, but this part is 'dL/dW2'"),
     # an equation whose first steps are in names and whose last member is the value
     ("coms573-hw5/q1", "params", "K x K x C_in x C_out = 3*3*128*256 + 3*3*256*512 = 1474560", "correct",
      "as 1474560, its last value (the step 'K x K x C_in x C_out' in names is not checked)"),

@@ -25,6 +25,7 @@ import numpy as np
 
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.reader import bounds
+from gradekit.core.reader.sides import names_part
 
 MAX_ENTRIES = bounds.ENTRIES  # bigger answers are refused, not parsed
 MAX_TEXT = bounds.ANSWER_CHARS
@@ -336,9 +337,9 @@ def _drop_name(text: str, name: str | None) -> str:
             if _formula_of_names(left):
                 return text  # "K x K x C_in x C_out = 3*3*128*256 = …": a step of an equation chain
             if re.fullmatch(r"\s*[A-Za-z\\][\w\\{}^/ ]*\s*", left):
-                raise AnswerFormatError(f"the answer starts with {left.strip()[:30]!r} =, but this part is "
-                                        f"{name!r}: give the value alone" if name else
-                                        f"the answer starts with {left.strip()[:30]!r} =: give the value alone")
+                raise AnswerFormatError(f"the answer starts with {quoted(left.strip(), 40)} =, but this part is "
+                                        f"{quoted(name)}: give the value alone" if name else
+                                        f"the answer starts with {quoted(left.strip(), 40)} =: give the value alone")
             return text
     return text
 
@@ -356,7 +357,7 @@ def _same_name(left: str, name: str) -> bool:
     def norm(t: str) -> str:
         return re.sub(r"[\s{}\\_$]|mathrm|partial", "", t).casefold()
 
-    return norm(left) == norm(name)
+    return norm(left) == norm(name) or names_part(left, name)  # \frac{\partial L}{\partial W_1} names dL/dW1
 
 
 def _first_argument(inner: str) -> str:

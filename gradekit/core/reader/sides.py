@@ -12,7 +12,7 @@ import re
 
 from gradekit.core.errors import UnreadableAnswer
 
-__all__ = ["drop_left_side", "drop_shape_note"]
+__all__ = ["drop_left_side", "drop_shape_note", "names_part"]
 
 
 # "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
@@ -54,3 +54,9 @@ def _part_key(text: str) -> str:
     t = _LATEX_NOISE.sub("", t)
     t = re.sub(r"(?:(?<=^)|(?<=/))d", "", t)  # the d that opens each side of a derivative
     return t.replace("/", "").casefold()
+
+
+def names_part(left: str, part: str) -> bool:
+    """Whether a left-hand side names the part: ``dL/dW1``, ``\\frac{\\partial L}{\\partial W_1}`` and ``∂L/∂W_1``
+    all name ``dL/dW1``."""
+    return _part_key(left) == _part_key(part)
