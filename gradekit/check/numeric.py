@@ -243,7 +243,9 @@ def _padded(expected: np.ndarray, got: Numeric, policy: Policy) -> str:
         return ""
     unit = policy.unit(np.asarray(expected, dtype=float)).reshape(-1)
     written = np.where(got.decimals >= 0, 10.0 ** -got.decimals.astype(float), 0.0).reshape(-1)
-    short = got.zeros_dropped.reshape(-1) & (written > unit * (1 + 1e-9))
+    e = np.asarray(expected, dtype=float).reshape(-1)
+    full = np.abs(got.values.reshape(-1) - e) <= DEFAULT_ATOL + DEFAULT_RTOL * np.abs(e)  # right whatever it shows
+    short = got.zeros_dropped.reshape(-1) & (written > unit * (1 + 1e-9)) & ~full
     if not short.any():
         return ""
     first = fmt(float(got.values.reshape(-1)[int(np.argmax(short))]))
