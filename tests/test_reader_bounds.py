@@ -130,3 +130,13 @@ def test_arithmetic_has_no_parser_of_its_own():
 
     assert arith.parse_arithmetic.__module__ == "gradekit.core.reader.parser"
     assert not [name for name in vars(arith) if name.lstrip("_").lower() in ("tokens", "token", "parser")]
+
+
+def test_every_package_of_the_engine_ships_in_the_wheel():
+    """A sub-package left out of pyproject's list is missing from the wheel and the Gradescope bundle."""
+    import tomllib
+
+    root = Path(__file__).parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "gradekit").rglob("__init__.py")}
+    assert found - listed == set()
