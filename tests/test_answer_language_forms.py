@@ -44,7 +44,11 @@ FORMS = [
      "as 2 times the matrix"),
     ("ece661-hw1/q3.2", "dL/dW2", r"\frac12\begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}", "wrong", "1/2 times"),
     ("ece661-hw1/q3.2", "dL/dW2", r"x\begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}", INVALID,
-     "before the matrix is not a number"),
+     "the LaTeX matrix: col 1: unknown name 'x'"),
+    ("ece661-hw1/q3.2", "dL/dW2", r"\frac12\begin{bmatrix} 0 & 0 \\ 196 & 84 \end{bmatrix}^T", "correct", "1/2 times"),
+    ("ece661-hw1/q3.2", "dL/dW2", r"\begin{bmatrix} 0 & 98 \\ 0 & 42 \end{pmatrix}", INVALID,
+     r"the LaTeX matrix: col 34: \end{pmatrix} closes \begin{bmatrix} at col 1"),
+    ("ece661-hw1/q3.2", "dL/dW2", r"\begin{array}{cc} 0 & 98 \\ 0 & 42 \end{array}", "correct", ""),
     # a LaTeX left-hand side naming the part, for numbers as for formulas
     ("ece661-hw1/q3.2", "dL/dW2", r"\frac{\partial L}{\partial W_2} = \begin{bmatrix} 0 & 98 \\ 0 & 42 \end{bmatrix}",
      "correct", ""),

@@ -140,3 +140,15 @@ def test_every_package_of_the_engine_ships_in_the_wheel():
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(p.parent.relative_to(root).parts) for p in (root / "gradekit").rglob("__init__.py")}
     assert found - listed == set()
+
+
+def test_a_latex_matrix_is_a_list_its_entries_each_an_expression():
+    """A 30×30 LaTeX matrix is longer than one expression may be: each entry is bounded, not the matrix."""
+    rows = [" & ".join(f"{i * 30 + j}.5" for j in range(30)) for i in range(30)]
+    big = r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+    assert len(big) > bounds.EXPRESSION_CHARS
+    got = parse_numeric(big)
+    assert got.values.shape == (30, 30) and got.values[29, 29] == 899.5 and got.decimals[0, 0] == 1
+    entry = "+".join(["1"] * (bounds.NESTING + 2))  # one entry past the bound of one expression
+    with pytest.raises(AnswerFormatError, match=f"the LaTeX matrix: col [0-9]+: the answer is nested more than {bounds.NESTING}"):
+        parse_numeric(r"\begin{bmatrix}" + entry + r" & 1 \end{bmatrix}")

@@ -59,6 +59,8 @@ LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", 
                  "Biggl", "Biggr", ",", ";", ":", "!", "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}
 MATRIX_ENVS = {"bmatrix", "pmatrix", "matrix"}
+# a matrix of numbers may be written in any of LaTeX's matrix environments (in a formula |A| and vmatrix mean more)
+NUMBER_MATRIX_ENVS = MATRIX_ENVS | {"vmatrix", "Vmatrix", "Bmatrix", "array"}
 # Absolute-value bars: which side a LaTeX spelling says it is on (bars.py pairs the plain '|').
 LATEX_BARS = {"lvert": "open", "rvert": "close", "vert": ""}
 BAR_SIDES = {"left": "open", "bigl": "open", "Bigl": "open", "biggl": "open", "Biggl": "open",
@@ -118,13 +120,14 @@ def without_math_delimiters(text: str) -> str:
     return next(g for g in m.groups() if g is not None).strip() if m else text
 
 
-def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False) -> list[Token]:
+def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False,
+             limit: int = MAX_CHARS) -> list[Token]:
     """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power.
 
     ``exact``: the text is arithmetic of numbers, computed exactly (``arith``): a number keeps every digit it is
     written with (its bounds are the exact value's), and ``sigma(2)`` is the sigmoid, as no symbol is declared."""
-    if len(text) > MAX_CHARS:
-        raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {MAX_CHARS}")
+    if len(text) > limit:
+        raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {limit}")
     text, _ = strip_math_delimiters(text)
     return _Lexer(text, declared, exact).run()
 
@@ -317,10 +320,13 @@ class _Lexer:
             raise ExprError(start + 1, f"'\\{word}' (a literal brace) is not part of the answer language")
         if word in ("begin", "end"):
             env = re.match(r"\{([A-Za-z*]+)\}", s[self.i :])
-            if env is None or env.group(1) not in MATRIX_ENVS:
+            if env is None or env.group(1) not in (NUMBER_MATRIX_ENVS if self.exact else MATRIX_ENVS):
                 got = env.group(1) if env else s[self.i : self.i + 10]
                 raise ExprError(start + 1, f"\\{word}{{{got}}} is not supported; only bmatrix, pmatrix and matrix are")
             self.i += env.end()
+            if word == "begin" and env.group(1) == "array":  # its column spec, {cc} or {c|c}: layout only
+                spec = re.match(r"\s*\{[^{}]*\}", s[self.i :])
+                self.i += spec.end() if spec else 0
             self.emit(word.upper(), env.group(1), start)
             return
         if word in LATEX_WRAPPERS:

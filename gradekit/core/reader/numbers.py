@@ -392,19 +392,19 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
     s, transposed = _unwrap(raw.strip(), name)
     if s.startswith("[") or (s.startswith("(") and _top_level_comma(s[1:-1]) and s.endswith(")")):
         value = _bracketed(s)
-    elif s.startswith("\\begin"):
-        value = _latex_matrix(s)
     elif r"\begin" in s:
-        value = _scaled_matrix(raw, s, name)
+        value = _latex_matrix(raw, s)
     elif kind in ("vector", "matrix") and (_top_level_comma(s) or ";" in s):
         value = _bracketed(f"[{s}]")  # a bare "1, 25, 25" where a vector is due
     else:
         return s if s != raw.strip() else raw
     if transposed and isinstance(value, list):
+        rows = value
         if all(not isinstance(v, list) for v in value):
-            value = [[v] for v in value]  # a transposed row: a column
+            rows = [[v] for v in value]  # a transposed row: a column
         elif all(isinstance(v, list) for v in value) and len({len(v) for v in value}) == 1:
-            value = [list(col) for col in zip(*value)]
+            rows = [list(col) for col in zip(*value)]
+        value = Scaled(rows, value.factor, value.reading) if isinstance(value, Scaled) else rows
     return value
 
 
@@ -437,29 +437,6 @@ def _assignments(raw: str, name: str | None) -> "Assigned | None":
     values = [m.group(5).strip().strip("$").strip() for m in found]
     return Assigned(values, f"read the assignments {base}_{indices[0]} … {base}_{indices[-1]} as the vector "
                             f"[{', '.join(values)}]")
-
-
-_TIMES = re.compile(r"(?:\s*(?:\*|·|⋅|×|\\cdot|\\times))?\s*$")
-
-
-def _scaled_matrix(raw: str, s: str, name: str | None) -> "Scaled":
-    """A number times a LaTeX matrix, as written on paper: ``\\frac14\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}``."""
-    at = s.index("\\begin")
-    factor_text = _TIMES.sub("", s[:at]).strip()
-    matrix_text, transposed = _unwrap(s[at:], name)
-    if not factor_text or not matrix_text.startswith("\\begin"):
-        raise AnswerFormatError("LaTeX matrices must be one \\begin{bmatrix} ... \\end{bmatrix}, with at most a "
-                                "number before it")
-    try:
-        factor, _, _, _ = _scalar(factor_text)
-    except AnswerFormatError as e:
-        raise AnswerFormatError(f"{quoted(factor_text, 30)} before the matrix is not a number ({e})") from None
-    rows = _latex_matrix(matrix_text)
-    if transposed:
-        rows = [list(col) for col in zip(*rows)] if len({len(r) for r in rows}) == 1 else rows
-    shown = Fraction(factor).limit_denominator(1000)
-    shown = f"{shown.numerator}/{shown.denominator}" if float(shown) == factor and shown.denominator > 1 else f"{factor:g}"
-    return Scaled(rows, factor, f"read {quoted(raw)} as {shown} times the matrix")
 
 
 class Scaled(list):
@@ -579,17 +556,39 @@ def _bracketed(s: str) -> Any:
 _PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
-_ENV = re.compile(r"^\\begin\{([pbvBV]?matrix|array)\}(?:\{[^}]*\})?(.*)\\end\{\1\}$", re.S)
+def _latex_matrix(raw: str, s: str) -> "list[list[str]] | Scaled":
+    """The rows of a LaTeX matrix as the text of each entry, read by the answer language's parser (so a refusal
+    says where), with at most a number before it, as written on paper: ``\\frac14\\begin{bmatrix} … \\end{bmatrix}``."""
+    from gradekit.core.reader.errors import ExprError
+    from gradekit.core.reader.nodes import Bin, Mat, T, walk
+    from gradekit.core.reader.parser import parse_number_matrix
 
-
-def _latex_matrix(s: str) -> list[list[str]]:
-    body = s.strip().strip("$").strip()
-    body = re.sub(r"\\left\s*[\[(]|\\right\s*[\])]", "", body).strip()
-    m = _ENV.match(body)
-    if not m:
-        raise AnswerFormatError("LaTeX matrices must be one \\begin{bmatrix} ... \\end{bmatrix}")
-    rows = [r for r in re.split(r"\\\\", m.group(2)) if r.strip()]
-    return [[c.strip() for c in row.split("&")] for row in rows]
+    try:
+        tree = parse_number_matrix(s)
+    except ExprError as e:
+        raise AnswerFormatError(f"the LaTeX matrix: {e}") from None
+    factor = None
+    if isinstance(tree, Bin) and tree.op in ("mat", "had") and not any(isinstance(n, Mat) for _, n in walk(tree.left)):
+        factor, tree = tree.left, tree.right
+    transposed = False
+    while isinstance(tree, T):  # \frac14 \begin{bmatrix} … \end{bmatrix}^T
+        transposed, tree = not transposed, tree.arg
+    if not isinstance(tree, Mat) or any(isinstance(n, Mat) for row in tree.rows for x in row for _, n in walk(x)):
+        raise AnswerFormatError("LaTeX matrices must be one \\begin{bmatrix} ... \\end{bmatrix}, with at most a "
+                                "number before it")
+    rows = [[s[x.col - 1:x.end - 1].strip() for x in row] for row in tree.rows]
+    if transposed:
+        rows = [list(col) for col in zip(*rows)]
+    if factor is None:
+        return rows
+    factor_text = s[factor.col - 1:factor.end - 1].strip()
+    try:
+        value = _scalar(factor_text)[0]
+    except AnswerFormatError as e:
+        raise AnswerFormatError(f"{quoted(factor_text, 30)} before the matrix is not a number ({e})") from None
+    shown = Fraction(value).limit_denominator(1000)
+    shown = f"{shown.numerator}/{shown.denominator}" if float(shown) == value and shown.denominator > 1 else f"{value:g}"
+    return Scaled(rows, value, f"read {quoted(raw)} as {shown} times the matrix")
 
 
 def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", percent: bool = False) -> Numeric:

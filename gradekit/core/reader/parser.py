@@ -65,10 +65,21 @@ def parse_arithmetic(text: str) -> Node:
     return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True).run()
 
 
+def parse_number_matrix(text: str) -> Node:
+    """The tree of a LaTeX matrix of numbers (``\\begin{bmatrix} 1 & 0.5 \\\\ 3 & -4 \\end{bmatrix}``), with at most a
+    number before it (``\\frac14\\begin{bmatrix} … \\end{bmatrix}``): a list, so the text may be as long as an answer
+    and the bounds of one expression apply to each entry; ``ExprError`` otherwise."""
+    tokens = tokenize(text, frozenset(), exact=True, limit=bounds.ANSWER_CHARS)
+    _refuse_left_open(tokens)
+    return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True, per_entry=True).run()
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False):
+    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False, per_entry: bool = False):
         self.toks, self.i, self.table, self.depth, self.nodes = tokens, 0, table, 0, 0
         self.exact = exact  # arithmetic of numbers: powers are bounded by the exact value's digits, not here
+        self.per_entry = per_entry  # a matrix of numbers is a list: NODES bounds each entry, ENTRIES the matrix
+        self.entries = 0
 
     # --- plumbing ---------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
@@ -169,7 +180,7 @@ class _Parser:
             return self.made(Call("abs", (inner,), col=tok.col, end=close.end))
         if k == "FRAC":
             num, den = self.fraction(tok)
-            return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=den.end + 1))
+            return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=self.peek(-1).end))
         if k == "BEGIN":
             return self.matrix(tok)
         if k == "EOF":
@@ -299,6 +310,10 @@ class _Parser:
                 raise ExprError(tok.col, "an empty matrix entry before '&'")
             if tok.kind == "ROW":
                 raise ExprError(tok.col, "an empty matrix entry before '\\\\'")
+            if self.per_entry:
+                self.nodes, self.entries = 0, self.entries + 1
+                if self.entries > bounds.ENTRIES:
+                    raise ExprError(tok.col, f"the matrix has more than {bounds.ENTRIES} entries")
             rows[-1].append(self.expr(0))
             sep = self.peek()
             if sep.kind == "&":
@@ -357,4 +372,4 @@ def _show(tok: Token) -> str:
     return "the end of the answer" if tok.kind == "EOF" else repr(tok.value)
 
 
-__all__ = ["parse", "parse_arithmetic", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = ["parse", "parse_arithmetic", "parse_number_matrix", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
