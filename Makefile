@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed
 install: $(STAMP)
 
 # The CPU build of torch first (pinned here, where a file of it lies on disk; the
-# package itself asks only torch>=2.2), then gradekit with its test extras.
+# package itself asks only torch>=2.2), then gradekit with the module checks (code), the default students'
+# environment (students) and the test extras: everything the tests use.
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip "setuptools>=68" wheel
 	$(PY) -m pip show -q torch >/dev/null 2>&1 || $(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[code,students,test]'
 	touch $(STAMP)
 
 # The built-in assignments' students' packages ([students] packages), torch and torchvision as a pair that imports
@@ -30,7 +31,7 @@ $(STUDENTS_VENV)/.installed: pyproject.toml | $(STAMP)
 	test -x $(STUDENTS_VENV)/bin/python || $(PYTHON) -m venv $(STUDENTS_VENV)
 	$(STUDENTS_VENV)/bin/python -m pip install -q --upgrade pip "setuptools>=68" wheel
 	$(STUDENTS_VENV)/bin/python -m pip install -q $$($(PY) -m gradekit.course.students)
-	$(STUDENTS_VENV)/bin/python -m pip install -q -e .
+	$(STUDENTS_VENV)/bin/python -m pip install -q -e '.[code]'
 	touch $@
 
 demo: install

@@ -111,10 +111,10 @@ def main() -> None:
                 ("module class (task1)", modules, "ece449-a2", 25),
                 (f"{args.answers} answers files, 25 a task", answers, "ece661-hw1", 25),
                 *([(f"{args.answers} answers files, 1 a task", answers, "ece661-hw1", 1)] if args.single else [])):
-            with DaskExecutor(job(assignment), address, answers_per_task=per_task) as ex:
+            with DaskExecutor(job(assignment), address, answers_per_task=per_task, insecure=True) as ex:
                 timed(warm, assignment, catalog, limits, ex)
             local = timed(folder, assignment, catalog, limits)
-            with DaskExecutor(job(assignment), address, answers_per_task=per_task) as ex:
+            with DaskExecutor(job(assignment), address, answers_per_task=per_task, insecure=True) as ex:
                 remote = timed(folder, assignment, catalog, limits, ex)
                 stats = ex.stats()
             n = len(os.listdir(folder))

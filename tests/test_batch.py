@@ -86,13 +86,16 @@ def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
     assert book[0] == ["student", "total", *res.manual] and book[1] == ["ada", "5", "", "", "", "", ""]
 
 
-@pytest.mark.parametrize("fmt, header", [("canvas", ["SIS User ID", "ece661-hw1"]),
-                                         ("gradescope", ["SID", "Total Score"])])
+@pytest.mark.parametrize("fmt, header", [("gradescope", ["SID", "Total Score"])])
 def test_gradebook_columns_a_course_imports(klass, tmp_path, fmt, header):
     res = grade_folder(klass, "ece661-hw1", limits=FAST, progress=False, jobs=2)
     paths = write_outputs(res, tmp_path / "out", gradebook=fmt)
     book = list(csv.reader(open(paths["gradebook"])))
     assert book[0] == header and dict(book[1:])["ada"] == "5" and len(book) == 7
+    canvas = list(csv.reader(open(write_outputs(res, tmp_path / "c", gradebook="canvas")["gradebook"])))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "ece661-hw1"]
+    assert canvas[1] == ["    Points Possible", "", "", "", "", f"{res.max_score:g}"]
+    assert {r[2]: r[5] for r in canvas[2:]}["ada"] == "5" and len(canvas) == 8
 
 
 def test_diagnoses_are_counted(tmp_path):

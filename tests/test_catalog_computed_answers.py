@@ -125,6 +125,61 @@ def _q3b(raw, p):
     return {"B": [list(col) for col in zip(*_conv1d_matrix())]}  # the backward pass ∂L/∂X̃ = B ∂L/∂Ỹ with B = Aᵀ
 
 
+@computes("cmu11785-hw1-written/linear_backward")
+def _linear_backward(raw, p):
+    # mytorch's Linear: Z = A Wᵀ + 1 bᵀ with W (C1, C0); autograd with the upstream gradient dLdZ
+    A, W, b = _t(raw["A"]), _t(raw["W"]), _t(raw["b"])
+    Z = A @ W.T + b
+    Z.backward(torch.tensor(np.asarray(raw["dLdZ"], float)))
+    return {"Z": Z, "dLdA": A.grad, "dLdW": W.grad, "dLdb": b.grad}
+
+
+@computes("cmu11785-hw1-written/ce_batch")
+def _ce_batch(raw, p):
+    Z = _t(raw["Z"])
+    Z.retain_grad()
+    loss = torch.nn.functional.cross_entropy(Z, torch.tensor(raw["labels"]))  # the mean over the batch
+    loss.backward()
+    return {"softmax": torch.softmax(Z, dim=1), "loss": loss.item(), "dLdZ": Z.grad}
+
+
+@computes("cmu11785-hw1-written/bn_backward")
+def _bn_backward(raw, p):
+    Z, g, b = _t(raw["Z"]), _t(raw["gamma"]), _t(raw["beta"])
+    z_hat = (Z - Z.mean(0)) / Z.var(0, unbiased=False).sqrt()  # training mode, ε = 0 (torch's batch_norm wants ε > 0)
+    (g * z_hat + b).backward(torch.tensor(np.asarray(raw["dLdBZ"], float)))
+    return {"z_hat": z_hat, "dLdgamma": g.grad, "dLdbeta": b.grad, "dLdZ": Z.grad}
+
+
+@computes("cs231n-a2-written/conv_naive")
+def _conv_naive(raw, p):
+    # conv_forward_naive: cross-correlation summed over the input channels, plus the bias (torch's conv2d)
+    x = torch.tensor(np.asarray(raw["input"], float))[None]
+    out = torch.nn.functional.conv2d(x, torch.tensor(np.asarray(raw["kernel"], float)),
+                                     torch.tensor(np.asarray(raw["bias"], float)), stride=2, padding=1)[0]
+    return {"shape": list(out.shape), "output.1": out[0], "output.2": out[1]}
+
+
+@computes("cmu11785-hw2-written/conv1d_single")
+def _conv1d_single(raw, p):
+    # Conv1D with one channel in and out: torch's conv1d (cross-correlation), stride 2, no padding
+    out = torch.nn.functional.conv1d(torch.tensor([[raw["input"]]], dtype=torch.float64),
+                                     torch.tensor([[raw["kernel"]]], dtype=torch.float64),
+                                     torch.tensor([raw["bias"]], dtype=torch.float64), stride=raw["stride"])[0, 0]
+    return {"shape": list(out.shape), "output": out}
+
+
+@computes("cmu11785-hw2-written/conv1d_channels")
+def _conv1d_channels(raw, p):
+    layer = torch.nn.Conv1d(2, 2, 3, stride=raw["stride"], dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(raw["kernel"], dtype=torch.float64))
+        layer.bias.copy_(torch.tensor(raw["bias"], dtype=torch.float64))
+        out = layer(torch.tensor([raw["input"]], dtype=torch.float64))[0]
+    # multiply-accumulates: every output entry is kernel_size · in_channel products
+    return {"shape": list(out.shape), "output": out, "macs": out.numel() * 3 * 2}
+
+
 @pytest.mark.parametrize("qid", list(COMPUTED))
 def test_the_reference_gives_the_computed_answers(qid):
     problem = CAT.resolve(qid)

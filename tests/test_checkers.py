@@ -168,7 +168,8 @@ def test_bool_answers(raw, expected, verdict):
 
 @pytest.mark.parametrize("raw, verdict, says", [
     ([5, 6], "correct", ""), ("5x6", "correct", ""), ("(5, 6)", "correct", ""), ("5 × 6", "correct", ""),
-    ([6, 5], "wrong", "(6, 5): dimension 0 is 6, which is not right (2 of 2 dimensions differ)."),
+    ([6, 5], "wrong", "(6, 5) is the transpose of the right one: check which axis holds the examples, and the weight's layout (out, in) or (in, out)."),
+    ([5, 7], "wrong", "(5, 7): dimension 1 is 7, which is not right (1 of 2 dimensions differ)."),
     ([5, 6, 1], "wrong", "(5, 6, 1) has 3 dimension(s), but 2 are due."),
     ("five by six", "invalid", "is not a shape"), ([5, -6], "invalid", "no negative sizes"),
 ])

@@ -143,6 +143,7 @@ def local_rows(folder: Path) -> dict[str, str]:
 def executor(address: str, **kw):
     from gradekit.course.cluster import DaskExecutor
 
+    kw.setdefault("insecure", address.startswith("tcp://"))  # the tests' clusters on 127.0.0.1 (most without TLS)
     return DaskExecutor(BatchJob(ASSIGNMENT, CAT, LIMITS, stall_seconds=120), address, **kw)
 
 
@@ -329,12 +330,17 @@ def test_cli_grade_on_the_cluster_writes_the_local_outputs_and_reports_workers(c
     assert local.exit_code == 0, local.output
     # the address from the environment, as a course's scripts set it
     r = cli("grade", str(d), "-a", ASSIGNMENT, "-o", str(tmp_path / "remote"), "--time-limit", "3", "--json",
-            env={"GRADEKIT_SCHEDULER": cluster.address})
+            "--insecure-cluster", env={"GRADEKIT_SCHEDULER": cluster.address})
     assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)  # the warning is on stderr
     assert data["scheduler"] == cluster.address and data["students"] == 3 and data["grader_errors"] == 0
     assert sum(w["graded"] for w in data["workers"]) == 3 and all(w["seconds"] > 0 for w in data["workers"])
-    assert outputs(tmp_path / "remote") == outputs(tmp_path / "local")
+    remote, local = outputs(tmp_path / "remote"), outputs(tmp_path / "local")
+    # the same but for the note a cluster without TLS leaves in grades.json (tests/test_cluster_security.py)
+    remote_json, local_json = json.loads(remote.pop("grades.json")), json.loads(local.pop("grades.json"))
+    assert remote_json.pop("notes")[0].startswith(f"graded on the cluster at {cluster.address} without TLS")
+    local_json.pop("notes")
+    assert remote == local and remote_json == local_json
     assert "grades.json" in outputs(tmp_path / "local") and "feedback/ada.md" in outputs(tmp_path / "local")
 
 

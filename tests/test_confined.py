@@ -80,6 +80,16 @@ def system_python_without_gradekit():
     shutil.rmtree(venv, ignore_errors=True)
 
 
+def install_copy(folder: Path) -> None:
+    """This checkout's gradekit copied into ``folder`` as a wheel installs it (reference/ and problems/ inside);
+    a checkout's links gradekit/reference and gradekit/problems to the top-level folders are not followed."""
+    top = ROOT / "gradekit"
+    shutil.copytree(top, folder / "gradekit", ignore=lambda d, names: [
+        n for n in names if n == "__pycache__" or (Path(d) == top and n in ("reference", "problems"))])
+    for data in ("reference", "problems"):
+        shutil.copytree(ROOT / data, folder / "gradekit" / data, ignore=shutil.ignore_patterns("__pycache__"))
+
+
 def under_docker(python: str, *args: str, landlock: bool = True, env: dict | None = None, timeout: float = 600,
                  cwd: Path = ROOT):
     """``python ARGS`` as root under the Docker-like filter, from the repository root (or ``cwd``)."""
@@ -157,9 +167,7 @@ def test_without_landlock_an_engine_closed_to_others_is_confined_and_what_the_ch
     what the child's uid leaves there is removed before the next child runs."""
     private = Path(tempfile.mkdtemp(prefix="gradekit-installed-", dir="/tmp"))  # 0700: as after setup.sh's chmod
     try:
-        shutil.copytree(ROOT / "gradekit", private / "gradekit", ignore=shutil.ignore_patterns("__pycache__"))
-        for data in ("reference", "problems"):  # where a wheel installs them
-            shutil.copytree(ROOT / data, private / "gradekit" / data, ignore=shutil.ignore_patterns("__pycache__"))
+        install_copy(private)
         marker = f"gradekit-confined-{os.getpid()}"
         script = textwrap.dedent(f"""
             import json, os

@@ -167,7 +167,7 @@ def networks(draw, head: bool = True):
         layers.append({"type": "flatten"})
         for _ in range(draw(st.integers(1, 2))):
             layers.append({"type": "linear", "out": draw(st.integers(1, 7)), "bias": draw(st.booleans())})
-    return {"input": shape, "layers": layers}
+    return {"input": shape, "layers": layers, "dims": "2d"}  # [1, 3, 4] is an image here, not a 1-D batch
 
 
 def run_torch(raw: dict) -> tuple[nn.Sequential, dict[int, tuple[tuple, tuple]]]:

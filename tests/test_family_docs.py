@@ -35,7 +35,10 @@ def test_a_familys_parameters_parts_and_mistakes_are_computed_from_its_example()
     doc = json.loads(run("family", "batchnorm.forward", "--json").output)
     assert [(p["name"], p["type"], p["shape"], p["default"]) for p in doc["params"]] == [
         ("Z", "matrix", "units×m", "required"), ("gamma", "vector", "units", "1 for every unit"),
-        ("beta", "vector", "units", "0 for every unit"), ("eps", "number", "", "default 0.0")]
+        ("beta", "vector", "units", "0 for every unit"), ("eps", "number", "", "default 0.0"),
+        ("examples", "one of columns, rows", "", 'default "columns"')]
+    assert doc["conventions"] == ["examples = 'columns' (or 'rows'): whether each example of the batch is a "
+                                  "column or a row of Z"]
     assert doc["params"][3]["meaning"].startswith("ε added to the variance")
     assert {p["name"]: p["kind"] for p in doc["parts"]} == {"mu": "vector", "var": "vector", "z_hat": "matrix",
                                                            "z_tilde": "matrix"}

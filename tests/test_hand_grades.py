@@ -155,12 +155,14 @@ def test_manual_csv_is_said_to_be_kept_only_when_it_holds_hand_grades_this_run_d
     assert (out / "manual.csv").read_text() == filled
 
 
-def test_lms_gradebooks_keep_their_two_columns(klass, tmp_path):
+def test_lms_gradebooks_keep_their_own_columns(klass, tmp_path):
     hand = tmp_path / "hand.csv"
     hand.write_text("student,q1:1.1 why\nada,1\n")
     out = tmp_path / "grades"
     assert grade(klass, "-a", A, "-o", out, "--gradebook", "canvas", "--manual", hand)[0] == 0
-    assert list(csv.reader(open(out / "gradebook.csv")))[:2] == [["SIS User ID", A], ["ada", "11"]]
+    book = list(csv.reader(open(out / "gradebook.csv")))
+    assert book[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]  # no hand-grade columns
+    assert book[2] == ["", "", "ada", "", "", "11"]
 
 
 @pytest.mark.parametrize("text, says", [

@@ -44,8 +44,9 @@ def test_a_task_file_importing_torchvision_is_never_points_lost(tmp_path):
 
 
 def test_an_undeclared_import_in_a_graded_file_gets_a_note(tmp_path):
-    report, _ = grade_source(tmp_path, "import sklearn\n" + CORRECT)
-    assert any("imports sklearn, which ece449-a2's students' environment does not declare" in n for n in report.notes)
+    # sklearn is in every assignment's default stack (gradekit.core.studentenv); sympy is not
+    report, _ = grade_source(tmp_path, "import sympy\n" + CORRECT)
+    assert any("imports sympy, which ece449-a2's students' environment does not declare" in n for n in report.notes)
 
 
 def _broken(name: str) -> bool:
@@ -72,10 +73,10 @@ def test_a_submission_folders_own_py_files_are_its_local_modules(tmp_path):
     sub.mkdir()
     (sub / "helpers.py").write_text("def f():\n    return 1\n")
     (sub / "answers.json").write_text("{}")
-    (sub / "task1.py").write_text("import helpers\nimport sklearn\n" + CORRECT)
+    (sub / "task1.py").write_text("import helpers\nimport sympy\n" + CORRECT)
     report = grade(sub, assignment="ece449-a2", limits=FAST)
     said = [n for n in report.notes if "students' environment does not declare" in n]
-    assert len(said) == 1 and "imports sklearn" in said[0], report.notes
+    assert len(said) == 1 and "imports sympy" in said[0], report.notes
 
 
 def test_a_notebooks_imports_are_checked_cell_by_cell(tmp_path):
@@ -84,14 +85,14 @@ def test_a_notebooks_imports_are_checked_cell_by_cell(tmp_path):
 
     from gradekit.grading.grade import grade
 
-    cells = [v4.new_code_cell("import numpy as np\nimport sklearn"), v4.new_code_cell("import pandas as pd\nx = ("),
+    cells = [v4.new_code_cell("import numpy as np\nimport sympy"), v4.new_code_cell("import pandas as pd\nx = ("),
              v4.new_code_cell(CORRECT)]
     path = tmp_path / "task1.ipynb"
     path.write_text(nbformat.writes(v4.new_notebook(cells=cells, metadata={"gradekit": {"assignment": "ece449-a2"}})))
     report = grade(path, limits=TORCH_FAST)
     said = sorted(n.split(",")[0] for n in report.notes if "students' environment does not declare" in n)
     # the cell that does not parse is its own failure; the others' imports are still read
-    assert said == ["the file imports sklearn"], report.notes
+    assert said == ["the file imports sympy"], report.notes
     assert report.problems[0].score == 20, [(p.name, p.verdict, p.feedback) for p in report.problems[0].parts]
 
 

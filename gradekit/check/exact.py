@@ -85,8 +85,22 @@ def _shape_outcome(want: tuple[int, ...], got: tuple[int, ...], ctx: CheckContex
         return found
     if len(got) != len(want):
         return Outcome.wrong(f"{_shape_text(got)} has {len(got)} dimension(s), but {len(want)} are due.")
+    swapped = _swapped_axes(got, want)
+    if swapped is not None:
+        i, j = swapped
+        what = "the transpose of the right one" if len(want) == 2 else f"the right one with dimensions {i} and {j} swapped"
+        return diagnosed(ctx, "transposed", f"{_shape_text(got)} is {what}: check which axis holds the examples, "
+                                            f"and the weight's layout (out, in) or (in, out).")
     wrong = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
     return Outcome.wrong(f"{_shape_text(got)}: dimension {wrong[0]} is {got[wrong[0]]}, which is not right ({len(wrong)} of {len(want)} dimensions differ).")
+
+
+def _swapped_axes(got: tuple[int, ...], want: tuple[int, ...]) -> tuple[int, int] | None:
+    """The two dimensions whose exchange makes ``got`` the right shape, when exactly two differ that way."""
+    wrong = [i for i, (g, w) in enumerate(zip(got, want)) if g != w]
+    if len(wrong) == 2 and got[wrong[0]] == want[wrong[1]] and got[wrong[1]] == want[wrong[0]]:
+        return wrong[0], wrong[1]
+    return None
 
 
 def normalise_choice(text: str) -> str:

@@ -122,7 +122,12 @@ def too_few_digits(expected: np.ndarray, got: Numeric, policy: Policy, ok: np.nd
         return None
     written = 10.0 ** -got.decimals[bad].astype(float)
     short = written > policy.unit(e)[bad] * (1 + 1e-9)
-    right_there = np.abs(g[bad] - e[bad]) <= written * (1 + 1e-9)
+    # right at the precision shown: the reference rounded (within half a unit) or truncated toward zero to it,
+    # never one unit up (0.4 is not 0.3171 to one decimal; 0.3 and 0.32 are)
+    a = np.abs(e[bad])
+    truncated = np.sign(e[bad]) * np.floor(a / written * (1 + 1e-12)) * written
+    right_there = (np.abs(g[bad] - e[bad]) <= written / 2 * (1 + 1e-9)) | \
+        (np.abs(g[bad] - truncated) <= written * 1e-9)
     if not (np.all(short) and np.all(right_there)):
         return None
     return int(np.min(got.significant[bad]))
@@ -277,18 +282,28 @@ def _judge(expected: np.ndarray, got: Numeric, fitted: Numeric | None, ctx: Chec
     if np.all(ok):
         return Outcome.correct()
     shown = too_few_digits(expected, fitted, policy, ok)
-    if shown is not None:
-        return Outcome.wrong(f"Right to {shown} digit{'s' if shown != 1 else ''}: {policy.requirement()}.",
-                             "too_few_digits")
+    if shown is not None:  # priced by partial.too_few_digits (0 unless the spec says)
+        return diagnosed(ctx, "too_few_digits", f"Right to {shown} digit{'s' if shown != 1 else ''}: "
+                                                f"{policy.requirement()}.")
     for mistake in ctx.mistakes:
         alt = np.asarray(mistake.answers[ctx.part.name], dtype=float)
         if alt.shape == expected.shape and np.all(close_entries(alt, fitted, policy)):
             return diagnosed(ctx, mistake.id, mistake.message)
     where = _difference_report(expected, fitted, ok)
     generic = _generic_mistakes(expected, fitted, policy, ctx)
-    if generic:
+    if generic and (generic.fraction > 0 or "per_entry" not in ctx.part.partial):
         return generic
+    if expected.ndim and "per_entry" in ctx.part.partial:
+        return _per_entry(ctx, ok, where)
     return Outcome.wrong(where[0].upper() + where[1:] if expected.ndim else f"Your value {where}")
+
+
+def _per_entry(ctx: CheckContext, ok: np.ndarray, where: str) -> Outcome:
+    """A vector's or matrix's score in proportion to its right entries: the spec's price times the share right."""
+    right, total = int(np.sum(ok)), int(ok.size)
+    credit = ctx.credit("per_entry") * right / total
+    text = f"{right} of {total} entries right (credit per entry). {where[0].upper() + where[1:]}"
+    return Outcome(credit, Verdict.PARTIAL if credit > 0 else Verdict.WRONG, text, "per_entry")
 
 
 def check_number(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:

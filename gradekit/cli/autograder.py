@@ -27,7 +27,10 @@ def autograder() -> None:
 @click.option("--torch/--no-torch", "torch", default=None,
               help="Install CPU torch in setup.sh (default: when a code problem uses torch).")
 @click.option("--wheel", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Bundle this gradekit wheel instead of building one from the source tree.")
+              help="Bundle this gradekit wheel instead of building one (from the source tree, or from the installed package).")
+@click.option("--family", "families", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="A plug-in family the assignment uses: its project folder (pyproject.toml) or its wheel; "
+                   "repeatable. setup.sh installs it.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="Grade code even where the image has no namespaces (marked 'isolation: weak' in results.json).")
 @click.option("--hand-graded-tests", is_flag=True,
@@ -35,11 +38,13 @@ def autograder() -> None:
                    "either way they are not in the autograder's total: grade them as Gradescope questions).")
 @handles_errors
 def build_cmd(assignment: str, output: Path, time_limit: float, student_key: str, torch: bool | None,
-              wheel: Path | None, allow_weak_isolation: bool, hand_graded_tests: bool) -> None:
+              wheel: Path | None, families: tuple[Path, ...], allow_weak_isolation: bool,
+              hand_graded_tests: bool) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, gradekit's wheel) for ASSIGNMENT."""
     from gradekit.course.autograder import build
 
     info = build(assignment, output, time_limit=time_limit, student_key=student_key, torch=torch, wheel=wheel,
-                 require_isolation=not allow_weak_isolation, hand_graded="note" if hand_graded_tests else "omit")
+                 require_isolation=not allow_weak_isolation, hand_graded="note" if hand_graded_tests else "omit",
+                 families=families)
     click.echo(f"wrote {info.path} ({info.size / 1024:.0f} KiB); setup.sh downloads from PyPI: "
                + ", ".join(info.requirements) + ("; and CPU torch" if info.torch else ""))

@@ -17,7 +17,8 @@ from gradekit.core.untrusted import printable
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              # each in its own module, imported only when run: train imports torch, autograder builds wheels
-             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder"})
+             lazy_subcommands={"train": "gradekit.cli.train:train", "autograder": "gradekit.cli.autograder:autograder",
+                               "handout": "gradekit.cli.handout:handout", "cluster": "gradekit.cli.cluster:cluster"})
 @click.version_option(package_name="gradekit")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to run student code where only weak isolation can be had (see `gradekit doctor`).")
@@ -125,6 +126,11 @@ def family(name: str, as_json: bool) -> None:
     out = [f"{doc['family']}: {doc['about']}", "", "Parameters (name: type, shape; default — meaning):"]
     out += [f"  {p['name']}: {p['type']}" + (f", {p['shape']}" if p["shape"] else "") + f"; {p['default']} — "
             f"{p['meaning']}" for p in doc["params"]] or ["  (none)"]
+    out += ["", "Conventions (each set by a parameter):"] + [f"  {c}" for c in doc["conventions"]] + (
+        [] if doc["conventions"] else ["  (none to choose)"])
+    if doc["carries_forward"]:
+        out += ["", "Carries forward: a later part is recomputed from a student's own earlier answers "
+                    "(partial = { carried_forward = credit })."]
     if doc["example"]:
         out += ["", "Parts it can produce (name: kind):"] + [f"  {p['name']}: {p['kind']}" for p in doc["parts"]]
         out += ["", "Mistakes it names (partial = { ID = credit } gives credit for one):"]
@@ -192,11 +198,13 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
     """List the catalog's problems (of one ASSIGNMENT, or all)."""
     from gradekit.spec.catalog import load_catalog
 
+    from gradekit.spec.solution import reference_label
+
     problems = load_catalog().problems(assignment)
     if as_json:
         emit_json(
             [
-                {"id": p.id, "assignment": p.assignment, "title": p.title, "family": p.family, "parts": [x.name for x in p.parts]}
+                {"id": p.id, "assignment": p.assignment, "title": p.title, "family": reference_label(p.family), "parts": [x.name for x in p.parts]}
                 for p in problems
             ]
         )
@@ -229,6 +237,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
     """Show a problem's statement and its parts."""
     from gradekit.spec.catalog import load_catalog
     from gradekit.core.plain import describe_answer
+    from gradekit.spec.solution import reference_label
     from gradekit.spec.variants import drawn_params, variant
 
     catalog = load_catalog()
@@ -242,7 +251,7 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
             {
                 "id": problem.qualified_id,
                 "title": problem.title,
-                "family": problem.family,
+                "family": reference_label(problem.family),
                 "statement": problem.statement,
                 "params": drawn_params(problem),
                 "parts": [{"name": n, "kind": k, "form": f, "points": pts} for n, k, f, pts in rows],
@@ -326,6 +335,11 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
     start = time.monotonic()
     try:
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
+        if rep.key:  # solve's JSON fed back: judged on what a key can hold
+            from gradekit.grading.grade import as_key
+            from gradekit.spec.catalog import load_catalog
+
+            rep = as_key(rep, load_catalog())
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from gradekit.grading.grade import gradescope_failure
@@ -399,8 +413,25 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
 @click.option("--time-limit", type=click.FloatRange(0.1),
               help="Seconds each piece of student code may run: an answers .py in all, each call into a module file or "
                    "notebook (CPU time; default: 10, or the assignment's largest time_budget when more).")
-@click.option("--gradebook", type=click.Choice(["csv", "canvas", "gradescope"]), default="csv", show_default=True,
-              help="Columns of gradebook.csv: student,total; Canvas's SIS User ID,ASSIGNMENT; Gradescope's SID,Total Score.")
+@click.option("--gradebook", type=click.Choice(["csv", "canvas", "blackboard", "gradescope"]), default="csv",
+              show_default=True, help="gradebook.csv for: csv (student,total); Canvas's import (its columns and Points "
+                                      "Possible row); Blackboard's grade centre; Gradescope's SID,Total Score.")
+@click.option("--lms-column", metavar="HEADER",
+              help="The assignment's column in the Canvas or Blackboard gradebook, as the LMS's own export heads it "
+                   "(HW 2 (123456); HW 2 [Total Pts: 10 Score] |789), so the import fills that column.")
+@click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The class's roster CSV (ID, Name, E-mail, Section; Login, LMS ID optional): names every row; "
+                   "a student of it with no submission is a row of its own.")
+@click.option("--attempt", type=click.Choice(["latest", "first"]), default="latest", show_default=True,
+              help="Which of a student's LMS attempts is graded; the others' files are listed as not graded.")
+@click.option("--overrides", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Per-part overrides (CSV: student,part,points,reason), merged after hand grades; kept as "
+                   "OUT/overrides.csv for later runs.")
+@click.option("--due", metavar="TIME",
+              help="The due time (ISO 8601: 2026-12-01T23:59, a zone optional), for --late-policy.")
+@click.option("--late-policy", metavar="POLICY",
+              help="per-day=N%,cap=N%,grace=N(m|h|d): the share of the points earned lost per day late, from the "
+                   "times the LMS's file names or Gradescope's metadata give.")
 @click.option("--force", is_flag=True,
               help="Grade every submission again, not only those changed since the last run (OUT/.gradekit-cache).")
 @click.option("--manual", type=click.Path(path_type=Path, dir_okay=False),
@@ -417,13 +448,19 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
               help="With a tls:// scheduler: this client's private key.")
 @click.option("--allow-weak-isolation", is_flag=True,
               help="With --scheduler: grade on workers that give student code only weak isolation (refused otherwise).")
+@click.option("--insecure-cluster", is_flag=True,
+              help="With --scheduler: accept a scheduler without TLS (tcp://), which anyone who reaches it can drive "
+                   "(refused otherwise; said in the output and grades.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with --scheduler: per-worker counts and times).")
 @handles_errors
 def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
               gradebook: str, force: bool = False, manual: Path | None = None, scheduler: str | None = None,
               tls_ca: Path | None = None, tls_cert: Path | None = None, tls_key: Path | None = None,
-              allow_weak_isolation: bool = False, as_json: bool = False) -> None:
-    """Grade every submission in FOLDER (a file or sub-folder per student, or a Gradescope export).
+              allow_weak_isolation: bool = False, insecure_cluster: bool = False, as_json: bool = False,
+              lms_column: str | None = None, roster: Path | None = None, attempt: str = "latest",
+              overrides: Path | None = None, due: str | None = None, late_policy: str | None = None) -> None:
+    """Grade every submission in FOLDER (a file or sub-folder per student, a Gradescope export, or a Canvas or
+    Blackboard download; zip and tar archives unpacked within bounds). Every file not graded is listed with why.
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
     and Ctrl-C writes the outputs of the rows done (exit 130); run again to finish.
@@ -435,28 +472,45 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
     from gradekit.course.batch import (BatchInterrupted, default_time_limit, discover, grade_folder, prepare_output,
                                        write_outputs)
     from gradekit.course.cache import CACHE_FOLDER
-    from gradekit.course.manual import merge_manual, read_hand_grades
+    from gradekit.course.manual import read_hand_grades
     from gradekit.sandbox.process import Limits
 
+    insecure = _cluster_notes(scheduler, (tls_ca, tls_cert, tls_key), insecure_cluster)  # checked before all
+    run_notes = list(insecure)
     out = out or folder.resolve().parent / "grades"
     from gradekit.sandbox.confine import protect
 
     protect(out)  # a confined child must not read last run's grades there (checked at each launch)
-    hand = (read_hand_grades(manual, assignment, [e.student for e in discover(folder, out)], folder)
+    from gradekit.course.collect import ClassOptions
+    from gradekit.course.lms import AttemptChoice
+    from gradekit.course.roster import read_roster
+    from gradekit.course.term import apply_term, read_term
+    from gradekit.spec.catalog import load_catalog
+
+    options = ClassOptions(roster=read_roster(roster) if roster else None, attempts=AttemptChoice(attempt))
+    students = [e.student for e in discover(folder, out, options=options)]
+    hand = (read_hand_grades(manual, assignment, students, folder)
             if manual else None)  # bad input stops the run before any grading
+    term = read_term(load_catalog(), assignment, students, out, hand=hand, overrides=overrides, due=due,
+                     late_policy=late_policy)
     prepare_output(out)
+    if scheduler is None:  # here student code runs on this machine: the class is closed to it, or nothing runs
+        from gradekit.course.classfolder import close_class
+
+        run_notes += close_class(folder, out)
     time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
     limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
-    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation)
+    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation,
+                        insecure_cluster)
     term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
     try:
         result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
-                              force=force, executor=executor,
+                              force=force, executor=executor, options=options,
                               catalog=executor.job.catalog if executor else None, progress=not as_json)
     except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
-        if hand is not None:
-            merge_manual(stop.result, hand)
-        paths = write_outputs(stop.result, out, gradebook)
+        stop.result.notes[:0] = run_notes
+        apply_term(stop.result, term)
+        paths = write_outputs(stop.result, out, gradebook, lms_column)
         click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
                    f"{len(stop.result.rows)} graded; run again to finish", err=True)
         click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -468,35 +522,56 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
         signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
         if executor:
             executor.close()
-    if hand is not None:
-        merge_manual(result, hand)
-    paths = write_outputs(result, out, gradebook)
+    result.notes[:0] = run_notes
+    apply_term(result, term)
+    paths = write_outputs(result, out, gradebook, lms_column)
     warn_weak(result.isolation)
     if as_json:
         emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
                    "median": result.median,
                    "graded": len(result.rows) - result.reused, "unchanged": result.reused,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
+                   "not_graded": {r["student"]: r["skipped"] for r in result.rows if r.get("skipped")},
                    "isolation": result.isolation, "scheduler": scheduler,
+                   **({"insecure_cluster": True} if insecure else {}),
                    "workers": [w.__dict__ for w in result.workers],
                    "outputs": {k: str(p) for k, p in paths.items()}})
         return
     print_summary(result, paths, folder, rich_console())
 
 
-def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
-             tls_key: Path | None, allow_weak: bool):
-    """The Dask executor for ``--scheduler`` (None without it: the local pool)."""
-    from gradekit.core.errors import GradekitError, GraderError
+def _cluster_notes(scheduler: str | None, tls: tuple[Path | None, ...], insecure: bool) -> list[str]:
+    """The cluster options checked before anything is read or written; the note an insecure cluster leaves."""
+    from gradekit.core.errors import GradekitError
+    from gradekit.course.cluster_security import insecure_refusal, secure_address
 
-    tls = (tls_ca, tls_cert, tls_key)
     if scheduler is None:
         if any(tls):
             raise GradekitError("--tls-ca/--tls-cert/--tls-key need --scheduler tls://HOST:PORT")
-        return None
+        if insecure:
+            raise GradekitError("--insecure-cluster goes with --scheduler tcp://HOST:PORT")
+        return []
     if scheduler.startswith("tls://") != all(tls):
         raise GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
                             "--tls-key, and they need a tls:// address")
+    if secure_address(scheduler):
+        return []
+    if not insecure:
+        raise insecure_refusal(scheduler)
+    warning = (f"graded on the cluster at {scheduler} without TLS (--insecure-cluster): anyone who could reach its "
+               "scheduler could run code on its workers and change these grades")
+    click.echo(click.style(f"gradekit: warning: {printable(warning)}", fg="red", bold=True), err=True)
+    return [warning]
+
+
+def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
+             tls_key: Path | None, allow_weak: bool, insecure: bool = False):
+    """The Dask executor for ``--scheduler`` (None without it: the local pool); its options checked already."""
+    from gradekit.core.errors import GraderError
+
+    tls = (tls_ca, tls_cert, tls_key)
+    if scheduler is None:
+        return None
     try:
         from distributed.security import Security
 
@@ -509,7 +584,7 @@ def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None
     security = (Security(tls_ca_file=str(tls_ca), tls_client_cert=str(tls_cert), tls_client_key=str(tls_key),
                          require_encryption=True) if all(tls) else None)
     job = BatchJob(assignment, load_catalog(), limits, stall_seconds=default_stall_seconds(limits))
-    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak)
+    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak, insecure=insecure)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from functools import wraps
 import click
 
 from gradekit.core.errors import GradekitError
+from gradekit.core.extras import missing_extra
 from gradekit.core.untrusted import printable
 
 
@@ -55,7 +56,10 @@ def handles_errors(f):
     def wrapper(*args, **kwargs):
         try:
             return f(*args, **kwargs)
-        except GradekitError as e:
+        except (GradekitError, ModuleNotFoundError) as caught:
+            e = caught if isinstance(caught, GradekitError) else missing_extra(caught)
+            if e is None:  # not a module of an extra: a bug, with its traceback
+                raise
             if kwargs.get("as_json") or kwargs.get("fmt") == "json":
                 emit_json({"error": str(e), "exit_code": e.exit_code})
                 sys.exit(e.exit_code)

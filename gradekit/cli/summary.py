@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gradekit.core.untrusted import printable
+from gradekit.core.untrusted import printable, shortened
 
 if TYPE_CHECKING:
     from gradekit.course.batch import BatchResult
@@ -37,18 +37,19 @@ def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, con
         click.echo(f"{_count(len(unreadable), 'submission')} could not be read (not in the median, histogram "
                    f"or part statistics):")
         for r in unreadable[:LISTED]:
-            click.echo(f"  {printable(r['student'])}: {printable(r['error'])}")  # unwrapped: paths are long
+            click.echo(f"  {_who(r)}: {printable(r['error'])}")  # unwrapped: paths are long
         _more(len(unreadable))
     faults = [r for r in result.rows if r.get("grader_error")]
     if faults:
         console.print(f"[bold red]{len(faults)} grader errors[/]: not scored; fix the cause and grade them again")
         for r in faults[:LISTED]:
-            click.echo(f"  {printable(r['student'])}: {printable(r['error'])}")
+            click.echo(f"  {_who(r)}: {printable(r['error'])}")
         _more(len(faults))
     partly = [r for r in scored if r["error"]]  # graded, with a word for the instructor (files refused)
     for r in partly[:LISTED]:
-        click.echo(f"{printable(r['student'])}: {printable(r['error'])}")
+        click.echo(f"{_who(r)}: {printable(r['error'])}")
     _more(len(partly))
+    _print_term(result)
     missed = result.most_missed()
     if missed:
         table = Table(title="Parts most missed", title_justify="left")
@@ -79,6 +80,37 @@ def print_summary(result: BatchResult, paths: dict[str, Path], folder: Path, con
     for note in result.notes:
         click.echo(f"gradekit: note: {printable(note)}", err=True)
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def _print_term(result: BatchResult) -> None:
+    """What a course's term adds: each student's files not graded (and why), overrides, late penalties."""
+    skipped = [r for r in result.rows if r.get("skipped")]
+    if skipped:
+        click.echo(f"files not graded, of {_count(len(skipped), 'student')}:")
+        for r in skipped[:LISTED]:
+            for s in r["skipped"][:LISTED]:
+                click.echo(f"  {_who(r)}: {printable(s['file'])}: {printable(s['reason'])}")
+            if len(r["skipped"]) > LISTED:
+                click.echo(f"  {_who(r)}: and {len(r['skipped']) - LISTED} more (grades.json has all)")
+        _more(len(skipped))
+    changed = [r for r in result.rows if r.get("overrides")]
+    if changed:
+        parts = sum(len(r["overrides"]) for r in changed)
+        click.echo(f"overrides: {_count(parts, 'part')} of {_count(len(changed), 'student')} changed "
+                   "(grades.csv and the feedback say why)")
+    late = [r for r in result.rows if (r.get("late") or {}).get("days")]
+    if late:
+        click.echo(f"late: {_count(len(late), 'submission')} penalised: "
+                   + ", ".join(f"{_who(r)} -{r['late']['penalty']:g}" for r in late[:LISTED])
+                   + (" ..." if len(late) > LISTED else ""))
+
+
+def _who(row: dict) -> str:
+    """A row's student id, and the roster's name beside it where a roster named the row."""
+    who = printable(row["student"])
+    if row.get("name") and any(row.get(k) for k in ("email", "section", "login")):
+        who += f" ({printable(shortened(row['name']))})"
+    return who
 
 
 def _count(n: int, noun: str) -> str:

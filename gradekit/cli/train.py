@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from gradekit.cli.shell import handles_errors
+
 MODEL_NAMES = ("numpy-ann", "torch-ann", "fashion-cnn", "lenet5", "resnet18", "simple-nn")
 DATASET_NAMES = ("digits", "fashion-mnist", "mnist", "cifar10")
 
@@ -39,6 +41,7 @@ DATASET_NAMES = ("digits", "fashion-mnist", "mnist", "cifar10")
               help="Run the model under torch.compile: faster epochs on CUDA after a slow first one; rarely worth it on a CPU.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Write metrics.json and curves.png here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON instead of the table.")
+@handles_errors  # torch missing (pip install gradekit without the code extra): one line naming the extra
 def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, seed, limit, augment, no_flip,
           label_smoothing, compile_model, out_dir, as_json) -> None:
     """Train a reference MODEL and report curves, test accuracy and throughput."""

@@ -24,6 +24,7 @@ import sys
 from typing import Iterable, Sequence
 
 from gradekit.core.errors import GraderError
+from gradekit.core.extras import CODE_EXTRA, CODE_EXTRA_MODULES
 
 __all__ = ["top_level_imports", "check_environment", "HEAVY_PACKAGES", "preload_packages"]
 
@@ -77,8 +78,10 @@ def check_environment(source: bytes, packages: Sequence[str], assignment: str, s
         if root in packages:
             why = _unimportable(root)
             if why is not None:
+                how = (f"pip install 'gradekit[{CODE_EXTRA}]'" if root in CODE_EXTRA_MODULES
+                       else "make install, or the autograder's setup.sh")
                 raise GraderError(f"{root} is declared by {assignment}'s students' environment but {why} "
-                                  f"where grading runs: install it (make install, or the autograder's setup.sh)")
+                                  f"where grading runs: install it ({how})")
         elif root not in sys.stdlib_module_names and root not in local:
             notes.append(f"the file imports {root}, which {assignment}'s students' environment does not declare "
                          f"(declared: {', '.join(packages)}); the graders may not have it")

@@ -18,6 +18,8 @@ from gradekit.code.spec import is_module_problem
 
 def starter(problem) -> str:
     spec = problem.validated_params
+    if isinstance(spec.extra.get("starter_source"), str):  # a [code] problem: the course's own starter, as it is
+        return spec.extra["starter_source"]
     lines = [f'"""{problem.title} ({problem.qualified_id}).', "",
              f"Implement each function below, keep its name and arguments, then: gradekit check {spec.file}",
              '"""', "", spec.preamble, ""]

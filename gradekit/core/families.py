@@ -62,6 +62,7 @@ PARAM_TYPES = {
     "sizes": "an integer, or one per axis",
     "vector": "a list of numbers",
     "matrix": "a list of rows of numbers",
+    "tensor": "nested lists of numbers, 3 or more axes (channels × rows × columns)",
     "choice": "one of the options",
     "text": "a string",
     "bool": "true or false",
@@ -115,6 +116,9 @@ class Param:
             p.vector(one, self.name)
         elif self.type == "matrix":
             p.matrix(one, self.name)
+        elif self.type == "tensor":
+            if p.array(one, self.name).ndim < 3:
+                raise ParamError(self.name, f"is {value!r}, but must be {PARAM_TYPES['tensor']}")
         elif self.type == "choice" and self.options:
             p.choice(one, self.name, self.options)
         elif self.type in ("text", "choice"):
@@ -171,6 +175,17 @@ class Family:
         accept: ``accept(params) -> bool`` on validated params: whether a drawn
             per-student variant is a fair exercise (see ``gradekit.spec.variants``).
         params: the ``Param`` declarations of what a spec gives under ``[params]``.
+        carry: ``carry(params, given) -> answers``: the parts' answers recomputed with the student's own
+            answers ``given`` (part name -> numbers) in place of the family's for those parts (forward
+            values -> loss -> gradients): what ``carried_forward`` credit compares a later part with.
+        mistake_ids: every id ``mistakes`` can name, for a model that names one only where it changes an
+            answer on the params at hand (``gradekit validate`` checks a spec's ``partial`` keys against them).
+        conventions: one line per convention the family's params choose (rows or columns as examples, a
+            weight's layout, per image or per batch), printed by ``gradekit family NAME``.
+        depends: ``depends(params) -> {part: (parts, ...)}``: the parts each part is computed from directly
+            (the softmax from Z, the loss from the softmax), so carried-forward credit recomputes a part from
+            the student's own answers to those alone and the feedback names only them; a part it leaves out
+            depends on every earlier part.
     """
 
     name: str
@@ -183,6 +198,10 @@ class Family:
     accept: Callable[[Params], bool] | None = None
     # the parameters a spec may give; None (a plug-in that declares none) skips the generic check
     params: tuple[Param, ...] | None = None
+    carry: Callable[[Params, Mapping[str, Any]], Mapping[str, Any]] | None = None
+    conventions: tuple[str, ...] = ()
+    mistake_ids: tuple[str, ...] = ()
+    depends: Callable[[Params], Mapping[str, tuple[str, ...]]] | None = None
 
     def check(self, params: Params) -> Params:
         """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""
@@ -241,9 +260,17 @@ class Registry(Mapping[str, Family]):
     def __init__(self) -> None:
         self._found: dict[str, Family] = {}
         self._engine: dict[str, Family] = {}
+        self._specs: dict[str, Family] = {}  # a spec's own reference (solution.py): named by the spec, never listed
         self._complete = False
 
+    def add_spec_family(self, family: Family) -> None:
+        """A reference a spec carries itself (its ``solution.py``), found by its name like any family but not
+        listed among those a spec may name."""
+        self._specs[family.name] = family
+
     def __getitem__(self, name: str) -> Family:
+        if name in self._specs:
+            return self._specs[name]
         if name in ENGINE_FAMILIES:  # not listed among the families a spec names: a [code] table names it
             if name not in self._engine:
                 register_module(importlib.import_module(ENGINE_FAMILIES[name]), self._engine)

@@ -60,6 +60,8 @@ class Tree:
 
     files: list[Path] = field(default_factory=list)
     refused: list[RefusedFile] = field(default_factory=list)
+    # the rest, never read: files of other suffixes, and hidden names (``.git/``, ``__MACOSX/``, not searched)
+    other: list[str] = field(default_factory=list)
 
 
 def read_file(path: Path, limit: int, *, root: Path | None = None, what: str = "answers files") -> bytes:
@@ -120,6 +122,7 @@ def walk(folder: Path, suffixes: tuple[str, ...]) -> Tree:
         os.close(fd)
     tree.files.sort()
     tree.refused.sort(key=lambda r: r.name)
+    tree.other.sort()
     return tree
 
 
@@ -127,9 +130,10 @@ def _walk(fd: int, folder: Path, rel: str, suffixes: tuple[str, ...], tree: Tree
     with os.scandir(fd) as it:
         entries = sorted(it, key=lambda e: e.name)
     for entry in entries:
-        if entry.name.startswith((".", "__")):
-            continue
         name = f"{rel}{entry.name}"
+        if entry.name.startswith((".", "__")):
+            tree.other.append(f"{name}/" if entry.is_dir(follow_symlinks=False) else name)
+            continue
         try:
             st = entry.stat(follow_symlinks=False)
         except FileNotFoundError:  # gone since the listing
@@ -156,6 +160,8 @@ def _walk(fd: int, folder: Path, rel: str, suffixes: tuple[str, ...], tree: Tree
                 tree.files.append(folder / name)
             else:
                 tree.refused.append(RefusedFile(name, why))
+        else:
+            tree.other.append(name)
 
 
 def _enter(fd: int, name: str, shown_dir: str, shown: str) -> int:

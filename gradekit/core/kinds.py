@@ -75,4 +75,4 @@ KINDS: dict[PartKind, Kind] = _kinds(
          validate="special:validate_function_options", runs_code=True),
 )
 # options every kind accepts besides name, kind, points, description
-COMMON_OPTIONS = frozenset({"partial", "visibility"})
+COMMON_OPTIONS = frozenset({"partial", "visibility", "public"})  # public: graded in full by the handout

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 from gradekit.core.vocab import PartKind, Verdict
+from gradekit.core.studentenv import DEFAULT_PACKAGES
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,16 @@ class Assignment:
     declared_points: float | None = None
     visibility: str = "visible"  # Gradescope default for every part that does not set its own
     folder: str = ""  # where its specs are (the bundle carries an instructor's folder along)
-    packages: tuple[str, ...] = ()  # what its students' code may import ([students] packages)
+    packages: tuple[str, ...] = ()  # what its students' code may import ([students] packages and environment file)
 
     @property
     def max_score(self) -> float:
         return sum(p.max_score for p in self.problems)
+
+    @property
+    def environment(self) -> tuple[str, ...]:
+        """Every package its students may import: the default scientific stack, then its own."""
+        return tuple(dict.fromkeys((*DEFAULT_PACKAGES, *self.packages)))
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from gradekit.core.errors import GradekitError, GraderError, SubmissionError
 from gradekit.core.untrusted import printable
@@ -74,7 +74,7 @@ class BuildInfo:
 
 def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None, time_limit: float = 60.0,
           student_key: str = "email", torch: bool | None = None, wheel: str | Path | None = None,
-          require_isolation: bool = True, hand_graded: str = "omit") -> BuildInfo:
+          require_isolation: bool = True, hand_graded: str = "omit", families: Sequence[str | Path] = ()) -> BuildInfo:
     """Write ``output`` (a zip) that grades ``assignment`` on Gradescope.
 
     ``time_limit``: seconds a student's ``.py`` may run (answers files that
@@ -87,8 +87,13 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
     the image build then); False grades on, marked "isolation: weak" in results.json.
     ``hand_graded``: parts graded by hand are never in the autograder's total (Gradescope grades them as
     questions of their own); "omit" leaves them out of results.json, "note" keeps each as a 0-point test.
+    ``families``: plug-in families the assignment uses, each a project folder or a wheel (installed by setup.sh).
+    An instructor's folder goes in with its specs and the files they name; what the bundle cannot include (a
+    plug-in family not given, a missing file) is refused before anything is written (``BundleRefused``, exit 2).
     """
-    from gradekit.spec.catalog import default_root, load_catalog
+    from gradekit.course.bundle_files import instructor_files, plugin_wheels
+
+    from gradekit.spec.catalog import load_catalog
 
     catalog = catalog or load_catalog()
     catalog.assignment(assignment)  # an unknown name fails here, with the list of known ones
@@ -98,7 +103,7 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
         raise GradekitError(f"hand-graded parts {hand_graded!r}: use one of {', '.join(HAND_GRADED)}")
     if not time_limit > 0:
         raise GradekitError(f"time limit {time_limit!r}: give a positive number of seconds")
-    students = catalog.assignment(assignment).packages  # what its students may import, installed for them too
+    students = student_environment(catalog, assignment)  # what its students may import, installed for them too
     needs_torch = (_uses_torch(catalog, assignment) or "torch" in students or "torchvision" in students) \
         if torch is None else torch
     requirements = pinned_requirements(catalog, assignment)
@@ -106,7 +111,9 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
     # torchvision only as the CPU build made for this torch, from the same index (PyPI's links CUDA's libraries)
     vision_pin = cpu_pair(_version("torch"))[1] if needs_torch and "torchvision" in students else None
     output = Path(output)
+    own_files = instructor_files(catalog, assignment)  # refused here, before the wheel is built
     with tempfile.TemporaryDirectory(prefix="gradekit-ag-") as tmp:
+        plugins = plugin_wheels(catalog, assignment, [Path(f) for f in families], Path(tmp))
         whl = Path(wheel) if wheel else _build_wheel(Path(tmp))
         if not whl.is_file() or not whl.name.endswith(".whl"):
             raise GradekitError(f"{whl}: not a wheel file (--wheel takes gradekit-*.whl)")
@@ -116,30 +123,20 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
                   "require_isolation": require_isolation, "hand_graded": hand_graded}
         output.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as z:
-            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation, vision_pin), 0o755)
+            _add(z, "setup.sh", setup_script(whl.name, torch_pin, assignment, require_isolation, vision_pin,
+                                             [w.name for w in plugins]), 0o755)
             _add(z, "run_autograder", RUN_AUTOGRADER, 0o755)
             _add(z, CONFIG, json.dumps(config, indent=2) + "\n", 0o644)
             _add(z, "requirements.txt", _requirements_text(requirements), 0o644)
             z.write(whl, f"wheels/{whl.name}")
-            own = Path(catalog.assignment(assignment).folder)
-            if own.is_dir() and own.resolve().parent != default_root().resolve():  # an instructor's folder
-                for spec in sorted(own.glob("*.toml")):
-                    _add(z, f"problems/{assignment}/{spec.name}", spec.read_text(encoding="utf-8"), 0o644)
-                for name in _code_files(catalog, assignment):  # a code problem's starter and solution
-                    _add(z, f"problems/{assignment}/{name}", (own / name).read_text(encoding="utf-8"), 0o644)
+            for plugin in plugins:
+                z.write(plugin, f"wheels/{plugin.name}")
+            for name, path in own_files.items():  # an instructor's folder: specs and the files they name
+                _add(z, name, path.read_bytes(), 0o644)
     return BuildInfo(output, output.stat().st_size, tuple(requirements), torch_pin is not None)
 
 
-def _code_files(catalog: Catalog, assignment: str) -> list[str]:
-    """The files beside the specs that a ``[code]`` problem reads: its starter and its solution."""
-    from gradekit.core.codefields import CODE_FAMILY
-
-    names = [p.params[key] for p in catalog.problems(assignment) if p.family == CODE_FAMILY
-             for key in ("starter", "solution")]
-    return sorted(set(names))
-
-
-def _add(z: zipfile.ZipFile, name: str, text: str, mode: int) -> None:
+def _add(z: zipfile.ZipFile, name: str, text: str | bytes, mode: int) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.external_attr = (0o100000 | mode) << 16  # a regular file, executable where it must be
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -166,12 +163,22 @@ def pinned_requirements(catalog: Catalog, assignment: str) -> list[str]:
     if any(is_module_problem(p) for p in catalog.problems(assignment)):
         names.append("scikit-learn")
     pins = [_pin(n) for n in names]
-    for package in catalog.assignment(assignment).packages:  # the students' own (torch's pair: the CPU index)
+    for package in student_environment(catalog, assignment):  # the students' (torch's pair: the CPU index)
         dist = requirement(package)
         if package not in TORCH_PAIR and dist not in names:
             names.append(dist)
             pins.append(_pin(dist) if _installed(dist) else dist)
     return pins
+
+
+def student_environment(catalog: Catalog, assignment: str) -> tuple[str, ...]:
+    """What the bundle installs for students' code: with a code problem, the default stack and the assignment's
+    own packages (gradekit.core.studentenv); an answers-only assignment's own packages alone (its students hand
+    in no module, and an answers .py computes with numpy, which gradekit needs anyway)."""
+    from gradekit.code.spec import is_module_problem
+
+    meta = catalog.assignment(assignment)
+    return meta.environment if any(is_module_problem(p) for p in catalog.problems(assignment)) else meta.packages
 
 
 def _installed(dist: str) -> bool:
@@ -209,17 +216,23 @@ def _uses_torch(catalog: Catalog, assignment: str) -> bool:
     return False
 
 
-def _source_root() -> Path:
+def _source_root() -> Path | None:
+    """The source tree this gradekit runs from (a checkout, ``pip install -e``), or None (``pip install gradekit``)."""
     root = Path(__file__).resolve().parents[2]  # gradekit/course/autograder.py -> the source tree
     if not (root / "pyproject.toml").is_file() or not (root / "problems").is_dir():
-        raise GradekitError(f"{root}: no gradekit source tree (pyproject.toml, problems/) to build a wheel from; "
-                            "pass --wheel gradekit-*.whl")
+        return None
     return root
 
 
 def _build_wheel(tmp: Path) -> Path:
-    """``pip wheel --no-deps --no-build-isolation`` on a copy of the source (no build/ races in the tree)."""
-    root, src, dist = _source_root(), tmp / "src", tmp / "dist"
+    """``pip wheel --no-deps --no-build-isolation`` on a copy of the source (no build/ races in the tree); from a
+    pip-installed gradekit, which has no source tree, the installed files packed again as the wheel they came from."""
+    root = _source_root()
+    if root is None:
+        from gradekit.course.repack import repack_installed
+
+        return repack_installed("gradekit", tmp)
+    src, dist = tmp / "src", tmp / "dist"
     src.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for name in SOURCES:
@@ -238,7 +251,7 @@ def _build_wheel(tmp: Path) -> Path:
 
 
 def setup_script(wheel: str, torch_pin: str | None, assignment: str, require_isolation: bool = True,
-                 vision_pin: str | None = None) -> str:
+                 vision_pin: str | None = None, plugins: Sequence[str] = ()) -> str:
     """setup.sh: what it downloads is exactly requirements.txt (PyPI) and, if pinned, torch (CPU index), with
     the torchvision built for it when the students may import torchvision (the same index: PyTorch's CPU
     wheel index is where an image gets a CPU pair; PyPI's torchvision for a CPU torch cannot import).
@@ -277,7 +290,8 @@ PY="$VENV/bin/python"
 {torch_line}# gradekit last and without its dependencies: what it imports to grade is above (torch only when a
 # graded part runs it), and pip, asked for no dependencies, checks none, so the build ends without an error
 "$PY" -m pip install --no-cache-dir --no-index --no-deps "$SRC/wheels/{wheel}"
-# fail the image build now, not at the first submission (an instructor's own assignment is in problems/)
+{"".join(f'"$PY" -m pip install --no-cache-dir "$SRC/wheels/{p}"  # a plug-in family (and what it needs)' + chr(10)
+         for p in plugins)}# fail the image build now, not at the first submission (an instructor's own assignment is in problems/)
 if [ -d "$SRC/problems" ]; then export GRADEKIT_PROBLEMS="$SRC/problems"; fi
 "$PY" -c "from gradekit.spec.catalog import load_catalog; load_catalog().assignment('{assignment}')"
 # the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable

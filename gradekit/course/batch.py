@@ -26,19 +26,20 @@ import json
 import os
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gradekit.core.records import tidy
 from gradekit.core.untrusted import spreadsheet_cell
-from gradekit.core.vocab import PartKind, Verdict
-from gradekit.course.entry import Entry, grade_entry, zero_row as _zero
+from gradekit.core.vocab import Verdict
+from gradekit.course.collect import UNPACKED_FOLDER, ClassOptions, collect
+from gradekit.course.entry import Entry, grade_entry, graded_columns, zero_row as _zero
 from gradekit.course.export import METADATA, read_metadata
+from gradekit.course.lms_export import LMS_GRADEBOOKS, lms_gradebook
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name
 from gradekit.course.manual import MANUAL_FILE, holds_unmerged, template_text
-from gradekit.grading.grade import nothing_to_grade, submitted_files
-from gradekit.intake.submission import SUFFIXES
+from gradekit.course.plot import write_report_png
 
 if TYPE_CHECKING:
     from gradekit.course.executor import Executor, WorkerStats
@@ -134,35 +135,31 @@ class BatchResult:
 # -- finding submissions ----------------------------------------------------------------
 
 
-def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | None = None) -> list[Entry]:
-    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it).
+def discover(folder: str | Path, skip: Path | None = None, notes: list[str] | None = None,
+             options: ClassOptions | None = None) -> list[Entry]:
+    """Every submission in ``folder``, sorted by student id (``skip``: an output folder inside it); every
+    file handed in and not graded is in its entry's ``skipped``, with the reason (``gradekit.course.collect``:
+    archives, LMS downloads, a roster; ``options.unpack_to`` defaults to ``skip``'s ``.gradekit-unpacked``).
 
     Two submissions with the same id are both kept, each named by its file or folder, and ``notes``
     (when given) says so: the instructor decides whose is whose.
     """
     folder = Path(folder)
+    notes = notes if notes is not None else []
+    options = options or ClassOptions()
+    if options.unpack_to is None and skip is not None:
+        options = replace(options, unpack_to=Path(skip) / UNPACKED_FOLDER)
     submitters = read_metadata(folder)
-    entries: list[Entry] = []
-    for child in sorted(folder.iterdir()):
-        if child.name.startswith((".", "__")) or child.name == METADATA or (skip and child.resolve() == skip.resolve()):
-            continue
-        if child.is_dir():  # a Gradescope export's submission folder: its answers file and module files
-            who = submitters.get(child.name)
-            student, name = (who.identity(child.name), who.name) if who else (child.name, "")
-            # a link to a folder, or a folder of links, goes to grading too, which refuses it and says why
-            tree = None if child.is_symlink() else submitted_files(child)
-            has = tree is None or bool(tree.files or tree.refused)
-            entries.append(Entry(student, child, name=name) if has else
-                           Entry(student, None, f"{child.name}: {nothing_to_grade()}", name))
-        elif child.suffix.lower() in SUFFIXES:
-            entries.append(Entry(child.stem, child))
+    children = [child for child in sorted(folder.iterdir())
+                if not (child.name.startswith((".", "__")) or child.name == METADATA
+                        or (skip and child.resolve() == Path(skip).resolve()))]
+    entries = collect(folder, children, submitters, options, notes)
     seen = Counter(e.student for e in entries)
     for student in sorted(s for s, k in seen.items() if k > 1):
         where = ", ".join(e.path.name for e in entries if e.student == student and e.path)
-        if notes is not None:
-            notes.append(f"{seen[student]} submissions give the same student id {student!r} ({where}): "
-                         "each is graded under its own name; decide whose is whose")
-    entries = [Entry(f"{e.student} ({e.path.name})", e.path, e.problem, e.name) if seen[e.student] > 1 and e.path
+        notes.append(f"{seen[student]} submissions give the same student id {student!r} ({where}): "
+                     "each is graded under its own name; decide whose is whose")
+    entries = [replace(e, student=f"{e.student} ({e.path.name})") if seen[e.student] > 1 and e.path
                else e for e in entries]
     return sorted(entries, key=lambda e: e.student)
 
@@ -209,7 +206,8 @@ class BatchInterrupted(KeyboardInterrupt):
 def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Limits | None = None,
                  catalog: Catalog | None = None, progress: bool = True, skip: Path | None = None,
                  stall_seconds: float | None = None, executor: Executor | None = None,
-                 cache: str | Path | None = None, force: bool = False) -> BatchResult:
+                 cache: str | Path | None = None, force: bool = False,
+                 options: ClassOptions | None = None) -> BatchResult:
     """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
 
     Each worker holds one submission at a time. A worker that dies (however) or
@@ -228,6 +226,10 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     specs, limits and gradekit, is not graded again (``force``: every one is), and
     ``result.reused`` counts those. Ctrl-C (``KeyboardInterrupt``) stops the workers
     and raises ``BatchInterrupted``, whose ``result`` holds the rows done.
+
+    ``options``: how the folder is read (a roster, which attempt counts, where archives are unpacked:
+    ``gradekit.course.collect``); each row says what was handed in and not graded (``skipped``), and the
+    roster's name, e-mail and section.
     """
     from gradekit.course.manual import manual_columns
     from gradekit.output.gradescope import part_visibility
@@ -240,14 +242,13 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     for p in problems:  # solve once here; forked workers inherit the cache
         catalog.solve(p)
         catalog.mistakes(p)
-    maxima = {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts
-              if part.kind != PartKind.MANUAL}
+    maxima = graded_columns(problems)
     shown = {f"{p.id}:{part.name}": part_visibility(catalog, p.assignment, p.id, part.name)
              for p in problems for part in p.parts}
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,
                          manual=manual_columns(problems))
     result.notes += capped_budgets(problems, limits.wall_seconds)
-    entries = discover(folder, skip, result.notes)
+    entries = discover(folder, skip, result.notes, options)
     result.submissions = len(entries)
     kept = None
     if cache is not None:
@@ -294,7 +295,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
                 pool.close()
             result.workers = pool.stats()
         bar.close()
-    result.rows = [rows[i] for i in sorted(rows)]
+    result.rows = [accounted(rows[i], entries[i]) for i in sorted(rows)]
     result.notes += unsaved
     if result.stopped:
         result.notes.append(f"stopped at {len(rows)}/{len(entries)}: outputs hold the {len(rows)} graded; "
@@ -303,6 +304,16 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     if kept is not None and not unsaved:
         kept.keep_only(entries)  # entries of students gone or files changed: the cache holds this class only
     return result
+
+
+def accounted(row: dict[str, Any], entry: Entry) -> dict[str, Any]:
+    """``row`` with what its entry knows beyond grading, where it knows something: the roster's e-mail, section
+    and login, the files handed in and not graded (each with why), when it was submitted, what it was submitted
+    as. A row of a plain class folder stays as its executor gave it."""
+    known = {"email": entry.email, "section": entry.section, "login": entry.login,
+             "skipped": [{"file": f, "reason": why} for f, why in entry.skipped], "submitted": entry.submitted,
+             "late_mark": entry.late_mark, "lms_key": entry.lms_key, "source": entry.source}
+    return {**row, **({"name": entry.name} if entry.name else {}), **{k: v for k, v in known.items() if v}}
 
 
 class _NoBar:
@@ -338,7 +349,8 @@ def _progress(show: bool, total: int, completed: int = 0):
 
 GRADEBOOKS = {  # --gradebook: the columns a course's gradebook imports (student id, total)
     "csv": ("student", "total"),
-    "canvas": ("SIS User ID", "{assignment}"),
+    "canvas": (),  # gradekit.course.lms_export: Canvas's own columns and its Points Possible row
+    "blackboard": (),  # gradekit.course.lms_export: Blackboard's grade centre columns
     "gradescope": ("SID", "Total Score"),
 }
 
@@ -359,13 +371,15 @@ def prepare_output(out: str | Path) -> Path:
     return out
 
 
-def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv",
+                  lms_column: str | None = None) -> dict[str, Path]:
     """Everything a course uses, under ``out``; returns the paths.
 
     grades.csv (a column per part, those graded by hand blank until a TA's scores are merged),
     grades.json, parts.csv (per part: points, mean fraction of its points, share of students with full
     credit), gradebook.csv (the ``gradebook`` format's columns; the plain "csv" one adds the parts graded
     by hand), report.png (the grade histogram and each part's mean as a fraction of its points),
+    ``lms_column``: the assignment's column as the LMS names it (``gradekit.course.lms_export``);
     feedback/STUDENT.md per student (what ``gradekit check`` prints of the parts students may see now,
     ready to send back), and manual.csv (the hand grades to fill in: ``gradekit.course.manual``).
 
@@ -382,12 +396,13 @@ def write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") 
     from gradekit.core.errors import GraderError
 
     try:
-        return _write_outputs(result, out, gradebook)
+        return _write_outputs(result, out, gradebook, lms_column)
     except OSError as e:
         raise GraderError(f"writing the outputs to {out}: {e.filename or ''}: {e.strerror or e}") from None
 
 
-def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv") -> dict[str, Path]:
+def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv",
+                   lms_column: str | None = None) -> dict[str, Path]:
     """``write_outputs`` itself; an OSError goes up to it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -399,20 +414,25 @@ def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv")
     if manual_path is not None:
         paths["manual"] = manual_path
     rows = []
+    extra = term_columns(result)
     for r in result.rows:
         hand = [r.get("manual", {}).get(c, "") for c in result.manual]  # blank: not graded by hand yet
         if r.get("grader_error"):  # no grade: blank cells, the cause in "error"
-            rows.append([r["student"], "", *("" for _ in result.columns), *hand, r["error"]])
+            rows.append([r["student"], "", *("" for _ in result.columns), *hand, r["error"],
+                         *term_cells(r, extra)])
         else:
             rows.append([r["student"], r["score"], *(r["parts"].get(c, 0) for c in result.columns), *hand,
-                         r["error"] or ""])
-    _write_csv(paths["csv"], ["student", "total", *result.columns, *result.manual, "error"], rows)
+                         r["error"] or "", *term_cells(r, extra)])
+    _write_csv(paths["csv"], ["student", "total", *result.columns, *result.manual, "error", *extra], rows)
     _write_csv(paths["parts"], ["part", "points", "mean fraction", "full credit"],
                [[col, f"{points:g}", f"{mean:.4f}", f"{full:.4f}"] for col, points, mean, full in result.part_table()])
     by_hand = list(result.manual) if gradebook == "csv" else []  # an LMS import takes its own two columns only
-    _write_csv(paths["gradebook"], [c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]] + by_hand,
-               [[r["student"], "" if r["score"] is None else r["score"],
-                 *(r.get("manual", {}).get(c, "") for c in by_hand)] for r in result.rows])
+    if gradebook in LMS_GRADEBOOKS:
+        _write_csv(paths["gradebook"], *lms_gradebook(result, gradebook, lms_column))
+    else:
+        _write_csv(paths["gradebook"], [c.format(assignment=result.assignment) for c in GRADEBOOKS[gradebook]]
+                   + by_hand, [[r["student"], "" if r["score"] is None else r["score"],
+                                *(r.get("manual", {}).get(c, "") for c in by_hand)] for r in result.rows])
     data = {
         "assignment": result.assignment,
         "max_score": result.max_score,
@@ -423,11 +443,12 @@ def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv")
         "notes": list(result.notes),
         "manual_parts": dict(result.manual),
         "students": [{**{k: r.get(k) for k in ("student", "name", "file", "score", "error", "grader_error")},
+                      **{k: r.get(k) for k in TERM_KEYS if r.get(k)},
                       "manual": {c: r.get("manual", {}).get(c) for c in result.manual}, "report": r.get("report")}
                      for r in result.rows],
     }
     paths["json"].write_text(json.dumps(data, indent=1) + "\n")
-    _plot(result, paths["png"])
+    write_report_png(result, paths["png"])
     paths["feedback"].mkdir(exist_ok=True)
     names = feedback_file_names([r["student"] for r in result.rows])
     for r in result.rows:
@@ -439,6 +460,40 @@ def _write_outputs(result: BatchResult, out: str | Path, gradebook: str = "csv")
         result.removed_feedback, result.kept_files = remove_stale_feedback(paths["feedback"], set(names.values()),
                                                                            result.assignment)
     return paths
+
+
+# what a course's term adds to a row, in grades.json where a row has it (gradekit.course.collect, overrides, late)
+TERM_KEYS = ("email", "section", "login", "source", "skipped", "submitted", "late_mark", "late", "overrides")
+
+
+def term_columns(result: BatchResult) -> list[str]:
+    """grades.csv's columns after "error" that this batch needs: the roster's, files not graded, overrides, late."""
+    has = {k for r in result.rows for k in TERM_KEYS if r.get(k)}
+    return [c for c, keys in (("name", {"email", "section"}), ("email", {"email"}), ("section", {"section"}),
+                              ("not graded", {"skipped"}), ("overrides", {"overrides"}),
+                              ("late penalty", {"late"})) if keys & has]
+
+
+def term_cells(row: dict[str, Any], columns: list[str]) -> list[Any]:
+    cells = {
+        "name": row.get("name") or "",
+        "email": row.get("email") or "",
+        "section": row.get("section") or "",
+        "not graded": "; ".join(f"{s['file']}: {s['reason']}" for s in row.get("skipped") or []),
+        "overrides": "; ".join(f"{o['part']} {o['was']:g} -> {o['points']:g}: {o['reason']}"
+                               for o in row.get("overrides") or []),
+        "late penalty": _late_cell(row.get("late")),
+    }
+    return [cells[c] for c in columns]
+
+
+def _late_cell(late: dict[str, Any] | None) -> str:
+    if not late:
+        return ""
+    if late["days"] is None:
+        return "marked late (no time given)"
+    days = late["days"]
+    return f"{days} day{'s' if days != 1 else ''} late: -{late['penalty']:g}" if days else ""  # no cell starts with -
 
 
 def _manual_output(result: BatchResult, out: Path) -> Path | None:
@@ -492,25 +547,3 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         w = csv.writer(f)
         for row in [header, *rows]:
             w.writerow([spreadsheet_cell(c) for c in row])
-
-
-def _plot(result: BatchResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on a grading server
-    import matplotlib.pyplot as plt
-
-    rows = result.scored
-    totals = [r["score"] for r in rows]
-    table = result.part_table()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [1, 2]})
-    a.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, result.max_score or 1), color="#4477aa")
-    a.set(title=f"{result.assignment}: totals (n = {len(totals)})", xlabel=f"score / {result.max_score:g}",
-          ylabel="students")
-    b.bar(range(len(table)), [mean for _, _, mean, _ in table], color="#66ccee")
-    b.set_xticks(range(len(table)), [col for col, *_ in table], rotation=90, fontsize=6)
-    b.set_ylim(0, 1)
-    b.set(title="mean score per part, as a fraction of its points", ylabel="fraction of the part's points")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

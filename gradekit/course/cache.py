@@ -40,14 +40,15 @@ if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits
     from gradekit.spec.catalog import Catalog
 
-__all__ = ["CACHE_FOLDER", "MAX_ENTRY_BYTES", "ResultCache", "batch_digest", "submission_digest"]
+__all__ = ["CACHE_FOLDER", "MAX_ENTRY_BYTES", "ResultCache", "batch_digest", "row_fault", "submission_digest"]
 
 CACHE_FOLDER = ".gradekit-cache"  # under the output folder
 MAX_ENTRY_BYTES = 32 * 2**20  # one row with its report; a module-heavy row is a few hundred KiB
 FORMAT = 1  # of an entry; another format is ignored, not read
 _KEY = re.compile(r"[0-9a-f]{64}")
 _LIBRARIES = ("numpy", "torch", "sympy", "scipy", "scikit-learn", "hypothesis")
-_NOT_DECIDING = {"GRADEKIT_SCHEDULER", "GRADEKIT_PROTECT"}  # where grading runs and where outputs go, not how it grades
+_NOT_DECIDING = {"GRADEKIT_SCHEDULER", "GRADEKIT_PROTECT", "GRADEKIT_PROTECT_CLASS"}  # where grading runs, where
+# outputs go and what the sandbox checks at launch, not how it grades
 
 
 def _feed(h: Any, *chunks: bytes | str) -> None:
@@ -209,28 +210,47 @@ class ResultCache:
 
     def _valid_row(self, entry: Entry, row: Any) -> dict[str, Any] | None:
         """``row`` when it is, field by field, a row ``grade_entry`` could have made for ``entry``."""
-        expected = zero_row(entry, None)
-        if not isinstance(row, dict) or set(row) != set(expected):
+        if row_fault(entry, row, self.maxima, self.max_score) is not None:
             return None
-        if any(row[k] != expected[k] for k in ("student", "name", "file")) or row["grader_error"] is not False:
-            return None
-        if not _number(row["score"], self.max_score) or not (row["error"] is None or isinstance(row["error"], str)):
-            return None
-        parts, diagnoses = row["parts"], row["diagnoses"]
-        if not isinstance(parts, dict) or any(c not in self.maxima or not _number(v, self.maxima[c])
-                                              for c, v in parts.items()):
-            return None
-        if not isinstance(diagnoses, list) or not all(
-                isinstance(d, list) and len(d) == 2 and d[0] in self.maxima and isinstance(d[1], str)
-                for d in diagnoses):
-            return None
-        if not (row["report"] is None or isinstance(row["report"], dict)):
-            return None
-        # the total is its parts' sum (as grade_entry adds them), and the report's total where there is one
-        if abs(row["score"] - sum(parts.values())) > 1e-6 or (
-                row["report"] is not None and row["report"].get("score") != row["score"]):
-            return None
-        return {**row, "diagnoses": [tuple(d) for d in diagnoses]}  # as grade_entry makes them
+        return {**row, "diagnoses": [tuple(d) for d in row["diagnoses"]]}  # as grade_entry makes them
+
+
+def row_fault(entry: Entry, row: Any, maxima: Mapping[str, float], max_score: float, *,
+              grader_error: bool = False) -> str | None:
+    """Why ``row`` is not a row ``grade_entry`` could have made for ``entry`` (None: it could be).
+
+    Its fields and their types; its identity (student, name, file) is ``entry``'s; each part is a
+    graded column within its points; the total is its parts' sum and its report's total.
+    ``grader_error``: a grader-error row (no total) is one too (rows from a cluster's workers).
+    """
+    expected = zero_row(entry, None)
+    if not isinstance(row, dict) or set(row) != set(expected):
+        return "not the fields of a row"
+    if any(row[k] != expected[k] for k in ("student", "name", "file")):
+        return "another submission's row"
+    if not (row["error"] is None or isinstance(row["error"], str)):
+        return "an error that is not text"
+    parts, diagnoses = row["parts"], row["diagnoses"]
+    if not isinstance(parts, dict) or any(c not in maxima or not _number(v, maxima[c]) for c, v in parts.items()):
+        return "a part that is not graded here, or over its points"
+    if not isinstance(diagnoses, list) or not all(
+            isinstance(d, list) and len(d) == 2 and d[0] in maxima and isinstance(d[1], str) for d in diagnoses):
+        return "a mistake named for no graded part"
+    if not (row["report"] is None or isinstance(row["report"], dict)):
+        return "a report that is not one"
+    if row["grader_error"] is True and grader_error:
+        if row["score"] is not None or not isinstance(row["error"], str) or not row["error"].startswith("grader error"):
+            return "a grader error with a total"
+        return None
+    if row["grader_error"] is not False:
+        return "a grader error"
+    if not _number(row["score"], max_score):
+        return "a total that is no score of this assignment"
+    # the total is its parts' sum (as grade_entry adds them), and the report's total where there is one
+    if abs(row["score"] - sum(parts.values())) > 1e-6 or (
+            row["report"] is not None and row["report"].get("score") != row["score"]):
+        return "a total that is not its parts' sum"
+    return None
 
 
 def _number(x: Any, most: float) -> bool:

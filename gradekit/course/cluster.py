@@ -21,6 +21,15 @@ task of several submissions is split and retried one by one, and a single one is
 row. A lost scheduler ends the run: every row done was handed to ``done``, the rest become
 grader-error rows ("grade them again"), and the batch writes its outputs as usual.
 
+A cluster is never open by default: its scheduler runs whatever any client that reaches it sends,
+as the workers' user (root, for the sandbox), so ``DaskExecutor`` refuses an address that is not
+``tls://`` (``cluster_security.InsecureCluster``) unless told ``insecure=True`` (``gradekit grade
+--insecure-cluster``).
+Every row a worker sends back is checked as the resume cache checks its own
+(``gradekit.course.cache.row_fault``): it answers the task that was sent (its token, each of its
+submissions once), it is that submission's row, within each part's points, and its total adds up.
+A row that is not is a grader-error row, never points.
+
 Answers files go 25 to a task (a task costs a few milliseconds of scheduling); module files,
 notebooks and folders with them one to a task. A task whose submission trains a model (a
 ``module.torch_train`` problem's file) asks for a worker resource ``GPU=1`` when the cluster has
@@ -46,6 +55,8 @@ from typing import Any
 from distributed import WorkerPlugin
 
 from gradekit.core.errors import GraderError
+from gradekit.course.cluster_security import insecure_refusal, secure_address
+from gradekit.course.entry import graded_columns
 from gradekit.course.executor import BatchJob, RowSink, WorkerStats
 from gradekit.course.grading_process import Unreadable, header, pack, row_from_text
 
@@ -53,6 +64,7 @@ __all__ = ["DaskExecutor", "GradingPlugin", "ClusterRefused", "ClusterLost", "da
 
 PLUGIN_NAME = "gradekit-grading"
 ANSWERS_PER_TASK = 25  # measured: ~8 ms of scheduling a task against ~13 ms to grade an answers file
+MAX_ROW_BYTES = 32 * 2**20  # a row as JSON text from a worker: the resume cache's bound on one entry
 READY_SECONDS = 300  # a fresh grading process imports gradekit and probes the sandbox; a loaded machine is slow
 log = logging.getLogger("gradekit.cluster")
 
@@ -246,8 +258,8 @@ def dask_setup(worker: Any) -> None:
     _plugin(worker)
 
 
-def grade_task(head: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    """A Dask task: grade ``items`` on this worker's grading process; plain data back."""
+def grade_task(head: dict[str, Any], items: list[dict[str, Any]], token: str = "") -> dict[str, Any]:
+    """A Dask task: grade ``items`` on this worker's grading process; plain data back, with the task's ``token``."""
     from distributed import get_worker
 
     worker = get_worker()
@@ -257,7 +269,7 @@ def grade_task(head: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, A
     for item in items:
         start = time.monotonic()
         rows.append([item["index"], process.grade(head, item), time.monotonic() - start])
-    return {"worker": worker.address, "rows": rows}
+    return {"task": token, "worker": worker.address, "rows": rows}
 
 
 # -- on the instructor's machine -------------------------------------------------------------------
@@ -267,16 +279,21 @@ class DaskExecutor:
     """An ``Executor`` on the Dask cluster at ``address`` (``tcp://`` or ``tls://``, ``security``: Dask's ``Security``).
 
     ``allow_weak``: grade on workers that give student code only weak isolation (refused otherwise).
+    ``insecure``: accept an address without TLS (``cluster_security.InsecureCluster`` otherwise): anyone who
+    reaches such a scheduler runs code on its workers.
     ``lost_after``: seconds without a scheduler before the run ends with the rows it has;
     ``workers_after``: seconds with a scheduler but no worker at all (an adaptive cluster waiting for
     its jobs may need more) before it ends so too.
     """
 
     def __init__(self, job: BatchJob, address: str, security: Any = None, *, allow_weak: bool = False,
+                 insecure: bool = False,
                  answers_per_task: int = ANSWERS_PER_TASK, lost_after: float = 30.0, workers_after: float = 300.0,
                  connect_timeout: float = 30.0):
         from distributed import Client
 
+        if not secure_address(address) and not insecure:
+            raise insecure_refusal(address)
         self.job = job
         self.per_task = max(1, answers_per_task)
         self.lost_after = lost_after
@@ -298,6 +315,9 @@ class DaskExecutor:
         self._graded: dict[str, int] = defaultdict(int)
         self._seconds: dict[str, float] = defaultdict(float)
         self._trains = _training_files(job)
+        self._maxima = graded_columns(job.catalog.problems(job.assignment))
+        self._max_score = sum(p.max_score for p in job.catalog.problems(job.assignment))
+        self._entries: dict[int, Any] = {}  # each index sent, its entry: what a row coming back must be of
         self._gpus = False  # whether any worker offers a GPU resource: read as each run starts
 
     # what goes in one task, and where it may run
@@ -333,6 +353,7 @@ class DaskExecutor:
             if entry.path is None:  # nothing to grade: the row discover's note gives
                 give(i, _zero(entry, entry.problem))
                 continue
+            self._entries[i] = entry
             try:
                 item = pack(i, entry)
             except Unreadable as e:  # the message a local run gives, before any code would run
@@ -360,6 +381,7 @@ class DaskExecutor:
         todo = self._tasks(work, give)[::-1]  # heavy ones first: the long tasks start early
         window = max(8, 4 * threads)  # tasks in flight: the scheduler holds their bytes, so not the whole class
         pending: dict[Any, list[dict[str, Any]]] = {}
+        tokens: dict[Any, str] = {}  # each future's token: its result must carry it
         unreachable_since: float | None = None
         no_workers_since: float | None = None
         trouble = False  # a result could not be fetched: the scheduler may be going
@@ -369,9 +391,11 @@ class DaskExecutor:
             while todo or pending:
                 while todo and len(pending) < window:
                     batch = todo.pop()
-                    future = self.client.submit(grade_task, self.head, batch, key=f"gradekit-{uuid.uuid4().hex}",
+                    token = uuid.uuid4().hex
+                    future = self.client.submit(grade_task, self.head, batch, token, key=f"gradekit-{token}",
                                                 pure=False, resources=self._resources(batch))
                     pending[future] = batch
+                    tokens[future] = token
                     future.add_done_callback(lambda _: arrived.set())
                 arrived.wait(1.0)
                 arrived.clear()
@@ -391,6 +415,7 @@ class DaskExecutor:
                             break
                 for future in [f for f in pending if f.done()]:
                     batch = pending.pop(future)
+                    token = tokens.pop(future, "")
                     try:
                         res = future.result() if future.status == "finished" else None
                         exc = future.exception() if future.status == "error" else None
@@ -401,10 +426,11 @@ class DaskExecutor:
                         continue
                     if res is not None:
                         trouble = False
-                        for i, text, seconds in res["rows"]:
-                            give(i, row_from_text(text))
-                            self._graded[res["worker"]] += 1
-                            self._seconds[res["worker"]] += seconds
+                        for i, row, worker, seconds in self._checked(res, batch, token):
+                            give(i, row)
+                            if worker is not None:
+                                self._graded[worker] += 1
+                                self._seconds[worker] += seconds
                         continue
                     if future.status == "cancelled":  # the scheduler forgot it: it is gone
                         todo.append(batch)
@@ -433,6 +459,53 @@ class DaskExecutor:
                 for item in batch:
                     give(item["index"], _fault(item["student"], item["name"], item["shown"], why_lost))
             self._cancel(pending)
+
+    def _checked(self, res: Any, batch: list[dict[str, Any]],
+                 token: str) -> list[tuple[int, dict, str | None, float]]:
+        """The rows of a task's result, each checked as the resume cache checks its own: the result answers
+        this task (``token``), each row is of a submission the task held (once), is that submission's row and
+        adds up. A submission without such a row gets a grader-error row saying why (never points)."""
+        import math
+
+        from gradekit.course.cache import row_fault
+
+        sent = {item["index"]: item for item in batch}
+        out: list[tuple[int, dict, str | None, float]] = []  # worker None: a fault row, not counted as graded
+        why = "the worker's answer was not a result of the task sent"
+        worker = res.get("worker") if isinstance(res, dict) else None
+        if isinstance(res, dict) and res.get("task") == token and isinstance(worker, str) and len(worker) <= 300 \
+                and isinstance(res.get("rows"), list) and len(res["rows"]) <= len(batch):
+            why = "the worker sent back no row for it"
+            for got in res["rows"]:
+                if not (isinstance(got, list) and len(got) == 3 and type(got[0]) is int and got[0] in sent
+                        and isinstance(got[1], str) and isinstance(got[2], (int, float)) and math.isfinite(got[2])):
+                    continue  # not a row of this task's: its submissions get the message below
+                i, text, seconds = got
+                item = sent.pop(i)
+                fault = "a row larger than any row" if len(text) > MAX_ROW_BYTES else None
+                row: Any = None
+                if fault is None:
+                    try:
+                        row = row_from_text(text)
+                        row["diagnoses"] = [list(d) for d in row["diagnoses"]]
+                    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+                        fault = "a row that is not JSON"
+                if fault is None:
+                    fault = row_fault(self._entries[i], row, self._maxima, self._max_score, grader_error=True)
+                if fault is not None:
+                    log.error("gradekit: worker %s sent back a bad row for %s: %s", worker, item["shown"], fault)
+                    out.append((i, _fault(item["student"], item["name"], item["shown"],
+                                          f"the row its worker sent back is not one it could have graded ({fault}); "
+                                          "grade it again (gradekit check)"), None, 0.0))
+                    continue
+                row["diagnoses"] = [tuple(d) for d in row["diagnoses"]]
+                out.append((i, row, worker, float(seconds)))
+        else:
+            log.error("gradekit: a worker's answer to task %s is not a result of it", token)
+        for item in sent.values():
+            out.append((item["index"], _fault(item["student"], item["name"], item["shown"],
+                                              f"{why}; grade it again (gradekit check)"), None, 0.0))
+        return out
 
     def _cancel(self, pending: dict[Any, Any]) -> None:
         try:

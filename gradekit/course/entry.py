@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradekit.core.vocab import Verdict
+from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits
@@ -24,7 +24,20 @@ class Entry:
     student: str  # the identity grades are filed under (a Gradescope export: SID, else email, else submission id)
     path: Path | None
     problem: str | None = None  # why there is no path
-    name: str = ""  # the name a Gradescope export gives, for people to read; it decides nothing
+    name: str = ""  # the name a Gradescope export or the roster gives, for people to read; it decides nothing
+    email: str = ""  # the roster's
+    section: str = ""  # the roster's
+    login: str = ""  # the roster's (an LMS's username)
+    skipped: tuple[tuple[str, str], ...] = ()  # (file, why) for every file handed in and not graded
+    submitted: str = ""  # when, ISO 8601, as the LMS's file names or Gradescope's metadata give it ('' unknown)
+    late_mark: bool = False  # Canvas marked it late (its download gives no time)
+    lms_key: str = ""  # the LMS's own key of the student (Canvas's user id, Blackboard's username)
+    source: str = ""  # what was handed in, where grading reads an assembled folder (archives, LMS files)
+
+
+def graded_columns(problems: list[Any]) -> dict[str, float]:
+    """The points of each column a row holds ("q3.2:L"): every part of ``problems`` not graded by hand."""
+    return {f"{p.id}:{part.name}": part.points for p in problems for part in p.parts if part.kind != PartKind.MANUAL}
 
 
 def zero_row(entry: Entry, error: str | None) -> dict[str, Any]:

@@ -21,7 +21,9 @@ decides nothing.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,7 @@ class Submitter:
     name: str = ""
     sid: str = ""
     email: str = ""
+    submitted: str = ""  # the submission's ``:created_at:``, ISO 8601 ('' when the metadata gives none)
 
     def identity(self, submission: str) -> str:
         """The student's id: the SID, else the email, else ``submission`` (the folder's name); never the name."""
@@ -62,7 +65,7 @@ def read_metadata(folder: Path) -> dict[str, Submitter]:
         return {}
     if not isinstance(tree, dict):
         raise SubmissionError(f"{path}: not a mapping of submissions (found {type(tree).__name__})")
-    return {str(key): _first_submitter(entry) for key, entry in tree.items()}
+    return {str(key): replace(_first_submitter(entry), submitted=_created_at(entry)) for key, entry in tree.items()}
 
 
 def _parse(path: Path, data: bytes) -> Any:
@@ -82,6 +85,21 @@ def _first_submitter(entry: Any) -> Submitter:
     if not isinstance(first, dict):
         return Submitter()
     return Submitter(**{field: _text(first.get(f":{field}")) for field in ("name", "sid", "email")})
+
+
+def _created_at(entry: Any) -> str:
+    """``:created_at: 2026-12-01 23:59:59.123456 -0800`` as ISO 8601 ('' when absent or not a time)."""
+    raw = _text(entry.get(":created_at")) if isinstance(entry, dict) else ""
+    m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?", raw)
+    if m is None:
+        return ""
+    zone = m[3] or ""
+    if zone and zone != "Z" and ":" not in zone:
+        zone = f"{zone[:3]}:{zone[3:]}"
+    try:
+        return datetime.fromisoformat(f"{m[1]}T{m[2]}{zone.replace('Z', '+00:00')}").isoformat()
+    except ValueError:
+        return ""
 
 
 def _text(value: Any) -> str:

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Callable
 
+from gradekit.core.records import tidy
 from gradekit.core.untrusted import printable, shortened
 
 if TYPE_CHECKING:  # batch imports this module
@@ -71,6 +72,7 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
     if row.get("grader_error"):
         return "\n".join(lines + ["Not graded yet: the grader failed, not your submission. Your instructor will "
                                   "grade it again.", ""])
+    lines += _not_graded(row, own)
     report = row.get("report")
     later = sum(result.maxima.get(c, 0) for c, v in result.visibility.items() if v != "visible")
     if report is None:
@@ -100,8 +102,36 @@ def feedback_markdown(row: dict[str, Any], result: BatchResult) -> str:
             cell = feedback.replace("|", "\\|")
             lines.append(f"| `{part['name']}` | {part['verdict']} | {part['score']:g} / {part['max_score']:g} | {cell} |")
         lines.append("")
-    lines += [f"**Total: {score:g} / {total:g}**", *_later_line(later), ""]
+    lines += [*_late_lines(row.get("late"), score), f"**Total: {_after(score, row.get('late')):g} / {total:g}**",
+              *_later_line(later), ""]
     return "\n".join(lines)
+
+
+def _not_graded(row: dict[str, Any], own: Callable[[str], str]) -> list[str]:
+    """The files handed in and not graded, each with why: a student learns what the grader did not read."""
+    skipped = row.get("skipped") or []
+    if not skipped:
+        return []
+    return ["Files not graded:", "", *(f"- `{printable(s['file'])}`: {printable(own(s['reason']))}" for s in skipped),
+            ""]
+
+
+def _after(score: float, late: dict[str, Any] | None) -> float:
+    fraction = (late or {}).get("fraction") or 0
+    return tidy(score - round(score * fraction, 4))
+
+
+def _late_lines(late: dict[str, Any] | None, score: float) -> list[str]:
+    """What the late policy did to this submission (the penalty as a share of the points shown here)."""
+    if not late:
+        return []
+    if late["days"] is None:
+        return ["Marked late by the LMS, which gives no time: no late penalty applied.", ""]
+    if not late["days"]:
+        return []
+    days = f"{late['days']} day{'s' if late['days'] != 1 else ''}"
+    return [f"Late: submitted {printable(late['submitted'])}, {days} after the due time: "
+            f"-{round(score * late['fraction'], 4):g} points ({late['fraction']:.0%} of the {score:g} earned).", ""]
 
 
 def _own_names(file: str | None) -> Callable[[str], str]:

@@ -187,6 +187,24 @@ def row_from_text(text: str) -> dict[str, Any]:
     return row
 
 
+@contextmanager
+def _checked_at_launch(folder: Path) -> Iterator[None]:
+    """While one submission is graded here, its private folder is the class: each confined launch checks
+    that the sandbox uid cannot reach it (``gradekit.sandbox.confine.protect_class``)."""
+    from gradekit.sandbox.confine import protect_class
+
+    name = "GRADEKIT_PROTECT_CLASS"
+    before = os.environ.get(name)
+    protect_class(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def grade_item(item: dict[str, Any], assignment: str, catalog: Catalog, limits: Limits, scratch: str) -> str:
     """Grade one packed submission in a folder of its own under ``scratch``; the row as JSON text."""
     from gradekit.course.entry import Entry, grade_entry
@@ -195,7 +213,7 @@ def grade_item(item: dict[str, Any], assignment: str, catalog: Catalog, limits: 
     work = Path(tempfile.mkdtemp(prefix="gradekit-sub-", dir=scratch))
     try:
         top = _unpack(item, work)
-        with _listed_as_on_the_client(item, top):
+        with _listed_as_on_the_client(item, top), _checked_at_launch(work):
             row = grade_entry(Entry(item["student"], top, None, item["name"]), assignment, catalog, limits)
         pairs = [(str(top), item["shown"])]
         real = os.path.realpath(top)

@@ -22,6 +22,8 @@ import re
 import sys
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from gradekit.core.studentenv import DISTRIBUTIONS
+
 if TYPE_CHECKING:
     from gradekit.spec.catalog import Catalog
 
@@ -32,9 +34,7 @@ __all__ = ["LOCAL_PAIRS", "cpu_pair", "local_requirements", "requirement", "decl
 # for which the sandbox counts a student's memory on top of the libraries: gradekit.sandbox.limits.Limits.preload)
 LOCAL_PAIRS = {"x86_64": ("torch==2.14.1", "torchvision==0.29.1"), "aarch64": ("torch==2.9.1", "torchvision==0.24.1")}
 TORCH_PAIR = ("torch", "torchvision")
-# import names whose distribution is named otherwise
-_DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "cv2": "opencv-python", "skimage": "scikit-image",
-                  "yaml": "pyyaml"}
+_DISTRIBUTIONS = DISTRIBUTIONS  # import names whose distribution is named otherwise (gradekit.core.studentenv)
 
 
 def requirement(package: str) -> str:
@@ -56,7 +56,7 @@ def declared_packages(catalog: Catalog, assignments: Iterable[str] | None = None
     names = list(assignments) if assignments is not None else list(catalog.assignments)
     out: list[str] = []
     for name in names:
-        for p in catalog.assignment(name).packages:
+        for p in catalog.assignment(name).environment:
             if p not in out:
                 out.append(p)
     return out

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
 from gradekit.core.errors import SubmissionError
+from gradekit.core.extras import require_code_extra
 from gradekit.core.vocab import Verdict
 from gradekit.core.files import read_file
 from gradekit.output.report import Report
@@ -65,7 +66,7 @@ def grade_module(
     if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params
-    packages = catalog.assignment(target.assignment).packages
+    packages = catalog.assignment(target.assignment).environment  # the default stack and the assignment's own
     imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
@@ -74,6 +75,8 @@ def grade_module(
     base = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
     limits = _preloaded(base, source, packages)
+    # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
+    require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
     with ModuleSession(source, spec.file, limits=limits) as session, \
             _solution_session(spec, base, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
+from gradekit.core.extras import missing_extra
 from gradekit.core.records import PartResult
 from gradekit.core.vocab import Verdict
 from gradekit.grading.answers import grade_answers, unanswered
@@ -60,23 +61,34 @@ def grade(
     if path.suffix.lower() in DATA_FILES and not folder:  # data: no code runs, no sandbox is loaded
         return _grade_answers_file(path, data, catalog, assignment, limits, student)
     # code may run from here on (a .py, a notebook, a folder): the sandbox says how it was isolated
+    try:
+        report = _grade_code_or_answers(path, data, folder, catalog, assignment, limits, student, problem,
+                                        module_limits)
+    except ModuleNotFoundError as e:  # `pip install gradekit` without the code extra: the machine's, in one line
+        raise missing_extra(e) or e from None
+    from gradekit.sandbox import isolation
+
+    used = isolation.used()
+    report.isolation = used.to_dict() if used is not None else None
+    return report
+
+
+def _grade_code_or_answers(path: Path, data: bytes | None, folder: bool, catalog: Catalog, assignment: str | None,
+                           limits: Limits | None, student: str | None, problem: str | None,
+                           module_limits: Limits | None) -> Report:
     from gradekit.code.spec import is_code_file
     from gradekit.grading.code import grade_module
     from gradekit.sandbox import isolation
 
     isolation.reset_used()
     if folder:
-        report = _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
-    elif path.suffix.lower() == ".ipynb":
-        report = _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
-    elif is_code_file(path, catalog, assignment, problem, data):
-        report = grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
-                              limits=module_limits or limits, source=data)
-    else:
-        report = _grade_answers_file(path, data, catalog, assignment, limits, student)
-    used = isolation.used()
-    report.isolation = used.to_dict() if used is not None else None
-    return report
+        return _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
+    if path.suffix.lower() == ".ipynb":
+        return _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
+    if is_code_file(path, catalog, assignment, problem, data):
+        return grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
+                            limits=module_limits or limits, source=data)
+    return _grade_answers_file(path, data, catalog, assignment, limits, student)
 
 
 DATA_FILES = (".json", ".toml")
@@ -95,6 +107,25 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
     report = grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
                            submission=str(path), student=student or raw.student)
     report.notes[:0] = raw.notes
+    report.key = raw.key
+    return report
+
+
+def as_key(report: Report, catalog: Catalog) -> Report:
+    """A key as ``solve --json`` prints it (``report.key``) checked on what it can hold: it describes each code
+    problem's reference and cannot answer it, so those problems (graded from the files students hand in) are
+    left out with a note. ``gradekit check`` applies it; a class's batch never does (every row keeps every problem)."""
+    from gradekit.core.kinds import KINDS
+
+    if not report.key:
+        return report
+    code = {result.id for result in report.problems
+            if any(KINDS[part.kind].runs_code for part in catalog.resolve(f"{result.assignment}/{result.id}").parts)}
+    if code:
+        report.problems = [p for p in report.problems if p.id not in code]
+        report.notes.append(f"not graded from a key: {', '.join(sorted(code))} "
+                            f"{'is a code problem' if len(code) == 1 else 'are code problems'}, graded from "
+                            f"the files students hand in")
     return report
 
 
@@ -158,12 +189,17 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
         report = _grade_notebook(answers[0], sources[answers[0]], catalog, assignment, limits, student, None, files)
     else:
         report = _grade_answers_file(answers[0], sources[answers[0]], catalog, assignment, limits, student)
+    unread: list[RefusedFile] = []
     for path in modules:  # each module file replaces its problem's (missing) result
         try:
             report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, limits=module_limits,
                                                  source=sources[path], files=files))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
-            report.notes.append(f"not graded: {e}")
+            name = str(path.relative_to(folder))
+            unread.append(RefusedFile(name, str(e).removeprefix(f"{path}: ") + " (not graded)"))  # a note below
+    if unread and not answers and len(unread) == len(modules):  # nothing read at all: the whole submission is
+        raise SubmissionError(_refusals(unread + refused))
+    refused += unread
     report.refused = [str(r) for r in refused]
     if refused:  # the student and the instructor are told which files were not read, and why
         report.notes.append(_refusals(refused))

@@ -82,6 +82,11 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
             except Exception as e:  # a checker bug must not stop the rest of the grading, nor cost points
                 outcome = Outcome(0.0, Verdict.ERROR, f"grader error, not counted against you: could not check this "
                                                 f"part ({type(e).__name__}: {e})")
+        if raw is not None and outcome.verdict == Verdict.WRONG and "carried_forward" in part.partial:
+            from gradekit.grading.carry import carried_forward
+
+            outcome = carried_forward(catalog, problem, part, raw, outcome, list(zip(problem.parts, parts)),
+                                      matched) or outcome
         max_score = part.points  # a manual part is worth its points everywhere; a person gives them
         score = round(max_score * min(max(outcome.fraction, 0.0), 1.0), 6)
         parts.append(PartResult(part.name, score, max_score, outcome.verdict, outcome.feedback, outcome.diagnosis,

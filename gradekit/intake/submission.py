@@ -66,6 +66,7 @@ class RawSubmission:
     answers: dict[str, dict[str, Any]]
     assignment: str | None = None
     student: str | None = None
+    key: bool = False  # laid out as `gradekit solve --json` prints a key (a solved problem, a list, a whole key)
     notes: list[str] = field(default_factory=list)  # what was read and left aside: a note key ("_source")
 
 
@@ -216,6 +217,7 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
     the student's note: left aside, and said."""
     answers: dict[str, dict[str, Any]] = {}
     notes: list[str] = []
+    solved = isinstance(value, list) or _is_solved(value) or _is_solved_key(value)
     if isinstance(value, list):
         for i, item in enumerate(value):
             if not _is_solved(item):
@@ -226,6 +228,11 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
             answers[item["id"]] = _parts(path, item["answers"], (root, i, "answers"), notes)
     elif _is_solved(value):
         answers[value["id"]] = _parts(path, value["answers"], (root, "answers"), notes)
+    elif _is_solved_key(value):  # `gradekit solve -a ASSIGNMENT --json`: the whole key, as it is printed
+        keyed = _layout(path, value["problems"], f"{root}.problems" if root else "problems")
+        answers, notes = keyed.answers, keyed.notes
+        assignment = value.get("assignment") if assignment is None else assignment
+        student = value.get("student") if student is None else student
     elif isinstance(value, dict):
         for key, parts in value.items():
             if not isinstance(key, str):
@@ -244,7 +251,7 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
     for name, meta in (("assignment", assignment), ("student", student)):
         if meta is not None and not isinstance(meta, str):
             _fail(path, f"{name} is {_describe(meta)}, but it should be a string")
-    return RawSubmission(path, answers, assignment, student, notes)
+    return RawSubmission(path, answers, assignment, student, key=solved, notes=notes)
 
 
 _NOTE = "_"
@@ -256,6 +263,12 @@ def _note(key: str) -> str:
 
 def _is_solved(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("id"), str) and "answers" in value
+
+
+def _is_solved_key(value: Any) -> bool:
+    """A whole assignment's key as ``solve -a A --json`` prints it: {"assignment", "student", "problems": [...]}."""
+    return (isinstance(value, dict) and isinstance(value.get("problems"), list)
+            and set(value) <= {"assignment", "student", "problems", "notes"})
 
 
 def _parts(path: Path, parts: Any, trail: tuple, notes: list[str]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ class Report:
     student: str | None = None
     isolation: dict[str, Any] | None = None  # how student code ran (gradekit.sandbox.isolation), when any ran
     refused: list[str] = field(default_factory=list)  # files of the submission not read (links, FIFOs ...): why
+    key: bool = False  # an answers file laid out as `gradekit solve --json` prints a key (gradekit.grading.grade.as_key)
 
     @property
     def score(self) -> float:
@@ -43,6 +44,7 @@ class Report:
         graded = {(p.assignment, p.id): p for p in other.problems}
         self.problems = [graded.pop((p.assignment, p.id), p) for p in self.problems] + list(graded.values())
         self.notes.extend(other.notes)
+        self.key = False  # code files graded beside a key: every problem is judged as handed in
 
     @property
     def grader_errors(self) -> list[str]:

@@ -13,7 +13,7 @@ from rich.text import Text
 from gradekit.core.records import Problem, Solution, Step, points
 from gradekit.core.untrusted import printable
 from gradekit.output.report import Report
-from gradekit.core.texfmt import fmt, text
+from gradekit.core.texfmt import fmt, readable, text
 from gradekit.core.vocab import Verdict
 
 VERDICT_STYLE = {
@@ -90,17 +90,23 @@ def report(console: Console, rep: Report) -> None:
 
 
 def problem_list(console: Console, problems: Iterable[Problem]) -> None:
+    from gradekit.spec.solution import reference_label
+
     table = Table(expand=False)
     for col in ("assignment", "id", "title", "family", "points"):
         table.add_column(col)
     for p in problems:
-        table.add_row(p.assignment, p.id, escape(p.title), p.family, _score(p.max_score))
+        table.add_row(p.assignment, p.id, escape(p.title), escape(reference_label(p.family)), _score(p.max_score))
     console.print(table)
 
 
 def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, float]]) -> None:
     """The statement and, per part, the name, kind, expected form and points."""
-    console.print(Panel(escape(prob.statement), title=f"{prob.qualified_id} — {escape(prob.title)}", subtitle=prob.family))
+    from gradekit.spec.solution import reference_label
+
+    # a terminal does not typeset: the statement's LaTeX is shown as text (show --json keeps it as written)
+    console.print(Panel(escape(readable(prob.statement)), title=f"{prob.qualified_id} — {escape(readable(prob.title))}",
+                        subtitle=escape(reference_label(prob.family))))
     table = Table(title="Parts", title_justify="left")
     for col in ("part", "kind", "form", "points"):
         table.add_column(col)

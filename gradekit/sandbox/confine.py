@@ -14,7 +14,10 @@ A root grader can still confine a child with what needs no namespace; the launch
 - a check, every launch, that the paths this module protects cannot be read, listed or
   written as the child: gradekit's package, the reference, the specs, and whatever the
   caller registered with ``protect`` (the bundle, the results folder). A path that answers
-  stops the launch and is named: the level is then not ``confined``.
+  stops the launch and is named: the level is then not ``confined``;
+- the same check for the class being graded (``protect_class``): its folder and every entry in
+  it (each student's submission), so one student's code cannot read or run a classmate's. A
+  folder the uid cannot search (``chmod o-rwx``), or one Landlock leaves out, covers its entries.
 
 The grader then kills every process of the uid before it reads a result
 (``gradekit.sandbox.box.kill_uid``), so a daemon outlives nothing.
@@ -35,9 +38,13 @@ from pathlib import Path
 from gradekit.sandbox import jail
 from gradekit.sandbox.child import source as child_source
 
-__all__ = ["confined_plan", "launcher_command", "protected_paths", "protect", "landlock_wanted", "landlock_abi"]
+__all__ = ["confined_plan", "launcher_command", "protected_paths", "protect", "protect_class", "class_paths",
+           "landlock_wanted", "landlock_abi"]
 
 _PROTECT_ENV = "GRADEKIT_PROTECT"  # a path list: batch workers and children of children protect the same
+_CLASS_ENV = "GRADEKIT_PROTECT_CLASS"  # the class folders being graded: each entry of one is checked, not 64
+_CLASS_NAME_BYTES = 64 * 1024  # a plan is one argument of the launcher (128 KiB at most): names past this are
+# left out, and the launcher then requires the class folder itself to be closed to the uid
 _ENTRIES_PER_FOLDER = 64  # a folder closed to listing may still open its files by name: those are tried too
 _DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 _PROC = ("/proc/cpuinfo", "/proc/meminfo", "/proc/stat")  # what BLAS and torch read to size themselves
@@ -51,6 +58,55 @@ def protect(*paths: str | os.PathLike) -> None:
         if real not in known:
             known.append(real)
     os.environ[_PROTECT_ENV] = os.pathsep.join(known)
+
+
+def protect_class(*folders: str | os.PathLike) -> None:
+    """Add the folders of a class being graded: each, and every submission in it, closed to a confined child."""
+    known = [p for p in os.environ.get(_CLASS_ENV, "").split(os.pathsep) if p]
+    for f in folders:
+        real = os.path.realpath(f)
+        if real not in known:
+            known.append(real)
+    os.environ[_CLASS_ENV] = os.pathsep.join(known)
+
+
+def class_paths() -> list[str]:
+    """The plan's ``protect_class``: each class folder (absolute), then its entries' names; an empty name
+    after them says that some were left out (a name with a tab or newline, or past the plan's budget)."""
+    out: list[str] = []
+    left = _CLASS_NAME_BYTES
+    for root in dict.fromkeys(p for p in os.environ.get(_CLASS_ENV, "").split(os.pathsep) if p):
+        if not os.path.isdir(root):
+            continue
+        out.append(root)
+        names = _listed(root)
+        complete = True
+        for name in names:
+            if not name.isprintable() or len(name) + 1 > left:  # a tab or newline would break the plan
+                complete = False
+                continue
+            out.append(name)
+            left -= len(name) + 1
+        if not complete:
+            out.append("")
+    return out
+
+
+_listings: dict[str, tuple[int, list[str]]] = {}  # a class folder's names, listed again when it changes
+
+
+def _listed(folder: str) -> list[str]:
+    """The names in ``folder``, sorted; remembered while its modification time stays (not a listing a child),
+    unless that time is recent: a change within the file system's clock tick would leave it as it was."""
+    import time
+
+    try:
+        changed = os.stat(folder).st_mtime_ns
+        if _listings.get(folder, (None,))[0] != changed or time.time_ns() - changed < 2_000_000_000:
+            _listings[folder] = (changed, sorted(os.listdir(folder)))
+    except OSError:  # the grader (root) lists it: a folder it cannot list is not one it grades
+        return []
+    return _listings[folder][1]
 
 
 def _engine_paths() -> list[str]:
@@ -111,7 +167,8 @@ def confined_plan(work: str, tmp: str, uid: int, env: dict[str, str], landlock: 
     read += [p for p in _PROC if os.path.exists(p)]
     devices = [p for p in _DEVICES if os.path.exists(p)]  # written too: subprocess.DEVNULL, > /dev/null
     return {"uid": uid, "work": work, "read": list(dict.fromkeys(read)), "write": [work, tmp, *devices],
-            "protect": protected_paths(), "landlock": int(bool(landlock)), "env": env}
+            "protect": protected_paths(), "protect_class": class_paths(), "landlock": int(bool(landlock)),
+            "env": env}
 
 
 def launcher_command(plan: dict, status_fd: int, argv: list[str]) -> list[str]:

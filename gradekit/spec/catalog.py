@@ -26,7 +26,7 @@ from gradekit.core.vocab import PartKind
 from gradekit.spec.datafiles import resolve_data
 from gradekit.spec.variants import default_draw, has_generators
 
-PROBLEM_FIELDS = {"id", "title", "family", "statement", "params", "parts", "code"}
+PROBLEM_FIELDS = {"id", "title", "family", "solution", "statement", "params", "parts", "code"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility", "students"}
 # Gradescope's test visibilities (results.json), per part or as the assignment default.
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -132,9 +132,20 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     is_code = "code" in raw  # a code problem from the course's starter and solution: the engine's family "code"
     if is_code:
         raw = _code_problem(where, path, raw)
+    own = None  # the spec's own reference (solution = "solution.py") in place of a family
+    if "solution" in raw and is_code:
+        raise SpecError(where, "a spec with a [code] table names its solution in the table: [code] solution = ...")
+    if "solution" in raw and not is_code:
+        if "family" in raw:
+            raise SpecError(where, "gives both family and solution: the reference is one or the other")
+        from gradekit.spec.solution import load_solution
+
+        own = load_solution(where, path, raw["solution"])
+        raw = {**{k: v for k, v in raw.items() if k != "solution"}, "family": own.name}
     for key in ("id", "title", "family", "statement", "parts"):
         if key not in raw:
-            raise SpecError(where, f"field {key!r} is missing")
+            extra = " (or solution = \"solution.py\", the instructor's function beside the spec)" if key == "family" else ""
+            raise SpecError(where, f"field {key!r} is missing{extra}")
     for key in raw:
         if key not in PROBLEM_FIELDS:
             raise SpecError(where, f"unknown field {key!r}{did_you_mean(key, PROBLEM_FIELDS)}")
@@ -144,7 +155,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     family_name = raw["family"]
     if family_name == CODE_FAMILY and not is_code:
         raise SpecError(where, "family 'code' is written as a [code] table (docs/authoring.md, code problems)")
-    if family_name not in families and not is_code:
+    if family_name not in families and not is_code and own is None:
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     if not isinstance(raw["parts"], list) or not raw["parts"]:
@@ -178,7 +189,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     )
     if not check_params:
         return problem
-    return check_params_of(problem, registry()[CODE_FAMILY] if is_code else families[family_name])
+    return check_params_of(problem, registry()[CODE_FAMILY] if is_code else own or families[family_name])
 
 
 def _code_problem(where: str, path: Path, raw: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +249,23 @@ def check_params_of(problem: Problem, family: Family) -> Problem:
     return replace(problem, validated_params=validated)
 
 
+def _environment_file(where: str, folder: Path, name: object) -> list[str]:
+    """The import names a course's environment file beside assignment.toml lists (gradekit.core.studentenv)."""
+    from gradekit.core.studentenv import MAX_ENVIRONMENT_BYTES, environment_packages
+
+    path = folder / name if isinstance(name, str) else None
+    if path is None or Path(name).is_absolute() or ".." in Path(name).parts or not path.is_file():
+        raise SpecError(where, f"students.environment is {name!r}, but must name a file beside assignment.toml "
+                               f"(a conda environment.yml or a requirements.txt)")
+    data = path.read_bytes()[:MAX_ENVIRONMENT_BYTES + 1]
+    if len(data) > MAX_ENVIRONMENT_BYTES:
+        raise SpecError(where, f"students.environment: {name} is over {MAX_ENVIRONMENT_BYTES // 1024} KiB")
+    try:
+        return environment_packages(data.decode("utf-8"), path.name)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SpecError(where, f"students.environment: {name} {e}") from None
+
+
 def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, *,
                     check_params: bool = True) -> Assignment:
     meta_path = folder / "assignment.toml"
@@ -260,9 +288,11 @@ def load_assignment(folder: Path, families: Mapping[str, Family] | None = None, 
     students = meta.get("students", {})
     packages = students.get("packages", []) if isinstance(students, dict) else None
     if not isinstance(packages, list) or not all(isinstance(p, str) and p for p in packages) or \
-            set(students) - {"packages"}:
+            set(students) - {"packages", "environment"}:
         raise SpecError(where, f"students is {students!r}, but must be a table such as "
-                               f"[students] packages = [\"torch\", \"numpy\"]")
+                               f"[students] packages = [\"torch\", \"numpy\"] (and environment = \"environment.yml\")")
+    if "environment" in students:
+        packages = [*packages, *_environment_file(where, folder, students["environment"])]
     assignment = Assignment(
         name=folder.name, title=meta["title"], source=meta.get("source", ""), problems=problems,
         declared_points=meta.get("points"),
@@ -305,6 +335,7 @@ class Catalog:
         self._checked: dict[str, Problem] = {}  # problems checked one by one (grading a few answers)
         self._solutions: dict[str, Solution] = {}
         self._mistakes: dict[str, list[Mistake]] = {}
+        self._carried: dict[str, Mapping[str, Any]] = {}
 
     @property
     def assignments(self) -> dict[str, Assignment]:
@@ -390,6 +421,21 @@ class Catalog:
             family = registry()[problem.family]
             self._solutions[key] = family.solve(problem.validated_params)
         return self._solutions[key]
+
+    def carry(self, problem: Problem, given: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Every part's answer recomputed from a student's own answers ``given`` to some parts (the family's
+        ``carry``), cached per problem variant and ``given``."""
+        import json
+
+        from gradekit.core.plain import plain
+
+        key = f"{problem.qualified_id}#{problem.variant}#" + json.dumps(plain(dict(given)), sort_keys=True)
+        if key not in self._carried:
+            if len(self._carried) >= 1024:
+                self._carried.pop(next(iter(self._carried)))
+            family = registry()[problem.family]
+            self._carried[key] = dict(family.carry(problem.validated_params, given)) if family.carry else {}
+        return self._carried[key]
 
     def mistakes(self, problem: Problem) -> list[Mistake]:
         key = f"{problem.qualified_id}#{problem.variant}"

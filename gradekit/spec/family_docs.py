@@ -114,7 +114,8 @@ def family_doc(catalog: Catalog, name: str) -> dict[str, Any]:
     """A family's description, parameters, parts, mistakes and example spec (see the module docstring)."""
     family, example = _family_and_example(catalog, name)
     doc: dict[str, Any] = {"family": name, "about": _about(family), "example": None,
-                           "params": _param_rows(family, example), "parts": [], "mistakes": [], "spec": ""}
+                           "params": _param_rows(family, example), "parts": [], "mistakes": [], "spec": "",
+                           "conventions": conventions(family), "carries_forward": family.carry is not None}
     if example is None:
         return doc
     solution = catalog.solve(example)
@@ -125,6 +126,22 @@ def family_doc(catalog: Catalog, name: str) -> dict[str, Any]:
                        for m in catalog.mistakes(example)]
     doc["spec"] = spec_text(family, spec_path(catalog, example))
     return doc
+
+
+def conventions(family: Family) -> list[str]:
+    """The conventions the family follows, each a parameter a spec may set: its stated lines, then every
+    ``choice`` parameter with its default and the other options.
+
+    >>> from gradekit.core.families import registry
+    >>> conventions(registry()["batchnorm.forward"])[0]
+    "examples = 'columns' (or 'rows'): whether each example of the batch is a column or a row of Z"
+    """
+    lines = list(family.conventions)
+    for p in family.params or ():
+        if p.type == "choice" and p.options and p.default not in (REQUIRED, OPTIONAL):
+            others = " or ".join(repr(o) for o in p.options if o != p.default)
+            lines.append(f"{p.name} = {p.default!r} (or {others}): {p.meaning}")
+    return lines
 
 
 def _comment(param: Param) -> str:

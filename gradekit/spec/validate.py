@@ -57,11 +57,19 @@ def _only(folders: list[Path]) -> Catalog:
 def _solves(catalog: Catalog, problem, errors: list[str]) -> bool:
     from gradekit.spec.variants import variant
 
+    from gradekit.spec.spec_checks import part_errors
+
     try:
         catalog.solve(problem)
         catalog.mistakes(problem)
+        variants = [problem]
         for student in STUDENTS:
-            catalog.solve(variant(catalog, problem, student))
+            variants.append(variant(catalog, problem, student))
+            catalog.solve(variants[-1])
+        found = part_errors(catalog, problem, variants)
+        errors.extend(found)
+        if found:
+            return False
     except GradekitError as e:
         errors.append(str(e) if str(e).startswith(problem.source) else f"{problem.source}: {e}")
         return False

@@ -187,6 +187,7 @@ def trace(
     channels: bool = True,
     filters: bool = True,
     bias: str = "as_given",
+    carried: Mapping[str, tuple[int, ...]] | None = None,
 ) -> list[Row]:
     """Walk the layers from ``input_shape``; raise ParamError where a layer does not fit.
 
@@ -194,8 +195,10 @@ def trace(
     convs' zero padding, ``stride=False`` slides convs with stride 1,
     ``channels=False`` counts a filter as one input channel deep,
     ``filters=False`` counts one conv filter's weights, ``bias`` is "as_given",
-    "all" (every conv/linear has biases) or "none".
+    "all" (every conv/linear has biases) or "none". ``carried`` maps a layer's name to the output shape a
+    student gave for it: the layers after it are traced from that shape (carried-forward credit).
     """
+    carried = carried or {}
     batch = input_shape[:1] if len(input_shape) == 4 else ()
     shape = tuple(input_shape)
     rows: list[Row] = []
@@ -218,7 +221,7 @@ def trace(
             ho, wo = (out_size(n, k, p, s) for n, k, p, s in zip((h, w), layer.kernel, pad, step))
             if not is_conv:
                 rows.append(Row(layer, shape, batch + (c, ho, wo), padding=pad, stride=step))
-                shape = rows[-1].output_shape
+                shape = tuple(carried.get(layer.name, rows[-1].output_shape))
                 continue
             if layer.declared_in is not None and layer.declared_in != c:
                 raise ParamError(f"{layer.field}.in", f"is {layer.declared_in}, but {layer.name}'s input has {c} channels")
@@ -230,7 +233,7 @@ def trace(
             weight_shape = (layer.out, c, kh, kw)
         elif layer.type == "flatten":
             rows.append(Row(layer, shape, batch + (math.prod(feat),)))
-            shape = rows[-1].output_shape
+            shape = tuple(carried.get(layer.name, rows[-1].output_shape))
             continue
         else:  # linear
             if len(feat) != 1:
@@ -248,7 +251,7 @@ def trace(
         rows.append(
             Row(layer, shape, out_shape, weight_shape, weights, layer.out if has_bias else 0, macs, pad, step, factors)
         )
-        shape = out_shape
+        shape = tuple(carried.get(layer.name, out_shape))
     return rows
 
 

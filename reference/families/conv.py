@@ -18,8 +18,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from gradekit.plugin import (
-    choice, differs, Family, fmt, integer, matrix, Mistake, Param, ParamError, Solution, Step, table, tex,
-    text,
+    choice, differs, Family, fmt, integer, matrix, Mistake, OPTIONAL, Param, ParamError, Solution, Step, table,
+    tex, text,
 )
 
 from ._layers import ints, out_size
@@ -172,6 +172,79 @@ def mistakes_shape(params: Mapping[str, Any]) -> list[Mistake]:
     return found
 
 
+# ---------------------------------------------------------------- conv2d.channels
+
+
+def _validate_channels(params: Mapping[str, Any]) -> dict[str, Any]:
+    from gradekit.plugin import array, vector
+
+    x = array(params, "input", ndim=3)
+    k = array(params, "kernel", ndim=4)
+    if k.shape[1] != x.shape[0]:
+        raise ParamError("kernel", f"has shape {k.shape} (C_out, C_in, k_h, k_w), but the input has {x.shape[0]} "
+                                   f"channels, so C_in must be {x.shape[0]}")
+    bias = vector(params, "bias", k.shape[0], needs=f"one per output channel ({k.shape[0]})",
+                  default=np.zeros(k.shape[0]))
+    pad = ints(params.get("padding", 0), "padding", 2, 0)
+    stride = ints(params.get("stride", 1), "stride", 2, 1)
+    mode = choice(params, "mode", MODES, default="cross_correlation")
+    padded = tuple(n + 2 * p for n, p in zip(x.shape[1:], pad))
+    if any(kk > n for kk, n in zip(k.shape[2:], padded)):
+        raise ParamError("kernel", f"is {k.shape[2]}×{k.shape[3]}, but must fit in the padded input {padded}")
+    return {"input": x, "kernel": k, "bias": bias, "padding": pad, "stride": stride, "mode": mode}
+
+
+def _channels(p: Mapping[str, Any], mode: str | None = None, pad: tuple[int, int] | None = None,
+              bias: bool = True) -> dict[str, Any]:
+    """Every output channel: Σ over input channels of each one slid under its kernel, plus the bias."""
+    x, k = p["input"], p["kernel"]
+    flip = (mode or p["mode"]) == "convolution"
+    out = []
+    for o in range(k.shape[0]):
+        total = sum(_slide(x[c], k[o, c][::-1, ::-1] if flip else k[o, c], pad or p["padding"], p["stride"])[2]
+                    for c in range(x.shape[0]))
+        out.append(total + (p["bias"][o] if bias else 0.0))
+    answers: dict[str, Any] = {f"output.{o + 1}": y for o, y in enumerate(out)}
+    answers["shape"] = (k.shape[0], *out[0].shape)
+    return answers
+
+
+def solve_channels(p: Mapping[str, Any]) -> Solution:
+    answers = _channels(p)
+    c_in, c_out = p["input"].shape[0], p["kernel"].shape[0]
+    how = "flipped by 180° (convolution)" if p["mode"] == "convolution" else "as it is (cross-correlation, as " \
+                                                                             "torch.nn.Conv2d)"
+    steps = [Step("Conventions", f"{c_in} input channel(s), {c_out} output channel(s); each kernel slides {how}; "
+                                 f"padding {p['padding'][0]}, stride {p['stride'][0]}; output channel o = "
+                                 f"Σ_c X_c ⋆ K_(o,c) + b_o")]
+    for o in range(c_out):
+        y = answers[f"output.{o + 1}"]
+        steps.append(Step(f"Output channel {o + 1}",
+                          f"Σ over the {c_in} input channels of X_c ⋆ K_({o + 1},c), plus b = {fmt(p['bias'][o])}: "
+                          f"{text(y)}",
+                          rf"Y_{{{o + 1}}} = \sum_{{c=1}}^{{{c_in}}} X_c \star K_{{{o + 1},c}} + b_{{{o + 1}}} = {tex(y)}",
+                          {f"output.{o + 1}": y}))
+    steps.append(Step("Output shape", f"(C_out, H_out, W_out) = {answers['shape']}", values={"shape": answers["shape"]}))
+    return Solution(answers, steps)
+
+
+def mistakes_channels(p: Mapping[str, Any]) -> list[Mistake]:
+    right = _channels(p)
+    other = "convolution" if p["mode"] == "cross_correlation" else "cross_correlation"
+    models = [(other if other == "cross_correlation" else "kernel_flipped",
+               f"This matches sliding the kernels {'without' if other == 'cross_correlation' else 'after'} flipping "
+               f"them; the problem uses {p['mode'].replace('_', '-')}.", _channels(p, mode=other)),
+              ("bias_omitted", "This matches leaving out the bias of each output channel.", _channels(p, bias=False))]
+    if any(p["padding"]):
+        models.append(("wrong_padding", "This matches leaving out the zero padding.", _channels(p, pad=(0, 0))))
+    found = []
+    for mid, message, answers in models:
+        diff = {key: v for key, v in answers.items() if key in right and differs(v, right[key])}
+        if diff:
+            found.append(Mistake(mid, message, diff))
+    return found
+
+
 # ------------------------------------------------------------ conv.solve_kernel
 
 
@@ -263,7 +336,8 @@ def mistakes_kernel(params: Mapping[str, Any]) -> list[Mistake]:
 
 
 FAMILIES = [
-    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d, params=(
+    Family("conv2d.output", solve_conv2d, validate=_validate_conv2d, mistakes=mistakes_conv2d,
+           mistake_ids=("cross_correlation", "kernel_flipped", "wrong_padding", "stride_ignored"), params=(
         Param("input", "matrix", "the input X", shape="H×W"),
         Param("kernel", "matrix", "the kernel K", shape="k_h×k_w"),
         Param("padding", "sizes", "zeros added on each side: one for both axes, or [rows, columns]", default=0),
@@ -271,13 +345,26 @@ FAMILIES = [
         Param("mode", "choice", "convolution flips the kernel by 180°; cross_correlation does not",
               default="convolution", options=MODES),
     )),
-    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape, params=(
+    Family("conv2d.channels", solve_channels, validate=_validate_channels, mistakes=mistakes_channels,
+           mistake_ids=("cross_correlation", "kernel_flipped", "bias_omitted", "wrong_padding"), params=(
+        Param("input", "tensor", "the input X, one matrix per input channel", shape="C_in×H×W"),
+        Param("kernel", "tensor", "the kernels, one per output and input channel", shape="C_out×C_in×k_h×k_w"),
+        Param("bias", "vector", "one bias per output channel", shape="C_out", default=OPTIONAL,
+              default_note="0 for every output channel"),
+        Param("padding", "sizes", "zeros added on each side: one for both axes, or [rows, columns]", default=0),
+        Param("stride", "sizes", "the kernels' step: one for both axes, or [rows, columns]", default=1),
+        Param("mode", "choice", "cross_correlation slides each kernel as it is (torch.nn.Conv2d); convolution "
+                                "flips it by 180°", default="cross_correlation", options=MODES),
+    )),
+    Family("conv.output_shape", solve_shape, validate=_validate_shape, mistakes=mistakes_shape,
+           mistake_ids=("wrong_padding", "plus_one_forgotten"), params=(
         Param("input", "sizes", "the input's spatial sizes, 1 to 3 axes, e.g. [10, 12]"),
         Param("kernel", "sizes", "the kernel size: one for every axis, or one per axis"),
         Param("padding", "sizes", "zeros added on each side: one for every axis, or one per axis", default=0),
         Param("stride", "sizes", "the kernel's step: one for every axis, or one per axis", default=1),
     )),
-    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel, params=(
+    Family("conv.solve_kernel", solve_kernel, validate=_validate_kernel, mistakes=mistakes_kernel,
+           mistake_ids=("wrong_padding", "plus_one_forgotten"), params=(
         Param("input", "integer", "the input size n (per axis)"),
         Param("output", "integer", "the output size wanted"),
         Param("padding", "integer", "zeros added on each side", default=0),

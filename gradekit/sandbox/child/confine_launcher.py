@@ -16,7 +16,9 @@ and this launcher does all of it, in this order, as root started it:
    back to clone, whose namespace flags are refused); a call of another ABI kills;
 4. the check: every path the plan protects (gradekit, the reference, the specs, the bundle,
    the results) is tried as the child would try it, to read, to list and to write; one that
-   answers stops the launch, named;
+   answers stops the launch, named. The same for the class being graded (``protect_class``):
+   its folder, then each submission in it, unless the folder already covers them (this uid
+   cannot search it, or Landlock leaves out the folder and all beneath it);
 5. exec the program.
 
 argv: ``PLAN STATUS_FD -- PROGRAM ARGS...``, the plan as ``gradekit.sandbox.jail.encode_plan``
@@ -81,7 +83,7 @@ def decode(text):
     for line in text.split("\n"):
         key, _, rest = line.partition("\t")
         values = rest.split("\t") if rest else []
-        if key in ("read", "write", "protect"):
+        if key in ("read", "write", "protect", "protect_class"):
             plan[key] = values
         elif key == "env":
             plan[key] = dict(v.split("=", 1) for v in values)
@@ -244,6 +246,46 @@ def check(protected):
             raise Stop("the sandbox uid can still reach %s (%s)" % (path, how))
 
 
+def search_refused(folder):
+    """Whether no name inside ``folder`` can be looked up by this process (no search permission for it)."""
+    try:
+        os.stat(os.path.join(folder, ".gradekit-probe-none"))
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def outside(folder, allowed):
+    """Whether no path Landlock allows is ``folder``, above it or beneath it: then it denies all of ``folder``."""
+    for a in allowed:
+        if a == folder or a.startswith(folder.rstrip("/") + "/") or folder.startswith(a.rstrip("/") + "/"):
+            return False
+    return True
+
+
+def check_class(values, allowed, landlock):
+    """``values``: a class folder (absolute), the names in it, and again for another folder; an empty name
+    says names were left out. Each folder must refuse this uid; its entries too, unless it covers them."""
+    groups = []
+    for v in values:
+        if v.startswith("/"):
+            groups.append([v, [], True])
+        elif groups and v == "":
+            groups[-1][2] = False
+        elif groups:
+            groups[-1][1].append(v)
+    for folder, names, complete in groups:
+        check([folder])
+        if search_refused(folder) or (landlock and outside(folder, allowed)):
+            continue  # nothing beneath it can be opened by this uid
+        if not complete:
+            raise Stop("the sandbox uid can still reach %s (searched), and not every entry in it is checked"
+                       % folder)
+        check([os.path.join(folder, n) for n in names])
+
+
 def confine(plan):
     """Steps 1-4 on this process, as the plan says; Stop when one fails (the caller reports it)."""
     machine = os.uname().machine
@@ -257,6 +299,7 @@ def confine(plan):
         install_landlock(abi, plan.get("read", []) + [proc_self], plan.get("write", []))
     install_seccomp(machine)
     check(plan.get("protect", []))
+    check_class(plan.get("protect_class", []), plan.get("read", []) + plan.get("write", []), plan.get("landlock"))
     os.chdir(plan["work"])
 
 
