@@ -1,12 +1,9 @@
-"""ECE 449 assignment 2, tasks 2 and 3 in PyTorch: the templates' functions, filled in.
+"""ECE 449 assignment 2, task 2 in PyTorch: the template's functions, filled in.
 
 Task 2 is the course's ``train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)``
 (task2_template.py, Fall 2020): numpy arrays in, SGD on ``nn.MSELoss(reduction='sum')`` over
-mini-batches in order (the template's end_idx stops one sample short), (W_list, K_list) out. Task 3 is
-the course's ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` (task3_template.py) on the
-template's sigmoid LeNet (``models.lenet_fashion``), written as the course's textbook writes it: Xavier
-initial weights, SGD on cross-entropy over the train_iter loader, nothing returned (the run notebook
-then measures the net's test accuracy).
+mini-batches in order (the template's end_idx stops one sample short), (W_list, K_list) out. Task 3's
+course-style solution is problems/ece449-a2/task3_solution.py (a ``[code]`` problem).
 
 >>> import numpy as np
 >>> W_list, K_list = train_torch(get_DNN(), np.ones((4, 3)), np.array([1.0, -1, 1, -1]), 2, 0.1, 2)
@@ -20,9 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import get_DNN, lenet_fashion
+from .models import get_DNN
 
-__all__ = ["get_DNN", "train_torch", "get_lenet", "train_cnn"]
+__all__ = ["get_DNN", "train_torch"]
 
 
 def _init_weights(m):
@@ -50,40 +47,3 @@ def train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size, reinit=Tr
         W_list.append(net[0].weight.detach().numpy().copy())  # copies: each epoch's own weights
         K_list.append(net[2].weight.detach().numpy()[0].copy())
     return W_list, K_list
-
-
-def get_lenet() -> nn.Sequential:
-    return lenet_fashion()
-
-
-def _xavier(m):
-    if type(m) in (nn.Linear, nn.Conv2d):  # noqa: E721 - the textbook's test
-        nn.init.xavier_uniform_(m.weight)
-
-
-def evaluate_accuracy(net, data_iter, device) -> float:
-    """The fraction of data_iter's images the net classifies right (the template's evaluate_accuracy_try_gpu)."""
-    net.eval()
-    right, seen = 0, 0
-    with torch.no_grad():
-        for X, y in data_iter:
-            X, y = X.to(device), y.to(device)
-            right += int((net(X).argmax(dim=1) == y).sum())
-            seen += y.numel()
-    return right / seen
-
-
-def train_cnn(net, train_iter, test_iter, num_epochs, lr, device=torch.device("cpu")):
-    """SGD on cross-entropy, one step per train_iter batch; returns None, as the template's does."""
-    net.apply(_xavier)
-    net.to(device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-    loss = nn.CrossEntropyLoss()
-    for _ in range(num_epochs):
-        net.train()
-        for X, y in train_iter:
-            X, y = X.to(device), y.to(device)
-            optimizer.zero_grad()
-            loss(net(X), y).backward()
-            optimizer.step()
-        evaluate_accuracy(net, test_iter, device)  # the textbook prints it each epoch; the caller measures

@@ -15,7 +15,7 @@ from gradekit.spec.catalog import _parse_part
 WHERE = "hw/q1.toml"
 KINDS_LISTED = ("number, vector, matrix, integer, shape, choice, bool, verified, manual, expr, matrix_expr, "
                 "symbolic_matrix, inequality, function")
-NUMBER_OPTIONS = "atol, decimals, digits, partial, percent, rtol, visibility"
+NUMBER_OPTIONS = "atol, decimals, digits, partial, percent, public, rtol, visibility"
 
 
 def test_a_good_part_keeps_its_options_and_drops_name_kind_points_and_description():

@@ -15,8 +15,8 @@ from nbformat import v4
 from gradekit.code.spec import Slip
 from gradekit.code.torch_compare import compare_shapes
 from gradekit.grading.grade import grade
-from reference.families import module_torch
-from reference.families.module_torch import describe_reference
+from gradekit.code import structure
+from gradekit.reference.families.module_torch import describe_reference
 
 BLOCK1 = '''import torch
 import torch.nn as nn
@@ -182,9 +182,11 @@ def test_no_relu_after_fc2_alone_gets_the_tas_9_of_10(graded):
 def test_nn_conv2d_in_place_of_the_labs_conv_gets_the_tas_8_of_10_and_names_the_cause(graded):
     part, _ = graded("nn_conv2d")
     assert part.score == pytest.approx(8.0), part.feedback
-    assert "layers: conv1–3 have biases: build them with the lab's CONV (bias-free), not nn.Conv2d" in part.feedback
+    assert ("layers: conv1–3 have biases where the solution's convolutions have none (nn.Conv2d's default "
+            "bias=True in place of a bias-free convolution) [conv_bias: 0.6 of its credit]") in part.feedback
     assert ("parameters: has 38,234 trainable parameters, expected 38,170: the 64 more are conv1–3's biases"
             in part.feedback), part.feedback
+    assert part.diagnosis is None or "conv_bias" in str(part.diagnosis)
     assert "shapes:" not in part.feedback and "output:" not in part.feedback
 
 
@@ -198,17 +200,17 @@ def test_the_mistakes_are_named_only_where_the_spec_prices_them():
     e = describe_reference("SimpleNN", (), (5, 3, 32, 32))
     case = {"args": [], "input": [5, 3, 32, 32]}
     no_relu = dict(e, layers=e["layers"][:-1])
-    priced = module_torch._layers(e, no_relu, case, False, {"partial": {"final_relu_missing": 0.6}})
+    priced = structure.judge_layers(e, no_relu, case, False, {"partial": {"final_relu_missing": 0.6}})
     assert isinstance(priced, Slip) and priced.mistake == "final_relu_missing" and priced.credit == 0.6
-    unpriced = module_torch._layers(e, no_relu, case, False, {})
+    unpriced = structure.judge_layers(e, no_relu, case, False, {})
     assert not isinstance(unpriced, Slip) and unpriced == "missing relu activation after layer 12 (linear in fc2)"
     biased = dict(e, params=e["params"] + 64, layers=[dict(layer, bias=True) if layer["op"] == "conv" else layer
                                                       for layer in e["layers"]])
-    assert not isinstance(module_torch._parameters(e, biased, case, False, {}), Slip)
-    priced = module_torch._parameters(e, biased, case, False, {"partial": {"conv_bias": 0.6}})
+    assert not isinstance(structure.judge_parameters(e, biased, case, False, {}), Slip)
+    priced = structure.judge_parameters(e, biased, case, False, {"partial": {"conv_bias": 0.6}})
     assert isinstance(priced, Slip) and priced.credit == 0.6
     # biases that do not account for the excess are no such mistake
-    assert not isinstance(module_torch._parameters(e, dict(biased, params=e["params"] + 65), case, False,
+    assert not isinstance(structure.judge_parameters(e, dict(biased, params=e["params"] + 65), case, False,
                                                    {"partial": {"conv_bias": 0.6}}), Slip)
 
 
@@ -232,8 +234,22 @@ def test_the_older_handouts_conv_runs_with_its_bias_and_says_so(graded):
 
 
 def test_the_fall_2021_table_1_on_the_older_handout_is_graded_as_its_architecture(graded):
+    """Another year's network: its output shape is right, but a TA gives nothing for that alone (#35)."""
     part, notes = graded("old_handout_f21")
     assert "TypeError" not in part.feedback and "_conv_forward" not in part.feedback, part.feedback
     assert "parameters: has 116,778 trainable parameters, expected 38,170" in part.feedback
-    assert part.score == pytest.approx(2.5), part.feedback  # the output shape is right; the TA gives 2-3
+    assert "another network than the asked one earns nothing for its output shape alone" in part.feedback
+    assert part.score == 0, part.feedback
     assert OLD_CONV_NOTE in notes
+
+
+# 4. Structure graded apart from running (#35): a forward that raises keeps the points of the layers defined
+
+def test_a_forward_that_raises_in_a_later_layer_keeps_its_defined_layers_and_parameters(tmp_path):
+    cells = [BLOCK1, BLOCK2, BLOCK3.format(**TABLE1).replace("out = torch.flatten(out, 1)", "out = out"), BLOCK4]
+    path = tmp_path / "SimpleNN.ipynb"
+    path.write_text(nbformat.writes(v4.new_notebook(cells=[v4.new_code_cell(c) for c in cells])))
+    part = next(p for p in grade(path).problems if p.id == "lab2a").parts[0]
+    assert part.score == pytest.approx(5.0), part.feedback  # layers and parameters: 2 × 2.5
+    assert "shapes: the forward pass raised RuntimeError: mat1 and mat2 shapes cannot be multiplied" in part.feedback
+    assert "in fc1" in part.feedback and "layers:" not in part.feedback and "parameters:" not in part.feedback

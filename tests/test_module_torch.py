@@ -125,19 +125,21 @@ def test_spec_file_names_and_reference_parameter_counts():
 
 
 def test_correct_lenet_scores_full_marks(lenet):
+    """Part (a)'s 25 points; parts (b) and (c) (batch norm, dropout: 0 points until priced) are named as missing."""
     report, parts = lenet["correct"]
     assert report.full_marks and parts["LeNet"].score == 25
-    assert parts["LeNet"].feedback == "passed layers, shapes, parameters, output"
+    assert parts["LeNet"].feedback == "passed structure"
+    assert "missing batchnorm (features 6), batchnorm (features 16)" in parts["LeNet.batchnorm"].feedback
+    assert "missing dropout (p 0.5)" in parts["LeNet.dropout"].feedback
 
 
-def test_kernel_3_loses_layers_shapes_and_parameter_count_and_names_the_layer(lenet):
+def test_kernel_3_loses_layers_and_shapes_and_names_the_layer(lenet):
     _, parts = lenet["kernel3"]
     p = parts["LeNet"]
-    assert p.score == pytest.approx(25 / 4)  # only the output shape (2×10) is right
+    assert p.score == pytest.approx(25 / 3)  # only the output shape (2×10) is right: the spec prices it alone
     assert "layers: layer 1 (conv in conv1): kernel is 3×3, expected 5×5" in p.feedback
     assert "shapes: on an input of shape 2×3×32×32, layer 1 (conv in conv1) outputs 2×6×30×30, expected 2×6×28×28" \
         in p.feedback
-    assert "parameters: has 61,718 trainable parameters, expected 62,006" in p.feedback
 
 
 def test_missing_pooling_is_named_with_the_layer_before_it(lenet):
@@ -146,17 +148,81 @@ def test_missing_pooling_is_named_with_the_layer_before_it(lenet):
     assert "layer 6 (linear in fc1): in features is 1600, expected 400" not in p.feedback  # counted, not listed
     assert "(and 1 more difference)" in p.feedback
     assert "output" not in p.feedback.replace("outputs", "")  # the output shape is still 2×10
-    assert p.score == pytest.approx(25 / 4)
+    assert p.score == pytest.approx(25 / 3)
 
 
 def test_wrong_channel_count_names_expected_and_got(lenet):
     p = lenet["channels"][1]["LeNet"]
     assert "layer 1 (conv in conv1): out channels is 8, expected 6" in p.feedback
-    assert "has 62,958 trainable parameters, expected 62,006" in p.feedback
+
+
+# COM S 573's LeNet as the handout's final part 4(c) has it (the students' copies: one class, the constructor
+# LeNet(n_classes=None), BatchNorm2d after the convolutions, BatchNorm1d after FC 120 and FC 84, dropout before the
+# output); written here in their style
+LENET_4C = '''
+import torch
+import torch.nn as nn
+
+
+class LeNet(nn.Module):
+    def __init__(self, n_classes=None):
+        super(LeNet, self).__init__()
+        self.conv1 = nn.Conv2d(in_channels=3, out_channels=6, kernel_size=5)
+        self.bn1 = nn.BatchNorm2d(6)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(kernel_size=2)
+        self.conv2 = nn.Conv2d(in_channels=6, out_channels=16, kernel_size=5)
+        self.bn2 = nn.BatchNorm2d(16)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.MaxPool2d(kernel_size=2)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.bn3 = nn.BatchNorm1d(120)
+        self.relu3 = nn.ReLU()
+        self.fc2 = nn.Linear(120, 84)
+        self.bn4 = nn.BatchNorm1d(84)
+        self.relu4 = nn.ReLU()
+        self.dropout = nn.Dropout()
+        self.fc3 = nn.Linear(84, n_classes)
+
+    def forward(self, x):
+        x = self.pool1(self.relu1(self.bn1(self.conv1(x))))
+        x = self.pool2(self.relu2(self.bn2(self.conv2(x))))
+        x = x.view(-1, 16 * 5 * 5)
+        x = self.relu3(self.bn3(self.fc1(x)))
+        x = self.dropout(self.relu4(self.bn4(self.fc2(x))))
+        return self.fc3(x)
+'''
+
+
+def test_the_handouts_final_class_with_batch_norm_and_dropout_passes_every_part(tmp_path_factory):
+    report, parts = _grade(tmp_path_factory, "solution.py", LENET_4C, "coms573-hw5/q4")
+    assert report.full_marks and report.score == 25, {n: p.feedback for n, p in parts.items()}
+    assert all(p.verdict == "correct" for p in parts.values()), {n: p.feedback for n, p in parts.items()}
+    assert CAT.resolve("coms573-hw5/q4").validated_params.callable("LeNet").signature == "LeNet(n_classes=None)"
+
+
+def test_a_forward_that_raises_keeps_the_layers_the_class_defines(tmp_path_factory):
+    """#35: a LeNet whose forward fails (here its flatten is one size off) keeps the points of the layers it
+    defines; the feedback names the layer that raised."""
+    broken = LENET_4C.replace("x.view(-1, 16 * 5 * 5)", "x.view(x.size(0), -1)[:, :399]")
+    _, parts = _grade(tmp_path_factory, "solution.py", broken, "coms573-hw5/q4")
+    p = parts["LeNet"]
+    assert p.score == pytest.approx(25 / 3), p.feedback  # the layers defined; not the shapes or the output
+    assert "shapes: the forward pass raised RuntimeError" in p.feedback and "in fc1" in p.feedback
+    assert "layers:" not in p.feedback
+
+
+def test_the_courses_starter_scores_zero(tmp_path_factory):
+    """q4's starter is the handout's (its forward returns x unchanged, its __init__ defines nothing)."""
+    target = CAT.resolve("coms573-hw5/q4")
+    assert starter(target).startswith("# COM S 573 (Iowa State), homework 5, question 4")
+    report, parts = _grade(tmp_path_factory, "solution.py", starter(target), "coms573-hw5/q4")
+    assert report.score == 0
+    assert "missing conv (in channels 3, out channels 6, kernel 5×5" in parts["LeNet"].feedback
 
 
 def test_starter_scores_zero_not_implemented(tmp_path_factory):
-    for problem in ("coms573-hw5/q4", "ece449-a2/task4"):
+    for problem in ("ece449-a2/task4",):
         target = CAT.resolve(problem)
         report, parts = _grade(tmp_path_factory, target.validated_params.file, starter(target), problem)
         assert report.score == 0
@@ -222,3 +288,14 @@ def test_compare_layers_order_and_dropout_p():
     assert compare_layers(drop, drop[::-1], any_order=True) is None
     assert compare_layers(drop, drop[::-1]) is not None
     assert json.dumps(drop)  # plain data all the way
+
+
+def test_a_50_gb_tensor_in_a_code_problems_model_is_refused_and_named_by_its_step(tmp_path_factory):
+    solution = CAT.resolve("coms573-hw5/q4").validated_params.extra["solution_source"]
+    hog = solution.replace("        self.conv1 = nn.Conv2d(3, 6, kernel_size=5)",
+                           "        self.hog = torch.ones(50 * 2**30, dtype=torch.uint8)\n"
+                           "        self.conv1 = nn.Conv2d(3, 6, kernel_size=5)")
+    _, parts = _grade(tmp_path_factory, "solution.py", hog, "coms573-hw5/q4")
+    assert parts["LeNet"].score == 0
+    assert ("the model could not be built: `net = LeNet(10)` raised MemoryError: torch.ones asked for 50.0 GiB, "
+            "over the limit of 2 GiB per tensor") in parts["LeNet"].feedback

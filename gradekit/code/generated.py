@@ -28,6 +28,7 @@ from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
                                     parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
+from gradekit.code.structure import STRUCTURE_MISTAKES, described_structure
 from gradekit.core.codefields import CODE_FAMILY
 from gradekit.core.errors import ParamError, did_you_mean
 from gradekit.core.families import Family
@@ -59,10 +60,13 @@ class CodeTest:
     load: str | None = None  # a torch module the solution's weights are loaded into, as the steps bind it
     structure: Mapping[str, Any] | None = None  # {"model": name, "input": [sizes]}
     factors: Mapping[str, float | str] = field(default_factory=dict)  # label -> a number or a dimension's name
+    train: Mapping[str, Any] | None = None  # a training part (gradekit.code.training): served data, pass mark
 
     @property
     def text(self) -> str:
         steps = "; ".join(s["text"] for s in self.steps)
+        if self.train is not None:
+            return f"{steps}; then {self.train['model']}'s trained state, scored by the solution's class"
         if self.structure is not None:
             return f"{steps}; then {self.structure['model']}'s layers, parameter count and output shape"
         return f"{steps}; then compare {', '.join('.'.join(p) for p in self.compare)}"
@@ -91,7 +95,7 @@ class CodePair:
 def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     """The ``[code]`` table (with the starter's and solution's text, and each part's test) as a ``ModuleSpec``."""
     file = params.get("file")
-    if not isinstance(file, str) or not file.endswith(".py") or "/" in file:
+    if not isinstance(file, str) or not file.endswith((".py", ".ipynb")) or "/" in file:
         raise CodeSpecError("file", f"is {file!r}, but must name the Python file students hand in, e.g. 'linear.py'")
     starter = params.get("starter_source")
     if not isinstance(starter, str):
@@ -121,7 +125,8 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise CodeSpecError("timeout", f"is {timeout!r}, but must be CPU seconds per call, above 0, at most 600")
     setup = {"library": library, "inputs": inputs, "dims": dims, "batch": batch, "random": random,
-             "edges": tuple(edges), "timeout": float(timeout)}
+             "edges": tuple(edges), "timeout": float(timeout),
+             "solution_key": hashlib.sha256(str(params.get("solution_source", "")).encode()).hexdigest()}
     tests = params.get("tests", {})
     if not tests:
         raise CodeSpecError("parts", "has no part with steps: each part of a code problem says what it runs")
@@ -130,6 +135,9 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
              "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
     preamble = "import torch" if library == "torch" else "import numpy as np"
+    handout = params.get("preamble_source")  # the handout's own earlier code: run before a .py of one cell
+    if isinstance(handout, str):
+        return ModuleSpec(file, callables, handout, extra, preamble_runs=True)
     return ModuleSpec(file, callables, preamble, extra)
 
 
@@ -144,7 +152,7 @@ def _with_torch(source: bytes) -> bytes:
     """As ``_with_numpy``, with torch's probe too (the CUDA calls kept on the CPU, said in a note)."""
     from gradekit.code.wrap import append_child_code
 
-    return append_child_code(source, "torch_probe", "scenario")
+    return append_child_code(source, "torch_probe", "torch_train_probe", "scenario", "training")
 
 
 def _inputs(raw: Any, dims: Mapping[str, tuple[int, int]]) -> tuple[InputSpec, ...]:
@@ -173,6 +181,8 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
                                              "[\"layer = Linear(C_in, C_out)\", \"Z = layer.forward(A)\"]")
     steps = []
     known = {i.name for i in inputs} | set(dims)
+    if raw.get("train") is not None:
+        known |= {"train_iter", "test_iter", "device"}  # what a training part's child serves its steps
     for i, text in enumerate(steps_raw):
         try:
             step = parse_step(text)
@@ -188,10 +198,27 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
         steps.append(step)
     structure = raw.get("structure")
     compare: list[tuple[str, ...]] = []
-    if structure is not None:
+    train = None
+    if raw.get("train") is not None:
+        from gradekit.code.training import parse_train
+
+        try:
+            train = parse_train(raw["train"], known, "train")
+        except ParamError as e:
+            raise CodeSpecError(f"{where}.train", e.message) from None
+    elif structure is not None:
         if not isinstance(structure, Mapping) or structure.get("model") not in known or \
                 not isinstance(structure.get("input", []), list):
             raise CodeSpecError(f"{where}.structure", "must be { model = NAME the steps bind, input = [sizes] }")
+        if "checks" in structure:  # the described structure (gradekit.code.structure): checks and their shares
+            from gradekit.code.structure import parse_checks, parse_ops
+
+            try:
+                parse_checks(structure["checks"], "checks")
+                if "ops" in structure:
+                    parse_ops(structure["ops"], "ops")
+            except ParamError as e:
+                raise CodeSpecError(f"{where}.structure.{e.field}", e.message) from None
     else:
         raw_compare = raw.get("compare")
         if not isinstance(raw_compare, list) or not raw_compare:
@@ -212,11 +239,12 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
     factors = {}
     for f in raw.get("factors", []) or []:
         factors.update(_factor(f, dims, where))
+    named = (*MISTAKES, *STRUCTURE_MISTAKES) if structure is not None and "checks" in structure else MISTAKES
     for key in raw.get("partial", {}) or {}:
-        if key not in MISTAKES:
+        if key not in named:
             raise CodeSpecError(f"{where}.partial", f"prices {key!r}, which a generated check never names "
-                                                    f"(it names {', '.join(MISTAKES)}){did_you_mean(key, MISTAKES)}")
-    return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors)
+                                                    f"(it names {', '.join(named)}){did_you_mean(key, named)}")
+    return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors, train)
 
 
 def _factor(f: Any, dims: Mapping[str, tuple[int, int]], where: str) -> dict[str, float | str]:
@@ -233,7 +261,8 @@ def _callable(name: str, test: CodeTest, interface: Interface, setup: Mapping[st
     called = [".".join(p) for p in heads if p[0] in interface.names]
     sig = next((interface.signature(p) for p in reversed(called) if interface.signature(p)), f"{name}(...)")
     doc = next((interface.doc(p) for p in reversed(called) if interface.doc(p)), "")
-    check = Check("structure" if test.structure is not None else "values", _Runner(test, setup),
+    check = Check("training" if test.train is not None else "structure" if test.structure is not None else "values",
+                  _Runner(test, setup),
                   test.text)
     return CallableSpec(name, sig, doc, (check,))
 
@@ -249,6 +278,15 @@ class _Runner:
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded | str | None:
         if not isinstance(pair, CodePair):
             raise TypeError("a generated check needs the student's and the solution's children")
+        if self.test.train is not None:
+            from gradekit.code.training import trained_check
+
+            return trained_check(pair, self.test.steps, self.test.train, smallest(self.setup["dims"]), options,
+                                 float(options.get("timeout", self.setup["timeout"])), _call_failure,
+                                 self.setup.get("solution_key", ""))
+        if self.test.structure is not None and "checks" in self.test.structure:
+            return described_structure(pair, self.test.structure, list(self.test.steps), smallest(self.setup["dims"]),
+                                       options, float(options.get("timeout", self.setup["timeout"])), _call_failure)
         if self.test.structure is not None:
             return _structure(pair, self.test, self.setup, options)
         return _values(pair, self.test, self.setup, options)

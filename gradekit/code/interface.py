@@ -43,7 +43,10 @@ class Interface:
         return next((c for c in self.callables if c.path == path), None)
 
     def signature(self, path: str) -> str:
+        """``path``'s signature; a class is called as its ``__init__`` says (``LeNet(n_classes=None)``)."""
         c = self.get(path)
+        if c is None and path in self.names and self.get(f"{path}.__init__") is not None:
+            return f"{path}({', '.join(self.get(f'{path}.__init__').args)})"  # type: ignore[union-attr]
         return c.signature if c else ""
 
     def doc(self, path: str) -> str:

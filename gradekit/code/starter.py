@@ -1,4 +1,5 @@
-"""Starter files for code problems: each callable's signature and docstring, ``raise NotImplementedError``.
+"""Starter files for code problems: each callable's signature and docstring, ``raise NotImplementedError``;
+for a ``[code]`` problem, the course's starter file beside its spec.
 
 Graded as it is, a starter scores 0 with "not implemented" on every part.
 

@@ -51,7 +51,8 @@ def instructor_files(catalog: Catalog, assignment: str) -> dict[str, Path]:
 
 
 def _named_files(spec: Path) -> Iterable[str]:
-    """The files a spec (or assignment.toml) names beside it: data files, a [code] problem's, an environment."""
+    """The files a spec (or assignment.toml) names beside it: data files, a [code] problem's starter, solution and
+    preamble, a written problem's solution.py, an environment."""
     try:
         raw = tomllib.loads(spec.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -60,7 +61,7 @@ def _named_files(spec: Path) -> Iterable[str]:
         if isinstance(raw.get("params"), dict) else []
     code = raw.get("code")
     if isinstance(code, dict):
-        names += [code[k] for k in ("starter", "solution") if isinstance(code.get(k), str)]
+        names += [code[k] for k in ("starter", "solution", "preamble") if isinstance(code.get(k), str)]
     if isinstance(raw.get("solution"), str):  # a written problem's reference without a family
         names.append(raw["solution"])
     students = raw.get("students")

@@ -32,8 +32,9 @@ A row that is not is a grader-error row, never points.
 
 Answers files go 25 to a task (a task costs a few milliseconds of scheduling); module files,
 notebooks and folders with them one to a task. A task whose submission trains a model (a
-``module.torch_train`` problem's file) asks for a worker resource ``GPU=1`` when the cluster has
-such workers (``dask worker --resources GPU=1``), and runs on any worker otherwise.
+``module.torch_train`` problem's file, or a code problem's with a training part) asks for a worker
+resource ``GPU=1`` when the cluster has such workers (``dask worker --resources GPU=1``), and runs on any
+worker otherwise.
 """
 
 from __future__ import annotations
@@ -535,6 +536,7 @@ def _training_files(job: BatchJob) -> list[str]:
 
     try:
         return [p.validated_params.file for p in code_problems(job.catalog, job.assignment)
-                if "train" in p.family]
+                if "train" in p.family or any(getattr(t, "train", None) is not None  # a [code] training part
+                                              for t in (p.validated_params.extra.get("tests") or {}).values())]
     except Exception:  # an assignment without code problems
         return []

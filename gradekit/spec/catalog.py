@@ -155,7 +155,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     family_name = raw["family"]
     if family_name == CODE_FAMILY and not is_code:
         raise SpecError(where, "family 'code' is written as a [code] table (docs/authoring.md, code problems)")
-    if family_name not in families and not is_code and own is None:
+    if not is_code and own is None and family_name not in families:  # a [code] spec's family is the engine's
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     if not isinstance(raw["parts"], list) or not raw["parts"]:
@@ -209,7 +209,7 @@ def _code_problem(where: str, path: Path, raw: dict[str, Any]) -> dict[str, Any]
             raise SpecError(where, f"code.{key} is not a field of [code] (valid: {', '.join(sorted(CODE_FIELDS))})"
                                    f"{did_you_mean(key, CODE_FIELDS)}")
     params = dict(code)
-    for key in ("starter", "solution"):
+    for key in ("starter", "solution", *(("preamble",) if "preamble" in code else ())):
         name = code.get(key)
         if not isinstance(name, str) or not name.endswith(".py"):
             raise SpecError(where, f"code.{key} is {name!r}, but must name a .py file beside the spec")

@@ -28,8 +28,7 @@ from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Slip, module_params, parse_module
-from gradekit.code.torch_compare import (biased_convs, compare_layers, compare_shapes, conv_bias_count,
-                                          final_relu_missing, modules_named)
+from gradekit.code.structure import judge_layers, judge_output, judge_parameters, judge_shapes
 
 TIMEOUT = 20.0
 
@@ -114,51 +113,9 @@ def _each_case(judge):
     return run
 
 
-# Named mistakes (Slip ids), each named only where the part's ``partial`` prices it: elsewhere the
-# failure reads as it always has. "final_relu_missing": the only difference is the ReLU after the final
-# layer. "conv_bias": the only difference is biases on the convolutions (nn.Conv2d's default in place of a
-# bias-free convolution such as ECE 661's CONV); it fails layers and parameters, both named so.
-def _priced(o: Mapping[str, Any], mistake: str) -> bool:
-    return mistake in dict(o.get("partial") or {})
-
-
-def _conv_bias_cause(convs: list[dict]) -> str:
-    return f"{modules_named(convs)} have biases: build them with the lab's CONV (bias-free), not nn.Conv2d"
-
-
-def _layers(e, g, case, any_order, o):
-    bad = compare_layers(e["layers"], g["layers"], any_order)
-    if bad is None or any_order:
-        return bad
-    if _priced(o, "final_relu_missing") and final_relu_missing(e["layers"], g["layers"]):
-        return Slip(bad, "final_relu_missing", o)
-    convs = biased_convs(e["layers"], g["layers"]) if _priced(o, "conv_bias") else []
-    return Slip(_conv_bias_cause(convs), "conv_bias", o) if convs else bad
-
-
-def _shapes(e, g, case, any_order, o):
-    return compare_shapes(e["layers"], g["layers"], case["input"], any_order)
-
-
-def _parameters(e, g, case, any_order, o):
-    if e["params"] != g["params"]:
-        bad = f"has {g['params']:,} trainable parameters, expected {e['params']:,}"
-        convs = biased_convs(e["layers"], g["layers"]) if _priced(o, "conv_bias") and not any_order else []
-        if convs and g["params"] - e["params"] == conv_bias_count(convs):
-            return Slip(f"{bad}: the {g['params'] - e['params']:,} more are {modules_named(convs)}'s biases "
-                        f"(the lab's CONV has none)", "conv_bias", o)
-        return bad
-    return None
-
-
-def _output(e, g, case, any_order, o):
-    shape = "×".join(map(str, case["input"]))
-    if g["output"] is None:
-        return f"forward on an input of shape {shape} returned a {g['output_type']}, expected a tensor"
-    if e["output"] != g["output"]:
-        return (f"forward on an input of shape {shape} returned shape {'×'.join(map(str, g['output']))}, "
-                f"expected {'×'.join(map(str, e['output']))}")
-    return None
+# Named mistakes (Slip ids), each named only where the part's ``partial`` prices it (gradekit.code.structure):
+# "final_relu_missing" and "conv_bias", as a generated structure check names them.
+_layers, _shapes, _parameters, _output = judge_layers, judge_shapes, judge_parameters, judge_output
 
 
 _JUDGES = {"layers": _layers, "shapes": _shapes, "parameters": _parameters, "output": _output}

@@ -28,7 +28,7 @@ from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show
-from gradekit.code.spec import Check, module_params, parse_module
+from gradekit.code.spec import Check, Note, module_params, parse_module
 
 from . import module_numpy_ann, module_torch
 
@@ -200,7 +200,7 @@ def _judgement(cls: str):
             got = _fit(session, cls, budget, loop=True)
             if isinstance(got, str):
                 return got if got == "not implemented" else f"needs a trained model, and training failed: {got}"
-        _, answer, curves = got
+        answer, curves = got[1], got[2]
         if answer is None or answer.startswith("!"):
             return f"report_my_judgement() on the trained model {answer[1:] if answer else 'returned None'}"
         word = answer.strip().lower()
@@ -250,13 +250,31 @@ def _fit(session, cls: str, budget: float, loop: bool = False):
     return cache[cls, loop]
 
 
+def _trained_verdict(got, accuracy):
+    """The overall test's verdict, checked as training: the child scored the class's own forward on a fresh
+    instance holding the trained parameters (``class_glue._gk_fit_module``) and says why it was not training,
+    and which forwards the training replaced; the accuracy verdict of those labels follows."""
+    from gradekit.code.training import swapped_note
+
+    why, swapped = (got[3], got[4]) if len(got) == 5 else ("", ())
+    if not isinstance(why, str) or not isinstance(swapped, (list, tuple)) or \
+            not all(isinstance(s, str) for s in swapped):
+        return "the training's report came back malformed"
+    note = [swapped_note([s[:100] for s in swapped[:20]])] if swapped else []
+    failed = [line for line in (why[:300], accuracy) if line]
+    if failed:
+        return "; ".join([*note, *failed])
+    return Note(note[0]) if note else None
+
+
 def _overall(cls: str):
     def run(session, o):
         threshold, budget = float(o.get("threshold", 0.9)), float(o.get("time_budget", 30.0))
         got = _fit(session, cls, budget)
         if isinstance(got, str):
             return got
-        return module_numpy_ann.judge_labels(got[0], _digits(cls)[5], threshold, _set_up(cls)[2])
+        return _trained_verdict(got, module_numpy_ann.judge_labels(got[0], _digits(cls)[5], threshold,
+                                                                   _set_up(cls)[2]))
 
     return run
 

@@ -1,20 +1,17 @@
-"""module.torch_train: ECE 449 tasks 2 and 3, a model builder and its training function, in PyTorch.
+"""module.torch_train: ECE 449 task 2, a model builder and its training function, in PyTorch.
 
-Builders (``get_DNN``, ``get_lenet``) are checked as ``module.torch`` checks any
-model, by its ``model_checks`` (layers, shapes, parameters, output). Trainers
-(``train_torch``, ``train_cnn``) are handed a fresh network built in the child
-by ``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and send
-back plain arrays: the trained weights of task 1's network, or the template LeNet's
-predicted classes on held-out images after ``train_cnn`` trained it on the
-grader's DataLoaders. The parent compares the weights with task 1's NumPy
-reference (``mlp_numpy.train``: the same arithmetic) and computes the accuracy
-itself, against a pass mark set by the course-style reference on the same data;
-test labels never reach the child.
+The builder (``get_DNN``) is checked as ``module.torch`` checks any model, by its
+``model_checks`` (layers, shapes, parameters, output). The trainer (``train_torch``)
+is handed task 1's network built in the child by
+``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and sends
+back plain arrays: the trained weights, which the parent compares with task 1's
+NumPy reference (``mlp_numpy.train``: the same arithmetic). Task 3 (get_lenet,
+train_cnn) is a ``[code]`` problem: its training part is ``gradekit.code.training``.
 
 >>> from gradekit.spec.catalog import load_catalog
->>> spec = load_catalog().resolve("ece449-a2/task3").validated_params
->>> spec.file, [c.name for c in spec.callable("train_cnn").checks]
-('task3.py', ['notebook'])
+>>> spec = load_catalog().resolve("ece449-a2/task2").validated_params
+>>> spec.file, [c.name for c in spec.callable("train_torch").checks]
+('task2.py', ['trajectory', 'notebook'])
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ import numpy as np
 from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
-from gradekit.code.spec import Check, Note, Slip, module_params, parse_module
+from gradekit.code.spec import Check, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
 from . import module_mlp_numpy, module_torch
@@ -45,15 +42,6 @@ TEMPLATE_LOSS = "sum"
 OTHER_LOSSES = {"mean": "nn.MSELoss() (the mean, not the template's reduction='sum')",
                 "half_mean": "task 1's loss, mean(½ (y − O)²), not the template's nn.MSELoss(reduction='sum')",
                 "half_sum": "½ Σ (y − O)², not the template's nn.MSELoss(reduction='sum')"}
-# train_cnn as the run notebook calls it, on a smaller budget: the notebook's lr 0.9-1.1 (0.9 here) and SGD; 2,048
-# training images in batches of 128 (the notebook's 60,000 in 256s, ten epochs, take minutes of CPU); 18 epochs:
-# on reference/quadrants.py's set each of 15 Xavier starts measured reached 1.00 within 17, so a train_cnn that
-# draws its start otherwise than the reference does is not failed by the sigmoid LeNet's plateau
-CNN = dict(n_train=2048, n_eval=256, n_test=512, epochs=18, batch=128, lr=0.9, seed=0)
-CNN_FLOOR = 0.70  # the notebook's full-marks test accuracy
-CNN_MARGIN = 0.10  # under the reference's own accuracy on the same data, still full marks
-CNN_BUDGET_FACTOR = 3.0  # times the reference's CPU seconds in the parent
-
 PREAMBLE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F"  # the template's imports by default
 
 
@@ -168,178 +156,10 @@ def _torch_notebook(session, o):
     return module_mlp_numpy.accuracy_verdict(X, y, got[0], got[1], threshold, what)
 
 
-# --- train_cnn -------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def cnn_data():
-    """(X_train, y_train, X_eval, y_eval, X_test, y_test): the quadrant patterns the train_cnn check serves.
-
-    train_iter and test_iter are loaders over the first four (test_iter is the labelled set the
-    student's loop may measure each epoch); the test images' labels stay in the parent."""
-    from gradekit.reference.quadrants import quadrants
-
-    c = CNN
-    return (*quadrants(c["n_train"], seed=1), *quadrants(c["n_eval"], seed=2), *quadrants(c["n_test"], seed=3))
-
-
-def _loaders(torch, c, data):
-    from torch.utils.data import DataLoader, TensorDataset
-
-    X_train, y_train, X_eval, y_eval = data[:4]
-    train = TensorDataset(torch.from_numpy(X_train), torch.from_numpy(y_train))
-    evaluation = TensorDataset(torch.from_numpy(X_eval), torch.from_numpy(y_eval))
-    return (DataLoader(train, batch_size=c["batch"], shuffle=True, generator=torch.Generator().manual_seed(c["seed"])),
-            DataLoader(evaluation, batch_size=c["batch"], shuffle=False))
-
-
-@functools.lru_cache(maxsize=1)
-def cnn_reference() -> tuple[float, float]:
-    """(test accuracy, CPU seconds) of the course-style train_cnn on the same data, net and seed as the child's.
-
-    Trained once per machine and catalog: the result is kept in the grader's cache folder
-    (``$GRADEKIT_CACHE``, else ``~/.cache/gradekit``), keyed by everything it depends on (this family's and the
-    reference's code, the data's, torch's version, the machine and its CPU model), so a check pays only for the
-    student's training (the reference's took as long again). A missing, unreadable or
-    implausible entry is trained afresh; a folder that cannot be written is no error.
-
-    Raises GraderError when the reference itself does not learn: no pass mark could be trusted then."""
-    key = _reference_key()
-    cached = _read_cached(key)
-    if cached is not None:
-        return cached
-    result = _train_cnn_reference()
-    _write_cached(key, result)
-    return result
-
-
-def _cache_dir() -> Path:
-    import os
-
-    return Path(os.environ.get("GRADEKIT_CACHE") or Path.home() / ".cache" / "gradekit")
-
-
-def _reference_key() -> str:
-    import hashlib
-    import json
-    import platform
-
-    import torch
-
-    from gradekit.reference import ece449_torch, models, quadrants
-
-    h = hashlib.sha256(json.dumps([CNN, CNN_FLOOR, CNN_MARGIN, torch.__version__, platform.machine(),
-                                   _cpu_model()]).encode())
-    for module in (ece449_torch, models, quadrants):
-        h.update(Path(module.__file__).read_bytes())
-    h.update(Path(__file__).read_bytes())
-    return h.hexdigest()[:32]
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
-    except OSError:
-        return ""
-
-
-def _read_cached(key: str) -> tuple[float, float] | None:
-    import json
-
-    try:
-        entry = json.loads((_cache_dir() / f"cnn-reference-{key}.json").read_text())
-        acc, spent = float(entry["accuracy"]), float(entry["cpu_seconds"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not (CNN_FLOOR + CNN_MARGIN <= acc <= 1.0 and 0.0 < spent < 3600.0):
-        return None  # implausible: train again rather than trust it
-    return acc, spent
-
-
-def _write_cached(key: str, result: tuple[float, float]) -> None:
-    import json
-    import os
-    import tempfile
-
-    folder = _cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cnn-reference-")
-        with os.fdopen(fd, "w") as f:
-            json.dump({"accuracy": result[0], "cpu_seconds": result[1]}, f)
-        os.replace(tmp, folder / f"cnn-reference-{key}.json")  # whole or not at all, for graders side by side
-    except OSError:
-        pass
-
-
-def _train_cnn_reference() -> tuple[float, float]:
-    import time
-
-    import torch
-
-    from gradekit.plugin import GraderError
-    from gradekit.reference import ece449_torch
-    from gradekit.reference.models import lenet_fashion
-
-    c, data = CNN, cnn_data()
-    torch.manual_seed(c["seed"])
-    net = lenet_fashion()
-    train_iter, test_iter = _loaders(torch, c, data)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the child runs (the sandbox's OMP_NUM_THREADS=1): its CPU time, comparable
-    try:
-        start = time.process_time()
-        ece449_torch.train_cnn(net, train_iter, test_iter, c["epochs"], c["lr"], torch.device("cpu"))
-        spent = time.process_time() - start
-    finally:
-        torch.set_num_threads(threads)
-    net.eval()
-    with torch.no_grad():
-        pred = net(torch.from_numpy(data[4])).argmax(1).numpy()
-    acc = float(np.mean(pred == data[5]))
-    if acc < CNN_FLOOR + CNN_MARGIN:
-        raise GraderError(f"the reference train_cnn reaches a test accuracy of {acc:.3f} on the grader's data, "
-                          f"under {CNN_FLOOR + CNN_MARGIN:g}: no pass mark can be set from it")
-    return acc, spent
-
-
-def cnn_pass_mark() -> float:
-    """max(CNN_FLOOR, the reference's accuracy − CNN_MARGIN): the course's 0.70, or near what the reference reaches."""
-    return max(CNN_FLOOR, cnn_reference()[0] - CNN_MARGIN)
-
-
-def _cnn_notebook(session, o):
-    c = CNN
-    floor = float(o.get("time_budget", 30.0))
-    budget = max(floor, CNN_BUDGET_FACTOR * cnn_reference()[1])  # CPU seconds: the same on a busy machine
-    budget = session.call_limit(budget)  # what the call gets, --time-limit included: the figure its message names
-    mark = cnn_pass_mark()
-    data = cnn_data()
-    got = _run(session, "cnn", lambda: session.call("_gk_train_cnn", *data[:5], c["epochs"], c["batch"], c["lr"],
-                                                    c["seed"], timeout=budget, retry=True), budget)
-    if isinstance(got, str):
-        return got
-    pred, cuda = got
-    y_test = data[5]
-    if not isinstance(pred, np.ndarray) or pred.shape != y_test.shape:
-        return f"the predictions came back with shape {getattr(pred, 'shape', None)}, expected {y_test.shape}"
-    acc = float(np.mean(pred == y_test))
-    call = f"train_cnn(net, train_iter, test_iter, num_epochs={c['epochs']}, lr={c['lr']:g}, device=cpu)"
-    if not acc >= mark:
-        return (f"after {call} the net's test accuracy is {acc:.3f} on {len(y_test)} held-out images, below the "
-                f"pass mark {mark:.3f} (the reference reaches {cnn_reference()[0]:.3f})")
-    if cuda:
-        return Note(f"this grader has no GPU: {cuda} was called in train_cnn and kept on the CPU")
-    return None
-
-
 TRAINERS: dict[str, dict[str, Check]] = {
     "train_torch": {
         "trajectory": Check("trajectory", _trajectory, "the net's weights at every epoch against the template's loop"),
         "notebook": Check("notebook", _torch_notebook, "the run notebook's training reaches the pass mark"),
-    },
-    "train_cnn": {
-        "notebook": Check("notebook", _cnn_notebook, "the run notebook's test accuracy after train_cnn reaches the "
-                          "pass mark within the time budget"),
     },
 }
 

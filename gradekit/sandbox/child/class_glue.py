@@ -115,6 +115,8 @@ def _gk_method(request, *arrays):
     if op == "train":  # the class's own train(X, y, X_val, y_val, epochs, batch_size[, lr]); the weights after
         obj.train(*_gk_train_data(data, torchy), *kw["args"])
         return _gk_weights(obj)
+    if op == "fit" and torchy:
+        return _gk_fit_module(obj, cls, request.get("args", []), data, kw)
     if op == "fit":  # train (the class's own, or a plain loop); then test labels, the judgement and the curves
         if kw.get("loop"):
             _gk_standard_loop(obj, data[0], data[1], data[2], data[3], kw)
@@ -210,3 +212,55 @@ def _gk_standard_loop(model, X, Y, Xv, Yv, kw):
                 curves[split + "_losses"].append(float(F.cross_entropy(out, ys)))
                 curves[split + "_accs"].append(float((out.argmax(1) == ys).float().mean()))
     model.train_val_metrics = curves
+
+
+def _gk_fit_module(obj, cls, args, data, kw):
+    """A torch class's fit, checked as training: the class's ``forward`` (as it was before training) on a
+    fresh instance holding the trained ``state_dict`` makes the test labels, so a classifier the training
+    set on the instance (``self.forward = ...``) is not what is scored. Returns (labels, judgement, curves,
+    why it is not training or "", the names of replaced forwards)."""
+    import torch
+    import torch.nn.functional as F
+
+    forward = cls.forward  # the class's own, looked up before the student's training runs
+    start = {k: v.detach().clone() for k, v in obj.state_dict().items()}
+    X, Y = _gk_tensor(data[0]), _gk_tensor(data[1]).argmax(1)
+    if kw.get("loop"):
+        _gk_standard_loop(obj, data[0], data[1], data[2], data[3], kw)
+    else:
+        obj.train(*_gk_train_data(data[:4], torchy=True), *kw["args"])
+    judgement = _gk_judgement(obj) if kw.get("judge") else None
+    curves = _gk_curves(obj)
+    swapped = sorted(name or "net" for name, m in obj.named_modules() if "forward" in vars(m))
+    if cls.forward is not forward:
+        swapped.append("the class's forward")
+    trained = {k: v.detach().clone() for k, v in obj.state_dict().items()}
+
+    def fresh(state):
+        net = cls(*args)
+        net.load_state_dict(state)
+        torch.nn.Module.train(net, False)  # the handout's ``train`` shadows nn.Module.train: call the original
+        return net
+
+    try:
+        before, after = fresh(start), fresh(trained)
+    except Exception as e:  # the training replaced the model's layers: its state no longer fits the class
+        why = "after training, the model's parameters no longer fit the class (%s)" % str(e).strip()[:200]
+        return _gk_no_labels(len(data[4])), judgement, curves, why, swapped
+    with torch.no_grad():
+        loss0 = float(F.cross_entropy(forward(before, X), Y))
+        loss1 = float(F.cross_entropy(forward(after, X), Y))
+        labels = forward(after, _gk_tensor(data[4])).argmax(1)
+    why = ""
+    if all(torch.equal(start[k], trained[k]) for k in start):
+        why = "training did not change the model's parameters"
+    elif not loss1 < loss0:
+        why = ("the training loss of the class's own forward did not fall (%.4f at the start, %.4f after)"
+               % (loss0, loss1))
+    return labels, judgement, curves, why, swapped
+
+
+def _gk_no_labels(n):
+    import numpy
+
+    return numpy.full(int(n), -1, dtype=numpy.int64)

@@ -1,14 +1,14 @@
-# Appended, after torch_probe (whose _gk_failure it uses), to a student's ece449-a2 task2/task3 file; runs in
-# the boxed child. Same rules as torch_probe: no `from __future__`, no relative imports, no module-level torch
+# Appended, after torch_probe (whose _gk_failure it uses), to a student's ece449-a2 task2 file, and to a torch
+# code problem's module before ``training`` (which uses its CPU guard and step counter); runs in the boxed child. Same rules as torch_probe: no `from __future__`, no relative imports, no module-level torch
 # import, every name starts with `_gk_`.
 """Run a student's training function on a network built here, and send back plain arrays.
 
 ``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
 parent's initial weights, as the template's run notebook does, and returns the trained weights and the
-weight lists it returned; ``_gk_train_cnn``
-hands ``train_cnn`` the template's LeNet (seeded) and two DataLoaders, keeps
-``.cuda()`` on the CPU while it runs, and returns the net's predictions on
-images whose labels stay in the parent. When the student's function fails, the
+weight lists it returned. ``_gk_cpu_only`` keeps ``.cuda()`` on the CPU while a
+training function runs, ``_gk_step_counter`` counts the optimizer steps that move a
+net's parameters, ``_gk_swapped_forwards`` names the forwards a function set on a
+net's modules (``training``'s ``_gk_train`` uses all three). When the student's function fails, the
 reply is one line (a str) naming it.
 
 >>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
@@ -85,21 +85,6 @@ def _gk_train_torch(X, y, W, K, num_epochs, lr, batch_size, seed):
             model[2].weight.detach().double().numpy().reshape(2).copy(), lists)
 
 
-def _gk_lenet():
-    """task3_template.py's LeNet (Reshape, sigmoid, average pooling; models.lenet_fashion, a test holds them equal)."""
-    import torch
-    from torch import nn
-
-    class Reshape(torch.nn.Module):
-        def forward(self, x):
-            return x.view(-1, 1, 28, 28)
-
-    return nn.Sequential(
-        Reshape(), nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))
-
-
 def _gk_is_cuda(device):
     import torch
 
@@ -173,38 +158,30 @@ def _gk_cuda_failure(name, e):
     return None
 
 
-def _gk_train_cnn(X_train, y_train, X_eval, y_eval, X_test, num_epochs, batch_size, lr, seed):
-    """task3: ``train_cnn(net, train_iter, test_iter, num_epochs, lr, device)`` as the run notebook calls it, on
-    the template's LeNet (seeded) and torch DataLoaders: train_iter shuffled by a seeded generator, test_iter
-    over a labelled evaluation set the student's loop may measure. The grader's own test images (their
-    labels stay in the parent) are then classified by the trained net, as the notebook's
-    evaluate_accuracy_try_gpu does. device is torch.device("cpu"). Returns (predicted classes,
-    the CUDA calls that were kept on the CPU as one line, "" when none), or a str on failure."""
-    import numpy
-    import torch
-    from torch.utils import data
+def _gk_swapped_forwards(net):
+    """The modules of net whose ``forward`` is an attribute of the instance, not its class's: a classifier
+    put in place of the network's own layers. Named by their path in net ("" for net itself)."""
+    return sorted(name or "net" for name, m in net.named_modules() if "forward" in vars(m))
 
-    torch.manual_seed(int(seed))  # the initial weights and any draw the student makes
-    net = _gk_lenet()
 
-    def loader(X, y, shuffle):
-        ds = data.TensorDataset(torch.from_numpy(numpy.asarray(X, dtype=numpy.float32)),
-                                torch.from_numpy(numpy.asarray(y, dtype=numpy.int64)))
-        gen = torch.Generator().manual_seed(int(seed)) if shuffle else None
-        return data.DataLoader(ds, batch_size=int(batch_size), shuffle=shuffle, generator=gen)
+class _gk_step_counter:
+    """While active, counts the steps of torch optimizers whose parameters include one of net's."""
 
-    train_iter, test_iter = loader(X_train, y_train, True), loader(X_eval, y_eval, False)
-    guard = _gk_cpu_only()
-    with guard:
-        value, failed = _gk_run("train_cnn", lambda: (net, train_iter, test_iter, int(num_epochs), float(lr),
-                                                      torch.device("cpu")))
-        if failed:
-            return failed
-    test = torch.from_numpy(numpy.asarray(X_test, dtype=numpy.float32))
-    try:
-        net.eval()
-        with torch.no_grad():
-            pred = torch.cat([net(test[i:i + 512]).argmax(1).cpu() for i in range(0, len(test), 512)])
-    except Exception as e:  # the student's function may have moved or changed the model
-        return _gk_failure("the model after train_cnn", e)["error"]  # noqa: F821
-    return pred.numpy().astype(numpy.int64), ", ".join(guard.used)
+    def __init__(self, net):
+        self.ids = {id(p) for p in net.parameters()}
+        self.steps = 0
+        self._handle = None
+
+    def _hook(self, optimizer, args, kwargs):
+        if any(id(p) in self.ids for group in optimizer.param_groups for p in group["params"]):
+            self.steps += 1
+
+    def __enter__(self):
+        from torch.optim.optimizer import register_optimizer_step_post_hook
+
+        self._handle = register_optimizer_step_post_hook(self._hook)
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.remove()
+        return False
