@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MUTATE = ["gradekit/check/numeric.py", "gradekit/check/exact.py", "gradekit/intake/values.py", "gradekit/intake/arith.py"]
+MUTATE = ["gradekit/check/numeric.py", "gradekit/check/exact.py", "gradekit/core/reader/numbers.py", "gradekit/core/reader/arith.py"]
 TESTS = ["test_checkers.py", "test_values.py", "test_written_answers.py", "test_bounds.py"]
 
 

@@ -406,7 +406,7 @@ MATRIX_FORMULAS = [
 @pytest.mark.parametrize("written, verdict, words", MATRIX_FORMULAS, ids=[c[0] for c in MATRIX_FORMULAS])
 def test_a_power_of_a_matrix_is_a_matrix_power(written, verdict, words):
     from gradekit.check.expr.compare import check_formula
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.shapes import Symbols
 
     table = Symbols.declare({"X": "n×d", "y": "n×1"})
     out = check_formula(written, "(X^T X)^{-1} X^T y", table)
@@ -415,7 +415,7 @@ def test_a_power_of_a_matrix_is_a_matrix_power(written, verdict, words):
 
 def test_a_matrix_squared_is_the_product_never_entry_by_entry():
     from gradekit.check.expr.compare import check_formula
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.shapes import Symbols
 
     table = Symbols.declare({"A": "n×n"})
     assert check_formula("A^2", "A A", table).verdict == "correct"
@@ -457,7 +457,7 @@ NAME_FORMS = [
 @pytest.mark.parametrize("written, verdict", NAME_FORMS, ids=[c[0] for c in NAME_FORMS])
 def test_greek_names_with_digits_and_spaced_subscripts(written, verdict):
     from gradekit.check.expr.compare import check_formula
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.shapes import Symbols
 
     table = Symbols.declare({"beta_1": "scalar", "mu_0": "scalar", "x_{ab}": "scalar"})
     assert check_formula(written, "beta_1 + mu_0", table).verdict == verdict
@@ -508,8 +508,8 @@ BARS_AS_ABS = [  # (with bars, the same with abs): equal trees
 
 @pytest.mark.parametrize("bars, spelled", BARS_AS_ABS, ids=[c[0] for c in BARS_AS_ABS])
 def test_absolute_value_bars_mean_abs(bars, spelled):
-    from gradekit.check.expr.parser import parse
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.parser import parse
+    from gradekit.core.reader.shapes import Symbols
 
     table = Symbols.declare({n: "scalar" for n in ("x", "y", "a", "b", "c")})
     assert parse(bars, table) == parse(spelled, table)
@@ -530,9 +530,9 @@ BARS_REFUSED = [  # (written, column, words): never a guess
 
 @pytest.mark.parametrize("written, col, words", BARS_REFUSED, ids=[c[0][:20] for c in BARS_REFUSED])
 def test_ambiguous_or_unpaired_bars_are_refused_with_the_place(written, col, words):
-    from gradekit.check.expr.errors import ExprError
-    from gradekit.check.expr.parser import parse
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.errors import ExprError
+    from gradekit.core.reader.parser import parse
+    from gradekit.core.reader.shapes import Symbols
 
     with pytest.raises(ExprError) as e:
         parse(written, Symbols.declare({n: "scalar" for n in ("x", "a", "b", "c")}))
@@ -542,9 +542,9 @@ def test_ambiguous_or_unpaired_bars_are_refused_with_the_place(written, col, wor
 def test_many_bars_are_paired_quickly():
     import time
 
-    from gradekit.check.expr.errors import ExprError
-    from gradekit.check.expr.parser import parse
-    from gradekit.check.expr.shapes import Symbols
+    from gradekit.core.reader.errors import ExprError
+    from gradekit.core.reader.parser import parse
+    from gradekit.core.reader.shapes import Symbols
 
     table = Symbols.declare({"x": "scalar"})
     start = time.process_time()

@@ -25,7 +25,7 @@ import pytest
 from nbformat import v4
 
 from gradekit.check.expr import declare
-from gradekit.check.expr.parser import parse
+from gradekit.core.reader.parser import parse
 from gradekit.check.expr.prove import Proof, prove_equal
 from gradekit.core.bounded import Budget, Ending, run_bounded
 from gradekit.intake.submission import MAX_LITERAL_VALUES, load_answers

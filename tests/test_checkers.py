@@ -212,7 +212,7 @@ def test_a_wrong_truth_value_says_which_was_given():
 
 
 def test_only_a_comma_outside_brackets_makes_a_bare_list():
-    from gradekit.intake.values import _top_level_comma
+    from gradekit.core.reader.numbers import _top_level_comma
 
     assert _top_level_comma("1, 25, 25") and _top_level_comma("(1, 2), 3") and _top_level_comma("[1], {2}, 3")
     assert not _top_level_comma("(1, 2)") and not _top_level_comma("[[1, 2], [3, 4]]") and not _top_level_comma("7")

@@ -3,7 +3,7 @@
 import pytest
 
 from gradekit.check.expr import ExprError, declare, parse, shape_of
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Num, Sym, T, to_text
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Num, Sym, T, to_text
 
 NET = declare({"x1": "n×1", "W1": "m×n", "b1": "m×1", "x2": "m×1", "W2": "k×m", "b2": "k×1", "x3": "k×1", "t": "k×1"})
 W2T_E = Bin("mat", T(Sym("W2")), Bin("-", Sym("x3"), Sym("t")))

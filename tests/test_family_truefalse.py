@@ -46,7 +46,7 @@ def test_sigmoid_and_tanh_derivatives_at_zero_by_autograd():
     """Statement 2's key (sigmoid'(0) = 1/4 < tanh'(0) = 1), and gradekit's σ' and tanh', against autograd."""
     from gradekit.check.expr import declare
     from gradekit.check.expr.evaluate import evaluate
-    from gradekit.check.expr.parser import parse
+    from gradekit.core.reader.parser import parse
 
     _, sol = solve_spec("cs37300-hw4/q1")
     assert sol.answers["2"] is False and "1/4" in sol.answers["2 why"]

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from gradekit.check.expr import declare, parse
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 from gradekit.check.expr.evaluate import EvalError
 from gradekit.check.kinds import checker_for
 from gradekit.check.symbolic import drop_left_side
 from gradekit.core.errors import GradekitError, UnreadableAnswer
 from gradekit.core.records import Part
 from gradekit.check.context import CheckContext
-from gradekit.intake.arith import ArithError, read_expression
-from gradekit.intake.values import AnswerFormatError, NumberTooLarge, parse_integer, parse_numeric
+from gradekit.core.reader.arith import ArithError, read_expression
+from gradekit.core.reader.numbers import AnswerFormatError, NumberTooLarge, parse_integer, parse_numeric
 
 TABLE = declare({"W1": "m×n", "x": "n"}, {})
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from gradekit.intake.values import (
+from gradekit.core.reader.numbers import (
     AnswerFormatError,
     parse_array,
     parse_bool,

@@ -6,6 +6,8 @@ family's mistakes for this part, the student's other answers for cross-part
 properties). It says where and by how much an answer is wrong.
 
 ``kinds.py`` declares every part kind once (its options and its checker, imported on
-first use); ``context.py`` is what a checker is handed; ``expr/`` reads formulas.
-Imports ``gradekit.core`` and ``gradekit.intake`` (a written answer as numbers).
+first use); ``context.py`` is what a checker is handed; ``expr/`` judges formulas (equal on
+drawn instances, proved, or a named edit of the reference). What an answer says is read by
+``gradekit.core.reader``, the one reader of the answer language. Imports ``gradekit.core`` only:
+never ``gradekit.intake``.
 """

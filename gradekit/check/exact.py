@@ -9,7 +9,7 @@ from typing import Any
 
 from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
-from gradekit.intake.values import AnswerFormatError, parse_bool, parse_integer, parse_shape, quoted
+from gradekit.core.reader.numbers import AnswerFormatError, parse_bool, parse_integer, parse_numeric, quoted, read_shape
 from gradekit.check.context import CheckContext, diagnosed
 
 
@@ -27,7 +27,7 @@ def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         return Outcome.invalid(str(e))
     want = int(expected)
     plain = isinstance(raw, int) or (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit())
-    reading = "" if plain else f"read {quoted(str(raw))} as {got}"
+    reading = "" if plain else _integer_reading(raw, got, ctx.part.name)
     if got == want:
         return Outcome.correct() if plain else Outcome(1.0, Verdict.CORRECT, f"correct ({reading})", reading=reading)
     found = _matching_mistake(ctx, got, int)
@@ -35,6 +35,16 @@ def check_integer(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
         found = diagnosed(ctx, "sign_flipped", "Right size, wrong sign.")
     found = found or Outcome.wrong(f"{got} is off by {abs(got - want)}{_ratio(got, want)}.")
     return replace(found, reading=reading) if reading else found
+
+
+def _integer_reading(raw: Any, got: int, name: str) -> str:
+    """How a written integer was read: the reader's own words where they say more (an equation chain's steps in
+    names, not checked), else "read '…' as N"."""
+    try:
+        said = parse_numeric(raw, name=name).readings
+    except AnswerFormatError:
+        said = ()
+    return said[0] if len(said) == 1 and "its last value" in said[0] else f"read {quoted(str(raw))} as {got}"
 
 
 def _ratio(got: int, want: int) -> str:
@@ -57,10 +67,17 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 def check_shape(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     try:
-        got = parse_shape(raw)
+        got, reading = read_shape(raw)
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
-    want = tuple(int(d) for d in expected)
+    outcome = _shape_outcome(tuple(int(d) for d in expected), got, ctx)
+    if not reading:
+        return outcome
+    feedback = f"correct ({reading})" if outcome.verdict == Verdict.CORRECT else outcome.feedback
+    return replace(outcome, feedback=feedback, reading=reading)
+
+
+def _shape_outcome(want: tuple[int, ...], got: tuple[int, ...], ctx: CheckContext) -> Outcome:
     if got == want:
         return Outcome.correct()
     found = _matching_mistake(ctx, got, lambda v: tuple(int(d) for d in v))

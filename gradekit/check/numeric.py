@@ -33,7 +33,7 @@ import numpy as np
 from gradekit.core.records import Outcome
 from gradekit.core.texfmt import fmt, position
 from gradekit.core.vocab import Verdict
-from gradekit.intake.values import AnswerFormatError, Numeric, parse_numeric
+from gradekit.core.reader.numbers import AnswerFormatError, Numeric, parse_numeric
 from gradekit.check.context import CheckContext, diagnosed
 
 DEFAULT_RTOL = 1e-5  # full-precision answers: float32 arithmetic drifts 1e-6 to 3e-6 in a few operations
@@ -100,6 +100,8 @@ def close_entries(expected: np.ndarray, got: Numeric, policy: Policy) -> np.ndar
     unit = policy.unit(e)
     written = np.where(got.decimals >= 0, 10.0 ** -got.decimals.astype(float), 0.0)  # 0: exact (int, 1/2, e^2)
     enough = written <= unit * (1 + 1e-9)
+    if got.zeros_dropped is not None:  # a JSON float: 0.0795 may be 0.07950, its writer drops trailing zeros
+        enough = enough | got.zeros_dropped
     if policy.bounded:
         within = err <= policy.atol + policy.rtol * np.abs(e)
         return within & (full | enough) if policy.states_precision else within
@@ -143,8 +145,9 @@ def _fit_shape(expected: np.ndarray, got: Numeric, kind: str) -> Numeric | None:
     squeezable = kind in {"number", "vector"} or (kind == "matrix" and 1 in want)
     if same_size and squeezable and sum(d > 1 for d in got.values.shape) <= 1:
         note = f"read the {_form_text(got.values.shape)} as {_form_text(want, kind)}"
+        dropped = None if got.zeros_dropped is None else got.zeros_dropped.reshape(want)
         return Numeric(got.values.reshape(want), got.decimals.reshape(want), got.significant.reshape(want),
-                       got.readings + (note,))
+                       got.readings + (note,), dropped)
     return None
 
 
@@ -229,11 +232,30 @@ def _check(expected: Any, raw: Any, ctx: CheckContext, kind: str) -> Outcome:
     except AnswerFormatError as e:
         return Outcome.invalid(str(e))
     outcome, readings = _verdict(expected, got, ctx, kind, policy)
+    credited = outcome.verdict == Verdict.CORRECT or outcome.diagnosis not in (None, "too_few_digits", "wrong_shape")
+    padded = _padded(expected, got, policy) if credited else ""
+    readings = readings + (padded,) if padded else readings
     if readings:  # say how text that was not a plain number, or a list of another shape, was read
         outcome = Outcome(outcome.fraction, outcome.verdict,
                           ("correct" if outcome.verdict == Verdict.CORRECT else outcome.feedback) + _read_as(readings),
                           outcome.diagnosis, reading="; ".join(readings))
     return outcome
+
+
+def _padded(expected: np.ndarray, got: Numeric, policy: Policy) -> str:
+    """How a JSON float with fewer digits than asked was read: its writer drops trailing zeros (0.07950 is 0.0795)."""
+    if got.zeros_dropped is None or got.values.size != expected.size:
+        return ""
+    unit = policy.unit(np.asarray(expected, dtype=float)).reshape(-1)
+    written = np.where(got.decimals >= 0, 10.0 ** -got.decimals.astype(float), 0.0).reshape(-1)
+    e = np.asarray(expected, dtype=float).reshape(-1)
+    full = np.abs(got.values.reshape(-1) - e) <= DEFAULT_ATOL + DEFAULT_RTOL * np.abs(e)  # right whatever it shows
+    short = got.zeros_dropped.reshape(-1) & (written > unit * (1 + 1e-9)) & ~full
+    if not short.any():
+        return ""
+    first = fmt(float(got.values.reshape(-1)[int(np.argmax(short))]))
+    return (f"read the JSON number {first}{f' and {int(short.sum()) - 1} more' if short.sum() > 1 else ''} as precise as "
+            f"asked: JSON drops trailing zeros")
 
 
 def _verdict(expected: np.ndarray, got: Numeric, ctx: CheckContext, kind: str,

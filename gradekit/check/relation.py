@@ -19,7 +19,10 @@ def check_inequality(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     from gradekit.check.expr.relation import check_inequality as check
 
     symbols, define = declarations(ctx.part.options, ctx.problem.validated_params if ctx.problem else None)
-    result = check(raw, str(expected), declare(symbols or {}, define or {}))
+    from gradekit.core.reader.lexer import without_math_delimiters
+
+    text = without_math_delimiters(raw) if isinstance(raw, str) else raw
+    result = check(text, str(expected), declare(symbols or {}, define or {}))
     if result.verdict == Verdict.CORRECT:
         return Outcome.correct()
     if result.verdict == Verdict.INVALID:

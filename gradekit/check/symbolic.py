@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 from gradekit.core.records import Outcome
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext, diagnosed
+from gradekit.core.reader.lexer import without_math_delimiters
+from gradekit.core.reader.sides import drop_left_side, drop_shape_note
 
 if TYPE_CHECKING:
     from gradekit.check.expr.compare import FormulaResult  # sympy's side: imported when a formula is checked
@@ -55,11 +56,15 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if isinstance(raw, float) and not math.isfinite(raw):
         return Outcome.invalid(f"the answer is {raw}: write a formula")
     text = raw if isinstance(raw, str) else repr(raw)
-    text, note = drop_shape_note(text)
+    text, note = drop_shape_note(without_math_delimiters(text))
     try:
-        text = drop_left_side(text, ctx.part.name)
+        right = drop_left_side(text, ctx.part.name)
     except UnreadableAnswer as e:
         return Outcome.invalid(str(e))
+    if right != text:
+        left = text[:text.index("=")].strip()
+        note = "; ".join(n for n in (f"read the right-hand side of '{left[:40]} = …'", note) if n)
+        text = right
     problem = ctx.problem
     symbols, define = declarations(ctx.part.options, problem.validated_params if problem else None)
     table = declare(symbols or {}, define or {})
@@ -71,49 +76,9 @@ def _check(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     accepted = [str(expected)] + [str(e) for e in extra]
     rtol = float(ctx.part.options.get("rtol", 1e-6))
     results = [check_formula(text, ref, table, alternatives=alternatives, rtol=rtol) for ref in accepted]
+    note = "; ".join(n for n in (note, *case_notes(text, table)) if n)
     outcome = outcome_of(next((r for r in results if r.verdict == Verdict.CORRECT), results[0]), ctx)
     return replace(outcome, reading=note) if note else outcome
-
-
-# "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
-_SHAPE_NOTE = re.compile(r"^(.*?\S)\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?\s*R\s*\}?|ℝ)(?:\s*\^\s*(?:\{[^{}=]*\}|\S+))?\s*\$*\s*$",
-                         re.S)
-
-
-def drop_shape_note(text: str) -> tuple[str, str]:
-    r"""(the formula, how it was read) without a trailing ``\in \mathbb{R}^{k \times m}``."""
-    m = _SHAPE_NOTE.match(text)
-    if not m:
-        return text, ""
-    note = text[len(m.group(1)):].strip().rstrip("$").strip()
-    formula = m.group(1) + ("$" if text.lstrip().startswith("$") and not m.group(1).rstrip().endswith("$") else "")
-    return formula, f"read without the shape note '{note}' at its end"
-
-
-_LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|left|right|mathbf|boldsymbol)|[\s{}_$\\]")
-
-
-def drop_left_side(text: str, part: str) -> str:
-    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``UnreadableAnswer`` when it
-    names another."""
-    if text.count("=") != 1 or any(r in text for r in ("<=", ">=", "!=", "==", "≤", "≥")):
-        return text
-    left, right = text.split("=")
-    if _part_key(left) == _part_key(part):
-        return right.strip()
-    raise UnreadableAnswer(f"the answer starts with '{left.strip()[:40]}' =, but this part is '{part}': "
-                     f"give the right-hand side alone")
-
-
-def _part_key(text: str) -> str:
-    """dE/dz_x, ∂E/∂z_x, \\frac{\\partial E}{\\partial z_x} and \\frac{dE}{dz_x} all give "ezx"."""
-    t = re.sub(r"\\partial\s*\{([^{}]*)\}", r"\\partial \1", text.strip())  # \partial{L}: braces that mean nothing
-    t = re.sub(r"_\{([^{}]*)\}", r"_\1", t)  # W_{1}
-    t = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", t)
-    t = t.replace("\\partial", "d").replace("∂", "d")
-    t = _LATEX_NOISE.sub("", t)
-    t = re.sub(r"(?:(?<=^)|(?<=/))d", "", t)  # the d that opens each side of a derivative
-    return t.replace("/", "").casefold()
 
 
 def outcome_of(result: FormulaResult, ctx: CheckContext) -> Outcome:
@@ -133,3 +98,24 @@ def check_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
 
 def check_matrix_expr(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     return _check(expected, raw, ctx)
+
+
+def case_notes(answer: Any, table: Any) -> list[str]:
+    """"read 'W_1^{11}' as w_1^{11}": each name typed in another case than the one declared, said once."""
+    from gradekit.core.reader.lexer import case_readings
+
+    texts = [answer] if isinstance(answer, str) else [x for r in answer if isinstance(r, (list, tuple))
+                                                          for x in r if isinstance(x, str)] \
+        if isinstance(answer, (list, tuple)) else []
+    seen: dict[str, str] = {}
+    declared = frozenset(table.shapes)
+    for text in texts[:256]:
+        if "^" not in text or text == text.lower():
+            continue  # only an indexed name (w_1^{11}) is read in another case: no need to read the text again
+        for typed, key in case_readings(text, declared):
+            seen.setdefault(typed, table.name(key))
+    if not seen:
+        return []
+    typed, name = next(iter(seen.items()))
+    more = f" (and {len(seen) - 1} more name{'s' if len(seen) > 2 else ''} typed in another case)" if len(seen) > 1 else ""
+    return [f"read '{typed}' as {name}{more}"]

@@ -13,12 +13,12 @@ from typing import Any, Mapping
 
 from gradekit.core.records import Outcome
 from gradekit.check.context import CheckContext
-from gradekit.check.symbolic import declarations, outcome_of
+from gradekit.check.symbolic import case_notes, declarations, outcome_of
 
 
 def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     from gradekit.check.expr import declare
-    from gradekit.check.expr.errors import ExprError
+    from gradekit.core.reader.errors import ExprError
     from gradekit.check.expr.symmatrix import check_symbol_matrix, rows_of_text
 
     params = ctx.problem.validated_params if ctx.problem else None
@@ -34,7 +34,8 @@ def check_symbolic_matrix(expected: Any, raw: Any, ctx: CheckContext) -> Outcome
     result = check_symbol_matrix(raw if rows is None else rows, expected, table, alternatives=alternatives,
                                  rtol=float(ctx.part.options.get("rtol", 1e-9)))
     outcome = outcome_of(result, ctx)
-    if rows is None or not rows or len({len(r) for r in rows}) != 1:
-        return outcome
-    # "[[0, 1, 2], [x, y, z]]" typed as text: the list of rows it spells, said so
-    return replace(outcome, reading=f"read the text as a {len(rows)}×{len(rows[0])} matrix")
+    notes = case_notes(raw if rows is None else rows, table)
+    if rows is not None and rows and len({len(r) for r in rows}) == 1:
+        # "[[0, 1, 2], [x, y, z]]" typed as text: the list of rows it spells, said so
+        notes.insert(0, f"read the text as a {len(rows)}×{len(rows[0])} matrix")
+    return replace(outcome, reading="; ".join(notes)) if notes else outcome

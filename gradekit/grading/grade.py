@@ -106,6 +106,7 @@ def _grade_answers_file(path: Path, data: bytes, catalog: Catalog, assignment: s
         raise NoAnswersError(f"{e}{code_file_hint(catalog, assignment)}") from None
     report = grade_answers(raw.answers, assignment=assignment or raw.assignment, catalog=catalog,
                            submission=str(path), student=student or raw.student)
+    report.notes[:0] = raw.notes
     report.key = raw.key
     return report
 

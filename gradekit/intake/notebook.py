@@ -286,6 +286,7 @@ def answers_of(nb: Notebook, limits: Limits | None) -> tuple[dict[str, dict[str,
     if code and binds_answers(code.encode()):
         raw = read_py_source(nb.path, code.encode(), limits)
         answers.update({k: dict(v) for k, v in raw.answers.items()})
+        nb.notes.extend(raw.notes)
         assignment = assignment or raw.assignment
     for problem, parts in nb.tagged_answers().items():
         answers.setdefault(problem, {}).update(parts)

@@ -28,12 +28,13 @@ import json
 import re
 import signal
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.files import read_file
+from gradekit.core.reader.numbers import FloatText
 
 if TYPE_CHECKING:  # the sandbox is imported only when a .py must run: a .json or .toml never loads it
     from gradekit.sandbox.process import Limits
@@ -66,6 +67,7 @@ class RawSubmission:
     assignment: str | None = None
     student: str | None = None
     key: bool = False  # laid out as `gradekit solve --json` prints a key (a solved problem, a list, a whole key)
+    notes: list[str] = field(default_factory=list)  # what was read and left aside: a note key ("_source")
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def _count_containers(path: Path, data: bytes, verb: str) -> None:
 def _json_value(path: Path, text: str, what: str) -> Any:
     try:
         try:
-            return json.loads(text, parse_float=str, parse_constant=_json_constant,
+            return json.loads(text, parse_float=FloatText, parse_constant=_json_constant,
                               object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError:
             raise
@@ -145,7 +147,7 @@ def _json_value(path: Path, text: str, what: str) -> Any:
             # an integer of more than 4300 digits (or a duplicate key, raised again): integers that long are
             # kept as their text, so only their part is refused ("integer with 5000 digits"); parsed again
             # only then, so an honest file never pays for the hook
-            return json.loads(text, parse_float=str, parse_constant=_json_constant,
+            return json.loads(text, parse_float=FloatText, parse_constant=_json_constant,
                               object_pairs_hook=_no_duplicates, parse_int=_bounded_int)
     except json.JSONDecodeError as e:
         _fail(path, f"{what} at line {e.lineno}, column {e.colno}: {e.msg}")
@@ -209,8 +211,12 @@ _LONG_TOML_INT = re.compile(r"([=\[,]\s*)([+-]?\d[\d_]{%d,})(?=\s*(?:[\],#\r\n]|
 
 def _layout(path: Path, value: Any, root: str, assignment: Any = None,
             student: Any = None) -> RawSubmission:
-    """Normalise the accepted layouts to {problem: {part: value}} and check plain data."""
+    """Normalise the accepted layouts to {problem: {part: value}} and check plain data.
+
+    A key that starts with ``_`` (``"_source": "typed from my PDF"``), at the top or among a problem's parts, is
+    the student's note: left aside, and said."""
     answers: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
     solved = isinstance(value, list) or _is_solved(value) or _is_solved_key(value)
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -219,12 +225,12 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
                             f"\"answers\": {{...}}}} (the output of gradekit solve --json)")
             if item["id"] in answers:
                 _fail(path, f"{root}[{i}] repeats the id {json.dumps(item['id'])}")
-            answers[item["id"]] = _parts(path, item["answers"], (root, i, "answers"))
+            answers[item["id"]] = _parts(path, item["answers"], (root, i, "answers"), notes)
     elif _is_solved(value):
-        answers[value["id"]] = _parts(path, value["answers"], (root, "answers"))
+        answers[value["id"]] = _parts(path, value["answers"], (root, "answers"), notes)
     elif _is_solved_key(value):  # `gradekit solve -a ASSIGNMENT --json`: the whole key, as it is printed
         keyed = _layout(path, value["problems"], f"{root}.problems" if root else "problems")
-        answers = keyed.answers
+        answers, notes = keyed.answers, keyed.notes
         assignment = value.get("assignment") if assignment is None else assignment
         student = value.get("student") if student is None else student
     elif isinstance(value, dict):
@@ -233,7 +239,10 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
                 _fail(path, f"{root or 'the top level'} has the key {key!r}; problem ids are strings")
             if key in _META:
                 continue
-            answers[key] = _parts(path, parts, (root, key))
+            if key.startswith(_NOTE):
+                notes.append(_note(key))
+                continue
+            answers[key] = _parts(path, parts, (root, key), notes)
         assignment = value.get("assignment") if assignment is None else assignment
         student = value.get("student") if student is None else student
     else:
@@ -242,7 +251,14 @@ def _layout(path: Path, value: Any, root: str, assignment: Any = None,
     for name, meta in (("assignment", assignment), ("student", student)):
         if meta is not None and not isinstance(meta, str):
             _fail(path, f"{name} is {_describe(meta)}, but it should be a string")
-    return RawSubmission(path, answers, assignment, student, key=solved)
+    return RawSubmission(path, answers, assignment, student, key=solved, notes=notes)
+
+
+_NOTE = "_"
+
+
+def _note(key: str) -> str:
+    return f"left aside the note {json.dumps(key[:40], ensure_ascii=False)} (a key that starts with '_' is not graded)"
 
 
 def _is_solved(value: Any) -> bool:
@@ -255,7 +271,7 @@ def _is_solved_key(value: Any) -> bool:
             and set(value) <= {"assignment", "student", "problems", "notes"})
 
 
-def _parts(path: Path, parts: Any, trail: tuple) -> dict[str, Any]:
+def _parts(path: Path, parts: Any, trail: tuple, notes: list[str]) -> dict[str, Any]:
     if not isinstance(parts, dict):
         _fail(path, f"{_where(trail)} is {_describe(parts)}, but it should map part names to "
                     'answers, e.g. {"L": 116}')
@@ -263,7 +279,11 @@ def _parts(path: Path, parts: Any, trail: tuple) -> dict[str, Any]:
         if not isinstance(key, str):
             _fail(path, f"{_where(trail)} has the key {key!r}; part names are strings")
         _check_plain(path, value, (*trail, key), 0)
-    return parts
+    aside = [key for key in parts if key.startswith(_NOTE)]
+    if not aside:
+        return parts
+    notes.extend(_note(key) for key in aside)
+    return {k: v for k, v in parts.items() if k not in aside}
 
 
 _SCALARS = (type(None), bool, int, str, Unreadable)
@@ -497,7 +517,7 @@ def _run_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
         _fail(path, "stopped (exit code 0) before returning ANSWERS; do not call os._exit")
     _count_containers(path, r.result, "returned")  # as for an answers file: a million tables stop here
     try:
-        payload = json.loads(r.result.decode("utf-8"), parse_float=str,
+        payload = json.loads(r.result.decode("utf-8"), parse_float=FloatText,
                              parse_constant=_json_constant)
     except (ValueError, RecursionError):
         _fail(path, "returned data that is not JSON")

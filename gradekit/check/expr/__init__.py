@@ -14,8 +14,8 @@ instances. A wrong answer is named by the edit of the reference it equals.
 """
 
 from gradekit.check.expr.compare import FormulaResult, check_formula, declare
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.parser import parse
-from gradekit.check.expr.shapes import Symbols, parse_shape, shape_of
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Symbols, parse_shape, shape_of
 
 __all__ = ["ExprError", "FormulaResult", "Symbols", "check_formula", "declare", "parse", "parse_shape", "shape_of"]

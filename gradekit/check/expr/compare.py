@@ -17,12 +17,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 from gradekit.check.expr.evaluate import EvalError, evaluate, instances, same_value
 from gradekit.check.expr.mutations import Mutation, mutations
-from gradekit.check.expr.nodes import Node
-from gradekit.check.expr.parser import parse
-from gradekit.check.expr.shapes import Shape, Symbols, scalar_like, shape_of, show
+from gradekit.core.reader.nodes import Node
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Shape, Symbols, scalar_like, shape_of, show
 from gradekit.core.vocab import Verdict
 
 INSTANCES = 6
@@ -71,7 +71,7 @@ def _declare(symbols_json: str, define_json: str) -> Symbols:
 
 
 def _canon(name: str) -> str:
-    from gradekit.check.expr.shapes import canonical
+    from gradekit.core.reader.shapes import canonical
 
     return canonical(name)
 

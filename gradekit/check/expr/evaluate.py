@@ -7,7 +7,7 @@ sigmoid(W1 x1 + b1)``) are then computed from it, so a student may write
 dimensions (a missing transpose cannot hide), all dimensions equal, small
 integers with zeros and negatives, and zeros/ones.
 
->>> from gradekit.check.expr.parser import parse
+>>> from gradekit.core.reader.parser import parse
 >>> table = Symbols.declare({"A": "m×n", "B": "n×k"})
 >>> envs = instances(table, 3, seed=0)
 >>> [evaluate(parse("(A B)ᵀ", table), e).shape == evaluate(parse("Bᵀ Aᵀ", table), e).shape for e in envs]
@@ -21,8 +21,8 @@ from typing import Mapping
 
 import numpy as np
 
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T
-from gradekit.check.expr.shapes import Symbols
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, constant_value
+from gradekit.core.reader.shapes import Symbols
 
 Env = Mapping[str, np.ndarray]
 
@@ -32,32 +32,6 @@ class EvalError(ValueError):
 
     Not an ``UnreadableAnswer``: it is raised evaluating the reference and the family's mistakes as well as the
     student's answer, whose text was read; a checker decides what no value means for the answer."""
-
-
-def constant_value(node: Node) -> float:
-    """A symbol-free scalar expression in Python floats (overflow raises, never hangs)."""
-    if isinstance(node, Num):
-        return node.value
-    if isinstance(node, Neg):
-        return -constant_value(node.arg)
-    if isinstance(node, T):
-        return constant_value(node.arg)
-    if isinstance(node, Call) and len(node.args) == 1:
-        x = constant_value(node.args[0])
-        fns = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
-               "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v, "diag": lambda v: v,
-               "sigmoid'": lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2, "tanh'": lambda v: 1 - math.tanh(v) ** 2,
-               "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v, "sqrt": math.sqrt, "abs": abs,
-               "sign": lambda v: float((v > 0) - (v < 0)), "min": lambda v: v}
-        return fns[node.fn](x)
-    if isinstance(node, Bin):
-        a, b = constant_value(node.left), constant_value(node.right)
-        if node.op == "^":
-            if abs(b) > 64:
-                raise OverflowError("exponent too large")
-            return math.pow(a, b)
-        return {"+": a + b, "-": a - b, "mat": a * b, "had": a * b}.get(node.op) if node.op != "/" else a / b
-    raise ValueError("not a constant")
 
 
 def _ew(a: np.ndarray, b: np.ndarray, op: str) -> None:

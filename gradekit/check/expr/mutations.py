@@ -6,7 +6,7 @@ activation derivative ``x2 ∘ (1 − x2)``, use ∘ for a matrix product, rever
 outer product, drop a ½. Each edit carries the id a spec's ``partial`` table
 keys on and the sentence the student reads.
 
->>> from gradekit.check.expr.parser import parse
+>>> from gradekit.core.reader.parser import parse
 >>> table = Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"})
 >>> [m.id for m in mutations(parse("W2ᵀ(x3 − t)", table), table)][:3]
 ['transpose_missing', 'transposed', 'transpose_extra']
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.nodes import Bin, Call, Neg, Node, Num, Sym, T, count, replace_at, to_text, walk
-from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.nodes import Bin, Call, Neg, Node, Num, Sym, T, count, replace_at, to_text, walk
+from gradekit.core.reader.shapes import Symbols, scalar_like, shape_of
 
 MAX_MUTATIONS = 120
 

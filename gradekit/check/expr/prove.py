@@ -14,7 +14,7 @@ says so.
 
 >>> from gradekit.check.expr import declare
 >>> table = declare(["z"])
->>> from gradekit.check.expr.parser import parse
+>>> from gradekit.core.reader.parser import parse
 >>> proved_equal(parse("σ(z)(1 - σ(z))", table), parse("σ'(z)", table), table)
 True
 """
@@ -25,8 +25,8 @@ import enum
 from typing import Any
 
 from gradekit.core.bounded import Budget, Ending, run_bounded
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count
-from gradekit.check.expr.shapes import Symbols, scalar_like
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count
+from gradekit.core.reader.shapes import Symbols, scalar_like
 
 MAX_OPS = 60
 MAX_POWER = 8

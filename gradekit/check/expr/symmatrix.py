@@ -27,16 +27,17 @@ from typing import Any, Sequence
 import numpy as np
 
 from gradekit.check.expr.compare import FormulaResult
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader.errors import ExprError
 from gradekit.check.expr.evaluate import EvalError, evaluate, instances
-from gradekit.check.expr.lexer import MAX_CHARS
-from gradekit.check.expr.nodes import Mat, Node, Num, to_text
-from gradekit.check.expr.parser import parse
-from gradekit.check.expr.shapes import Symbols, scalar_like, shape_of, show
+from gradekit.core.reader import bounds
+from gradekit.core.reader.lexer import MAX_CHARS
+from gradekit.core.reader.nodes import Mat, Node, Num, to_text
+from gradekit.core.reader.parser import parse
+from gradekit.core.reader.shapes import Symbols, scalar_like, shape_of, show
 from gradekit.core.vocab import Verdict
 
-MAX_SIDE = 32  # rows and columns: the catalog's largest symbol matrix is 8×4
-MAX_ENTRIES = 256
+MAX_SIDE = bounds.SYMBOL_MATRIX_SIDE  # rows and columns: the catalog's largest symbol matrix is 8×4
+MAX_ENTRIES = bounds.SYMBOL_MATRIX_ENTRIES
 INSTANCES = 4
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.lexer import Token, tokenize
+from gradekit.core.reader import bounds
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.lexer import Token, tokenize
 
 OPEN, CLOSE = "ABS(", "ABS)"
 # after these an operand has just ended, so a bar may close (or open a juxtaposed |...|)
@@ -29,8 +30,8 @@ ENDS_OPERAND = {"NUM", "NAME", ")", "}", "T", "END", CLOSE}
 STARTS_INSIDE = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN", "+", "-", "BAR"}
 OPENERS = {"(": "(", "{": "{", "BEGIN": "B"}
 CLOSERS = {")": "(", "}": "{", "END": "B"}
-MAX_OPEN = 60  # bars open at once, as the parser's nesting limit
-MAX_BARS = 200  # the search recurses once per bar
+MAX_OPEN = bounds.NESTING  # bars open at once, as the parser's nesting limit
+MAX_BARS = bounds.NODES // 2  # the search recurses once per bar
 MAX_STATES = 20_000  # pairings tried; beyond it the answer is refused, never guessed
 
 

@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
@@ -28,6 +29,7 @@ class Node:
 @dataclass(frozen=True)
 class Num(Node):
     value: float
+    text: str = field(default="", compare=False, kw_only=True)  # as written ("0.1", "e"): arithmetic is exact
 
 
 @dataclass(frozen=True)
@@ -150,3 +152,29 @@ def to_text(node: Node, names: Callable[[str], str] = str, _outer: int = 0) -> s
     if node.op == "^":
         return side(node.left, False) + "^" + side(node.right, True)
     return side(node.left, False) + _SHOW.get(node.op, " ") + side(node.right, True)
+
+
+def constant_value(node: Node) -> float:
+    """A symbol-free scalar expression in Python floats (overflow raises, never hangs)."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        return -constant_value(node.arg)
+    if isinstance(node, T):
+        return constant_value(node.arg)
+    if isinstance(node, Call) and len(node.args) == 1:
+        x = constant_value(node.args[0])
+        fns = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
+               "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v, "diag": lambda v: v,
+               "sigmoid'": lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2, "tanh'": lambda v: 1 - math.tanh(v) ** 2,
+               "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v, "sqrt": math.sqrt, "abs": abs,
+               "sign": lambda v: float((v > 0) - (v < 0)), "min": lambda v: v}
+        return fns[node.fn](x)
+    if isinstance(node, Bin):
+        a, b = constant_value(node.left), constant_value(node.right)
+        if node.op == "^":
+            if abs(b) > 64:
+                raise OverflowError("exponent too large")
+            return math.pow(a, b)
+        return {"+": a + b, "-": a - b, "mat": a * b, "had": a * b}.get(node.op) if node.op != "/" else a / b
+    raise ValueError("not a constant")

@@ -19,16 +19,17 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from gradekit.check.expr.bars import resolve_bars
+from gradekit.core.reader import bounds
+from gradekit.core.reader.bars import resolve_bars
 from gradekit.core.errors import close_matches
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.lexer import Token, tokenize
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
-from gradekit.check.expr.shapes import Symbols, shape_of
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.lexer import Token, tokenize
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
+from gradekit.core.reader.shapes import Symbols, shape_of
 
-MAX_DEPTH = 60
-MAX_NODES = 400
-MAX_EXPONENT = 64.0
+MAX_DEPTH = bounds.NESTING
+MAX_NODES = bounds.NODES
+MAX_EXPONENT = float(bounds.FORMULA_POWER)
 ADD, MUL, NEG, POW, POST = 10, 20, 25, 30, 40
 PRODUCTS = {"mat": "mat", "cdot": "mat", "*": "had", "had": "had", "/": "/"}
 STARTS_OPERAND = {"NUM", "NAME", "FUNC", "(", "{", "FRAC", "BEGIN", "ABS("}
@@ -49,9 +50,36 @@ def parse(text: str, table: Symbols, *, check_shapes: bool = True) -> Node:
     return node
 
 
+# what arithmetic of numbers may name (``parse_arithmetic``): its words, as the refusal lists them
+ARITHMETIC_WORDS = "numbers, π, e, sqrt, exp, log/ln, sigmoid/σ, tanh, abs, min and max"
+
+
+def parse_arithmetic(text: str) -> Node:
+    """The tree of ``text``, arithmetic of numbers (``3*3*128*256 + 1``, ``\\frac12(14^2 + 6^2)``, ``σ(2)``), read by
+    the same lexer and parser as formulas, with no symbol declared; each number keeps its text (``Num.text``), so
+    ``arith`` computes the value exactly. ``ExprError`` otherwise."""
+    if not text.strip():
+        raise ExprError(1, "the answer is empty")
+    tokens = tokenize(text, frozenset(), exact=True)
+    _refuse_left_open(tokens)
+    return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True).run()
+
+
+def parse_number_matrix(text: str) -> Node:
+    """The tree of a LaTeX matrix of numbers (``\\begin{bmatrix} 1 & 0.5 \\\\ 3 & -4 \\end{bmatrix}``), with at most a
+    number before it (``\\frac14\\begin{bmatrix} … \\end{bmatrix}``): a list, so the text may be as long as an answer
+    and the bounds of one expression apply to each entry; ``ExprError`` otherwise."""
+    tokens = tokenize(text, frozenset(), exact=True, limit=bounds.ANSWER_CHARS)
+    _refuse_left_open(tokens)
+    return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True, per_entry=True).run()
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], table: Symbols):
+    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False, per_entry: bool = False):
         self.toks, self.i, self.table, self.depth, self.nodes = tokens, 0, table, 0, 0
+        self.exact = exact  # arithmetic of numbers: powers are bounded by the exact value's digits, not here
+        self.per_entry = per_entry  # a matrix of numbers is a list: NODES bounds each entry, ENTRIES the matrix
+        self.entries = 0
 
     # --- plumbing ---------------------------------------------------------------------
     def peek(self, k: int = 0) -> Token:
@@ -126,7 +154,7 @@ class _Parser:
         tok = self.take()
         k = tok.kind
         if k == "NUM":
-            return self.made(Num(float(tok.value), col=tok.col, end=tok.end))
+            return self.made(Num(float(tok.value), text=tok.value, col=tok.col, end=tok.end))
         if k == "NAME":
             return self.made(self.name(tok))
         if k == "FUNC":
@@ -151,9 +179,8 @@ class _Parser:
             close = self.expect("ABS)", f"'|' to close '|' at col {tok.col}", tok)
             return self.made(Call("abs", (inner,), col=tok.col, end=close.end))
         if k == "FRAC":
-            num = self.group(tok)
-            den = self.group(tok)
-            return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=den.end + 1))
+            num, den = self.fraction(tok)
+            return self.made(Bin("/", num, den, spelled="\\frac", col=tok.col, end=self.peek(-1).end))
         if k == "BEGIN":
             return self.matrix(tok)
         if k == "EOF":
@@ -189,7 +216,9 @@ class _Parser:
         if tok.value in self.table.shapes:
             return Sym(tok.value, col=tok.col, end=tok.end)
         if tok.value in CONSTANTS:
-            return Num(CONSTANTS[tok.value], col=tok.col, end=tok.end)
+            return Num(CONSTANTS[tok.value], text=tok.value, col=tok.col, end=tok.end)
+        if self.exact:
+            raise ExprError(tok.col, f"unknown name {tok.value!r}: arithmetic may use {ARITHMETIC_WORDS}")
         known = list(self.table.display.get(k, k) for k in self.table.shapes)
         # the case first: 'Qx' for q_x is a shift key, not another symbol
         same_case = [self.table.display.get(k, k) for k in self.table.shapes if k.casefold() == tok.value.casefold()]
@@ -205,6 +234,9 @@ class _Parser:
         nxt = self.peek()
         if nxt.kind == "^" and self.peek(1).kind == "NUM":  # \sigma^2(z) is ambiguous: refuse
             raise ExprError(nxt.col, f"write powers of {tok.value} as ({tok.value}(...))^2")
+        if self.exact and nxt.kind == "NUM" and tok.value not in ("max", "min"):  # LaTeX's \sqrt2
+            arg = self.prefix()
+            return self.made(Call(tok.value, (arg,), col=tok.col, end=arg.end))
         if nxt.kind not in ("(", "{"):
             raise ExprError(nxt.col, f"{tok.value} needs its argument in brackets: {tok.value}(...)")
         opened = self.take()
@@ -215,9 +247,25 @@ class _Parser:
             args.append(self.expr(0))
         close = self.expect(closer, f"{closer!r} to close {tok.value}( at col {tok.col}", opened)
         two = tok.value in ("max", "min")
-        if len(args) > 2 or (len(args) == 2 and not two):
+        if (len(args) > 2 and not (two and self.exact)) or (len(args) == 2 and not two):
             raise ExprError(tok.col, f"{tok.value} takes {'one or two arguments' if two else 'one argument'}, got {len(args)}")
         return self.made(Call(tok.value, tuple(args), col=tok.col, end=close.end))
+
+    def fraction(self, frac: Token) -> tuple[Node, Node]:
+        """``\\frac{a}{b}``, and LaTeX's shorthand of one digit each: ``\\frac12``, ``\\frac1{2}``, ``\\frac{1}2``."""
+        tok = self.peek()
+        if tok.kind == "NUM" and tok.value.isdigit() and len(tok.value) == 2:
+            self.take()
+            return (self.made(Num(float(tok.value[0]), text=tok.value[0], col=tok.col, end=tok.col + 1)),
+                    self.made(Num(float(tok.value[1]), text=tok.value[1], col=tok.col + 1, end=tok.end)))
+        return self.frac_argument(frac), self.frac_argument(frac)
+
+    def frac_argument(self, frac: Token) -> Node:
+        tok = self.peek()
+        if tok.kind == "NUM" and tok.value.isdigit() and len(tok.value) == 1:
+            self.take()
+            return self.made(Num(float(tok.value), text=tok.value, col=tok.col, end=tok.end))
+        return self.group(frac)
 
     def group(self, owner: Token) -> Node:
         opened = self.expect("{", f"'{{' after {owner.value}")
@@ -239,6 +287,8 @@ class _Parser:
         return False
 
     def check_exponent(self, exponent: Node, tok: Token) -> None:
+        if self.exact:
+            return  # arithmetic is exact: its powers are bounded by the value's digits (arith)
         if any(isinstance(n, Sym) for _, n in walk(exponent)):
             return  # e^{z}: a variable exponent is evaluated with overflow guarded, not refused
         value = _constant(exponent, tok)
@@ -260,6 +310,10 @@ class _Parser:
                 raise ExprError(tok.col, "an empty matrix entry before '&'")
             if tok.kind == "ROW":
                 raise ExprError(tok.col, "an empty matrix entry before '\\\\'")
+            if self.per_entry:
+                self.nodes, self.entries = 0, self.entries + 1
+                if self.entries > bounds.ENTRIES:
+                    raise ExprError(tok.col, f"the matrix has more than {bounds.ENTRIES} entries")
             rows[-1].append(self.expr(0))
             sep = self.peek()
             if sep.kind == "&":
@@ -274,6 +328,9 @@ class _Parser:
         if not rows[0] or len(widths) != 1:
             raise ExprError(begin.col, f"the rows of the matrix have {', '.join(str(len(r)) for r in rows)} entries; they must be equal")
         return self.made(Mat(tuple(tuple(r) for r in rows), col=begin.col, end=self.peek(-1).end))
+
+
+NO_SYMBOLS = Symbols({})
 
 
 def _refuse_left_open(tokens: list[Token]) -> None:
@@ -300,7 +357,7 @@ def _refuse_left_open(tokens: list[Token]) -> None:
 
 def _constant(node: Node, tok: Token) -> float:
     """The value of a constant exponent, each nested power itself bounded (so 9^9^9^9 stops at 9^9)."""
-    from gradekit.check.expr.evaluate import constant_value
+    from gradekit.core.reader.nodes import constant_value
 
     try:
         value = constant_value(node)
@@ -315,4 +372,4 @@ def _show(tok: Token) -> str:
     return "the end of the answer" if tok.kind == "EOF" else repr(tok.value)
 
 
-__all__ = ["parse", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = ["parse", "parse_arithmetic", "parse_number_matrix", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]

@@ -17,10 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from gradekit.check.expr.errors import ExprError
+from gradekit.core.reader import bounds
+from gradekit.core.reader.errors import ExprError
 
-MAX_CHARS = 2000
-MAX_NUMBER_CHARS = 24
+MAX_CHARS = bounds.EXPRESSION_CHARS
+MAX_NUMBER_CHARS = bounds.FORMULA_NUMBER_CHARS
 
 FUNCTION_WORDS = {
     "sigmoid": "sigmoid", "exp": "exp", "log": "log", "ln": "log", "tanh": "tanh",
@@ -40,7 +41,7 @@ UNICODE_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε"
                  "Ψ": "Psi", "Ω": "Omega"}
 # Operators with a Unicode or LaTeX spelling, normalised on purpose.
 UNICODE_OPS = {"−": "-", "–": "-", "∗": "*", "·": "cdot", "⋅": "cdot", "×": "cdot", "∘": "had", "⊙": "had",
-               "ᵀ": "T", "⊤": "T", "′": "T", "σ": "sigmoid", "½": "0.5", "¼": "0.25", "¾": "0.75"}
+               "ᵀ": "T", "⊤": "T", "′": "T", "σ": "sigmoid", "½": "0.5", "¼": "0.25", "¾": "0.75", "÷": "/"}
 SUPERSCRIPT_DIGITS = {"²": "2", "³": "3"}
 SUBSCRIPT_DIGITS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
 SPACES = {"\u00a0", "\u2009", "\u202f", "\u2002", "\u2003"}
@@ -53,11 +54,13 @@ LOOKALIKE = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "
 LATEX_OPS = {"cdot": "cdot", "times": "cdot", "odot": "had", "circ": "had", "ast": "*", "top": "T",
              "intercal": "T", "prime": "T", "sigma": "sigmoid", "exp": "exp", "log": "log", "ln": "log",
              "tanh": "tanh", "max": "max", "frac": "frac", "tfrac": "frac", "dfrac": "frac", "sqrt": "sqrt",
-             "min": "min"}
+             "min": "min", "div": "/"}
 LATEX_IGNORED = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
                  "Biggl", "Biggr", ",", ";", ":", "!", "quad", "qquad", " "}
 LATEX_WRAPPERS = {"mathbf", "mathrm", "boldsymbol", "bm", "operatorname", "text", "mathit", "vec"}
 MATRIX_ENVS = {"bmatrix", "pmatrix", "matrix"}
+# a matrix of numbers may be written in any of LaTeX's matrix environments (in a formula |A| and vmatrix mean more)
+NUMBER_MATRIX_ENVS = MATRIX_ENVS | {"vmatrix", "Vmatrix", "Bmatrix", "array"}
 # Absolute-value bars: which side a LaTeX spelling says it is on (bars.py pairs the plain '|').
 LATEX_BARS = {"lvert": "open", "rvert": "close", "vert": ""}
 BAR_SIDES = {"left": "open", "bigl": "open", "Bigl": "open", "biggl": "open", "Biggl": "open",
@@ -77,6 +80,7 @@ class Token:
     col: int  # 1-based
     end: int  # 1-based, exclusive
     closer: str = ""  # for ( and ): which bracket was typed, to report mismatches; for BAR: "open", "close" or ""
+    folded: bool = False  # a NAME read in another case than typed (W_1^{11} for the declared w_1^{11})
 
 
 def _describe(ch: str) -> str:
@@ -106,17 +110,31 @@ def strip_math_delimiters(text: str) -> tuple[str, int]:
     return text, 0
 
 
-def tokenize(text: str, declared: frozenset[str] = frozenset()) -> list[Token]:
-    """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power."""
-    if len(text) > MAX_CHARS:
-        raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {MAX_CHARS}")
+_DISPLAY = re.compile(r"^\s*(?:\$\$(?P<a>.*)\$\$|\\\[(?P<b>.*)\\\]|\\\((?P<c>.*)\\\)|\$(?P<d>[^$]*)\$)\s*$", re.S)
+
+
+def without_math_delimiters(text: str) -> str:
+    r"""The formula inside ``$$ … $$``, ``\[ … \]``, ``\( … \)`` or ``$ … $``, its left-hand side kept for
+    ``drop_left_side``."""
+    m = _DISPLAY.match(text)
+    return next(g for g in m.groups() if g is not None).strip() if m else text
+
+
+def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False,
+             limit: int = MAX_CHARS) -> list[Token]:
+    """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power.
+
+    ``exact``: the text is arithmetic of numbers, computed exactly (``arith``): a number keeps every digit it is
+    written with (its bounds are the exact value's), and ``sigma(2)`` is the sigmoid, as no symbol is declared."""
+    if len(text) > limit:
+        raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {limit}")
     text, _ = strip_math_delimiters(text)
-    return _Lexer(text, declared).run()
+    return _Lexer(text, declared, exact).run()
 
 
 class _Lexer:
-    def __init__(self, text: str, declared: frozenset[str]):
-        self.s, self.i, self.declared, self.out = text, 0, declared, []
+    def __init__(self, text: str, declared: frozenset[str], exact: bool = False):
+        self.s, self.i, self.declared, self.out, self.exact = text, 0, declared, [], exact
         self.side = ""  # "open"/"close" right after \left, \right, \bigl ...: the side of a bar that follows
 
     def emit(self, kind: str, value: str, start: int, closer: str = "") -> None:
@@ -181,7 +199,7 @@ class _Lexer:
         """A normalised operator or function word from the Unicode or LaTeX tables."""
         if meaning in FUNCTION_WORDS.values():
             self.function(meaning, start)
-        elif meaning in {"had", "cdot", "T", "*", "-", "frac"}:
+        elif meaning in {"had", "cdot", "T", "*", "-", "/", "frac"}:
             self.emit({"frac": "FRAC"}.get(meaning, meaning), spelled, start)
         else:  # a number such as ½
             self.emit("NUM", meaning, start)
@@ -190,6 +208,13 @@ class _Lexer:
         start = self.i
         m = _NUMBER.match(self.s, self.i)
         assert m is not None
+        last = self.out[-1] if self.out else None
+        if last is not None and last.kind == "NUM" and last.end == start + 1:  # 1..2, 1.2.3: a typo, not 1 × .2
+            raise ExprError(start + 1, f"two numbers run together ({self.s[max(0, start - 3):start + 3]!r})")
+        if self.exact:  # every digit counts: the exact value's own bounds apply (arith)
+            self.i = m.end()
+            self.emit("NUM", m.group(0), start)
+            return
         if len(m.group(0)) > MAX_NUMBER_CHARS:
             raise ExprError(start + 1, f"number {m.group(0)[:12]}... has more than {MAX_NUMBER_CHARS} characters")
         value = float(m.group(0))
@@ -245,11 +270,18 @@ class _Lexer:
                 if more is None:
                     break
                 subs += more
+            folded = _one_casefold(f"{base}{subs}^{sup}", self.declared) if sup is not None else None
             if sup is not None and f"{base}{subs}^{sup}" in self.declared:
                 base = f"{base}{subs}^{sup}"
+            elif folded is not None:  # W_1^{11} where only w_1^{11} is declared: nothing else could be meant
+                self.out.append(Token("NAME", folded, start + 1, self.i + 1, folded=True))
+                self.side = ""
+                return
             else:
                 self.i = save
-        if base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
+        if self.exact and base == "sigma":  # sigma(2): no symbol is declared in arithmetic
+            self.function("sigmoid", start)
+        elif base == plain and base.lower() in FUNCTION_WORDS and base not in self.declared:
             self.function(FUNCTION_WORDS[base.lower()], start)
         elif base in self.declared or "^" in base or base != plain:
             self.emit("NAME", base, start)
@@ -288,10 +320,13 @@ class _Lexer:
             raise ExprError(start + 1, f"'\\{word}' (a literal brace) is not part of the answer language")
         if word in ("begin", "end"):
             env = re.match(r"\{([A-Za-z*]+)\}", s[self.i :])
-            if env is None or env.group(1) not in MATRIX_ENVS:
+            if env is None or env.group(1) not in (NUMBER_MATRIX_ENVS if self.exact else MATRIX_ENVS):
                 got = env.group(1) if env else s[self.i : self.i + 10]
                 raise ExprError(start + 1, f"\\{word}{{{got}}} is not supported; only bmatrix, pmatrix and matrix are")
             self.i += env.end()
+            if word == "begin" and env.group(1) == "array":  # its column spec, {cc} or {c|c}: layout only
+                spec = re.match(r"\s*\{[^{}]*\}", s[self.i :])
+                self.i += spec.end() if spec else 0
             self.emit(word.upper(), env.group(1), start)
             return
         if word in LATEX_WRAPPERS:
@@ -308,6 +343,22 @@ class _Lexer:
             self.name(base=word.replace("var", ""), start=start)
             return
         raise ExprError(start + 1, f"\\{word} is not part of the answer language")
+
+
+def _one_casefold(name: str, declared: frozenset[str]) -> str | None:
+    """The one declared name that ``name`` is in another case (an indexed name only: ``W1^11`` for ``w1^11``)."""
+    found = [d for d in declared if d.casefold() == name.casefold()]
+    return found[0] if len(found) == 1 and name not in declared else None
+
+
+def case_readings(text: str, declared: frozenset[str]) -> list[tuple[str, str]]:
+    """``(as typed, declared name)`` for each name read in another case than typed; [] when the text is refused."""
+    try:
+        tokens = tokenize(text, declared)
+    except ExprError:
+        return []
+    body, _ = strip_math_delimiters(text) if len(text) <= MAX_CHARS else (text, 0)
+    return [(body[t.col - 1:t.end - 1], t.value) for t in tokens if t.folded]
 
 
 def _splits(word: str, names: frozenset[str], limit: int = 2) -> list[list[str]]:

@@ -16,7 +16,7 @@ on a matrix (``e^{-u}``, a scalar base, is entry by entry too). There is no impl
 >>> shape_of(Bin("mat", Sym("W2"), Sym("x1"), col=1, end=6), table, "W2 x1")
 Traceback (most recent call last):
 ...
-gradekit.check.expr.errors.ExprError: col 1: W2 x1: (k×m)·(n×1) do not compose
+gradekit.core.reader.errors.ExprError: col 1: W2 x1: (k×m)·(n×1) do not compose
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from gradekit.check.expr.errors import ExprError
-from gradekit.check.expr.lexer import FUNCTION_WORDS, UNICODE_GREEK
-from gradekit.check.expr.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T
+from gradekit.core.reader.errors import ExprError
+from gradekit.core.reader.lexer import FUNCTION_WORDS, UNICODE_GREEK
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T
 
 Shape = tuple  # () for a scalar, (rows, cols) otherwise
 RESERVED = {"e", "pi", "T"} | set(FUNCTION_WORDS)
@@ -95,7 +95,7 @@ class Symbols:
 
 
 def _src(node: Node, text: str | None, table: Symbols) -> str:
-    from gradekit.check.expr.nodes import to_text
+    from gradekit.core.reader.nodes import to_text
 
     if text is not None and node.end > node.col > 0:
         return text[node.col - 1 : node.end - 1].strip()
