@@ -118,7 +118,7 @@ def test_the_built_in_catalog_validates(tmp_path):
     r = run("validate")
     assert r.exit_code == 0, r.output
     row = next(line for line in r.output.splitlines() if "coms573-hw5" in line)
-    assert row.split("│")[2:7] == ["        9 ", "    16 ", "     80 ", "      10 ", " ok     "]  # 80, 10 by hand
+    assert row.split("│")[2:7] == ["        9 ", "    18 ", "     80 ", "      10 ", " ok     "]  # 80, 10 by hand; q4 (b), (c) at 0
 
 
 def test_the_bundle_carries_the_folder_and_grades_from_it(course, tmp_path):
