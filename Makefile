@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install students students-venv demo test bench clean
+.PHONY: install students students-venv demo lint test bench clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ demo: install
 	@# exit 1 means "graded, not full marks", as expected of this file; 2 (bad input) still fails
 	$(VENV)/bin/gradekit check examples/ece661-hw1-answers.py || test $$? -eq 1
 	$(VENV)/bin/gradekit solve q3.2 --show-steps
+
+# ruff's rules and exclusions: pyproject.toml, [tool.ruff]
+lint: install
+	$(VENV)/bin/ruff check gradekit tests benchmarks
 
 test: install
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider

@@ -124,7 +124,7 @@ def main() -> None:
                   f"(workers: {', '.join(f'{s.graded} in {s.seconds:.1f} s' for s in stats)}; "
                   f"{per_student * 1000:.0f} ms a submission on a worker)")
         task1 = rows[0][3]
-        print(f"projection, a 1,000-student ECE 449 course (worker time only; add ~8 ms a task of scheduling):")
+        print("projection, a 1,000-student ECE 449 course (worker time only; add ~8 ms a task of scheduling):")
         for label, seconds in ((f"task1 only ({task1:.2f} s a student, measured)", task1),
                                (f"a whole A2 submission ({args.a2_seconds:g} s a student)", args.a2_seconds)):
             cells = ", ".join(f"{n} workers {1000 * seconds / n / 60:.1f} min" for n in (2, 8, 32, 128))

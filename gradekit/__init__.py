@@ -34,7 +34,7 @@ _EXPORTS = {
     "SubmissionError": "gradekit.core.errors",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = sorted(_EXPORTS) + ["__version__"]  # noqa: PLE0605 - from _EXPORTS, the one list of names
 
 
 def __getattr__(name: str) -> Any:

@@ -12,9 +12,6 @@ The names are those of ``gradekit.core.*``, re-exported (``x is gradekit.core.â€
 name in two core modules: ``text`` here is the formatter (``gradekit.core.texfmt.text``), and the
 parameter reader ``gradekit.core.params.text`` is ``text_param``. Module problems (students' code)
 also use the code layer, ``gradekit.code.*``, which imports numpy and the sandbox's glue.
-
-The older names at the package root (``gradekit.families``, ``gradekit.model``, ``gradekit.params``,
-``gradekit.errors``, ``gradekit.texfmt``) still work and warn (DeprecationWarning).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ own), and the workers' folders (the fork server's, the module sessions' with a s
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 
 import pytest

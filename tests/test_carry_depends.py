@@ -16,7 +16,7 @@ from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import read_catalog
 from gradekit.spec.validate import validate
 from tests.test_solution_file import course
-from tests.test_written_references import CAT, DBZ, GAMMA, Z, _bn_from, written
+from tests.test_written_references import CAT, Z, _bn_from, written
 
 
 def _feedback(catalog, ident, answers):

@@ -427,12 +427,12 @@ def test_a_submission_that_trains_a_model_asks_for_a_gpu_worker(tmp_path):
         c.stop()
 
 
-def kill_a_worker_holding(watch, pids: dict, rows: dict, need_rows: bool, thread) -> str:
-    """SIGKILL, by pid, the first worker seen holding a task (once ``rows`` has some, if ``need_rows``)."""
+def kill_a_worker_holding(watch, pids: dict, thread) -> str:
+    """SIGKILL, by pid, the first worker seen holding a task."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and thread.is_alive():
         held = [w for w, keys in watch.processing().items() if keys]
-        if held and (rows or not need_rows):
+        if held:
             os.kill(pids[held[0]], signal.SIGKILL)
             return held[0]
         time.sleep(0.02)
@@ -457,7 +457,7 @@ def test_a_task_whose_workers_die_is_split_then_a_grader_error_row(tmp_path):
             pids = watch.run(os.getpid)
             # one task of six: its worker is killed, the task split, each file graded alone on the other worker
             t, rows, errors = run_in_thread(ex, entries)
-            first = kill_a_worker_holding(watch, pids, rows, False, t)
+            first = kill_a_worker_holding(watch, pids, t)
             t.join(300)
             assert not t.is_alive() and not errors, errors
             want = local_rows(folder)
@@ -466,7 +466,7 @@ def test_a_task_whose_workers_die_is_split_then_a_grader_error_row(tmp_path):
             # a task of one whose worker dies too: a grader-error row, and the run ends
             zed = discover(slow)
             t, rows, errors = run_in_thread(ex, zed)
-            second = kill_a_worker_holding(watch, pids, rows, False, t)
+            second = kill_a_worker_holding(watch, pids, t)
             t.join(120)
             assert not t.is_alive() and not errors and first != second
         (row,) = rows[0]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,9 @@ import gradekit
 ROOT = Path(gradekit.__file__).parent
 # lowest first: a layer may import itself and the layers before it
 LAYERS = ("core", "sandbox", "code", "intake", "check", "spec", "output", "grading", "course", "cli")
-# the top level beside the layers: gradekit.plugin, the surface a family plug-in imports (core names only),
-# and the deprecated aliases of gradekit.core.* it replaced, which warn; nothing inside gradekit imports either
+# the top level beside the layers: gradekit.plugin, the surface a family plug-in imports (core names only);
+# nothing inside gradekit imports it
 PLUGIN_SURFACE = "plugin"
-PLUGIN_NAMES = ("families", "model", "params", "errors", "texfmt")
 
 
 def _name(root: Path, path: Path) -> str:
@@ -126,14 +124,9 @@ def test_no_import_points_back_up_the_layers():
 def test_every_module_lives_in_a_layer_and_only_plugins_read_the_top_level_names():
     top = {m for m in GRAPH if m.count(".") == 1 and layer(m) not in LAYERS}
     # reference/ and problems/ install beside the engine as gradekit.reference and gradekit.problems
-    assert top == {f"gradekit.{n}" for n in (PLUGIN_SURFACE, *PLUGIN_NAMES)}
-    for name in (PLUGIN_SURFACE, *PLUGIN_NAMES):
-        assert GRAPH[f"gradekit.{name}"] <= {m for m in GRAPH if layer(m) == "core"}
-        assert not [m for m, targets in GRAPH.items() if f"gradekit.{name}" in targets]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        for name in PLUGIN_NAMES:  # the aliases are the core modules themselves (tests/test_exports.py: they warn)
-            assert getattr(__import__(f"gradekit.{name}", fromlist=["_"]), "__name__").startswith("gradekit.core.")
+    assert top == {f"gradekit.{PLUGIN_SURFACE}"}
+    assert GRAPH[f"gradekit.{PLUGIN_SURFACE}"] <= {m for m in GRAPH if layer(m) == "core"}
+    assert not [m for m, targets in GRAPH.items() if f"gradekit.{PLUGIN_SURFACE}" in targets]
 
 
 def test_every_layer_says_what_lives_there_and_what_it_may_import():

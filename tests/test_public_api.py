@@ -42,18 +42,8 @@ def test_the_readmes_instructor_example_runs(tmp_path):
 
 
 def test_plugin_names_are_the_core_modules():
-    import warnings
-
     import gradekit.core.families
     import gradekit.core.records
-    import gradekit.plugin
-
-    with warnings.catch_warnings():  # the old names warn (tests/test_exports.py); they are still the same modules
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import gradekit.families
-        import gradekit.model
-
-    assert gradekit.families is gradekit.core.families and gradekit.model is gradekit.core.records
     from gradekit.plugin import Family, Param, Solution, Step  # what a plug-in's family module imports
 
     assert Family is gradekit.core.families.Family and Solution is gradekit.core.records.Solution

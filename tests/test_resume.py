@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import gradekit.course.batch as batch
 from gradekit.cli.commands import main
-from gradekit.course.batch import BatchInterrupted, grade_folder, write_outputs
+from gradekit.course.batch import grade_folder, write_outputs
 from gradekit.course.cache import CACHE_FOLDER, MAX_ENTRY_BYTES, ResultCache, batch_digest, submission_digest
 from gradekit.course.entry import Entry
 from gradekit.course.executor import BatchJob, WorkerStats

@@ -228,7 +228,7 @@ def test_a_folder_on_the_way_swapped_for_a_link_is_not_followed(tmp_path):
     folder = tmp_path / "sub"
     (folder / "code").mkdir(parents=True)
     (folder / "code" / "task1.py").write_text(CORRECT)
-    from gradekit.core.files import RefusedFile, read_file, walk
+    from gradekit.core.files import read_file, walk
 
     tree = walk(folder, (".py",))
     assert tree.files == [folder / "code" / "task1.py"] and tree.refused == []

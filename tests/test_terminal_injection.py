@@ -12,7 +12,6 @@ is shown with its control characters escaped (``\\x1b``), whatever the output is
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -34,7 +34,7 @@ from gradekit.core.records import tidy
 from gradekit.core.untrusted import spreadsheet_cell
 from gradekit.core.vocab import Verdict
 from gradekit.course.collect import UNPACKED_FOLDER, ClassOptions, collect
-from gradekit.course.entry import Entry, grade_entry, graded_columns, zero_row as _zero
+from gradekit.course.entry import Entry, grade_entry, graded_columns
 from gradekit.course.export import METADATA, read_metadata
 from gradekit.course.lms_export import LMS_GRADEBOOKS, lms_gradebook
 from gradekit.course.feedback import feedback_file_names, feedback_markdown, is_feedback_name

@@ -40,7 +40,6 @@ worker otherwise.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import subprocess
 import sys

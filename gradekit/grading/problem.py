@@ -16,7 +16,7 @@ from gradekit.check.kinds import KINDS, checker_for
 from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
-from gradekit.core.vocab import PartKind, Verdict
+from gradekit.core.vocab import Verdict
 from gradekit.intake.submission import Unreadable
 from gradekit.spec.catalog import Catalog
 

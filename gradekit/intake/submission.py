@@ -332,10 +332,6 @@ def _describe(value: Any) -> str:
 
 def read_py_source(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     """The answers of Python source ``data`` (a file's, or a notebook's code cells), as for an answers .py."""
-    return _read_py(path, data, limits)
-
-
-def _read_py(path: Path, data: bytes, limits: Limits | None) -> RawSubmission:
     if len(data) > MAX_LITERAL_PY_BYTES:  # ast of megabytes costs seconds and gigabytes: not in the grader
         return _run_py(path, data, limits)
     try:
@@ -562,6 +558,6 @@ def _bootstrap() -> str:
     return text.replace("__NO_ANSWERS__", _NO_ANSWERS.replace('"', '\\"'))
 
 
-_READERS = {".json": _read_json, ".toml": _read_toml, ".py": _read_py}
+_READERS = {".json": _read_json, ".toml": _read_toml, ".py": read_py_source}
 # what a submission may be: a notebook holds answers and code, and is read by gradekit.intake.notebook
 SUFFIXES = (*_READERS, ".ipynb")

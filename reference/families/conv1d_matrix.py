@@ -10,8 +10,7 @@ channel j, stride 1, no padding, cross-correlation as in deep-learning framework
 so the backward pass is again a cross-correlation, of ∂L/∂Y (zero padded by k−1) with the kernels
 flipped: input channel i's kernel has row j = [w_k^{ij} … w_1^{ij}].
 
-One layout function gives every entry as an index (i, j, r) or 0; the symbol matrix and the
-numeric matrix (for the torch cross-checks) are both read from it.
+One layout function gives every entry as an index (i, j, r) or 0; the symbol matrix is read from it.
 
 >>> solve(validate({})).answers["A"][0]
 ['w_1^{11}', 'w_2^{11}', 'w_3^{11}', '0', 'w_1^{21}', 'w_2^{21}', 'w_3^{21}', '0']
@@ -20,8 +19,6 @@ numeric matrix (for the torch cross-checks) are both read from it.
 from __future__ import annotations
 
 from typing import Any, Mapping
-
-import numpy as np
 
 from gradekit.plugin import changed, Family, Mistake, Param, ParamError, Solution, Step
 
@@ -81,11 +78,6 @@ def backward_kernels(p: Mapping[str, Any], flip: bool = True, swap: bool = False
 
 def render(grid: list[list[Entry]]) -> list[list[str]]:
     return [[symbol(*e) if e else "0" for e in row] for row in grid]
-
-
-def numeric(grid: list[list[Entry]], W: np.ndarray) -> np.ndarray:
-    """The grid with W[i−1, j−1, r−1] for w_r^{ij}: for the torch cross-checks."""
-    return np.array([[W[e[0] - 1, e[1] - 1, e[2] - 1] if e else 0.0 for e in row] for row in grid])
 
 
 def bmatrix(rows: list[list[str]]) -> str:

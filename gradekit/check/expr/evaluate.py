@@ -16,12 +16,11 @@ integers with zeros and negatives, and zeros/ones.
 
 from __future__ import annotations
 
-import math
 from typing import Mapping
 
 import numpy as np
 
-from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, constant_value
+from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T
 from gradekit.core.reader.shapes import Symbols
 
 Env = Mapping[str, np.ndarray]

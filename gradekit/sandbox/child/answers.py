@@ -6,7 +6,7 @@ __NO_ANSWERS__ before running it.
 """
 import io, json, os, sys, traceback, types
 
-_CAP = __OUTPUT_CAP__
+_CAP = __OUTPUT_CAP__  # noqa: F821 - a placeholder: the parent writes the output cap here before the run
 _FILE = "answers.py"
 _RESULT = os.path.join(os.getcwd(), "result.json")
 _dumps, _open, _exit, _walk_tb, _urandom = json.dumps, open, os._exit, traceback.walk_tb, os.urandom

@@ -1,6 +1,6 @@
-# The text of this file follows a `_gk_cells = [...]` literal written by the parent (gradekit/intake/notebook.py)
-# and runs in the boxed child when the harness imports the module: no `from __future__`, no gradekit imports,
-# and every name starts with `_gk_`.
+# The text of this file follows `_gk_cells = [...]` and `_gk_cell_cpu = (...)`, written by the parent
+# (gradekit/intake/notebook.py), and runs in the boxed child when the harness imports the module: no
+# `from __future__`, no gradekit imports, and every name starts with `_gk_`.
 """Run a notebook's code cells in order in the module's namespace, as Jupyter runs them.
 
 ``_gk_cells`` holds ``(number, first_line, source, strict)`` for each cell and
@@ -109,4 +109,4 @@ def _gk_notebook_report():
     return tuple(_gk_cell_failures)
 
 
-_gk_run_cells(_gk_cells, *_gk_cell_cpu)
+_gk_run_cells(_gk_cells, *_gk_cell_cpu)  # noqa: F821 - both written above this text by the parent

@@ -122,8 +122,8 @@ def _gk_old_conv_forward():
     torch._gk_old_conv_forward = callers
 
 
-_gk_lower_memory(_gk_preload, _gk_memory)
+_gk_lower_memory(_gk_preload, _gk_memory)  # noqa: F821 - both set above this text by the grader
 _gk_one_thread()
 _gk_cuda_on_cpu()
 _gk_old_conv_forward()
-del _gk_lower_memory, _gk_one_thread, _gk_cuda_on_cpu, _gk_old_conv_forward, _gk_preload, _gk_memory
+del _gk_lower_memory, _gk_one_thread, _gk_cuda_on_cpu, _gk_old_conv_forward, _gk_preload, _gk_memory  # noqa: F821
