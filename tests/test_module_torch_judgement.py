@@ -21,7 +21,7 @@ ANN = load_catalog().resolve("cs37300-hw4/pytorch_ann")
 def overfitting(tmp_path_factory):
     """As in the public filled-in copy cadeneck/DS-Pytorch (053cd99): the handout's run ends with a
     validation loss well above its lowest, and the student answers "overfitting"."""
-    source = mutate(ANN_SOURCE, ('my_judgement = "generalizing"', 'my_judgement = "overfitting"'))
+    source = ANN_SOURCE
     return _grade(tmp_path_factory.mktemp("over"), "pytorch_ann.py", source)[1]
 
 

@@ -97,7 +97,9 @@ def _describe_student(session, name: str, case: Mapping[str, Any]) -> dict:
 
 
 def _well_formed(d: Any) -> dict:
-    """The child's description, bounded before it is read (a student's file wrote it)."""
+    """The child's description, bounded before it is read (a student's file wrote it); or its failure."""
+    if isinstance(d, dict) and isinstance(d.get("error"), str):
+        return {"error": d["error"][:1000], "kind": str(d.get("kind", "error"))[:40]}
     ok = (isinstance(d, dict) and isinstance(d.get("layers"), list) and isinstance(d.get("params"), int)
           and isinstance(d.get("defined", []), list) and len(d["layers"]) + len(d.get("defined", [])) <= 20_000
           and all(isinstance(x, dict) and isinstance(x.get("op"), str) for x in d["layers"] + d.get("defined", []))
