@@ -10,8 +10,9 @@ each method is judged on the same numbers as the reference.
 Part names: ``Class.__init__`` (the constructor: attributes, seed, layers),
 ``Class.method``, and ``Class`` alone for the handout's overall test (trained on
 scikit-learn's digits, with a stated threshold). ``Class.report_my_judgement`` is
-checked on the run the handout's own program makes (its settings, digits served as
-28×28 images), by a stated rule with a band where both neighbouring words pass.
+checked by a stated rule with a band where both neighbouring words pass, on the run
+the handout's own program makes (PyTorchANN: its settings, digits served as 28×28
+images) or, where that run is over the budget (PyTorchCNN), on the overall test's.
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/pytorch_ann").validated_params
@@ -175,18 +176,18 @@ JUDGEMENT_RULE = (f"underfitting when the final training accuracy is below {UNDE
                   f"else generalizing (within {MARGIN:.2f} of an accuracy threshold, or within {RISE_MARGIN:.0%} "
                   f"of the {RISE:.0%} rise, either side's word is accepted)")
 # The handout's own program (each file's __main__) trains on 2,000 Fashion-MNIST images with 200 for
-# validation; students answer for that run. The grader serves digits as 28×28 images in [0, 1] (flattened to
-# 784 for the ANN), 1,258 training and 180 validation images, and trains with the program's settings through
-# the student's own train. The ANN's run is the program's (100 epochs: about 2 s of CPU). The CNN's 60
-# full-batch Adam epochs (learning rate 0.002) cost about 2 s of CPU an epoch on 1,258 images, over its
-# budget with the overall test beside them; HANDOUT_CNN_TRAIN images keep the run's epochs, learning rate
-# and full batch (measured: the same shape of curve and the same word as on all 1,258).
-HANDOUT_CNN_TRAIN = 1258
+# validation; students answer for that run. The grader serves digits as 28×28 images in [0, 1], flattened to
+# 784 (1,258 training and 180 validation images), and trains PyTorchANN with the program's settings through
+# the student's own train: 100 epochs, about 2 s of CPU.
+# The CNN's program (60 full-batch Adam epochs, learning rate 0.002) is not run: on the 1,258 images it cost
+# 119 s of CPU (one thread, load 6 on 2 cores), the whole of its part's budget, and the shorter runs measured
+# do not show the same curves (its eval-mode accuracies still climb steeply at epoch 60, as BatchNorm's
+# running statistics catch up with 60 steps): 600 images, 52 s: training accuracy 0.770, underfitting;
+# 300 images, 24 s: 0.687, underfitting; 1,258 images: 0.852, generalizing. Its word is checked on the
+# overall test's run (HANDOUT_RUN has no entry), by the same rule and band, and the statement says so.
 HANDOUT_RUN = {"PyTorchANN": {"ctor": [784, 32, 10], "train": [100, 64, 0.2],
                               "text": "PyTorchANN(784, 32, 10) trained by its train(..., epochs=100, batch_size=64, "
-                                      "learning_rate=0.2)"},
-               "PyTorchCNN": {"ctor": [10], "train": [60, 0.002],
-                              "text": "PyTorchCNN(10) trained by its train(..., epochs=60, learning_rate=0.002)"}}
+                                      "learning_rate=0.2)"}}
 
 
 def _rise(vl: np.ndarray) -> float:
@@ -230,7 +231,10 @@ def band_reason(curves) -> str:
 def _judgement(cls: str):
     def run(session, o):
         budget = float(o.get("time_budget", 30.0))
-        got, how = _judged_fit(session, cls, budget), HANDOUT_RUN[cls]["text"]
+        if cls in HANDOUT_RUN:
+            got, how = _judged_fit(session, cls, budget), HANDOUT_RUN[cls]["text"] + " on 28×28 digits"
+        else:
+            got, how = _fit(session, cls, budget), _set_up(cls)[2]
         if isinstance(got, str) or got[2] is None:
             # the student's train failed or kept no curves: the grader's plain loop trains the model and keeps
             # them as the handout's train does (this part grades the judgement, not train)
@@ -249,7 +253,7 @@ def _judgement(cls: str):
                 return Note(f"{' and '.join(sorted(accepted))} are both accepted for {how}: "
                             f"{band_reason(curves) or 'a measure is near its threshold'}")
             return None
-        return (f"returned {word!r}, but {seen} of {how} on 28×28 digits make it {' or '.join(sorted(accepted))} "
+        return (f"returned {word!r}, but {seen} of {how} make it {' or '.join(sorted(accepted))} "
                 f"by the rule: {JUDGEMENT_RULE}")
 
     return run
@@ -261,8 +265,6 @@ def _handout_data(cls: str):
     X, y, Xv, yv, _, _ = module_numpy_ann.digits_split((1, 28, 28))
     if cls == "PyTorchANN":
         X, Xv = X.reshape(len(X), -1), Xv.reshape(len(Xv), -1)
-    else:
-        X, y = X[:HANDOUT_CNN_TRAIN], y[:HANDOUT_CNN_TRAIN]
     X, Xv = X.astype(np.float32), Xv.astype(np.float32)
     return X, _one_hot(y, 10), Xv, _one_hot(yv, 10), Xv
 
@@ -396,8 +398,9 @@ def solve(spec) -> Solution:
                      if cls == "PyTorchANN" else
                      f"PyTorchCNN(10) by Adam for {CNN_DIGITS['epochs']} epochs, the reference reaches about 0.94"))
         elif method == "report_my_judgement":
-            text = (f"one of {', '.join(JUDGEMENTS)}, judged by the rule from the curves of the handout "
-                    f"program's run, {HANDOUT_RUN[cls]['text']}, on 28×28 digits")
+            run = HANDOUT_RUN[cls]["text"] + " on 28×28 digits" if cls in HANDOUT_RUN else \
+                f"the overall test's run ({_set_up(cls)[2]} on digits)"
+            text = f"one of {', '.join(JUDGEMENTS)}, judged by the rule from the curves of {run}"
         else:
             text = f"the reference {cls}.{method} in gradekit.reference.models ({', '.join(c.name for c in fn.checks)})"
         answers[fn.name] = text
