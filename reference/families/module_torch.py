@@ -14,9 +14,9 @@ Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
 count graded; the shapes and the output are lost, and the feedback names the layer that raised.
 
 >>> from gradekit.spec.catalog import load_catalog
->>> spec = load_catalog().resolve("coms573-hw5/q4").validated_params
->>> spec.file, [c.name for c in spec.callable("LeNet").checks]
-('solution.py', ['layers', 'shapes', 'parameters', 'output'])
+>>> spec = load_catalog().resolve("ece449-a2/task4").validated_params
+>>> spec.file, [c.name for c in spec.callable("get_resnet").checks]
+('task4.py', ['layers', 'shapes', 'parameters', 'output'])
 """
 
 from __future__ import annotations
