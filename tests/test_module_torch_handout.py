@@ -77,7 +77,7 @@ class PyTorchANN(nn.Module):
         return fig, ax
 
     def report_my_judgement(self):
-        my_judgement = "generalizing"
+        my_judgement = "overfitting"
         assert my_judgement in ["overfitting", "underfitting", "generalizing"]
         return my_judgement
 
@@ -169,19 +169,20 @@ def graded(tmp_path_factory):
             ANN_SOURCE,
             ("        torch.manual_seed(random_seed)\n", ""),
             ("return self.forward(X).argmax(dim=1)", "return torch.softmax(self.forward(X), dim=1)"),
-            ('my_judgement = "generalizing"\n        assert my_judgement in ["overfitting", "underfitting", "generalizing"]',
+            ('my_judgement = "overfitting"\n        assert my_judgement in ["overfitting", "underfitting", "generalizing"]',
              'my_judgement = "it looks fine"'))),
         # class indices where the handout one-hot encodes: train's loss is fed y_batch.long()
         "ann_indices": run("indices", "pytorch_ann.py", mutate(
             ANN_SOURCE, ("loss = loss_function(output, y_batch)", "loss = loss_function(output, y_batch.long())"))),
-        # a TA marks "underfitting" wrong for well-trained curves (train 0.96 / val 0.88, both losses falling)
+        # a TA marks "underfitting" wrong for well-trained curves (training accuracy 1.00, validation 0.96)
         "ann_under": run("under", "pytorch_ann.py", mutate(
-            ANN_SOURCE, ('my_judgement = "generalizing"', 'my_judgement = "underfitting"'))),
+            ANN_SOURCE, ('my_judgement = "overfitting"', 'my_judgement = "underfitting"'))),
         # the judgement worked out from the recorded curves: a fresh instance has none, the trained one has
         "ann_from_metrics": run("frommetrics", "pytorch_ann.py", mutate(
-            ANN_SOURCE, ('my_judgement = "generalizing"',
+            ANN_SOURCE, ('my_judgement = "overfitting"',
                          'm = self.train_val_metrics\n        gap = m["train_accs"][-1] - m["val_accs"][-1]\n'
-                         '        my_judgement = "overfitting" if gap > 0.1 else "generalizing"'))),
+                         '        rise = m["val_losses"][-1] / min(m["val_losses"]) - 1\n'
+                         '        my_judgement = "overfitting" if gap > 0.1 or rise > 0.1 else "generalizing"'))),
         "ann_shuffled": run("shuffled", "pytorch_ann.py", mutate(
             ANN_SOURCE, ("optimizer = torch.optim.SGD(", "optimizer = torch.optim.Adam("))),
         "cnn": run("cnn", "pytorch_cnn.py", CNN_SOURCE),
@@ -233,8 +234,10 @@ def test_ann_labels_as_indices_lose_train_and_the_overall_test_only(graded):
 def test_the_judgement_is_checked_against_the_trained_models_own_curves(graded):
     _, parts = graded["ann_under"]
     judged = parts["PyTorchANN.report_my_judgement"]
-    assert judged.score == 0 and "returned 'underfitting', but your curves after 20 epochs" in judged.feedback
-    assert "make it generalizing by the rule: underfitting when the final training accuracy is below 0.80" in \
+    assert judged.score == 0 and "returned 'underfitting', but the curves after 100 epochs" in judged.feedback
+    assert "of PyTorchANN(784, 32, 10) trained by its train(..., epochs=100, batch_size=64, learning_rate=0.2)" \
+        in judged.feedback
+    assert "make it overfitting by the rule: underfitting when the final training accuracy is below 0.80" in \
         judged.feedback, judged.feedback
     _, parts = graded["ann_from_metrics"]
     assert parts["PyTorchANN.report_my_judgement"].score == 1, parts["PyTorchANN.report_my_judgement"].feedback

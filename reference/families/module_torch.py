@@ -9,12 +9,14 @@ compares: no student object ever reaches the parent.
 
 Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
 ``shapes`` (each layer's output shape), ``parameters`` (trainable count),
-``output`` (the output's shape).
+``output`` (the output's shape: paid only where another check earns credit, unless the callable says
+``output_alone = true``). A forward that raises still has the layers the model defines and its parameter
+count graded; the shapes and the output are lost, and the feedback names the layer that raised.
 
 >>> from gradekit.spec.catalog import load_catalog
->>> spec = load_catalog().resolve("coms573-hw5/q4").validated_params
->>> spec.file, [c.name for c in spec.callable("LeNet").checks]
-('solution.py', ['layers', 'shapes', 'parameters', 'output'])
+>>> spec = load_catalog().resolve("ece449-a2/task4").validated_params
+>>> spec.file, [c.name for c in spec.callable("get_resnet").checks]
+('task4.py', ['layers', 'shapes', 'parameters', 'output'])
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Slip, module_params, parse_module
 from gradekit.code.structure import judge_layers, judge_output, judge_parameters, judge_shapes
+from gradekit.code.torch_compare import compare_layers
 
 TIMEOUT = 20.0
 
@@ -64,46 +67,94 @@ def wrap_source(source: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=None)
 def describe_reference(reference: str, args: tuple, input_shape: tuple) -> dict:
-    """The reference model described by the same code the child runs (cached: it never changes)."""
+    """The reference model described by the same code the child runs (cached: it never changes); with the
+    layers it defines, which a student's model whose forward raises is compared with."""
     import torch
 
     from gradekit.sandbox.child.torch_probe import _gk_describe
 
     torch.manual_seed(0)
-    return _gk_describe(_references()[reference](*args), list(input_shape))
+    return _gk_describe(_references()[reference](*args), list(input_shape), tolerant=True)
 
 
 def _describe_student(session, name: str, case: Mapping[str, Any]) -> dict:
-    """The student's model described in the child; cached per session (all checks share one run)."""
+    """The student's model described in the child; cached per session (all checks share one run). A forward
+    that raises is described too (``failed``, and the layers the model ``defined``)."""
     cache = session.__dict__.setdefault("_gradekit_torch", {})
     key = json.dumps([name, case], sort_keys=True)
     if key not in cache:
-        r = session.call("_gk_probe", {"build": name, "args": list(case["args"]), "input": list(case["input"])},
+        r = session.call("_gk_probe", {"build": name, "args": list(case["args"]), "input": list(case["input"]),
+                                       "tolerant": True},
                          timeout=float(case.get("timeout", TIMEOUT)))
         if not r.ok:
             cache[key] = {"error": r.message, "kind": r.kind}
         else:
             try:
-                cache[key] = json.loads(bytes(r.value.astype("uint8")).decode())
-            except (ValueError, AttributeError, UnicodeDecodeError):
+                cache[key] = _well_formed(json.loads(bytes(r.value.astype("uint8")).decode()))
+            except (ValueError, AttributeError, UnicodeDecodeError, TypeError):
                 cache[key] = {"error": "the model description came back unreadable", "kind": CallKind.DATA}
     return cache[key]
+
+
+def _well_formed(d: Any) -> dict:
+    """The child's description, bounded before it is read (a student's file wrote it); or its failure."""
+    if isinstance(d, dict) and isinstance(d.get("error"), str):
+        return {"error": d["error"][:1000], "kind": str(d.get("kind", "error"))[:40]}
+    ok = (isinstance(d, dict) and isinstance(d.get("layers"), list) and isinstance(d.get("params"), int)
+          and isinstance(d.get("defined", []), list) and len(d["layers"]) + len(d.get("defined", [])) <= 20_000
+          and all(isinstance(x, dict) and isinstance(x.get("op"), str) for x in d["layers"] + d.get("defined", []))
+          and (d.get("failed") is None or isinstance(d["failed"], dict)))
+    if not ok:
+        raise ValueError("malformed")
+    return d
 
 
 def _call_text(name: str, args) -> str:
     return f"{name}({', '.join(repr(a) for a in args)})"
 
 
-def _each_case(judge):
-    """A check that runs ``judge(expected, got, case, any_order, options)`` on each of the callable's cases
-    (``options``: the part's, whose ``partial`` prices the named mistakes)."""
-    def run(session, o, *, name, cases, reference, any_order):
+# layers a model's modules define, compared when its forward raises: the weightless ones (pooling,
+# activations: often functional, or one module used twice) say nothing of the network the forward would run
+_DEFINED = ("conv", "linear", "batchnorm", "dropout")
+
+
+def _broke(failed: Mapping[str, Any]) -> str:
+    module, kind = str(failed.get("module", "?"))[:100], str(failed.get("type", ""))[:60]
+    where = f"{module} ({kind})" if kind and module != "forward" else module
+    return f"the forward pass raised {str(failed.get('error', ''))[:200]} in {where}"
+
+
+def _verdicts(expected: dict, got: dict, case, any_order: bool, o, output_alone: bool) -> dict:
+    """Every check's verdict on one case. A forward that raised still has its defined layers and parameter
+    count graded (the shapes and the output are lost, and say which layer raised). The output shape is paid
+    only where another check earns credit (another year's network with the right output shape is not the
+    asked one), or where the callable's ``output_alone`` says the course pays it alone."""
+    failed = got.get("failed")
+    if failed:
+        broke = _broke(failed)
+        defined = compare_layers(*([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, got)),
+                                 any_order=True)
+        out = {"layers": None if defined is None else f"{defined} (the layers the model defines; {broke})",
+               "shapes": broke, "parameters": judge_parameters(expected, got, case, any_order, o), "output": broke}
+    else:
+        out = {name: judge(expected, got, case, any_order, o) for name, judge in _JUDGES.items()}
+    earns = any(v is None or (isinstance(v, Slip) and v.credit > 0) for k, v in out.items() if k != "output")
+    if out["output"] is None and not earns and not output_alone:
+        out["output"] = ("the right output shape, but every other check fails: another network than the asked "
+                         "one earns nothing for its output shape alone")
+    return out
+
+
+def _each_case(check: str):
+    """The check ``check`` on each of the callable's cases (``o``: the part's options, whose ``partial``
+    prices the named mistakes)."""
+    def run(session, o, *, name, cases, reference, any_order, output_alone):
         for case in cases:
             got = _describe_student(session, name, case)
             if "error" in got:
                 return got["error"]
             expected = describe_reference(reference, tuple(case["args"]), tuple(case["input"]))
-            bad = judge(expected, got, case, any_order, o)
+            bad = _verdicts(expected, got, case, any_order, o, output_alone)[check]
             if bad is not None:
                 if len(cases) > 1:
                     where = f"{_call_text(name, case['args'])}: {bad}"
@@ -115,10 +166,7 @@ def _each_case(judge):
 
 # Named mistakes (Slip ids), each named only where the part's ``partial`` prices it (gradekit.code.structure):
 # "final_relu_missing" and "conv_bias", as a generated structure check names them.
-_layers, _shapes, _parameters, _output = judge_layers, judge_shapes, judge_parameters, judge_output
-
-
-_JUDGES = {"layers": _layers, "shapes": _shapes, "parameters": _parameters, "output": _output}
+_JUDGES = {"layers": judge_layers, "shapes": judge_shapes, "parameters": judge_parameters, "output": judge_output}
 _WHAT = {"layers": "layer types, order and hyperparameters", "shapes": "each layer's output shape",
          "parameters": "the trainable parameter count", "output": "the output shape"}
 
@@ -156,8 +204,13 @@ def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
     reference = c.get("reference")
     if reference not in REFERENCES:
         raise ParamError(f"{where}.reference", f"is {reference!r}, but must be one of {', '.join(REFERENCES)}")
-    bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")))
-    return {k: Check(k, functools.partial(_each_case(j), **bound), _WHAT[k]) for k, j in _JUDGES.items()}
+    alone = c.get("output_alone", False)
+    if not isinstance(alone, bool):
+        raise ParamError(f"{where}.output_alone", f"is {alone!r}, but must be true (the course pays the output "
+                                                  f"shape alone, even for another network) or false")
+    bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")),
+                 output_alone=alone)
+    return {k: Check(k, functools.partial(_each_case(k), **bound), _WHAT[k]) for k in _JUDGES}
 
 
 def validate(params: Mapping[str, Any]):

@@ -132,6 +132,7 @@ def _gk_describe(model, input_shape, seed=0, tolerant=False):
         kind = type(model)
         raise TypeError("got %s.%s, not a torch.nn.Module" % (kind.__module__, kind.__qualname__))
     names = {id(m): (n or "forward") for n, m in model.named_modules()}
+    kinds = {(n or "forward"): type(m).__name__ for n, m in model.named_modules()}  # names the failing layer
     layers, where = [], []
 
     def enter(module, _inp):
@@ -158,7 +159,8 @@ def _gk_describe(model, input_shape, seed=0, tolerant=False):
                 if not tolerant or isinstance(e, (MemoryError, NotImplementedError)):
                     raise
                 text = (str(e).strip().splitlines() or [""])[0][:200]
-                failed = {"module": where[-1] if where else "forward",
+                module = where[-1] if where else "forward"
+                failed = {"module": module, "type": kinds.get(module, ""),
                           "error": "%s%s" % (type(e).__name__, ": " + text if text else "")}
                 out = None
     finally:
@@ -234,7 +236,7 @@ def _gk_probe(request):
         try:
             with _gk_mode(None, None):
                 model = target(*args)
-            reply = _gk_describe(model, request["input"])
+            reply = _gk_describe(model, request["input"], tolerant=bool(request.get("tolerant")))
         except BaseException as e:  # noqa: B036 - SystemExit from student code is a failure like any other
             if isinstance(e, KeyboardInterrupt):
                 raise
