@@ -253,3 +253,17 @@ def test_a_forward_that_raises_in_a_later_layer_keeps_its_defined_layers_and_par
     assert part.score == pytest.approx(5.0), part.feedback  # layers and parameters: 2 × 2.5
     assert "shapes: the forward pass raised RuntimeError: mat1 and mat2 shapes cannot be multiplied" in part.feedback
     assert "in fc1" in part.feedback and "layers:" not in part.feedback and "parameters:" not in part.feedback
+
+
+def test_compare_shapes_in_any_order_never_names_one_shape_as_its_own_expectation():
+    exp = _reference_layers()
+    fc1 = next(i for i, layer in enumerate(exp) if layer["op"] == "linear")
+    twice = [*exp[:fc1 + 1], exp[fc1], *exp[fc1 + 1:]]  # the first linear layer run twice
+    said = compare_shapes(exp, twice, [5, 3, 32, 32], any_order=True)
+    shape = "×".join(map(str, exp[fc1]["shape"]))
+    assert said == (f"on an input of shape 5×3×32×32, layer {fc1 + 2} (linear in fc1) outputs {shape}: one such "
+                    f"layer more than the expected model has")
+    wrong = [*exp]
+    wrong[fc1] = dict(wrong[fc1], shape=[5, 64])
+    assert compare_shapes(exp, wrong, [5, 3, 32, 32], any_order=True) == (
+        f"on an input of shape 5×3×32×32, layer {fc1 + 1} (linear in fc1) outputs 5×64, expected {shape}")

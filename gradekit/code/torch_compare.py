@@ -119,7 +119,12 @@ def compare_shapes(expected: Sequence[dict], got: Sequence[dict], input_shape: S
                 left.remove(key(g))
                 continue
             same = [e for e in exp if _signature(e) == _signature(g)]
-            want = f", expected {_fmt(same[0].get('shape'))}" if same else "; the expected model has no such layer"
+            # a layer of a kind the expected model has, at a shape none of them gives, names the shape it should
+            # give; at a shape one of them gives, it is one such layer too many (its twin was matched already)
+            other = [e for e in same if e.get("shape") != g.get("shape")]
+            want = (f", expected {_fmt(other[0].get('shape'))}" if other
+                    else ": one such layer more than the expected model has" if same
+                    else "; the expected model has no such layer")
             return (f"on an input of shape {_fmt(list(input_shape))}, {label(i, g)} outputs "
                     f"{_fmt(g.get('shape'))}{want}")
         return None if not left else "the layers differ from the expected ones: see layers"
