@@ -209,21 +209,10 @@ def _student_id(cell: str, known: set[str]) -> str:
 
 
 def _rows(path: Path) -> list[list[str]]:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_MANUAL_BYTES + 1)
-    except OSError as e:
-        raise ManualGradesError(f"{path}: cannot be read ({e.strerror or e})") from None
-    if len(data) > MAX_MANUAL_BYTES:
-        raise ManualGradesError(f"{path}: larger than {MAX_MANUAL_BYTES // 2**20} MiB; is it the hand-grades CSV?")
-    try:
-        text = data.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a byte-order mark
-    except UnicodeDecodeError as e:
-        raise ManualGradesError(f"{path}: not UTF-8 text (byte {e.start}); save it as CSV UTF-8") from None
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as e:
-        raise ManualGradesError(f"{path}: not CSV ({e})") from None
+    from gradekit.course.roster import read_csv_rows
+
+    # a reason a TA writes may be long: no bound on a cell beyond the file's
+    return read_csv_rows(path, MAX_MANUAL_BYTES, "hand-grades CSV", ManualGradesError, max_cell=None)
 
 
 def _listed(columns: Mapping[str, float]) -> str:

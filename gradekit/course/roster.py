@@ -110,9 +110,11 @@ def name_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", plain.casefold())
 
 
-def read_csv_rows(path: Path, limit: int, what: str, error: type[GradekitError] = RosterError) -> list[list[str]]:
+def read_csv_rows(path: Path, limit: int, what: str, error: type[GradekitError] = RosterError,
+                  max_cell: int | None = MAX_CELL) -> list[list[str]]:
     """A CSV file's rows, read within ``limit`` bytes, UTF-8 (a byte-order mark allowed), at most
-    ``MAX_ROSTER_ROWS`` rows of cells of at most ``MAX_CELL`` characters; ``error`` names ``path`` otherwise."""
+    ``MAX_ROSTER_ROWS`` rows of cells of at most ``max_cell`` characters (any, for None); ``error`` names
+    ``path`` otherwise."""
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
@@ -129,9 +131,9 @@ def read_csv_rows(path: Path, limit: int, what: str, error: type[GradekitError] 
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), 1):
             if number > MAX_ROSTER_ROWS + 1:
                 raise error(f"{path}: more than {MAX_ROSTER_ROWS} rows; is it the {what}?")
-            long = next((k for k, cell in enumerate(row) if len(cell) > MAX_CELL), None)
+            long = next((k for k, cell in enumerate(row) if max_cell is not None and len(cell) > max_cell), None)
             if long is not None:
-                raise error(f"{path}: row {number}, column {long + 1}: longer than {MAX_CELL} characters")
+                raise error(f"{path}: row {number}, column {long + 1}: longer than {max_cell} characters")
             rows.append(row)
     except csv.Error as e:
         raise error(f"{path}: not CSV ({e})") from None
