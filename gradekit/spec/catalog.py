@@ -144,7 +144,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     family_name = raw["family"]
     if family_name == CODE_FAMILY and not is_code:
         raise SpecError(where, "family 'code' is written as a [code] table (docs/authoring.md, code problems)")
-    if family_name not in families and not is_code:
+    if not is_code and family_name not in families:  # `in` would import every family for the name "code"
         hint = did_you_mean(str(family_name), families)
         raise SpecError(where, f"family {family_name!r} is unknown{hint}")
     if not isinstance(raw["parts"], list) or not raw["parts"]:
