@@ -164,6 +164,7 @@ def test_a_consistently_transposed_layout_costs_one_point_of_DNNforward_only(tmp
 def test_a_backward_that_needs_another_layout_than_its_forward_still_fails(tmp_path):
     _, parts = grade_source(tmp_path, filled(backward=BACKWARD_T))
     assert parts["DNNbackward"].score == 0 and parts["DNNforward"].score == 5
+    assert parts["train"].score == 5  # its own loop is right: the solution's gradients stand in for the backward
 
 
 def test_aliased_weight_lists_are_caught_at_every_epoch(tmp_path):

@@ -114,17 +114,27 @@ class FitRunner:
     stand_in: tuple[str, ...] = ()  # as in the part's values check: the training judged on its own
 
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded:
+        """The student's training with its own functions first (the quick run: no calls recorded); where that
+        fails for a reason other than time, again with the solution's values standing in for the other graded
+        functions, so the training is judged on its own (a wrong DNNbackward costs DNNbackward's points)."""
+        served = serve(pair, self.fit)
+        first = self._attempt(pair, options, served, ())
+        if first.fraction >= 1.0 or not self.stand_in or first.message.startswith(_OVER):
+            return first
+        return self._attempt(pair, options, served, self.stand_in)
+
+    def _attempt(self, pair: Any, options: Mapping[str, Any], served: Sequence[np.ndarray],
+                 stand_in: Sequence[str]) -> Graded:
         from gradekit.code.standins import flatten_records
 
         fit = self.fit
-        served = serve(pair, fit)
         compare = [[t] for t in fit.trained] + ([list(fit.losses)] if fit.losses else [])
         request = {"inputs": list(fit.served), "dims": {}, "library": self.setup["library"],
-                   "steps": list(fit.steps), "compare": compare, "seed": 0, "stand_in": list(self.stand_in)}
+                   "steps": list(fit.steps), "compare": compare, "seed": 0, "stand_in": list(stand_in)}
         budget = pair.student.call_limit(float(options.get("time_budget", fit.time_budget)))
-        ref = _solution(pair, request, served, max(budget, 60.0), "training", records=bool(self.stand_in))
+        ref = _solution(pair, request, served, max(budget, 60.0), "training", records=bool(stand_in))
         replay: list = []
-        if self.stand_in:
+        if stand_in:
             request["replay"], replay = flatten_records(ref[-1])
             ref = ref[:-1]
         mark = min(float(options.get("threshold", fit.threshold)), _score(pair, fit, served, ref[:len(fit.trained)],
@@ -192,11 +202,14 @@ def _score(pair: Any, fit: FitTest, served: Sequence[Any], trained: Sequence[Any
         return float("nan")  # trained values the solution's code cannot score (not finite, say): below any mark
 
 
+_OVER = "did not finish within its time budget"
+
+
 def _failed(got: Any, budget: float) -> Graded:
     if got.kind == CallKind.NOT_IMPLEMENTED:
         return Graded.missing()
     if got.kind == CallKind.TIMEOUT:
-        return Graded(0.0, f"did not finish within its time budget of {budget:g} s of CPU time"
+        return Graded(0.0, f"{_OVER} of {budget:g} s of CPU time"
                            + (" (tried twice)" if got.retried else ""))
     message = got.message
     for prefix in ("_gk_scenario raised _GkStepError: ", "_gk_scenario raised "):

@@ -120,6 +120,7 @@ def _gk_stand_ins(module, names, table):
     Returns (records, restore): the list the recorder fills, and a function that puts the originals back."""
     records = []
     saved = {}
+    depth = [0]  # calls inside a recorded call (DNNforward's relu) are not recorded: the outer value stands in
     absent = object()
     for name in names:
         fn = module.__dict__.get(name, absent)
@@ -128,7 +129,7 @@ def _gk_stand_ins(module, names, table):
         elif not callable(fn) or isinstance(fn, type):
             continue
         saved[name] = fn
-        module.__dict__[name] = _gk_wrapped(name, fn, records, table)
+        module.__dict__[name] = _gk_wrapped(name, fn, records, table, depth)
 
     def restore():
         for name, fn in saved.items():
@@ -140,11 +141,17 @@ def _gk_stand_ins(module, names, table):
     return records, restore
 
 
-def _gk_wrapped(name, fn, records, table):
+def _gk_wrapped(name, fn, records, table, depth):
     if table is None:
         def recorder(*args, **kwargs):
+            if depth[0]:
+                return fn(*args, **kwargs)
             key = _gk_digest(name, args, kwargs)
-            value = fn(*args, **kwargs)
+            depth[0] += 1
+            try:
+                value = fn(*args, **kwargs)
+            finally:
+                depth[0] -= 1
             if len(records) < 3000 and _gk_packable(value):  # the reply's header stays under its 1 MiB
                 records.append((key, _gk_copy(value)))
             return value
