@@ -128,7 +128,8 @@ def test_a_wrong_axis_costs_that_value_and_says_both_shapes(catalog, tmp_path):
     report = grade_module(path, problem="cs231n-a2/layers", catalog=catalog)
     back = next(p for p in report.problems[0].parts if p.name == "affine_backward")
     assert back.score == pytest.approx(2 * 2 / 3)
-    assert re.search(r"db has shape \(N,\) = \(\d+,\), expected \(M,\) = \(\d+,\)", back.feedback), back.feedback
+    # the sizes are named where the case's sizes tell them apart (the draws change with every byte of the file)
+    assert re.search(r"db has shape (\(N,\) = )?\(\d+,\), expected (\(M,\) = )?\(\d+,\)", back.feedback), back.feedback
 
 
 def test_one_function_wrong_keeps_the_others_points(catalog, tmp_path):

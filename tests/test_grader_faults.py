@@ -18,13 +18,13 @@ from tests.module_task1 import CORRECT, FAST, POINTS, grade_source
 
 @pytest.fixture
 def no_sklearn(monkeypatch):
-    """A dependency of the train check's data missing on the grading machine (the data generator's import fails)."""
-    from gradekit.reference import mlp_numpy
+    """A dependency of the train check's data missing on the grading machine (the data's import fails)."""
+    from gradekit.code import fit
 
     def missing(*a, **kw):
         raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
 
-    monkeypatch.setattr(mlp_numpy, "separable_clusters", missing)
+    monkeypatch.setattr(fit, "serve", missing)
 
 
 def test_a_missing_dependency_is_an_error_verdict_not_a_wrong_answer(no_sklearn, tmp_path):

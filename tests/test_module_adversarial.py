@@ -44,7 +44,7 @@ CASES = {
     "sys_exit_in_function": (with_override(x=relu_as("import sys\nsys.exit(0)")), "relu", "relu called sys.exit(0)"),
     "os_exit_in_function": (with_override(x=relu_as("import os\nos._exit(0)")), "relu",
                             "the process exited (exit code 0)"),
-    "returns_nan": (with_override(x=relu_as("return X * np.nan")), "relu", "is NaN at"),
+    "returns_nan": (with_override(x=relu_as("return X * np.nan")), "relu", "is nan, expected about 0"),
     "returns_input": (with_override(x=relu_as("return X")), "relu", "expected about 0"),
     "object_array": (with_override(x=relu_as("return np.array([object()] * X.size, dtype=object)")),
                      "relu", "dtype object"),
@@ -260,9 +260,12 @@ def _fixed_backward_cases():
     they were drawn before they depended on the file, with the reference's exact gradients: the most a
     file could have learned from feedback that gave expected values to 6 digits and the error to 3."""
     from gradekit.reference import mlp_numpy as ref
-    from reference.families import module_mlp_numpy as fam
 
-    cases = [inp for _, inp in fam._edge_networks()]
+    rng = np.random.default_rng(449)  # the edge networks task1's former family drew
+    W, K, X = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=(6, 3))
+    y = np.where(rng.random(6) < 0.5, -1.0, 1.0)
+    cases = [(X[:1], y[:1], W, K), (np.zeros((4, 3)), y[:4], W, K), (-np.abs(X), y, -np.abs(W), -np.abs(K)),
+             (X * 1e6, y, W * 1e3, K)]
     rng = np.random.default_rng(4490)
     while len(cases) < 4 + 4:
         n = len(cases) - 3
@@ -288,7 +291,7 @@ def test_a_dnnbackward_that_only_recalls_the_fixed_cases_scores_zero(tmp_path):
     _, parts = grade_source(tmp_path, with_override(_POISON, x=memoriser))
     back = parts["DNNbackward"]
     assert back.score == 0 and back.verdict == "wrong", back.feedback
-    assert "reference: " in back.feedback and "finite_differences: " in back.feedback
+    assert "values: " in back.feedback and "(against finite differences of L in W)" in back.feedback
 
 
 def test_feedback_gives_expected_gradients_to_two_significant_digits(tmp_path):

@@ -10,9 +10,25 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from gradekit.reference import mlp_numpy as ref
-from gradekit.reference.families.module_mlp_numpy import numeric_gradient
 
 floats = st.floats(-5, 5, allow_nan=False, width=64)
+
+
+def numeric_gradient(X, y, W, K, eps: float = 1e-6):
+    """Central differences of the template's loss in W and K (the reference's forward only)."""
+    def L(W_, K_):
+        return ref.loss(y, ref.DNNforward(X, W_, K_)[2])
+
+    gW, gK = np.zeros_like(W), np.zeros_like(K)
+    for idx in np.ndindex(W.shape):
+        d = np.zeros_like(W)
+        d[idx] = eps
+        gW[idx] = (L(W + d, K) - L(W - d, K)) / (2 * eps)
+    for i in range(len(K)):
+        d = np.zeros_like(K)
+        d[i] = eps
+        gK[i] = (L(W, K + d) - L(W, K - d)) / (2 * eps)
+    return gW, gK
 
 
 def torch_loss_and_grads(X, y, W, K):

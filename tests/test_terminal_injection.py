@@ -71,7 +71,7 @@ def test_a_modules_exception_in_the_feedback_table_is_escaped_and_not_markup(tmp
     sub.write_text(CORRECT.replace("def relu(X):\n    return np.maximum(X, 0)",
                                    f"def relu(X):\n    raise ValueError({ATTACK!r})"))
     r, out = run("check", str(sub), "-a", "ece449-a2")
-    assert r.exit_code == 1 and "relu raised" in out and clean(out), repr(out)
+    assert r.exit_code == 1 and "`R = relu(X)` raised" in out and clean(out), repr(out)
     assert "[bold" in out and "markup[/]" in out  # shown as typed, not interpreted
     # the only total line is gradekit's own
     assert [line for line in out.splitlines() if line.startswith("Total:")] == ["Total: 17 / 20"]

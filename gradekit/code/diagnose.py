@@ -30,6 +30,8 @@ MISTAKES = {
     "missing_bias": "off by the same vector for every sample: a bias left out (or a wrong one)",
     "reshaped": "the right numbers in another shape (a (C, 1) column given as (C,))",
     "state_not_stored": "an attribute the method must set was never set",
+    "aliased": "every entry of a returned list is the last one: one array appended each time, then changed in "
+               "place",
     "ignored_argument": "a model built with a size other than the one passed to its constructor (num_classes = 10 "
                         "written where the argument is asked)",
 }
@@ -76,11 +78,18 @@ def judge(got: Any, expected: Any, *, rtol: float | None = None, atol: float | N
                                           f"{f' of {len(expected)} values' if isinstance(expected, tuple) else ''}")
         if len(got) != len(expected):
             return Judgement(False, None, f"returned {len(got)} values, expected {len(expected)}")
-        for i, (g, e) in enumerate(zip(got, expected)):
-            j = judge(g, e, rtol=rtol, atol=atol, factors=factors, dims=dims, batch=batch)
-            if not j.ok:
-                return Judgement(False, j.mistake, f"value {i + 1} of {len(expected)} {j.words}")
-        return _OK
+        wrong = [(i, j) for i, j in enumerate(judge(g, e, rtol=rtol, atol=atol, factors=factors, dims=dims,
+                                                    batch=batch) for g, e in zip(got, expected)) if not j.ok]
+        if not wrong:
+            return _OK
+        if len(got) > 1 and _aliased(got, expected, rtol, atol):
+            return Judgement(False, "aliased", f"holds the same values in all {len(got)} entries, the last one's "
+                                               f"(entry {wrong[0][0] + 1} differs): one array appended each time "
+                                               f"and then changed in place; append a copy")
+        i, first = wrong[0]
+        # a mistake names the whole value only when every wrong part of it is that mistake (H and A transposed)
+        mistake = first.mistake if all(j.mistake == first.mistake for _, j in wrong) else None
+        return Judgement(False, mistake, f"value {i + 1} of {len(expected)} {first.words}")
     if got is None or isinstance(got, str) or expected is None or isinstance(expected, str):
         return _OK if got == expected else Judgement(False, None, f"is {_kind(got)}, expected {_kind(expected)}")
     g, e = np.asarray(got), np.asarray(expected)
@@ -127,6 +136,20 @@ def judge(got: Any, expected: Any, *, rtol: float | None = None, atol: float | N
             return Judgement(False, "missing_bias", f"differs from the expected value by the same amount for every "
                                                     f"sample ({where}): a bias left out?")
     return Judgement(False, None, where)
+
+
+def _aliased(got: tuple, expected: tuple, rtol: float | None, atol: float | None) -> bool:
+    """Every entry of ``got`` is its last, which is right, where the expected entries differ."""
+    try:
+        g = [np.asarray(x, dtype=float) for x in got]
+        e = [np.asarray(x, dtype=float) for x in expected]
+    except (TypeError, ValueError):
+        return False
+    if any(x.shape != g[-1].shape for x in g) or any(x.shape != e[-1].shape for x in e) or g[-1].shape != e[-1].shape:
+        return False
+    same = all(np.array_equal(x, g[-1], equal_nan=True) for x in g)
+    return same and judge(got[-1], expected[-1], rtol=rtol, atol=atol).ok and \
+        not all(np.array_equal(x, e[-1], equal_nan=True) for x in e)
 
 
 def _first_difference(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str:

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from gradekit.code.callkind import CallKind
 from gradekit.code.diagnose import MISTAKES, Judgement, judge
+from gradekit.code.fit import FitRunner, parse_fit
+from gradekit.code.gradcheck import FD_RTOL, parse_gradcheck
+from gradekit.code.standins import default_stand_ins, flatten_records
 from gradekit.code.props import FATAL
 from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
@@ -61,6 +64,10 @@ class CodeTest:
     structure: Mapping[str, Any] | None = None  # {"model": name, "input": [sizes]}
     factors: Mapping[str, float | str] = field(default_factory=dict)  # label -> a number or a dimension's name
     train: Mapping[str, Any] | None = None  # a training part (gradekit.code.training): served data, pass mark
+    stand_in: tuple[str, ...] | None = None  # other graded functions the solution's values stand in for
+    gradcheck: Mapping[str, Any] | None = None  # a gradient paired with finite differences (code.gradcheck)
+    edges: tuple[str, ...] | None = None  # the part's own edge cases, where the problem's do not suit it
+    fit: Any = None  # a training check (code.fit.FitTest)
 
     @property
     def text(self) -> str:
@@ -130,8 +137,11 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     tests = params.get("tests", {})
     if not tests:
         raise CodeSpecError("parts", "has no part with steps: each part of a code problem says what it runs")
-    callables = tuple(_callable(name, _test(name, raw, interface, inputs, dims), interface, setup)
-                      for name, raw in tests.items())
+    functions = [c.path for c in interface.callables if not c.is_method]
+    parsed = [_test(name, raw, interface, inputs, dims) for name, raw in tests.items()]
+    parsed = [t if t.stand_in is not None else replace(t, stand_in=default_stand_ins(_own(t), functions))
+              for t in parsed]
+    callables = tuple(_callable(t.part, t, interface, setup) for t in parsed)
     extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
              "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
     preamble = "import torch" if library == "torch" else "import numpy as np"
@@ -145,14 +155,14 @@ def _with_numpy(source: bytes) -> bytes:
     """A module (the student's, or the solution) with the scenario runner appended."""
     from gradekit.code.wrap import append_child_code
 
-    return append_child_code(source, "scenario")
+    return append_child_code(source, "scenario", "standin")
 
 
 def _with_torch(source: bytes) -> bytes:
     """As ``_with_numpy``, with torch's probe too (the CUDA calls kept on the CPU, said in a note)."""
     from gradekit.code.wrap import append_child_code
 
-    return append_child_code(source, "torch_probe", "torch_train_probe", "scenario", "training")
+    return append_child_code(source, "torch_probe", "torch_train_probe", "scenario", "standin", "training")
 
 
 def _inputs(raw: Any, dims: Mapping[str, tuple[int, int]]) -> tuple[InputSpec, ...]:
@@ -240,11 +250,37 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
     for f in raw.get("factors", []) or []:
         factors.update(_factor(f, dims, where))
     named = (*MISTAKES, *STRUCTURE_MISTAKES) if structure is not None and "checks" in structure else MISTAKES
+    stand_in = raw.get("stand_in")
+    if stand_in is not None and (not isinstance(stand_in, list) or not all(n in interface.names for n in stand_in)):
+        raise CodeSpecError(f"{where}.stand_in", f"is {stand_in!r}, but must list functions the starter defines")
+    gradcheck = None
+    if raw.get("gradcheck") is not None:
+        try:
+            gradcheck = parse_gradcheck(raw["gradcheck"], steps, known)
+        except ValueError as e:
+            raise CodeSpecError(f"{where}.gradcheck", str(e)) from None
+    edges = raw.get("edges")
+    if edges is not None and (not isinstance(edges, list) or any(e not in EDGE_CASES for e in edges)):
+        raise CodeSpecError(f"{where}.edges", f"is {edges!r}, but must list some of {', '.join(map(repr, EDGE_CASES))}")
+    fit = None
+    if raw.get("fit") is not None:
+        try:
+            fit = parse_fit(raw["fit"], interface.names)
+        except ValueError as e:
+            raise CodeSpecError(f"{where}.fit", str(e)) from None
     for key in raw.get("partial", {}) or {}:
         if key not in named:
             raise CodeSpecError(f"{where}.partial", f"prices {key!r}, which a generated check never names "
                                                     f"(it names {', '.join(named)}){did_you_mean(key, named)}")
-    return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors, train)
+    return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors, train=train,
+                    stand_in=None if stand_in is None else tuple(stand_in), gradcheck=gradcheck,
+                    edges=None if edges is None else tuple(edges), fit=fit)
+
+
+def _own(test: CodeTest) -> str | None:
+    """The function a part grades: the one its last call step calls, when that is a name of the module."""
+    calls = [s["call"]["path"] for s in test.steps if "call" in s]
+    return calls[-1][0] if calls and len(calls[-1]) == 1 else None
 
 
 def _factor(f: Any, dims: Mapping[str, tuple[int, int]], where: str) -> dict[str, float | str]:
@@ -264,7 +300,9 @@ def _callable(name: str, test: CodeTest, interface: Interface, setup: Mapping[st
     check = Check("training" if test.train is not None else "structure" if test.structure is not None else "values",
                   _Runner(test, setup),
                   test.text)
-    return CallableSpec(name, sig, doc, (check,))
+    checks = (check,) if test.fit is None else (check, Check("training", FitRunner(test.fit, setup,
+                                                                                   test.stand_in or ()), test.fit.text))
+    return CallableSpec(name, sig, doc, checks)
 
 
 # --- the checks ------------------------------------------------------------------------------
@@ -294,24 +332,32 @@ class _Runner:
 
 def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: Mapping[str, Any]) -> Graded:
     seed = int.from_bytes(hashlib.sha256(f"{pair.case_seed}/{test.part}".encode()).digest()[:8], "big")
-    cases = draw_cases(setup["inputs"], setup["dims"], seed, random=setup["random"], edges=setup["edges"],
-                       batch=setup["batch"])
+    cases = draw_cases(setup["inputs"], setup["dims"], seed, random=setup["random"],
+                       edges=setup["edges"] if test.edges is None else test.edges, batch=setup["batch"])
     timeout = float(options.get("timeout", setup["timeout"]))
-    verdicts: list[list[tuple[str, Judgement]]] = [[] for _ in test.compare]
+    gradcheck = test.gradcheck or {}
+    labels = [".".join(p) for p in test.compare] + [f"{g} (against finite differences of {gradcheck['loss']} in {w})"
+                                                    for g, w in zip(gradcheck.get("grads", []), gradcheck.get("wrt", []))]
+    verdicts: list[list[tuple[str, Judgement]]] = [[] for _ in labels]
     batch = setup["batch"]
     for case in cases:
         if batch and case.dims.get(batch) == 1 and case.label != "a batch of one":
             case = replace(case, label=f"{case.label}{_ONE}")
         request = {"inputs": [i.name for i in setup["inputs"]], "dims": dict(case.dims), "library": setup["library"],
-                   "steps": list(test.steps), "compare": [list(p) for p in test.compare], "seed": seed % 2**31}
+                   "steps": list(test.steps), "compare": [list(p) for p in test.compare], "seed": seed % 2**31,
+                   "stand_in": list(test.stand_in or ()), "gradcheck": test.gradcheck}
         ref = _reference_call(pair, {**request, "export": test.load} if test.load else request, case.arrays, timeout)
+        replay: list = []
+        if test.stand_in:
+            request["replay"], replay = flatten_records(ref[-1])
+            ref = ref[:-1]
         weights: tuple = ()
         if test.load:
             ref, weights = ref[:-1], tuple(ref[-1])
             request["load"] = {test.load: len(weights)}
-        got = pair.student.call("_gk_scenario", request, *case.arrays, *weights, timeout=timeout)
+        got = pair.student.call("_gk_scenario", request, *case.arrays, *weights, *replay, timeout=timeout)
         if not got.ok:
-            failed = _call_failure(got)
+            failed = _call_failure(got, _own(test))
             if failed is None:
                 return Graded.missing()
             for v in verdicts:
@@ -319,7 +365,15 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
             if got.kind in FATAL:
                 break  # a time-out or a crash: no other case will tell more
             continue
-        for i, (path, (status, want), (gstatus, have)) in enumerate(zip(test.compare, ref, got.value)):
+        n = len(test.compare)
+        if gradcheck:
+            _solution_agrees(ref, test, case.label)
+            have_grads = [got.value[test.compare.index((g,))] for g in gradcheck["grads"]]
+            for i, ((gstatus, have), (fstatus, fd)) in enumerate(zip(have_grads, got.value[n:]), n):
+                ok = gstatus == "ok" and fstatus == "ok"
+                verdicts[i].append((case.label, judge(have, fd, rtol=FD_RTOL, dims=case.dims) if ok else
+                                    Judgement(False, None, str(fd if fstatus != "ok" else have))))
+        for i, (path, (_status, want), (gstatus, have)) in enumerate(zip(test.compare, ref[:n], got.value[:n])):
             if gstatus != "ok":
                 mistake = "state_not_stored" if len(path) > 1 else None
                 words = _UNSET[0] if str(have).endswith(" is None") else _UNSET[1]
@@ -332,7 +386,20 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
                 factors = {b: float(case.dims[b]), f"1/{b}": 1.0 / case.dims[b], **factors}
             verdicts[i].append((case.label, judge(have, want, rtol=options.get("rtol"), atol=options.get("atol"),
                                                   factors=factors, dims=case.dims, batch=setup["batch"])))
-    return _score(test, verdicts, options)
+    return _score(labels, verdicts, options)
+
+
+def _solution_agrees(ref: Sequence[Any], test: CodeTest, label: str) -> None:
+    """The solution's gradients against finite differences of its own forward: a disagreement is the grader's."""
+    from gradekit.code.props import CheckFault
+
+    gradcheck, n = test.gradcheck or {}, len(test.compare)
+    for g, (status, fd) in zip(gradcheck.get("grads", []), ref[n:]):
+        status_g, want = ref[test.compare.index((g,))]
+        j = judge(want, fd, rtol=FD_RTOL) if status == status_g == "ok" else Judgement(False, None, str(fd))
+        if not j.ok:
+            raise CheckFault(f"the solution's {g} disagrees with finite differences of its own loss on {label}: "
+                             f"{j.words}")
 
 
 _ONE = " (a batch of one)"
@@ -340,13 +407,16 @@ _UNSET = ("is None: never set", "was never set")
 _STEP_PREFIX = "_gk_scenario raised _GkStepError: "
 
 
-def _call_failure(got: CallResult) -> str | None:
-    """What a failed call of the student's child says, in the student's words; None for "not implemented"."""
+def _call_failure(got: CallResult, own: str | None = None) -> str | None:
+    """What a failed call of the student's child says, in the student's words (naming the part's own function
+    where the steps as a whole failed: "relu called sys.exit(0)"); None for "not implemented"."""
     if got.kind == CallKind.NOT_IMPLEMENTED:
         return None
     message = got.message
     if message.startswith(_STEP_PREFIX):
         return message[len(_STEP_PREFIX):]
+    if own and message.startswith("_gk_scenario ") and not message.startswith("_gk_scenario raised "):
+        return own + message[len("_gk_scenario"):]
     return message.replace("_gk_scenario raised ", "raised ")
 
 
@@ -359,15 +429,15 @@ def _reference_call(pair: CodePair, request: Mapping[str, Any], arrays: Sequence
     return r.value
 
 
-def _score(test: CodeTest, verdicts: Sequence[Sequence[tuple[str, Judgement]]], options: Mapping[str, Any]) -> Graded:
+def _score(labels: Sequence[str], verdicts: Sequence[Sequence[tuple[str, Judgement]]],
+           options: Mapping[str, Any]) -> Graded:
     """Each compared value: right on every case (1), one named mistake wherever it is wrong (the mistake's
     price), or wrong (0); the part's fraction is their mean."""
     partial = dict(options.get("partial") or {})
     if verdicts and all(cases and all(j.words in _UNSET for _, j in cases) for cases in verdicts):
         return Graded.missing()  # nothing compared was ever produced: the starter's placeholders
     credits, lines, mistakes = [], [], []
-    for path, cases in zip(test.compare, verdicts):
-        name = ".".join(path)
+    for name, cases in zip(labels, verdicts):
         wrong = [(label, j) for label, j in cases if not j.ok]
         if not wrong:
             credits.append(1.0)
@@ -383,20 +453,19 @@ def _score(test: CodeTest, verdicts: Sequence[Sequence[tuple[str, Judgement]]], 
             price = float(partial.get(first.mistake, 0.0))
             credits.append(price)
             mistakes.append(first.mistake)
-            lines.append(f"{name} {first.words} ({where}) [{first.mistake}: {price:g} of its credit]")
+            lines.append((name, f"{first.words} ({where}) [{first.mistake}: {price:g} of its credit]"))
         else:
             credits.append(0.0)
-            lines.append(f"{name} {first.words} ({where})")
+            lines.append((name, f"{first.words} ({where})"))
     fraction = sum(credits) / len(credits) if credits else 0.0
     return Graded(fraction, "; ".join(_merged(lines)), tuple(mistakes))
 
 
-def _merged(lines: Sequence[str]) -> list[str]:
+def _merged(lines: Sequence[tuple[str, str]]) -> list[str]:
     """Lines that say the same after their value's name, said once for all of those names (a step that
     raised fails every value the test compares)."""
     out: dict[str, list[str]] = {}
-    for line in lines:
-        name, _, words = line.partition(" ")
+    for name, words in lines:
         out.setdefault(words, []).append(name)
     return [f"{', '.join(names)}: {words}" if len(names) > 1 else f"{names[0]} {words}" for words, names in out.items()]
 

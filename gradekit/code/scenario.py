@@ -144,7 +144,8 @@ def parse_step(text: Any) -> dict[str, Any]:
 
     The forms: ``name = call(args)``, ``a, b = call(args)``, ``call(args)``, ``obj.attr = name`` (or a
     constant); a call is a name the module defines or a name the steps bound, then attributes
-    (``layer.forward``); an argument is a name (an input, a dimension, a bound name) or a literal.
+    (``layer.forward``); an argument is a name (an input, a dimension, a bound name), one entry of a bound
+    list (``Ws[-1]``) or a literal.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{text!r} is not a statement")
@@ -198,6 +199,14 @@ def _callee(node: ast.expr, text: str) -> list[str]:
 def _arg(node: ast.expr, text: str) -> dict[str, Any]:
     if isinstance(node, ast.Name):
         return {"ref": node.id}
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):  # Ws[-1]: one entry of a list
+        try:
+            index = ast.literal_eval(node.slice)
+        except (ValueError, TypeError, SyntaxError):
+            index = None
+        if isinstance(index, int) and not isinstance(index, bool):
+            return {"ref": node.value.id, "index": index}
+        raise ValueError(f"{text!r}: an index is a whole number, as in Ws[-1]")
     try:
         return {"const": ast.literal_eval(node)}
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

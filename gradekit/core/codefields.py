@@ -8,5 +8,6 @@ CODE_FAMILY = "code"
 CODE_FIELDS = frozenset({"file", "starter", "solution", "library", "dims", "inputs", "batch", "cases", "edges",
                          "timeout", "preamble"})
 # the options of a part of a code problem, beside those of every function part (rtol, atol, timeout, partial)
-TEST_OPTIONS = frozenset({"steps", "compare", "load", "structure", "factors", "train"})
+TEST_OPTIONS = frozenset({"steps", "compare", "load", "structure", "factors", "train", "stand_in", "gradcheck", "edges",
+                          "fit"})
 MAX_CODE_FILE_BYTES = 2**20  # a starter or a solution: the course's own files

@@ -31,7 +31,6 @@ INDEX = {
     "lms": "lms",
     "madaline.design": "adaline",
     "manual": "truefalse",
-    "module.mlp_numpy": "module_mlp_numpy",
     "module.numpy_ann": "module_numpy_ann",
     "module.torch": "module_torch",
     "module.torch_handout": "module_torch_handout",

@@ -12,6 +12,8 @@ torch where the student's code needs them).
 - ``torch_probe``, ``torch_train_probe``, ``class_glue``: appended to a student's file.
 - ``scenario``: appended to a student's file and to the course's solution alike: runs a code problem's steps.
 - ``training``: appended after it for a torch code problem: trains the model the steps build, on served data.
+- ``standin``: appended after ``scenario``: the solution's values standing in for the other graded functions,
+  and finite differences of the forward the steps run.
 - ``cells``: runs a notebook's code cells one by one, as Jupyter does (after the cells' text).
 - ``preload``: put before a child's program: imports the heavy libraries, then lowers the memory cap to the
   student's budget on top of them.
@@ -23,7 +25,8 @@ import functools
 from pathlib import Path
 
 PROGRAMS = ("jail_launcher", "confine_launcher", "confine_server", "jail_server", "answers", "harness",
-            "torch_probe", "torch_train_probe", "class_glue", "scenario", "training", "cells", "preload")
+            "torch_probe", "torch_train_probe", "class_glue", "scenario", "standin", "training", "cells",
+            "preload")
 
 
 @functools.lru_cache(maxsize=None)

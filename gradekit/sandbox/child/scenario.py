@@ -42,46 +42,89 @@ def _gk_scenario(request, *arrays):
     names = list(request["inputs"])
     loads = dict(request.get("load") or {})
     n_load = sum(int(v) for v in loads.values())
-    data, weights = arrays[:len(names)], list(arrays[len(names):])
+    replay = request.get("replay")
+    n_replay = int(replay["arrays"]) if replay else 0
+    rest = list(arrays[len(names):])
+    data, weights, stored = arrays[:len(names)], rest[:len(rest) - n_replay], rest[len(rest) - n_replay:]
     if len(weights) != n_load:
         raise ValueError("expected %d weight arrays, got %d" % (n_load, len(weights)))
     env = dict(request.get("dims") or {})
     for name, value in zip(names, data):
         env[name] = torch.from_numpy(numpy.array(value)) if request.get("library") == "torch" else value
-    for step in request["steps"]:
-        try:
-            result = _gk_do(step, env, module)
-        except NotImplementedError:
-            raise
-        except _GkStepError:
-            raise
-        except BaseException as e:  # noqa: B036 - the student's error, named by the step it came from
-            if isinstance(e, (KeyboardInterrupt, SystemExit, MemoryError)):
-                raise
-            if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
-                raise NotImplementedError(step["text"]) from None  # a starter's `raise NotImplemented`
-            text = str(e).strip().splitlines()
-            raise _GkStepError("`%s` raised %s%s" % (step["text"], type(e).__name__,
-                                                     ": " + text[0][:200] if text else "")) from None
-        if result is NotImplemented:  # a starter's untouched `return NotImplemented`
-            raise NotImplementedError(step["text"])
-        _gk_bind(step, result, env)
-        for target in step.get("targets") or []:
-            if target in loads:
-                count = int(loads.pop(target))
-                _gk_load(env[target], weights[:count], step["text"])
-                weights = weights[count:]
-    out = []
-    for path in request.get("compare") or []:
-        out.append(_gk_fetch(env, path))
+    gradcheck = request.get("gradcheck")
+    initial = {k: _gk_copy(v) for k, v in env.items()} if gradcheck else None
+    # the other graded functions: recorded in the solution's child, standing in for the student's (standin.py)
+    table = None if not replay else {k: _gk_unflatten(v, stored) for k, v in zip(replay["keys"], replay["values"])}
+    records, restore = _gk_stand_ins(module, request.get("stand_in") or [], table)
+    try:
+        for step in request["steps"]:
+            result = _gk_step(step, env, module)
+            _gk_bind(step, result, env)
+            for target in step.get("targets") or []:
+                if target in loads:
+                    count = int(loads.pop(target))
+                    _gk_load(env[target], weights[:count], step["text"])
+                    weights = weights[count:]
+        out = []
+        for path in request.get("compare") or []:
+            out.append(_gk_fetch(env, path))
+        for wrt in (gradcheck or {}).get("wrt", []):
+            upto = request["steps"][:int(gradcheck["upto"])]
+
+            def rerun(start, upto=upto):
+                numpy.random.seed(seed % 2**32)
+                for step in upto:
+                    _gk_bind(step, _gk_step(step, start, module), start)
+                return start
+
+            try:
+                out.append(("ok", _gk_finite_differences(rerun, initial, wrt, gradcheck["loss"],
+                                                         float(gradcheck.get("eps", 1e-6)))))
+            except (_GkStepError, ValueError, TypeError) as e:
+                out.append(("missing", "finite differences of the loss in %s: %s" % (wrt, e)))
+    finally:
+        restore()
     if request.get("export"):
         out.append(tuple(p.detach() for p in env[request["export"]].parameters()))
+    if table is None and request.get("stand_in"):
+        out.append(tuple(records))
     return tuple(out)
+
+
+def _gk_step(step, env, module):
+    """One step's value; the student's error raised as ``_GkStepError`` naming the step."""
+    try:
+        result = _gk_do(step, env, module)
+    except NotImplementedError:
+        raise
+    except _GkStepError:
+        raise
+    except BaseException as e:  # noqa: B036 - the student's error, named by the step it came from
+        if isinstance(e, (KeyboardInterrupt, SystemExit, MemoryError)):
+            raise
+        if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
+            raise NotImplementedError(step["text"]) from None  # a starter's `raise NotImplemented`
+        text = str(e).strip().splitlines()
+        raise _GkStepError("`%s` raised %s%s" % (step["text"], type(e).__name__,
+                                                 ": " + text[0][:200] if text else "")) from None
+    if result is NotImplemented:  # a starter's untouched `return NotImplemented`
+        raise NotImplementedError(step["text"])
+    return result
+
+
+def _gk_unflatten(skeleton, stored):
+    """A recorded value sent back as a skeleton: {"a": i} the i-th array, {"s": [...]} a tuple, {"n": None}."""
+    if "a" in skeleton:
+        return stored[int(skeleton["a"])]
+    if "s" in skeleton:
+        return tuple(_gk_unflatten(x, stored) for x in skeleton["s"])
+    return None
 
 
 def _gk_value(arg, env):
     if "ref" in arg:
-        return env[arg["ref"]]
+        value = env[arg["ref"]]
+        return value[int(arg["index"])] if "index" in arg else value
     return arg["const"]
 
 
@@ -187,37 +230,3 @@ def _gk_structure(request):
                 raise
             shape = "!%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0][:150] if str(e).strip() else "")
     return (tuple(layers), float(count), shape)
-
-
-def _gk_described(request):
-    """A torch module built by the steps, described as torch_probe's ``_gk_describe`` does (appended before
-    this file for torch problems): the layers its forward runs on ``request["input"]`` with their output
-    shapes, the parameter count and output shape, and, where the forward raises, the module it raised in
-    and the layers the model defines. JSON bytes as uint8."""
-    import json
-    import sys
-
-    import numpy
-
-    module = sys.modules[__name__]
-    env = dict(request.get("dims") or {})
-    for step in request["steps"]:
-        try:
-            with _gk_mode(None, None):  # noqa: F821 - torch_probe's: a tensor over its size limit is refused
-                result = _gk_do(step, env, module)
-        except NotImplementedError:
-            raise
-        except _GkStepError:
-            raise
-        except Exception as e:  # the student's error, named by the step it came from
-            if isinstance(e, MemoryError) and "per tensor" not in str(e):
-                raise  # memory truly out; a tensor the guard refused is named by its step
-            if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
-                raise NotImplementedError(step["text"]) from None
-            text = str(e).strip().splitlines()
-            raise _GkStepError("`%s` raised %s%s" % (step["text"], type(e).__name__,
-                                                     ": " + text[0][:200] if text else "")) from None
-        _gk_bind(step, result, env)
-    described = _gk_describe(env[request["model"]], [int(d) for d in request["input"]],  # noqa: F821
-                             tolerant=True)
-    return numpy.frombuffer(json.dumps(described).encode(), dtype=numpy.uint8)
