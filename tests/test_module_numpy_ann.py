@@ -231,3 +231,31 @@ def test_overall_threshold_is_reachable_by_the_reference():
     acc = net.accuracy(Xt, yt)
     threshold = PROBLEM.part("NumpyANN").options["threshold"]
     assert acc >= threshold + 0.05 and (len(X), len(Xv), len(Xt)) == (1258, 180, 359)
+
+
+# A class that never trains its network but predicts by its nearest training example scores the overall test
+# only if the test judges the labels its predict returns: the network's own weights must do the predicting.
+NEAREST = mutate(
+    ("    def train(self, X_train, y_train, X_val, y_val, epochs, batch_size):\n",
+     "    def train(self, X_train, y_train, X_val, y_val, epochs, batch_size):\n"
+     "        self._memory = (X_train, y_train)\n        return\n"),
+    ("    def predict(self, X):\n        return self._forward(X, training=False)\n",
+     "    def predict(self, X):\n"
+     "        if not hasattr(self, '_memory'):\n            return self._forward(X, training=False)\n"
+     "        Xm, ym = self._memory\n"
+     "        d = ((X[:, None, :] - Xm[None, :, :]) ** 2).sum(-1)\n"
+     "        return ym[d.argmin(1)]\n"),
+)
+
+
+def test_a_nearest_neighbour_in_place_of_training_scores_nothing_overall(tmp_path):
+    _, parts = grade_source(tmp_path, NEAREST)
+    overall = parts["NumpyANN"]
+    assert overall.score == 0, overall.feedback
+    assert "weights" in overall.feedback and "never moved" in overall.feedback, overall.feedback
+
+
+def test_the_overall_accuracy_is_that_of_the_trained_weights(tmp_path):
+    # a predict that returns the right labels from the trained weights is judged by the weights alone
+    _, parts = grade_source(tmp_path, CORRECT)
+    assert parts["NumpyANN"].score == POINTS["NumpyANN"], parts["NumpyANN"].feedback

@@ -89,8 +89,12 @@ class CallResult:
 class ModuleSession:
     """The student's module, alive in a child between calls. Use as a context manager."""
 
-    def __init__(self, source: bytes, filename: str, *, limits: Limits = DEFAULT_LIMITS, module: str | None = None):
+    def __init__(self, source: bytes, filename: str, *, limits: Limits = DEFAULT_LIMITS, module: str | None = None,
+                 seed_source: bytes | None = None):
         self.source, self.filename = source, filename
+        # the bytes the case seed comes from: the student's own file, without the child code appended to it, so
+        # a change to gradekit's child programs does not move every student's draws
+        self.seed_source = source if seed_source is None else seed_source
         self.module = module or Path(filename).stem
         self.limits = limits
         self._proc: subprocess.Popen | None = None
@@ -111,7 +115,7 @@ class ModuleSession:
         the file changes the file, and so the cases, with it."""
         import hashlib
 
-        return int.from_bytes(hashlib.sha256(self.source).digest()[:8], "big")
+        return int.from_bytes(hashlib.sha256(self.seed_source).digest()[:8], "big")
 
     def __enter__(self) -> "ModuleSession":
         return self

@@ -70,6 +70,7 @@ def grade_module(
     imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
+    own = source  # the student's file (after the handout's cells it runs behind): what seeds the drawn cases
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
         source = spec.extra["wrap_source"](source)
     base = session_limits(limits)
@@ -77,7 +78,7 @@ def grade_module(
     limits = _preloaded(base, source, packages)
     # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
     require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
-    with ModuleSession(source, spec.file, limits=limits) as session, \
+    with ModuleSession(source, spec.file, limits=limits, seed_source=own) as session, \
             _solution_session(spec, base, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports
         # them too: on two cores the two imports overlap instead of following each other

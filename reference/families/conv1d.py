@@ -25,7 +25,6 @@ from gradekit.plugin import (
     Step, tex, text, vector,
 )
 
-from ._layers import out_size
 
 MODES = ("cross_correlation", "convolution")
 _MODE_MEANING = ("cross_correlation slides the kernel as it is (torch.nn.functional.conv1d); convolution flips "

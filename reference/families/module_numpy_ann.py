@@ -328,9 +328,30 @@ def _overall(session, o):
     k, d = 10, DIGITS
     sizes = (X.shape[1], d["hidden"], k, d["lr"])
     r = call_method(session, CLASS, "fit", sizes, (), (X, ref.one_hot(y, k), Xv, ref.one_hot(yv, k), Xt), budget,
-                    retry=True, args=[d["epochs"], d["batch_size"]])
-    return judge_fit(r, yt, threshold, budget,
-                     f"NumpyANN(64, {d['hidden']}, 10, lr={d['lr']}), {d['epochs']} epochs, batch {d['batch_size']}")
+                    retry=True, args=[d["epochs"], d["batch_size"]], trained_weights=True)
+    how = f"NumpyANN(64, {d['hidden']}, 10, lr={d['lr']}), {d['epochs']} epochs, batch {d['batch_size']}"
+    if not r.ok:
+        return judge_fit(r, yt, threshold, budget, how)
+    return _judge_trained(r.value, Xt, yt, threshold, how)
+
+
+def _judge_trained(reply, Xt: np.ndarray, yt: np.ndarray, threshold: float, how: str) -> str | None:
+    """Training checked as training: the weights must have moved from where the class started them, and the
+    test labels are those of the handout's forward pass with the trained weights, computed here, not the
+    labels the class's own predict returned (a predict that is not the network would score otherwise)."""
+    before, after = reply[3], reply[4]
+    if after is None or before is None:
+        return "the trained instance has no weights W1, b1, W2, b2 to predict with: the test needs the network"
+    try:
+        net = _reference(after)
+        moved = any(not np.array_equal(a, b) for a, b in zip(before, after))
+        labels = np.argmax(net.predict(Xt), axis=1)
+    except (ValueError, TypeError) as e:  # weights of shapes no forward pass takes
+        return f"the trained weights cannot make a forward pass on the test images ({e})"
+    if not moved:
+        return ("train never moved the network's weights W1, b1, W2, b2 from where __init__ set them: the test "
+                "scores the trained network, and this one was not trained")
+    return judge_labels(labels, yt, threshold, how + ", predicted with the trained weights")
 
 
 def judge_fit(r, y_test: np.ndarray, threshold: float, budget: float, how: str) -> str | None:

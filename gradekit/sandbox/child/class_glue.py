@@ -80,6 +80,16 @@ def _gk_weights(obj):
     return tuple(t.detach() for layer in _gk_linears(obj) for t in (layer.weight, layer.bias))
 
 
+def _gk_weight_copies(obj):
+    """Copies of W1, b1, W2, b2 as float arrays, or None where the instance has no such weights."""
+    import numpy
+
+    try:
+        return tuple(numpy.array(w, dtype=float) for w in _gk_weights(obj))
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def _gk_tensor(x, labels=False):
     import torch
 
@@ -118,12 +128,15 @@ def _gk_method(request, *arrays):
     if op == "fit" and torchy:
         return _gk_fit_module(obj, cls, request.get("args", []), data, kw)
     if op == "fit":  # train (the class's own, or a plain loop); then test labels, the judgement and the curves
+        # with "trained_weights": the network's weights before and after, so the parent predicts with them itself (a
+        # predict that is not the network, a nearest neighbour, is then never what is scored)
+        before = _gk_weight_copies(obj) if kw.get("trained_weights") else None
         if kw.get("loop"):
             _gk_standard_loop(obj, data[0], data[1], data[2], data[3], kw)
         else:
             obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
-        return (_gk_labels(obj, data[4], torchy), _gk_judgement(obj) if kw.get("judge") else None,
-                _gk_curves(obj))
+        out = (_gk_labels(obj, data[4], torchy), _gk_judgement(obj) if kw.get("judge") else None, _gk_curves(obj))
+        return out + (before, _gk_weight_copies(obj)) if kw.get("trained_weights") else out
     if op == "judgement":
         return str(obj.report_my_judgement())
     raise ValueError("unknown request %r" % op)

@@ -230,3 +230,37 @@ def _gk_structure(request):
                 raise
             shape = "!%s: %s" % (type(e).__name__, str(e).strip().splitlines()[0][:150] if str(e).strip() else "")
     return (tuple(layers), float(count), shape)
+
+
+def _gk_described(request):
+    """A torch module built by the steps, described as torch_probe's ``_gk_describe`` does (appended before
+    this file for torch problems): the layers its forward runs on ``request["input"]`` with their output
+    shapes, the parameter count and output shape, and, where the forward raises, the module it raised in
+    and the layers the model defines. JSON bytes as uint8."""
+    import json
+    import sys
+
+    import numpy
+
+    module = sys.modules[__name__]
+    env = dict(request.get("dims") or {})
+    for step in request["steps"]:
+        try:
+            with _gk_mode(None, None):  # noqa: F821 - torch_probe's: a tensor over its size limit is refused
+                result = _gk_do(step, env, module)
+        except NotImplementedError:
+            raise
+        except _GkStepError:
+            raise
+        except Exception as e:  # the student's error, named by the step it came from
+            if isinstance(e, MemoryError) and "per tensor" not in str(e):
+                raise  # memory truly out; a tensor the guard refused is named by its step
+            if isinstance(e, TypeError) and str(e) == "exceptions must derive from BaseException":
+                raise NotImplementedError(step["text"]) from None
+            text = str(e).strip().splitlines()
+            raise _GkStepError("`%s` raised %s%s" % (step["text"], type(e).__name__,
+                                                     ": " + text[0][:200] if text else "")) from None
+        _gk_bind(step, result, env)
+    described = _gk_describe(env[request["model"]], [int(d) for d in request["input"]],  # noqa: F821
+                             tolerant=True)
+    return numpy.frombuffer(json.dumps(described).encode(), dtype=numpy.uint8)
