@@ -49,11 +49,16 @@ def test_correct_file_scores_full_marks_under_a_renamed_file(tmp_path):
 
 
 def test_starter_graded_as_is_scores_zero_not_implemented_per_part(tmp_path):
-    # the course's own starter (its placeholders return zeros, as the course's template does), handed in as it is
+    # the course's own starter (its placeholders return zeros, as the course's template does), handed in as it
+    # is: every function's body is still the starter's, so not implemented (not "wrong values")
     report, parts = grade_source(tmp_path, starter(TASK1))
     assert report.score == 0 and set(parts) == set(POINTS)
-    assert all(p.verdict == "wrong" and p.score == 0 for p in parts.values()), {n: p.feedback for n, p in parts.items()}
-    assert "W_T, K_T came back as the start W, K: the network was not trained" in parts["train"].feedback
+    assert all((p.verdict, p.feedback) == ("missing", "not implemented") for p in parts.values()), \
+        {n: p.feedback for n, p in parts.items()}
+    # one function filled in: that one is graded, the others stay not implemented
+    filled = starter(TASK1).replace("    return np.zeros(X.shape)\n", "    return np.maximum(X, 0)\n", 1)
+    report, parts = grade_source(tmp_path, filled)
+    assert parts["relu"].score == POINTS["relu"] and parts["prelu"].feedback == "not implemented"
 
 
 def test_cli_template_writes_starter_and_check_prints_not_implemented(tmp_path):
@@ -66,7 +71,7 @@ def test_cli_template_writes_starter_and_check_prints_not_implemented(tmp_path):
     r = runner.invoke(main, ["check", str(tmp_path / "task1.py"), "--json"])
     assert r.exit_code == 1
     parts = json.loads(r.output)["problems"][0]["parts"]
-    assert [p["score"] for p in parts] == [0] * 5
+    assert [p["feedback"] for p in parts] == ["not implemented"] * 5
     r = runner.invoke(main, ["template", "ece449-a2", "-o", str(tmp_path / "answers.py")])
     assert "exists" in r.output  # answers.py exists: nothing overwritten
 

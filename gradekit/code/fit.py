@@ -112,11 +112,16 @@ class FitRunner:
     fit: FitTest
     setup: Mapping[str, Any]
     stand_in: tuple[str, ...] = ()  # as in the part's values check: the training judged on its own
+    own: str | None = None  # the part's own function: not implemented while its body is the starter's
 
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded:
         """The student's training with its own functions first (the quick run: no calls recorded); where that
         fails for a reason other than time, again with the solution's values standing in for the other graded
         functions, so the training is judged on its own (a wrong DNNbackward costs DNNbackward's points)."""
+        from gradekit.code.unchanged import starter_unchanged
+
+        if starter_unchanged(pair.student.student_code, self.setup, self.own):
+            return Graded.missing()
         served = serve(pair, self.fit)
         first = self._attempt(pair, options, served, ())
         if first.fraction >= 1.0 or not self.stand_in or first.message.startswith(_OVER):

@@ -26,6 +26,7 @@ from gradekit.code.diagnose import MISTAKES, Judgement, judge
 from gradekit.code.fit import FitRunner, parse_fit
 from gradekit.code.gradcheck import FD_RTOL, parse_gradcheck
 from gradekit.code.standins import default_stand_ins, flatten_records
+from gradekit.code.unchanged import function_bodies, starter_unchanged
 from gradekit.code.props import FATAL
 from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
@@ -132,7 +133,7 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise CodeSpecError("timeout", f"is {timeout!r}, but must be CPU seconds per call, above 0, at most 600")
     setup = {"library": library, "inputs": inputs, "dims": dims, "batch": batch, "random": random,
-             "edges": tuple(edges), "timeout": float(timeout),
+             "edges": tuple(edges), "timeout": float(timeout), "starter_bodies": function_bodies(starter.encode()),
              "solution_key": hashlib.sha256(str(params.get("solution_source", "")).encode()).hexdigest()}
     tests = params.get("tests", {})
     if not tests:
@@ -301,7 +302,8 @@ def _callable(name: str, test: CodeTest, interface: Interface, setup: Mapping[st
                   _Runner(test, setup),
                   test.text)
     checks = (check,) if test.fit is None else (check, Check("training", FitRunner(test.fit, setup,
-                                                                                   test.stand_in or ()), test.fit.text))
+                                                                                   test.stand_in or (), _own(test)),
+                                                             test.fit.text))
     return CallableSpec(name, sig, doc, checks)
 
 
@@ -316,6 +318,8 @@ class _Runner:
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded | str | None:
         if not isinstance(pair, CodePair):
             raise TypeError("a generated check needs the student's and the solution's children")
+        if starter_unchanged(pair.student.student_code, self.setup, _own(self.test)):
+            return Graded.missing()  # the starter's own body, placeholders and all: not implemented, not wrong
         if self.test.train is not None:
             from gradekit.code.training import trained_check
 

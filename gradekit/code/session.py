@@ -90,11 +90,14 @@ class ModuleSession:
     """The student's module, alive in a child between calls. Use as a context manager."""
 
     def __init__(self, source: bytes, filename: str, *, limits: Limits = DEFAULT_LIMITS, module: str | None = None,
-                 seed_source: bytes | None = None):
+                 seed_source: bytes | None = None, student_code: bytes | None = None):
         self.source, self.filename = source, filename
         # the bytes the case seed comes from: the student's own file, without the child code appended to it, so
         # a change to gradekit's child programs does not move every student's draws
         self.seed_source = source if seed_source is None else seed_source
+        # the student's code as they wrote it (a notebook's code cells joined), read for functions left as the
+        # starter wrote them
+        self.student_code = self.seed_source if student_code is None else student_code
         self.module = module or Path(filename).stem
         self.limits = limits
         self._proc: subprocess.Popen | None = None

@@ -78,7 +78,8 @@ def grade_module(
     limits = _preloaded(base, source, packages)
     # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
     require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
-    with ModuleSession(source, spec.file, limits=limits, seed_source=own) as session, \
+    with ModuleSession(source, spec.file, limits=limits, seed_source=own,
+                       student_code=b"\n\n".join(imports)) as session, \
             _solution_session(spec, base, packages) as reference:
         # the child imports its libraries (torch) while this process checks the environment, which imports
         # them too: on two cores the two imports overlap instead of following each other
