@@ -15,7 +15,7 @@ import numpy as np
 from gradekit.grading.problem import grade_problem
 from gradekit.spec.catalog import read_catalog
 from gradekit.spec.validate import validate
-from tests.test_solution_file import course
+from tests.test_solution_file import course, layers_course
 from tests.test_written_references import CAT, Z, _bn_from, written
 
 
@@ -118,34 +118,8 @@ def test_a_solution_files_depends_must_be_a_literal_table_of_part_names(tmp_path
 
 
 def test_a_layers_shapes_name_the_layer_before_it_not_every_earlier_slip(tmp_path):
-    folder = tmp_path / "hw7"
-    folder.mkdir()
-    (folder / "assignment.toml").write_text('name = "hw7"\ntitle = "seven"\n')
-    parts = '\n[[parts]]\nname = "conv1.output_shape"\nkind = "shape"\n' + "".join(
-        f'\n[[parts]]\nname = "{name}"\nkind = "shape"\npartial = {{ carried_forward = 0.5 }}\n'
-        for name in ("conv2.output_shape", "fc1.weight_shape"))
-    (folder / "q1.toml").write_text(textwrap.dedent('''\
-        id = "q1"
-        title = "shapes"
-        family = "counting.layers"
-        statement = "A stride-2 conv, a conv, a linear layer."
-        [params]
-        input = [1, 3, 17, 17]
-        [[params.layers]]
-        type = "conv"
-        out = 8
-        kernel = 3
-        stride = 2
-        [[params.layers]]
-        type = "conv"
-        out = 16
-        kernel = 3
-        [[params.layers]]
-        type = "flatten"
-        [[params.layers]]
-        type = "linear"
-        out = 10
-        ''') + parts)
+    layers_course(tmp_path, "".join(f'\n[[parts]]\nname = "{name}"\nkind = "shape"\npartial = {{ carried_forward = 0.5 }}\n'
+                                    for name in ("conv2.output_shape", "fc1.weight_shape")))
     assert validate([tmp_path])[1] == []
     catalog = read_catalog(tmp_path)
     got = _feedback(catalog, "hw7/q1", {"conv1.output_shape": "(1, 8, 15, 15)", "conv2.output_shape": "1x16x13x13",

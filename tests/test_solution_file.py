@@ -260,13 +260,12 @@ def test_the_single_example_softmax_step_can_ask_its_loss():
     assert abs(fam.solve(p).answers["E"] - -(0.3 * np.log(q[0]) + 0.7 * np.log(q[1]))) < 1e-12
 
 
-def test_shapes_carry_forward_from_one_layer_to_the_next(tmp_path):
+def layers_course(tmp_path, parts: str) -> None:
+    """hw7/q1 under ``tmp_path``: a stride-2 conv, a conv and a linear layer (counting.layers), its first part
+    conv1.output_shape, then ``parts`` (TOML [[parts]] tables)."""
     folder = tmp_path / "hw7"
     folder.mkdir()
     (folder / "assignment.toml").write_text('name = "hw7"\ntitle = "seven"\n')
-    parts = "".join(f'\n[[parts]]\nname = "{name}"\nkind = "{kind}"\npartial = {{ carried_forward = 0.5 }}\n'
-                    for name, kind in (("conv2.output_shape", "shape"), ("fc1.weight_shape", "shape"),
-                                       ("fc1.params", "integer")))
     (folder / "q1.toml").write_text(textwrap.dedent('''\
         id = "q1"
         title = "shapes"
@@ -293,6 +292,12 @@ def test_shapes_carry_forward_from_one_layer_to_the_next(tmp_path):
         name = "conv1.output_shape"
         kind = "shape"
         ''') + parts)
+
+
+def test_shapes_carry_forward_from_one_layer_to_the_next(tmp_path):
+    layers_course(tmp_path, "".join(f'\n[[parts]]\nname = "{name}"\nkind = "{kind}"\npartial = {{ carried_forward = 0.5 }}\n'
+                                    for name, kind in (("conv2.output_shape", "shape"), ("fc1.weight_shape", "shape"),
+                                                       ("fc1.params", "integer"))))
     assert validate([tmp_path])[1] == []
     catalog = read_catalog(tmp_path)
     problem = catalog.resolve("hw7/q1")

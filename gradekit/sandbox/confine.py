@@ -33,6 +33,7 @@ import functools
 import importlib.util
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from gradekit.sandbox import jail
@@ -52,22 +53,23 @@ _PROC = ("/proc/cpuinfo", "/proc/meminfo", "/proc/stat")  # what BLAS and torch 
 
 def protect(*paths: str | os.PathLike) -> None:
     """Add ``paths`` (the bundle, a results folder) to what a confined child must be unable to reach."""
-    known = [p for p in os.environ.get(_PROTECT_ENV, "").split(os.pathsep) if p]
-    for p in paths:
-        real = os.path.realpath(p)
-        if real not in known:
-            known.append(real)
-    os.environ[_PROTECT_ENV] = os.pathsep.join(known)
+    _add_paths(_PROTECT_ENV, paths)
 
 
 def protect_class(*folders: str | os.PathLike) -> None:
     """Add the folders of a class being graded: each, and every submission in it, closed to a confined child."""
-    known = [p for p in os.environ.get(_CLASS_ENV, "").split(os.pathsep) if p]
-    for f in folders:
-        real = os.path.realpath(f)
+    _add_paths(_CLASS_ENV, folders)
+
+
+def _add_paths(variable: str, paths: Iterable[str | os.PathLike]) -> None:
+    """Each of ``paths``, resolved, added once to the ``os.pathsep`` list in the environment ``variable`` (the
+    environment carries it to the grading processes a batch starts)."""
+    known = [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    for path in paths:
+        real = os.path.realpath(path)
         if real not in known:
             known.append(real)
-    os.environ[_CLASS_ENV] = os.pathsep.join(known)
+    os.environ[variable] = os.pathsep.join(known)
 
 
 def class_paths() -> list[str]:
