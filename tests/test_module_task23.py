@@ -47,6 +47,7 @@ def graded(tmp_path_factory):
         "task2_no_step": ("task2.py", task2(step=NO_STEP)),
         "task3": ("task3_3180100111.py", task3()),
         "task3_wrong": ("task3.py", task3(fc1="nn.ReLU()", step="pass")),  # ReLU after fc1, not sigmoid; never steps
+        "task3_relu": ("task3.py", task3(fc1="nn.ReLU()")),  # ReLU after fc1, trained right
         "task3_no_zero_grad": ("task3.py", task3(zero_grad="pass")),
         # the course's students train on GPUs: net.cuda() and X.cuda() in train_cnn, as a GPU machine runs them
         "task3_cuda": ("task3.py", task3(to_device="net.cuda()", move="X.cuda(), y.cuda()")),
@@ -115,6 +116,18 @@ def test_lenet_missing_sigmoid_and_a_train_cnn_that_never_steps(graded):
     assert (train.score, train.verdict) == (0, "wrong")
     assert _accuracy(train.feedback) < 0.3
     assert "below the pass mark 0.900 (the solution reaches 1.000)" in train.feedback  # max(0.70, r − 0.10)
+
+
+def test_a_right_train_cnn_on_a_lenet_with_one_wrong_activation_loses_only_get_lenets_share(graded):
+    """A TA runs the student's notebook: their LeNet (a ReLU after the first linear layer) trained by their
+    train_cnn passes the accuracy mark, so only get_lenet loses points. The trained parameters are scored in
+    the solution's network with the student's own ReLU rebuilt from torch.nn in the sigmoid's place, not in
+    the solution's sigmoid network (where those weights reach about 0.7)."""
+    _, parts = graded["task3_relu"]
+    lenet, train = parts["get_lenet"], parts["train_cnn"]
+    assert lenet.score == pytest.approx(3.75)
+    assert (train.score, train.verdict) == (15, "correct"), train.feedback
+    assert "with your own layers: layer 9, ReLU() where the solution has Sigmoid()" in train.feedback
 
 
 def test_a_train_cnn_that_forgets_zero_grad_is_graded_by_the_accuracy_it_reaches(graded):

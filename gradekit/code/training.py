@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Trained", "read_trained", "not_trained", "swapped_note", "SERVED", "parse_train", "served",
+__all__ = ["Trained", "read_trained", "read_leaves", "not_trained", "swapped_note", "SERVED", "parse_train", "served",
            "trained_check"]
 
 
@@ -80,6 +80,24 @@ def not_trained(trained: Trained, start: Mapping[str, np.ndarray], loss_before: 
         return (f"after {call} the loss of the net's own layers on the training data did not fall "
                 f"({loss_before:.4f} at the start, {loss_after:.4f} after)")
     return None
+
+
+def read_leaves(value: Any) -> list[list[Any]]:
+    """The student's network's leaf layers as the child describes them (path, class, torch.nn's or not, plain
+    constructor values as JSON), within bounds; [] when malformed (the solution's network is scored as it is)."""
+    if not (isinstance(value, (tuple, list)) and len(value) <= 1000):
+        return []
+    out = []
+    for entry in value:
+        if not (isinstance(entry, (tuple, list)) and len(entry) == 4 and isinstance(entry[0], str)
+                and isinstance(entry[1], str) and isinstance(entry[3], str)
+                and len(entry[0]) + len(entry[1]) + len(entry[3]) <= 1400):
+            return []
+        flag = entry[2]  # booleans travel as 0-d arrays
+        if not (isinstance(flag, bool) or (isinstance(flag, np.ndarray) and flag.shape == () and flag.dtype == bool)):
+            return []
+        out.append([entry[0], entry[1], bool(flag), entry[3]])
+    return out
 
 
 def swapped_note(swapped: Sequence[str]) -> str:
@@ -266,16 +284,28 @@ def trained_check(pair: Any, steps: Sequence[Mapping[str, Any]], train: Mapping[
                                                             .replace("_gk_train raised ", "raised "))
     value = got.value
     expected = {f"tensor {i + 1}": a.shape for i, a in enumerate(start)}
-    trained = read_trained((tuple(expected), *value[2:3], *value[3:]), expected) \
-        if isinstance(value, tuple) and len(value) == 6 and isinstance(value[2], tuple) \
-        and len(value[2]) == len(start) else f"the trained model came back as {type(value).__name__}"
+    if not (isinstance(value, tuple) and len(value) == 7 and isinstance(value[2], tuple)):
+        trained: Trained | str = f"the trained model came back as {type(value).__name__}"
+    elif len(value[2]) != len(start):
+        trained = (f"the trained net holds {len(value[2])} tensors, the network handed to it {len(start)}: the "
+                   f"function must train the net it is handed, not replace its layers")
+    else:
+        trained = read_trained((tuple(expected), *value[2:3], *value[3:6]), expected)
     if isinstance(trained, str):
         return Graded(0.0, trained)
     arrays = [trained.state[k] for k in expected]
-    scored = pair.reference.call("_gk_evaluate", request, *_loss_images(data), data[4], *arrays,
+    scoring = {**request, "layers": read_leaves(value[6])}
+    scored = pair.reference.call("_gk_evaluate", scoring, *_loss_images(data), data[4], *arrays,
                                  timeout=max(timeout, 60.0))
     if not scored.ok:
         raise CheckFault("the student's trained state could not be scored by the solution's class")
+    adopted = [str(a) for a in scored.value[2]] if len(scored.value) > 2 else []
+    if adopted:  # the start's loss in the same network, so "the loss fell" compares like with like
+        again = pair.reference.call("_gk_evaluate", scoring, *_loss_images(data), data[4], *start,
+                                    timeout=max(timeout, 60.0))
+        if not again.ok:
+            raise CheckFault("the start of the student's network could not be scored by the solution's class")
+        start_loss = float(again.value[0])
     loss, pred = float(scored.value[0]), np.asarray(scored.value[1])
     call = steps[-1]["text"]
     untrained = not_trained(trained, dict(zip(expected, start)), start_loss, loss, f"`{call}`")
@@ -285,6 +315,8 @@ def trained_check(pair: Any, steps: Sequence[Mapping[str, Any]], train: Mapping[
     if low is not None and untrained is None:
         low = f"after `{call}` {low}"
     lines = [swapped_note(trained.swapped)] if trained.swapped else []
+    if adopted:
+        lines.append(f"scored in the solution's network with your own layers: {'; '.join(adopted)[:300]}")
     if untrained or low:
         return Graded(0.0, "; ".join([*lines, *filter(None, (untrained, low))]))
     if trained.cuda:

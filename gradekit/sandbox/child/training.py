@@ -13,8 +13,20 @@ names may differ) and ``export_start`` (send the start back too). ``device`` is 
 ``_gk_evaluate(request, *arrays)``: the model built by the same steps (here: the solution's class), the
 trailing arrays loaded as its state by order and shape, then its class's own ``forward`` (never an
 attribute of the instance) in evaluation mode: (the mean cross-entropy on arrays[0], arrays[1], the
-predicted classes of arrays[2]).
+predicted classes of arrays[2], the layers adopted). ``request["layers"]``, the student's network's leaf
+layers as ``_gk_leaves`` describes them, puts the student's own parameter-free layers (a ReLU where the
+solution has a sigmoid) in the solution's network, built anew from torch.nn's classes: the trained
+parameters are scored in the network they were trained in, and no code of the student's runs here.
 """
+
+# torch.nn's parameter-free layers a student's network may hold where the solution's has another:
+# rebuilt here from their class name and plain constructor values
+_GK_FREE_LAYERS = frozenset((
+    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign", "Tanhshrink", "LogSigmoid", "Softmax",
+    "LogSoftmax", "Identity", "Flatten", "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "MaxPool1d",
+    "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "LPPool2d"))
 
 
 def _gk_build(request, module, env):
@@ -43,6 +55,78 @@ def _gk_set_state(model, arrays, text):
 
 def _gk_state(model):
     return tuple(t.detach().cpu().float().numpy().copy() for t in model.state_dict().values())
+
+
+def _gk_plain(v):
+    return v is None or isinstance(v, (bool, int, float, str)) or (
+        isinstance(v, tuple) and len(v) <= 8 and all(isinstance(x, (bool, int, float)) for x in v))
+
+
+def _gk_leaves(model):
+    """The model's leaf modules in order: (path, class name, whether torch.nn's, JSON of plain constructor
+    values) each, at most 1,000."""
+    import inspect
+    import json
+
+    out = []
+    for path, m in model.named_modules():
+        if len(out) >= 1000:
+            break
+        if next(iter(m.children()), None) is not None:
+            continue
+        cls = type(m)
+        # a class that names torch.nn as its module only ever gets torch.nn's own class rebuilt in its place
+        builtin = str(getattr(cls, "__module__", "")).startswith("torch.nn.")
+        config = {}
+        if builtin:
+            try:
+                names = list(inspect.signature(cls.__init__).parameters)[1:]
+            except (TypeError, ValueError):
+                names = []
+            for name in names:
+                v = getattr(m, name, None) if name in vars(m) else None
+                if name in vars(m) and _gk_plain(v):
+                    config[name] = v
+        out.append((path[:200], cls.__name__[:100], bool(builtin), json.dumps(config)[:1000]))
+    return tuple(out)
+
+
+def _gk_adopt_layers(model, layers):
+    """Put the student's parameter-free torch.nn layers in the solution's ``model`` where its own leaf in the
+    same place differs; only where both have the same leaves, in order, the same ones holding parameters.
+    The adopted layers, as "path: solution's → student's"."""
+    import json
+
+    import torch
+
+    mine = [(p, m) for p, m in model.named_modules() if next(iter(m.children()), None) is None]
+    if not isinstance(layers, (list, tuple)) or len(layers) != len(mine):
+        return []
+    plan = []
+    for (path, m), entry in zip(mine, layers):
+        if not (isinstance(entry, (list, tuple)) and len(entry) == 4):
+            return []
+        _, name, builtin, config = entry
+        own_state = next(iter(m.parameters(recurse=False)), None) is not None or \
+            next(iter(m.buffers(recurse=False)), None) is not None
+        if name == type(m).__name__ and (own_state or not builtin):
+            continue
+        if own_state or not builtin or name not in _GK_FREE_LAYERS:
+            return []  # not the same network: the solution's is scored as it is
+        try:
+            kwargs = json.loads(config)
+            layer = getattr(torch.nn, name)(**{k: tuple(v) if isinstance(v, list) else v
+                                               for k, v in kwargs.items()})
+        except Exception:
+            return []
+        if repr(layer) != repr(m):
+            plan.append((path, m, layer))
+    adopted = []
+    for path, m, layer in plan:
+        parent, _, leaf = path.rpartition(".")
+        setattr(model.get_submodule(parent) if parent else model, leaf, layer)
+        adopted.append("layer %s, %s where the solution has %s" % (path, repr(layer)[:80], repr(m)[:80]))
+    return adopted
 
 
 def _gk_train(request, *arrays):
@@ -89,7 +173,7 @@ def _gk_train(request, *arrays):
                                                                 ": " + text[0][:200] if text else "")) from None
     names = tuple(model.state_dict().keys())
     return (begin, names, _gk_state(model), counter.steps, _gk_swapped_forwards(model),  # noqa: F821
-            ", ".join(guard.used))
+            ", ".join(guard.used), _gk_leaves(model))
 
 
 def _gk_evaluate(request, *arrays):
@@ -107,6 +191,7 @@ def _gk_evaluate(request, *arrays):
     env["device"] = torch.device("cpu")
     model = _gk_build(request, module, env)
     X, y, X_test = arrays[:3]
+    adopted = _gk_adopt_layers(model, request.get("layers") or ())
     _gk_set_state(model, list(arrays[3:]), "the trained state")
     forward = type(model).forward  # the class's own, on a model built here
     torch.nn.Module.train(model, False)
@@ -115,4 +200,4 @@ def _gk_evaluate(request, *arrays):
                                      torch.from_numpy(numpy.asarray(y))))
         pred = torch.cat([forward(model, torch.from_numpy(numpy.asarray(X_test[i:i + 512]))).argmax(1)
                           for i in range(0, len(X_test), 512)])
-    return loss, pred.numpy().astype(numpy.int64)
+    return loss, pred.numpy().astype(numpy.int64), tuple(adopted)
