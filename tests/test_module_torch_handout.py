@@ -188,6 +188,12 @@ def graded(tmp_path_factory):
         "cnn": run("cnn", "pytorch_cnn.py", CNN_SOURCE),
         "cnn_slips": run("cnnslips", "pytorch_cnn.py", mutate(
             CNN_SOURCE, ("nn.BatchNorm2d(256), nn.Dropout(0.3)", "nn.BatchNorm2d(256), nn.Dropout(0.5)"))),
+        # "overfitting" for the handout program's run, whose curves end at training accuracy 0.852, validation 0.817
+        "cnn_over": run("cnnover", "pytorch_cnn.py", mutate(
+            CNN_SOURCE, ('my_judgement = "generalizing"', 'my_judgement = "overfitting"'))),
+        "cnn_slips_over": run("cnnslipsover", "pytorch_cnn.py", mutate(
+            CNN_SOURCE, ("nn.BatchNorm2d(256), nn.Dropout(0.3)", "nn.BatchNorm2d(256), nn.Dropout(0.5)"),
+            ('my_judgement = "generalizing"', 'my_judgement = "overfitting"'))),
     }
 
 
@@ -266,6 +272,44 @@ def test_cnn_wrong_dropout_fails_the_constructor_only(graded):
     _, parts = graded["cnn_slips"]
     assert parts["PyTorchCNN.__init__"].score < 6 and "0.5" in parts["PyTorchCNN.__init__"].feedback
     assert parts["PyTorchCNN.report_my_judgement"].score == 2
+
+
+def test_the_cnn_judgement_is_asked_of_the_handout_programs_run_which_the_students_network_makes(graded):
+    """The handout's program (60 full-batch Adam epochs) is the run students answer for: a network and train
+    whose first epochs make its curves are judged on its kept curves (training accuracy 0.852, validation
+    0.817: generalizing), without the 120 s of training; another network is judged on the overall test's run,
+    and the feedback says why."""
+    _, parts = graded["cnn_over"]
+    judged = parts["PyTorchCNN.report_my_judgement"]
+    assert judged.score == 0, judged.feedback
+    assert "returned 'overfitting', but the curves after 60 epochs (training accuracy 0.852, validation 0.817" \
+        in judged.feedback, judged.feedback
+    assert "of the handout program's run (PyTorchCNN(10) trained by its train(..., epochs=60, learning_rate=0.002)" \
+        in judged.feedback and "make it generalizing by the rule" in judged.feedback
+    _, parts = graded["cnn_slips_over"]
+    judged = parts["PyTorchCNN.report_my_judgement"]
+    assert "curves after 4 epochs" in judged.feedback, judged.feedback
+    assert "(not the handout program's run: your network and train do not make it: their first 2 epochs give" \
+        in judged.feedback
+
+
+def test_the_kept_cnn_run_is_the_references_run():
+    """The kept curves are what the reference makes: its first three epochs again, here (about 6 s)."""
+    import torch
+
+    from gradekit.reference import handout_cnn_run as kept
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        made = kept.run(3)
+    finally:
+        torch.set_num_threads(threads)
+    for name in kept.NAMES:
+        np.testing.assert_allclose(made[name], kept.CURVES[name][:3], rtol=1e-4, atol=1e-6, err_msg=name)
+    assert len(kept.CURVES["val_accs"]) == kept.EPOCHS == 60
+    assert (round(kept.CURVES["train_accs"][-1], 3), round(kept.CURVES["val_accs"][-1], 3)) == (0.852, 0.817)
+    assert fam.judge_curves([kept.CURVES[k] for k in kept.NAMES])[0] == {"generalizing"}
 
 
 def test_starters_score_zero_not_implemented(tmp_path):

@@ -12,7 +12,8 @@ Part names: ``Class.__init__`` (the constructor: attributes, seed, layers),
 scikit-learn's digits, with a stated threshold). ``Class.report_my_judgement`` is
 checked by a stated rule with a band where both neighbouring words pass, on the run
 the handout's own program makes (PyTorchANN: its settings, digits served as 28×28
-images) or, where that run is over the budget (PyTorchCNN), on the overall test's.
+images; PyTorchCNN: the run kept by the reference, where the student's first epochs make it) or else on
+the overall test's.
 
 >>> from gradekit.spec.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/pytorch_ann").validated_params
@@ -179,12 +180,15 @@ JUDGEMENT_RULE = (f"underfitting when the final training accuracy is below {UNDE
 # validation; students answer for that run. The grader serves digits as 28×28 images in [0, 1], flattened to
 # 784 (1,258 training and 180 validation images), and trains PyTorchANN with the program's settings through
 # the student's own train: 100 epochs, 0.7 s of CPU warm, 1.9 s cold (one thread, load 4-6 on 2 cores).
-# The CNN's program (60 full-batch Adam epochs, learning rate 0.002) is not run: on the 1,258 images it cost
-# 119 s of CPU (one thread, load 6 on 2 cores), the whole of its part's budget, and the shorter runs measured
-# do not show the same curves (its eval-mode accuracies still climb steeply at epoch 60, as BatchNorm's
-# running statistics catch up with 60 steps): 600 images, 52 s: training accuracy 0.770, underfitting;
-# 300 images, 24 s: 0.687, underfitting; 1,258 images: 0.852, generalizing. Its word is checked on the
-# overall test's run (HANDOUT_RUN has no entry), by the same rule and band, and the statement says so.
+# The CNN's program (60 full-batch Adam epochs, learning rate 0.002) costs 120 s of CPU on the 1,258 images
+# (one thread), the whole of its part's budget, and shorter runs do not show the same curves (its
+# evaluation-mode accuracies still climb steeply at epoch 60, as BatchNorm's running statistics catch up:
+# 600 images give 0.770, underfitting; 1,258 give 0.852, generalizing). The run is made once by the
+# reference and kept (gradekit.reference.handout_cnn_run); a student's network and train make that same run
+# when their first CNN_PREFIX epochs give its curves (the constructor's seed fixes every draw), and then the
+# word is asked of the kept curves. Otherwise the word is checked on the overall test's run, and the
+# feedback says why.
+CNN_PREFIX = 2
 HANDOUT_RUN = {"PyTorchANN": {"ctor": [784, 32, 10], "train": [100, 64, 0.2],
                               "text": "PyTorchANN(784, 32, 10) trained by its train(..., epochs=100, batch_size=64, "
                                       "learning_rate=0.2)"}}
@@ -231,6 +235,14 @@ def band_reason(curves) -> str:
 def _judgement(cls: str):
     def run(session, o):
         budget = float(o.get("time_budget", 30.0))
+        differs = ""
+        if cls == "PyTorchCNN":
+            kept = _kept_cnn_run(session, budget)
+            if not isinstance(kept, str):
+                r = call_method(session, cls, "judgement", [10], (), kept, session.call_limit(budget), seed=None,
+                                metrics=True)
+                return _judged_word(r.value if r.ok else f"!{r.message}", kept, CNN_HANDOUT_TEXT)
+            differs = f" (not the handout program's run: {kept})"
         if cls in HANDOUT_RUN:
             got, how = _judged_fit(session, cls, budget), HANDOUT_RUN[cls]["text"] + " on 28×28 digits"
         else:
@@ -241,22 +253,57 @@ def _judgement(cls: str):
             got, how = _fit(session, cls, budget, loop=True), _set_up(cls, loop=True)[2]
             if isinstance(got, str):
                 return got if got == "not implemented" else f"needs a trained model, and training failed: {got}"
-        answer, curves = got[1], got[2]
-        if answer is None or answer.startswith("!"):
-            return f"report_my_judgement() on the trained model {answer[1:] if answer else 'returned None'}"
-        word = answer.strip().lower()
-        if word not in JUDGEMENTS:
-            return f"returned {answer!r}, expected one of {', '.join(JUDGEMENTS)}"
-        accepted, seen = judge_curves(curves)
-        if word in accepted:
-            if len(accepted) > 1:
-                return Note(f"{' and '.join(sorted(accepted))} are both accepted for {how}: "
-                            f"{band_reason(curves) or 'a measure is near its threshold'}")
-            return None
-        return (f"returned {word!r}, but {seen} of {how} make it {' or '.join(sorted(accepted))} "
-                f"by the rule: {JUDGEMENT_RULE}")
+        return _judged_word(got[1], got[2], how + differs)
 
     return run
+
+
+def _judged_word(answer: str | None, curves, how: str):
+    """None when the rule accepts the word for ``curves`` (a Note when a neighbouring word passes too), else why not."""
+    if answer is None or answer.startswith("!"):
+        return f"report_my_judgement() on the trained model {answer[1:] if answer else 'returned None'}"
+    word = answer.strip().lower()
+    if word not in JUDGEMENTS:
+        return f"returned {answer!r}, expected one of {', '.join(JUDGEMENTS)}"
+    accepted, seen = judge_curves(curves)
+    if word in accepted:
+        if len(accepted) > 1:
+            return Note(f"{' and '.join(sorted(accepted))} are both accepted for {how}: "
+                        f"{band_reason(curves) or 'a measure is near its threshold'}")
+        return None
+    return (f"returned {word!r}, but {seen} of {how} make it {' or '.join(sorted(accepted))} "
+            f"by the rule: {JUDGEMENT_RULE}")
+
+
+CNN_HANDOUT_TEXT = ("the handout program's run (PyTorchCNN(10) trained by its train(..., epochs=60, learning_rate=0.002) "
+                    "on 28×28 digits, which your network and train make: their first epochs give its curves)")
+
+
+def _kept_cnn_run(session, budget: float):
+    """The kept curves of the CNN handout program's run, when the student's network and train make that run (their
+    first CNN_PREFIX epochs give its curves); else a line saying how they differ. Once per session."""
+    from gradekit.reference import handout_cnn_run as kept
+
+    cache = session.__dict__.setdefault("_gradekit_handout_fit", {})
+    if ("PyTorchCNN", "kept") not in cache:
+        budget = session.call_limit(budget)
+        r = call_method(session, "PyTorchCNN", "curves", [10], (), kept.handout_data(), budget, retry=True,
+                        seed=None, args=[CNN_PREFIX, kept.LEARNING_RATE])
+        full = tuple(np.asarray(kept.CURVES[k], dtype=float) for k in kept.NAMES)
+        if not r.ok:
+            why = (f"your train did not finish its first {CNN_PREFIX} epochs within {budget:g} s of CPU time"
+                   if r.kind == CallKind.TIMEOUT else f"its first {CNN_PREFIX} epochs failed: {r.message}")
+        elif not (isinstance(r.value, tuple) and len(r.value) == 4):
+            why = "your train kept no curves in self.train_val_metrics"
+        else:
+            got = [np.asarray(c, dtype=float) for c in r.value]
+            bad = [f"{name} {g[:CNN_PREFIX].round(4).tolist()} against {f[:CNN_PREFIX].round(4).tolist()}"
+                   for name, g, f in zip(kept.NAMES, got, full)
+                   if g.shape != (CNN_PREFIX,) or not np.allclose(g, f[:CNN_PREFIX], rtol=1e-3, atol=2e-3)]
+            why = f"your network and train do not make it: their first {CNN_PREFIX} epochs give {'; '.join(bad)}" \
+                if bad else ""
+        cache["PyTorchCNN", "kept"] = why or full
+    return cache["PyTorchCNN", "kept"]
 
 
 def _handout_data(cls: str):
@@ -399,7 +446,7 @@ def solve(spec) -> Solution:
                      f"PyTorchCNN(10) by Adam for {CNN_DIGITS['epochs']} epochs, the reference reaches about 0.94"))
         elif method == "report_my_judgement":
             run = HANDOUT_RUN[cls]["text"] + " on 28×28 digits" if cls in HANDOUT_RUN else \
-                f"the overall test's run ({_set_up(cls)[2]} on digits)"
+                CNN_HANDOUT_TEXT.split(", which")[0] + ", kept by the reference: generalizing)"
             text = f"one of {', '.join(JUDGEMENTS)}, judged by the rule from the curves of {run}"
         else:
             text = f"the reference {cls}.{method} in gradekit.reference.models ({', '.join(c.name for c in fn.checks)})"

@@ -110,7 +110,7 @@ def _gk_method(request, *arrays):
     obj = _gk_instance(cls, request.get("args", []), list(arrays[:n]))
     data, kw, op = arrays[n:], request.get("kw", {}), request["op"]
     torchy = _gk_is_module(obj)
-    if torchy:
+    if torchy and kw.get("seed", 0) is not None:  # None: the constructor's own seed goes on, as in the handout
         import torch
 
         torch.manual_seed(int(kw.get("seed", 0)))
@@ -137,7 +137,13 @@ def _gk_method(request, *arrays):
             obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
         out = (_gk_labels(obj, data[4], torchy), _gk_judgement(obj) if kw.get("judge") else None, _gk_curves(obj))
         return out + (before, _gk_weight_copies(obj)) if kw.get("trained_weights") else out
+    if op == "curves":  # the class's own train with the handout program's settings: the curves it records
+        obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
+        return _gk_curves(obj)
     if op == "judgement":
+        if kw.get("metrics"):  # the curves of the run the word is asked about, kept as the handout's train keeps them
+            obj.train_val_metrics = {k: [float(v) for v in a] for k, a in zip(_GK_CURVES, data[:4])}
+            return _gk_judgement(obj)
         return str(obj.report_my_judgement())
     raise ValueError("unknown request %r" % op)
 
