@@ -39,3 +39,19 @@ def test_a_py_answers_file_loads_the_sandbox_to_run_it(tmp_path):
     path = tmp_path / "answers.py"
     path.write_text("ANSWERS = {'q3.2': {'L': 100 + 16}}\n")  # computed: it must run in a child
     assert "gradekit.sandbox.process" in modules_after_check(path)
+
+
+def test_a_complete_answers_file_loads_nothing_of_the_sandbox(tmp_path):
+    """Every problem of ece661-hw1 answered, lab2a (a code problem, graded from the notebook) included: its spec
+    is read and checked, but no module session, no sandbox, no subprocess is loaded for it."""
+    from gradekit.core.plain import solution_dict
+    from gradekit.spec.catalog import load_catalog
+
+    catalog = load_catalog()
+    answers = {p.id: solution_dict(p, catalog.solve(p))["answers"] for p in catalog.problems("ece661-hw1")}
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"assignment": "ece661-hw1", **answers}))
+    loaded = modules_after_check(path)
+    assert "gradekit.code.generated" in loaded  # lab2a's spec, checked
+    assert not [m for m in loaded if m.startswith(("gradekit.sandbox", "gradekit.code.session", "subprocess",
+                                                    "tempfile"))], [m for m in loaded if "sandbox" in m]

@@ -24,7 +24,6 @@ the student's value, which fails the part with the reason.
 from __future__ import annotations
 
 import contextvars
-import tempfile
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -32,9 +31,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 import numpy as np
 
 from gradekit.core.texfmt import position
-from gradekit.code.session import CallKind, CallResult
+from gradekit.code.callkind import CallKind
 
 if TYPE_CHECKING:
+    from gradekit.code.session import CallResult
     from hypothesis.strategies import SearchStrategy  # imported when a check searches
 
 __all__ = ["compare", "compare_any", "show", "rough", "run_property", "exact_feedback", "CheckFault", "FATAL"]
@@ -232,6 +232,8 @@ def _search(call, judge, strategy, examples: int, describe) -> str | None:
 @contextmanager
 def _hypothesis_home():
     """Hypothesis keeps files (failure patches) in ./.hypothesis: never in the grader's directory."""
+    import tempfile  # here: an answers check that only validates a code spec never searches
+
     import hypothesis.configuration as hc
 
     old = vars(hc).get("__hypothesis_home_directory")
