@@ -103,3 +103,25 @@ def test_the_memory_budget_of_a_graded_file_is_on_top_of_the_torch_it_imports(tm
 
     report, _ = grade_source(tmp_path, "import torch\n" + CORRECT, limits=replace(TORCH_FAST, memory_bytes=400 * 2**20))
     assert report.full_marks, [(p.name, p.feedback) for p in report.problems[0].parts]
+
+
+def test_a_declared_package_is_imported_here_only_when_the_students_file_failed_to_import(tmp_path, monkeypatch):
+    """A check looks for the declared packages the file imports without importing them (the children import
+    them); where the student's file then fails to import, the packages are imported here, and one that fails
+    (a torchvision built for another torch) makes it the grader's error, not the student's 0."""
+    from gradekit.code import environment
+
+    asked: list[str] = []
+
+    def broken(root: str) -> str | None:
+        asked.append(root)
+        return "fails to import (RuntimeError: operator torchvision::nms does not exist)" if root == "numpy" else None
+
+    monkeypatch.setattr(environment, "_unimportable", broken)
+    report, parts = grade_source(tmp_path, CORRECT)
+    assert report.full_marks and asked == []  # found, not imported
+    with pytest.raises(GraderError, match="numpy is declared by ece449-a2's students' environment but fails to "
+                                          "import"):
+        grade_source(tmp_path, "import numpy\nraise ImportError('numpy.core.multiarray failed to import')\n"
+                     + CORRECT)
+    assert asked == ["numpy"]

@@ -67,16 +67,20 @@ def _unimportable(root: str) -> str | None:
     return None
 
 
-def check_environment(source: bytes, packages: Sequence[str], assignment: str, siblings: Iterable[str] = ()) -> list[str]:
+def check_environment(source: bytes, packages: Sequence[str], assignment: str, siblings: Iterable[str] = (),
+                      *, imported: bool = True) -> list[str]:
     """Raise ``GraderError`` when a declared package the file imports is missing here; return notes for the
-    file's undeclared imports (none when the assignment declares no environment)."""
+    file's undeclared imports (none when the assignment declares no environment). ``imported=False`` only
+    looks for the packages, without importing them (torch: a second and a half of a check): a caller whose
+    children import them anyway asks again, imported, where the student's file then failed to import."""
     if not packages:
         return []
     notes = []
     local = set(siblings)
     for root in top_level_imports(source):
         if root in packages:
-            why = _unimportable(root)
+            why = _unimportable(root) if imported else \
+                ("is not installed" if importlib.util.find_spec(root) is None else None)
             if why is not None:
                 how = (f"pip install 'gradekit[{CODE_EXTRA}]'" if root in CODE_EXTRA_MODULES
                        else "make install, or the autograder's setup.sh")

@@ -81,14 +81,18 @@ def grade_module(
     with ModuleSession(source, spec.file, limits=limits, seed_source=own,
                        student_code=b"\n\n".join(imports)) as session, \
             _solution_session(spec, base, packages) as reference:
-        # the child imports its libraries (torch) while this process checks the environment, which imports
-        # them too: on two cores the two imports overlap instead of following each other
+        # the child imports its libraries (torch) while this process reads the spec and the file
         session.begin()
-        env_notes = _environment_notes(imports, packages, target.assignment, files if files is not None else [path])
+        local = files if files is not None else [path]
+        # the declared packages looked for, not imported: the children import them (their own import is the check)
+        env_notes = _environment_notes(imports, packages, target.assignment, local, imported=False)
         failed = _failed_cells(session) if cells is not None else []
         graded = session if reference is None else CodePair(session, reference)
         given = {p.name: graded for p in target.parts if KINDS[p.kind].runs_code}
         result, notes = grade_problem(catalog, target, given)
+        if session.import_failure is not None or failed:  # a declared package that fails to import here (a
+            # torchvision built for another torch) is the grader's fault, never the student's: a GraderError
+            _environment_notes(imports, packages, target.assignment, local, imported=True)
         probed = "torch" in limits.preload and "wrap_source" in spec.extra
         kept = _recorded(session, "_gk_kept_on_cpu") if probed else ""
         old_conv = _recorded(session, "_gk_old_conv_forward") if probed else ""
@@ -136,13 +140,14 @@ def _recorded(session: ModuleSession, attribute: str) -> str:
 
 
 def _environment_notes(sources: Sequence[bytes], packages: Sequence[str], assignment: str,
-                       files: Sequence[Path]) -> list[str]:
+                       files: Sequence[Path], *, imported: bool = True) -> list[str]:
     """The environment check (``gradekit.code.environment``) of each text, its notes once each; the submission's
     own ``.py`` files are its local modules (never another student's, in a folder that holds a whole class)."""
     local = [Path(f).stem for f in files if Path(f).suffix.lower() == ".py"]
     notes: list[str] = []
     for text in sources:
-        notes += [n for n in check_environment(text, packages, assignment, local) if n not in notes]
+        notes += [n for n in check_environment(text, packages, assignment, local, imported=imported)
+                  if n not in notes]
     return notes
 
 
