@@ -42,8 +42,8 @@ def test_a_py_answers_file_loads_the_sandbox_to_run_it(tmp_path):
 
 
 def test_a_complete_answers_file_loads_nothing_of_the_sandbox(tmp_path):
-    """Every problem of ece661-hw1 answered, lab2a (a code problem, graded from the notebook) included: its spec
-    is read and checked, but no module session, no sandbox, no subprocess is loaded for it."""
+    """Every problem of ece661-hw1 answered, lab2a (a code problem, graded from the notebook) included: it is
+    told where its code goes from its spec alone; no code checks, no sandbox, no subprocess are loaded for it."""
     from gradekit.core.plain import solution_dict
     from gradekit.spec.catalog import load_catalog
 
@@ -52,6 +52,15 @@ def test_a_complete_answers_file_loads_nothing_of_the_sandbox(tmp_path):
     path = tmp_path / "answers.json"
     path.write_text(json.dumps({"assignment": "ece661-hw1", **answers}))
     loaded = modules_after_check(path)
-    assert "gradekit.code.generated" in loaded  # lab2a's spec, checked
-    assert not [m for m in loaded if m.startswith(("gradekit.sandbox", "gradekit.code.session", "subprocess",
-                                                    "tempfile"))], [m for m in loaded if "sandbox" in m]
+    assert not [m for m in loaded if m.startswith(("gradekit.sandbox", "gradekit.code.generated",
+                                                    "gradekit.code.session", "subprocess", "tempfile"))]
+
+
+def test_a_code_part_answered_in_an_answers_file_is_told_where_its_code_goes():
+    from gradekit.grading.answers import grade_answers
+
+    report = grade_answers({"lab2a": {"SimpleNN": "nn.Sequential(...)", "simplenn_typo": 1}}, assignment="ece661-hw1")
+    lab2a = next(p for p in report.problems if p.id == "lab2a")
+    assert [(p.verdict.value, p.feedback) for p in lab2a.parts] == [
+        ("invalid", "this part grades code: hand in SimpleNN.ipynb and run gradekit check on it")]
+    assert any("unknown part 'simplenn_typo'" in n for n in report.notes), report.notes

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from gradekit.core.errors import SubmissionError, close_matches, did_you_mean
 from gradekit.core.kinds import KINDS
 from gradekit.core.records import Problem
-from gradekit.grading.problem import grade_problem, unanswered_problem
+from gradekit.grading.problem import code_problem_in_answers, grade_problem, unanswered_problem
 from gradekit.output.report import Report
 from gradekit.spec.catalog import Catalog, load_catalog
 from gradekit.spec.variants import no_student_note, per_student, variant
@@ -58,6 +58,11 @@ def grade_answers(
             given = by_problem.get(problem.qualified_id, (problem, {}))[1]
             if not given and not any(KINDS[part.kind].by_hand for part in problem.parts):
                 results.append(unanswered_problem(problem))  # nothing to judge: its family is not even loaded
+                continue
+            if all(KINDS[part.kind].runs_code for part in problem.parts):
+                result, part_notes = code_problem_in_answers(problem, given)  # graded from its module file
+                results.append(result)
+                notes.extend(part_notes)
                 continue
             if student is None and per_student([problem]):
                 taken_for_no_one.append(problem.id)

@@ -101,6 +101,21 @@ def _missing(problem: Problem, part: Part) -> Outcome:
                    if code else "No answer given.")
 
 
+def code_problem_in_answers(problem: Problem, given: Mapping[str, Any]) -> tuple[ProblemResult, list[str]]:
+    """A problem whose every part grades a module file, met in an answers file: each part answered there is
+    told where its code goes, the others are missing; worked out from the spec alone (its family, the code
+    checks, is not loaded)."""
+    matched, _, notes = _match_parts(problem, given if isinstance(given, Mapping) else {})
+    parts = []
+    for part in problem.parts:
+        outcome = _missing(problem, part) if matched.get(part.name) is None else Outcome.invalid(
+            f"this part grades code: hand in {problem.params.get('file') or 'the module file'} and run gradekit "
+            f"check on it")
+        parts.append(PartResult(part.name, 0.0, part.points, outcome.verdict, outcome.feedback,
+                                answered=matched.get(part.name) is not None))
+    return ProblemResult(problem.id, problem.assignment, problem.title, parts), notes
+
+
 def unanswered_problem(problem: Problem) -> ProblemResult:
     """A problem the submission does not answer at all: every part missing, worked out from the spec alone."""
     parts = [PartResult(part.name, 0.0, part.points, Verdict.MISSING, _missing(problem, part).feedback, answered=False)
