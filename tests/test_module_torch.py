@@ -213,12 +213,20 @@ def test_a_forward_that_raises_keeps_the_layers_the_class_defines(tmp_path_facto
 
 
 def test_the_courses_starter_scores_zero(tmp_path_factory):
-    """q4's starter is the handout's (its forward returns x unchanged, its __init__ defines nothing)."""
+    """q4's starter is the handout's (its forward returns x unchanged, its __init__ defines nothing): a class
+    whose body is still the starter's is not implemented, as a function's is; a class with one layer defined
+    is graded (its forward, still returning x, runs none of the layers the spec asks for)."""
     target = CAT.resolve("coms573-hw5/q4")
     assert starter(target).startswith("# COM S 573 (Iowa State), homework 5, question 4")
     report, parts = _grade(tmp_path_factory, "solution.py", starter(target), "coms573-hw5/q4")
     assert report.score == 0
-    assert "missing conv (in channels 3, out channels 6, kernel 5×5" in parts["LeNet"].feedback
+    assert (parts["LeNet"].verdict, parts["LeNet"].feedback) == ("missing", "not implemented")
+    one_layer = starter(target).replace("        ### YOUR CODE HERE\n", "        ### YOUR CODE HERE\n"
+                                        "        self.conv1 = nn.Conv2d(3, 6, 5)\n", 1)
+    assert one_layer != starter(target)
+    report, parts = _grade(tmp_path_factory, "solution.py", one_layer, "coms573-hw5/q4")
+    assert report.score == 0 and "missing conv (in channels 3, out channels 6, kernel 5×5" in \
+        parts["LeNet"].feedback, parts["LeNet"].feedback
 
 
 def test_starter_scores_zero_not_implemented(tmp_path_factory):
@@ -236,8 +244,8 @@ def test_resnet_correct_and_50_gb_allocation_fails_only_its_part(tmp_path_factor
     report, parts = _grade(tmp_path_factory, "task4.py", hog, "ece449-a2/task4")
     assert parts["Residual"].score == 5  # graded on, in the same child
     assert parts["get_resnet"].score == 0
-    assert "get_resnet() ran out of memory" in parts["get_resnet"].feedback
-    assert "50.0 GiB" in parts["get_resnet"].feedback
+    assert "`net = get_resnet()` raised MemoryError: torch.ones asked for 50.0 GiB, over the limit of 2 GiB per " \
+        "tensor" in parts["get_resnet"].feedback
 
 
 def test_a_batchnorm_on_the_shortcut_is_not_the_courses_block(tmp_path_factory):

@@ -76,7 +76,9 @@ class CodeTest:
         if self.train is not None:
             return f"{steps}; then {self.train['model']}'s trained state, scored by the solution's class"
         if self.structure is not None:
-            return f"{steps}; then {self.structure['model']}'s layers, parameter count and output shape"
+            model = self.structure["model"]
+            models = ", ".join(model) if isinstance(model, list) else model
+            return f"{steps}; then {models}'s layers, parameter count and output shape"
         return f"{steps}; then compare {', '.join('.'.join(p) for p in self.compare)}"
 
 
@@ -218,9 +220,15 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
         except ParamError as e:
             raise CodeSpecError(f"{where}.train", e.message) from None
     elif structure is not None:
-        if not isinstance(structure, Mapping) or structure.get("model") not in known or \
-                not isinstance(structure.get("input", []), list):
-            raise CodeSpecError(f"{where}.structure", "must be { model = NAME the steps bind, input = [sizes] }")
+        from gradekit.code.structure import parse_models
+
+        try:
+            parse_models(structure, known, "structure")
+        except ParamError as e:
+            raise CodeSpecError(f"{where}.structure", e.message) from None
+        if isinstance(structure["model"], list) and "checks" not in structure:
+            raise CodeSpecError(f"{where}.structure", "names several models: it needs its checks, "
+                                                      "checks = { layers = 1, shapes = 1, parameters = 1, output = 1 }")
         if "checks" in structure:  # the described structure (gradekit.code.structure): checks and their shares
             from gradekit.code.structure import parse_checks, parse_ops
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Mapping
 
+from gradekit.code.scenario import bound_names
 from gradekit.code.spec import Graded, Slip
 from gradekit.code.torch_compare import (biased_convs, compare_layers, compare_shapes, conv_bias_count,
                                           final_relu_missing, modules_named)
@@ -33,7 +34,7 @@ from gradekit.core.errors import ParamError
 if TYPE_CHECKING:
     from gradekit.code.session import CallResult
 
-__all__ = ["CHECKS", "OPS", "STRUCTURE_MISTAKES", "parse_checks", "parse_ops", "described_structure", "judge_layers", "judge_shapes",
+__all__ = ["broken_forward", "models_of", "parse_models", "CHECKS", "OPS", "STRUCTURE_MISTAKES", "parse_checks", "parse_ops", "described_structure", "judge_layers", "judge_shapes",
            "judge_parameters", "judge_output"]
 
 STRUCTURE_MISTAKES = ("final_relu_missing", "conv_bias")
@@ -133,16 +134,72 @@ def _description(r: CallResult) -> dict | str:
     return d
 
 
+def models_of(structure: Mapping[str, Any]) -> list[tuple[str, list]]:
+    """(model name, input shape) of each model a part describes: ``model = "net", input = [sizes]``, or
+    several built by the same steps, ``model = ["same", "down"], input = [[sizes], [sizes]]``."""
+    if isinstance(structure.get("model"), list):
+        return list(zip(structure["model"], structure.get("input", [])))
+    return [(structure["model"], structure.get("input", []))]
+
+
+def parse_models(structure: Any, known: set[str], where: str) -> None:
+    """Raise ``ParamError`` unless the part names models its steps bind, each with an input shape."""
+    shape = lambda x: isinstance(x, list) and all(isinstance(d, (int, str)) and not isinstance(d, bool)  # noqa: E731
+                                                  for d in x)
+    if not isinstance(structure, Mapping):
+        raise ParamError(where, "must be { model = NAME the steps bind, input = [sizes] }")
+    model, given = structure.get("model"), structure.get("input", [])
+    if isinstance(model, list):
+        if not model or not all(m in known for m in model) or not (isinstance(given, list) and len(given) == len(model)
+                                                                   and all(shape(x) for x in given)):
+            raise ParamError(where, "must be { model = [NAMES the steps bind], input = [[sizes] for each] }")
+    elif model not in known or not shape(given):
+        raise ParamError(where, "must be { model = NAME the steps bind, input = [sizes] }")
+
+
 def described_structure(pair: Any, structure: Mapping[str, Any], steps: list, dims: Mapping[str, int],
                         options: Mapping[str, Any], timeout: float, failure) -> Graded:
     """Grade the model the steps build: ``structure`` is the part's table (model, input, checks,
     output_alone); ``failure(result)`` says what a failed call of the student's child says (None: not
-    implemented). The solution's model failing is a grader fault."""
+    implemented). The solution's model failing is a grader fault. Several models (``model = [...]``) are
+    each described; a check passes where it passes for every one, and the feedback names the model."""
+    shares = parse_checks(structure["checks"], "structure.checks")
+    models = models_of(structure)
+    verdicts: dict[str, Any] = {}
+    for model, shape in models:
+        got = _model_verdicts(pair, structure, model, [int(dims.get(d, d)) for d in shape], steps, dims, options,
+                              timeout, failure, shares)
+        if isinstance(got, Graded):
+            return got
+        for name, v in got.items():
+            now = verdicts.get(name)  # the worst verdict of the models: a plain failure over a priced slip
+            if v is not None and (now is None or (isinstance(now, Slip) and not isinstance(v, Slip))):
+                shown = next((s["text"] for s in steps if model in bound_names([s])), model)
+                verdicts[name] = v if len(models) == 1 else _named(v, f"`{shown}`: ")
+            verdicts.setdefault(name, None)
+    return _graded(structure, shares, verdicts)
+
+
+def _named(v: Any, prefix: str) -> Any:
+    """A verdict with the model it is about in front: a Slip keeps its mistake and credit."""
+    return Slip(prefix + str(v), v.mistake, {"partial": {v.mistake: v.credit}}) if isinstance(v, Slip) \
+        else prefix + str(v)
+
+
+def broken_forward(failed: Mapping[str, Any]) -> str:
+    """The line that says where a model's forward raised: the module's name, and its type where it has one."""
+    module, kind = str(failed.get("module", "?"))[:100], str(failed.get("type", ""))[:60]
+    where = f"{module} ({kind})" if kind and module != "forward" else module
+    return f"the forward pass raised {str(failed.get('error', ''))[:200]} in {where}"
+
+
+def _model_verdicts(pair: Any, structure: Mapping[str, Any], model: str, shape: list, steps: list,
+                    dims: Mapping[str, int], options: Mapping[str, Any], timeout: float, failure,
+                    shares: Mapping[str, float]) -> dict[str, Any] | Graded:
+    """Each check's verdict (None: passes) for one model, or the part's Graded where it cannot be built."""
     from gradekit.code.props import CheckFault
 
-    shares = parse_checks(structure["checks"], "structure.checks")
-    shape = [int(dims.get(d, d)) for d in structure.get("input", [])]
-    request = {"steps": steps, "dims": dict(dims), "model": structure["model"], "input": shape}
+    request = {"steps": steps, "dims": dict(dims), "model": model, "input": shape}
     ref = pair.reference.call("_gk_described", request, timeout=max(timeout, 60.0))
     expected = _description(ref) if ref.ok else f"could not be built ({failure(ref) or 'not implemented'})"
     if isinstance(expected, str) or expected.get("failed"):
@@ -165,7 +222,7 @@ def described_structure(pair: Any, structure: Mapping[str, Any], steps: list, di
     verdicts: dict[str, str | None] = {}
     if g.get("failed"):
         f = g["failed"]
-        broke = f"the forward pass raised {f.get('error', '')[:200]} in {str(f.get('module', '?'))[:100]}"
+        broke = broken_forward(f)
         # the modules a class defines, as a set: their registration order, and weightless layers (pooling,
         # activations: functional, or one module used twice) say nothing of the network the forward would run
         defined = compare_layers(*([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, g)),
@@ -175,6 +232,10 @@ def described_structure(pair: Any, structure: Mapping[str, Any], steps: list, di
                     "output": broke}
     else:
         verdicts = {name: CHECKS[name](expected, g, case, any_order, options) for name in shares}
+    return verdicts
+
+
+def _graded(structure: Mapping[str, Any], shares: Mapping[str, float], verdicts: Mapping[str, Any]) -> Graded:
     credit: dict[str, float] = {}
     lines, mistakes = [], []
     for name in shares:

@@ -17,9 +17,10 @@ def starter_unchanged(source: bytes, setup: Mapping[str, Any], own: str | None) 
 
 @functools.lru_cache(maxsize=64)
 def function_bodies(source: bytes) -> tuple[tuple[str, str], ...]:
-    """``(name, its arguments and body)`` of each top-level function of a file, docstrings left out: a graded
-    function whose body is still the starter's is not implemented. The file was parsed before it was graded
-    (a file that does not parse is refused), within the module files' size bound."""
+    """``(name, its arguments and body)`` of each top-level function of a file, and ``(name, its bases and
+    body)`` of each top-level class (its methods' docstrings left out too), docstrings left out: a graded
+    function or class whose body is still the starter's is not implemented. The file was parsed before it was
+    graded (a file that does not parse is refused), within the module files' size bound."""
     import ast
 
     try:
@@ -29,8 +30,23 @@ def function_bodies(source: bytes) -> tuple[tuple[str, str], ...]:
     out = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body[1:] if (node.body and isinstance(node.body[0], ast.Expr)
-                                     and isinstance(node.body[0].value, ast.Constant)
-                                     and isinstance(node.body[0].value.value, str)) else node.body
-            out.append((node.name, ast.dump(node.args) + ast.dump(ast.Module(body=body, type_ignores=[]))))
+            out.append((node.name, ast.dump(node.args) + _dump(_undocumented(node.body))))
+        elif isinstance(node, ast.ClassDef):
+            body = [ast.FunctionDef(m.name, m.args, _undocumented(m.body), [], None, None)
+                    if isinstance(m, ast.FunctionDef) else m for m in _undocumented(node.body)]
+            out.append((node.name, "".join(ast.dump(b) for b in node.bases) + _dump(body)))
     return tuple(out)
+
+
+def _undocumented(body: list) -> list:
+    """A body without its docstring."""
+    import ast
+
+    return body[1:] if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                        and isinstance(body[0].value.value, str)) else body
+
+
+def _dump(body: list) -> str:
+    import ast
+
+    return ast.dump(ast.Module(body=body, type_ignores=[]))

@@ -30,7 +30,7 @@ from gradekit.plugin import Family, ParamError, Solution, Step
 from gradekit.code.callkind import CallKind
 from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Slip, module_params, parse_module
-from gradekit.code.structure import judge_layers, judge_output, judge_parameters, judge_shapes
+from gradekit.code.structure import broken_forward, judge_layers, judge_output, judge_parameters, judge_shapes
 from gradekit.code.torch_compare import compare_layers
 
 TIMEOUT = 20.0
@@ -118,10 +118,6 @@ def _call_text(name: str, args) -> str:
 _DEFINED = ("conv", "linear", "batchnorm", "dropout")
 
 
-def _broke(failed: Mapping[str, Any]) -> str:
-    module, kind = str(failed.get("module", "?"))[:100], str(failed.get("type", ""))[:60]
-    where = f"{module} ({kind})" if kind and module != "forward" else module
-    return f"the forward pass raised {str(failed.get('error', ''))[:200]} in {where}"
 
 
 def _verdicts(expected: dict, got: dict, case, any_order: bool, o, output_alone: bool) -> dict:
@@ -131,7 +127,7 @@ def _verdicts(expected: dict, got: dict, case, any_order: bool, o, output_alone:
     asked one), or where the callable's ``output_alone`` says the course pays it alone."""
     failed = got.get("failed")
     if failed:
-        broke = _broke(failed)
+        broke = broken_forward(failed)
         defined = compare_layers(*([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, got)),
                                  any_order=True)
         out = {"layers": None if defined is None else f"{defined} (the layers the model defines; {broke})",
