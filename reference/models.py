@@ -181,7 +181,7 @@ def get_DNN() -> nn.Sequential:
     return nn.Sequential(nn.Linear(3, 2, bias=False), nn.ReLU(), nn.Linear(2, 1, bias=False))
 
 
-# --- ece449-a2 as its starter files have it (task3_template.py, task4_template.py, Fall 2020) ---------------
+# --- ece449-a2 as its starter files have it (task3_template.py, Fall 2020) --------------------------------------
 
 class Reshape(nn.Module):
     """task3_template.py's first layer: any input viewed as (N, 1, 28, 28) Fashion-MNIST images."""
@@ -201,47 +201,6 @@ def lenet_fashion(num_classes: int = 10) -> nn.Sequential:
         Reshape(), nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
         nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
         nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, num_classes))
-
-
-class CourseResidual(nn.Module):
-    """ece449-a2 task 4's residual block: 3×3 convolutions with their biases (nn.Conv2d's default), BatchNorm
-    after each, and a plain strided 1×1 convolution (bias, no BatchNorm) as the shortcut when use_1x1conv.
-
-    >>> CourseResidual(3, 6, use_1x1conv=True, strides=2)(torch.zeros(4, 3, 9, 9)).shape
-    torch.Size([4, 6, 5, 5])
-    """
-
-    def __init__(self, input_channels: int, num_channels: int, use_1x1conv: bool = False, strides: int = 1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(input_channels, num_channels, kernel_size=3, padding=1, stride=strides)
-        self.conv2 = nn.Conv2d(num_channels, num_channels, kernel_size=3, padding=1)
-        self.conv3 = nn.Conv2d(input_channels, num_channels, kernel_size=1, stride=strides) if use_1x1conv else None
-        self.bn1 = nn.BatchNorm2d(num_channels)
-        self.bn2 = nn.BatchNorm2d(num_channels)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (self.conv3(x) if self.conv3 is not None else x))
-
-
-def course_resnet(num_classes: int = 10) -> nn.Sequential:
-    """ece449-a2 task 4's ResNet-18: the template's fixed first block (1 channel in, 7×7/2 convolution with
-    bias, BatchNorm, ReLU, 3×3/2 max pooling), four stages of two CourseResidual blocks, global average
-    pooling, Flatten and Linear(512, 10): the eight top-level layers ``get_correct_resnet_shape_str`` prints.
-
-    >>> course_resnet()(torch.zeros(1, 1, 96, 96)).shape
-    torch.Size([1, 10])
-    """
-    def stage(cin, cout, first):
-        return nn.Sequential(CourseResidual(cin, cout) if first else CourseResidual(cin, cout, True, 2),
-                             CourseResidual(cout, cout))
-
-    b1 = nn.Sequential(nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3), nn.BatchNorm2d(64), nn.ReLU(),
-                       nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
-    return nn.Sequential(b1, stage(64, 64, True), stage(64, 128, False), stage(128, 256, False),
-                         stage(256, 512, False), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
-                         nn.Linear(512, num_classes))
 
 
 # --- cs37300-hw4 ------------------------------------------------------------------

@@ -78,11 +78,12 @@ def _residual(cin, cout, shortcut):
 
 @pins("ece449-a2/task4")
 def _course_resnet():
-    _shape_and_count(models.CourseResidual(3, 3), (4, 3, 9, 9), (4, 3, 9, 9), _residual(3, 3, False))
-    _shape_and_count(models.CourseResidual(3, 6, True, 2), (4, 3, 9, 9), (4, 6, 5, 5), _residual(3, 6, True))
+    solution = _solution("ece449-a2/task4")
+    _shape_and_count(solution["Residual"](3, 3), (4, 3, 9, 9), (4, 3, 9, 9), _residual(3, 3, False))
+    _shape_and_count(solution["Residual"](3, 6, True, 2), (4, 3, 9, 9), (4, 6, 5, 5), _residual(3, 6, True))
     stages = sum(_residual(c, c, False) + _residual(c // 2, c, True) for c in (128, 256, 512)) + 2 * _residual(64, 64, False)
     count = _conv(1, 64, 7) + 2 * 64 + stages + _linear(512, 10)
-    _shape_and_count(models.course_resnet(), (1, 1, 96, 96), (1, 10), count)
+    _shape_and_count(solution["get_resnet"](), (1, 1, 96, 96), (1, 10), count)
     assert count == 11178378
 
 
@@ -208,9 +209,6 @@ PARAM_COUNTS = {
     ("LeNet5", (10,)): 62006,
     ("DNN", ()): _linear(3, 2, False) + _linear(2, 1, False),
     ("LeNetFashion", ()): 61706,
-    ("CourseResidual", (3, 3)): _residual(3, 3, False),
-    ("CourseResidual", (3, 6, True, 2)): _residual(3, 6, True),
-    ("CourseResNet18", ()): 11178378,
 }
 
 

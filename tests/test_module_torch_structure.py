@@ -66,7 +66,7 @@ def test_output_alone_is_a_callable_option_the_spec_validates():
     from gradekit.core.errors import ParamError
     from reference.families.module_torch import model_checks
 
-    c = {"name": "get_resnet", "reference": "CourseResNet18", "cases": [{"args": [], "input": [1, 1, 96, 96]}]}
+    c = {"name": "get_resnet", "reference": "ResNet18", "cases": [{"args": [], "input": [1, 1, 96, 96]}]}
     assert set(model_checks({**c, "output_alone": True}, "c")) == {"layers", "shapes", "parameters", "output"}
     with pytest.raises(ParamError, match="output_alone"):
         model_checks({**c, "output_alone": "yes"}, "c")

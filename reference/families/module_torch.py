@@ -51,13 +51,10 @@ def _references() -> dict[str, Any]:
         "PyTorchANN": lambda *a: m.PyTorchANN(*a),
         "DNN": lambda: m.get_DNN(),
         "LeNetFashion": lambda: m.lenet_fashion(),
-        "CourseResidual": lambda *a: m.CourseResidual(*a),
-        "CourseResNet18": lambda: m.course_resnet(),
     }
 
 
-REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN", "LeNetFashion",
-              "CourseResidual", "CourseResNet18")
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN", "LeNetFashion")
 
 
 def wrap_source(source: bytes) -> bytes:
