@@ -22,7 +22,7 @@ parameters are scored in the network they were trained in, and no code of the st
 # torch.nn's parameter-free layers a student's network may hold where the solution's has another:
 # rebuilt here from their class name and plain constructor values
 _GK_FREE_LAYERS = frozenset((
-    "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Hardtanh", "Hardsigmoid", "Hardswish", "Softplus", "Softsign", "Tanhshrink", "LogSigmoid", "Softmax",
     "LogSoftmax", "Identity", "Flatten", "Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "MaxPool1d",
     "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d",
