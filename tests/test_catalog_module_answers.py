@@ -222,7 +222,7 @@ def _spec_references():
 
 
 def test_every_reference_model_a_spec_names_has_a_pinned_count():
-    from gradekit.reference.families.module_torch import _references
+    from gradekit.reference.families._torch_models import _references
 
     named = {(ref, args) for _, ref, args in _spec_references()}
     assert named and named <= set(PARAM_COUNTS), named - set(PARAM_COUNTS)

@@ -16,7 +16,7 @@ from gradekit.code.spec import Slip
 from gradekit.code.torch_compare import compare_shapes
 from gradekit.grading.grade import grade
 from gradekit.code import structure
-from gradekit.reference.families.module_torch import describe_reference
+from gradekit.reference.families._torch_models import describe_reference
 
 BLOCK1 = '''import torch
 import torch.nn as nn

@@ -114,7 +114,7 @@ def lenet(tmp_path_factory):
 
 
 def test_spec_file_names_and_reference_parameter_counts():
-    from reference.families.module_torch import describe_reference
+    from reference.families._torch_models import describe_reference
 
     assert CAT.resolve("coms573-hw5/q4").validated_params.file == "solution.py"
     assert CAT.resolve("ece661-hw1/lab2a").validated_params.file == "SimpleNN.ipynb"

@@ -64,7 +64,7 @@ def test_a_block_whose_forward_raises_keeps_its_layers_and_names_where(graded):
 
 def test_output_alone_is_a_callable_option_the_spec_validates():
     from gradekit.core.errors import ParamError
-    from reference.families.module_torch import model_checks
+    from reference.families._torch_models import model_checks
 
     c = {"name": "get_resnet", "reference": "ResNet18", "cases": [{"args": [], "input": [1, 1, 96, 96]}]}
     assert set(model_checks({**c, "output_alone": True}, "c")) == {"layers", "shapes", "parameters", "output"}

@@ -71,7 +71,7 @@ def grade_module(
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     own = source  # the student's file (after the handout's cells it runs behind): what seeds the drawn cases
-    if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch)
+    if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch_handout)
         source = spec.extra["wrap_source"](source)
     base = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it

@@ -32,7 +32,6 @@ INDEX = {
     "madaline.design": "adaline",
     "manual": "truefalse",
     "module.numpy_ann": "module_numpy_ann",
-    "module.torch": "module_torch",
     "module.torch_handout": "module_torch_handout",
     "module.torch_train": "module_torch_train",
     "rnn.bptt": "rnn",

@@ -2,7 +2,7 @@
 
 The references are ``gradekit.reference.models.PyTorchANN`` / ``PyTorchCNN``.
 Each part runs in the child through two appended helpers: the layer probe of
-``module.torch`` (``gradekit/sandbox/child/torch_probe.py``) describes the
+``_torch_models`` (``gradekit/sandbox/child/torch_probe.py``) describes the
 constructor's model, and ``gradekit/sandbox/child/class_glue.py`` loads the grader's
 weights into the Linear layers before ``forward``/``train``/``predict`` run, so
 each method is judged on the same numbers as the reference.
@@ -34,7 +34,7 @@ from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show
 from gradekit.code.spec import Check, Note, module_params, parse_module
 
-from . import module_numpy_ann, module_torch
+from . import _torch_models, module_numpy_ann
 
 RTOL, ATOL = 1e-4, 1e-6
 JUDGEMENTS = ("underfitting", "overfitting", "generalizing")
@@ -397,7 +397,7 @@ def _overall(cls: str):
 
 def _checks(cls: str) -> dict[str, dict[str, Check]]:
     args, shape = ARCH[cls]
-    arch = module_torch.model_checks({"name": cls, "reference": cls, "cases": [{"args": args, "input": shape}]}, cls)
+    arch = _torch_models.model_checks({"name": cls, "reference": cls, "cases": [{"args": args, "input": shape}]}, cls)
     init = {"attributes": Check("attributes", _init_attributes, "sizes, seed, initial weights")} if cls == "PyTorchANN" else {}
     out = {f"{cls}.__init__": {**init, **arch},
            f"{cls}.report_my_judgement": {"curves": Check("curves", _judgement(cls), "the word the rule gives for the trained model's own curves")},

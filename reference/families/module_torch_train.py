@@ -1,6 +1,6 @@
 """module.torch_train: ECE 449 task 2, a model builder and its training function, in PyTorch.
 
-The builder (``get_DNN``) is checked as ``module.torch`` checks any model, by its
+The builder (``get_DNN``) is checked as ``_torch_models`` checks a reference model, by its
 ``model_checks`` (layers, shapes, parameters, output). The trainer (``train_torch``)
 is handed task 1's network built in the child by
 ``gradekit.sandbox.child.torch_train_probe`` (appended after torch_probe), and sends
@@ -30,7 +30,7 @@ from gradekit.code.wrap import append_child_code
 from gradekit.code.spec import Check, Slip, module_params, parse_module
 from gradekit.reference import mlp_numpy as ref
 
-from . import module_mlp_numpy, module_torch
+from . import _torch_models, module_mlp_numpy
 
 TIMEOUT = 10.0
 # train_torch on a small random set, called as the template orders its arguments
@@ -174,7 +174,7 @@ def validate(params: Mapping[str, Any]):
         if not isinstance(c, dict) or not isinstance(c.get("name"), str):
             raise ParamError(where, "must be a table with name, signature, doc, and reference and cases for a model")
         if "reference" in c:
-            checks[c["name"]] = module_torch.model_checks(c, where)
+            checks[c["name"]] = _torch_models.model_checks(c, where)
         elif c["name"] in TRAINERS:
             checks[c["name"]] = TRAINERS[c["name"]]
         else:
@@ -201,7 +201,7 @@ def solve(spec) -> Solution:
         if fn.name in TRAINERS:
             answers[fn.name] = reference_source(fn.name)
         else:
-            answers[fn.name] = module_torch.model_answer(fn)
+            answers[fn.name] = _torch_models.model_answer(fn)
         steps.append(Step(fn.signature, answers[fn.name], values={}))
     return Solution(answers, steps)
 

@@ -1,4 +1,7 @@
-"""module.torch: a student's ``nn.Module`` (class or factory) checked against a reference model by introspection.
+"""Model checks: a student's ``nn.Module`` (class or factory) checked against a reference model by introspection,
+for the families whose parts build a model of ``gradekit.reference.models`` (``module.torch_train``: task2's
+get_DNN; ``module.torch_handout``: CS 37300's PyTorchANN and PyTorchCNN). A course's own model is a ``[code]``
+problem instead, checked against its solution file (``gradekit.code.structure``).
 
 The child builds the student's model and runs it once on a dummy input inside
 ``gradekit.sandbox.child.torch_probe`` (appended to the student's file), which
@@ -13,30 +16,23 @@ Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
 ``output_alone = true``). A forward that raises still has the layers the model defines and its parameter
 count graded; the shapes and the output are lost, and the feedback names the layer that raised.
 
->>> from gradekit.spec.catalog import load_catalog
->>> spec = load_catalog().resolve("ece449-a2/task4").validated_params
->>> spec.file, [c.name for c in spec.callable("get_resnet").checks]
-('task4.py', ['layers', 'shapes', 'parameters', 'output'])
+>>> sorted(model_checks({"name": "get_DNN", "reference": "DNN", "cases": [{"input": [10, 3]}]}, "c"))
+['layers', 'output', 'parameters', 'shapes']
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import textwrap
 from typing import Any, Mapping
 
-from gradekit.plugin import Family, ParamError, Solution, Step
+from gradekit.plugin import ParamError
 from gradekit.code.callkind import CallKind
-from gradekit.code.wrap import append_child_code
-from gradekit.code.spec import Check, Slip, module_params, parse_module
+from gradekit.code.spec import Check, Slip
 from gradekit.code.structure import broken_forward, judge_layers, judge_output, judge_parameters, judge_shapes
 from gradekit.code.torch_compare import compare_layers
 
 TIMEOUT = 20.0
-
-PREAMBLE = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F"  # the template's imports by default
-
 
 def _references() -> dict[str, Any]:
     """Reference builders, called with the same arguments as the student's callable."""
@@ -55,11 +51,6 @@ def _references() -> dict[str, Any]:
 
 
 REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN", "LeNetFashion")
-
-
-def wrap_source(source: bytes) -> bytes:
-    """The student's file with the probe appended (it only describes: never a reference answer)."""
-    return append_child_code(source, "torch_probe")
 
 
 @functools.lru_cache(maxsize=None)
@@ -178,19 +169,6 @@ def _cases(c: Mapping[str, Any], where: str) -> list[dict]:
             for c in cases]
 
 
-def _stub(c: Mapping[str, Any]) -> str | None:
-    """A class's starter: __init__ with the signature's arguments and forward, both unimplemented."""
-    if c.get("kind") != "class":
-        return None
-    sig = c["signature"]
-    name, args = sig[: sig.index("(")], sig[sig.index("(") + 1: -1].strip()
-    doc = textwrap.indent(str(c.get("doc", "")).strip().replace('"""', "'''"), "    ").strip()
-    init_args = f"self, {args}" if args else "self"
-    return (f"class {name}(nn.Module):\n    \"\"\"{doc}\n    \"\"\"\n\n"
-            f"    def __init__({init_args}):\n        super().__init__()\n        raise NotImplementedError\n\n"
-            f"    def forward(self, x):\n        raise NotImplementedError\n")
-
-
 def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
     """The checks of one model callable (its ``reference``, ``cases`` and ``any_order``), by check name;
     ``module.torch_train`` checks its model builders with these too."""
@@ -206,35 +184,6 @@ def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
     return {k: Check(k, functools.partial(_each_case(k), **bound), _WHAT[k]) for k in _JUDGES}
 
 
-def validate(params: Mapping[str, Any]):
-    raw = params.get("callables")
-    if not isinstance(raw, list) or not raw:
-        raise ParamError("callables", "must be a non-empty list of [[params.callables]] tables")
-    checks: dict[str, dict[str, Check]] = {}
-    stubs: dict[str, str] = {}
-    for i, c in enumerate(raw):
-        where = f"callables[{i}]"
-        if not isinstance(c, dict) or not isinstance(c.get("name"), str):
-            raise ParamError(where, "must be a table with name, signature, reference and cases")
-        checks[c["name"]] = model_checks(c, where)
-        stub = _stub(c)
-        if stub:
-            stubs[c["name"]] = stub
-    spec_params = dict(params)
-    spec_params.setdefault("preamble", PREAMBLE)
-    return parse_module(spec_params, checks, extra={"wrap_source": wrap_source, "stubs": stubs})
-
-
-def solve(spec) -> Solution:
-    """What each callable is checked against, without building it: answers files of the same assignment
-    solve every problem, and that path must not import torch. ``describe_reference`` gives the layers."""
-    answers, steps = {}, []
-    for fn in spec.callables:
-        answers[fn.name] = model_answer(fn)
-        steps.append(Step(fn.signature, answers[fn.name], values={}))
-    return Solution(answers, steps)
-
-
 def model_answer(fn) -> str:
     """What a model callable is compared with, and on which inputs (text only: no torch import)."""
     bound = fn.checks[0].run.keywords
@@ -242,6 +191,3 @@ def model_answer(fn) -> str:
                       for c in bound["cases"])
     return (f"the reference model {bound['reference']} (gradekit.reference.models), "
             f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")
-
-
-FAMILIES = [Family("module.torch", solve, validate=validate, params=module_params(PREAMBLE))]
