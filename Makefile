@@ -41,7 +41,7 @@ demo: install
 
 # ruff's rules and exclusions: pyproject.toml, [tool.ruff]
 lint: install
-	$(VENV)/bin/ruff check gradekit tests benchmarks
+	$(VENV)/bin/ruff check gradekit reference tests benchmarks  # reference/: ruff does not follow the gradekit/reference link
 
 test: install
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
