@@ -265,12 +265,19 @@ def slow_class(d: Path) -> Path:
     return d
 
 
+def _as_a_foreground_job() -> None:
+    # Ctrl-C reaches a terminal's foreground job even where the suite itself runs in the background: a shell
+    # starts a background job with SIGINT ignored, and a program started so keeps ignoring it (Python too)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def gradekit_grade(folder: Path, out: Path, tmp: Path) -> subprocess.Popen:
     env = {**os.environ, "TMPDIR": str(tmp)}
     # a session of its own, as a terminal's foreground job: Ctrl-C goes to its whole process group
     return subprocess.Popen([sys.executable, "-m", "gradekit.cli", "grade", str(folder), "-a", "ece449-a2",
                              "-o", str(out), "-j", "2", "--time-limit", "5"], env=env, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            preexec_fn=_as_a_foreground_job, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def processes_under(folder: Path) -> list[str]:
