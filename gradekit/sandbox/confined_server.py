@@ -28,7 +28,7 @@ from pathlib import Path
 from gradekit.core.errors import IsolationError
 from gradekit.sandbox import confine, jail
 from gradekit.sandbox.box import Box, isolation, kill_uid, make_run_dir, write_files, _chown_tree, _let_in
-from gradekit.sandbox.child import source as child_source
+from gradekit.sandbox.child import server_source, source as child_source
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.result import RESULT_FILE, ChildResult, child_result, read_result
 from gradekit.sandbox.server import PRELOAD, ForkServerBase, ServerLost, rlimits_request
@@ -47,7 +47,7 @@ class ConfinedServer(ForkServerBase):
         parent, child = socket.socketpair()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", child_source("confine_server"), str(child.fileno()),
+                [sys.executable, "-I", "-c", server_source("confine_server"), str(child.fileno()),
                  child_source("confine_launcher"), *PRELOAD],
                 cwd="/", env=jail.child_env("/", "/tmp"), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=(child.fileno(),),

@@ -37,7 +37,7 @@ from gradekit.sandbox.box import Box, kill_uid
 from gradekit.sandbox.cleanup import rmtree
 from gradekit.sandbox.result import ChildResult, child_result
 from gradekit.sandbox.server import PRELOAD, ForkServerBase, ServerLost, rlimits_request
-from gradekit.sandbox.child import source as child_source
+from gradekit.sandbox.child import server_source
 from gradekit.core.errors import IsolationError
 
 __all__ = ["ForkServer"]
@@ -64,7 +64,7 @@ class ForkServer(ForkServerBase):
         plan["keep_root"] = "1"
         parent, child = socket.socketpair()
         status_r, status_w = os.pipe()
-        code = child_source("jail_server")
+        code = server_source("jail_server")
         try:
             self._proc = subprocess.Popen(
                 jail.launcher_command(plan, status_w, [sys.executable, "-I", "-c", code, str(child.fileno()),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-PROGRAMS = ("jail_launcher", "confine_launcher", "confine_server", "jail_server", "answers", "harness",
+PROGRAMS = ("jail_launcher", "confine_launcher", "confine_server", "jail_server", "fork_common", "answers", "harness",
             "torch_probe", "torch_train_probe", "class_glue", "scenario", "standin", "training", "cells",
             "preload")
 
@@ -35,3 +35,9 @@ def source(name: str) -> str:
     if name not in PROGRAMS:
         raise ValueError(f"no child program {name!r}; there are {', '.join(PROGRAMS)}")
     return (Path(__file__).parent / f"{name}.py").read_text(encoding="utf-8")
+
+
+def server_source(name: str) -> str:
+    """A fork server's program (``jail_server`` or ``confine_server``) with the helpers both run their children
+    with (``fork_common``) before it."""
+    return source("fork_common") + "\n\n" + source(name)

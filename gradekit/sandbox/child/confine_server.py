@@ -27,41 +27,6 @@ for name in sys.argv[3:]:
         pass
 
 
-def mapped_bytes():
-    """What this process maps now (its address space), from /proc/self/statm."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def as_main(script):
-    """Run ``script`` as ``python -c`` would: its exit status, a traceback on an uncaught exception."""
-    status = 0
-    try:
-        exec(compile(script, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
-    except SystemExit as e:
-        if e.code is None:
-            status = 0
-        elif isinstance(e.code, int):
-            status = e.code & 0xFF
-        else:
-            print(e.code, file=sys.stderr)
-            status = 1
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        status = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    return status
-
-
 def runner(request, out_fd, err_fd, status_fd, job_fd):
     sock.close()
     chunks = []
@@ -77,7 +42,8 @@ def runner(request, out_fd, err_fd, status_fd, job_fd):
     os.setsid()
     os.umask(0o077)
     try:
-        base = mapped_bytes()  # the server's interpreter and numpy: the budget is on top of them, as for a preload
+        # the server's interpreter and numpy: the budget is on top of them, as for a preload
+        base = mapped_bytes()  # noqa: F821 - fork_common's
         for res, soft, hard in request["rlimits"]:
             if res == resource.RLIMIT_AS:
                 soft, hard = soft + base, hard + base
@@ -93,7 +59,7 @@ def runner(request, out_fd, err_fd, status_fd, job_fd):
     os.environ.update(request["plan"]["env"])
     sys.argv = ["-c"]
     del request, chunks
-    os._exit(as_main(script))
+    os._exit(as_main(script))  # noqa: F821 - fork_common's
 
 
 def serve():

@@ -117,7 +117,8 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
         os.setsid()
         os.chdir("/sandbox")
         os.umask(0o077)
-        base = mapped_bytes()  # the server's interpreter and numpy: the budget is on top of them, as for a preload
+        # the server's interpreter and numpy: the budget is on top of them, as for a preload
+        base = mapped_bytes()  # noqa: F821 - fork_common's
         for res, soft, hard in request["rlimits"]:
             if res == resource.RLIMIT_AS:
                 soft, hard = soft + base, hard + base
@@ -131,7 +132,7 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
         sys.argv = ["-c"]
         script = header["script"]
         del header, files, request
-        os._exit(as_main(script))
+        os._exit(as_main(script))  # noqa: F821 - fork_common's
     os.close(out_fd)
     os.close(err_fd)
     _, status = os.waitpid(runner, 0)
@@ -166,41 +167,6 @@ def run(request, job_fd, result_fd, out_fd, err_fd):
     while view:
         n = os.write(result_fd, view)
         view = view[n:]
-
-
-def mapped_bytes():
-    """What this process maps now (its address space), from /proc/self/statm."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def as_main(script):
-    """Run ``script`` as ``python -c`` would: its exit status, a traceback on an uncaught exception, output flushed."""
-    status = 0
-    try:
-        exec(compile(script, "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
-    except SystemExit as e:
-        if e.code is None:
-            status = 0
-        elif isinstance(e.code, int):
-            status = e.code & 0xFF
-        else:
-            print(e.code, file=sys.stderr)
-            status = 1
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        status = 1
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    return status
 
 
 def serve():
