@@ -12,6 +12,7 @@ import pytest
 from nbformat import v4
 
 from gradekit.grading.grade import grade
+from tests.test_answers_as_written import part_of, write_as  # every problem here is qualified
 
 SUFFIXES = (".py", ".json", ".toml", ".ipynb")
 DW1 = "ece661-hw1/q3.1"
@@ -75,33 +76,6 @@ FORMS = [
     ("coms573-hw5/q3a", "A", CAPITAL_A, "correct", "read 'W_1^{11}' as w_1^{11} (and 11 more names"),
     ("ece449-a2/p4", "dE/dz_x", "Q_x - p_x", INVALID, "did you mean 'q_x'?"),  # an unscripted name: refused
 ]
-
-
-def write_as(tmp_path, suffix, answers: dict):
-    """``{problem: {part: written}}`` as a student's file of that type (strings stay strings)."""
-    path = tmp_path / f"answers{suffix}"
-    if suffix == ".json":
-        path.write_text(json.dumps(answers))
-    elif suffix == ".toml":
-        path.write_text("".join(f"[{json.dumps(p)}]\n" + "".join(f"{json.dumps(k)} = {json.dumps(v)}\n"
-                                                                   for k, v in parts.items())
-                                for p, parts in answers.items()))
-    elif suffix == ".py":
-        path.write_text(f"ANSWERS = {answers!r}\n")
-    else:
-        cells = [v4.new_markdown_cell("# my homework")]
-        for p, parts in answers.items():
-            for k, v in parts.items():
-                cell = v4.new_markdown_cell(v if isinstance(v, str) else json.dumps(v))
-                cell.metadata["tags"] = [f"answer:{p}:{k}"]  # a qualified problem: a colon before the part
-                cells.append(cell)
-        path.write_text(nbformat.writes(v4.new_notebook(cells=cells)))
-    return path
-
-
-def part_of(report, problem, part):
-    return next(p for prob in report.problems if f"{prob.assignment}/{prob.id}" == problem
-                for p in prob.parts if p.name == part)
 
 
 @pytest.mark.parametrize("problem, part, written, verdict, words", FORMS, ids=[f"{c[1]}={c[2][:40]!r}" for c in FORMS])
