@@ -21,9 +21,9 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     check with its smallest failing input.
     """
     if not _is_session(raw):  # an answer typed in an answers file
-        spec = ctx.problem.validated_params if ctx.problem else None
-        file = getattr(spec, "file", "the module file")
-        return Outcome.invalid(f"this part grades code: hand in {file} and run gradekit check on it")
+        from gradekit.grading.problem import code_typed_in_answers
+
+        return code_typed_in_answers(ctx.problem)
     from gradekit.code.props import exact_feedback
     from gradekit.code.spec import Graded, Note
 
