@@ -318,16 +318,21 @@ def _handout_data(cls: str):
 
 def _judged_fit(session, cls: str, budget: float):
     """The handout program's run, once per session: the child's (labels, judgement, curves, ...), or why not."""
+    run = HANDOUT_RUN[cls]
+    return _fit_once(session, (cls, "handout"), session.call_limit(budget), run["ctor"], lambda: _handout_data(cls),
+                     args=list(run["train"]))
+
+
+def _fit_once(session, key: tuple, budget: float, ctor, data, **kw):
+    """One "fit" of the class ``key[0]`` per session and ``key``: the child's value, or a failure line. ``data``
+    makes the arrays, only when the fit runs."""
     cache = session.__dict__.setdefault("_gradekit_handout_fit", {})
-    budget = session.call_limit(budget)
-    if (cls, "handout") not in cache:
-        run = HANDOUT_RUN[cls]
-        r = call_method(session, cls, "fit", run["ctor"], (), _handout_data(cls), budget, retry=True, judge=True,
-                        args=list(run["train"]))
-        cache[cls, "handout"] = r.value if r.ok else (
+    if key not in cache:
+        r = call_method(session, key[0], "fit", ctor, (), data(), budget, retry=True, judge=True, **kw)
+        cache[key] = r.value if r.ok else (
             f"training did not finish within its time budget of {budget:g} s of CPU time (tried twice)"
             if r.kind == CallKind.TIMEOUT else r.message)
-    return cache[cls, "handout"]
+    return cache[key]
 
 
 # --- the overall tests -----------------------------------------------------------------------------
@@ -352,18 +357,9 @@ def _set_up(cls: str, loop: bool = False):
 
 def _fit(session, cls: str, budget: float, loop: bool = False):
     """The overall test's run, once per session: the child's (labels, judgement, curves), or a failure line."""
-    cache = session.__dict__.setdefault("_gradekit_handout_fit", {})
-    budget = session.call_limit(budget)  # what the call gets, --time-limit included: the figure its message names
-    if (cls, loop) not in cache:
-        args, kw, _ = _set_up(cls, loop)
-        X, Y, Xv, Yv, Xt, _ = _digits(cls)
-        r = call_method(session, cls, "fit", args, (), (X, Y, Xv, Yv, Xt), budget, retry=True, judge=True, **kw)
-        if not r.ok:
-            cache[cls, loop] = (f"training did not finish within its time budget of {budget:g} s of CPU time "
-                                f"(tried twice)" if r.kind == CallKind.TIMEOUT else r.message)
-        else:
-            cache[cls, loop] = r.value
-    return cache[cls, loop]
+    args, kw, _ = _set_up(cls, loop)
+    # what the call gets, --time-limit included: the figure its message names
+    return _fit_once(session, (cls, loop), session.call_limit(budget), args, lambda: _digits(cls)[:5], **kw)
 
 
 def _trained_verdict(got, accuracy):
