@@ -13,6 +13,12 @@ from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
 
 
+def code_typed_in_answers(problem: Any) -> Outcome:
+    """A part that grades code, answered in an answers file instead: where its code goes."""
+    file = problem.params.get("file") if problem is not None else None
+    return Outcome.invalid(f"this part grades code: hand in {file or 'the module file'} and run gradekit check on it")
+
+
 def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     """The ``function`` checker: ``raw`` is the submission's ``ModuleSession``; every check must pass.
 
@@ -21,8 +27,6 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     check with its smallest failing input.
     """
     if not _is_session(raw):  # an answer typed in an answers file
-        from gradekit.grading.problem import code_typed_in_answers
-
         return code_typed_in_answers(ctx.problem)
     from gradekit.code.props import exact_feedback
     from gradekit.code.spec import Graded, Note

@@ -101,16 +101,12 @@ def _missing(problem: Problem, part: Part) -> Outcome:
                    if code else "No answer given.")
 
 
-def code_typed_in_answers(problem: Problem | None) -> Outcome:
-    """A part that grades code, answered in an answers file instead: where its code goes."""
-    file = problem.params.get("file") if problem is not None else None
-    return Outcome.invalid(f"this part grades code: hand in {file or 'the module file'} and run gradekit check on it")
-
-
 def code_problem_in_answers(problem: Problem, given: Mapping[str, Any]) -> tuple[ProblemResult, list[str]]:
     """A problem whose every part grades a module file, met in an answers file: each part answered there is
     told where its code goes, the others are missing; worked out from the spec alone (its family, the code
     checks, is not loaded)."""
+    from gradekit.grading.functions import code_typed_in_answers
+
     matched, _, notes = _match_parts(problem, given if isinstance(given, Mapping) else {})
     parts = []
     for part in problem.parts:
