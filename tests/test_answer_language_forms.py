@@ -34,7 +34,7 @@ FORMS = [
     ("ece661-hw1/lab2b", "conv1.weight_shape", r"16 \times 3 \times 5 \times 5", "correct", "as (16, 3, 5, 5)"),
     ("ece661-hw1/lab2b", "conv1.weight_shape", "16 x 3 x 5 x 5", "correct", ""),
     ("ece661-hw1/lab2b", "fc1.input_shape", r"\left[ 1, 288 \right]", "correct", ""),
-    ("ece661-hw1/lab2b", "fc1.input_shape", "(1, 32*)", INVALID, "the size '32*' is not a whole number"),
+    ("ece661-hw1/lab2b", "fc1.input_shape", "(1, 32*)", INVALID, "col 8: expected an expression, found ')'"),
     # \left[ … \right] around a vector
     ("ece661-hw1/q3.2", "dL/db2", r"\left[ 14, 6 \right]", "correct", ""),
     ("ece661-hw1/q3.2", "dL/db2", r"\left( 14, 6 \right)", "correct", ""),
@@ -62,6 +62,26 @@ FORMS = [
     ("coms573-hw5/q1", "params", "K x K x C_in x C_out = 3*3*128*256 + 3*3*256*512 = 1474561", INVALID,
      "disagree"),
     ("coms573-hw5/q1", "params", "L = 1474560", INVALID, "give the value alone"),  # a name, not a formula
+    # lists as students write them, read by the one parser: MATLAB's rows, numpy's printed rows, tuples, entries
+    # in math mode or as a percent; a list that goes wrong is refused at its column
+    ("ece661-hw1/q3.2", "dL/dW2", "[0, 98; 0, 42]", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/dW2", "[[ 0. 98.]\n [ 0. 42.]]", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/dW2", "((0, 98), (0, 42))", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/db2", "[$14$, $\\frac{12}{2}$]", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/db2", "[14 -6]", "wrong", ""),  # numpy's row: 14 and −6, not 14 − 6
+    ("ece661-hw1/q3.2", "dL/db2", "[14, 6)", INVALID, "col 7: ')' does not match '[' at col 1"),
+    ("ece661-hw1/q3.2", "dL/db2", "[14, , 6]", INVALID, "col 6: an empty entry before ','"),
+    ("ece661-hw1/q3.2", "dL/dW2", "[[0, 98], [0, 42]", INVALID, "'[' at col 1 is never closed"),
+    ("ece661-hw1/q3.2", "dL/dW2", "[[0, 98]; [0, 42]]", INVALID, "col 9: ';' separates rows of numbers only"),
+    ("ece661-hw1/q3.2", "dL/db2", "[14, six]", INVALID, "col 6: unknown name 'six'"),
+    ("ece661-hw1/lab2b", "fc1.input_shape", "(1 288)", "correct", ""),  # a tuple printed without its comma
+    ("ece661-hw1/lab2b", "fc1.input_shape", "(1, 288", INVALID, "'(' at col 1 is never closed"),
+    ("ece661-hw1/lab2b", "conv1.weight_shape", "16 x 3 x 5 x", INVALID, "col 13: expected a size"),
+    # one rule for a left-hand side, in numbers and formulas alike: the part's name is dropped, another refused
+    ("ece661-hw1/q3.2", "dL/db2", "dL/db2 = [14, 6]", "correct", ""),
+    ("ece661-hw1/q3.2", "dL/db2", "dL/db1 = [14, 6]", INVALID, "starts with 'dL/db1' =, but this part is 'dL/db2'"),
+    (DW1, "dL/dW1", f"dL/dW1 = {RIGHT_DW1}", "correct", "read the right-hand side"),
+    (DW1, "dL/dW1", f"dL/dW2 = {RIGHT_DW1}", INVALID, "starts with 'dL/dW2' =, but this part is 'dL/dW1'"),
     # labelled entries for a vector
     ("coms573-hw5/q2a", "mu", "µ1 = 13, µ2 = 5, µ3 = 0", "correct", "read the assignments µ_1 … µ_3"),
     ("coms573-hw5/q2a", "mu", "μ1 = 13, μ2 = 5, μ3 = 0", "correct", "read the assignments"),

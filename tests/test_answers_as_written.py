@@ -333,7 +333,7 @@ FORMS = [
     ("ece661-hw1/q3.2", "L", "11..6", INVALID, "at character 4"),
     ("ece661-hw1/q3.2", "L", "(100+16]", INVALID, "'(' at character 1 is closed by ']' at character 8"),
     ("ece661-hw1/q3.2", "L", "((100+16)", INVALID, "1 bracket left open"),
-    ("ece661-hw1/q3.2", "dL/db1", "[[0; 34]]", INVALID, "';' at character 4"),
+    ("ece661-hw1/q3.2", "dL/db1", "[[0; 34]]", INVALID, "col 4: ';' separates rows"),
     ("ece661-hw1/q3.2", "dL/db1", "[0; 34]", "correct", ""),
 ]
 

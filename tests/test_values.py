@@ -64,7 +64,7 @@ def test_nested_lists_strings_and_latex_agree():
     [
         ([[1, 2], [3]], "different lengths"),
         ([[1, 2], 3], "ragged"),
-        ("[1, 2", "unbalanced"),
+        ("[1, 2", "col 1: 1 bracket left open"),
         ([1, True], "truth value"),
         ({"a": 1}, "table"),
         ("x" * 300_000, "characters"),

@@ -40,7 +40,7 @@ UNICODE_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε"
                  "χ": "chi", "ψ": "psi", "ω": "omega", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Φ": "Phi",
                  "Ψ": "Psi", "Ω": "Omega"}
 # Operators with a Unicode or LaTeX spelling, normalised on purpose.
-UNICODE_OPS = {"−": "-", "–": "-", "∗": "*", "·": "cdot", "⋅": "cdot", "×": "cdot", "∘": "had", "⊙": "had",
+UNICODE_OPS = {"−": "-", "–": "-", "—": "-", "∗": "*", "·": "cdot", "⋅": "cdot", "×": "cdot", "∘": "had", "⊙": "had",
                "ᵀ": "T", "⊤": "T", "′": "T", "σ": "sigmoid", "½": "0.5", "¼": "0.25", "¾": "0.75", "÷": "/"}
 SUPERSCRIPT_DIGITS = {"²": "2", "³": "3"}
 SUBSCRIPT_DIGITS = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
@@ -121,20 +121,29 @@ def without_math_delimiters(text: str) -> str:
 
 
 def tokenize(text: str, declared: frozenset[str] = frozenset(), *, exact: bool = False,
-             limit: int = MAX_CHARS) -> list[Token]:
+             limit: int = MAX_CHARS, lists: bool = False, sizes: bool = False) -> list[Token]:
     """The tokens of ``text``; ``declared`` (canonical names) decides ``w_1^{11}`` (a name) vs a power.
 
     ``exact``: the text is arithmetic of numbers, computed exactly (``arith``): a number keeps every digit it is
-    written with (its bounds are the exact value's), and ``sigma(2)`` is the sigmoid, as no symbol is declared."""
+    written with (its bounds are the exact value's), and ``sigma(2)`` is the sigmoid, as no symbol is declared.
+    ``lists``: a list of numbers, whose entries are read again one by one (``numbers``): ``;`` separates rows,
+    ``%`` may end an entry, ``$`` is layout, ``1_000`` is one number and ``\\infty`` is ``inf``.
+    ``sizes``: a shape without commas, whose sizes ``x`` and ``by`` separate as ``×`` does (``5x6``, ``5 by 6``)."""
     if len(text) > limit:
         raise ExprError(1, f"the answer is {len(text)} characters long; the limit is {limit}")
     text, _ = strip_math_delimiters(text)
-    return _Lexer(text, declared, exact).run()
+    return _Lexer(text, declared, exact, lists=lists or sizes, sizes=sizes).run()
+
+
+_SIZE_WORD = re.compile(r"(x|by)(?![A-Za-z])")
+_DIGIT_GROUPS = re.compile(r"(?:_\d{3})+(?![\d_])")  # 1_000_000, as Python writes it
 
 
 class _Lexer:
-    def __init__(self, text: str, declared: frozenset[str], exact: bool = False):
+    def __init__(self, text: str, declared: frozenset[str], exact: bool = False, *, lists: bool = False,
+                 sizes: bool = False):
         self.s, self.i, self.declared, self.out, self.exact = text, 0, declared, [], exact
+        self.lists, self.sizes = lists, sizes
         self.side = ""  # "open"/"close" right after \left, \right, \bigl ...: the side of a bar that follows
 
     def emit(self, kind: str, value: str, start: int, closer: str = "") -> None:
@@ -176,6 +185,11 @@ class _Lexer:
                 self.i += 1
                 self.emit("^", "^", start)
                 self.out.append(Token("NUM", SUPERSCRIPT_DIGITS[ch], start + 1, start + 2))
+            elif self.lists and ch in ";%" or self.lists and ch == "=" and s[self.i + 1 : self.i + 2] != "=":
+                self.i += 1
+                self.emit(ch, ch, start)
+            elif self.lists and ch == "$":  # [$1$, $2$]: each entry in math mode, read again as it is written
+                self.i += 1
             elif ch == "=":
                 raise ExprError(start + 1, "'=' is not part of an answer; give only the right-hand side")
             elif ch.isascii():
@@ -211,6 +225,12 @@ class _Lexer:
         last = self.out[-1] if self.out else None
         if last is not None and last.kind == "NUM" and last.end == start + 1:  # 1..2, 1.2.3: a typo, not 1 × .2
             raise ExprError(start + 1, f"two numbers run together ({self.s[max(0, start - 3):start + 3]!r})")
+        if self.lists and not m.group(2):
+            groups = _DIGIT_GROUPS.match(self.s, m.end())
+            if groups and "." not in m.group(1) and len(m.group(1)) <= 3:
+                self.i = groups.end()
+                self.emit("NUM", self.s[start:self.i], start)
+                return
         if self.exact:  # every digit counts: the exact value's own bounds apply (arith)
             self.i = m.end()
             self.emit("NUM", m.group(0), start)
@@ -249,6 +269,8 @@ class _Lexer:
                 if digits and base + digits.group(0) in self.declared:  # β1, μ0, θ0: one name, as β_1 is
                     base, self.i = base + digits.group(0), self.i + digits.end()
             else:
+                if self.sizes and self.out and self.out[-1].kind == "NUM" and self._separates_sizes():
+                    return
                 m = _ALNUM.match(s, self.i)
                 base, self.i = m.group(0), m.end()
         plain = base
@@ -288,6 +310,15 @@ class _Lexer:
         else:
             self.split_or_name(base, start)
 
+    def _separates_sizes(self) -> bool:
+        """In a shape, ``x`` or ``by`` right after a size, before the next: ``5x6``, ``5 x 6``, ``5 by 6``."""
+        m = _SIZE_WORD.match(self.s, self.i)
+        if m is None:
+            return False
+        start, self.i = self.i, m.end()
+        self.emit("cdot", m.group(1), start)
+        return True
+
     def split_or_name(self, word: str, start: int) -> None:
         """``W2x2`` typed without a space: split into declared names when exactly one way works."""
         ways = _splits(word, self.declared) if len(word) <= 40 else []
@@ -310,6 +341,9 @@ class _Lexer:
             raise ExprError(start + 1, "a lone '\\' at the end of the answer")
         word = m.group(1)
         self.i = m.end()
+        if self.lists and word in ("%", "infty"):  # 12\% in a list; \infty, read again as the entry it is
+            self.emit("%" if word == "%" else "NAME", "%" if word == "%" else "inf", start)
+            return
         if word in LATEX_IGNORED:
             self.side = BAR_SIDES.get(word, "")
             return

@@ -66,6 +66,14 @@ class Mat(Node):
     rows: tuple[tuple[Node, ...], ...]
 
 
+@dataclass(frozen=True)
+class Lst(Node):
+    """A list of numbers as written: ``[1, 2]``, ``(1, 2)``, a row of ``[1, 2; 3, 4]``; its items are entries or
+    lists. Only the number reader builds one (``parser.parse_number_list``): it is read, never computed."""
+
+    items: tuple[Node, ...]
+
+
 def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, (Neg, T)):
         return (node.arg,)
@@ -75,6 +83,8 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args
     if isinstance(node, Mat):
         return tuple(x for row in node.rows for x in row)
+    if isinstance(node, Lst):
+        return node.items
     return ()
 
 
@@ -89,6 +99,8 @@ def rebuild(node: Node, kids: tuple[Node, ...]) -> Node:
     if isinstance(node, Mat):
         width = len(node.rows[0])
         return replace(node, rows=tuple(tuple(kids[i : i + width]) for i in range(0, len(kids), width)))
+    if isinstance(node, Lst):
+        return replace(node, items=tuple(kids))
     return node
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.reader import bounds
-from gradekit.core.reader.sides import names_part
+from gradekit.core.reader.sides import drop_left_side, formula_of_names, names_part
 
 MAX_ENTRIES = bounds.ENTRIES  # bigger answers are refused, not parsed
 MAX_TEXT = bounds.ANSWER_CHARS
@@ -229,7 +229,7 @@ def _chain_value(raw: str, sides: list[str], percent: bool) -> tuple[float, int,
     which step differs."""
     read, formulas = [], []
     for side in sides:
-        if side is not sides[-1] and _formula_of_names(side):
+        if side is not sides[-1] and formula_of_names(side):
             formulas.append(side)  # a step in names (K x K x C_in x C_out): no number to agree
             continue
         try:
@@ -310,7 +310,10 @@ def _unwrap(text: str, name: str | None = None) -> tuple[str, bool]:
         for lead in ("≈", "\\approx", "~", "="):
             if text.startswith(lead):
                 text = text[len(lead):].strip()
-        text = _drop_name(text, name)
+        try:
+            text = drop_left_side(text, name, alone="the value")
+        except UnreadableAnswer as e:
+            raise AnswerFormatError(str(e)) from None
         m = _PASTED.match(text)
         if m:
             text = _first_argument(m.group(1))
@@ -323,41 +326,6 @@ def _unwrap(text: str, name: str | None = None) -> tuple[str, bool]:
         if text == before:
             break
     return text, transposed
-
-
-def _drop_name(text: str, name: str | None) -> str:
-    """``L = 116`` -> ``116`` when the left side names the part (spaces, case, braces and backslashes aside)."""
-    depth = 0
-    for i, ch in enumerate(text[:200]):
-        depth += ch in "([{" and 1 or (ch in ")]}" and -1) or 0
-        if ch == "=" and depth == 0 and text[i + 1:i + 2] != "=" and text[i - 1:i] not in "<>!":
-            left = text[:i]
-            if name is not None and _same_name(left, name):
-                return text[i + 1:].strip()
-            if _formula_of_names(left):
-                return text  # "K x K x C_in x C_out = 3*3*128*256 = …": a step of an equation chain
-            if re.fullmatch(r"\s*[A-Za-z\\][\w\\{}^/ ]*\s*", left):
-                raise AnswerFormatError(f"the answer starts with {quoted(left.strip(), 40)} =, but this part is "
-                                        f"{quoted(name)}: give the value alone" if name else
-                                        f"the answer starts with {quoted(left.strip(), 40)} =: give the value alone")
-            return text
-    return text
-
-
-# a product or sum of names, as a step of an equation chain is written: K x K x C_in x C_out, C_{in} \cdot C_{out}
-_NAME = r"(?:[A-Za-z]\w*|\\[A-Za-z]+)(?:\s*[_^]\s*(?:\{[^{}]*\}|\w+))*"
-_FORMULA_OF_NAMES = re.compile(rf"\s*\(?\s*{_NAME}\s*\)?(?:\s*(?:[*×·⋅+\-]|\\times|\\cdot|\bx\b)\s*\(?\s*(?:{_NAME}|\d+)\s*\)?)+\s*")
-
-
-def _formula_of_names(text: str) -> bool:
-    return len(text) <= 200 and bool(_FORMULA_OF_NAMES.fullmatch(text))
-
-
-def _same_name(left: str, name: str) -> bool:
-    def norm(t: str) -> str:
-        return re.sub(r"[\s{}\\_$]|mathrm|partial", "", t).casefold()
-
-    return norm(left) == norm(name) or names_part(left, name)  # \frac{\partial L}{\partial W_1} names dL/dW1
 
 
 def _first_argument(inner: str) -> str:
@@ -395,7 +363,7 @@ def _structure(raw: Any, name: str | None = None, kind: str = "number") -> Any:
     elif r"\begin" in s:
         value = _latex_matrix(raw, s)
     elif kind in ("vector", "matrix") and (_top_level_comma(s) or ";" in s):
-        value = _bracketed(f"[{s}]")  # a bare "1, 25, 25" where a vector is due
+        value = _bracketed(s, bare=True)  # a bare "1, 25, 25" where a vector is due
     else:
         return s if s != raw.strip() else raw
     if transposed and isinstance(value, list):
@@ -432,7 +400,7 @@ def _assignments(raw: str, name: str | None) -> "Assigned | None":
     if len(bases) != 1 or indices[0] not in (0, 1) or indices != list(range(indices[0], indices[0] + len(indices))):
         return None
     base = next(iter(bases))
-    if name is not None and not _same_name("".join(_GREEK.get(c, c) for c in base), name):
+    if name is not None and not names_part("".join(_GREEK.get(c, c) for c in base), name):
         return None
     values = [m.group(5).strip().strip("$").strip() for m in found]
     return Assigned(values, f"read the assignments {base}_{indices[0]} … {base}_{indices[-1]} as the vector "
@@ -465,95 +433,33 @@ def _top_level_comma(s: str) -> bool:
     return False
 
 
-def _bracketed(s: str) -> Any:
-    """Nested lists from '[[1, 2], [3, 4]]', '(1, 2)', '[1, 2; 3, 4]' or numpy's printed '[[0. 34.]]', without eval.
+def _bracketed(s: str, *, bare: bool = False) -> list[Any]:
+    """Nested lists of entry texts from '[[1, 2], [3, 4]]', '(1, 2)', '[1, 2; 3, 4]' or numpy's printed
+    '[[0. 34.]]', read by the answer language's parser (so a refusal says where), never by eval; ``bare``: no
+    brackets around them ('1, 25, 25'). An entry may be arithmetic ('3*3*128', '(1+2)/3'): its text is kept and
+    read again as a number, so the digits it is written with count."""
+    from gradekit.core.reader.errors import ExprError
+    from gradekit.core.reader.parser import parse_number_list
 
-    Entries are the text between commas, so an entry may be arithmetic ('3*3*128', '(1+2)/3').
-    """
-    pos = 0
-
-    def skip() -> None:
-        nonlocal pos
-        while pos < len(s) and s[pos] in " \t\r\n":
-            pos += 1
-
-    def items(close: str, depth: int) -> list[Any]:
-        nonlocal pos
-        if depth > bounds.LIST_DEPTH:
-            raise AnswerFormatError(f"the answer is nested more than {bounds.LIST_DEPTH} levels deep")
-        rows: list[list[Any]] = []
-        out: list[Any] = []
-        while True:
-            skip()
-            if pos >= len(s):
-                raise AnswerFormatError(f"unbalanced brackets in {s[:40]!r}")
-            ch = s[pos]
-            if ch == close:
-                pos += 1
-                return rows + [out] if rows else out
-            if ch in ",":
-                pos += 1
-                continue
-            if ch == ";":  # MATLAB's row separator: [1, 2; 3, 4], only between numbers at the top level
-                if depth > 0 or any(isinstance(v, list) for v in out):
-                    raise AnswerFormatError(f"';' at character {pos + 1} of {s[:40]!r} separates rows of numbers "
-                                            f"only at the top level: write [[1], [2]] or [1; 2]")
-                rows.append(out)
-                out = []
-                pos += 1
-                continue
-            if ch == "[" or (ch == "(" and _opens_list(pos)):
-                pos += 1
-                out.append(items("]" if ch == "[" else ")", depth + 1))
-                continue
-            if ch in "])":
-                raise AnswerFormatError(f"unbalanced brackets in {s[:40]!r}")
-            out.extend(entry())
-
-    def _opens_list(at: int) -> bool:
-        """'(' starts a row when a comma follows at its own level before it closes: (1, 2) but not (1+2)*3."""
-        depth = 0
-        for ch in s[at:]:
-            depth += 1 if ch in "([" else -1 if ch in ")]" else 0
-            if depth == 1 and ch == ",":
-                return True
-            if depth == 0:
-                return False
-        return False
-
-    def entry() -> list[str]:
-        nonlocal pos
-        start, depth = pos, 0
-        while pos < len(s):
-            ch = s[pos]
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif ch in ",;" and depth == 0:
-                break
-            pos += 1
-        text = s[start:pos].strip()
-        words = text.split()
-        if len(words) > 1 and all(_PLAIN.match(w) for w in words):  # numpy prints rows without commas
-            return words
-        return [text]
-
-    skip()
-    if pos >= len(s) or s[pos] not in "[(":
-        raise AnswerFormatError(f"cannot read {s[:40]!r} as a list of numbers")
-    close = "]" if s[pos] == "[" else ")"
-    pos += 1
-    value = items(close, 0)
-    skip()
-    if pos != len(s):
-        raise AnswerFormatError(f"unexpected text after the list in {s[:40]!r}")
-    return value
+    try:
+        tree = parse_number_list(s, bare=bare)
+    except ExprError as e:
+        raise AnswerFormatError(f"the list: {e}") from None
+    return _entry_texts(tree, s)
 
 
-_PLAIN = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+def _entry_texts(tree: Any, s: str) -> list[Any]:
+    from gradekit.core.reader.nodes import Lst
+
+    out: list[Any] = []
+    for item in tree.items:
+        if isinstance(item, Lst):
+            out.append(_entry_texts(item, s))
+            continue
+        out.append(s[item.col - 1:item.end - 1].strip())
+    return out
+
+
 
 
 def _latex_matrix(raw: str, s: str) -> "list[list[str]] | Scaled":
@@ -657,9 +563,6 @@ def parse_integer(raw: Any, *, name: str | None = None) -> int:
     return int(x)
 
 
-_SHAPE_TEXT = re.compile(r"^\(?\s*\d+(\s*(?:[x×*,]|by)\s*\d+)*\s*,?\s*\)?$")
-# what separates the sizes of a shape written without commas: 5x6, 5 × 6, 5*6, 2 \times 3, 5 by 6
-_SIZE_SEPARATOR = re.compile(r"\s*(?:[x×*·⋅]|\\times|\\cdot|\bby\b)\s*")
 _TORCH_SIZE = re.compile(r"^\s*(?:torch\.)?Size\s*\(\s*(.*?)\s*\)\s*$", re.S)
 
 
@@ -685,17 +588,20 @@ def read_shape(raw: Any) -> tuple[tuple[int, ...], str | None]:
         m = _TORCH_SIZE.match(raw)
         s = _unwrap((m.group(1) if m else raw).strip())[0]
         s = s.strip("$").strip()
-        if s[:1] in "[(" and s[-1:] in "])":
-            s = s[1:-1].strip()
-        if _top_level_comma(s):
-            sizes = [t.strip() for t in _split_top(s) if t.strip()]
+        bracketed = s[:1] in "[(" and s[-1:] in "])"
+        inner = s[1:-1].strip() if bracketed else s
+        if (bracketed or s[:1] in "[(" or _top_level_comma(s)) and not (
+                bracketed and not _top_level_comma(inner) and _SIZE_WORDS.search(inner)):  # (5 x 6): no list
+            try:
+                sizes = _bracketed(s, bare=not bracketed)
+            except AnswerFormatError as e:
+                raise AnswerFormatError(f"{quoted(raw, 40)} is not a shape: {e}") from None
+            if not sizes or any(isinstance(t, list) for t in sizes):
+                raise AnswerFormatError(f"{quoted(raw, 40)} is not a shape (write e.g. [5, 6] or 5x6)")
             dims = tuple(_size(t, raw) for t in sizes)
             plain = all(re.fullmatch(r"\d+", t) for t in sizes)
         else:
-            sizes = _SIZE_SEPARATOR.split(s)
-            if not all(re.fullmatch(r"\d+", t) for t in sizes):
-                raise AnswerFormatError(f"{quoted(raw, 40)} is not a shape (write e.g. [5, 6] or 5x6)")
-            dims = tuple(_whole(t, raw) for t in sizes)
+            dims = _sizes(inner, raw)
             plain = not re.search(r"\\|[·⋅]", s)
         return dims, None if plain else f"read {quoted(raw)} as {_shape_shown(dims)}"
     if isinstance(raw, (int, np.integer)) and not isinstance(raw, bool):
@@ -707,15 +613,20 @@ def read_shape(raw: Any) -> tuple[tuple[int, ...], str | None]:
     raise AnswerFormatError(f"{raw!r} is not a shape (write e.g. [5, 6] or 5x6)")
 
 
-def _split_top(s: str) -> list[str]:
-    """``s`` split at its commas outside brackets."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(s):
-        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
-        if ch == "," and depth == 0:
-            parts.append(s[start:i])
-            start = i + 1
-    return parts + [s[start:]]
+# a shape written without commas: 5x6, 5 × 6, 5*6, 2 \times 3, 5 by 6 (its sizes are read by parse_sizes)
+_SIZE_WORDS = re.compile(r"[x×*·⋅]|\\times|\\cdot|\bby\b")
+
+
+def _sizes(s: str, raw: Any) -> tuple[int, ...]:
+    """The sizes of a shape written without commas (``5x6``, ``2 \\times 3``), read by the answer language's
+    lexer."""
+    from gradekit.core.reader.errors import ExprError
+    from gradekit.core.reader.parser import parse_sizes
+
+    try:
+        return tuple(_whole(t.value, raw) for t in parse_sizes(s))
+    except ExprError as e:
+        raise AnswerFormatError(f"{quoted(raw, 40)} is not a shape (write e.g. [5, 6] or 5x6): {e}") from None
 
 
 def _size(written: Any, raw: Any) -> int:

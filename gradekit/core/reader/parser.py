@@ -1,4 +1,4 @@
-"""A Pratt parser from tokens to the AST, with hard limits on size.
+r"""A Pratt parser from tokens to the AST, with hard limits on size.
 
 Precedence, loosest first: ``+ −``; then every product (juxtaposition, ``@``,
 ``·``, ``*``, ``∘``, ``/``) at one level, left to right, as NumPy reads ``*``
@@ -9,7 +9,7 @@ Limits: the text (2000 characters), nesting (60 levels), nodes (400), and a
 constant exponent's size (|p| ≤ 64, so ``10**10**10`` and ``9^9^9^9`` are
 refused before anything is computed).
 
->>> parse("W_2^\\top (x_3 - t)", Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"})) == \\
+>>> parse("W_2^\\top (x_3 - t)", Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"})) == \
 ...     parse("W2ᵀ(x3 − t)", Symbols.declare({"W2": "k×m", "x3": "k×1", "t": "k×1"}))
 True
 """
@@ -24,7 +24,7 @@ from gradekit.core.reader.bars import resolve_bars
 from gradekit.core.errors import close_matches
 from gradekit.core.reader.errors import ExprError
 from gradekit.core.reader.lexer import Token, tokenize
-from gradekit.core.reader.nodes import Bin, Call, Mat, Neg, Node, Num, Sym, T, count, walk
+from gradekit.core.reader.nodes import Bin, Call, Lst, Mat, Neg, Node, Num, Sym, T, count, walk
 from gradekit.core.reader.shapes import Symbols, shape_of
 
 MAX_DEPTH = bounds.NESTING
@@ -74,11 +74,182 @@ def parse_number_matrix(text: str) -> Node:
     return _Parser(resolve_bars(tokens), NO_SYMBOLS, exact=True, per_entry=True).run()
 
 
+def parse_number_list(text: str, *, bare: bool = False) -> Lst:
+    """The tree of a list of numbers as students write it: ``[[1, 2], [3, 4]]``, a tuple ``(1, 2)``, MATLAB's
+    ``[1, 2; 3, 4]``, numpy's printed ``[[0. 34.]]`` (rows without commas); ``bare``: the entries without brackets
+    around them, ``1, 25, 25``. Brackets, commas and semicolons are read here and each entry is an expression of
+    numbers (``3*3*128``, ``\\frac12``, ``12%``, ``nan``) whose text the number reader reads again, so its digits
+    count. A list, so the text may be as long as an answer, and the bounds of one expression apply to each entry;
+    ``ExprError`` otherwise, at the column where the list goes wrong."""
+    tokens = tokenize(text, frozenset(), exact=True, limit=bounds.ANSWER_CHARS, lists=True)
+    _refuse_left_open(tokens)
+    return _ListReader(tokens).run(bare)
+
+
+def parse_sizes(text: str) -> list[Token]:
+    """The sizes of a shape written without commas, each a whole number: ``5x6``, ``5 × 6``, ``5*6``,
+    ``2 \\times 3 \\times 2``, ``5 by 6``; ``ExprError`` otherwise."""
+    tokens = tokenize(text, frozenset(), exact=True, sizes=True)
+    sizes = []
+    for k, tok in enumerate(tokens[:-1]):
+        if k % 2 == 0 and not (tok.kind == "NUM" and tok.value.isdigit()):
+            what = "a size (a whole number)" if k == 0 or tok.kind != "NUM" else "a whole number"
+            raise ExprError(tok.col, f"expected {what}, found {_show(tok)}")
+        if k % 2 == 1 and tok.kind not in ("cdot", "*"):
+            raise ExprError(tok.col, f"expected ',' or 'x' between sizes, found {_show(tok)}")
+        if k % 2 == 0:
+            sizes.append(tok)
+    if len(tokens) % 2 == 1:  # nothing, or a separator last
+        raise ExprError(tokens[-1].col, "expected a size (a whole number), found the end of the answer")
+    return sizes
+
+
+class _ListReader:
+    """The brackets, commas and semicolons of a list of numbers; its entries are read by ``_Parser``, each an
+    expression bounded on its own (``NODES``, ``NESTING``), the list by ``LIST_DEPTH`` and ``ENTRIES``."""
+
+    ENDS_ENTRY = (",", ")", ";", "EOF")
+
+    def __init__(self, tokens: list[Token]):
+        self.p = _Parser(tokens, NO_SYMBOLS, exact=True, per_entry=True, lists=True)
+        self.entries = 0
+
+    def run(self, bare: bool) -> Lst:
+        p = self.p
+        if bare:
+            return self.items(None, 1)
+        opened = p.peek()
+        if opened.kind != "(":
+            raise ExprError(opened.col, f"expected '[' or '(' to open the list, found {_show(opened)}")
+        node = self.items(p.take(), 1)
+        rest = p.peek()
+        if rest.kind != "EOF":
+            if rest.kind == ")":
+                raise ExprError(rest.col, f"{rest.value!r} has no matching opening bracket")
+            raise ExprError(rest.col, f"unexpected {_show(rest)} after the list")
+        return node
+
+    def items(self, opened: Token | None, depth: int) -> Lst:
+        """The items up to the bracket closing ``opened`` (the end of the text where None)."""
+        p = self.p
+        if depth > bounds.LIST_DEPTH:
+            raise ExprError(p.peek().col, f"the answer is nested more than {bounds.LIST_DEPTH} levels deep")
+        rows: list[Lst] = []
+        out: list[Node] = []
+        closer = "EOF" if opened is None else ")"
+        start = p.peek().col if opened is None else opened.col
+        while True:
+            tok = p.peek()
+            if tok.kind == closer or (opened is None and tok.kind == ")"):
+                if opened is not None:
+                    self.closes(opened, p.take())
+                elif tok.kind == ")":
+                    raise ExprError(tok.col, f"{tok.value!r} has no matching opening bracket")
+                if rows:
+                    rows.append(self.row(out, tok))
+                    return Lst(tuple(rows), col=start, end=tok.end)
+                return Lst(tuple(out), col=start, end=tok.end)
+            if tok.kind == ";":
+                if depth > 1 or any(isinstance(v, Lst) for v in out):
+                    raise ExprError(tok.col, "';' separates rows of numbers only at the top level: write "
+                                             "[[1], [2]] or [1; 2]")
+                rows.append(self.row(out, tok))
+                out = []
+                p.take()
+                continue
+            if tok.kind == ",":
+                raise ExprError(tok.col, "an empty entry before ','")
+            if tok.kind == "(" and self.opens_list():
+                out.append(self.items(p.take(), depth + 1))
+            else:
+                out.extend(self.entries_here())
+            sep = p.peek()
+            if sep.kind == ",":
+                p.take()
+            elif sep.kind in (")", ";", "EOF") or (sep.kind == "(" and isinstance(out[-1], Lst)):
+                continue  # numpy prints the rows of a matrix with no comma between them: [[1 2]\n [3 4]]
+            else:
+                shown = "the end of the list" if closer == "EOF" else repr(_closing(opened))
+                raise ExprError(sep.col, f"expected ',' or {shown} after an entry, found {_show(sep)}")
+
+    def row(self, out: list[Node], at: Token) -> Lst:
+        if not out:
+            raise ExprError(at.col, f"an empty row before {_show(at)}")
+        return Lst(tuple(out), col=out[0].col, end=out[-1].end)
+
+    def closes(self, opened: Token, close: Token) -> None:
+        if close.closer != _closing(opened):
+            raise ExprError(close.col, f"{close.value!r} does not match {opened.value!r} at col {opened.col}")
+
+    def opens_list(self) -> bool:
+        """``[`` always opens a list; ``(`` where a comma follows at its own level before it closes: ``(1, 2)``,
+        not ``(1+2)/3``."""
+        p = self.p
+        if p.peek().closer == "[":
+            return True
+        depth = 0
+        for tok in p.toks[p.i:]:
+            depth += 1 if tok.kind in ("(", "{") else -1 if tok.kind in (")", "}") else 0
+            if depth == 1 and tok.kind == ",":
+                return True
+            if depth == 0 or tok.kind == "EOF":
+                return False
+        return False
+
+    def entries_here(self) -> list[Node]:
+        """The entry here, or the row of numbers numpy prints without commas (``0.5 -1. 2.``): one entry each."""
+        p = self.p
+        row = self.printed_row()
+        self.entries += max(1, len(row))
+        if self.entries > bounds.ENTRIES:
+            raise ExprError(p.peek().col, f"the list has more than {bounds.ENTRIES} entries")
+        if row:
+            p.i += sum(2 if sign else 1 for sign, _ in row)
+            return [Num(float(num.value), text=num.value, col=(sign or num).col, end=num.end) for sign, num in row]
+        return [self.entry()]
+
+    def printed_row(self) -> list[tuple[Token | None, Token]]:
+        """Numbers side by side up to the entry's end, each with its sign touching it (``1 -2``, not ``1 - 2``);
+        [] where the entry is anything else (one number alone is a row of one)."""
+        toks, i, row = self.p.toks, self.p.i, []
+        while True:
+            sign = toks[i] if toks[i].kind in ("-", "+") and toks[i].end == toks[i + 1].col else None
+            num = toks[i + 1] if sign else toks[i]
+            if num.kind != "NUM" or (row and (sign or num).col <= row[-1][1].end):
+                return []
+            row.append((sign, num))
+            i += 2 if sign else 1
+            if toks[i].kind in self.ENDS_ENTRY:
+                return row
+
+    def entry(self) -> Node:
+        p = self.p
+        node = self.side()
+        while p.peek().kind == "=":  # an equation chain ending in its value, "e^2/(1+e^2) = 0.8808": read again
+            p.take()
+            node = replace(node, end=self.side().end)
+        return node
+
+    def side(self) -> Node:
+        p = self.p
+        p.nodes = p.depth = 0
+        node = p.expr(0)
+        if p.peek().kind == "%":
+            node = replace(node, end=p.take().end)
+        return node
+
+
+def _closing(opened: Token | None) -> str:
+    return {"[": "]", "(": ")"}.get(opened.closer if opened else "", ")")
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False, per_entry: bool = False):
+    def __init__(self, tokens: list[Token], table: Symbols, exact: bool = False, per_entry: bool = False,
+                 lists: bool = False):
         self.toks, self.i, self.table, self.depth, self.nodes = tokens, 0, table, 0, 0
         self.exact = exact  # arithmetic of numbers: powers are bounded by the exact value's digits, not here
         self.per_entry = per_entry  # a matrix of numbers is a list: NODES bounds each entry, ENTRIES the matrix
+        self.lists = lists  # an entry of a list, read again by the number reader: nan and inf are numbers there
         self.entries = 0
 
     # --- plumbing ---------------------------------------------------------------------
@@ -217,6 +388,8 @@ class _Parser:
             return Sym(tok.value, col=tok.col, end=tok.end)
         if tok.value in CONSTANTS:
             return Num(CONSTANTS[tok.value], text=tok.value, col=tok.col, end=tok.end)
+        if self.lists and tok.value.casefold() in ("nan", "inf", "infinity"):
+            return Num(float(tok.value), text=tok.value, col=tok.col, end=tok.end)
         if self.exact:
             raise ExprError(tok.col, f"unknown name {tok.value!r}: arithmetic may use {ARITHMETIC_WORDS}")
         known = list(self.table.display.get(k, k) for k in self.table.shapes)
@@ -372,4 +545,4 @@ def _show(tok: Token) -> str:
     return "the end of the answer" if tok.kind == "EOF" else repr(tok.value)
 
 
-__all__ = ["parse", "parse_arithmetic", "parse_number_matrix", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = ["parse", "parse_arithmetic", "parse_number_matrix", "parse_number_list", "parse_sizes", "ARITHMETIC_WORDS", "count", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]

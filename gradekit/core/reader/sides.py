@@ -12,7 +12,7 @@ import re
 
 from gradekit.core.errors import UnreadableAnswer
 
-__all__ = ["drop_left_side", "drop_shape_note", "names_part"]
+__all__ = ["drop_left_side", "drop_shape_note", "formula_of_names", "names_part"]
 
 
 # "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
@@ -31,18 +31,48 @@ def drop_shape_note(text: str) -> tuple[str, str]:
 
 
 _LATEX_NOISE = re.compile(r"\\(?:frac|dfrac|tfrac|partial|mathrm|operatorname|left|right|mathbf|boldsymbol)|[\s{}_$\\]")
+# a left side that is a name (L, dL/dW1, \frac{\partial E}{\partial z_x}, W_2^T e), not a number or arithmetic
+_NAME_LIKE = re.compile(r"\s*[A-Za-z\\][\w\\{}^/ ]*\s*")
+# a product or sum of names, as a step of an equation chain is written: K x K x C_in x C_out, C_{in} \cdot C_{out}
+_NAME = r"(?:[A-Za-z]\w*|\\[A-Za-z]+)(?:\s*[_^]\s*(?:\{[^{}]*\}|\w+))*"
+_FORMULA_OF_NAMES = re.compile(rf"\s*\(?\s*{_NAME}\s*\)?(?:\s*(?:[*×·⋅+\-]|\\times|\\cdot|\bx\b)\s*\(?\s*(?:{_NAME}|\d+)\s*\)?)+\s*")
 
 
-def drop_left_side(text: str, part: str) -> str:
-    """``dE/dz_x = q_x - p_x`` -> ``q_x - p_x`` when the left side names the part; ``UnreadableAnswer`` when it
-    names another."""
-    if text.count("=") != 1 or any(r in text for r in ("<=", ">=", "!=", "==", "≤", "≥")):
+def drop_left_side(text: str, part: str | None, *, alone: str = "the right-hand side") -> str:
+    """The answer without a left-hand side that names the part: ``dE/dz_x = q_x - p_x`` -> ``q_x - p_x``,
+    ``L = 116`` -> ``116`` (spaces, case, braces, backslashes and the spellings of a derivative aside).
+
+    One rule for numbers and formulas alike: the first ``=`` outside brackets (not ``==``, ``<=``, ``>=``,
+    ``!=``) in the first 200 characters splits the answer. A left side that names the part is dropped; one that
+    is a product of names (``K x K x C_in x C_out = 3*3*128*256``) is a step of an equation chain, kept for the
+    number reader; any other name is refused (``UnreadableAnswer``), asking for ``alone``; anything else (``6 + 3 =
+    9``) is left as it is."""
+    i = _first_equals(text)
+    if i is None:
         return text
-    left, right = text.split("=")
-    if _part_key(left) == _part_key(part):
-        return right.strip()
-    raise UnreadableAnswer(f"the answer starts with '{left.strip()[:40]}' =, but this part is '{part}': "
-                     f"give the right-hand side alone")
+    left = text[:i]
+    if part is not None and names_part(left, part):
+        return text[i + 1:].strip()
+    if formula_of_names(left) or not _NAME_LIKE.fullmatch(left):
+        return text
+    shown = " ".join(left.split())
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    where = f", but this part is '{part}'" if part is not None else ""
+    raise UnreadableAnswer(f"the answer starts with '{shown}' ={where}: give {alone} alone")
+
+
+def _first_equals(text: str) -> int | None:
+    depth = 0
+    for i, ch in enumerate(text[:200]):
+        depth += ch in "([{" and 1 or (ch in ")]}" and -1) or 0
+        if ch == "=" and depth == 0 and text[i + 1:i + 2] != "=" and text[i - 1:i] not in ("<", ">", "!", "="):
+            return i
+    return None
+
+
+def formula_of_names(text: str) -> bool:
+    """Whether ``text`` is a product or sum of names (``K x K x C_in x C_out``): a step of an equation chain."""
+    return len(text) <= 200 and bool(_FORMULA_OF_NAMES.fullmatch(text))
 
 
 def _part_key(text: str) -> str:
@@ -59,4 +89,7 @@ def _part_key(text: str) -> str:
 def names_part(left: str, part: str) -> bool:
     """Whether a left-hand side names the part: ``dL/dW1``, ``\\frac{\\partial L}{\\partial W_1}`` and ``∂L/∂W_1``
     all name ``dL/dW1``."""
-    return _part_key(left) == _part_key(part)
+    def plain(t: str) -> str:
+        return re.sub(r"[\s{}\\_$]|mathrm|partial", "", t).casefold()
+
+    return plain(left) == plain(part) or _part_key(left) == _part_key(part)
