@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,20 +30,32 @@ from tests.test_confined import (FILTER, GRADEKIT, ROOT, install_copy, pytestmar
                                  system_python_without_gradekit)
 
 # looks where class folders are unpacked for another student's answers file, and returns its answers
-THIEF = """\
+def thief(prefix: str) -> str:
+    """alice's file: the answers of the first classmate's file it can read in a class folder named ``prefix…``
+    (this test's own class only: the suite's other class folders in /tmp, open while their runs begin, are no
+    classmates of hers)."""
+    return f"""\
 import glob, os
-ANSWERS = {}
-for path in glob.glob('/tmp/gradekit-class-*/*/answers.py') + glob.glob('/tmp/gradekit-class-*/*/*/answers.py'):
+ANSWERS = {{}}
+for path in glob.glob('/tmp/{prefix}*/*/answers.py') + glob.glob('/tmp/{prefix}*/*/*/answers.py'):
     if os.path.realpath(path) == os.path.realpath('answers.py'):
         continue
     try:
-        found = {}
+        found = {{}}
         exec(open(path).read(), found)
         ANSWERS = found['ANSWERS']
         break
     except Exception:
         pass
 """
+
+
+def class_folder() -> tuple[Path, str]:
+    """A new class folder in /tmp, and the thief that looks for classmates in it alone."""
+    prefix = f"gradekit-class-{uuid.uuid4().hex[:12]}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp")), thief(prefix)
+
+
 HONEST = "import numpy as np\nANSWERS = {'q3.2': {'L': float(np.float64(4 * 29))}}\n"  # runs in the sandbox
 
 
@@ -58,8 +71,8 @@ def installed(tmp_path):
 @pytest.fixture
 def klass():
     """A class folder open to every user (0755, files 0644), as an export unpacked by an instructor."""
-    folder = Path(tempfile.mkdtemp(prefix="gradekit-class-", dir="/tmp"))
-    for student, text in (("alice", THIEF), ("bob", HONEST)):
+    folder, alice = class_folder()
+    for student, text in (("alice", alice), ("bob", HONEST)):
         (folder / student).mkdir()
         (folder / student / "answers.py").write_text(text)
         os.chmod(folder / student, 0o755)
@@ -102,11 +115,11 @@ def test_a_students_code_cannot_read_a_classmates_submission_without_landlock(
 def test_the_default_output_folder_beside_the_class_is_closed_too(system_python_without_gradekit, installed):
     """``grade course/subs`` writes course/grades (grades, and students' unpacked archives): open to every user
     as made, it is closed with the class, and every child still launches."""
-    course = Path(tempfile.mkdtemp(prefix="gradekit-class-", dir="/tmp"))
+    course, alice = class_folder()
     try:
         os.chmod(course, 0o755)
         subs = course / "subs"
-        for student, text in (("alice", THIEF), ("bob", HONEST)):
+        for student, text in (("alice", alice), ("bob", HONEST)):
             (subs / student).mkdir(parents=True)
             (subs / student / "answers.py").write_text(text)
         for p in (subs, subs / "alice", subs / "bob"):
