@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit.course.batch import grade_folder
+from gradekit.course.batch import BatchOptions, grade_folder
 from gradekit.spec.catalog import load_catalog
 from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import plain, solution_dict
@@ -104,7 +104,7 @@ def main() -> None:
         batch, inproc = [], []
         for _ in range(args.runs):
             t = time.perf_counter()
-            res = grade_folder(folder, ASSIGNMENT, catalog=catalog, progress=False)
+            res = grade_folder(folder, ASSIGNMENT, BatchOptions(catalog=catalog, progress=False))
             batch.append(len(res.rows) / (time.perf_counter() - t))
             t = time.perf_counter()
             k = in_process(folder, catalog)

@@ -4,7 +4,7 @@ Issue 25's goals: at least 0.9 of the local pool's throughput on a module class,
 1,000 answers files (25 to a task). The cluster is a scheduler and two one-thread workers on
 127.0.0.1, each its own process (``dask worker --preload gradekit.course.cluster``), warmed with a
 small batch first, as a course's cluster stays up between batches; the local pool is
-``grade_folder(jobs=2)``. A ratio is local wall time / cluster wall time (above 1: the cluster is faster).
+``grade_folder(..., BatchOptions(jobs=2))``. A ratio is local wall time / cluster wall time (above 1: the cluster is faster).
 
 Then a projection: a 1,000-student ECE 449 course on N workers, from the per-student worker time
 measured on the module class (task1 files), and from the whole A2 submission's cost (four module
@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from batch_speed import make_class  # noqa: E402  the same generated ece661-hw1 class
 
-from gradekit.course.batch import grade_folder  # noqa: E402
+from gradekit.course.batch import BatchOptions, grade_folder  # noqa: E402
 from gradekit.course.cluster import DaskExecutor  # noqa: E402
 from gradekit.course.executor import BatchJob  # noqa: E402
 from gradekit.sandbox.process import Limits  # noqa: E402
@@ -70,7 +70,7 @@ def module_class(folder: Path, n: int) -> None:
 
 def timed(folder: Path, assignment: str, catalog, limits, executor=None) -> float:
     start = time.monotonic()
-    res = grade_folder(folder, assignment, jobs=2, limits=limits, catalog=catalog, progress=False, executor=executor)
+    res = grade_folder(folder, assignment, BatchOptions(jobs=2, limits=limits, catalog=catalog, progress=False, executor=executor))
     took = time.monotonic() - start
     faults = sum(1 for r in res.rows if r.get("grader_error"))
     if faults:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import gradekit.course.batch as batch
-from gradekit.course.batch import discover, grade_entry, grade_folder, write_outputs
+from gradekit.course.batch import discover, grade_entry, BatchOptions, grade_folder, write_outputs
 from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.sandbox.process import Limits
@@ -47,7 +47,7 @@ def klass(tmp_path):
 
 def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
     start = time.monotonic()
-    res = grade_folder(klass, "ece661-hw1", limits=FAST, progress=False, jobs=2)
+    res = grade_folder(klass, "ece661-hw1", BatchOptions(limits=FAST, progress=False, jobs=2))
     assert time.monotonic() - start < 20
     by = {r["student"]: r for r in res.rows}
     assert list(by) == ["ada", "bob", "carl", "dan", "eve", "fay"]
@@ -88,7 +88,7 @@ def test_small_batch_grades_everyone_and_writes_outputs(klass, tmp_path):
 
 @pytest.mark.parametrize("fmt, header", [("gradescope", ["SID", "Total Score"])])
 def test_gradebook_columns_a_course_imports(klass, tmp_path, fmt, header):
-    res = grade_folder(klass, "ece661-hw1", limits=FAST, progress=False, jobs=2)
+    res = grade_folder(klass, "ece661-hw1", BatchOptions(limits=FAST, progress=False, jobs=2))
     paths = write_outputs(res, tmp_path / "out", gradebook=fmt)
     book = list(csv.reader(open(paths["gradebook"])))
     assert book[0] == header and dict(book[1:])["ada"] == "5" and len(book) == 7
@@ -105,7 +105,7 @@ def test_diagnoses_are_counted(tmp_path):
     for s in ("a", "b"):
         (d / f"{s}.json").write_text(json.dumps({"q3.2": {k: (v.tolist() if hasattr(v, "tolist") else v)
                                                          for k, v in m.answers.items()}}))
-    res = grade_folder(d, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(d, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     assert res.diagnoses() and res.diagnoses()[0][1:] == (m.id, 2)
 
 
@@ -123,7 +123,7 @@ def test_gradescope_export_layout_and_variants(tmp_path):
     entries = discover(d)
     assert [e.student for e in entries] == ["1001", "1002", "submission_103"]  # no sid, no email: never the name
     assert entries[2].path is None and "no answers file" in entries[2].problem
-    res = grade_folder(d, "ece661-hw1", progress=False, jobs=2)
+    res = grade_folder(d, "ece661-hw1", BatchOptions(progress=False, jobs=2))
     by = {r["student"]: r for r in res.rows}
     # each student's own variant key scores full marks on q3.2v: the sid picked the variant
     assert by["1001"]["score"] == by["1002"]["score"] == 5 and by["submission_103"]["score"] == 0
@@ -144,7 +144,7 @@ def test_a_stuck_worker_does_not_stop_the_batch(klass, monkeypatch):
         p = klass / f
         os.rename(p, klass.parent / f)
     start = time.monotonic()
-    res = grade_folder(klass, "ece661-hw1", progress=False, jobs=2, stall_seconds=2)
+    res = grade_folder(klass, "ece661-hw1", BatchOptions(progress=False, jobs=2, stall_seconds=2))
     assert time.monotonic() - start < 15
     by = {r["student"]: r for r in res.rows}
     # the rows beside them are graded exactly as `gradekit check` grades them, on replaced workers
@@ -177,7 +177,7 @@ def test_a_gradescope_folder_is_graded_as_one_submission_module_files_included(t
     (d / "submission_2").mkdir()
     (d / "submission_2" / "a.json").write_text("{}")
     (d / "submission_2" / "b.json").write_text("{}")
-    res = grade_folder(d, "ece449-a2", progress=False, jobs=1)
+    res = grade_folder(d, "ece449-a2", BatchOptions(progress=False, jobs=1))
     by = {r["student"]: r for r in res.rows}
     task1 = {k: v for k, v in by["submission_1"]["parts"].items() if k.startswith("task1:")}
     full = {f"task1:{part.name}": part.points for part in CAT.resolve("ece449-a2/task1").parts}

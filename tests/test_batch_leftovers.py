@@ -14,7 +14,7 @@ import time
 import pytest
 
 import gradekit.grading.code as grading_code
-from gradekit.course.batch import grade_folder
+from gradekit.course.batch import BatchOptions, grade_folder
 from gradekit.sandbox import box
 from gradekit.sandbox.process import Limits
 
@@ -58,7 +58,7 @@ def test_a_shared_memory_segment_of_one_student_is_not_there_for_the_next(tmp_pa
     d.mkdir()
     (d / "a_writer.py").write_text(WRITER)
     (d / "b_reader.py").write_text(READER)
-    res = grade_folder(d, "ece661-hw1", jobs=1, limits=FAST, progress=False)  # one worker: one fork server
+    res = grade_folder(d, "ece661-hw1", BatchOptions(jobs=1, limits=FAST, progress=False))  # one worker: one fork server
     by = {r["student"]: r for r in res.rows}
     assert by["a_writer"]["parts"]["q3.2:L"] == 1, by["a_writer"]  # the segment was made and written for real
     assert by["b_reader"]["parts"]["q3.2:L"] == 0 and by["b_reader"]["error"] is None, by["b_reader"]
@@ -71,7 +71,7 @@ def test_a_batch_leaves_nothing_in_tmpdir(tmp_path, own_tempdir):
     (d / "ada" / "task1.py").write_text(CORRECT)  # a module session's folder
     (d / "bob.py").write_text("import numpy as np\nANSWERS = {'q3.2': {'L': int(np.int64(116))}}\n")  # a child
     (d / "cy.json").write_text(json.dumps({"q3.2": {"L": 116}}))
-    res = grade_folder(d, "ece449-a2", jobs=2, limits=FAST, progress=False)
+    res = grade_folder(d, "ece449-a2", BatchOptions(jobs=2, limits=FAST, progress=False))
     assert not any(r["grader_error"] for r in res.rows) and res.rows[0]["score"] == 20
     assert sorted(p.name for p in own_tempdir.iterdir()) == []
 
@@ -98,7 +98,7 @@ def test_a_killed_worker_leaves_no_students_file_in_tmpdir(tmp_path, own_tempdir
     (d / "zed").mkdir()
     (d / "zed" / "task1.py").write_text("# STALL\n" + CORRECT)
     start = time.monotonic()
-    res = grade_folder(d, "ece449-a2", jobs=2, limits=FAST, progress=False, stall_seconds=20)
+    res = grade_folder(d, "ece449-a2", BatchOptions(jobs=2, limits=FAST, progress=False, stall_seconds=20))
     assert time.monotonic() - start < STUCK - 10  # stopped by the stall detector, not by the sleep ending
     by = {r["student"]: r for r in res.rows}
     assert by["zed"]["grader_error"] and "made no progress for 20 s" in by["zed"]["error"]

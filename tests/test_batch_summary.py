@@ -112,12 +112,12 @@ def test_a_rerun_removes_feedback_of_students_no_longer_in_the_folder_and_nothin
 
 def test_a_stopped_batch_keeps_the_feedback_of_students_it_did_not_reach(klass, tmp_path):
     """Ctrl-C writes the outputs of the rows done: the others are not graded yet, not gone from the folder."""
-    from gradekit.course.batch import grade_folder, write_outputs
+    from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 
     out_dir = tmp_path / "grades"
     grade(klass, out_dir)
     before = {p.name: p.read_bytes() for p in (out_dir / "feedback").iterdir()}
-    result = grade_folder(klass, A, jobs=1, progress=False, skip=out_dir)
+    result = grade_folder(klass, A, BatchOptions(jobs=1, progress=False, skip=out_dir))
     result.rows = [r for r in result.rows if r["student"] == "ada"]  # as BatchInterrupted's result holds them
     result.stopped = True
     write_outputs(result, out_dir)

@@ -28,7 +28,7 @@ except ImportError:  # the optional extra: skipped where it is not installed, ne
 
 from nbformat import v4, writes
 
-from gradekit.course.batch import discover, grade_entry, grade_folder
+from gradekit.course.batch import discover, grade_entry, BatchOptions, grade_folder
 from gradekit.course.executor import BatchJob
 from gradekit.sandbox.process import Limits
 from gradekit.spec.catalog import load_catalog
@@ -149,7 +149,7 @@ def executor(address: str, **kw):
 
 def test_a_mixed_class_on_two_workers_gives_the_local_rows(cluster, klass):
     with executor(cluster.address) as ex:
-        res = grade_folder(klass, ASSIGNMENT, catalog=CAT, limits=LIMITS, progress=False, executor=ex)
+        res = grade_folder(klass, ASSIGNMENT, BatchOptions(catalog=CAT, limits=LIMITS, progress=False, executor=ex))
         stats = ex.stats()
     got = {r["student"]: json.dumps(r) for r in res.rows}
     want = local_rows(klass)
@@ -417,7 +417,7 @@ def test_a_submission_that_trains_a_model_asks_for_a_gpu_worker(tmp_path):
         with Client(c.address, timeout=60, set_as_default=False) as watch:
             gpu = [a for a, w in watch.scheduler_info()["workers"].items() if w.get("resources", {}).get("GPU")]
         with executor(c.address) as ex:
-            res = grade_folder(d, ASSIGNMENT, catalog=CAT, limits=LIMITS, progress=False, executor=ex)
+            res = grade_folder(d, ASSIGNMENT, BatchOptions(catalog=CAT, limits=LIMITS, progress=False, executor=ex))
             stats = ex.stats()
         assert [(s.worker, s.graded) for s in stats] == [(gpu[0], 3)]
         want = local_rows(d)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradekit.grading.grade import gradescope_failure
-from gradekit.course.batch import grade_folder, write_outputs
+from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 from gradekit.spec.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import GraderError, IsolationError
@@ -48,7 +48,7 @@ def test_a_batch_row_with_a_grader_error_has_no_total_and_says_why(no_sklearn, t
     subs = tmp_path / "subs"
     (subs / "ada").mkdir(parents=True)
     (subs / "ada" / "task1.py").write_text(CORRECT)
-    res = grade_folder(subs, "ece449-a2", limits=FAST, progress=False, jobs=1)
+    res = grade_folder(subs, "ece449-a2", BatchOptions(limits=FAST, progress=False, jobs=1))
     (row,) = res.rows
     assert row["grader_error"] and row["score"] is None and "grader error on task1: train" in row["error"]
     paths = write_outputs(res, tmp_path / "out")

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gradekit.core.plain import solution_dict
-from gradekit.course.batch import grade_folder, write_outputs
+from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 from gradekit.grading.answers import grade_answers
 from gradekit.output.gradescope import results
 from gradekit.spec.catalog import load_catalog
@@ -101,7 +101,7 @@ def test_batch_feedback_files_leave_out_what_is_shown_later_and_say_so(tmp_path)
     d.mkdir()
     (d / "ada.json").write_text(json.dumps(q32v("ada", True)))
     (d / "bob.json").write_text(json.dumps(q32v("bob", False)))
-    res = grade_folder(d, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(d, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["parts"][f"q3.2v:{LATER}"] == 1 and by["bob"]["parts"][f"q3.2v:{LATER}"] == 0
     paths = write_outputs(res, tmp_path / "out")

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 from gradekit.core.plain import solution_dict
-from gradekit.course.batch import discover, grade_folder, write_outputs
+from gradekit.course.batch import discover, BatchOptions, grade_folder, write_outputs
 from gradekit.spec.catalog import load_catalog
 from gradekit.spec.variants import variant
 
@@ -167,7 +167,7 @@ def test_names_that_differ_only_by_case_or_by_characters_a_file_name_drops_get_f
     d.mkdir()
     for stem, answers in (("ada", FULL), ("Ada", ONE), ("a da", ONE), ("a_da", {})):
         (d / f"{stem}.json").write_text(json.dumps(answers))
-    res = grade_folder(d, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(d, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     paths = write_outputs(res, tmp_path / "out")
     files = sorted(p.name for p in paths["feedback"].iterdir())
     assert len(files) == 4 and len({f.lower() for f in files}) == 4

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 from gradekit.core.records import points
-from gradekit.course.batch import grade_folder, write_outputs
+from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 
 from .module_task1 import CORRECT
 
@@ -61,7 +61,7 @@ def test_feedback_names_the_submissions_own_files(tmp_path):
     (subs / "grace").mkdir(parents=True)
     (subs / "grace" / "answers.py").write_text("ANSWERS = {'q3.2': {'L': 116}\n")  # unclosed: a SyntaxError
     (subs / "hal.py").write_text("ANSWERS = {'q3.2': {'L': [}}\n")
-    res = grade_folder(subs, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(subs, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     paths = write_outputs(res, tmp_path / "out")
     grace = (paths["feedback"] / "grace.md").read_text()
     hal = (paths["feedback"] / "hal.md").read_text()

@@ -521,7 +521,7 @@ def test_the_fork_server_keeps_limits_timeouts_and_exit_codes(fork_server):
 
 @server_only
 def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
-    from gradekit.course.batch import grade_entry, grade_folder, discover
+    from gradekit.course.batch import grade_entry, BatchOptions, grade_folder, discover
 
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -530,7 +530,7 @@ def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
     # its tmp: the jail's private /tmp, the confined child's private TMPDIR
     (subs / "cy.py").write_text("import tempfile\nopen(tempfile.gettempdir() + '/x', 'w').write('x')\n"
                                 "ANSWERS = {'q3.2': {'L': 4 * 29}}\n")
-    res = grade_folder(subs, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(subs, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["score"] == by["cy"]["score"] == 1 and "gradekit" in by["bob"]["error"]
     assert by["ada"]["report"]["isolation"]["level"] == "strong"

@@ -366,14 +366,14 @@ def test_a_slow_submission_in_a_batch_is_the_students_time_out_not_a_stalled_wor
     supervisor gives up on a worker with no progress for 20 s; this one keeps finishing calls, so its row is
     graded: relu's check spends its budget (8 calls at the 5 s per-call limit, 40 s), a time-out that zeroes
     relu only. Before, the worker was "stalled" and the row a grader error."""
-    from gradekit.course.batch import grade_folder
+    from gradekit.course.batch import BatchOptions, grade_folder
 
     (tmp_path / "subs" / "slow").mkdir(parents=True)
     (tmp_path / "subs" / "slow" / "task1.py").write_text(
         with_override(x=relu_as("import time\ntime.sleep(4.5)\nreturn np.maximum(X, 0)")))
     # the batch's default --time-limit (10 s): each call keeps relu's own 5 s (a folder's module files get it too)
-    res = grade_folder(tmp_path / "subs", "ece449-a2", limits=Limits(cpu_seconds=10, wall_seconds=10.0), jobs=1,
-                       progress=False, stall_seconds=20)
+    res = grade_folder(tmp_path / "subs", "ece449-a2", BatchOptions(limits=Limits(cpu_seconds=10, wall_seconds=10.0), jobs=1,
+                       progress=False, stall_seconds=20))
     (row,) = res.rows
     assert not row.get("grader_error") and row["score"] is not None, row["error"]
     assert row["parts"]["task1:relu"] == 0

@@ -176,14 +176,14 @@ def test_the_template_notebook_unchanged_is_not_answered_everywhere(tmp_path):
 
 
 def test_a_batch_of_notebooks_and_mixed_files(tmp_path):
-    from gradekit.course.batch import grade_folder
+    from gradekit.course.batch import BatchOptions, grade_folder
 
     subs = tmp_path / "subs"
     subs.mkdir()
     write(subs, [tagged("116", "answer:q3.2/L")], name="ada.ipynb", assignment="ece661-hw1")
     (subs / "bob.json").write_text('{"q3.2": {"L": 116}}')
     (subs / "cy.ipynb").write_text("{broken")
-    res = grade_folder(subs, "ece661-hw1", progress=False, jobs=1)
+    res = grade_folder(subs, "ece661-hw1", BatchOptions(progress=False, jobs=1))
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["score"] == by["bob"]["score"] == 1
     assert by["cy"]["score"] == 0 and "not a notebook" in by["cy"]["error"]

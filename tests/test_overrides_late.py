@@ -143,7 +143,7 @@ def test_the_term_modules_examples_run(module):
 
 
 def test_the_late_policy_from_gradescope_metadata_with_its_zone(tmp_path):
-    from gradekit.course.batch import grade_folder
+    from gradekit.course.batch import BatchOptions, grade_folder
     from gradekit.course.late import apply_late_policy
 
     d = tmp_path / "export"
@@ -153,7 +153,7 @@ def test_the_late_policy_from_gradescope_metadata_with_its_zone(tmp_path):
     (d / "submission_metadata.yml").write_text(
         "submission_1:\n  :submitters:\n  - :name: Ada\n    :sid: '1001'\n  :created_at: 2026-12-02 07:50:00 +0000\n"
         "submission_2:\n  :submitters:\n  - :name: Bob\n    :sid: '1002'\n  :created_at: 2026-12-02 08:30:00 +0000\n")
-    res = grade_folder(d, A, progress=False, jobs=1)
+    res = grade_folder(d, A, BatchOptions(progress=False, jobs=1))
     apply_late_policy(res, parse_due("2026-12-01T23:59-08:00"), parse_policy("per-day=20%"))
     by = {r["student"]: r for r in res.rows}
     assert by["1001"]["late"]["days"] == 0 and by["1001"]["score"] == 5  # 23:50 in the due time's zone

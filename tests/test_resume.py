@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import gradekit.course.batch as batch
 from gradekit.cli.commands import main
-from gradekit.course.batch import grade_folder, write_outputs
+from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 from gradekit.course.cache import CACHE_FOLDER, MAX_ENTRY_BYTES, ResultCache, batch_digest, submission_digest
 from gradekit.course.entry import Entry
 from gradekit.course.executor import BatchJob, WorkerStats
@@ -82,7 +82,7 @@ def pool(jobs: int = 2) -> Counting:
 def test_a_rerun_grades_only_what_changed_and_writes_what_a_fresh_run_writes(klass, tmp_path):
     cache = tmp_path / "out" / CACHE_FOLDER
     first = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=first, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=first, cache=cache))
     first.close()
     assert sorted(first.asked) == ["ada", "bob", "cy", "dee", "eve", "fay"] and res.reused == 0
     assert len(entries_in(cache)) == 6  # every row, the submission fault's too
@@ -90,7 +90,7 @@ def test_a_rerun_grades_only_what_changed_and_writes_what_a_fresh_run_writes(kla
     (klass / "bob.py").write_text("ANSWERS = {'q3.2': {'L': 116}}\n")  # bob fixes his answer
     (klass / "eve" / "answers.json").write_text(json.dumps({"q3.2": {"L": 114}}))  # eve changes hers, in her folder
     again = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=again, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=again, cache=cache))
     again.close()
     assert sorted(again.asked) == ["bob", "eve"] and res.reused == 4
     by = {r["student"]: r for r in res.rows}
@@ -98,7 +98,7 @@ def test_a_rerun_grades_only_what_changed_and_writes_what_a_fresh_run_writes(kla
     assert len(entries_in(cache)) == 6  # bob's and eve's old rows went with their old files
     resumed = write_outputs(res, tmp_path / "out")
 
-    fresh = grade_folder(klass, A, limits=FAST, progress=False, jobs=2)
+    fresh = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, jobs=2))
     write_outputs(fresh, tmp_path / "fresh")
     assert outputs(tmp_path / "out") == outputs(tmp_path / "fresh") and len(outputs(tmp_path / "fresh")) == 12  # manual.csv among them
     assert json.dumps(res.rows) == json.dumps(fresh.rows)
@@ -106,11 +106,11 @@ def test_a_rerun_grades_only_what_changed_and_writes_what_a_fresh_run_writes(kla
 
     # an unchanged class: nothing to grade, no worker started
     idle = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=idle, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=idle, cache=cache))
     assert idle.asked == [] and res.reused == 6 and idle.stats() == []
     # --force: every submission again
     forced = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=forced, cache=cache, force=True)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=forced, cache=cache, force=True))
     forced.close()
     assert sorted(forced.asked) == ["ada", "bob", "cy", "dee", "eve", "fay"] and res.reused == 0
     assert sum(s.graded for s in res.workers) == 6 and all(isinstance(s, WorkerStats) for s in res.workers)
@@ -179,19 +179,19 @@ def test_a_grader_error_is_never_kept(klass, tmp_path, monkeypatch):
 
     cache = tmp_path / "out" / CACHE_FOLDER
     monkeypatch.setattr(batch, "grade_entry", faulty)  # forked workers inherit the patch
-    res = grade_folder(klass, A, limits=FAST, progress=False, jobs=2, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, jobs=2, cache=cache))
     assert [r["student"] for r in res.rows if r["grader_error"]] == ["cy"]
     assert len(entries_in(cache)) == 5
     monkeypatch.setattr(batch, "grade_entry", real)
     again = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=again, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=again, cache=cache))
     again.close()
     assert again.asked == ["cy"] and {r["student"]: r for r in res.rows}["cy"]["score"] == 1
 
 
 def test_a_corrupted_or_forged_entry_is_ignored_and_graded_again(klass, tmp_path):
     cache = tmp_path / "out" / CACHE_FOLDER
-    fresh = grade_folder(klass, A, limits=FAST, progress=False, jobs=2, cache=cache)
+    fresh = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, jobs=2, cache=cache))
     write_outputs(fresh, tmp_path / "fresh")
     kept = ResultCache(cache, batch_digest(CAT, A, FAST), fresh.maxima, fresh.max_score)
     path = {e.student: cache / f"{kept.key(e)}.json" for e in batch.discover(klass)}
@@ -214,7 +214,7 @@ def test_a_corrupted_or_forged_entry_is_ignored_and_graded_again(klass, tmp_path
     os.truncate(path["bob"], MAX_ENTRY_BYTES + 1)  # too large to read: ignored unread
     assert kept.get(next(e for e in batch.discover(klass) if e.student == "bob")) is None
     again = pool()
-    res = grade_folder(klass, A, limits=FAST, progress=False, executor=again, cache=cache)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, executor=again, cache=cache))
     again.close()
     assert sorted(again.asked) == ["ada", "bob", "cy", "dee", "eve", "fay"] and res.reused == 0
     write_outputs(res, tmp_path / "out")
@@ -231,7 +231,7 @@ def test_a_cache_that_cannot_be_written_costs_the_resume_not_the_batch(klass, tm
     blocked = tmp_path / "out" / CACHE_FOLDER
     blocked.parent.mkdir()
     blocked.write_text("a file where the cache folder goes")
-    res = grade_folder(klass, A, limits=FAST, progress=False, jobs=2, cache=blocked)
+    res = grade_folder(klass, A, BatchOptions(limits=FAST, progress=False, jobs=2, cache=blocked))
     assert len(res.rows) == 6 and not any(r["grader_error"] for r in res.rows)
     assert any("could not be written" in n and "grades every submission again" in n for n in res.notes)
 

@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from gradekit.cli.commands import main
 from gradekit.core.errors import SubmissionError
 from gradekit.core.plain import solution_dict
-from gradekit.course.batch import grade_entry, grade_folder, write_outputs, discover
+from gradekit.course.batch import grade_entry, BatchOptions, grade_folder, write_outputs, discover
 from gradekit.grading.grade import grade
 from gradekit.spec.catalog import load_catalog
 
@@ -280,7 +280,7 @@ def klass(tmp_path, monkeypatch):
 
 def test_a_class_with_links_grades_each_attacker_zero_and_the_honest_unharmed(klass, tmp_path):
     with within(120):
-        res = grade_folder(klass, ASSIGNMENT, progress=False, jobs=2, limits=FAST)
+        res = grade_folder(klass, ASSIGNMENT, BatchOptions(progress=False, jobs=2, limits=FAST))
     by = {r["student"]: r for r in res.rows}
     assert set(by) == {"ada", "bea", "cy", "fif", "mal", "zed"}
     alone = grade_entry(next(e for e in discover(klass) if e.student == "ada"), ASSIGNMENT, CAT, FAST)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -457,78 +458,33 @@ def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as
                    "(refused otherwise; said in the output and grades.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (with --scheduler: per-worker counts and times).")
 @handles_errors
-def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None, time_limit: float | None,
-              gradebook: str, force: bool = False, manual: Path | None = None, scheduler: str | None = None,
-              tls_ca: Path | None = None, tls_cert: Path | None = None, tls_key: Path | None = None,
-              allow_weak_isolation: bool = False, insecure_cluster: bool = False, as_json: bool = False,
-              lms_column: str | None = None, roster: Path | None = None, attempt: str = "latest",
-              overrides: Path | None = None, due: str | None = None, late_policy: str | None = None) -> None:
+def grade_cmd(folder: Path, assignment: str, as_json: bool, scheduler: str | None, **flags: Any) -> None:
     """Grade every submission in FOLDER (a file or sub-folder per student, a Gradescope export, or a Canvas or
     Blackboard download; zip and tar archives unpacked within bounds). Every file not graded is listed with why.
 
     Each graded row is kept in OUT/.gradekit-cache as it finishes: a rerun grades only what changed,
     and Ctrl-C writes the outputs of the rows done (exit 130); run again to finish.
     """
-    import math
-    import signal
-
     from gradekit.cli.summary import print_summary
-    from gradekit.course.batch import (BatchInterrupted, default_time_limit, discover, grade_folder, prepare_output,
-                                       write_outputs)
-    from gradekit.course.cache import CACHE_FOLDER
-    from gradekit.course.manual import read_hand_grades
-    from gradekit.sandbox.process import Limits
+    from gradekit.course.run import ClassRun, ClassStopped, cluster_warnings, grade_class
 
-    insecure = _cluster_notes(scheduler, (tls_ca, tls_cert, tls_key), insecure_cluster)  # checked before all
-    run_notes = list(insecure)
-    out = out or folder.resolve().parent / "grades"
-    from gradekit.sandbox.confine import protect
-
-    protect(out)  # a confined child must not read last run's grades there (checked at each launch)
-    from gradekit.course.collect import ClassOptions
-    from gradekit.course.lms import AttemptChoice
-    from gradekit.course.roster import read_roster
-    from gradekit.course.term import apply_term, read_term
-    from gradekit.spec.catalog import load_catalog
-
-    options = ClassOptions(roster=read_roster(roster) if roster else None, attempts=AttemptChoice(attempt))
-    students = [e.student for e in discover(folder, out, options=options)]
-    hand = (read_hand_grades(manual, assignment, students, folder)
-            if manual else None)  # bad input stops the run before any grading
-    term = read_term(load_catalog(), assignment, students, out, hand=hand, overrides=overrides, due=due,
-                     late_policy=late_policy)
-    prepare_output(out)
-    if scheduler is None:  # here student code runs on this machine: the class is closed to it, or nothing runs
-        from gradekit.course.classfolder import close_class
-
-        run_notes += close_class(folder, out)
-    time_limit = time_limit or default_time_limit(assignment)  # no spec's budget cut unless asked
-    limits = Limits(wall_seconds=time_limit, cpu_seconds=max(1, math.ceil(time_limit)))
-    executor = _cluster(scheduler, assignment, limits, tls_ca, tls_cert, tls_key, allow_weak_isolation,
-                        insecure_cluster)
-    term_was = signal.signal(signal.SIGTERM, signal.default_int_handler)  # a scheduler's or kill's stop: as Ctrl-C
+    tls = (flags.pop("tls_ca"), flags.pop("tls_cert"), flags.pop("tls_key"))
+    cluster = _cluster(scheduler, tls, flags.pop("allow_weak_isolation"), flags.pop("insecure_cluster"))
+    warnings = cluster_warnings(cluster)  # said before anything is read or written
+    for warning in warnings:
+        click.echo(click.style(f"gradekit: warning: {printable(warning)}", fg="red", bold=True), err=True)
+    run = ClassRun(**flags, cluster=cluster, progress=not as_json)  # the flags are ClassRun's fields, by name
     try:
-        result = grade_folder(folder, assignment, jobs=jobs, limits=limits, skip=out, cache=out / CACHE_FOLDER,
-                              force=force, executor=executor, options=options,
-                              catalog=executor.job.catalog if executor else None, progress=not as_json)
-    except BatchInterrupted as stop:  # the rows done are kept: write what they make, say how far it got
-        stop.result.notes[:0] = run_notes
-        apply_term(stop.result, term)
-        paths = write_outputs(stop.result, out, gradebook, lms_column)
-        click.echo(f"stopped at {len(stop.result.rows)}/{stop.result.submissions}: outputs hold the "
-                   f"{len(stop.result.rows)} graded; run again to finish", err=True)
-        click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+        graded = grade_class(folder, assignment, run)
+    except ClassStopped as stop:
+        if stop.graded is None:
+            click.echo("stopped before grading began: nothing written", err=True)
+        else:
+            rows, total = len(stop.graded.result.rows), stop.graded.result.submissions
+            click.echo(f"stopped at {rows}/{total}: outputs hold the {rows} graded; run again to finish", err=True)
+            click.echo("wrote " + ", ".join(str(p) for p in stop.graded.paths.values()))
         sys.exit(130)
-    except KeyboardInterrupt:  # before any grading began
-        click.echo("stopped before grading began: nothing written", err=True)
-        sys.exit(130)
-    finally:
-        signal.signal(signal.SIGTERM, term_was if term_was is not None else signal.SIG_DFL)
-        if executor:
-            executor.close()
-    result.notes[:0] = run_notes
-    apply_term(result, term)
-    paths = write_outputs(result, out, gradebook, lms_column)
+    result, paths = graded.result, graded.paths
     warn_weak(result.isolation)
     if as_json:
         emit_json({"assignment": assignment, "students": len(result.rows), "max_score": result.max_score,
@@ -537,58 +493,31 @@ def grade_cmd(folder: Path, assignment: str, out: Path | None, jobs: int | None,
                    "grader_errors": sum(1 for r in result.rows if r.get("grader_error")),
                    "not_graded": {r["student"]: r["skipped"] for r in result.rows if r.get("skipped")},
                    "isolation": result.isolation, "scheduler": scheduler,
-                   **({"insecure_cluster": True} if insecure else {}),
+                   **({"insecure_cluster": True} if warnings else {}),
                    "workers": [w.__dict__ for w in result.workers],
                    "outputs": {k: str(p) for k, p in paths.items()}})
         return
     print_summary(result, paths, folder, rich_console())
 
 
-def _cluster_notes(scheduler: str | None, tls: tuple[Path | None, ...], insecure: bool) -> list[str]:
-    """The cluster options checked before anything is read or written; the note an insecure cluster leaves."""
+def _cluster(scheduler: str | None, tls: tuple[Path | None, Path | None, Path | None], allow_weak: bool,
+             insecure: bool):
+    """The ``--scheduler`` flags as a ``Cluster`` (None without one); flags that need one refused without it."""
     from gradekit.core.errors import GradekitError
-    from gradekit.course.cluster_security import insecure_refusal, secure_address
+    from gradekit.course.run import Cluster
 
     if scheduler is None:
         if any(tls):
             raise GradekitError("--tls-ca/--tls-cert/--tls-key need --scheduler tls://HOST:PORT")
         if insecure:
             raise GradekitError("--insecure-cluster goes with --scheduler tcp://HOST:PORT")
-        return []
-    if scheduler.startswith("tls://") != all(tls):
+        return None
+    ca, cert, key = tls
+    files = (ca, cert, key) if ca is not None and cert is not None and key is not None else None
+    if files is None and any(tls):
         raise GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
                             "--tls-key, and they need a tls:// address")
-    if secure_address(scheduler):
-        return []
-    if not insecure:
-        raise insecure_refusal(scheduler)
-    warning = (f"graded on the cluster at {scheduler} without TLS (--insecure-cluster): anyone who could reach its "
-               "scheduler could run code on its workers and change these grades")
-    click.echo(click.style(f"gradekit: warning: {printable(warning)}", fg="red", bold=True), err=True)
-    return [warning]
-
-
-def _cluster(scheduler: str | None, assignment: str, limits, tls_ca: Path | None, tls_cert: Path | None,
-             tls_key: Path | None, allow_weak: bool, insecure: bool = False):
-    """The Dask executor for ``--scheduler`` (None without it: the local pool); its options checked already."""
-    from gradekit.core.errors import GraderError
-
-    tls = (tls_ca, tls_cert, tls_key)
-    if scheduler is None:
-        return None
-    try:
-        from distributed.security import Security
-
-        from gradekit.course.cluster import DaskExecutor
-    except ImportError as e:
-        raise GraderError(f"--scheduler needs Dask's distributed ({e}): pip install 'gradekit[cluster]'") from None
-    from gradekit.course.executor import BatchJob, default_stall_seconds
-    from gradekit.spec.catalog import load_catalog
-
-    security = (Security(tls_ca_file=str(tls_ca), tls_client_cert=str(tls_cert), tls_client_key=str(tls_key),
-                         require_encryption=True) if all(tls) else None)
-    job = BatchJob(assignment, load_catalog(), limits, stall_seconds=default_stall_seconds(limits))
-    return DaskExecutor(job, scheduler, security, allow_weak=allow_weak, insecure=insecure)
+    return Cluster(scheduler, files, allow_weak_isolation=allow_weak, insecure=insecure)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ and always writes its outputs. With a resume cache (``gradekit.course.cache``) e
 row is kept as it arrives: a rerun grades only what changed, and a batch stopped by
 Ctrl-C (``BatchInterrupted``) loses nothing it graded.
 
->>> res = grade_folder("submissions/", "ece661-hw1", progress=False)   # doctest: +SKIP
+>>> res = grade_folder("submissions/", "ece661-hw1", BatchOptions(progress=False))   # doctest: +SKIP
 >>> write_outputs(res, "out/")                                          # doctest: +SKIP
 """
 
@@ -203,12 +203,25 @@ class BatchInterrupted(KeyboardInterrupt):
         self.result = result
 
 
-def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None, limits: Limits | None = None,
-                 catalog: Catalog | None = None, progress: bool = True, skip: Path | None = None,
-                 stall_seconds: float | None = None, executor: Executor | None = None,
-                 cache: str | Path | None = None, force: bool = False,
-                 options: ClassOptions | None = None) -> BatchResult:
-    """Grade every submission under ``folder`` on ``jobs`` processes (all cores by default).
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a class folder is graded (``grade_folder``): how wide, within which limits, on which executor, what
+    is kept between runs, and how the folder is read."""
+
+    jobs: int | None = None  # worker processes (default: all cores)
+    limits: Limits | None = None  # each call into student code (default: Limits())
+    catalog: Catalog | None = None  # default: load_catalog()
+    progress: bool = True  # a progress bar on the terminal
+    skip: Path | None = None  # a folder inside the class folder that is not a submission (the outputs)
+    stall_seconds: float | None = None  # default: twice the time limit plus a minute
+    executor: Executor | None = None  # default: a LocalPool of ``jobs`` workers on this machine
+    cache: str | Path | None = None  # OUT/.gradekit-cache: rows kept as they arrive, reused on a rerun
+    force: bool = False  # grade every submission again, cached or not
+    collect: ClassOptions | None = None  # a roster, which attempt counts, where archives are unpacked
+
+
+def grade_folder(folder: str | Path, assignment: str, options: BatchOptions = BatchOptions()) -> BatchResult:
+    """Grade every submission under ``folder`` on ``options.jobs`` processes (all cores by default).
 
     Each worker holds one submission at a time. A worker that dies (however) or
     shows no progress for ``stall_seconds`` (default: twice the time limit plus a
@@ -219,15 +232,15 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     submission ends in its own time-outs, zero for the parts that ran out, and
     only a grader that hangs outside the student's code is a stall.
 
-    ``executor`` says where the submissions are graded (``gradekit.course.executor``;
+    ``options.executor`` says where the submissions are graded (``gradekit.course.executor``;
     default: a ``LocalPool`` of ``jobs`` workers on this machine, closed at the end).
-    ``cache``: a folder (``OUT/.gradekit-cache``) where each row is kept as it arrives
+    ``options.cache``: a folder (``OUT/.gradekit-cache``) where each row is kept as it arrives
     (``gradekit.course.cache``); a submission whose row is there, for the same files,
     specs, limits and gradekit, is not graded again (``force``: every one is), and
     ``result.reused`` counts those. Ctrl-C (``KeyboardInterrupt``) stops the workers
     and raises ``BatchInterrupted``, whose ``result`` holds the rows done.
 
-    ``options``: how the folder is read (a roster, which attempt counts, where archives are unpacked:
+    ``options.collect``: how the folder is read (a roster, which attempt counts, where archives are unpacked:
     ``gradekit.course.collect``); each row says what was handed in and not graded (``skipped``), and the
     roster's name, e-mail and section.
     """
@@ -236,8 +249,10 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     from gradekit.spec.catalog import load_catalog
     from gradekit.sandbox.process import Limits
 
-    catalog = catalog or load_catalog()
-    limits = limits or Limits()
+    jobs, stall_seconds, executor, cache, force = (options.jobs, options.stall_seconds, options.executor,
+                                                   options.cache, options.force)
+    catalog = options.catalog or load_catalog()
+    limits = options.limits or Limits()
     problems = catalog.problems(assignment)
     for p in problems:  # solve once here; forked workers inherit the cache
         catalog.solve(p)
@@ -248,7 +263,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
     result = BatchResult(assignment, list(maxima), sum(p.max_score for p in problems), maxima, visibility=shown,
                          manual=manual_columns(problems))
     result.notes += capped_budgets(problems, limits.wall_seconds)
-    entries = discover(folder, skip, result.notes, options)
+    entries = discover(folder, options.skip, result.notes, options.collect)
     result.submissions = len(entries)
     kept = None
     if cache is not None:
@@ -262,7 +277,7 @@ def grade_folder(folder: str | Path, assignment: str, *, jobs: int | None = None
             rows[i] = row
     result.reused = len(rows)
     work = [(i, e) for i, e in enumerate(entries) if i not in rows]
-    bar = _progress(progress, len(entries), len(rows))
+    bar = _progress(options.progress, len(entries), len(rows))
 
     unsaved: list[str] = []
 
