@@ -86,3 +86,11 @@ def test_the_readme_counts_the_catalog():
     assert int(count) == len(catalog.problems())
     names = re.findall(r"`([\w-]+)`", page("README.md").split("catalog holds", 1)[1].split("\n\n", 1)[0])
     assert sorted(names) == sorted(catalog.assignments)
+
+
+def test_every_docs_page_is_in_the_readmes_table_by_reader_once():
+    rows = table_rows(page("README.md"), "Every page in docs/, by who reads it")
+    readers = [reader for reader, _, _ in rows if reader]
+    assert readers == ["students", "instructors", "authors", "operators", "contributors"]
+    linked = [re.fullmatch(r"\[docs/([\w-]+\.md)\]\(docs/\1\)", link).group(1) for _, link, _ in rows]
+    assert sorted(linked) == sorted(p.name for p in (ROOT / "docs").glob("*.md"))
