@@ -47,6 +47,7 @@ def graded(tmp_path_factory):
         "task2_bias_mean": ("task2.py", task2(BIASED, MSE_MEAN)),
         "task2_broadcast": ("task2.py", task2(step=BROADCAST)),
         "task2_no_step": ("task2.py", task2(step=NO_STEP)),
+        "task2_every_sample": ("task2.py", task2_copies().replace("dataset_size-1)", "dataset_size)")),
         "task3": ("task3_3180100111.py", task3()),
         "task3_wrong": ("task3.py", task3(fc1="nn.ReLU()", step="pass")),  # ReLU after fc1, not sigmoid; never steps
         "task3_relu": ("task3.py", task3(fc1="nn.ReLU()")),  # ReLU after fc1, trained right
@@ -110,6 +111,13 @@ def test_the_mean_loss_is_named_and_costs_half_of_the_values_check(graded):
             in train.feedback), train.feedback
     assert "[loss_scale: 0.5 of its credit]" in train.feedback
     assert train.score == pytest.approx(3.75)  # the values half at half price, the training full: it still trains
+
+
+def test_a_loop_that_uses_the_last_sample_is_accepted_and_named(graded):
+    """The template's end_idx leaves the last sample out; a student who "fixed" it trains right all the same."""
+    report, parts = graded["task2_every_sample"]
+    assert report.full_marks, {n: p.feedback for n, p in parts.items()}
+    assert "[last_sample: 1 of its credit]" in parts["train_torch"].feedback
 
 
 def test_a_broadcast_loss_and_a_missing_step_lose_train_torch(graded):
