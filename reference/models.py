@@ -6,7 +6,6 @@ classes, so a parameter count or an output shape has one source of truth.
 
 | name         | assignment          | input      | parameters (10 classes) |
 |--------------|---------------------|------------|-------------------------|
-| DNN          | ece449-a2 task 2    | 3          | 8 (no biases)           |
 | SimpleNN     | ece661-hw1 lab 2    | 3×32×32    | 38,170                  |
 | LeNet5       | ece449-a2, coms573  | 3×32×32    | 62,006                  |
 | ResNet18     | ece449-a2 task 4    | 3×32×32    | 11,173,962              |
@@ -168,17 +167,6 @@ class ResNet18(nn.Sequential):
 def get_resnet(num_classes: int = 10, in_channels: int = 3) -> ResNet18:
     """ece449-a2's entry point: a fresh CIFAR ResNet-18."""
     return ResNet18(in_channels=in_channels, num_classes=num_classes)
-
-
-def get_DNN() -> nn.Sequential:
-    """ece449-a2 task 2: task 1's network in PyTorch, 3 inputs → 2 hidden ReLU units → 1 output, no biases.
-
-    Its weights are task 1's: ``[0].weight`` is W (2×3), ``[2].weight`` is K as a 1×2 row.
-
-    >>> count_params(get_DNN()), get_DNN()(torch.zeros(4, 3)).shape
-    (8, torch.Size([4, 1]))
-    """
-    return nn.Sequential(nn.Linear(3, 2, bias=False), nn.ReLU(), nn.Linear(2, 1, bias=False))
 
 
 # --- ece449-a2 as its starter files have it (task3_template.py, Fall 2020) --------------------------------------

@@ -59,3 +59,69 @@ def test_a_list_entry_is_a_step_argument_and_aliasing_is_named():
     assert judge(got, expected).mistake == "aliased"
     assert judge((W.T, W.T, np.ones(2)), (W, W, np.ones(2))).mistake == "transposed"
     assert judge((W.T, W + 1, np.ones(2)), (W, W, np.ones(2))).mistake is None  # not one mistake throughout
+
+
+def _child(*names: str) -> dict:
+    """The child programs' functions, run here as the child runs them (one namespace, in order)."""
+    from gradekit.sandbox.child import source
+
+    space: dict = {"__name__": "child"}
+    for name in names:
+        exec(compile(source(name), name, "exec"), space)
+    return space
+
+
+def test_a_network_stands_in_as_its_description_built_anew_from_torch_nn():
+    """An nn.Sequential of torch.nn's layers travels as layer names, constructor values and state arrays; built
+    in the student's child by the same constructors, it draws from the generator as the solution's did, so a
+    training that re-draws its weights afterwards starts where the solution's started (ECE 449's train_torch)."""
+    import torch
+
+    from gradekit.code.standins import flatten_records
+
+    child = _child("scenario", "standin")
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False), torch.nn.ReLU(), torch.nn.Linear(2, 1, bias=False))
+    after_solution = torch.rand(4)
+    record = child["_gk_record_of"]((net, np.ones(2)))
+    replay, arrays = flatten_records([("get_DNN", record)])
+    recipe = child["_gk_unflatten"](replay["values"][0], arrays)
+    torch.manual_seed(3)
+    built, ones = child["_gk_copy"](recipe)
+    assert repr(built) == repr(net) and ones.tolist() == [1.0, 1.0]
+    assert all(torch.equal(a, b) for a, b in zip(built.state_dict().values(), net.state_dict().values()))
+    assert torch.equal(torch.rand(4), after_solution)  # the generator advanced as the solution's builder left it
+    assert child["_gk_copy"](recipe)[0] is not built  # a fresh network for each call
+
+
+def test_a_network_that_torch_nn_cannot_rebuild_does_not_travel():
+    import torch
+
+    child = _child("scenario", "standin")
+
+    class Linear(torch.nn.Linear):  # a class of the course's posing as torch.nn's
+        pass
+
+    assert child["_gk_record_of"](torch.nn.Sequential(Linear(3, 2))) is None
+    assert child["_gk_record_of"](torch.nn.Sequential(torch.nn.Sequential(torch.nn.ReLU()))) is None  # nested
+    assert child["_gk_record_of"](torch.nn.Linear(3, 2)) is None  # not a Sequential
+
+
+def test_a_mistake_named_by_a_variant_of_the_solution_is_checked_against_the_solutions_file():
+    import pytest
+
+    from gradekit.code.generated import build_code_spec
+    from gradekit.code.variants import parse_variants
+    from gradekit.core.errors import ParamError
+
+    spec = {"file": "f.py", "starter_source": "def f(X):\n    return None\n",
+            "solution_source": "def f(X):\n    return X\n\ndef f_doubled(X):\n    return 2 * X\n",
+            "dims": {"N": [1, 3]}, "inputs": {"X": "float64[N]"},
+            "tests": {"f": {"steps": ["Y = f(X)"], "compare": ["Y"], "partial": {"doubled": 0.5},
+                            "variants": [{"mistake": "doubled", "run": "f_doubled", "words": "twice X"}]}}}
+    assert build_code_spec(spec).extra["tests"]["f"].variants[0].mistake == "doubled"
+    spec["tests"]["f"]["variants"][0]["run"] = "f_doubld"
+    with pytest.raises(ParamError, match="defines no such function; did you mean 'f_doubled'"):
+        build_code_spec(spec)
+    with pytest.raises(ValueError, match="not one of the generic mistakes"):
+        parse_variants([{"mistake": "transposed", "run": "f_t", "words": "X transposed"}])

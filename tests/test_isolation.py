@@ -135,7 +135,7 @@ def test_a_module_that_loads_the_reference_by_path_gets_nothing():
            "            return m.relu(x)\n"
            "        except OSError:\n"
            "            pass\n"
-           "    return x * 0 - 12345.0\n" % [str(ROOT / "reference" / "mlp_numpy.py"), str(SECRETS[1])])
+           "    return x * 0 - 12345.0\n" % [str(ROOT / "problems" / "ece449-a2" / "task1_solution.py"), str(SECRETS[1])])
     import numpy as np
 
     with ModuleSession(src.encode(), "task1.py", limits=FAST) as s:

@@ -259,8 +259,10 @@ def _fixed_backward_cases():
     """Every fixed case DNNbackward was checked on: the edge networks and the finite-difference cases as
     they were drawn before they depended on the file, with the reference's exact gradients: the most a
     file could have learned from feedback that gave expected values to 6 digits and the error to 3."""
-    from gradekit.reference import mlp_numpy as ref
+    from gradekit.spec.catalog import load_catalog
 
+    ref: dict = {}  # task1's solution, the reference the file's values were compared with
+    exec(load_catalog().resolve("ece449-a2/task1").validated_params.extra["solution_source"], ref)
     rng = np.random.default_rng(449)  # the edge networks task1's former family drew
     W, K, X = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=(6, 3))
     y = np.where(rng.random(6) < 0.5, -1.0, 1.0)
@@ -274,8 +276,8 @@ def _fixed_backward_cases():
             cases.append((X, np.where(rng.random(n) < 0.5, -1.0, 1.0), W, K))
     table = []
     for X, y, W, K in cases:
-        H, A, O = ref.DNNforward(X, W, K)
-        gW, gK = ref.DNNbackward(X, y, W, K, H, A, O)
+        H, A, O = ref["DNNforward"](X, W, K)
+        gW, gK = ref["DNNbackward"](X, y, W, K, H, A, O)
         table.append(tuple(np.asarray(v, float).tolist() for v in (X, W, gW, gK)))
     return table
 

@@ -1,5 +1,6 @@
-"""ece449-a2 task2 (get_DNN, train_torch: module.torch_train) and task3 (get_lenet, train_cnn: a [code] problem
-with a structure part and a training part, gradekit.code.training) end to end.
+"""ece449-a2 task2 (get_DNN, train_torch) and task3 (get_lenet, train_cnn) end to end: [code] problems, task2 with
+a structure part and a values part whose training is also checked as training (gradekit.code.fit), task3 with a
+structure part and a training part (gradekit.code.training).
 
 Each graded file costs a child that imports torch and builds an optimizer (~2.5 s
 before any training), and a task3 file that trains ~12 s of CPU more (the reference
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,17 +22,16 @@ import torch
 from gradekit.spec.catalog import load_catalog
 from tests.helpers import grade_file
 from gradekit.code.starter import starter
-from gradekit.reference import ece449_torch, models
-from gradekit.reference import mlp_numpy as ref
-from gradekit.reference.families import module_torch_train as fam
-from tests.module_task23 import STEP, task2, task2_copies, task3
+from tests.module_task23 import DNN, STEP, task2, task2_copies, task3
 
 CAT = load_catalog()
+PROBLEMS = Path(__file__).resolve().parents[1] / "problems" / "ece449-a2"
 TASK2_PROBLEM, TASK3_PROBLEM = CAT.resolve("ece449-a2/task2"), CAT.resolve("ece449-a2/task3")
 
 MSE_MEAN = STEP.replace("l = loss(net(X), y)", "l = nn.MSELoss()(net(X), y)")
 BROADCAST = STEP.replace("l = loss(net(X), y)", "l = ((net(X) - y.reshape(-1)) ** 2).sum()")  # (B, 1) − (B,): B×B
 NO_STEP = STEP.replace("            trainer.step()", "            pass")
+BIASED = DNN.replace(", bias=False", "")  # nn.Linear's default bias left on
 
 
 def _grade(tmp_path_factory, name: str, source: str, problem: str | None = None):
@@ -42,9 +43,11 @@ def graded(tmp_path_factory):
     subs = {
         "task2": ("task2_3180100111.py", task2()),
         "task2_copies": ("task2.py", task2_copies()),
-        "task2_bias_mean": ("task2.py", task2("nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))", MSE_MEAN)),
+        "task2_bias": ("task2.py", task2(BIASED)),
+        "task2_bias_mean": ("task2.py", task2(BIASED, MSE_MEAN)),
         "task2_broadcast": ("task2.py", task2(step=BROADCAST)),
         "task2_no_step": ("task2.py", task2(step=NO_STEP)),
+        "task2_every_sample": ("task2.py", task2_copies().replace("dataset_size-1)", "dataset_size)")),
         "task3": ("task3_3180100111.py", task3()),
         "task3_wrong": ("task3.py", task3(fc1="nn.ReLU()", step="pass")),  # ReLU after fc1, not sigmoid; never steps
         "task3_relu": ("task3.py", task3(fc1="nn.ReLU()")),  # ReLU after fc1, trained right
@@ -62,11 +65,12 @@ def test_specs_declare_files_signatures_points_and_the_assignment_total():
     assert (s2.file, s3.file) == ("task2.py", "task3.py")
     assert [c.signature for c in s2.callables] == [
         "get_DNN()", "train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)"]
+    assert s2.extra["starter_source"] == (PROBLEMS / "task2_starter.py").read_text()  # the course's template
     assert [c.signature for c in s3.callables] == [
         "get_lenet()", "train_cnn(net, train_iter, test_iter, num_epochs, lr, device=try_gpu())"]
     assert {p.name: p.points for p in TASK2_PROBLEM.parts} == {"get_DNN": 5, "train_torch": 5}
     assert {p.name: p.points for p in TASK3_PROBLEM.parts} == {"get_lenet": 5, "train_cnn": 15}
-    assert [c.name for c in s2.callable("train_torch").checks] == ["trajectory", "notebook"]
+    assert [c.name for c in s2.callable("train_torch").checks] == ["values", "training"]
     assert CAT.assignment("ece449-a2").declared_points == 99  # the seed's 60 programming points all present
 
 
@@ -74,33 +78,58 @@ def test_correct_files_score_full_marks_under_renamed_files(graded):
     for key, total in (("task2", 10), ("task3", 20)):
         report, parts = graded[key]
         assert report.full_marks and report.score == total, {n: p.feedback for n, p in parts.items()}
-    assert graded["task2"][1]["train_torch"].feedback == "passed trajectory, notebook"
+    # the template's own W_list lines append views of the net's weights: named, at no cost
+    train = graded["task2"][1]["train_torch"].feedback
+    assert train.startswith("passed values, training; values: Ws, Ks: holds the same values in all 3 entries"), train
+    assert train.endswith("[aliased: 1 of its credit]"), train
     assert graded["task3"][1]["train_cnn"].feedback == "passed training"
 
 
 def test_weight_lists_of_copies_are_checked_at_every_epoch_and_pass(graded):
     report, parts = graded["task2_copies"]
     assert report.full_marks, {n: p.feedback for n, p in parts.items()}
+    assert parts["train_torch"].feedback == "passed values, training"  # each epoch's weights, as the solution's
 
 
-def test_bias_left_on_loses_layers_and_another_loss_is_named_for_half_the_trajectory(graded):
-    _, parts = graded["task2_bias_mean"]
+def test_bias_left_on_costs_get_DNN_only_train_torch_is_judged_on_the_solutions_network(graded):
+    """train_torch is handed the solution's get_DNN() network, built anew from torch.nn in the student's child:
+    the student's own biased network never reaches it, so a right train_torch keeps its 5 points."""
+    report, parts = graded["task2_bias"]
     dnn, train = parts["get_DNN"], parts["train_torch"]
     assert dnn.score == pytest.approx(2.5)  # shapes and the output shape are still right
     assert "layers: layer 1 (linear in 0): bias is present, expected absent" in dnn.feedback
     assert "parameters: has 11 trainable parameters, expected 8" in dnn.feedback
-    assert "nn.MSELoss() (the mean, not the template's reduction='sum')" in train.feedback
-    assert train.score == pytest.approx(3.75)  # trajectory half, notebook full: it still trains
+    assert (train.score, train.verdict) == (5, "correct"), train.feedback
+    assert report.score == 7.5
+
+
+def test_the_mean_loss_is_named_and_costs_half_of_the_values_check(graded):
+    _, parts = graded["task2_bias_mean"]
+    dnn, train = parts["get_DNN"], parts["train_torch"]
+    assert dnn.score == pytest.approx(2.5)
+    assert ("values: Ws, Ks: is what minimising nn.MSELoss() (the mean, not the template's reduction='sum') gives"
+            in train.feedback), train.feedback
+    assert "[loss_scale: 0.5 of its credit]" in train.feedback
+    assert train.score == pytest.approx(3.75)  # the values half at half price, the training full: it still trains
+
+
+def test_a_loop_that_uses_the_last_sample_is_accepted_and_named(graded):
+    """The template's end_idx leaves the last sample out; a student who "fixed" it trains right all the same."""
+    report, parts = graded["task2_every_sample"]
+    assert report.full_marks, {n: p.feedback for n, p in parts.items()}
+    assert "[last_sample: 1 of its credit]" in parts["train_torch"].feedback
 
 
 def test_a_broadcast_loss_and_a_missing_step_lose_train_torch(graded):
     _, parts = graded["task2_broadcast"]
-    assert parts["train_torch"].score < 5 and "after epoch 1 differ from the template loop's" in \
-        parts["train_torch"].feedback
+    train = parts["train_torch"]
+    assert train.score < 5 and "values: Ws value 1 of 3 entry" in train.feedback, train.feedback
+    assert "loss_scale" not in train.feedback  # no variant of the solution gives a B×B loss's steps
     _, parts = graded["task2_no_step"]
-    assert parts["train_torch"].score == 0
-    assert "the weights did not change" in parts["train_torch"].feedback
-    assert "below the pass mark 0.95" in parts["train_torch"].feedback
+    train = parts["train_torch"]
+    assert (train.score, train.verdict) == (0, "wrong"), train.feedback
+    assert "values: Ws value 1 of 3 entry" in train.feedback
+    assert "training: accuracy 0." in train.feedback and "below the pass mark 0.95" in train.feedback
 
 
 def _accuracy(feedback: str) -> float:
@@ -157,44 +186,56 @@ def test_a_tensor_made_on_the_gpu_is_reported_as_that_not_a_traceback(graded):
 
 
 def test_starters_score_zero_not_implemented_per_part(tmp_path_factory):
+    """task2's starter is the course's template, whose bodies are placeholders (an empty nn.Sequential, the loop
+    without its step); task3's raises NotImplementedError: both are not implemented, not wrong."""
     for target in (TASK2_PROBLEM, TASK3_PROBLEM):
         text = starter(target)
-        assert "import torch" in text and text.count("raise NotImplementedError") == 2, text
+        assert "import torch" in text, text
+        if target is TASK2_PROBLEM:
+            assert "    net = nn.Sequential()\n    return net" in text and "raise NotImplementedError" not in text
+        else:
+            assert text.count("raise NotImplementedError") == 2, text
         report, parts = _grade(tmp_path_factory, target.validated_params.file, text)
         assert report.score == 0
         assert all((p.verdict, p.feedback) == ("missing", "not implemented") for p in parts.values()), parts
 
 
-def test_the_parent_draws_the_start_the_templates_init_weights_draws():
-    """train_torch re-draws its weights (net.apply(init_weights)) from the global generator: the parent
-    computes that start itself, so the reference trajectory starts where the student's does."""
-    net = models.get_DNN().double()  # built first, as the notebook's get_DNN() is; the glue seeds after
-    torch.manual_seed(fam.TRAJECTORY["seed"])
-    for layer in (net[0], net[2]):
-        torch.nn.init.uniform_(layer.weight, -0.2, 0.2)
-    W, K = fam.template_init(fam.TRAJECTORY["seed"])
-    assert np.array_equal(net[0].weight.detach().numpy(), W) and np.array_equal(net[2].weight.detach().numpy()[0], K)
+def _solution(problem) -> dict:
+    """The names a [code] problem's solution file defines."""
+    names: dict = {"__name__": "solution"}
+    exec(compile(problem.validated_params.extra["solution_source"], problem.qualified_id, "exec"), names)
+    return names
 
 
-def test_the_template_loss_is_2B_times_task1s_gradient_step_for_step():
-    X, y = fam.trajectory_case()
-    t = fam.TRAJECTORY
-    W, K = fam.template_init(t["seed"])
-    net = models.get_DNN().double()
+def _trained(solution: dict, fn: str, W, K, X, y, lr, epochs=2, batch=5):
+    """``solution[fn]`` run from (W, K): the solution's init_weights kept from re-drawing them."""
+    solution["init_weights"] = lambda m: None
+    net = solution["get_DNN"]().double()
     with torch.no_grad():
         net[0].weight.copy_(torch.from_numpy(W))
         net[2].weight.copy_(torch.from_numpy(K).reshape(1, 2))
-    W_list, K_list = ece449_torch.train_torch(net, X, y, t["epochs"], t["lr"], t["batch"], reinit=False)
-    W_ref, K_ref = ref.sgd_trajectory(X, y, W, K, t["lr"], t["epochs"], t["batch"], loss="sum")
-    for e in range(t["epochs"]):
-        np.testing.assert_allclose(W_list[e], W_ref[e], rtol=1e-12)
-        np.testing.assert_allclose(K_list[e], K_ref[e], rtol=1e-12)
+    return solution[fn](net, X, y, epochs, lr, batch)
 
 
-def test_the_glue_network_of_task2_is_the_reference_model():
+def test_the_template_loss_is_2B_times_task1s_gradient_step_for_step_and_the_variants_scale_it():
+    """nn.MSELoss(reduction='sum') over a batch of B steps as task 1's mean(½ (y − O)²) does at 2B times its
+    rate; the mean (loss_scale's first variant) at B times, task 1's own loss at 2B times."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(21, 3)), rng.choice([-1.0, 1.0], 21)  # 4 full batches of B = 5 (the 21st never used)
+    W, K = rng.uniform(-0.2, 0.2, (2, 3)), rng.uniform(-0.2, 0.2, 2)
+    task1, task2 = _solution(CAT.resolve("ece449-a2/task1")), _solution(TASK2_PROBLEM)
+    Ws, Ks = _trained(task2, "train_torch", W, K, X, y, 0.02)
+    for other in (task1["train"](X, y, W, K, 0.02 * 10, 2, 5), _trained(task2, "train_torch_mean_loss", W, K, X, y, 0.1),
+                  _trained(task2, "train_torch_task1_loss", W, K, X, y, 0.2)):
+        for e in range(2):
+            np.testing.assert_allclose(other[0][e], Ws[e], rtol=1e-12)
+            np.testing.assert_allclose(other[1][e], Ks[e], rtol=1e-12)
+
+
+def test_the_solutions_network_is_the_one_the_template_prints():
     from gradekit.sandbox.child.torch_probe import _gk_describe
 
-    dnn = _gk_describe(models.get_DNN(), [10, 3])
+    dnn = _gk_describe(_solution(TASK2_PROBLEM)["get_DNN"](), [10, 3])
     assert dnn["params"] == 8 and dnn["output"] == [10, 1]
     assert [layer["op"] for layer in dnn["layers"]] == ["linear", "activation", "linear"]
 

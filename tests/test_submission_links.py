@@ -1,7 +1,7 @@
 """Links in a submission, as a hostile student makes them: never followed, refused with the reason.
 
 Git checkouts and unzipped Gradescope exports keep symbolic links, and the grader runs as root:
-``task1.py -> .../gradekit/reference/mlp_numpy.py`` used to score 20/20 in ``check``, ``grade``
+``task1.py -> .../gradekit/reference/mlp_numpy.py`` (task1's reference then) used to score 20/20 in ``check``, ``grade``
 and the bundle, and ``zed/task1.py -> ../ada/task1.py`` got Ada's score. Every attack here goes
 through the path an instructor uses (``gradekit check``, ``gradekit grade``, a built bundle run
 against a fake /autograder) and asserts: zero for the attacker, the reason in one line for the
@@ -38,7 +38,8 @@ from .module_task1 import CORRECT, FAST
 
 CAT = load_catalog()
 ASSIGNMENT = "ece449-a2"
-REFERENCE = Path(find_spec("gradekit.reference.mlp_numpy").origin).resolve()  # task1's reference solution
+REFERENCE = Path(find_spec("gradekit.problems").submodule_search_locations[0], ASSIGNMENT,
+                 "task1_solution.py").resolve()  # task1's reference solution
 TASK1 = {f"task1:{part.name}" for part in CAT.resolve(f"{ASSIGNMENT}/task1").parts}
 AS_ROOT = os.geteuid() == 0
 
@@ -95,8 +96,8 @@ def _own_file(folder: Path, name: str) -> None:
 def _hard_link(folder: Path, name: str) -> None:
     outside = folder.parent / "outside"  # a file outside the student's tree, one inode with theirs
     outside.mkdir(exist_ok=True)
-    shutil.copy(REFERENCE, outside / "mlp_numpy.py")
-    os.link(outside / "mlp_numpy.py", folder / name)
+    shutil.copy(REFERENCE, outside / "task1_solution.py")
+    os.link(outside / "task1_solution.py", folder / name)
 
 
 def _fifo(folder: Path, name: str) -> None:

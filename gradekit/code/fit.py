@@ -135,7 +135,8 @@ class FitRunner:
         fit = self.fit
         compare = [[t] for t in fit.trained] + ([list(fit.losses)] if fit.losses else [])
         request = {"inputs": list(fit.served), "dims": {}, "library": self.setup["library"],
-                   "steps": list(fit.steps), "compare": compare, "seed": 0, "stand_in": list(stand_in)}
+                   "tensors": self.setup["tensors"], "steps": list(fit.steps), "compare": compare, "seed": 0,
+                   "stand_in": list(stand_in)}
         budget = pair.student.call_limit(float(options.get("time_budget", fit.time_budget)))
         ref = _solution(pair, request, served, max(budget, 60.0), "training", records=bool(stand_in))
         replay: list = []

@@ -33,6 +33,7 @@ from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cas
                                     parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
 from gradekit.code.structure import STRUCTURE_MISTAKES, described_structure
+from gradekit.code.variants import name_by_variants, parse_variants
 from gradekit.core.codefields import CODE_FAMILY
 from gradekit.core.errors import ParamError, did_you_mean
 from gradekit.core.families import Family
@@ -69,6 +70,7 @@ class CodeTest:
     gradcheck: Mapping[str, Any] | None = None  # a gradient paired with finite differences (code.gradcheck)
     edges: tuple[str, ...] | None = None  # the part's own edge cases, where the problem's do not suit it
     fit: Any = None  # a training check (code.fit.FitTest)
+    variants: tuple = ()  # mistakes named by variants of the solution (code.variants.Variant)
 
     @property
     def text(self) -> str:
@@ -117,6 +119,10 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     library = params.get("library", "numpy")
     if library not in LIBRARIES:
         raise CodeSpecError("library", f"is {library!r}, but must be one of {', '.join(LIBRARIES)}")
+    inputs_as = params.get("inputs_as", library)  # a torch function may take numpy arrays (ECE 449's train_torch)
+    if inputs_as not in LIBRARIES:
+        raise CodeSpecError("inputs_as", f"is {inputs_as!r}, but must be one of {', '.join(LIBRARIES)}: how the "
+                                         f"inputs reach the steps")
     try:
         dims = parse_dims(params.get("dims", {}))
     except ValueError as e:
@@ -134,7 +140,7 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     timeout = params.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise CodeSpecError("timeout", f"is {timeout!r}, but must be CPU seconds per call, above 0, at most 600")
-    setup = {"library": library, "inputs": inputs, "dims": dims, "batch": batch, "random": random,
+    setup = {"library": library, "tensors": inputs_as == "torch", "inputs": inputs, "dims": dims, "batch": batch, "random": random,
              "edges": tuple(edges), "timeout": float(timeout), "starter_bodies": function_bodies(starter.encode()),
              "solution_key": hashlib.sha256(str(params.get("solution_source", "")).encode()).hexdigest()}
     tests = params.get("tests", {})
@@ -144,6 +150,8 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     parsed = [_test(name, raw, interface, inputs, dims) for name, raw in tests.items()]
     parsed = [t if t.stand_in is not None else replace(t, stand_in=default_stand_ins(_own(t), functions))
               for t in parsed]
+    for t in parsed:
+        _check_variants(t, str(params.get("solution_source", "")))
     callables = tuple(_callable(t.part, t, interface, setup) for t in parsed)
     extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
              "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
@@ -259,6 +267,13 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
     for f in raw.get("factors", []) or []:
         factors.update(_factor(f, dims, where))
     named = (*MISTAKES, *STRUCTURE_MISTAKES) if structure is not None and "checks" in structure else MISTAKES
+    variants: tuple = ()
+    if raw.get("variants") is not None:
+        try:
+            variants = parse_variants(raw["variants"])
+        except ValueError as e:
+            raise CodeSpecError(f"{where}.variants", str(e)) from None
+        named = (*named, *dict.fromkeys(v.mistake for v in variants))
     stand_in = raw.get("stand_in")
     if stand_in is not None and (not isinstance(stand_in, list) or not all(n in interface.names for n in stand_in)):
         raise CodeSpecError(f"{where}.stand_in", f"is {stand_in!r}, but must list functions the starter defines")
@@ -283,7 +298,21 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
                                                     f"(it names {', '.join(named)}){did_you_mean(key, named)}")
     return CodeTest(name, tuple(steps), tuple(compare), load, structure, factors, train=train,
                     stand_in=None if stand_in is None else tuple(stand_in), gradcheck=gradcheck,
-                    edges=None if edges is None else tuple(edges), fit=fit)
+                    edges=None if edges is None else tuple(edges), fit=fit, variants=variants)
+
+
+def _check_variants(test: CodeTest, solution: str) -> None:
+    """A part's variants run a function the solution's file defines, in the place of the part's own function."""
+    if not test.variants:
+        return
+    where = f"parts.{test.part}.variants"
+    if _own(test) is None or test.compare == ():
+        raise CodeSpecError(where, "need a part whose steps call its own function and compare values")
+    defined = dict(function_bodies(solution.encode()))
+    for i, v in enumerate(test.variants):
+        if v.run not in defined:
+            raise CodeSpecError(f"{where}[{i}].run", f"is {v.run!r}, but the solution's file defines no such "
+                                                     f"function{did_you_mean(v.run, sorted(defined))}")
 
 
 def _own(test: CodeTest) -> str | None:
@@ -354,14 +383,17 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
     # the values are judged once every case has run: near-zero is judged against the largest magnitude a value
     # reaches over all the cases (a gradient that cancels to 3e-10 on one case is zero, as a TA reads it)
     pending: list[tuple[int, int, Any, Any, dict, Mapping[str, int]]] = []
+    ran: list[tuple[int, Any, dict, tuple]] = []  # the cases the student's steps ran: index, case, request, values
     scale = [0.0 for _ in labels]
     batch = setup["batch"]
     for case in cases:
         if batch and case.dims.get(batch) == 1 and case.label != "a batch of one":
             case = replace(case, label=f"{case.label}{_ONE}")
         request = {"inputs": [i.name for i in setup["inputs"]], "dims": dict(case.dims), "library": setup["library"],
-                   "steps": list(test.steps), "compare": [list(p) for p in test.compare], "seed": seed % 2**31,
-                   "stand_in": list(test.stand_in or ()), "gradcheck": test.gradcheck}
+                   "tensors": setup["tensors"], "steps": list(test.steps), "compare": [list(p) for p in test.compare],
+                   "seed": seed % 2**31}
+        plain = dict(request)  # what a variant of the solution runs: the steps alone
+        request.update({"stand_in": list(test.stand_in or ()), "gradcheck": test.gradcheck})
         ref = _reference_call(pair, {**request, "export": test.load} if test.load else request, case.arrays, timeout)
         replay: list = []
         if test.stand_in:
@@ -382,6 +414,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
                 break  # a time-out or a crash: no other case will tell more
             continue
         n = len(test.compare)
+        ran.append((len(verdicts[0]), case, plain, tuple(got.value[:n])))
         if gradcheck:
             _solution_agrees(ref, test, case.label)
             have_grads = [got.value[test.compare.index((g,))] for g in gradcheck["grads"]]
@@ -409,6 +442,8 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
             atol = 1e-6 * scale[i]
         verdicts[i][k] = (verdicts[i][k][0], judge(have, want, rtol=options.get("rtol"), atol=atol, factors=factors,
                                                    dims=dims, batch=setup["batch"]))
+    if test.variants:
+        name_by_variants(pair, test.variants, str(_own(test)), ran, verdicts, options, timeout)
     return _score(labels, verdicts, options)
 
 

@@ -5,9 +5,9 @@ The family that grades such a spec is the engine's ``code`` (``gradekit.code.gen
 """
 
 CODE_FAMILY = "code"
-CODE_FIELDS = frozenset({"file", "starter", "solution", "library", "dims", "inputs", "batch", "cases", "edges",
-                         "timeout", "preamble"})
+CODE_FIELDS = frozenset({"file", "starter", "solution", "library", "inputs_as", "dims", "inputs", "batch", "cases",
+                         "edges", "timeout", "preamble"})
 # the options of a part of a code problem, beside those of every function part (rtol, atol, timeout, partial)
 TEST_OPTIONS = frozenset({"steps", "compare", "load", "structure", "factors", "train", "stand_in", "gradcheck", "edges",
-                          "fit"})
+                          "fit", "variants"})
 MAX_CODE_FILE_BYTES = 2**20  # a starter or a solution: the course's own files

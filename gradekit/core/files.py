@@ -1,7 +1,7 @@
 """A student's files, read as what they are: regular files of the student's own tree, never a link's target.
 
 A submission is untrusted, and the grader runs as root. Git checkouts and unzipped Gradescope
-exports keep symbolic links: ``task1.py -> .../gradekit/reference/mlp_numpy.py`` would hand the
+exports keep symbolic links: ``task1.py -> .../gradekit/problems/ece449-a2/task1_solution.py`` would hand the
 reference solution to the child, ``zed/task1.py -> ../ada/task1.py`` a classmate's work,
 ``answers.json -> /dev/zero`` a read without end, and a FIFO a read that blocks forever. So every
 file of a submission is found (``walk``) and read (``read_file``) here, by these rules:

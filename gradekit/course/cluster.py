@@ -31,8 +31,8 @@ submissions once), it is that submission's row, within each part's points, and i
 A row that is not is a grader-error row, never points.
 
 Answers files go 25 to a task (a task costs a few milliseconds of scheduling); module files,
-notebooks and folders with them one to a task. A task whose submission trains a model (a
-``module.torch_train`` problem's file, or a code problem's with a training part) asks for a worker
+notebooks and folders with them one to a task. A task whose submission trains a model (a torch code
+problem's file with a training part, or a training checked as training: ECE 449's task2 and task3) asks for a worker
 resource ``GPU=1`` when the cluster has such workers (``dask worker --resources GPU=1``), and runs on any
 worker otherwise.
 """
@@ -534,8 +534,14 @@ def _training_files(job: BatchJob) -> list[str]:
     from gradekit.code.spec import code_problems
 
     try:
-        return [p.validated_params.file for p in code_problems(job.catalog, job.assignment)
-                if "train" in p.family or any(getattr(t, "train", None) is not None  # a [code] training part
-                                              for t in (p.validated_params.extra.get("tests") or {}).values())]
+        return [p.validated_params.file for p in code_problems(job.catalog, job.assignment) if _trains_torch(p)]
     except Exception:  # an assignment without code problems
         return []
+
+
+def _trains_torch(problem: Any) -> bool:
+    """A [code] torch problem with a training part, or a part whose training is checked as training (fit)."""
+    extra = problem.validated_params.extra
+    return extra.get("library") == "torch" and any(
+        getattr(t, "train", None) is not None or getattr(t, "fit", None) is not None
+        for t in (extra.get("tests") or {}).values())

@@ -33,7 +33,6 @@ INDEX = {
     "manual": "truefalse",
     "module.numpy_ann": "module_numpy_ann",
     "module.torch_handout": "module_torch_handout",
-    "module.torch_train": "module_torch_train",
     "rnn.bptt": "rnn",
     "softmax_ce.batch": "batch_layers",
     "softmax_ce.gradient": "softmax_gradient",

@@ -1,7 +1,7 @@
 """Model checks: a student's ``nn.Module`` (class or factory) checked against a reference model by introspection,
-for the families whose parts build a model of ``gradekit.reference.models`` (``module.torch_train``: task2's
-get_DNN; ``module.torch_handout``: CS 37300's PyTorchANN and PyTorchCNN). A course's own model is a ``[code]``
-problem instead, checked against its solution file (``gradekit.code.structure``).
+for the family whose parts build a model of ``gradekit.reference.models`` (``module.torch_handout``: CS 37300's
+PyTorchANN and PyTorchCNN). A course's own model is a ``[code]`` problem instead, checked against its solution
+file (``gradekit.code.structure``).
 
 The child builds the student's model and runs it once on a dummy input inside
 ``gradekit.sandbox.child.torch_probe`` (appended to the student's file), which
@@ -16,7 +16,7 @@ Checks: ``layers`` (types, order, kernel/stride/padding/channels, dropout p),
 ``output_alone = true``). A forward that raises still has the layers the model defines and its parameter
 count graded; the shapes and the output are lost, and the feedback names the layer that raised.
 
->>> sorted(model_checks({"name": "get_DNN", "reference": "DNN", "cases": [{"input": [10, 3]}]}, "c"))
+>>> sorted(model_checks({"name": "PyTorchANN", "reference": "PyTorchANN", "cases": [{"input": [3, 64]}]}, "c"))
 ['layers', 'output', 'parameters', 'shapes']
 """
 
@@ -45,12 +45,11 @@ def _references() -> dict[str, Any]:
         "ResNet18": lambda *a: m.get_resnet(*a),
         "PyTorchCNN": lambda num_classes=10: m.PyTorchCNN(num_classes),
         "PyTorchANN": lambda *a: m.PyTorchANN(*a),
-        "DNN": lambda: m.get_DNN(),
         "LeNetFashion": lambda: m.lenet_fashion(),
     }
 
 
-REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "DNN", "LeNetFashion")
+REFERENCES = ("SimpleNN", "LeNet5", "Residual", "ResNet18", "PyTorchCNN", "PyTorchANN", "LeNetFashion")
 
 
 @functools.lru_cache(maxsize=None)
@@ -170,8 +169,7 @@ def _cases(c: Mapping[str, Any], where: str) -> list[dict]:
 
 
 def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
-    """The checks of one model callable (its ``reference``, ``cases`` and ``any_order``), by check name;
-    ``module.torch_train`` checks its model builders with these too."""
+    """The checks of one model callable (its ``reference``, ``cases`` and ``any_order``), by check name."""
     reference = c.get("reference")
     if reference not in REFERENCES:
         raise ParamError(f"{where}.reference", f"is {reference!r}, but must be one of {', '.join(REFERENCES)}")
@@ -182,12 +180,3 @@ def model_checks(c: Mapping[str, Any], where: str) -> dict[str, Check]:
     bound = dict(name=c["name"], cases=_cases(c, where), reference=reference, any_order=bool(c.get("any_order")),
                  output_alone=alone)
     return {k: Check(k, functools.partial(_each_case(k), **bound), _WHAT[k]) for k in _JUDGES}
-
-
-def model_answer(fn) -> str:
-    """What a model callable is compared with, and on which inputs (text only: no torch import)."""
-    bound = fn.checks[0].run.keywords
-    cases = "; ".join(f"{_call_text(fn.name, c['args'])} on an input of shape {'×'.join(map(str, c['input']))}"
-                      for c in bound["cases"])
-    return (f"the reference model {bound['reference']} (gradekit.reference.models), "
-            f"compared on {cases}: {', '.join(c.name for c in fn.checks)}")

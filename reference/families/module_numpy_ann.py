@@ -27,7 +27,6 @@ from gradekit.code.props import compare, compare_any, run_property, show
 from gradekit.code.spec import NUMPY_PREAMBLE, Check, module_params, parse_module
 from gradekit.reference import numpy_ann as ref
 
-from .module_mlp_numpy import elementwise_inputs
 
 CLASS = "NumpyANN"
 RTOL, ATOL, EXAMPLES, TIMEOUT = 1e-6, 1e-9, 15, 10.0
@@ -35,6 +34,31 @@ WEIGHTS = ("W1", "b1", "W2", "b2")
 SEED = 42  # NumpyANN(..., random_seed=42): the handout's default
 # the overall test: scikit-learn's digits (64 features in [0, 1], 10 classes), the handout's loop
 DIGITS = {"hidden": 64, "lr": 0.5, "epochs": 20, "batch_size": 32}
+
+
+def _floats(lo: float, hi: float):
+    from hypothesis import strategies as st
+
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=64)
+
+
+def _array(shape, lo=-100.0, hi=100.0):
+    from hypothesis.extra.numpy import arrays
+
+    return arrays(np.float64, shape, elements=_floats(lo, hi))
+
+
+def elementwise_inputs(min_dims: int = 1, max_dims: int = 3):
+    """(hypothesis strategy of 1-tuples, named edge cases) for an element-wise function of one array: the
+    handout's _relu and _relu_grad."""
+    from hypothesis.extra.numpy import array_shapes
+
+    edges = [("zeros", np.zeros((3, 4))), ("negatives", -np.arange(1.0, 7.0).reshape(2, 3)),
+             ("large magnitudes", np.array([[-1e300, 1e300, -1e-300, 1e-300]])),
+             ("a batch of one", np.array([[0.5, -2.0, 3.0]])), ("a 1-D array", np.array([-1.0, 0.0, 2.5]))]
+    strategy = array_shapes(min_dims=min_dims, max_dims=max_dims, max_side=6).flatmap(
+        lambda s: _array(s, -1e6, 1e6)).map(lambda a: (a,))
+    return strategy, [(label, (x,)) for label, x in edges if min_dims <= x.ndim <= max_dims]
 
 
 def _opts(o: Mapping[str, Any]) -> tuple[float, float, int, float]:

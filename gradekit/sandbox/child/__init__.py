@@ -9,7 +9,8 @@ torch where the student's code needs them).
 - ``jail_server``: a batch's fork server, inside the same jail.
 - ``answers``: runs an answers ``.py`` file and sends back ``ANSWERS``.
 - ``harness``: imports a student's module and serves the grader's calls.
-- ``torch_probe``, ``torch_train_probe``, ``class_glue``: appended to a student's file.
+- ``torch_probe``, ``torch_train_probe``, ``class_glue``: appended to a student's file (``torch_train_probe``: the
+  guards a torch code problem's training runs under).
 - ``scenario``: appended to a student's file and to the course's solution alike: runs a code problem's steps.
 - ``training``: appended after it for a torch code problem: trains the model the steps build, on served data.
 - ``standin``: appended after ``scenario``: the solution's values standing in for the other graded functions,

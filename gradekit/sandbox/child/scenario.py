@@ -7,14 +7,17 @@ A generated check (``gradekit.code.generated``) sends the same request to the so
 student's: ``_gk_scenario(request, *arrays)``. ``request`` holds
 
 - ``inputs``: the names of the arrays that follow, in order; ``dims``: named sizes (ints);
-- ``library``: "numpy" or "torch" (the arrays become tensors of the same dtype);
+- ``library``: "numpy" or "torch" (torch imported and seeded too); ``tensors``: the arrays become tensors of
+  the same dtype (a torch problem's, unless its functions take numpy arrays);
 - ``steps``: the spec's statements, parsed by the parent into plain data: ``targets`` (names, or one
   ``name.attr`` to set) and either ``call`` (a ``path`` such as ``["Linear"]`` or ``["layer", "forward"]``,
   ``args``, ``kwargs``) or ``value``; an argument is ``{"ref": name}`` or ``{"const": value}``;
 - ``compare``: what to send back, each a path (``["Z"]``, ``["layer", "dLdW"]``);
 - ``load``: {name: n}: right after the step that binds ``name``, the last n arrays become its parameters, in
   order (a torch module: the solution's weights in the student's model); ``export``: a name whose parameters
-  go back after the compared values; ``seed``: numpy's and torch's seed before the first step.
+  go back after the compared values; ``seed``: numpy's and torch's seed before the first step;
+- ``instead``: {name: other}: the module's function ``other`` runs wherever the steps call ``name`` (in the
+  solution's child: a variant of the solution, whose values name a mistake).
 
 Each compared value comes back as ``("ok", value)`` or ``("missing", why)`` (an attribute never set: state not
 stored). A failing step raises ``_GkStepError`` naming the step as the spec wrote it; NotImplementedError
@@ -50,12 +53,13 @@ def _gk_scenario(request, *arrays):
         raise ValueError("expected %d weight arrays, got %d" % (n_load, len(weights)))
     env = dict(request.get("dims") or {})
     for name, value in zip(names, data):
-        env[name] = torch.from_numpy(numpy.array(value)) if request.get("library") == "torch" else value
+        env[name] = torch.from_numpy(numpy.array(value)) if request.get("tensors") else value
     gradcheck = request.get("gradcheck")
     initial = {k: _gk_copy(v) for k, v in env.items()} if gradcheck else None
     # the other graded functions: recorded in the solution's child, standing in for the student's (standin.py)
     table = None if not replay else {k: _gk_unflatten(v, stored) for k, v in zip(replay["keys"], replay["values"])}
     records, restore = _gk_stand_ins(module, request.get("stand_in") or [], table)
+    put_back = _gk_instead(module, request.get("instead") or {})
     try:
         for step in request["steps"]:
             result = _gk_step(step, env, module)
@@ -83,6 +87,7 @@ def _gk_scenario(request, *arrays):
             except (_GkStepError, ValueError, TypeError) as e:
                 out.append(("missing", "finite differences of the loss in %s: %s" % (wrt, e)))
     finally:
+        put_back()
         restore()
     if request.get("export"):
         out.append(tuple(p.detach() for p in env[request["export"]].parameters()))
@@ -112,12 +117,33 @@ def _gk_step(step, env, module):
     return result
 
 
+def _gk_instead(module, swaps):
+    """Each function ``name`` of the module replaced by its function ``other``; returns what puts them back."""
+    saved = {}
+    for name, other in swaps.items():
+        replacement = module.__dict__.get(other)
+        if not callable(replacement):
+            raise _GkStepError("the file defines no function %s to run in place of %s" % (other, name))
+        saved[name] = module.__dict__.get(name)
+        module.__dict__[name] = replacement
+
+    def put_back():
+        for name, fn in saved.items():
+            module.__dict__[name] = fn
+
+    return put_back
+
+
 def _gk_unflatten(skeleton, stored):
-    """A recorded value sent back as a skeleton: {"a": i} the i-th array, {"s": [...]} a tuple, {"n": None}."""
+    """A recorded value sent back as a skeleton: {"a": i} the i-th array, {"s": [...]} a tuple, {"n": None},
+    {"m": {"layers", "state", "training"}} a network to build when it stands in (standin.py's)."""
     if "a" in skeleton:
         return stored[int(skeleton["a"])]
     if "s" in skeleton:
         return tuple(_gk_unflatten(x, stored) for x in skeleton["s"])
+    if "m" in skeleton:
+        m = skeleton["m"]
+        return _GkNetwork(m["layers"], [stored[int(i)] for i in m["state"]], m["training"])  # noqa: F821
     return None
 
 

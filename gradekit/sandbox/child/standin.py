@@ -12,6 +12,14 @@ solution's code never enters the student's child, only its values on this test's
 own function returns the same numbers in another layout (a transpose), or something of another structure
 that the student's other code expects (a cache of its own), the student's own value is kept.
 
+A value may be a network: an ``nn.Sequential`` of torch.nn's own layers travels as a description (each
+layer's class name and constructor values, then the state_dict's arrays, taken when the call returned) and
+is built anew from torch.nn by name in the student's child, a fresh network for each call (ECE 449's
+``train_torch`` judged on the solution's ``get_DNN()``). Built there by the same constructors in the same
+order, it draws from torch's generator as the solution's builder did, so a training that re-draws its
+weights afterwards starts where the solution's started. A network stands in without the student's own
+builder being called: it has no layout of the student's to keep, and it must not draw from the generator.
+
 ``_gk_finite_differences`` reruns the steps up to the loss with each entry of an input moved by ±h: central
 differences of whatever forward the steps run in this child.
 """
@@ -75,7 +83,128 @@ def _gk_copy(v):
         return type(v)(_gk_copy(x) for x in v)
     if isinstance(v, numpy.ndarray):
         return v.copy()
+    if isinstance(v, _GkNetwork):
+        return v.build()
     return v
+
+
+# the tag a recorded network travels under, first in its tuple: no other recorded value holds a str
+_GK_NETWORK_TAG = "_gk_network"
+
+
+def _gk_record_of(v, depth=0):
+    """What the recorder keeps of a value: a copy of it, with each network described (its state as it is now,
+    before a later step trains it); None where it cannot travel (then the student's own function runs)."""
+    if depth > 5:
+        return None
+    if isinstance(v, (list, tuple)) and not _gk_is_network(v):
+        if len(v) > 100:
+            return None
+        kept = [_gk_record_of(x, depth + 1) for x in v]
+        if any(k is None and x is not None for k, x in zip(kept, v)):
+            return None
+        return type(v)(kept)
+    if _gk_is_network(v):
+        return _gk_network_record(v)
+    return _gk_copy(v) if _gk_packable(v) else None
+
+
+def _gk_is_network(v):
+    import sys
+
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(v, torch.nn.Module)
+
+
+def _gk_layer_config(layer):
+    """The constructor values a torch.nn layer keeps (``in_features``, ``kernel_size``, ``negative_slope``), and
+    for a constructor argument that names a parameter slot (``bias``) whether the layer has that parameter."""
+    import inspect
+
+    try:
+        names = list(inspect.signature(type(layer).__init__).parameters)[1:]
+    except (TypeError, ValueError):
+        names = []
+    config = {}
+    for name in names:
+        if name in vars(layer) and _gk_plain_value(vars(layer)[name]):
+            config[name] = vars(layer)[name]
+        elif name in layer._parameters:
+            config[name] = layer._parameters[name] is not None
+    return config
+
+
+def _gk_plain_value(v):
+    return v is None or isinstance(v, (bool, int, float, str)) or (
+        isinstance(v, tuple) and len(v) <= 8 and all(isinstance(x, (bool, int, float)) for x in v))
+
+
+def _gk_network_record(net):
+    """``(tag, layers, arrays, training)`` for an ``nn.Sequential`` of torch.nn's own leaf layers that rebuilds
+    as itself (the same repr and state shapes; checked here, the generator's state kept); None otherwise."""
+    import json
+
+    import torch
+
+    if type(net) is not torch.nn.Sequential or len(net) > 100:
+        return None
+    layers = []
+    for layer in net:
+        cls = type(layer)
+        # torch.nn's own class, found there by its name: a class of the course's posing as one never travels
+        if getattr(torch.nn, cls.__name__, None) is not cls or next(iter(layer.children()), None) is not None:
+            return None
+        text = json.dumps([cls.__name__, _gk_layer_config(layer)])
+        if len(text) > 1000:
+            return None
+        layers.append(text)
+    arrays = tuple(t.detach().cpu().numpy().copy() for t in net.state_dict().values())
+    recipe = _GkNetwork(tuple(layers), arrays, net.training)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            rebuilt = recipe.build()
+    except Exception:  # noqa: BLE001 - a layer torch.nn cannot rebuild from the values it keeps
+        return None
+    if repr(rebuilt) != repr(net):
+        return None
+    return (_GK_NETWORK_TAG, tuple(layers), arrays, bool(net.training))
+
+
+class _GkNetwork:
+    """A network to build anew from its description: torch.nn's layers by name, then the recorded state."""
+
+    def __init__(self, layers, arrays, training):
+        self.layers, self.arrays, self.training = tuple(layers), tuple(arrays), bool(training)
+
+    def build(self):
+        import json
+
+        import numpy
+        import torch
+
+        layers = []
+        for text in self.layers:
+            name, config = json.loads(text)
+            cls = getattr(torch.nn, str(name), None)
+            if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+                raise ValueError("torch.nn has no layer %r" % (name,))
+            layers.append(cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}))
+        net = torch.nn.Sequential(*layers)
+        state = net.state_dict()
+        if len(state) != len(self.arrays) or any(tuple(t.shape) != tuple(a.shape)
+                                                 for t, a in zip(state.values(), self.arrays)):
+            raise ValueError("the recorded state does not fit the rebuilt network")
+        floating = [a.dtype for a in self.arrays if a.dtype.kind == "f"]
+        if floating:
+            net = net.to(getattr(torch, str(floating[0])))  # a network recorded in float64 comes back so
+        net.load_state_dict({k: torch.from_numpy(numpy.array(a, copy=True)) for k, a in zip(state, self.arrays)})
+        return net.train(self.training)
+
+
+def _gk_holds_network(v, depth=0):
+    if isinstance(v, _GkNetwork):
+        return True
+    return depth < 6 and isinstance(v, (list, tuple)) and any(_gk_holds_network(x, depth + 1) for x in v)
 
 
 def _gk_like(own, recorded, depth=0):
@@ -152,8 +281,10 @@ def _gk_wrapped(name, fn, records, table, depth):
                 value = fn(*args, **kwargs)
             finally:
                 depth[0] -= 1
-            if len(records) < 3000 and _gk_packable(value):  # the reply's header stays under its 1 MiB
-                records.append((key, _gk_copy(value)))
+            if len(records) < 3000:  # the reply's header stays under its 1 MiB
+                kept = _gk_record_of(value)
+                if kept is not None or value is None:
+                    records.append((key, kept))
             return value
 
         return recorder
@@ -165,7 +296,7 @@ def _gk_wrapped(name, fn, records, table, depth):
                 raise NameError("name %r is not defined" % name)
             return fn(*args, **kwargs)  # arguments the solution's run never met: the student's own
         recorded = table[key]
-        if fn is None:
+        if fn is None or _gk_holds_network(recorded):
             return _gk_copy(recorded)
         try:
             own = fn(*_gk_copy(args), **_gk_copy(kwargs))

@@ -1,88 +1,13 @@
-# Appended, after torch_probe (whose _gk_failure it uses), to a student's ece449-a2 task2 file, and to a torch
-# code problem's module before ``training`` (which uses its CPU guard and step counter); runs in the boxed child. Same rules as torch_probe: no `from __future__`, no relative imports, no module-level torch
-# import, every name starts with `_gk_`.
-"""Run a student's training function on a network built here, and send back plain arrays.
+# Appended, after torch_probe, to a torch code problem's module before ``scenario`` and ``training`` (which use its
+# CPU guard, step counter and CUDA failure line); runs in the boxed child. Same rules as torch_probe: no
+# `from __future__`, no relative imports, no module-level torch import, every name starts with `_gk_`.
+"""What a training function does to the network it is handed, watched in the child.
 
-``_gk_train_torch`` hands ``train_torch`` task 1's 3-2-1 network with the
-parent's initial weights, as the template's run notebook does, and returns the trained weights and the
-weight lists it returned. ``_gk_cpu_only`` keeps ``.cuda()`` on the CPU while a
-training function runs, ``_gk_step_counter`` counts the optimizer steps that move a
-net's parameters, ``_gk_swapped_forwards`` names the forwards a function set on a
-net's modules (``training``'s ``_gk_train`` uses all three). When the student's function fails, the
-reply is one line (a str) naming it.
-
->>> W, K = numpy.ones((2, 3)), numpy.ones(2)                       # doctest: +SKIP
->>> _gk_train_torch(X, y, W, K, 0.1, 3, 5)                         # doctest: +SKIP
-(array(2×3), array(2,), array([0.41, 0.22, 0.19]))
+``_gk_cpu_only`` keeps ``.cuda()`` on the CPU while a training function runs, ``_gk_step_counter`` counts the
+optimizer steps that move a net's parameters, ``_gk_swapped_forwards`` names the forwards a function set on a
+net's modules, and ``_gk_cuda_failure`` names a CUDA request that cannot run on the CPU (``training``'s
+``_gk_train`` uses all four).
 """
-
-
-def _gk_student(name):
-    import sys
-
-    target = getattr(sys.modules[__name__], name, None)
-    return target if callable(target) else None
-
-
-def _gk_run(name, make_args):
-    """``name(*make_args())``, or the str a failure becomes; NotImplementedError goes to the harness as is."""
-    fn = _gk_student(name)
-    if fn is None:
-        return None, "the file defines no function %s" % name
-    try:
-        return fn(*make_args()), None
-    except NotImplementedError:
-        raise
-    except BaseException as e:  # noqa: B036 - SystemExit from student code is a failure like any other
-        if isinstance(e, KeyboardInterrupt):
-            raise
-        return None, _gk_cuda_failure(name, e) or _gk_failure(name, e)["error"]  # noqa: F821 - torch_probe's
-
-
-def _gk_weight_lists(value, model, n):
-    """task 2's (W_list, K_list) as float64 arrays (n, 2, 3) and (n, 2) with a flag array [aliased], or a str.
-
-    aliased: every entry is a view of the net's own weights (the template's pre-filled
-    ``net[0].weight.detach().numpy()`` is one), so each holds the final weights."""
-    import numpy
-
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        what = "None" if value is None else "a " + type(value).__name__
-        return "returned %s, expected (W_list, K_list) as the template's pre-filled lines build them" % what
-    try:
-        Ws = [numpy.asarray(w, dtype=numpy.float64).reshape(2, 3) for w in value[0]]
-        Ks = [numpy.asarray(k, dtype=numpy.float64).reshape(2) for k in value[1]]
-    except (TypeError, ValueError) as e:
-        return "returned (W_list, K_list) whose entries are not 2×3 and 2-element arrays (%s)" % e
-    if len(Ws) != n or len(Ks) != n:
-        return "returned lists of %d and %d entries, expected one per epoch (%d)" % (len(Ws), len(Ks), n)
-    live = model[0].weight.detach().numpy()
-    aliased = all(isinstance(w, numpy.ndarray) and numpy.shares_memory(w, live) for w in value[0])
-    return numpy.stack(Ws), numpy.stack(Ks), numpy.array([aliased])
-
-
-def _gk_train_torch(X, y, W, K, num_epochs, lr, batch_size, seed):
-    """task 2: ``train_torch(net, dataset_X, dataset_y, num_epochs, lr, batch_size)`` on task 1's network, as
-    the run notebook calls it: numpy float64 arrays, the net holding (W, K). The global generator is seeded
-    with ``seed`` first, so the template's pre-filled ``net.apply(init_weights)`` draws that same (W, K)
-    again. Returns (W, K after training, the returned lists or a str), or a str on failure."""
-    import numpy
-    import torch
-
-    model = torch.nn.Sequential(torch.nn.Linear(3, 2, bias=False), torch.nn.ReLU(),
-                                torch.nn.Linear(2, 1, bias=False)).double()
-    with torch.no_grad():
-        model[0].weight.copy_(torch.from_numpy(numpy.asarray(W, dtype=numpy.float64)))
-        model[2].weight.copy_(torch.from_numpy(numpy.asarray(K, dtype=numpy.float64)).reshape(1, 2))
-    torch.manual_seed(int(seed))
-    value, failed = _gk_run("train_torch", lambda: (model, numpy.array(X, dtype=numpy.float64),
-                                                    numpy.array(y, dtype=numpy.float64), int(num_epochs), float(lr),
-                                                    int(batch_size)))
-    if failed:
-        return failed
-    lists = _gk_weight_lists(value, model, int(num_epochs))
-    return (model[0].weight.detach().double().numpy().copy(),
-            model[2].weight.detach().double().numpy().reshape(2).copy(), lists)
 
 
 def _gk_is_cuda(device):

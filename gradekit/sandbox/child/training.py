@@ -1,4 +1,4 @@
-# Appended, after torch_probe, torch_train_probe and scenario (whose helpers it uses), to a code problem's
+# Appended, after torch_probe, torch_train_probe, scenario and standin (whose helpers it uses), to a code problem's
 # module: the student's and the solution's alike. Same rules: no `from __future__`, no relative imports, no
 # module-level torch import, every name starts with `_gk_`.
 """A code problem's training part, run in the child: build the model by the steps, train it by the last step
@@ -57,15 +57,9 @@ def _gk_state(model):
     return tuple(t.detach().cpu().float().numpy().copy() for t in model.state_dict().values())
 
 
-def _gk_plain(v):
-    return v is None or isinstance(v, (bool, int, float, str)) or (
-        isinstance(v, tuple) and len(v) <= 8 and all(isinstance(x, (bool, int, float)) for x in v))
-
-
 def _gk_leaves(model):
     """The model's leaf modules in order: (path, class name, whether torch.nn's, JSON of plain constructor
     values) each, at most 1,000."""
-    import inspect
     import json
 
     out = []
@@ -77,16 +71,7 @@ def _gk_leaves(model):
         cls = type(m)
         # a class that names torch.nn as its module only ever gets torch.nn's own class rebuilt in its place
         builtin = str(getattr(cls, "__module__", "")).startswith("torch.nn.")
-        config = {}
-        if builtin:
-            try:
-                names = list(inspect.signature(cls.__init__).parameters)[1:]
-            except (TypeError, ValueError):
-                names = []
-            for name in names:
-                v = getattr(m, name, None) if name in vars(m) else None
-                if name in vars(m) and _gk_plain(v):
-                    config[name] = v
+        config = _gk_layer_config(m) if builtin else {}  # noqa: F821 - standin's
         out.append((path[:200], cls.__name__[:100], bool(builtin), json.dumps(config)[:1000]))
     return tuple(out)
 
