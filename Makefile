@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install students students-venv demo lint test bench clean
+.PHONY: install students students-venv demo lint test test-fast bench clean
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ lint: install
 
 test: install
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+
+# every module's behaviour in under 2 minutes: no venv builds, clusters, training or batches (tests/README.md)
+test-fast: install
+	$(PY) -m pytest -q -n 2 -p no:cacheprovider -m "not slow"
 
 bench: install
 	$(PY) benchmarks/check_speed.py
