@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from gradekit.course.batch import BatchOptions, grade_folder
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import plain, solution_dict
 from gradekit.intake.submission import load_answers

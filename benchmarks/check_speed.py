@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.core.plain import solution_dict
 
 ASSIGNMENT = "ece661-hw1"

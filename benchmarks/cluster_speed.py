@@ -36,7 +36,7 @@ from gradekit.course.batch import BatchOptions, grade_folder  # noqa: E402
 from gradekit.course.cluster import DaskExecutor  # noqa: E402
 from gradekit.course.executor import BatchJob  # noqa: E402
 from gradekit.sandbox.process import Limits  # noqa: E402
-from gradekit.spec.catalog import load_catalog  # noqa: E402
+from gradekit.catalog.catalog import load_catalog  # noqa: E402
 
 
 def start_cluster(tmp: Path, workers: int = 2) -> tuple[str, list[subprocess.Popen]]:

@@ -18,7 +18,7 @@ import platform
 import statistics
 import time
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.check.expr import compare
 from gradekit.check.expr import symmatrix
 from gradekit.grading.problem import grade_problem

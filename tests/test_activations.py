@@ -63,7 +63,7 @@ def test_chain_rule_pieces_equal_torch_autograd(f):
 
 def test_dead_relu_condition_means_zero_gradient():
     """The family's answer to q2.3, evaluated by gradekit on each input, holds exactly when torch's gradient is 0."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     cat = load_catalog()
     condition = cat.solve(cat.resolve("cs37300-hw4/q2.3")).answers["condition"]

@@ -22,8 +22,8 @@ from gradekit.check.numeric import Policy
 from gradekit.core.records import Part
 from gradekit.grading.answers import grade_answers
 from gradekit.grading.grade import grade
-from gradekit.spec.catalog import load_catalog
-from gradekit.spec.variants import variant
+from gradekit.catalog.catalog import load_catalog
+from gradekit.catalog.variants import variant
 
 CAT = load_catalog()
 SUFFIXES = (".py", ".json", ".toml", ".ipynb")

@@ -13,7 +13,7 @@ import pytest
 
 from gradekit.core.errors import SubmissionError
 from gradekit.grading.answers import _resolve, grade_answers
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 Q1S = "coms573-hw5/q1, cs37300-hw4/q1, ece661-hw1/q1"  # the bare id q1 is in three assignments

@@ -57,7 +57,7 @@ def test_the_guides_numbers_are_worked_by_hand(tmp_path):
     """The guide quotes answers: batch norm with ε and the strided convolution, recomputed here by hand."""
     import numpy as np
 
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     (tmp_path / "ml-hw1").mkdir()
     for kind, what, arg in steps():

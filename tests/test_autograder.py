@@ -22,11 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from gradekit import grade
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.code.spec import is_module_problem
 from gradekit.core.plain import solution_dict
-from gradekit.spec.variants import variant
+from gradekit.catalog.variants import variant
 
 from .module_task1 import CORRECT
 from .schema_lite import errors

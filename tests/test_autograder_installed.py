@@ -38,7 +38,7 @@ def test_build_from_an_installed_gradekit_bundles_a_wheel_that_installs(tmp_path
     assert not any("__pycache__" in n for n in names)
     info = next(n for n in names if n.endswith(".dist-info/RECORD")).rsplit("/", 1)[0]
     assert {f"{info}/METADATA", f"{info}/WHEEL", f"{info}/entry_points.txt"} <= names
-    probe = ("import json, gradekit, gradekit.spec.catalog as c, gradekit.core.plain as s; cat = c.load_catalog();"
+    probe = ("import json, gradekit, gradekit.catalog.catalog as c, gradekit.core.plain as s; cat = c.load_catalog();"
              "p = cat.resolve('q3.2'); print(json.dumps([gradekit.__file__, s.solution_dict(p, cat.solve(p))['answers']['L']]))")
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(again)})

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 import gradekit.course.batch as batch
 from gradekit.course.batch import discover, grade_entry, BatchOptions, grade_folder, write_outputs
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.sandbox.process import Limits
 from gradekit.core.plain import solution_dict
-from gradekit.spec.variants import variant
+from gradekit.catalog.variants import variant
 
 CAT = load_catalog()
 FAST = Limits(wall_seconds=1.5, cpu_seconds=2)

@@ -39,7 +39,7 @@ def test_a_hang_in_any_kind_of_student_code_ends_at_the_time_limit_given(tmp_pat
 
 def test_the_instructor_is_told_when_the_time_limit_cuts_a_specs_budget():
     from gradekit.course.batch import capped_budgets
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     cat = load_catalog()
     notes = capped_budgets(cat.problems("cs37300-hw4"), 10)
@@ -50,7 +50,7 @@ def test_the_instructor_is_told_when_the_time_limit_cuts_a_specs_budget():
 
 def test_without_a_time_limit_no_specs_budget_is_cut():
     from gradekit.course.batch import capped_budgets, default_time_limit
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     cat = load_catalog()
     assert default_time_limit("ece661-hw1") == 10  # no module check asks more than an answers file gets

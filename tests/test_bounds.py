@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gradekit.intake import submission
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.core.errors import SubmissionError
 from gradekit.grading.answers import MAX_HINTED_KEYS, grade_answers
 from gradekit.grading.grade import grade

@@ -13,8 +13,8 @@ import textwrap
 import numpy as np
 
 from gradekit.grading.problem import grade_problem
-from gradekit.spec.catalog import read_catalog
-from gradekit.spec.validate import validate
+from gradekit.catalog.catalog import read_catalog
+from gradekit.catalog.validate import validate
 from tests.test_solution_file import course, layers_course
 from tests.test_written_references import CAT, Z, _bn_from, written
 

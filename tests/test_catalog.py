@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.core.errors import SpecError, UnknownAssignmentError, UnknownProblemError
 
 GOOD = """

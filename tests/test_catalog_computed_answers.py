@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 COMPUTED = {}  # qualified problem id -> function(params as the spec gives them, as validated) -> {part: value}

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from gradekit import grade_answers
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.check.expr import declare
 from gradekit.check.expr.compare import check_formula
 

@@ -57,7 +57,7 @@ def _lenet5():
 
 def _solution(qid: str) -> dict:
     """The names a [code] problem's solution file defines (the course-style solution beside its spec)."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     names: dict = {"__name__": "solution"}
     exec(compile(load_catalog().resolve(qid).validated_params.extra["solution_source"], qid, "exec"), names)

@@ -10,7 +10,7 @@ import pytest
 
 from gradekit.core.errors import SpecError
 from gradekit.core.records import Part
-from gradekit.spec.catalog import _parse_part
+from gradekit.catalog.catalog import _parse_part
 
 WHERE = "hw/q1.toml"
 KINDS_LISTED = ("number, vector, matrix, integer, shape, choice, bool, verified, manual, expr, matrix_expr, "

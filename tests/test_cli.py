@@ -156,7 +156,7 @@ def test_the_latex_key_compiles(tmp_path):
         if os.environ.get("GRADEKIT_CI"):
             pytest.fail("pdflatex is missing on CI: .ci/run installs texlive-latex-base")
         pytest.skip("no pdflatex here (apt-get install texlive-latex-base)")
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     for name in load_catalog().assignments:
         out = tmp_path / f"{name}.tex"

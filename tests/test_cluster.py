@@ -31,7 +31,7 @@ from nbformat import v4, writes
 from gradekit.course.batch import discover, grade_entry, BatchOptions, grade_folder
 from gradekit.course.executor import BatchJob
 from gradekit.sandbox.process import Limits
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 from .module_task1 import CORRECT
 from .timing import call_budget

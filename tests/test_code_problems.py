@@ -17,7 +17,7 @@ import pytest
 
 from gradekit.core.errors import SpecError
 from gradekit.grading.code import grade_module
-from gradekit.spec.catalog import load_assignment, read_catalog
+from gradekit.catalog.catalog import load_assignment, read_catalog
 
 COURSES = Path(__file__).parent / "courses"
 STUDENTS = COURSES / "students"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gradekit.grading.code import grade_module
-from gradekit.spec.catalog import read_catalog
+from gradekit.catalog.catalog import read_catalog
 
 COURSE = Path(__file__).parent / "courses" / "train-mlp"
 SOLUTION = (COURSE / "train_solution.py").read_text()

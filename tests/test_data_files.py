@@ -11,8 +11,8 @@ from scipy.io import savemat
 
 from gradekit.core.errors import ParamError, SpecError
 from gradekit.grading.answers import grade_answers
-from gradekit.spec.catalog import load_catalog, load_problem
-from gradekit.spec.datafiles import MAX_BYTES, resolve_data
+from gradekit.catalog.catalog import load_catalog, load_problem
+from gradekit.catalog.datafiles import MAX_BYTES, resolve_data
 
 PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from gradekit.cli import main
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gradekit.spec.catalog import Catalog, load_problem
+from gradekit.catalog.catalog import Catalog, load_problem
 from gradekit.core.errors import ParamError
 from gradekit.core.families import get_family
 from gradekit.grading.problem import grade_problem

@@ -152,7 +152,7 @@ def test_validate_rejects_bad_params(change, field, message):
 
 
 def test_grader_names_the_mistake_and_gives_the_spec_credit():
-    from gradekit.spec.catalog import Catalog, load_problem
+    from gradekit.catalog.catalog import Catalog, load_problem
     from gradekit.grading.problem import grade_problem
     from gradekit.core.records import Assignment
     from tests.helpers import PROBLEMS

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.check.expr import declare, parse
 from gradekit.check.expr.evaluate import evaluate
 from gradekit.grading.answers import grade_answers

@@ -152,7 +152,7 @@ def test_defaults_are_identity_scale_and_shift():
 
 
 def test_grader_gives_partial_credit_for_the_sample_variance():
-    from gradekit.spec.catalog import Catalog, load_problem
+    from gradekit.catalog.catalog import Catalog, load_problem
     from gradekit.grading.problem import grade_problem
     from gradekit.core.records import Assignment
     from tests.helpers import PROBLEMS

@@ -86,7 +86,7 @@ def test_the_length_is_conv_output_shapes_one_axis_and_the_counts_are_countings_
 
 def test_the_catalog_problems_worked_by_hand():
     # x = [1, -2, 3, 0, 2, 1], W = [2, 0, -1], b = 0.5, stride 2: y[0] = 2 − 3 + 0.5, y[1] = 6 − 2 + 0.5
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     cat = load_catalog()
     single = cat.solve(cat.resolve("cmu11785-hw2-written/conv1d_single")).answers
@@ -101,7 +101,7 @@ def test_cross_correlation_is_the_default_and_stated():
     solution = SINGLE.solve(params)
     assert solution.answers["output"].tolist() == [-2.0, -2.0]
     assert "cross-correlation, as torch.nn.functional.conv1d" in solution.steps[0].text
-    from gradekit.spec.family_docs import conventions
+    from gradekit.catalog.family_docs import conventions
 
     assert conventions(SINGLE)[0].startswith("mode = 'cross_correlation' (or 'convolution'): cross_correlation slides")
     flipped = {m.id: m.answers for m in SINGLE.mistakes(params)}

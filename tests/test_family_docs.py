@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import ParamError
 from gradekit.core.families import OPTIONAL, REQUIRED, registry
-from gradekit.spec.family_docs import spec_path, spec_text
+from gradekit.catalog.family_docs import spec_path, spec_text
 from gradekit.core.plain import plain
-from gradekit.spec.variants import default_draw, has_generators
+from gradekit.catalog.variants import default_draw, has_generators
 
 FAMILIES = sorted(registry())
 

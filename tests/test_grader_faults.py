@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from gradekit.grading.grade import gradescope_failure
 from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import GraderError, IsolationError
 from tests.module_task1 import CORRECT, FAST, POINTS, grade_source

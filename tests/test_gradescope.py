@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import SpecError
 from gradekit.output.gradescope import failed_results, results

@@ -2,12 +2,12 @@
 
 import json
 
-from gradekit.spec.variants import has_generators
+from gradekit.catalog.variants import has_generators
 
 import numpy as np
 import pytest
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.core.errors import SubmissionError, UnknownAssignmentError
 from gradekit.grading.grade import grade
 from gradekit.grading.answers import grade_answers

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 from gradekit.core.plain import solution_dict
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 A = "ece661-hw1"

@@ -21,8 +21,8 @@ from gradekit.core.plain import solution_dict
 from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 from gradekit.grading.answers import grade_answers
 from gradekit.output.gradescope import results
-from gradekit.spec.catalog import load_catalog
-from gradekit.spec.variants import variant
+from gradekit.catalog.catalog import load_catalog
+from gradekit.catalog.variants import variant
 
 from .helpers import PROBLEMS
 

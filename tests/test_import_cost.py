@@ -45,7 +45,7 @@ def test_a_complete_answers_file_loads_nothing_of_the_sandbox(tmp_path):
     """Every problem of ece661-hw1 answered, lab2a (a code problem, graded from the notebook) included: it is
     told where its code goes from its spec alone; no code checks, no sandbox, no subprocess are loaded for it."""
     from gradekit.core.plain import solution_dict
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     catalog = load_catalog()
     answers = {p.id: solution_dict(p, catalog.solve(p))["answers"] for p in catalog.problems("ece661-hw1")}

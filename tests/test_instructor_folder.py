@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradekit.core.errors import SpecError
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.grading.grade import grade
 
@@ -80,7 +80,7 @@ def test_the_environment_variable_and_the_library_take_the_same_folders(course, 
 
 def test_variants_are_drawn_per_student_from_the_folder(course):
     catalog = load_catalog(extra=[course])
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     problem = catalog.resolve("my-hw1/bp")
     a, b = (catalog.solve(variant(catalog, problem, s)).answers["L"] for s in ("1001", "1002"))

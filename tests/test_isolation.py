@@ -534,7 +534,7 @@ def test_a_batch_grades_through_the_fork_server_as_check_does(tmp_path):
     by = {r["student"]: r for r in res.rows}
     assert by["ada"]["score"] == by["cy"]["score"] == 1 and "gradekit" in by["bob"]["error"]
     assert by["ada"]["report"]["isolation"]["level"] == "strong"
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     assert by["cy"]["score"] == grade_entry(discover(subs)[2], "ece661-hw1", load_catalog())["score"]
 

@@ -17,7 +17,7 @@ from gradekit.core.kinds import KINDS
 from gradekit.grading.answers import grade_answers
 from gradekit.grading.problem import grade_problem
 from gradekit.output.template import outline
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 

@@ -10,7 +10,7 @@ import nbformat
 from nbformat import v4
 
 from gradekit.grading.grade import grade
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 PREAMBLE = CAT.resolve("ece661-hw1/lab2a").validated_params.preamble  # blocks 1-2, as the spec holds them

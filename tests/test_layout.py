@@ -18,7 +18,7 @@ import gradekit
 
 ROOT = Path(gradekit.__file__).parent
 # lowest first: a layer may import itself and the layers before it
-LAYERS = ("core", "sandbox", "code", "intake", "check", "spec", "output", "grading", "course", "cli")
+LAYERS = ("core", "sandbox", "code", "intake", "check", "catalog", "output", "grading", "course", "cli")
 # the top level beside the layers: gradekit.plugin, the surface a family plug-in imports (core names only);
 # nothing inside gradekit imports it
 PLUGIN_SURFACE = "plugin"

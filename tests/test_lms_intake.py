@@ -16,7 +16,7 @@ from gradekit.course.collect import ClassOptions
 from gradekit.course.export import read_metadata
 from gradekit.course.lms import AttemptChoice, Lms, detect_lms, parse_blackboard, parse_canvas
 from gradekit.course.roster import MAX_ROSTER_BYTES, RosterError, parse_roster, read_roster
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 A = "ece661-hw1"

@@ -259,7 +259,7 @@ def _fixed_backward_cases():
     """Every fixed case DNNbackward was checked on: the edge networks and the finite-difference cases as
     they were drawn before they depended on the file, with the reference's exact gradients: the most a
     file could have learned from feedback that gave expected values to 6 digits and the error to 3."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     ref: dict = {}  # task1's solution, the reference the file's values were compared with
     exec(load_catalog().resolve("ece449-a2/task1").validated_params.extra["solution_source"], ref)

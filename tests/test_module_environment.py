@@ -8,7 +8,7 @@ import pytest
 
 from gradekit.code.environment import check_environment, top_level_imports
 from gradekit.core.errors import GraderError
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from tests.module_task1 import CORRECT, FAST, TORCH_FAST, grade_source
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from tests.helpers import grade_file
 from gradekit.code.starter import starter
 from tests.module_task23 import DNN, STEP, task2, task2_copies, task3
@@ -252,7 +252,7 @@ def test_the_served_data_is_fashion_mnist_shaped_and_test_labels_stay_in_the_par
 
 
 def test_solving_task2_and_task3_prints_reference_source_without_importing_torch():
-    code = ("import sys; from gradekit.spec.catalog import load_catalog; "
+    code = ("import sys; from gradekit.catalog.catalog import load_catalog; "
             "cat = load_catalog(); cat.solve(cat.resolve('ece449-a2/task2')); "
             "s = cat.solve(cat.resolve('ece449-a2/task3')); "
             "print('torch' in sys.modules, 'scored by the solution' in s.answers['train_cnn'], "

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from tests.helpers import grade_file
 from gradekit.code.session import ModuleSession
 from gradekit.code.starter import starter

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.code.starter import starter
 from gradekit.reference import models
 from gradekit.reference.families import module_torch_handout as fam

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from gradekit.reference.families import module_torch_handout as fam
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from tests.test_module_torch_handout import ANN_SOURCE, _grade
 
 ANN = load_catalog().resolve("cs37300-hw4/pytorch_ann")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from tests.helpers import grade_file
 from tests.test_module_torch import RESNET, RESNET_BODY
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from nbformat import v4
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import SubmissionError
 from gradekit.grading.grade import grade

@@ -12,7 +12,7 @@ from gradekit.cli.commands import main
 from gradekit.core.plain import solution_dict
 from gradekit.course.late import LatePolicy, LatePolicyError, days_late, parse_due, parse_policy
 from gradekit.course.overrides import OverridesError, parse_overrides
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 CAT = load_catalog()
 A = "ece661-hw1"

@@ -26,7 +26,7 @@ from gradekit.course.entry import Entry
 from gradekit.course.executor import BatchJob, WorkerStats
 from gradekit.course.pool import LocalPool
 from gradekit.sandbox.process import Limits
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 from .module_task1 import CORRECT
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from gradekit.cli.commands import main
 from gradekit.core.texfmt import readable
 from gradekit.output import terminal
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 # what is left of LaTeX outside `code spans` (where a statement shows what a student may type)
 RAW = re.compile(r"\\[A-Za-z]+|\$|\\begin|\\end")

@@ -19,9 +19,9 @@ from gradekit.cli.commands import main
 from gradekit.core.bounded import Budget
 from gradekit.core.errors import SpecError
 from gradekit.grading.problem import grade_problem
-from gradekit.spec import solution as solution_module
-from gradekit.spec.catalog import read_catalog
-from gradekit.spec.validate import validate
+from gradekit.catalog import solution as solution_module
+from gradekit.catalog.catalog import read_catalog
+from gradekit.catalog.validate import validate
 
 COURSE = Path(__file__).parent / "courses" / "cmu11785-hw1-written-py"
 
@@ -79,7 +79,7 @@ def test_a_solution_file_grades_shows_and_solves_like_a_family(tmp_path):
 
 
 def test_each_students_variant_calls_the_solution_with_its_params(tmp_path):
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     catalog = read_catalog(course(tmp_path, DOUBLE, params='x = { random = "int", low = 1, high = 9 }'))
     problem = catalog.resolve("hw9/q1")

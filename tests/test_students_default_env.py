@@ -15,7 +15,7 @@ from gradekit.code.environment import check_environment
 from gradekit.core.errors import GraderError, SpecError
 from gradekit.core.studentenv import DEFAULT_PACKAGES
 from gradekit.course.students import requirement
-from gradekit.spec.catalog import load_assignment, load_catalog
+from gradekit.catalog.catalog import load_assignment, load_catalog
 from tests.module_task1 import CORRECT, grade_source
 
 ROOT = Path(__file__).resolve().parent.parent

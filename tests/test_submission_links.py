@@ -32,7 +32,7 @@ from gradekit.core.errors import SubmissionError
 from gradekit.core.plain import solution_dict
 from gradekit.course.batch import grade_entry, BatchOptions, grade_folder, write_outputs, discover
 from gradekit.grading.grade import grade
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 from .module_task1 import CORRECT, FAST
 

@@ -113,7 +113,7 @@ def test_size_cap_message():
 
 
 def test_every_symbol_matrix_and_inequality_of_the_catalog_type_checks():
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
     from gradekit.check.context import CheckContext
     from gradekit.check.kinds import checker_for
 

@@ -7,7 +7,7 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradekit.spec import tomlout
+from gradekit.catalog import tomlout
 
 scalars = (st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False)
            | st.text(st.characters(blacklist_categories=("Cs",)), max_size=30))

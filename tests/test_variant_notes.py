@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 from gradekit.core.plain import solution_dict
-from gradekit.spec.catalog import load_catalog
-from gradekit.spec.variants import variant
+from gradekit.catalog.catalog import load_catalog
+from gradekit.catalog.variants import variant
 
 NOTE = "q3.2v draws numbers per student; no student given, so this is the default variant"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.cli.commands import main
 from gradekit.core.errors import ParamError, SpecError
 from gradekit.core.families import Family
@@ -17,7 +17,7 @@ from gradekit.grading.answers import grade_answers
 from gradekit.grading.problem import grade_problem
 from gradekit.output.keys import answer_key
 from gradekit.core.plain import solution_dict
-from gradekit.spec.variants import Stream, draw, draw_params, seed, variant
+from gradekit.catalog.variants import Stream, draw, draw_params, seed, variant
 
 from .helpers import PROBLEMS
 

@@ -101,7 +101,7 @@ points = 2
 
 def _plugin_catalog(tmp_path, monkeypatch, verify):
     """A catalog of one assignment whose one problem is graded by a plug-in family with this ``verify``."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     family = Family("plugin.strings", lambda params: Solution({"pair": [1, 1]}), verify=verify)
     monkeypatch.setitem(families.registry()._found, family.name, family)
@@ -233,7 +233,7 @@ def test_a_misspelt_kind_is_refused_in_the_words_it_was(tmp_path):
     (folder / "q1.toml").write_text('id = "q1"\ntitle = "t"\nfamily = "adaline.design"\nstatement = "s"\n[params]\n'
                                     'function = "NAND"\ninputs = 2\nallowed = [-1, 0, 1]\n[[parts]]\nname = "w"\n'
                                     'kind = "numbr"\n')
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     message = str(load_catalog(folder, extra=[]).broken["kind-hw"])
     # written from the CLI before the enum (commit 77154ce)
@@ -276,7 +276,7 @@ def test_every_problems_validated_params_is_a_mapping_or_module_params():
 
     from gradekit.code.spec import ModuleSpec
     from gradekit.core.records import ModuleParams
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     catalog = load_catalog(extra=[])
     kinds = {}
@@ -289,11 +289,11 @@ def test_every_problems_validated_params_is_a_mapping_or_module_params():
 
 
 def test_the_catalog_is_the_problem_source_the_lower_layers_name():
-    """code/ and intake/ may not import spec/, even for a type: they name the catalog by core.catalogs.ProblemSource."""
+    """code/ and intake/ may not import catalog/, even for a type: they name the catalog by core.catalogs.ProblemSource."""
     import inspect
 
     from gradekit.core.catalogs import ProblemSource
-    from gradekit.spec.catalog import Catalog, load_catalog
+    from gradekit.catalog.catalog import Catalog, load_catalog
 
     assert isinstance(load_catalog(extra=[]), ProblemSource)
     for name in ("assignment", "problems", "resolve", "solve"):  # the same signatures, not only the same names

@@ -26,7 +26,7 @@ def test_wheel_installs_and_solves(tmp_path):
     )
     assert install.returncode == 0, install.stderr[-2000:]
     probe = (
-        "import json, gradekit, gradekit.spec.catalog as c, gradekit.core.plain as s;"
+        "import json, gradekit, gradekit.catalog.catalog as c, gradekit.core.plain as s;"
         "cat = c.load_catalog(); p = cat.resolve('q3.2');"
         "print(json.dumps({'file': gradekit.__file__, 'root': str(c.default_root()),"
         " 'n': len(cat.problems()), 'answers': s.solution_dict(p, cat.solve(p))['answers']}))"

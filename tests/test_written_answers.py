@@ -16,7 +16,7 @@ import json
 import numpy as np
 import pytest
 
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 from gradekit.grading.answers import grade_answers
 from gradekit.intake.submission import load_answers
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from gradekit.grading.problem import grade_problem
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 COURSE = Path(__file__).parent / "courses" / "cmu11785-hw1-written-py"
 CAT = load_catalog(extra=[COURSE])
@@ -184,7 +184,7 @@ def test_forward_loss_and_gradients_carry_forward_through_a_linear_layer(tmp_pat
     """Z = A Wᵀ + b → softmax → mean loss → dL/dZ → dL/dW: one slip in Z, every later part right for it."""
     import textwrap
 
-    from gradekit.spec.catalog import read_catalog
+    from gradekit.catalog.catalog import read_catalog
 
     folder = tmp_path / "hw6"
     folder.mkdir()
@@ -223,6 +223,6 @@ def test_forward_loss_and_gradients_carry_forward_through_a_linear_layer(tmp_pat
 
 
 def validate_errors(folder):
-    from gradekit.spec.validate import validate
+    from gradekit.catalog.validate import validate
 
     return validate([folder])[1]

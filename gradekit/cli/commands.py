@@ -72,7 +72,7 @@ def doctor(require: bool, as_json: bool) -> None:
 @handles_errors
 def validate(folders: tuple[Path, ...], as_json: bool) -> None:
     """Load every spec (of FOLDERS, else the whole catalog), solve every problem and a few student variants."""
-    from gradekit.spec.validate import validate as run
+    from gradekit.catalog.validate import validate as run
 
     rows, errors = run(list(folders) or None)
     if as_json:
@@ -98,8 +98,8 @@ def validate(folders: tuple[Path, ...], as_json: bool) -> None:
 @handles_errors
 def families(as_json: bool) -> None:
     """List the exercise families a problem spec can use, one line each."""
-    from gradekit.spec.catalog import load_catalog
-    from gradekit.spec.family_docs import families_table
+    from gradekit.catalog.catalog import load_catalog
+    from gradekit.catalog.family_docs import families_table
 
     rows = families_table(load_catalog())
     if as_json:
@@ -121,8 +121,8 @@ def families(as_json: bool) -> None:
 @handles_errors
 def family(name: str, as_json: bool) -> None:
     """What family NAME takes (parameters), gives (parts) and names (mistakes), with a spec to start from."""
-    from gradekit.spec.catalog import load_catalog
-    from gradekit.spec.family_docs import family_doc
+    from gradekit.catalog.catalog import load_catalog
+    from gradekit.catalog.family_docs import family_doc
 
     doc = family_doc(load_catalog(), name)
     if as_json:
@@ -158,7 +158,7 @@ def new() -> None:
 @handles_errors
 def new_assignment_cmd(name: str, title: str | None, folder: Path) -> None:
     """Write NAME/assignment.toml."""
-    from gradekit.spec.family_docs import new_assignment
+    from gradekit.catalog.family_docs import new_assignment
 
     click.echo(f"wrote {new_assignment(folder, name, title)}")
 
@@ -171,8 +171,8 @@ def new_assignment_cmd(name: str, title: str | None, folder: Path) -> None:
 @handles_errors
 def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
     """Write ID.toml in an assignment folder, started from FAMILY's example spec."""
-    from gradekit.spec.catalog import load_catalog
-    from gradekit.spec.family_docs import new_problem
+    from gradekit.catalog.catalog import load_catalog
+    from gradekit.catalog.family_docs import new_problem
 
     click.echo(f"wrote {new_problem(load_catalog(), folder, family_name, pid)}")
 
@@ -189,7 +189,7 @@ def new_problem_cmd(family_name: str, pid: str, folder: Path) -> None:
 @handles_errors
 def new_module_cmd(starter: Path, solution: Path, pid: str, file: str | None, folder: Path) -> None:
     """Write ID.toml, a code problem, from the course's starter and your solution (copied beside it)."""
-    from gradekit.spec.module_spec import new_module
+    from gradekit.catalog.module_spec import new_module
 
     click.echo(f"wrote {new_module(folder, pid, starter, solution, file)}; state the inputs' shapes and sizes in "
                f"its [code.dims] and [code.inputs], then: gradekit validate")
@@ -201,9 +201,9 @@ def new_module_cmd(starter: Path, solution: Path, pid: str, file: str | None, fo
 @handles_errors
 def list_cmd(assignment: str | None, as_json: bool) -> None:
     """List the catalog's problems (of one ASSIGNMENT, or all)."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
-    from gradekit.spec.solution import reference_label
+    from gradekit.catalog.solution import reference_label
 
     problems = load_catalog().problems(assignment)
     if as_json:
@@ -221,7 +221,7 @@ def list_cmd(assignment: str | None, as_json: bool) -> None:
 
 def variant_notes(problems: list, student: str | None) -> list[str]:
     """One note when per-student problems are taken without a student (the default variant), else none."""
-    from gradekit.spec.variants import no_student_note, per_student
+    from gradekit.catalog.variants import no_student_note, per_student
 
     varied = per_student(problems)
     return [no_student_note(varied)] if varied and not student else []
@@ -240,10 +240,10 @@ def echo_notes(notes: list[str]) -> None:
 @handles_errors
 def show(ident: str, assignment: str | None, student: str | None, as_json: bool) -> None:
     """Show a problem's statement and its parts."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
     from gradekit.core.plain import describe_answer
-    from gradekit.spec.solution import reference_label
-    from gradekit.spec.variants import drawn_params, variant
+    from gradekit.catalog.solution import reference_label
+    from gradekit.catalog.variants import drawn_params, variant
 
     catalog = load_catalog()
     base = catalog.resolve(ident, assignment)
@@ -283,10 +283,10 @@ def show(ident: str, assignment: str | None, student: str | None, as_json: bool)
 def solve(ident: str | None, assignment: str | None, student: str | None, show_steps: bool, fmt: str,
           output: Path | None, as_json: bool) -> None:
     """Print a problem's answers (--show-steps: the worked solution), or with -a and no ID the whole key."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
     from gradekit.core.errors import GradekitError
     from gradekit.core.plain import solution_dict
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     catalog = load_catalog()
     fmt = "json" if as_json else fmt
@@ -342,14 +342,14 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
         rep = grade(submission, assignment=assignment, student=student, problem=problem)
         if rep.key:  # solve's JSON fed back: judged on what a key can hold
             from gradekit.grading.grade import as_key
-            from gradekit.spec.catalog import load_catalog
+            from gradekit.catalog.catalog import load_catalog
 
             rep = as_key(rep, load_catalog())
     except (SubmissionError, GraderError) as e:
         if gradescope is not None:  # Gradescope still needs a results.json: zero, with the reason
             from gradekit.grading.grade import gradescope_failure
             from gradekit.output import gradescope as gs
-            from gradekit.spec.catalog import load_catalog
+            from gradekit.catalog.catalog import load_catalog
 
             gs.write(gradescope_failure(str(e), assignment, load_catalog(), time.monotonic() - start,
                                         grader_fault=isinstance(e, GraderError)), gradescope)
@@ -380,11 +380,11 @@ def check(submission: Path, assignment: str | None, student: str | None, problem
 @handles_errors
 def template(assignment: str, fmt: str, output: Path | None, to_stdout: bool, as_json: bool) -> None:
     """Write a starter answers file listing every part of ASSIGNMENT."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
     from gradekit.output.template import outline
     from gradekit.output.template import template as make_template
 
-    from gradekit.spec.variants import per_student
+    from gradekit.catalog.variants import per_student
 
     if as_json:
         emit_json(outline(load_catalog(), assignment))

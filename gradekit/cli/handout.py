@@ -27,7 +27,7 @@ def handout() -> None:
 def build_cmd(assignment: str, out: Path | None, roster: Path | None) -> None:
     """Write ASSIGNMENT's handout: statements, answers template, starters, check.py (no key, no hidden answer)."""
     from gradekit.course.handout import build_handout
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     info = build_handout(load_catalog(), assignment, out or Path(f"handout-{assignment}"), roster)
     click.echo(f"wrote {info.folder}: {len(info.files)} files"

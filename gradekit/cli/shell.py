@@ -72,7 +72,7 @@ def handles_errors(f):
 
 def mention_catalog_trouble() -> None:
     """One line on stderr per broken assignment and per shadowed one, whatever the command did."""
-    from gradekit.spec.catalog import loaded
+    from gradekit.catalog.catalog import loaded
 
     catalog = loaded()
     if catalog is None:

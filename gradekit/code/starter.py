@@ -3,7 +3,7 @@ for a ``[code]`` problem, the course's starter file beside its spec.
 
 Graded as it is, a starter scores 0 with "not implemented" on every part.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> text = starter(load_catalog().resolve("ece449-a2/task1"))
 >>> "def relu(X):" in text and "raise NotImplementedError" in text
 True

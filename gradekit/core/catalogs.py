@@ -1,10 +1,10 @@
-"""What the layers below ``gradekit.spec`` read of a catalog, as a Protocol that ``spec.catalog.Catalog`` meets.
+"""What the layers below ``gradekit.catalog`` read of a catalog, as a Protocol that ``spec.catalog.Catalog`` meets.
 
 ``gradekit.code`` and ``gradekit.intake`` find a file's code problem and write a template from the catalog
-they are handed, but sit below ``gradekit.spec`` and may not import it, not even for a type: they name it by
+they are handed, but sit below ``gradekit.catalog`` and may not import it, not even for a type: they name it by
 the four methods they call. Layers above ``spec`` name ``Catalog`` itself.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> isinstance(load_catalog(), ProblemSource)
 True
 """

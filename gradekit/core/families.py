@@ -173,7 +173,7 @@ class Family:
             student's whole raw answer dict for the problem, for cross-part
             checks such as an s table computed from the student's own weights).
         accept: ``accept(params) -> bool`` on validated params: whether a drawn
-            per-student variant is a fair exercise (see ``gradekit.spec.variants``).
+            per-student variant is a fair exercise (see ``gradekit.catalog.variants``).
         params: the ``Param`` declarations of what a spec gives under ``[params]``.
         carry: ``carry(params, given) -> answers``: the parts' answers recomputed with the student's own
             answers ``given`` (part name -> numbers) in place of the family's for those parts (forward
@@ -194,7 +194,7 @@ class Family:
     mistakes: Callable[[Params], list[Mistake]] | None = None
     verify: Callable[[Params, str, Mapping[str, Any]], Outcome] | None = None
     # accept(validated params) -> bool: False rejects a drawn variant (a singular matrix,
-    # a ReLU unit exactly at 0) and gradekit.spec.variants draws again, deterministically.
+    # a ReLU unit exactly at 0) and gradekit.catalog.variants draws again, deterministically.
     accept: Callable[[Params], bool] | None = None
     # the parameters a spec may give; None (a plug-in that declares none) skips the generic check
     params: tuple[Param, ...] | None = None

@@ -46,7 +46,7 @@ from gradekit.output.gradescope import HAND_GRADED
 
 if TYPE_CHECKING:
     from gradekit.output.report import Report
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["autograde", "build", "run", "student_from_metadata", "grade_submission", "BuildInfo", "CONFIG", "ROOT_ENV", "STUDENT_KEYS"]
 
@@ -93,7 +93,7 @@ def build(assignment: str, output: str | Path, *, catalog: Catalog | None = None
     """
     from gradekit.course.bundle_files import instructor_files, plugin_wheels
 
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     catalog = catalog or load_catalog()
     catalog.assignment(assignment)  # an unknown name fails here, with the list of known ones
@@ -293,7 +293,7 @@ PY="$VENV/bin/python"
 {"".join(f'"$PY" -m pip install --no-cache-dir "$SRC/wheels/{p}"  # a plug-in family (and what it needs)' + chr(10)
          for p in plugins)}# fail the image build now, not at the first submission (an instructor's own assignment is in problems/)
 if [ -d "$SRC/problems" ]; then export GRADEKIT_PROBLEMS="$SRC/problems"; fi
-"$PY" -c "from gradekit.spec.catalog import load_catalog; load_catalog().assignment('{assignment}')"
+"$PY" -c "from gradekit.catalog.catalog import load_catalog; load_catalog().assignment('{assignment}')"
 # the engine, the reference and this bundle are the grader's alone; the interpreter and libraries stay readable
 chmod -R go-rwx "$SRC" "$("$PY" -c 'import gradekit, os; print(os.path.dirname(gradekit.__file__))')"
 # doctor --require: a jail, or the confined level (checked: the sandbox uid reaches none of gradekit, the bundle)
@@ -468,7 +468,7 @@ def _prepare(assignment: str, root: Path, student_key: str, require_isolation: b
     if catalog is None:
         if (root / "source" / "problems").is_dir():  # the instructor's own assignment travels in the bundle
             os.environ["GRADEKIT_PROBLEMS"] = str(root / "source" / "problems")
-        from gradekit.spec.catalog import load_catalog
+        from gradekit.catalog.catalog import load_catalog
 
         catalog = load_catalog()
     try:

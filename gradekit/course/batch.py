@@ -44,7 +44,7 @@ from gradekit.course.plot import write_report_png
 if TYPE_CHECKING:
     from gradekit.course.executor import Executor, WorkerStats
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 
 @dataclass
@@ -177,7 +177,7 @@ def declared_budget(problems: list[Any]) -> float:
 def default_time_limit(assignment: str, catalog: Catalog | None = None) -> float:
     """A batch's time limit when none is given: DEFAULT_TIME_LIMIT, or the assignment's largest declared
     ``time_budget`` when that is more, so that no check is cut below its own budget by default."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     return max(DEFAULT_TIME_LIMIT, declared_budget((catalog or load_catalog()).problems(assignment)))
 
@@ -246,7 +246,7 @@ def grade_folder(folder: str | Path, assignment: str, options: BatchOptions = Ba
     """
     from gradekit.course.manual import manual_columns
     from gradekit.output.gradescope import part_visibility
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
     from gradekit.sandbox.process import Limits
 
     jobs, stall_seconds, executor, cache, force = (options.jobs, options.stall_seconds, options.executor,

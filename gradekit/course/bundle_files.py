@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from gradekit.core.errors import GradekitError
-from gradekit.spec.datafiles import is_data_ref
+from gradekit.catalog.datafiles import is_data_ref
 
 if TYPE_CHECKING:
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["instructor_files", "plugin_wheels", "BundleRefused"]
 
@@ -37,7 +37,7 @@ class BundleRefused(GradekitError):
 def instructor_files(catalog: Catalog, assignment: str) -> dict[str, Path]:
     """``{name in the zip: file here}`` of an instructor's assignment folder ({} for a built-in assignment, which
     the gradekit wheel carries)."""
-    from gradekit.spec.catalog import default_root
+    from gradekit.catalog.catalog import default_root
 
     own = Path(catalog.assignment(assignment).folder)
     if not own.is_dir() or own.resolve().parent == default_root().resolve():

@@ -38,7 +38,7 @@ from gradekit.intake.submission import MAX_FILE_BYTES, SUFFIXES
 
 if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["CACHE_FOLDER", "MAX_ENTRY_BYTES", "ResultCache", "batch_digest", "row_fault", "submission_digest"]
 

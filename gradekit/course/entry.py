@@ -14,7 +14,7 @@ from gradekit.core.vocab import PartKind, Verdict
 
 if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 
 @dataclass(frozen=True)

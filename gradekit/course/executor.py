@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from gradekit.course.batch import Entry
     from gradekit.sandbox.process import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 Row = dict[str, Any]
 RowSink = Callable[[int, Row], None]

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 PROTOCOL = 1  # bumped whenever the messages above change shape
 
@@ -243,7 +243,7 @@ class _Jobs:
 
     def _check(self, head: dict[str, Any]) -> tuple[Catalog, Limits]:
         from gradekit.sandbox.process import Limits
-        from gradekit.spec.catalog import load_catalog
+        from gradekit.catalog.catalog import load_catalog
 
         if head.get("protocol") != PROTOCOL or head.get("version") != self.facts["version"]:
             raise _Refused(f"this worker runs gradekit {self.facts['version']} (protocol {PROTOCOL}), the client "

@@ -33,7 +33,7 @@ from gradekit.core.vocab import PartKind
 
 if TYPE_CHECKING:
     from gradekit.core.records import Part, Problem
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["build_handout", "read_roster", "HandoutInfo", "MANIFEST", "FORMAT", "CHECK_SCRIPT"]
 
@@ -76,7 +76,7 @@ class HandoutInfo:
 
 def build_handout(catalog: Catalog, assignment: str, out: Path, roster: Path | None = None) -> HandoutInfo:
     """Write the handout of ``assignment`` into ``out`` (made; an existing non-empty folder is refused)."""
-    from gradekit.spec.variants import per_student
+    from gradekit.catalog.variants import per_student
 
     catalog.assignment(assignment)  # an unknown name fails here, with the known ones
     problems = list(catalog.problems(assignment))
@@ -117,7 +117,7 @@ def _write_variant(catalog: Catalog, assignment: str, problems: list[Problem], f
                    named: str | None = None) -> list[Path]:
     """statements.md, answers.py and handout.json of one variant (the default one, or a student's)."""
     from gradekit.output.template import template
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     taken = [variant(catalog, catalog.checked(p), student) for p in problems]
     manifest = {"format": FORMAT, "assignment": assignment, "title": catalog.assignment(assignment).title,

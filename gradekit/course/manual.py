@@ -33,7 +33,7 @@ from gradekit.core.vocab import PartKind, Verdict
 if TYPE_CHECKING:  # batch imports this module
     from gradekit.course.batch import BatchResult
     from gradekit.core.records import Problem
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 MANUAL_FILE = "manual.csv"
 STUDENT_COLUMN = "student"
@@ -107,7 +107,7 @@ def read_hand_grades(path: str | Path, assignment: str, students: Iterable[str],
                      catalog: Catalog | None = None) -> HandGrades:
     """``read_manual`` against ``assignment``'s parts graded by hand and the ``students`` of ``folder``
     (``gradekit.course.batch.discover``), before anything is graded."""
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     catalog = catalog or load_catalog()
     columns = manual_columns(catalog.problems(assignment))

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 GradeFunction = Callable[[Entry, str, "Catalog", "Limits | None"], Row]  # grade_entry's signature
 

@@ -111,7 +111,7 @@ def grade_class(folder: Path, assignment: str, run: ClassRun = ClassRun()) -> Cl
     from gradekit.course.term import apply_term, read_term
     from gradekit.sandbox.confine import protect
     from gradekit.sandbox.process import Limits
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     notes = cluster_warnings(run.cluster)  # checked before all
     out = run.out or folder.resolve().parent / "grades"
@@ -162,7 +162,7 @@ def _executor(cluster: Cluster | None, assignment: str, limits: Limits) -> Execu
     except ImportError as e:
         raise GraderError(f"--scheduler needs Dask's distributed ({e}): pip install 'gradekit[cluster]'") from None
     from gradekit.course.executor import BatchJob, default_stall_seconds
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     security = None
     if cluster.tls is not None:

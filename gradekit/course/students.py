@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from gradekit.core.studentenv import DISTRIBUTIONS
 
 if TYPE_CHECKING:
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["LOCAL_PAIRS", "cpu_pair", "local_requirements", "requirement", "declared_packages", "TORCH_PAIR"]
 
@@ -78,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m gradekit.course.students MACHINE``: the requirements ``make students`` installs, one a line."""
     import os
 
-    from gradekit.spec.catalog import load_catalog
+    from gradekit.catalog.catalog import load_catalog
 
     args = list(sys.argv[1:] if argv is None else argv)
     machine = args[0] if args else os.uname().machine

@@ -21,7 +21,7 @@ from gradekit.course.overrides import OVERRIDES_FILE, Override, apply_overrides,
 
 if TYPE_CHECKING:
     from gradekit.course.batch import BatchResult
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["TermSettings", "apply_term", "part_columns", "read_term"]
 

@@ -15,8 +15,8 @@ from gradekit.core.kinds import KINDS
 from gradekit.core.records import Problem
 from gradekit.grading.problem import code_problem_in_answers, grade_problem, unanswered_problem
 from gradekit.output.report import Report
-from gradekit.spec.catalog import Catalog, load_catalog
-from gradekit.spec.variants import no_student_note, per_student, variant
+from gradekit.catalog.catalog import Catalog, load_catalog
+from gradekit.catalog.variants import no_student_note, per_student, variant
 
 
 def grade_answers(

@@ -17,7 +17,7 @@ from gradekit.check.kinds import checker_for
 from gradekit.core.families import registry
 from gradekit.core.records import Outcome, Part, PartResult, Problem
 from gradekit.core.vocab import PartKind, Verdict
-from gradekit.spec.catalog import Catalog
+from gradekit.catalog.catalog import Catalog
 
 __all__ = ["carried_forward", "CARRIED"]
 

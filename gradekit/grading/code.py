@@ -23,12 +23,12 @@ from gradekit.code.generated import CodePair
 from gradekit.code.spec import MAX_SOURCE_BYTES, ModuleSpec, find_code_problem
 from gradekit.core.kinds import KINDS
 from gradekit.grading.problem import grade_problem
-from gradekit.spec.catalog import load_catalog
+from gradekit.catalog.catalog import load_catalog
 
 if TYPE_CHECKING:
     from gradekit.core.records import PartResult
     from gradekit.sandbox.limits import Limits
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 __all__ = ["grade_module", "MAX_SOURCE_BYTES"]
 

@@ -23,7 +23,7 @@ from gradekit.grading.answers import grade_answers, unanswered
 from gradekit.core.files import RefusedFile, Tree, walk
 from gradekit.intake.submission import SUFFIXES, load_answers, read_bounded
 from gradekit.output.report import Report
-from gradekit.spec.catalog import Catalog, load_catalog
+from gradekit.catalog.catalog import Catalog, load_catalog
 
 if TYPE_CHECKING:
     from gradekit.sandbox.limits import Limits

@@ -1,6 +1,6 @@
 """One problem graded: a student's raw answers to its parts, each judged by its part kind's checker.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> catalog = load_catalog()
 >>> result, notes = grade_problem(catalog, catalog.resolve("ece661-hw1/q3.2"), {"L": 116})
 >>> [p.verdict for p in result.parts if p.name == "L"]
@@ -18,7 +18,7 @@ from gradekit.core.families import differs
 from gradekit.core.records import Mistake, Outcome, Part, PartResult, Problem, ProblemResult
 from gradekit.core.vocab import Verdict
 from gradekit.intake.submission import Unreadable
-from gradekit.spec.catalog import Catalog
+from gradekit.catalog.catalog import Catalog
 
 
 def _normalise_key(key: str) -> str:

@@ -37,7 +37,7 @@ from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:  # a Report's write_gradescope imports this module
     from gradekit.output.report import Report
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 OUTPUT_FORMAT = "md"
 

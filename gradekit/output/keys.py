@@ -4,7 +4,7 @@ The steps are the family's own ``Step``s (their ``latex`` when they have one),
 so the key shows the numbers the grader compares against, for the spec's
 params or one student's variant.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> md = answer_key(load_catalog(), "ece661-hw1")
 >>> md.startswith("# Answer key: ece661-hw1") and "116" in md
 True
@@ -20,7 +20,7 @@ from gradekit.core.vocab import PartKind
 
 if TYPE_CHECKING:
     from gradekit.core.records import Problem
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 
 def _answer(value: Any) -> str:
@@ -53,7 +53,7 @@ def problem_key(catalog: Catalog, problem: Problem) -> str:
 
 def answer_key(catalog: Catalog, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
     """The whole worked key of ``assignment`` (or of ``ids``), for ``student``'s variant when given."""
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     a = catalog.assignment(assignment)
     problems = [catalog.resolve(i, assignment) for i in ids] if ids else list(a.problems)
@@ -157,7 +157,7 @@ def problem_latex(catalog: Catalog, problem: Problem) -> str:
 
 def latex_key(catalog: Catalog, assignment: str, student: str | None = None, ids: list[str] | None = None) -> str:
     """The worked key of ``assignment`` (or of ``ids``) as a whole LaTeX document, for pdflatex."""
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
     a = catalog.assignment(assignment)
     problems = [catalog.resolve(i, assignment) for i in ids] if ids else list(a.problems)

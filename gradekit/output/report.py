@@ -11,7 +11,7 @@ from gradekit.core.records import ProblemResult, tidy
 from gradekit.core.vocab import Verdict
 
 if TYPE_CHECKING:
-    from gradekit.spec.catalog import Catalog
+    from gradekit.catalog.catalog import Catalog
 
 
 @dataclass
@@ -86,7 +86,7 @@ class Report:
         >>> grade("/autograder/submission/answers.py").write_gradescope("/autograder/results/results.json")  # doctest: +SKIP
         """
         from gradekit.output import gradescope
-        from gradekit.spec.catalog import load_catalog
+        from gradekit.catalog.catalog import load_catalog
 
         data = gradescope.results(self, catalog or load_catalog(), execution_time=execution_time,
                                   hand_graded=hand_graded)

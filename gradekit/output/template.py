@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from gradekit.spec.catalog import Catalog
+from gradekit.catalog.catalog import Catalog
 from gradekit.core.kinds import KINDS
 from gradekit.core.plain import describe_answer
-from gradekit.spec.variants import no_student_note, per_student
+from gradekit.catalog.variants import no_student_note, per_student
 
 FORMATS = ("py", "json", "toml", "ipynb")
 STUDENT_HINT = "your id as your course's Gradescope knows it (e.g. your email)"

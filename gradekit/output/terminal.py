@@ -90,7 +90,7 @@ def report(console: Console, rep: Report) -> None:
 
 
 def problem_list(console: Console, problems: Iterable[Problem]) -> None:
-    from gradekit.spec.solution import reference_label
+    from gradekit.catalog.solution import reference_label
 
     table = Table(expand=False)
     for col in ("assignment", "id", "title", "family", "points"):
@@ -102,7 +102,7 @@ def problem_list(console: Console, problems: Iterable[Problem]) -> None:
 
 def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, float]]) -> None:
     """The statement and, per part, the name, kind, expected form and points."""
-    from gradekit.spec.solution import reference_label
+    from gradekit.catalog.solution import reference_label
 
     # a terminal does not typeset: the statement's LaTeX is shown as text (show --json keeps it as written)
     console.print(Panel(escape(readable(prob.statement)), title=f"{prob.qualified_id} — {escape(readable(prob.title))}",

@@ -9,7 +9,7 @@ The data is X (n×3, first column the constant 1) and D (n). The course's
 
 An instructor who has the file puts it beside the spec and sets
 ``X = { file = "dataset.mat", key = "X" }`` and ``D = { file = "dataset.mat", key = "D" }``
-(``gradekit.spec.datafiles``); ``data_file = "path/to/dataset.mat"`` (keys X and D,
+(``gradekit.catalog.datafiles``); ``data_file = "path/to/dataset.mat"`` (keys X and D,
 relative to the current directory) still works.
 
 >>> p = validate({"seed": 661})

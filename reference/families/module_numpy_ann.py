@@ -7,7 +7,7 @@ a wrong ``_relu`` does not fail ``_backward``, and an unimplemented
 ``__init__`` does not fail the rest. Outputs come back as arrays and are
 compared here with the reference on the same inputs.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/numpy_ann").validated_params
 >>> spec.file, [c.name for c in spec.callables][:3]
 ('numpy_ann.py', ['NumpyANN.__init__', 'NumpyANN._relu', 'NumpyANN._relu_grad'])

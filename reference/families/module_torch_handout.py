@@ -15,7 +15,7 @@ the handout's own program makes (PyTorchANN: its settings, digits served as 28×
 images; PyTorchCNN: the run kept by the reference, where the student's first epochs make it) or else on
 the overall test's.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> spec = load_catalog().resolve("cs37300-hw4/pytorch_ann").validated_params
 >>> [c.name for c in spec.callables][:3]
 ['PyTorchANN.__init__', 'PyTorchANN.forward', 'PyTorchANN.train']

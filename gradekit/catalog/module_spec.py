@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gradekit.code.interface import Callable_, Interface, read_interface, to_fill
 from gradekit.core.errors import GradekitError
-from gradekit.spec.tomlout import value as toml_value
+from gradekit.catalog.tomlout import value as toml_value
 
 __all__ = ["module_spec_text", "new_module"]
 

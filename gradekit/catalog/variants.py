@@ -38,7 +38,7 @@ from gradekit.core.errors import ParamError, SpecError
 if TYPE_CHECKING:
     from gradekit.core.families import Family
     from gradekit.core.records import Problem
-    from gradekit.spec.catalog import Catalog  # the catalog imports this module
+    from gradekit.catalog.catalog import Catalog  # the catalog imports this module
 
 GENERATORS = {
     "int": {"low", "high"},

@@ -23,8 +23,8 @@ from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, 
 from gradekit.core.families import Family, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
 from gradekit.core.vocab import PartKind
-from gradekit.spec.datafiles import resolve_data
-from gradekit.spec.variants import default_draw, has_generators
+from gradekit.catalog.datafiles import resolve_data
+from gradekit.catalog.variants import default_draw, has_generators
 
 PROBLEM_FIELDS = {"id", "title", "family", "solution", "statement", "params", "parts", "code"}
 ASSIGNMENT_FIELDS = {"name", "title", "source", "points", "description", "visibility", "students"}
@@ -138,7 +138,7 @@ def load_problem(path: Path, assignment: str, families: Mapping[str, Family] | N
     if "solution" in raw and not is_code:
         if "family" in raw:
             raise SpecError(where, "gives both family and solution: the reference is one or the other")
-        from gradekit.spec.solution import load_solution
+        from gradekit.catalog.solution import load_solution
 
         own = load_solution(where, path, raw["solution"])
         raw = {**{k: v for k, v in raw.items() if k != "solution"}, "family": own.name}

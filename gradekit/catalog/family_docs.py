@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from gradekit.spec.catalog import Catalog
+from gradekit.catalog.catalog import Catalog
 from gradekit.core.errors import GradekitError, did_you_mean
-from gradekit.spec import tomlout
+from gradekit.catalog import tomlout
 from gradekit.core.families import OPTIONAL, REQUIRED, Family, Param, registry
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gradekit.spec.catalog import Catalog, assignment_folders, read_catalog
+from gradekit.catalog.catalog import Catalog, assignment_folders, read_catalog
 from gradekit.core.errors import GradekitError
 from gradekit.core.vocab import PartKind
 
@@ -55,9 +55,9 @@ def _only(folders: list[Path]) -> Catalog:
 
 
 def _solves(catalog: Catalog, problem, errors: list[str]) -> bool:
-    from gradekit.spec.variants import variant
+    from gradekit.catalog.variants import variant
 
-    from gradekit.spec.spec_checks import part_errors
+    from gradekit.catalog.spec_checks import part_errors
 
     try:
         catalog.solve(problem)

@@ -2,7 +2,7 @@
 ``partial`` key is one something can name (the family's mistake model or a generic credit,
 ``gradekit.check.credit``), each with one line and a did-you-mean.
 
->>> from gradekit.spec.catalog import load_catalog
+>>> from gradekit.catalog.catalog import load_catalog
 >>> catalog = load_catalog()
 >>> part_errors(catalog, catalog.resolve("ece661-hw1/q3.2"), [catalog.resolve("ece661-hw1/q3.2")])
 []
@@ -17,7 +17,7 @@ from gradekit.core.errors import did_you_mean
 from gradekit.core.kinds import KINDS
 from gradekit.core.records import Problem
 from gradekit.core.vocab import PartKind
-from gradekit.spec.catalog import Catalog
+from gradekit.catalog.catalog import Catalog
 
 __all__ = ["part_errors"]
 
@@ -74,7 +74,7 @@ def catalog_family(problem: Problem):
 
 
 def _reference(problem: Problem) -> str:
-    from gradekit.spec.solution import solution_of
+    from gradekit.catalog.solution import solution_of
 
     own = solution_of(problem.family)
     return own.file if own is not None else f"family {problem.family}"
