@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from gradekit.core.errors import SpecError
-from gradekit.grading.code import grade_module
+from gradekit.grading.code import ModuleOptions, grade_module
 from gradekit.catalog.catalog import load_assignment, read_catalog
 
 COURSES = Path(__file__).parent / "courses"
@@ -29,12 +29,12 @@ def catalog():
 
 
 def points(catalog, path: Path, problem: str) -> dict[str, float]:
-    report = grade_module(path, problem=problem, catalog=catalog)
+    report = grade_module(path, ModuleOptions(problem=problem, catalog=catalog))
     return {p.name: p.score for p in report.problems[0].parts}
 
 
 def feedback(catalog, path: Path, problem: str) -> dict[str, str]:
-    report = grade_module(path, problem=problem, catalog=catalog)
+    report = grade_module(path, ModuleOptions(problem=problem, catalog=catalog))
     return {p.name: p.feedback for p in report.problems[0].parts}
 
 
@@ -84,7 +84,7 @@ def test_real_convnets_structure_and_forward(catalog):
                                             ("cs231n-a2/layers", 8)])
 def test_the_courses_own_starters_score_zero_as_not_implemented(catalog, problem, total):
     course, pid = problem.split("/")
-    report = grade_module(COURSES / course / f"{pid}_starter.py", problem=problem, catalog=catalog)
+    report = grade_module(COURSES / course / f"{pid}_starter.py", ModuleOptions(problem=problem, catalog=catalog))
     parts = report.problems[0].parts
     assert [p.verdict for p in parts] == ["missing"] * len(parts)
     assert sum(p.max_score for p in parts) == total
@@ -117,7 +117,7 @@ LINEAR = "cmu11785-hw1p1"
 ])
 def test_linear_slips_cost_what_the_spec_prices(catalog, tmp_path, edits, expected, words):
     path = slip(tmp_path, LINEAR, "linear.py", *edits)
-    report = grade_module(path, problem=f"{LINEAR}/linear", catalog=catalog)
+    report = grade_module(path, ModuleOptions(problem=f"{LINEAR}/linear", catalog=catalog))
     parts = report.problems[0].parts
     assert {p.name: p.score for p in parts} == expected
     assert words in " ".join(p.feedback for p in parts)
@@ -125,7 +125,7 @@ def test_linear_slips_cost_what_the_spec_prices(catalog, tmp_path, edits, expect
 
 def test_a_wrong_axis_costs_that_value_and_says_both_shapes(catalog, tmp_path):
     path = slip(tmp_path, "cs231n-a2", "layers.py", ("db = dout.sum(axis=0)", "db = dout.sum(axis=1)"))
-    report = grade_module(path, problem="cs231n-a2/layers", catalog=catalog)
+    report = grade_module(path, ModuleOptions(problem="cs231n-a2/layers", catalog=catalog))
     back = next(p for p in report.problems[0].parts if p.name == "affine_backward")
     assert back.score == pytest.approx(2 * 2 / 3)
     # the sizes are named where the case's sizes tell them apart (the draws change with every byte of the file)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gradekit.grading.code import grade_module
+from gradekit.grading.code import ModuleOptions, grade_module
 from gradekit.catalog.catalog import read_catalog
 
 COURSE = Path(__file__).parent / "courses" / "train-mlp"
@@ -55,7 +55,7 @@ def graded(tmp_path_factory):
     for key, text in files.items():
         path = tmp_path_factory.mktemp(key) / "train.py"
         path.write_text(text)
-        part = grade_module(path, problem="train-mlp/train", catalog=catalog).problems[0].parts[0]
+        part = grade_module(path, ModuleOptions(problem="train-mlp/train", catalog=catalog)).problems[0].parts[0]
         out[key] = part
     return out
 
@@ -107,6 +107,7 @@ def test_a_solution_that_does_not_reach_the_pass_mark_is_a_grader_error_not_poin
     spec.write_text(spec.read_text().replace("margin = 0.1 }", "floor = 0.95, margin = 0.1 }"))
     path = tmp_path / "train.py"
     path.write_text(SOLUTION)
-    part = grade_module(path, problem="train-mlp/train", catalog=read_catalog(extra=[course.parent])).problems[0].parts[0]
+    options = ModuleOptions(problem="train-mlp/train", catalog=read_catalog(extra=[course.parent]))
+    part = grade_module(path, options).problems[0].parts[0]
     assert part.verdict == "error", (part.verdict, part.feedback)
     assert "no pass mark can be set from it" in part.feedback

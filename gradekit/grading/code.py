@@ -1,6 +1,7 @@
 """Grade a module submission: one boxed child per file, each ``function`` part checked by its properties.
 
 >>> report = grade_module("task1.py")           # doctest: +SKIP
+>>> report = grade_module("my_task1.py", ModuleOptions(problem="ece449-a2/task1"))   # doctest: +SKIP
 >>> [(p.name, p.score) for p in report.problems[0].parts]   # doctest: +SKIP
 [('relu', 3), ('prelu', 2), ('DNNforward', 5), ('DNNbackward', 5), ('train', 5)]
 """
@@ -8,7 +9,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 
@@ -26,77 +27,109 @@ from gradekit.grading.problem import grade_problem
 from gradekit.catalog.catalog import load_catalog
 
 if TYPE_CHECKING:
-    from gradekit.core.records import PartResult
+    from gradekit.core.records import PartResult, Problem
     from gradekit.sandbox.limits import Limits
     from gradekit.catalog.catalog import Catalog
 
-__all__ = ["grade_module", "MAX_SOURCE_BYTES"]
+__all__ = ["grade_module", "ModuleOptions", "MAX_SOURCE_BYTES"]
 
 
 
-def grade_module(
-    path: str | Path,
-    *,
-    problem: str | None = None,
-    assignment: str | None = None,
-    catalog: Catalog | None = None,
-    limits: Limits | None = None,
-    source: bytes | None = None,
-    cells: Mapping[int, frozenset[str]] | None = None,
-    files: Sequence[Path] | None = None,
-    imports_of: Sequence[bytes] | None = None,
-) -> Report:
-    """Grade a module file against its code problem (found from the file name unless ``problem`` is given).
+@dataclass(frozen=True)
+class ModuleOptions:
+    """How a module file is graded (``grade_module``): which code problem, against which catalog, within which
+    limits; and, for a notebook's cells or a folder's file, where its code comes from."""
 
-    ``source``: the module's code when it does not come from ``path`` itself (a notebook's code cells).
-    ``cells``: for a notebook's cells (``Notebook.module``), the names each cell binds: a cell that failed is
-    a note, and a part that needs one of its names says so.
-    ``files``: the submission's own files (``gradekit.grading.grade.submitted_files``; else ``path`` alone): their
-    ``.py`` stems are the student's local modules, which the environment check does not count as packages.
-    ``imports_of``: the code whose imports the environment check reads, when not ``source`` (a notebook's cells,
-    one text a cell: the cell runner holds them as strings).
-    """
+    problem: str | None = None  # default: found from the file's name
+    assignment: str | None = None
+    catalog: Catalog | None = None  # default: load_catalog()
+    limits: Limits | None = None  # default: the session's (gradekit.code.session.DEFAULT_LIMITS)
+    source: bytes | None = None  # the code, when it does not come from the file itself (a notebook's code cells)
+    # a notebook's cells: the names each binds (``Notebook.module``); a failed cell is a note, and a part that
+    # needs one of its names says so
+    cells: Mapping[int, frozenset[str]] | None = None
+    # the submission's own files (``gradekit.grading.grade.submitted_files``; else the file alone): their ``.py``
+    # stems are the student's local modules, which the environment check does not count as packages
+    files: Sequence[Path] | None = None
+    # the code whose imports the environment check reads, when not ``source`` (a notebook's cells, one text a cell)
+    imports_of: Sequence[bytes] | None = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A module file ready to run: its problem and spec, the code its child runs, the student's own code (what
+    seeds the drawn cases) and what the environment check reads."""
+
+    target: Problem
+    spec: ModuleSpec
+    code: bytes
+    own: bytes
+    imports: Sequence[bytes]
+    packages: Sequence[str]
+
+
+def grade_module(path: str | Path, options: ModuleOptions = ModuleOptions()) -> Report:
+    """Grade a module file against its code problem (found from the file name unless ``options.problem`` says)."""
     path = Path(path)
-    catalog = catalog or load_catalog()
-    target = find_code_problem(catalog, path, assignment, problem)
+    catalog = options.catalog or load_catalog()
+    ready = _prepare(path, catalog, options)
+    base = session_limits(options.limits)
+    # what the child imports for the student before their code, so their memory budget is on top of it
+    limits = _preloaded(base, ready.code, ready.packages)
+    # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
+    require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
+    local = options.files if options.files is not None else [path]
+    with ModuleSession(ready.code, ready.spec.file, limits=limits, seed_source=ready.own,
+                       student_code=b"\n\n".join(ready.imports)) as session, \
+            _solution_session(ready.spec, base, ready.packages) as reference:
+        # the child imports its libraries (torch) while this process reads the spec and the file
+        session.begin()
+        # the declared packages looked for, not imported: the children import them (their own import is the check)
+        env_notes = _environment_notes(ready.imports, ready.packages, ready.target.assignment, local, imported=False)
+        failed = _failed_cells(session) if options.cells is not None else []
+        graded = session if reference is None else CodePair(session, reference)
+        given = {p.name: graded for p in ready.target.parts if KINDS[p.kind].runs_code}
+        result, notes = grade_problem(catalog, ready.target, given)
+        if session.import_failure is not None or failed:  # a declared package that fails to import here (a
+            # torchvision built for another torch) is the grader's fault, never the student's: a GraderError
+            _environment_notes(ready.imports, ready.packages, ready.target.assignment, local, imported=True)
+        probed = "torch" in limits.preload and "wrap_source" in ready.spec.extra
+        probe_notes = _probe_notes(session) if probed else []
+    notes = [*env_notes, *notes, *probe_notes]
+    if failed:
+        notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
+        result.parts = [_needs_failed(part, failed, options.cells or {}) for part in result.parts]
+    return Report(submission=str(path), problems=[result], notes=notes)
+
+
+def _prepare(path: Path, catalog: Catalog, options: ModuleOptions) -> _Prepared:
+    """The file's code problem and the code its child runs: read (never through a link, a FIFO or a device),
+    refused in one line when it is too large or not Python, behind the handout's cells where the spec says so,
+    with a family's probe code after it."""
+    target = find_code_problem(catalog, path, options.assignment, options.problem)
+    source = options.source
     if source is None:  # never through a link, never a FIFO or a device (gradekit.core.files)
         source = read_file(path, MAX_SOURCE_BYTES, what="module files")
     if len(source) > MAX_SOURCE_BYTES:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most {MAX_SOURCE_BYTES // 2**20} MiB")
-    if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
+    if options.cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
     spec = target.validated_params
     packages = catalog.assignment(target.assignment).environment  # the default stack and the assignment's own
-    imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
-    if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
+    imports = options.imports_of if options.imports_of is not None else [source]  # the student's own code, first
+    if spec.preamble_runs and options.cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     own = source  # the student's file (after the handout's cells it runs behind): what seeds the drawn cases
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch_handout)
         source = spec.extra["wrap_source"](source)
-    base = session_limits(limits)
-    # what the child imports for the student before their code, so their memory budget is on top of it
-    limits = _preloaded(base, source, packages)
-    # property tests need hypothesis, a torch module torch: without the code extra, one line says so before any run
-    require_code_extra("hypothesis", *(("torch",) if "torch" in limits.preload else ()))
-    with ModuleSession(source, spec.file, limits=limits, seed_source=own,
-                       student_code=b"\n\n".join(imports)) as session, \
-            _solution_session(spec, base, packages) as reference:
-        # the child imports its libraries (torch) while this process reads the spec and the file
-        session.begin()
-        local = files if files is not None else [path]
-        # the declared packages looked for, not imported: the children import them (their own import is the check)
-        env_notes = _environment_notes(imports, packages, target.assignment, local, imported=False)
-        failed = _failed_cells(session) if cells is not None else []
-        graded = session if reference is None else CodePair(session, reference)
-        given = {p.name: graded for p in target.parts if KINDS[p.kind].runs_code}
-        result, notes = grade_problem(catalog, target, given)
-        if session.import_failure is not None or failed:  # a declared package that fails to import here (a
-            # torchvision built for another torch) is the grader's fault, never the student's: a GraderError
-            _environment_notes(imports, packages, target.assignment, local, imported=True)
-        probed = "torch" in limits.preload and "wrap_source" in spec.extra
-        kept = _recorded(session, "_gk_kept_on_cpu") if probed else ""
-        old_conv = _recorded(session, "_gk_old_conv_forward") if probed else ""
-    notes = [*env_notes, *notes]
+    return _Prepared(target, spec, source, own, imports, packages)
+
+
+def _probe_notes(session: ModuleSession) -> list[str]:
+    """What torch_probe recorded in the student's child: CUDA calls kept on the CPU, the old ``_conv_forward``."""
+    notes = []
+    kept = _recorded(session, "_gk_kept_on_cpu")
+    old_conv = _recorded(session, "_gk_old_conv_forward")
     if kept:
         notes.append(f"this grader has no GPU: {kept} {'was' if ', ' not in kept else 'were'} called and kept on the "
                      f"CPU (on a GPU they move the model or tensors there)")
@@ -104,10 +137,7 @@ def grade_module(
         notes.append(f"{old_conv.replace(', ', '.forward, ')}.forward {'call' if ', ' in old_conv else 'calls'} "
                      f"_conv_forward(input, weight) as PyTorch 1.5–1.7 did: run with its bias (from PyTorch 1.8 the "
                      f"bias is required)")
-    if failed:
-        notes[:0] = [f"cell {n} ({first}) failed: {why}; the cells after it ran" for n, first, why in failed]
-        result.parts = [_needs_failed(part, failed, cells or {}) for part in result.parts]
-    return Report(submission=str(path), problems=[result], notes=notes)
+    return notes
 
 
 @contextmanager

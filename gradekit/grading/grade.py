@@ -77,7 +77,7 @@ def _grade_code_or_answers(path: Path, data: bytes | None, folder: bool, catalog
                            limits: Limits | None, student: str | None, problem: str | None,
                            module_limits: Limits | None) -> Report:
     from gradekit.code.spec import is_code_file
-    from gradekit.grading.code import grade_module
+    from gradekit.grading.code import ModuleOptions, grade_module
     from gradekit.sandbox import isolation
 
     isolation.reset_used()
@@ -86,8 +86,8 @@ def _grade_code_or_answers(path: Path, data: bytes | None, folder: bool, catalog
     if path.suffix.lower() == ".ipynb":
         return _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
     if is_code_file(path, catalog, assignment, problem, data):
-        return grade_module(path, problem=problem, assignment=assignment, catalog=catalog,
-                            limits=module_limits or limits, source=data)
+        return grade_module(path, ModuleOptions(problem=problem, assignment=assignment, catalog=catalog,
+                            limits=module_limits or limits, source=data))
     return _grade_answers_file(path, data, catalog, assignment, limits, student)
 
 
@@ -158,7 +158,7 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
                   student: str | None, module_limits: Limits | None = None) -> Report:
     """One Report for everything in ``folder``: its answers file (or notebook) and its module files (``task1.py``)."""
     from gradekit.code.spec import is_code_file
-    from gradekit.grading.code import grade_module
+    from gradekit.grading.code import ModuleOptions, grade_module
 
     tree = submitted_files(folder)
     refused = [RefusedFile(r.name, r.reason) for r in tree.refused]
@@ -192,8 +192,9 @@ def _grade_folder(folder: Path, catalog: Catalog, assignment: str | None, limits
     unread: list[RefusedFile] = []
     for path in modules:  # each module file replaces its problem's (missing) result
         try:
-            report.replace_problems(grade_module(path, assignment=assignment, catalog=catalog, limits=module_limits,
-                                                 source=sources[path], files=files))
+            options = ModuleOptions(assignment=assignment, catalog=catalog, limits=module_limits,
+                                    source=sources[path], files=files)
+            report.replace_problems(grade_module(path, options))
         except SubmissionError as e:  # a module that does not parse costs its own problem, not the other files
             name = str(path.relative_to(folder))
             unread.append(RefusedFile(name, str(e).removeprefix(f"{path}: ") + " (not graded)"))  # a note below
@@ -279,10 +280,11 @@ class _CellsModule:
 def _grade_cells(path: Path, target: Any, code: _CellsModule, defined: Mapping[str, Any], catalog: Catalog,
                  limits: Any, files: list[Path]) -> Report:
     """Code problem ``target`` graded on a notebook's cells, each failing part saying in which cell its callable is."""
-    from gradekit.grading.code import grade_module
+    from gradekit.grading.code import ModuleOptions, grade_module
 
-    sub = grade_module(path, problem=target.qualified_id, catalog=catalog, limits=limits, source=code.source,
-                       cells=code.bound, files=files, imports_of=code.cell_code)
+    sub = grade_module(path, ModuleOptions(problem=target.qualified_id, catalog=catalog, limits=limits,
+                                           source=code.source, cells=code.bound, files=files,
+                                           imports_of=code.cell_code))
     for result in sub.problems:
         result.parts = [_in_cell(part, defined) for part in result.parts]
     return sub
