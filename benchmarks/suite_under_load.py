@@ -1,7 +1,7 @@
 """Run the whole test suite while the machine is held at a load average (default 8), and report both.
 
     python benchmarks/suite_under_load.py            # load 8, the suite as `make test` runs it
-    python benchmarks/suite_under_load.py --load 8 -- tests/test_batch.py
+    python benchmarks/suite_under_load.py --load 8 -- tests/course/test_batch.py
 
 Grades and tests must not depend on how busy the machine is (CPU-time budgets, limits
 calibrated in the run: docs/notebooks-and-budgets.md). This is how that claim is measured:

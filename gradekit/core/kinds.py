@@ -34,7 +34,7 @@ class Kind:
     ``by_hand`` (``manual``) is never missing: a person gives its points, whatever the submission holds.
     """
 
-    name: PartKind  # given as its string; KINDS has one Kind per member (tests/test_vocab.py)
+    name: PartKind  # given as its string; KINDS has one Kind per member (tests/project/test_vocab.py)
     about: str
     options: frozenset[str] = frozenset()
     checker: str = ""

@@ -1,7 +1,7 @@
 """Built-in family modules; every module here defines ``FAMILIES`` (see gradekit.core.families).
 
 ``INDEX`` says which module defines each family, so grading a problem imports only its
-family's module (tests/test_families_registry.py checks it against the modules).
+family's module (tests/catalog/test_families_registry.py checks it against the modules).
 """
 
 INDEX = {

@@ -2,7 +2,7 @@
 
 A student's answer is untrusted text: each bound is checked before the work it limits is done, and a bound
 that is hit is that part's refusal with a one-line reason, never a grader error or a hang. Numbers,
-arithmetic, shapes, matrices and formulas share these numbers; ``tests/test_reader_bounds.py`` checks that
+arithmetic, shapes, matrices and formulas share these numbers; ``tests/answers/test_reader_bounds.py`` checks that
 the table in docs/bounds.md states them and that each is enforced where it says.
 """
 
