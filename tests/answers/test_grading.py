@@ -14,7 +14,7 @@ from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import solution_dict
 
 CATALOG = load_catalog()
-# code problems (kind "function") take a module file, not answers: tests/test_module_*.py
+# code problems (kind "function") take a module file, not answers: tests/code/test_module_*.py
 IDS = [p.qualified_id for p in CATALOG.problems() if all(part.kind != "function" for part in p.parts)]
 
 
