@@ -45,6 +45,7 @@ class ModuleParams(Protocol):
     file: str  # the file students hand in, e.g. "task1.py"
     callables: Sequence[Any]  # the CallableSpecs the file must define
     preamble: str  # the imports (or the handout's earlier cells) above the graded code
+    extra: Mapping[str, Any]  # the family's own validated params (a [code] table's tests)
 
 
 @dataclass(frozen=True)

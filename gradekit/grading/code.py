@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence, cast
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.extras import require_code_extra
@@ -65,14 +65,15 @@ def grade_module(
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most {MAX_SOURCE_BYTES // 2**20} MiB")
     if cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
-    spec = target.validated_params
+    spec = cast(ModuleSpec, target.validated_params)  # find_code_problem's: a code problem
     packages = catalog.assignment(target.assignment).environment  # the default stack and the assignment's own
     imports = imports_of if imports_of is not None else [source]  # the student's own code, before what is added
     if spec.preamble_runs and cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     own = source  # the student's file (after the handout's cells it runs behind): what seeds the drawn cases
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch_handout)
-        source = spec.extra["wrap_source"](source)
+        wrap: Callable[[bytes], bytes] = spec.extra["wrap_source"]
+        source = wrap(source)
     base = session_limits(limits)
     # what the child imports for the student before their code, so their memory budget is on top of it
     limits = _preloaded(base, source, packages)

@@ -56,7 +56,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NotRequired, TypedDict
 
 from gradekit.sandbox import cgroups, confine, jail, reaper, scratch
 from gradekit.sandbox.cleanup import rmtree
@@ -454,7 +454,22 @@ def isolation() -> Isolation:
         box.close()
 
 
-def describe() -> dict[str, object]:
+class Description(TypedDict):
+    """What ``describe`` says (``gradekit doctor --json`` prints it)."""
+
+    level: str  # strong, weak, or refused
+    kind: str  # jail, confined, weak, or refused
+    uid: int | None
+    cgroups: list[str]
+    jail: bool
+    landlock: bool
+    orphans: str | None
+    why: NotRequired[str]  # refused only: why
+    line: NotRequired[str]  # not refused: the isolation in one line, and what holds the memory
+    memory: NotRequired[str]
+
+
+def describe() -> Description:
     """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups, and
     ``orphans``: None, or who leaves orphaned processes unreaped here (a risk a root grader meets by reaping
     its own sandbox children as a subreaper)."""
