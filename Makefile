@@ -39,9 +39,10 @@ demo: install
 	$(VENV)/bin/gradekit check examples/ece661-hw1-answers.py || test $$? -eq 1
 	$(VENV)/bin/gradekit solve q3.2 --show-steps
 
-# ruff's rules and exclusions: pyproject.toml, [tool.ruff]
+# ruff's rules and exclusions: pyproject.toml, [tool.ruff]; what mypy checks (gradekit/) and how: [tool.mypy]
 lint: install
 	$(VENV)/bin/ruff check gradekit reference tests benchmarks  # reference/: ruff does not follow the gradekit/reference link
+	$(VENV)/bin/mypy
 
 test: install
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 from gradekit.check.kinds import COMMON_OPTIONS, KINDS, validate_options
 from gradekit.core.codefields import CODE_FAMILY, CODE_FIELDS, MAX_CODE_FILE_BYTES, TEST_OPTIONS
 from gradekit.core.errors import ParamError, SpecError, UnknownAssignmentError, UnknownProblemError, did_you_mean
-from gradekit.core.families import Family, registry
+from gradekit.core.families import Family, family_params, registry
 from gradekit.core.records import Assignment, Mistake, Part, Problem, Solution
 from gradekit.core.vocab import PartKind
 from gradekit.catalog.datafiles import resolve_data
@@ -59,7 +59,7 @@ def _parse_part(where: str, index: int, raw: Any) -> Part:
     points = _points(where, field, raw.get("points", 1))
     options = _options(where, field, kind, {k: v for k, v in raw.items()
                                             if k not in {"name", "kind", "points", "description"}})
-    return Part(name=name, kind=kind, points=float(points), description=str(raw.get("description", "")), options=options)
+    return Part(name=name, kind=PartKind(kind), points=float(points), description=str(raw.get("description", "")), options=options)
 
 
 def _name_and_kind(where: str, field: str, raw: Any) -> tuple[str, str]:
@@ -253,8 +253,8 @@ def _environment_file(where: str, folder: Path, name: object) -> list[str]:
     """The import names a course's environment file beside assignment.toml lists (gradekit.core.studentenv)."""
     from gradekit.core.studentenv import MAX_ENVIRONMENT_BYTES, environment_packages
 
-    path = folder / name if isinstance(name, str) else None
-    if path is None or Path(name).is_absolute() or ".." in Path(name).parts or not path.is_file():
+    if not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts \
+            or not (path := folder / name).is_file():
         raise SpecError(where, f"students.environment is {name!r}, but must name a file beside assignment.toml "
                                f"(a conda environment.yml or a requirements.txt)")
     data = path.read_bytes()[:MAX_ENVIRONMENT_BYTES + 1]
@@ -419,7 +419,7 @@ class Catalog:
         key = f"{problem.qualified_id}#{problem.variant}"
         if key not in self._solutions:
             family = registry()[problem.family]
-            self._solutions[key] = family.solve(problem.validated_params)
+            self._solutions[key] = family.solve(family_params(problem))
         return self._solutions[key]
 
     def carry(self, problem: Problem, given: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -434,14 +434,14 @@ class Catalog:
             if len(self._carried) >= 1024:
                 self._carried.pop(next(iter(self._carried)))
             family = registry()[problem.family]
-            self._carried[key] = dict(family.carry(problem.validated_params, given)) if family.carry else {}
+            self._carried[key] = dict(family.carry(family_params(problem), given)) if family.carry else {}
         return self._carried[key]
 
     def mistakes(self, problem: Problem) -> list[Mistake]:
         key = f"{problem.qualified_id}#{problem.variant}"
         if key not in self._mistakes:
             family = registry()[problem.family]
-            self._mistakes[key] = list(family.mistakes(problem.validated_params)) if family.mistakes else []
+            self._mistakes[key] = list(family.mistakes(family_params(problem))) if family.mistakes else []
         return self._mistakes[key]
 
     def with_params(self, problem: Problem, params: Mapping[str, Any], variant: str | None = None) -> Problem:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, cast
 
 from gradekit.core.errors import ParamError, SpecError
 
@@ -163,7 +163,8 @@ def draw_params(assignment: str, problem: str, student: str, params: Mapping[str
     base = seed(assignment, problem, student)
     for attempt in range(MAX_ATTEMPTS):
         raw = draw(params, Stream(base, attempt))
-        validated = family.check(raw)
+        # accept takes what this family's own check made (as family_params says)
+        validated = cast(Mapping[str, Any], family.check(raw))
         if family.accept is None or family.accept(validated):
             return raw
     raise ParamError("", f"no variant accepted by family {family.name} in {MAX_ATTEMPTS} draws; widen the generators' ranges")

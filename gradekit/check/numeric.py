@@ -55,9 +55,10 @@ class Policy:
     @classmethod
     def of(cls, options: Any) -> "Policy":
         get = dict(options).get
+        digits, decimals = get("digits"), get("decimals")
         return cls(float(get("rtol", DEFAULT_RTOL)), float(get("atol", DEFAULT_ATOL)),
-                   None if get("digits") is None else int(get("digits")),
-                   None if get("decimals") is None else int(get("decimals")),
+                   None if digits is None else int(digits),
+                   None if decimals is None else int(decimals),
                    bounded=get("rtol") is not None or get("atol") is not None)
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradekit.core.families import get_family
+from gradekit.core.families import family_params, get_family
 from gradekit.core.records import Outcome
 from gradekit.core.vocab import Verdict
 from gradekit.check.context import CheckContext
@@ -15,7 +15,8 @@ def check_verified(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     problem = ctx.problem
     assert problem is not None, "verified parts need their problem"
     family = get_family(problem.family)
-    return family.verify(problem.validated_params, ctx.part.name, ctx.answers)
+    assert family.verify is not None, "the catalog refuses verified parts without a verify"
+    return family.verify(family_params(problem), ctx.part.name, ctx.answers)
 
 
 def check_manual(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:

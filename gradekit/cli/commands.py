@@ -290,9 +290,13 @@ def solve(ident: str | None, assignment: str | None, student: str | None, show_s
 
     catalog = load_catalog()
     fmt = "json" if as_json else fmt
-    if ident is None and assignment is None:
-        raise GradekitError("give a problem ID, or --assignment A for the whole assignment's key")
-    name = assignment or catalog.resolve(ident).assignment
+    if ident is None:
+        if not assignment:  # -a "" names none either
+            raise GradekitError(
+                "give a problem ID, or --assignment A for the whole assignment's key")
+        name = assignment
+    else:
+        name = assignment or catalog.resolve(ident).assignment
     ids = [ident] if ident else None
     bases = [catalog.resolve(i, name) for i in ids] if ids else list(catalog.problems(name))
     notes = variant_notes(bases, student)

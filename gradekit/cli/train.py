@@ -48,7 +48,8 @@ def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, se
     import json
 
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
+                               TimeElapsedColumn)
 
     from gradekit.cli.shell import fail
     from gradekit.core.errors import GradekitError
@@ -59,22 +60,25 @@ def train(model, dataset, data_dir, download, epochs, batch_size, lr, device, se
     console = Console(stderr=True)
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, transient=False, disable=as_json)
-    state = {"task": None, "epoch": 0}
+    task: TaskID | None = None  # the current epoch's bar, made at its first batch
+    epochs_done = 0
 
     def on_batch(done: int, total: int) -> None:
-        if state["task"] is None:
-            state["task"] = progress.add_task(f"epoch {state['epoch'] + 1}/{epochs}", total=total)
-        progress.update(state["task"], completed=done)
+        nonlocal task
+        if task is None:
+            task = progress.add_task(f"epoch {epochs_done + 1}/{epochs}", total=total)
+        progress.update(task, completed=done)
 
     def on_epoch(epoch: int, m: dict) -> None:
+        nonlocal task, epochs_done
         line = f"epoch {epoch + 1}/{epochs}  loss {m['train_loss']:.4f}  acc {m['train_acc']:.4f}"
         if "val_loss" in m:
             line += f"  val loss {m['val_loss']:.4f}  val acc {m['val_acc']:.4f}"
-        if state["task"] is not None:
-            progress.update(state["task"], description=line)
+        if task is not None:
+            progress.update(task, description=line)
         else:
             progress.console.print(line)
-        state["task"], state["epoch"] = None, epoch + 1
+        task, epochs_done = None, epoch + 1
 
     if no_flip and not augment:
         raise click.UsageError("--no-flip only means something with --augment")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
 from gradekit.code.callkind import CallKind
 from gradekit.code.diagnose import MISTAKES, Judgement, judge
@@ -29,7 +29,7 @@ from gradekit.code.standins import default_stand_ins, flatten_records
 from gradekit.code.unchanged import function_bodies, starter_unchanged
 from gradekit.code.props import FATAL
 from gradekit.code.interface import Interface, read_interface
-from gradekit.code.scenario import (EDGE_CASES, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
+from gradekit.code.scenario import (EDGE_CASES, Dims, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
                                     parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
 from gradekit.code.structure import STRUCTURE_MISTAKES, described_structure
@@ -176,7 +176,7 @@ def _with_torch(source: bytes) -> bytes:
     return append_child_code(source, "torch_probe", "torch_train_probe", "scenario", "standin", "training")
 
 
-def _inputs(raw: Any, dims: Mapping[str, tuple[int, int]]) -> tuple[InputSpec, ...]:
+def _inputs(raw: Any, dims: Dims) -> tuple[InputSpec, ...]:
     if not isinstance(raw, Mapping):
         raise CodeSpecError("inputs", "must be a table such as A = \"float64[N, C_in]\"")
     out = []
@@ -194,7 +194,7 @@ def _inputs(raw: Any, dims: Mapping[str, tuple[int, int]]) -> tuple[InputSpec, .
 
 
 def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Sequence[InputSpec],
-          dims: Mapping[str, tuple[int, int]]) -> CodeTest:
+          dims: Dims) -> CodeTest:
     where = f"parts.{name}"
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -321,7 +321,7 @@ def _own(test: CodeTest) -> str | None:
     return calls[-1][0] if calls and len(calls[-1]) == 1 else None
 
 
-def _factor(f: Any, dims: Mapping[str, tuple[int, int]], where: str) -> dict[str, float | str]:
+def _factor(f: Any, dims: Dims, where: str) -> dict[str, float | str]:
     """``0.5``, ``2``, ``"N"`` or ``"1/N"``: a factor a wrong value may be off by, by its label."""
     if isinstance(f, (int, float)) and not isinstance(f, bool) and f:
         return {f"{f:g}": float(f)}
@@ -444,7 +444,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
                                                    dims=dims, batch=setup["batch"]))
     if test.variants:
         name_by_variants(pair, test.variants, str(_own(test)), ran, verdicts, options, timeout)
-    return _score(labels, verdicts, options)
+    return _score(labels, cast("list[list[tuple[str, Judgement]]]", verdicts), options)  # each judged above
 
 
 def _magnitude(value: Any) -> float:
@@ -547,9 +547,11 @@ def _structure(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options
     solution's: a third each. Graded even when the student's forward fails."""
     from gradekit.code.props import CheckFault
 
+    structure = test.structure
+    assert structure is not None  # a structure part's test
     dims = smallest(setup["dims"])
-    request = {"steps": list(test.steps), "dims": dims, "model": test.structure["model"],
-               "input": [dims.get(d, d) for d in test.structure.get("input", [])]}
+    request = {"steps": list(test.steps), "dims": dims, "model": structure["model"],
+               "input": [dims.get(d, d) for d in structure.get("input", [])]}
     timeout = float(options.get("timeout", setup["timeout"]))
     ref = pair.reference.call("_gk_structure", request, timeout=max(timeout, 60.0))
     if not ref.ok:
@@ -629,5 +631,6 @@ def solve(spec: ModuleSpec) -> Solution:
     return Solution(answers, steps)
 
 
-FAMILY = Family(CODE_FAMILY, solve, validate=build_code_spec)
+# the engine's own family: its solve gets what its validate (build_code_spec) made, a ModuleSpec
+FAMILY = Family(CODE_FAMILY, cast("Callable[[Mapping[str, Any]], Solution]", solve), validate=build_code_spec)
 FAMILIES = [FAMILY]

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["InputSpec", "Case", "parse_input", "parse_step", "parse_path", "parse_dims", "draw_cases", "smallest",
+__all__ = ["Dims", "InputSpec", "Case", "parse_input", "parse_step", "parse_path", "parse_dims", "draw_cases", "smallest",
            "bound_names", "referenced",
            "EDGE_CASES", "DTYPES"]
 
@@ -105,6 +105,10 @@ def _bound(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise ValueError(f"has the bound {text!r}; a bound is a number or a dimension's name") from None
+
+
+# a size by name: its range (N = [1, 6]) or the sizes it is the product of (D = "H*W")
+Dims = Mapping[str, "tuple[int, int] | tuple[str, ...]"]
 
 
 def parse_dims(raw: Any) -> dict[str, tuple[int, int] | tuple[str, ...]]:
@@ -277,10 +281,10 @@ def _draw(spec: InputSpec, sizes: Mapping[str, int], rng: np.random.Generator) -
         out = rng.random(shape) < 0.5
     elif spec.floating:
         lo, hi = _resolve(spec.low, sizes), _resolve(spec.high, sizes)
-        out = rng.standard_normal(shape) if lo is None else rng.uniform(lo, hi, size=shape)
+        out = rng.standard_normal(shape) if lo is None or hi is None else rng.uniform(lo, hi, size=shape)
     else:
         lo, hi = _resolve(spec.low, sizes), _resolve(spec.high, sizes)
-        lo, hi = (-5.0, 6.0) if lo is None else (lo, hi)
+        lo, hi = (-5.0, 6.0) if lo is None or hi is None else (lo, hi)
         out = rng.integers(int(lo), max(int(hi), int(lo) + 1), size=shape)
     return np.asarray(out, dtype=spec.dtype)
 

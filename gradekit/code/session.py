@@ -29,7 +29,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import numpy as np
 
@@ -103,7 +103,7 @@ class ModuleSession:
         self._proc: subprocess.Popen | None = None
         self._workdir: str | None = None
         self._req = self._resp = -1
-        self._err = None
+        self._err: IO[bytes] | None = None
         self._box: Box | None = None
         self.import_failure: CallResult | None = None  # deterministic: no point in retrying
         self.starts = 0
@@ -178,6 +178,7 @@ class ModuleSession:
         # the import pays for the interpreter's start too: its CPU is counted from 0
         reply = self._roundtrip({"op": "import", "nonce": self._nonce}, [], self.limits.wall_seconds, since=0.0)
         if reply.kind == CallKind.CRASH:
+            assert self._box is not None and self._proc is not None  # started: the import was sent to it
             try:
                 why = self._box.launch_error(self._proc.wait(timeout=5))
             except subprocess.TimeoutExpired:

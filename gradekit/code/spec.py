@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, cast
 
 from gradekit.core.errors import ParamError, SubmissionError
 from gradekit.core.families import Param
@@ -24,7 +24,7 @@ from gradekit.core.files import read_file
 
 if TYPE_CHECKING:
     from gradekit.core.catalogs import ProblemSource
-    from gradekit.core.records import Problem
+    from gradekit.core.records import ModuleParams, Problem
 
 __all__ = ["Check", "Slip", "Note", "Graded", "CallableSpec", "ModuleSpec", "parse_module", "matches_file", "is_module_problem", "is_code_file", "code_problems", "code_file_hint",
            "find_code_problem", "module_params", "binds_answers", "NUMPY_PREAMBLE", "MAX_PARSED_SOURCE_BYTES",
@@ -36,7 +36,7 @@ class Check:
     """One property of a callable: ``run(session, options) -> None`` (passes) or a one-line failure."""
 
     name: str
-    run: Callable[[Any, Mapping[str, Any]], str | None]
+    run: Callable[[Any, Mapping[str, Any]], Graded | str | None]
     description: str = ""
 
 
@@ -178,10 +178,10 @@ def find_code_problem(catalog: ProblemSource, path: Path, assignment: str | None
             raise SubmissionError(f"{path}: problem {found.qualified_id} is not a code problem (it takes an answers file)")
         return found
     pool = [p for p in catalog.problems(assignment) if is_module_problem(p)]
-    hits = [p for p in pool if matches_file(path.name, p.validated_params.file)]
+    hits = [p for p in pool if matches_file(path.name, module_file(p))]
     if len(hits) == 1:
         return hits[0]
-    expected = ", ".join(f"{p.validated_params.file} ({p.qualified_id})" for p in pool) or "none"
+    expected = ", ".join(f"{module_file(p)} ({p.qualified_id})" for p in pool) or "none"
     if hits:
         names = ", ".join(p.qualified_id for p in hits)
         raise SubmissionError(f"{path}: the name fits several code problems ({names}); choose one with --problem")
@@ -235,7 +235,12 @@ def is_code_file(path: Path, catalog: ProblemSource, assignment: str | None, pro
     data = data[:MAX_SOURCE_BYTES]
     if binds_answers(data):
         return False
-    return any(matches_file(path.name, p.validated_params.file) for p in code_problems(catalog, assignment))
+    return any(matches_file(path.name, module_file(p)) for p in code_problems(catalog, assignment))
+
+
+def module_file(problem: Problem) -> str:
+    """The file a code problem grades (its params are its ModuleSpec once found a code problem)."""
+    return cast("ModuleParams", problem.validated_params).file
 
 
 def code_problems(catalog: ProblemSource, assignment: str | None) -> list[Problem]:
@@ -247,5 +252,5 @@ def code_file_hint(catalog: ProblemSource, assignment: str | None) -> str:
     pool = code_problems(catalog, assignment)
     if not pool:
         return ""
-    names = ", ".join(f"{p.validated_params.file} ({p.qualified_id})" for p in pool)
+    names = ", ".join(f"{module_file(p)} ({p.qualified_id})" for p in pool)
     return f"; or, for code, name the file one of: {names} (a suffix such as _3180100111 is fine), or pass --problem"

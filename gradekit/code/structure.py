@@ -225,8 +225,8 @@ def _model_verdicts(pair: Any, structure: Mapping[str, Any], model: str, shape: 
         broke = broken_forward(f)
         # the modules a class defines, as a set: their registration order, and weightless layers (pooling,
         # activations: functional, or one module used twice) say nothing of the network the forward would run
-        defined = compare_layers(*([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, g)),
-                                 any_order=True)
+        want_defined, got_defined = ([x for x in d.get("defined", []) if x["op"] in _DEFINED] for d in (expected, g))
+        defined = compare_layers(want_defined, got_defined, any_order=True)
         verdicts = {"layers": None if defined is None else f"{defined} (the layers the model defines; {broke})",
                     "shapes": broke, "parameters": judge_parameters(expected, g, case, any_order, options),
                     "output": broke}

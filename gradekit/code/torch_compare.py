@@ -178,8 +178,8 @@ def conv_bias_count(convs: Sequence[dict]) -> int:
 def modules_named(layers: Sequence[dict]) -> str:
     """The modules the layers ran in, in short: conv1, conv2, conv3 is "conv1–3"."""
     names = list(dict.fromkeys(str(layer.get("module", "?")) for layer in layers))
-    parts = [re.fullmatch(r"(.*?)(\d+)", n) for n in names]
-    if len(names) > 1 and all(parts) and len({p.group(1) for p in parts}) == 1:
+    parts = [m for m in (re.fullmatch(r"(.*?)(\d+)", n) for n in names) if m is not None]
+    if len(names) > 1 and len(parts) == len(names) and len({p.group(1) for p in parts}) == 1:
         numbers = [int(p.group(2)) for p in parts]
         if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
             return f"{names[0]}–{numbers[-1]}"

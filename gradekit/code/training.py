@@ -194,7 +194,8 @@ def _run_key(solution_key: str, request: Mapping[str, Any], train: Mapping[str, 
         torch_version = metadata.version("torch")
     except metadata.PackageNotFoundError:
         torch_version = ""
-    origin = importlib.util.find_spec(SERVED[train["data"]][0]).origin
+    found = importlib.util.find_spec(SERVED[train["data"]][0])
+    origin = found.origin if found is not None else None
     h = hashlib.sha256(json.dumps([solution_key, request, dict(train), torch_version, platform.machine(),
                                    _cpu_model(), BUDGET_FACTOR], sort_keys=True, default=str).encode())
     h.update(Path(origin).read_bytes() if origin else b"")
@@ -241,8 +242,9 @@ def _write_run(key: str, run: tuple) -> tuple:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".code-train-", suffix=".npz")
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, n=len(start), loss=loss, accuracy=acc, cpu=cpu,
-                     **{f"start_{i}": np.asarray(a, dtype=np.float32) for i, a in enumerate(start)})
+            arrays: dict[str, Any] = {"n": len(start), "loss": loss, "accuracy": acc, "cpu": cpu,
+                                      **{f"start_{i}": np.asarray(a, dtype=np.float32) for i, a in enumerate(start)}}
+            np.savez(f, **arrays)
         os.replace(tmp, path)  # whole or not at all, for graders side by side
     except OSError:
         pass

@@ -67,8 +67,7 @@ def name_by_variants(pair: Any, variants: Sequence[Variant], own: str, ran: Sequ
 
     free = {k for k, price in dict(options.get("partial") or {}).items() if float(price) >= 1.0}
     for k, case, request, have in ran:
-        wrong = [i for i in range(len(have)) if verdicts[i][k][1] is not None and not verdicts[i][k][1].ok
-                 and verdicts[i][k][1].mistake is None]
+        wrong = [i for i in range(len(have)) if _wrong_unnamed(verdicts[i][k][1])]
         if not wrong:
             continue
         for variant in variants:
@@ -89,3 +88,8 @@ def _matches(have: tuple, want: tuple, free: set[str], options: Mapping[str, Any
         return False
     j = judge(have[1], want[1], rtol=options.get("rtol"), atol=options.get("atol"))
     return j.ok or j.mistake in free
+
+
+def _wrong_unnamed(verdict: Judgement | None) -> bool:
+    """A value judged wrong with no mistake named: what a variant may name."""
+    return verdict is not None and not verdict.ok and verdict.mistake is None

@@ -163,7 +163,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _read_until_eof(fd: int, deadline: float) -> tuple[bytes, bool]:
     """The child's answer, and whether it stalled past ``deadline``."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

@@ -28,13 +28,13 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, cast
 
 import numpy as np
 
 from gradekit.core import params as param_checks
 from gradekit.core.errors import ParamError, did_you_mean
-from gradekit.core.records import Mistake, ModuleParams, Outcome, Solution
+from gradekit.core.records import Mistake, ModuleParams, Outcome, Problem, Solution
 
 ENTRY_POINT_GROUP = "gradekit.families"
 BUILTIN_PACKAGE = "gradekit.reference.families"
@@ -203,11 +203,23 @@ class Family:
     mistake_ids: tuple[str, ...] = ()
     depends: Callable[[Params], Mapping[str, tuple[str, ...]]] | None = None
 
-    def check(self, params: Params) -> Params:
+    def check(self, params: Params) -> Params | ModuleParams:
         """A spec's ``params`` as the solver wants them: the declaration's checks, then the family's own."""
         if self.params is not None:
             params = check_declared(self.name, self.params, params)
         return self.validate(params) if self.validate else params
+
+
+def family_params(problem: Problem) -> Params:
+    """What ``problem``'s family's ``validate`` made of its params, handed back to the same family's
+    ``solve``, ``mistakes``, ``verify``, ``carry`` or ``depends``.
+
+    ``Family`` types those by the math families' ``Params``; a module family's validate makes a
+    ``ModuleParams`` (a ModuleSpec) that its own callables take: the cast says each family gets back
+    what it made itself. None (params not checked) passes through as before: a spec's own ``depends``
+    reads no params at all.
+    """
+    return cast(Params, problem.validated_params)
 
 
 def differs(a: Any, b: Any) -> bool:

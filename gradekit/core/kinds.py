@@ -42,35 +42,36 @@ class Kind:
     runs_code: bool = False
     by_hand: bool = False
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "name", PartKind(self.name))
 
-
-def _kinds(*kinds: Kind) -> dict[PartKind, Kind]:
+def _kinds(*kinds: Kind) -> dict[str, Kind]:
+    # keyed by the members, which are strs: a spec's string finds its kind as the member does
     return {k.name: k for k in kinds}
 
 
-KINDS: dict[PartKind, Kind] = _kinds(
-    Kind("number", "a number, with the tolerance policy", TOLERANCE, "numeric:check_number"),
-    Kind("vector", "a list of numbers", TOLERANCE, "numeric:check_vector"),
-    Kind("matrix", "a list of rows", TOLERANCE, "numeric:check_matrix"),
-    Kind("integer", "an exact integer (any expression equal to it)", checker="exact:check_integer"),
-    Kind("shape", "a tensor shape such as [2, 6, 28, 28]", checker="exact:check_shape"),
-    Kind("choice", "one of named choices (or several)", frozenset({"choices", "synonyms", "multiple"}),
-         "exact:check_choice"),
-    Kind("bool", "true or false", checker="exact:check_bool"),
-    Kind("verified", "anything with the family's property (e.g. weights realising a function)",
+KINDS: dict[str, Kind] = _kinds(
+    Kind(PartKind.NUMBER, "a number, with the tolerance policy", TOLERANCE, "numeric:check_number"),
+    Kind(PartKind.VECTOR, "a list of numbers", TOLERANCE, "numeric:check_vector"),
+    Kind(PartKind.MATRIX, "a list of rows", TOLERANCE, "numeric:check_matrix"),
+    Kind(PartKind.INTEGER, "an exact integer (any expression equal to it)",
+         checker="exact:check_integer"),
+    Kind(PartKind.SHAPE, "a tensor shape such as [2, 6, 28, 28]", checker="exact:check_shape"),
+    Kind(PartKind.CHOICE, "one of named choices (or several)",
+         frozenset({"choices", "synonyms", "multiple"}), "exact:check_choice"),
+    Kind(PartKind.BOOL, "true or false", checker="exact:check_bool"),
+    Kind(PartKind.VERIFIED,
+         "anything with the family's property (e.g. weights realising a function)",
          checker="special:check_verified"),
-    Kind("manual", "graded by a person; the key shows the reference", checker="special:check_manual",
-         by_hand=True),
-    Kind("expr", "a scalar formula", FORMULA, "symbolic:check_expr", "symbolic:validate_options"),
-    Kind("matrix_expr", "a matrix-calculus formula", FORMULA, "symbolic:check_matrix_expr",
+    Kind(PartKind.MANUAL, "graded by a person; the key shows the reference",
+         checker="special:check_manual", by_hand=True),
+    Kind(PartKind.EXPR, "a scalar formula", FORMULA, "symbolic:check_expr",
          "symbolic:validate_options"),
-    Kind("symbolic_matrix", "a matrix of symbols (w_1^{11}, 0)", FORMULA, "symbolic_matrix:check_symbolic_matrix",
+    Kind(PartKind.MATRIX_EXPR, "a matrix-calculus formula", FORMULA, "symbolic:check_matrix_expr",
          "symbolic:validate_options"),
-    Kind("inequality", "a condition such as wᵀx_i + b ≤ 0", frozenset({"symbols", "define"}),
+    Kind(PartKind.SYMBOLIC_MATRIX, "a matrix of symbols (w_1^{11}, 0)", FORMULA,
+         "symbolic_matrix:check_symbolic_matrix", "symbolic:validate_options"),
+    Kind(PartKind.INEQUALITY, "a condition such as wᵀx_i + b ≤ 0", frozenset({"symbols", "define"}),
          "relation:check_inequality", "symbolic:validate_options"),
-    Kind("function", "a callable of a module submission, checked by its family's properties",
+    Kind(PartKind.FUNCTION, "a callable of a module submission, checked by its family's properties",
          frozenset({"rtol", "atol", "examples", "timeout", "threshold", "time_budget", "reveal"}) | TEST_OPTIONS,
          validate="special:validate_function_options", runs_code=True),
 )

@@ -89,5 +89,7 @@ def _form(kind: PartKind | str, expected: Any, options: dict[str, Any]) -> str:
         return "text, graded by hand"
     if kind == PartKind.VERIFIED:
         return "any right answer (checked by its property), e.g. a list"
-    return {PartKind.NUMBER: "a number", PartKind.INTEGER: "an integer",
-            PartKind.FUNCTION: "code: a function of the module file"}.get(kind, str(kind))
+    # keyed by str: a PartKind is one, and ``kind`` may be given as its string
+    forms: dict[str, str] = {PartKind.NUMBER: "a number", PartKind.INTEGER: "an integer",
+                             PartKind.FUNCTION: "code: a function of the module file"}
+    return forms.get(kind, str(kind))

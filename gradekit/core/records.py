@@ -42,9 +42,20 @@ class ModuleParams(Protocol):
     """What a module family's ``validate`` makes of its params: a ``gradekit.code.spec.ModuleSpec``, named here
     by what the layers above read of it (the core imports nothing of ``gradekit.code``)."""
 
-    file: str  # the file students hand in, e.g. "task1.py"
-    callables: Sequence[Any]  # the CallableSpecs the file must define
-    preamble: str  # the imports (or the handout's earlier cells) above the graded code
+    # read-only (properties): a ModuleSpec is a frozen dataclass, whose fields a protocol's plain
+    # attributes, settable, would not match
+
+    @property
+    def file(self) -> str: ...  # the file students hand in, e.g. "task1.py"
+
+    @property
+    def callables(self) -> Sequence[Any]: ...  # the CallableSpecs the file must define
+
+    @property
+    def preamble(self) -> str: ...  # the imports (or the handout's earlier cells) above the graded code
+
+    @property
+    def extra(self) -> Mapping[str, Any]: ...  # the family's own validated params (a [code] table's tests)
 
 
 @dataclass(frozen=True)

@@ -437,7 +437,7 @@ def autograde(assignment: str, root: str | Path | None = "/autograder", *, time_
 
 
 def _root(root: str | Path | None) -> Path:
-    return Path(root or os.environ.get(ROOT_ENV, "/autograder"))
+    return Path(root) if root else Path(os.environ.get(ROOT_ENV, "/autograder"))
 
 
 class _environment:

@@ -300,7 +300,7 @@ def grade_folder(folder: str | Path, assignment: str, options: BatchOptions = Ba
         # grade_entry as this module has it now (a test may patch it; forked workers inherit the patch)
         pool = LocalPool(job, min(jobs or os.cpu_count() or 1, len(work)), grade=grade_entry)
     try:
-        if work:
+        if work and pool is not None:  # work: the caller's executor, or the pool made above
             pool.run(work, done)
     except KeyboardInterrupt:
         result.stopped = True

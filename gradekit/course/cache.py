@@ -112,6 +112,7 @@ def _code_digest() -> str:
 
     h = hashlib.sha256()
     for module in (gradekit, gradekit.problems, gradekit.reference):
+        assert module.__file__ is not None  # packages with an __init__.py on disk
         root = Path(module.__file__).parent
         _feed(h, module.__name__)
         _tree_digest(h, root)

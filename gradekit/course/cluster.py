@@ -50,11 +50,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from distributed import WorkerPlugin
 
 from gradekit.core.errors import GraderError
+from gradekit.core.records import ModuleParams
 from gradekit.course.cluster_security import insecure_refusal, secure_address
 from gradekit.course.entry import graded_columns
 from gradekit.course.executor import BatchJob, RowSink, WorkerStats
@@ -118,7 +119,7 @@ class GradingProcess:
         if self.proc is None:
             self.start()
         if self.facts is None:
-            assert self.conn is not None
+            assert self.conn is not None and self.proc is not None  # start() made both
             if not self.conn.poll(READY_SECONDS):
                 raise _Lost(f"did not start within {READY_SECONDS} s")
             try:
@@ -348,7 +349,8 @@ class DaskExecutor:
     def _tasks(self, work: Sequence[tuple[int, Any]], give: RowSink) -> list[list[dict[str, Any]]]:
         from gradekit.course.entry import zero_row as _zero
 
-        light, heavy = [], []
+        light: list[dict[str, Any]] = []
+        heavy: list[dict[str, Any]] = []
         for i, entry in work:
             if entry.path is None:  # nothing to grade: the row discover's note gives
                 give(i, _zero(entry, entry.problem))
@@ -534,7 +536,8 @@ def _training_files(job: BatchJob) -> list[str]:
     from gradekit.code.spec import code_problems
 
     try:
-        return [p.validated_params.file for p in code_problems(job.catalog, job.assignment) if _trains_torch(p)]
+        return [cast(ModuleParams, p.validated_params).file  # a code problem's params are its ModuleSpec
+                for p in code_problems(job.catalog, job.assignment) if _trains_torch(p)]
     except Exception:  # an assignment without code problems
         return []
 

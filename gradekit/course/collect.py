@@ -178,14 +178,15 @@ def _plain_entries(children: list[Path], submitters: dict, stage: _Stage) -> lis
             entries.append(Entry(child.name, child))
         else:
             loose[archive_stem(child.name) if is_archive(child.name) else child.stem].append(child)
-    for student, files in loose.items():
-        gradable = [f for f in files if f.suffix.lower() in SUFFIXES]
-        archives = [f for f in files if is_archive(f.name)]
-        skipped = [(f.name, unknown_suffix(f.name)) for f in files if f not in gradable and f not in archives]
-        if archives:
-            path = stage.assemble(student, [(f, f.name) for f in gradable + archives], skipped)
+    for student, paths in loose.items():
+        gradable = [f for f in paths if f.suffix.lower() in SUFFIXES]
+        packed = [f for f in paths if is_archive(f.name)]
+        skipped = [(f.name, unknown_suffix(f.name)) for f in paths
+                   if f not in gradable and f not in packed]
+        if packed:
+            path = stage.assemble(student, [(f, f.name) for f in gradable + packed], skipped)
             entries.append(Entry(student, path, None if path else _nothing(skipped), skipped=tuple(skipped),
-                                 source=", ".join(str(f) for f in gradable + archives)))
+                                 source=", ".join(str(f) for f in gradable + packed)))
         elif gradable:
             entries += [Entry(student, f, skipped=tuple(skipped) if k == 0 else ()) for k, f in enumerate(gradable)]
         else:

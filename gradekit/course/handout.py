@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from gradekit.core.plain import describe_answer, plain
 from gradekit.core.vocab import PartKind
 
 if TYPE_CHECKING:
-    from gradekit.core.records import Part, Problem
+    from gradekit.core.records import ModuleParams, Part, Problem
     from gradekit.catalog.catalog import Catalog
 
 __all__ = ["build_handout", "read_roster", "HandoutInfo", "MANIFEST", "FORMAT", "CHECK_SCRIPT"]
@@ -139,7 +139,7 @@ def _problem_entry(catalog: Catalog, problem: Problem) -> dict[str, Any]:
     code = any(KINDS[part.kind].runs_code for part in problem.parts)
     entry: dict[str, Any] = {"id": problem.id, "title": problem.title}
     if code:
-        spec = problem.validated_params
+        spec = cast("ModuleParams", problem.validated_params)  # a code problem's: its ModuleSpec
         entry["file"] = spec.file
         entry["defines"] = sorted({part.name for part in problem.parts if KINDS[part.kind].runs_code})
         entry["parts"] = [{"name": part.name, "kind": str(part.kind), "points": part.points, "public": False,

@@ -20,7 +20,7 @@ from gradekit.core.errors import GradekitError, GraderError
 
 if TYPE_CHECKING:
     from gradekit.course.batch import BatchResult
-    from gradekit.course.executor import Executor
+    from gradekit.course.cluster import DaskExecutor
     from gradekit.sandbox.process import Limits
 
 __all__ = ["ClassGraded", "ClassRun", "ClassStopped", "Cluster", "cluster_warnings", "grade_class"]
@@ -151,7 +151,7 @@ def grade_class(folder: Path, assignment: str, run: ClassRun = ClassRun()) -> Cl
     return ClassGraded(result, write_outputs(result, out, run.gradebook, run.lms_column), out, notes)
 
 
-def _executor(cluster: Cluster | None, assignment: str, limits: Limits) -> Executor | None:
+def _executor(cluster: Cluster | None, assignment: str, limits: Limits) -> DaskExecutor | None:
     """The Dask executor for a cluster run (None: the local pool); its options checked already."""
     if cluster is None:
         return None

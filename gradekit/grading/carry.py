@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 
 from gradekit.check.context import CheckContext
 from gradekit.check.kinds import checker_for
-from gradekit.core.families import registry
+from gradekit.core.families import family_params, registry
 from gradekit.core.records import Outcome, Part, PartResult, Problem
 from gradekit.core.vocab import PartKind, Verdict
 from gradekit.catalog.catalog import Catalog
@@ -34,7 +34,7 @@ def carried_forward(catalog: Catalog, problem: Problem, part: Part, raw: Any, ou
     family = registry()[problem.family]
     if family.carry is None:
         return None
-    graph = dict(family.depends(problem.validated_params)) if family.depends is not None else {}
+    graph = dict(family.depends(family_params(problem))) if family.depends is not None else {}
     if part.name in graph:
         named, kept = _used(part.name, graph, earlier, matched)
     else:  # nothing declared: every earlier answer that was not right may have been used
@@ -81,7 +81,9 @@ def _used(name: str, graph: Mapping[str, Sequence[str]], earlier: Sequence[tuple
         value = _read(entry[0], matched[dep]) if entry is not None and dep in matched else None
         if value is None:
             todo.extend(graph.get(dep, ()))
-        elif entry[1].verdict == Verdict.CORRECT:
+            continue
+        assert entry is not None  # a value is read from an answered part only
+        if entry[1].verdict == Verdict.CORRECT:
             kept[dep] = value
         else:
             named[dep] = value

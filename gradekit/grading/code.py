@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping, Sequence, cast
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.extras import require_code_extra
@@ -114,14 +114,15 @@ def _prepare(path: Path, catalog: Catalog, options: ModuleOptions) -> _Prepared:
         raise SubmissionError(f"{path}: has {len(source)} bytes; module files are at most {MAX_SOURCE_BYTES // 2**20} MiB")
     if options.cells is None:  # a .py as the student wrote it: a file that does not parse has no function to grade
         _refuse_syntax_error(source, str(path))
-    spec = target.validated_params
+    spec = cast(ModuleSpec, target.validated_params)  # find_code_problem's: a code problem
     packages = catalog.assignment(target.assignment).environment  # the default stack and the assignment's own
     imports = options.imports_of if options.imports_of is not None else [source]  # the student's own code, first
     if spec.preamble_runs and options.cells is None:  # a .py holding only the graded cell: the handout's cells first
         source = _after_preamble(spec.preamble, source, path.with_suffix(".py").name)
     own = source  # the student's file (after the handout's cells it runs behind): what seeds the drawn cases
     if "wrap_source" in spec.extra:  # a family's probe code, appended after the student's (module.torch_handout)
-        source = spec.extra["wrap_source"](source)
+        wrap: Callable[[bytes], bytes] = spec.extra["wrap_source"]
+        source = wrap(source)
     return _Prepared(target, spec, source, own, imports, packages)
 
 

@@ -4,7 +4,7 @@ session's boxed child. Every other part kind is judged by ``gradekit.check``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from gradekit.check.context import CheckContext
 from gradekit.check.special import REVEAL_DEFAULT
@@ -29,13 +29,16 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if not _is_session(raw):  # an answer typed in an answers file
         return code_typed_in_answers(ctx.problem)
     from gradekit.code.props import exact_feedback
-    from gradekit.code.spec import Graded, Note
+    from gradekit.code.spec import Graded, ModuleSpec, Note
 
-    spec = ctx.problem.validated_params
+    assert ctx.problem is not None  # a function part is graded with its problem (grade_problem)
+    spec = cast(ModuleSpec, ctx.problem.validated_params)  # a code problem's: its ModuleSpec
     fn = spec.callable(ctx.part.name)
     options = dict(ctx.part.options)
     exact = options.get("reveal", REVEAL_DEFAULT) == "exact"
-    failures, faults, notes = [], [], []
+    failures: list[tuple[str, Graded | str]] = []  # a typed result, or a family's line (str) as before
+    faults: list[str] = []
+    notes: list[str] = []
     for check in fn.checks:
         try:
             # each check its own time budget (a slow function's time-out is this check's failure), and
@@ -61,8 +64,8 @@ def check_function(expected: Any, raw: Any, ctx: CheckContext) -> Outcome:
     if faults:  # an `error` verdict for the instructor, never a failure charged to the student
         return Outcome(0.0, Verdict.ERROR, "grader error, not counted against you: " + "; ".join(faults))
     if not failures:
-        passed = f"passed {', '.join(c.name for c in fn.checks)}"
-        return Outcome.correct("; ".join([passed, *notes]))
+        checked = f"passed {', '.join(c.name for c in fn.checks)}"
+        return Outcome.correct("; ".join([checked, *notes]))
     if all(_not_implemented(msg) for _, msg in failures) and len(failures) == len(fn.checks):
         return Outcome(0.0, Verdict.MISSING, "not implemented")
     passed = (len(fn.checks) - sum(1 - _credit(msg) for _, msg in failures)) / len(fn.checks)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from gradekit.core.errors import NoAnswersError, SubmissionError
 from gradekit.core.extras import missing_extra
-from gradekit.core.records import PartResult
+from gradekit.core.records import ModuleParams, PartResult
 from gradekit.core.vocab import Verdict
 from gradekit.grading.answers import grade_answers, unanswered
 from gradekit.core.files import RefusedFile, Tree, walk
@@ -58,7 +58,8 @@ def grade(
     catalog = catalog or load_catalog()
     folder = path.is_dir()  # a link to a folder too: the walk refuses it
     data = None if folder else read_bounded(path)  # one read, never through a link (gradekit.core.files)
-    if path.suffix.lower() in DATA_FILES and not folder:  # data: no code runs, no sandbox is loaded
+    # data (not a folder): no code runs, no sandbox is loaded
+    if path.suffix.lower() in DATA_FILES and data is not None:
         return _grade_answers_file(path, data, catalog, assignment, limits, student)
     # code may run from here on (a .py, a notebook, a folder): the sandbox says how it was isolated
     try:
@@ -83,6 +84,7 @@ def _grade_code_or_answers(path: Path, data: bytes | None, folder: bool, catalog
     isolation.reset_used()
     if folder:
         return _grade_folder(path, catalog, assignment, limits, student, module_limits or limits)
+    assert data is not None  # read, as anything but a folder is
     if path.suffix.lower() == ".ipynb":
         return _grade_notebook(path, data, catalog, assignment, limits, student, problem, [path])
     if is_code_file(path, catalog, assignment, problem, data):
@@ -140,7 +142,9 @@ def nothing_to_grade(catalog: Catalog | None = None, assignment: str | None = No
         from gradekit.code.spec import code_problems
 
         try:
-            named = [p.validated_params.file for p in code_problems(catalog, assignment)]
+            # code problems: their validated params are ModuleSpecs
+            named = [cast(ModuleParams, p.validated_params).file
+                     for p in code_problems(catalog, assignment)]
         except Exception:  # an unknown assignment is reported elsewhere; the message stays generic
             named = []
         if named:
@@ -244,8 +248,9 @@ def _code_targets(path: Path, catalog: Catalog, assignment: str | None, problem:
     pool = code_problems(catalog, assignment)
     if problem is not None:
         return [catalog.resolve(problem, assignment)]
-    return [p for p in pool if matches_file(path.stem + ".py", p.validated_params.file)
-            or all(c.name.split(".")[0] in defined for c in p.validated_params.callables)]
+    specs = [(p, cast(ModuleParams, p.validated_params)) for p in pool]  # code problems' ModuleSpecs
+    return [p for p, spec in specs if matches_file(path.stem + ".py", spec.file)
+            or all(c.name.split(".")[0] in defined for c in spec.callables)]
 
 
 def _notebook_answers(path: Path, answers: Mapping[str, Any], targets: list[Any], catalog: Catalog,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from gradekit.check.context import CheckContext
+from gradekit.check.context import CheckContext, Checker
 from gradekit.check.kinds import KINDS, checker_for
 from gradekit.core.errors import GraderError, did_you_mean
 from gradekit.core.families import differs
@@ -29,7 +29,7 @@ def _match_parts(problem: Problem, given: Mapping[str, Any]) -> tuple[dict[str, 
     """Raw answers by part name; keys differing only in spaces or case are accepted, and said so (by part name:
     "matched key 'dl/dw1' to 'dL/dW1'")."""
     names = [p.name for p in problem.parts]
-    loose = {}
+    loose: dict[str, list[str]] = {}
     for n in names:
         loose.setdefault(_normalise_key(n), []).append(n)
     matched: dict[str, Any] = {}
@@ -59,7 +59,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
     solution = catalog.solve(problem)
     mistakes = catalog.mistakes(problem)
     matched, keys, notes = _match_parts(problem, given)
-    parts = []
+    parts: list[PartResult] = []
     for part in problem.parts:
         expected = solution.answers.get(part.name)
         raw = matched.get(part.name)
@@ -72,6 +72,7 @@ def grade_problem(catalog: Catalog, problem: Problem, given: Mapping[str, Any]) 
             try:
                 # a part of a kind that runs code is judged by running the student's module file (its session,
                 # and the sandbox, are loaded only then); every other kind by its checker
+                check: Checker
                 if KINDS[part.kind].runs_code:
                     from gradekit.grading.functions import check_function as check
                 else:

@@ -32,7 +32,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import IO, Any, Callable
 
 from gradekit.core.errors import SubmissionError
 from gradekit.core.files import read_file
@@ -147,7 +147,7 @@ class _Writer:
         self.folders.update(parents)
         return self.dest / rel
 
-    def write(self, name: str, rel_path: Path, stream: io.BufferedIOBase) -> None:
+    def write(self, name: str, rel_path: Path, stream: IO[bytes]) -> None:
         rel_path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(rel_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(fd, "wb") as f:
@@ -247,7 +247,7 @@ def _untar(name: str, data: bytes, out: _Writer) -> None:
             try:
                 stream = tf.extractfile(info)
                 if stream is not None:
-                    out.write(info.name, target, stream)  # type: ignore[arg-type]
+                    out.write(info.name, target, stream)
             except (tarfile.TarError, OSError, EOFError) as e:  # a header that promises more than the archive has
                 target.unlink(missing_ok=True)
                 out.skip(info.name, f"cannot be unpacked ({e})")

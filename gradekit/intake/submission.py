@@ -397,7 +397,7 @@ class _Literals:
                 self._numpy.update(a.asname or "numpy" for a in stmt.names)
                 continue
             if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
-                targets, node = [t.id for t in stmt.targets], stmt.value
+                targets, node = [t.id for t in stmt.targets if isinstance(t, ast.Name)], stmt.value
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) \
                     and stmt.value is not None:
                 targets, node = [stmt.target.id], stmt.value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -100,7 +100,7 @@ def problem_list(console: Console, problems: Iterable[Problem]) -> None:
     console.print(table)
 
 
-def problem(console: Console, prob: Problem, parts: list[tuple[str, str, str, float]]) -> None:
+def problem(console: Console, prob: Problem, parts: Sequence[tuple[str, str, str, float]]) -> None:
     """The statement and, per part, the name, kind, expected form and points."""
     from gradekit.catalog.solution import reference_label
 

@@ -56,6 +56,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, NotRequired, TypedDict
 
 from gradekit.sandbox import cgroups, confine, jail, reaper, scratch
 from gradekit.sandbox.cleanup import rmtree
@@ -143,12 +144,14 @@ class Box:
     iso: Isolation | None = None
     uid: int | None = None
     cgroups: cgroups.Cgroups = field(default_factory=cgroups.Cgroups)
-    limits: Limits | None = None  # what the child gets: the caller's, or split among its processes (``open``)
+    # what the child gets: the caller's, or split among its processes (``open``); a bare Box, which
+    # only takes a uid (a fork server's), keeps the defaults and never reads them
+    limits: Limits = field(default_factory=Limits)
     _lock_fd: int = -1
     plan: dict | None = None  # what the launcher (jail or confined) does, or None to run the child directly
     _status: tuple[int, int] = (-1, -1)  # the launcher's status pipe (read, write)
-    _rlimits: object = None
-    _prctl: object = None
+    _rlimits: Callable[[], None] | None = None
+    _prctl: Callable[[int, int, int, int, int], int] | None = None
     _workdir: str = ""
     zombies: int = 0  # zombies of ``uid`` that no one reaps (a non-reaping pid 1 adopted them): RLIMIT_NPROC counts them
 
@@ -177,11 +180,17 @@ class Box:
         if box.uid is not None:
             _chown_tree(workdir, box.uid)
             _let_in(os.path.dirname(workdir), box.uid)
-            if box.plan is not None and box.iso.kind == "confined":
+            if box.plan is not None and box.iso is not None and box.iso.kind == "confined":
                 _chown_tree(box.plan["write"][1], box.uid)
         nproc = box.limits.processes + 1 + box.zombies if box.uid is not None else None  # the uid runs nothing else
         box._rlimits = rlimit_setter(box.limits, nproc=nproc)
         return box
+
+    @property
+    def sandbox_uid(self) -> int:
+        """``uid`` where only a root grader comes (the fork servers): take_uid locked one, or raised."""
+        assert self.uid is not None, "no sandbox uid: take_uid first, as root"
+        return self.uid
 
     def take_uid(self) -> None:
         """As root, lock a sandbox uid for this child alone (``self.uid``), or raise ``IsolationError``."""
@@ -200,19 +209,21 @@ class Box:
             raise IsolationError(f"refusing to run student code as root: no sandbox uid ({why})")
 
     def _decide(self, limits, mount_point: str) -> None:
-        root = os.geteuid() == 0
         self.take_uid()
         self.iso = _decision(self.uid)
         check_allowed(self.iso)
+        # as root, take_uid locked a sandbox uid (or raised); else the child runs as the grader's user
+        runs_as = self.uid if self.uid is not None else os.getuid()
         if self.iso.kind == "jail":
             env = jail.child_env(jail.SANDBOX_DIR, "/tmp")
-            self.plan = jail.jail_plan(self._workdir, mount_point, self.uid if root else os.getuid(), env,
+            self.plan = jail.jail_plan(self._workdir, mount_point, runs_as, env,
                                        tmp_bytes=limits.tmp_bytes)
             self._status = os.pipe()
         elif self.iso.kind == "confined":
             tmp = os.path.join(os.path.dirname(self._workdir), "tmp")  # beside work, in the run folder
             os.mkdir(tmp, 0o700)
-            self.plan = confine.confined_plan(self._workdir, tmp, self.uid, jail.child_env(self._workdir, tmp),
+            self.plan = confine.confined_plan(self._workdir, tmp, runs_as,
+                                              jail.child_env(self._workdir, tmp),
                                               landlock=self.iso.landlock)
             self._status = os.pipe()
         elif self.uid is not None:
@@ -230,6 +241,7 @@ class Box:
                     os.close(fd)
             except OSError:
                 pass  # the cgroup is a bonus; killpg and the uid sweep still apply
+        assert self._rlimits is not None  # set by open, before any fork
         self._rlimits()
         if self.plan is not None:
             return  # the launcher builds the jail or the confinement, and drops the uid itself
@@ -244,6 +256,7 @@ class Box:
         """``argv`` as the child runs it: through the jail launcher when there is a jail."""
         if self.plan is None:
             return argv
+        assert self.iso is not None  # a plan is made from the isolation decided (_decide)
         if self.iso.kind == "confined":
             return confine.launcher_command(self.plan, self._status[1], argv)
         return jail.launcher_command(self.plan, self._status[1], argv)
@@ -353,13 +366,16 @@ def _decide_isolation(uid: int | None) -> Isolation:
     """A jail where one starts the interpreter here; else, for a root grader, the confined level where its
     launcher starts it and every protected path refuses the sandbox uid; else weak, or refused as root."""
     root = os.geteuid() == 0
-    why_jail = jail.jail_probe(uid if root else os.getuid()) if _jail_wanted() else "GRADEKIT_SANDBOX_JAIL is off"
+    # as root, the caller locked a sandbox uid first (Box.take_uid raises without); else the grader's
+    runs_as = uid if uid is not None else os.getuid()
+    why_jail = jail.jail_probe(runs_as) if _jail_wanted() else "GRADEKIT_SANDBOX_JAIL is off"
     if why_jail is None:
         return Isolation("strong", "a sandbox uid" if root else f"uid {os.getuid()} in a user namespace of its own",
                          kind="jail")
     missing = [f"no jail ({why_jail})"]
     if root:
-        why_confined = _confined_probe(uid) if _confined_wanted() else "GRADEKIT_SANDBOX_CONFINED is off"
+        why_confined = (_confined_probe(runs_as) if _confined_wanted()
+                        else "GRADEKIT_SANDBOX_CONFINED is off")
         if why_confined is None:
             landlock = confine.landlock_wanted() and confine.landlock_abi() > 0
             if not landlock:
@@ -369,7 +385,7 @@ def _decide_isolation(uid: int | None) -> Isolation:
         missing.append(f"not confined ({why_confined})")
     missing.append("it has the network")
     if root:
-        why_uid = _probe(uid)
+        why_uid = _probe(runs_as)
         if why_uid is not None:
             raise IsolationError(
                 f"refusing to run student code as root: no jail ({why_jail}), and the sandbox uid "
@@ -438,7 +454,22 @@ def isolation() -> Isolation:
         box.close()
 
 
-def describe() -> dict[str, object]:
+class Description(TypedDict):
+    """What ``describe`` says (``gradekit doctor --json`` prints it)."""
+
+    level: str  # strong, weak, or refused
+    kind: str  # jail, confined, weak, or refused
+    uid: int | None
+    cgroups: list[str]
+    jail: bool
+    landlock: bool
+    orphans: str | None
+    why: NotRequired[str]  # refused only: why
+    line: NotRequired[str]  # not refused: the isolation in one line, and what holds the memory
+    memory: NotRequired[str]
+
+
+def describe() -> Description:
     """What a child gets on this machine now, for tests and ``gradekit doctor``: isolation, uid, cgroups, and
     ``orphans``: None, or who leaves orphaned processes unreaped here (a risk a root grader meets by reaping
     its own sandbox children as a subreaper)."""
@@ -500,7 +531,7 @@ def _probe(uid: int) -> str | None:
 
 
 _PR_SET_NO_NEW_PRIVS = 38
-def _libc_prctl():
+def _libc_prctl() -> Callable[[int, int, int, int, int], int] | None:
     """libc's prctl, looked up before the fork (ctypes may allocate; calling it does not)."""
     try:
         import ctypes

@@ -71,10 +71,11 @@ class ConfinedServer(ForkServerBase):
             os.mkdir(work, 0o700)
             os.mkdir(tmp, 0o700)
             write_files(work, files)
-            _chown_tree(work, box.uid)
-            _chown_tree(tmp, box.uid)
-            _let_in(run, box.uid)
-            plan = confine.confined_plan(work, tmp, box.uid, jail.child_env(work, tmp), landlock=iso.landlock)
+            _chown_tree(work, box.sandbox_uid)
+            _chown_tree(tmp, box.sandbox_uid)
+            _let_in(run, box.sandbox_uid)
+            plan = confine.confined_plan(work, tmp, box.sandbox_uid, jail.child_env(work, tmp),
+                                         landlock=iso.landlock)
             request = {"plan": plan, "rlimits": rlimits_request(self.child_limits(limits), box.zombies)}
             status_r, status_w = os.pipe()
             with tempfile.TemporaryFile() as job, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -87,7 +88,7 @@ class ConfinedServer(ForkServerBase):
                 finally:
                     os.close(status_w)
                     status_w = -1
-                status, timed_out = self._wait(start + limits.wall_seconds, box.uid)
+                status, timed_out = self._wait(start + limits.wall_seconds, box.sandbox_uid)
                 box.close_children()  # whatever of its uid is left, before the result is read
                 elapsed = time.monotonic() - start
                 code = os.waitstatus_to_exitcode(status)

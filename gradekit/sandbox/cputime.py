@@ -123,15 +123,18 @@ def _usage_by_scan(pid: int, roots: list[int] | None = None) -> tuple[float, boo
         entries = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
         return 0.0, False
-    parent, cpu, state = {}, {}, {}
-    for p in entries:
-        st = _stat(p)
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    state: dict[int, bytes] = {}
+    for name in entries:
+        st = _stat(name)
         if st is not None:
-            parent[int(p)], cpu[int(p)], state[int(p)] = st
+            parent[int(name)], cpu[int(name)], state[int(name)] = st
     children: dict[int, list[int]] = {}
     for p, pp in parent.items():
         children.setdefault(pp, []).append(p)
-    total, running, todo, seen = 0.0, False, list(roots or [pid]), set()
+    total, running, todo = 0.0, False, list(roots or [pid])
+    seen: set[int] = set()
     while todo:
         p = todo.pop()
         if p in seen or p not in cpu:

@@ -60,7 +60,8 @@ class ForkServer(ForkServerBase):
         work, root = os.path.join(self._run_dir, "work"), os.path.join(self._run_dir, "root")
         os.mkdir(work)
         os.mkdir(root)
-        plan = jail.jail_plan(work, root, self._box.uid, jail.child_env(jail.SANDBOX_DIR, "/tmp"))
+        plan = jail.jail_plan(work, root, self._box.sandbox_uid,
+                              jail.child_env(jail.SANDBOX_DIR, "/tmp"))
         plan["keep_root"] = "1"
         parent, child = socket.socketpair()
         status_r, status_w = os.pipe()
@@ -125,7 +126,7 @@ class ForkServer(ForkServerBase):
                 finally:
                     os.close(res_w)
                     res_w = -1
-                data, timed_out = _read_until_eof(res_r, start + limits.wall_seconds, box.uid,
+                data, timed_out = _read_until_eof(res_r, start + limits.wall_seconds, box.sandbox_uid,
                                                   limits.result_bytes + 64)
                 self._expect_done(start + limits.wall_seconds + _GRACE)
                 box.close_children()  # whatever of its uid is left, before the result is used
@@ -157,7 +158,8 @@ class ForkServer(ForkServerBase):
 
 def _read_until_eof(fd: int, deadline: float, uid: int, cap: int) -> tuple[bytes, bool]:
     """The keeper's report; past ``deadline`` every process of ``uid`` is killed (the keeper then reports)."""
-    chunks, size, timed_out = [], 0, False
+    chunks: list[bytes] = []
+    size, timed_out = 0, False
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     while True:

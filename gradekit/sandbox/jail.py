@@ -163,7 +163,7 @@ def _probe_cached(uid: int, executable: str) -> str | None:
 def read_status(fd: int) -> str:
     """What the launcher wrote on its status pipe (a launch error), closing the pipe; '' when it launched."""
     try:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 4096)
             if not chunk or sum(map(len, chunks)) > 4096:

@@ -6,6 +6,7 @@ import math
 import os
 import resource
 from dataclasses import dataclass, replace
+from typing import Callable
 
 WRITABLE_BYTES = 64 * 2**20  # all the child may write, where one tmpfs holds its folders (a jail)
 LIBRARY_RESIDENT_BYTES = 2**30  # what preloaded libraries keep resident (torch on the CPU: ~220 MB; CUDA builds more)
@@ -82,22 +83,23 @@ def preload_prelude(limits: Limits) -> str:
             + child_source("preload") + "\n")
 
 
-def rlimit_setter(limits: Limits, nproc: int | None = None):
+def rlimit_setter(limits: Limits, nproc: int | None = None) -> Callable[[], None]:
     """A preexec_fn that only calls setrlimit: every value is computed here, before fork.
 
     ``nproc`` is the RLIMIT_NPROC to set as is (a child that gets a uid of its own,
     see ``gradekit.sandbox.box``); without it, ``limits.processes`` beyond the user's tasks.
     """
     hard = rlimit_values(limits)
-    nproc = _nproc_limit(limits.processes) if nproc is None else _clamp(resource.RLIMIT_NPROC, nproc)
+    nproc_limit = (_nproc_limit(limits.processes) if nproc is None
+                   else _clamp(resource.RLIMIT_NPROC, nproc))
 
     def preexec() -> None:
         os.umask(0o077)
         for res, value in hard:
             resource.setrlimit(res, value)
-        if nproc is not None:
+        if nproc_limit is not None:
             try:
-                resource.setrlimit(resource.RLIMIT_NPROC, nproc)
+                resource.setrlimit(resource.RLIMIT_NPROC, nproc_limit)
             except (OSError, ValueError):
                 pass  # best effort, see the module docstring
 

@@ -78,10 +78,12 @@ class _ForkServerSlot:
         """The running server, started now for an isolation of ``kind`` ("jail" or "confined") if it is not yet."""
         if self.server is None:
             if kind == "jail":  # the server is a jail itself
-                from gradekit.sandbox.fork_server import ForkServer as Server
+                from gradekit.sandbox.fork_server import ForkServer
+                self.server = ForkServer()
             else:  # no namespaces: each child confines itself after the fork
-                from gradekit.sandbox.confined_server import ConfinedServer as Server
-            self.server, self.state = Server(), Serving.RUNNING
+                from gradekit.sandbox.confined_server import ConfinedServer
+                self.server = ConfinedServer()
+            self.state = Serving.RUNNING
         return self.server
 
 

@@ -122,6 +122,7 @@ class ForkServerBase:
 
     def _send(self, request: dict, fds: list[int]) -> None:
         """Hand the server one request and the descriptors its child works on."""
+        assert self._sock is not None  # _start makes it with the server, before any request
         try:
             socket.send_fds(self._sock, [json.dumps(request).encode()], fds)
         except OSError as e:
@@ -130,15 +131,17 @@ class ForkServerBase:
     def _read_line(self, deadline: float, past_deadline: Callable[[], float]) -> bytes:
         """The server's next answer, a line; each time ``deadline`` passes, ``past_deadline`` gives the next one
         (or raises ``ServerLost``)."""
+        sock = self._sock
+        assert sock is not None  # _start makes it with the server, before any request
         got = b""
         while not got.endswith(b"\n"):
             left = deadline - time.monotonic()
             if left <= 0:
                 deadline = past_deadline()
                 continue
-            if not select.select([self._sock], [], [], left)[0]:
+            if not select.select([sock], [], [], left)[0]:
                 continue
-            chunk = self._sock.recv(64)
+            chunk = sock.recv(64)
             if not chunk:
                 raise ServerLost("it ended")
             got += chunk

@@ -19,7 +19,7 @@ from gradekit.output.keys import answer_key
 from gradekit.core.plain import solution_dict
 from gradekit.catalog.variants import Stream, draw, draw_params, seed, variant
 
-from .helpers import PROBLEMS
+from tests.helpers import PROBLEMS
 
 CAT = load_catalog()
 Q32V = CAT.resolve("ece661-hw1/q3.2v")

@@ -28,8 +28,8 @@ from gradekit.code.spec import is_module_problem
 from gradekit.core.plain import solution_dict
 from gradekit.catalog.variants import variant
 
-from .module_task1 import CORRECT
-from .schema_lite import errors
+from tests.module_task1 import CORRECT
+from tests.schema_lite import errors
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "gradescope_schema.json").read_text())
 ASSIGNMENT = "ece661-hw1"

@@ -168,7 +168,7 @@ def test_cli_grade(klass, tmp_path):
 def test_a_gradescope_folder_is_graded_as_one_submission_module_files_included(tmp_path):
     """The batch hands each student's folder to grading.grade, which decides what each file is:
     the answers file and the module file (task1.py) both count, as in the autograder."""
-    from .module_task1 import CORRECT
+    from tests.module_task1 import CORRECT
 
     d = tmp_path / "export"
     (d / "submission_1").mkdir(parents=True)

@@ -18,7 +18,7 @@ from gradekit.course.batch import BatchOptions, grade_folder
 from gradekit.sandbox import box
 from gradekit.sandbox.process import Limits
 
-from .module_task1 import CORRECT
+from tests.module_task1 import CORRECT
 
 FAST = Limits(wall_seconds=5, cpu_seconds=5)
 KEY = 0x6B1D_2028  # the segment's key: B needs only to know it

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 
-from .module_task1 import CORRECT
+from tests.module_task1 import CORRECT
 
 HANG = "\ndef relu(X):\n    while True:\n        pass\n"  # burns CPU: the call's CPU budget ends it
 

@@ -33,8 +33,8 @@ from gradekit.course.executor import BatchJob
 from gradekit.sandbox.process import Limits
 from gradekit.catalog.catalog import load_catalog
 
-from .module_task1 import CORRECT
-from .timing import call_budget
+from tests.module_task1 import CORRECT
+from tests.timing import call_budget
 
 CAT = load_catalog()
 ASSIGNMENT = "ece449-a2"

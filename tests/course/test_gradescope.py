@@ -17,8 +17,8 @@ from gradekit.output.gradescope import failed_results, results
 from gradekit.grading.answers import grade_answers
 from gradekit.core.plain import solution_dict
 
-from .helpers import PROBLEMS
-from .schema_lite import errors
+from tests.helpers import PROBLEMS
+from tests.schema_lite import errors
 
 SCHEMA = json.loads((Path(__file__).parents[1] / "gradescope_schema.json").read_text())
 

@@ -24,7 +24,7 @@ from gradekit.output.gradescope import results
 from gradekit.catalog.catalog import load_catalog
 from gradekit.catalog.variants import variant
 
-from .helpers import PROBLEMS
+from tests.helpers import PROBLEMS
 
 CAT = load_catalog()
 LATER = "dL/db1"  # q3.2v's after_due_date part

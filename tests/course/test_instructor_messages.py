@@ -10,7 +10,7 @@ from gradekit.cli.commands import main
 from gradekit.core.records import points
 from gradekit.course.batch import BatchOptions, grade_folder, write_outputs
 
-from .module_task1 import CORRECT
+from tests.module_task1 import CORRECT
 
 
 def cli(*args):

@@ -28,7 +28,7 @@ from gradekit.course.pool import LocalPool
 from gradekit.sandbox.process import Limits
 from gradekit.catalog.catalog import load_catalog
 
-from .module_task1 import CORRECT
+from tests.module_task1 import CORRECT
 
 CAT = load_catalog()
 FAST = Limits(wall_seconds=5, cpu_seconds=5)

@@ -34,7 +34,7 @@ from gradekit.course.batch import grade_entry, BatchOptions, grade_folder, write
 from gradekit.grading.grade import grade
 from gradekit.catalog.catalog import load_catalog
 
-from .module_task1 import CORRECT, FAST
+from tests.module_task1 import CORRECT, FAST
 
 CAT = load_catalog()
 ASSIGNMENT = "ece449-a2"

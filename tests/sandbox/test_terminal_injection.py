@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from gradekit.cli.commands import main
 
-from .module_task1 import CORRECT
+from tests.module_task1 import CORRECT
 
 # OSC 0 (window title), OSC 8 (a hidden link), erase the line, then a fake green total; a bidi override
 ATTACK = ("\x1b]0;owned\x07[bold red]markup[/] \u202eevil\u202c \x9b31m "

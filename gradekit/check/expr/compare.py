@@ -141,6 +141,7 @@ def check_formula(
         return FormulaResult(Verdict.INVALID, shape_error)
     if found:
         return FormulaResult(Verdict.WRONG, _cap(found.message), found.id)
+    assert shape is not None  # shape_error is None: the shape was found
     if not _same_shape(shape, ref_shape):
         return FormulaResult(Verdict.WRONG,
                              f"Your answer is {show(shape)}, but the right one is {show(ref_shape)}.", "wrong_shape")

@@ -75,7 +75,7 @@ def rows_of_text(text: str) -> list[list[str]] | None:
         raise ExprError(end + 1, f"unexpected {text[end:].strip()[:10]!r} after the matrix's closing ']'")
     if not all(isinstance(r, list) for r in items):
         raise ExprError(1, "a matrix typed as text is a list of rows, each in brackets: [[0, 1, 2], [x, y, z]]")
-    return items  # type: ignore[return-value]
+    return items
 
 
 def _list_at(text: str, start: int, depth: int) -> tuple[list[Any], int]:
@@ -146,10 +146,10 @@ def _entry_text(text: str, i: int) -> tuple[str, int]:
 def to_node(answer: Any, table: Symbols) -> Node:
     """The answer as one AST (a ``Mat`` for a list of rows); ``ExprError`` with the row and column when refused."""
     if isinstance(answer, str):
-        rows = rows_of_text(answer)
-        if rows is None:
+        text_rows = rows_of_text(answer)
+        if text_rows is None:
             return parse(answer, table)
-        answer = rows
+        answer = text_rows
     if not isinstance(answer, (list, tuple)) or not answer:
         raise ExprError(1, f"expected a matrix as a list of rows or a LaTeX bmatrix, got {type(answer).__name__ if answer != [] else 'an empty list'}")
     if len(answer) > MAX_SIDE:

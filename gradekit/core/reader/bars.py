@@ -81,9 +81,10 @@ class _Pairings:
             raise ExprError(self.toks[i].col, "too many '|' to pair up; write abs(...) for each absolute value")
         tok = self.toks[i]
         while tok.kind not in ("BAR", "EOF"):  # the other tokens have one reading: no branching, no recursion
-            stack = self.step(tok, stack)
-            if stack is None:
+            opened = self.step(tok, stack)
+            if opened is None:
                 return ()
+            stack = opened
             after_operand = tok.kind in ENDS_OPERAND
             i += 1
             tok = self.toks[i]

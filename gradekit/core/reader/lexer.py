@@ -142,7 +142,8 @@ _DIGIT_GROUPS = re.compile(r"(?:_\d{3})+(?![\d_])")  # 1_000_000, as Python writ
 class _Lexer:
     def __init__(self, text: str, declared: frozenset[str], exact: bool = False, *, lists: bool = False,
                  sizes: bool = False):
-        self.s, self.i, self.declared, self.out, self.exact = text, 0, declared, [], exact
+        self.s, self.i, self.declared, self.exact = text, 0, declared, exact
+        self.out: list[Token] = []
         self.lists, self.sizes = lists, sizes
         self.side = ""  # "open"/"close" right after \left, \right, \bigl ...: the side of a bar that follows
 
@@ -272,6 +273,7 @@ class _Lexer:
                 if self.sizes and self.out and self.out[-1].kind == "NUM" and self._separates_sizes():
                     return
                 m = _ALNUM.match(s, self.i)
+                assert m is not None  # run() calls name() at an ASCII letter
                 base, self.i = m.group(0), m.end()
         plain = base
         while self.i < len(s) and s[self.i] in SUBSCRIPT_DIGITS:  # x₁

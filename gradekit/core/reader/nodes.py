@@ -176,7 +176,7 @@ def constant_value(node: Node) -> float:
         return constant_value(node.arg)
     if isinstance(node, Call) and len(node.args) == 1:
         x = constant_value(node.args[0])
-        fns = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
+        fns: dict[str, Callable[[float], float]] = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
                "relu": lambda v: max(v, 0.0), "sum": lambda v: v, "max": lambda v: v, "diag": lambda v: v,
                "sigmoid'": lambda v: math.exp(-v) / (1 + math.exp(-v)) ** 2, "tanh'": lambda v: 1 - math.tanh(v) ** 2,
                "relu'": lambda v: float(v > 0), "log'": lambda v: 1 / v, "sqrt": math.sqrt, "abs": abs,
@@ -188,5 +188,5 @@ def constant_value(node: Node) -> float:
             if abs(b) > 64:
                 raise OverflowError("exponent too large")
             return math.pow(a, b)
-        return {"+": a + b, "-": a - b, "mat": a * b, "had": a * b}.get(node.op) if node.op != "/" else a / b
+        return {"+": a + b, "-": a - b, "mat": a * b, "had": a * b}[node.op] if node.op != "/" else a / b
     raise ValueError("not a constant")

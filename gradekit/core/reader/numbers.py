@@ -201,13 +201,13 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
     from gradekit.core.reader.arith import ArithError, read_expression
 
     try:
-        reading = read_expression(text)
+        expression = read_expression(text)
     except ArithError as e:
         if re.fullmatch(r"[\d.eE+\-\s]*", text) and not re.search(r"\d\.\.\d|\d\.\d*\.\d", text):
             raise plain_error from None  # digits gone wrong ("1e", "--"): the plain message says it best
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
         raise AnswerFormatError(f"{shown!r} is not a number ({e})") from None
-    return reading.value, -1, -1, f"read {quoted(raw)} as {reading.shown}"
+    return expression.value, -1, -1, f"read {quoted(raw)} as {expression.shown}"
 
 
 def _chain(text: str) -> list[str] | None:
@@ -392,8 +392,8 @@ def _assignments(raw: str, name: str | None) -> "Assigned | None":
     if raw.count("=") < 2:
         return None
     items = [t for t in re.split(r"\s*(?:[,;]|\band\b)\s*(?![^\[\](){}]*[\])}])", raw.strip()) if t.strip()]
-    found = [_ASSIGNED.match(t) for t in items]
-    if len(found) < 2 or not all(found):
+    found = [m for t in items if (m := _ASSIGNED.match(t))]
+    if len(found) < 2 or len(found) < len(items):
         return None
     bases = {(m.group(1) or m.group(3)).lstrip("\\") for m in found}
     indices = [int(m.group(2) or m.group(4)) for m in found]
@@ -492,8 +492,8 @@ def _latex_matrix(raw: str, s: str) -> "list[list[str]] | Scaled":
         value = _scalar(factor_text)[0]
     except AnswerFormatError as e:
         raise AnswerFormatError(f"{quoted(factor_text, 30)} before the matrix is not a number ({e})") from None
-    shown = Fraction(value).limit_denominator(1000)
-    shown = f"{shown.numerator}/{shown.denominator}" if float(shown) == value and shown.denominator > 1 else f"{value:g}"
+    near = Fraction(value).limit_denominator(1000)
+    shown = f"{near.numerator}/{near.denominator}" if float(near) == value and near.denominator > 1 else f"{value:g}"
     return Scaled(rows, value, f"read {quoted(raw)} as {shown} times the matrix")
 
 
@@ -521,9 +521,9 @@ def parse_numeric(raw: Any, *, name: str | None = None, kind: str = "number", pe
                        np.array(dropped, dtype=bool).reshape(shape) if any(dropped) else None)
     if isinstance(raw, dict):
         raise AnswerFormatError("a table of values was given where numbers are due")
-    value, decimals, significant, reading = _scalar(raw, percent)
-    dropped = np.array(True) if isinstance(raw, FloatText) and raw.zeros_dropped else None
-    return Numeric(np.array(value), np.array(decimals), np.array(significant), (reading,) if reading else (), dropped)
+    value, places, digits, reading = _scalar(raw, percent)
+    zeros = np.array(True) if isinstance(raw, FloatText) and raw.zeros_dropped else None
+    return Numeric(np.array(value), np.array(places), np.array(digits), (reading,) if reading else (), zeros)
 
 
 def _shape_of(raw: list, flat: list, depth: int = 0) -> tuple[int, ...]:

@@ -211,7 +211,8 @@ class _ListReader:
     def printed_row(self) -> list[tuple[Token | None, Token]]:
         """Numbers side by side up to the entry's end, each with its sign touching it (``1 -2``, not ``1 - 2``);
         [] where the entry is anything else (one number alone is a row of one)."""
-        toks, i, row = self.p.toks, self.p.i, []
+        toks, i = self.p.toks, self.p.i
+        row: list[tuple[Token | None, Token]] = []
         while True:
             sign = toks[i] if toks[i].kind in ("-", "+") and toks[i].end == toks[i + 1].col else None
             num = toks[i + 1] if sign else toks[i]

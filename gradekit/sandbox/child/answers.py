@@ -11,7 +11,8 @@ _FILE = "answers.py"
 _RESULT = os.path.join(os.getcwd(), "result.json")
 _dumps, _open, _exit, _walk_tb, _urandom = json.dumps, open, os._exit, traceback.walk_tb, os.urandom
 _PART_ENTRIES = 200000  # values one part may hold: twice what the parent reads, so it says its own limit
-_state = {"token": None, "left": None}  # the token marks a part that cannot be returned; left: its budget
+# the token marks a part that cannot be returned; left: its budget (a type comment: no typing here)
+_state = {"token": None, "left": None}  # type: dict[str, str | int | None]
 
 
 class _Capped(io.TextIOBase):
