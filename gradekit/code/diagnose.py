@@ -32,6 +32,8 @@ MISTAKES = {
     "state_not_stored": "an attribute the method must set was never set",
     "aliased": "every entry of a returned list is the last one: one array appended each time, then changed in "
                "place",
+    "swapped_arguments": "right with two arguments of the last step in the other order: the function takes them "
+                         "swapped (loss(y_true, y_pred) where loss(y_pred, y_true) is asked)",
     "ignored_argument": "a model built with a size other than the one passed to its constructor (num_classes = 10 "
                         "written where the argument is asked)",
 }
