@@ -18,7 +18,7 @@ import numpy as np
 
 from gradekit.code.props import rough
 
-__all__ = ["Judgement", "judge", "MISTAKES", "describe_shape"]
+__all__ = ["Judgement", "judge", "MISTAKES", "describe_shape", "wrong_unnamed"]
 
 # Every mistake a generated check can name, with what it means: the keys a spec's ``partial`` may price.
 MISTAKES = {
@@ -32,6 +32,8 @@ MISTAKES = {
     "state_not_stored": "an attribute the method must set was never set",
     "aliased": "every entry of a returned list is the last one: one array appended each time, then changed in "
                "place",
+    "swapped_arguments": "right with two arguments of the last step in the other order: the function takes them "
+                         "swapped (loss(y_true, y_pred) where loss(y_pred, y_true) is asked)",
     "ignored_argument": "a model built with a size other than the one passed to its constructor (num_classes = 10 "
                         "written where the argument is asked)",
 }
@@ -47,6 +49,11 @@ class Judgement:
 
 
 _OK = Judgement(True)
+
+
+def wrong_unnamed(verdict: Judgement | None) -> bool:
+    """A value judged wrong with no mistake named: what a variant of the solution, or swapped arguments, may name."""
+    return verdict is not None and not verdict.ok and verdict.mistake is None
 
 
 def describe_shape(shape: tuple[int, ...], dims: Mapping[str, int]) -> str:

@@ -26,13 +26,14 @@ from gradekit.code.diagnose import MISTAKES, Judgement, judge
 from gradekit.code.fit import FitRunner, parse_fit
 from gradekit.code.gradcheck import FD_RTOL, parse_gradcheck
 from gradekit.code.standins import default_stand_ins, flatten_records
-from gradekit.code.unchanged import function_bodies, starter_unchanged
+from gradekit.code.unchanged import bodies_to_write, function_bodies, starter_unchanged
 from gradekit.code.props import FATAL
 from gradekit.code.interface import Interface, read_interface
 from gradekit.code.scenario import (EDGE_CASES, Dims, InputSpec, bound_names, draw_cases, parse_dims, parse_input,
                                     parse_path, parse_step, referenced, smallest)
 from gradekit.code.spec import CallableSpec, Check, Graded, ModuleSpec
 from gradekit.code.structure import STRUCTURE_MISTAKES, described_structure
+from gradekit.code.swapped import name_swapped_arguments
 from gradekit.code.variants import name_by_variants, parse_variants
 from gradekit.core.codefields import CODE_FAMILY
 from gradekit.core.errors import ParamError, did_you_mean
@@ -74,6 +75,8 @@ class CodeTest:
 
     @property
     def text(self) -> str:
+        if not self.steps and self.fit is not None:
+            return self.fit.text
         steps = "; ".join(s["text"] for s in self.steps)
         if self.train is not None:
             return f"{steps}; then {self.train['model']}'s trained state, scored by the solution's class"
@@ -140,8 +143,10 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
     timeout = params.get("timeout", DEFAULT_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise CodeSpecError("timeout", f"is {timeout!r}, but must be CPU seconds per call, above 0, at most 600")
+    solution = str(params.get("solution_source", ""))
     setup = {"library": library, "tensors": inputs_as == "torch", "inputs": inputs, "dims": dims, "batch": batch, "random": random,
-             "edges": tuple(edges), "timeout": float(timeout), "starter_bodies": function_bodies(starter.encode()),
+             "edges": tuple(edges), "timeout": float(timeout),
+             "starter_bodies": bodies_to_write(starter.encode(), solution.encode()),  # what students write
              "solution_key": hashlib.sha256(str(params.get("solution_source", "")).encode()).hexdigest()}
     tests = params.get("tests", {})
     if not tests:
@@ -154,7 +159,7 @@ def build_code_spec(params: Mapping[str, Any]) -> ModuleSpec:
         _check_variants(t, str(params.get("solution_source", "")))
     callables = tuple(_callable(t.part, t, interface, setup) for t in parsed)
     extra = {**setup, "starter_source": starter, "wrap_source": _with_torch if library == "torch" else _with_numpy, "solution_source": str(params.get("solution_source", "")),
-             "interface": interface, "tests": {c.name: c.checks[0].run.test for c in callables}}  # type: ignore[attr-defined]
+             "interface": interface, "tests": {t.part: t for t in parsed}}
     preamble = "import torch" if library == "torch" else "import numpy as np"
     handout = params.get("preamble_source")  # the handout's own earlier code: run before a .py of one cell
     if isinstance(handout, str):
@@ -197,14 +202,15 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
           dims: Dims) -> CodeTest:
     where = f"parts.{name}"
     steps_raw = raw.get("steps")
-    if not isinstance(steps_raw, list) or not steps_raw:
+    fit_alone = steps_raw is None and raw.get("fit") is not None  # a training checked as training, nothing else
+    if not fit_alone and (not isinstance(steps_raw, list) or not steps_raw):
         raise CodeSpecError(f"{where}.steps", "must be a non-empty list of statements, e.g. "
                                              "[\"layer = Linear(C_in, C_out)\", \"Z = layer.forward(A)\"]")
     steps = []
     known = {i.name for i in inputs} | set(dims)
     if raw.get("train") is not None:
         known |= {"train_iter", "test_iter", "device"}  # what a training part's child serves its steps
-    for i, text in enumerate(steps_raw):
+    for i, text in enumerate(steps_raw or []):
         try:
             step = parse_step(text)
         except ValueError as e:
@@ -246,7 +252,7 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
                     parse_ops(structure["ops"], "ops")
             except ParamError as e:
                 raise CodeSpecError(f"{where}.structure.{e.field}", e.message) from None
-    else:
+    elif not fit_alone:
         raw_compare = raw.get("compare")
         if not isinstance(raw_compare, list) or not raw_compare:
             raise CodeSpecError(f"{where}.compare", "must list what to compare: names the steps bind, or their "
@@ -275,8 +281,10 @@ def _test(name: str, raw: Mapping[str, Any], interface: Interface, inputs: Seque
             raise CodeSpecError(f"{where}.variants", str(e)) from None
         named = (*named, *dict.fromkeys(v.mistake for v in variants))
     stand_in = raw.get("stand_in")
-    if stand_in is not None and (not isinstance(stand_in, list) or not all(n in interface.names for n in stand_in)):
-        raise CodeSpecError(f"{where}.stand_in", f"is {stand_in!r}, but must list functions the starter defines")
+    if stand_in is not None and (not isinstance(stand_in, list) or
+                                 not all(n in interface.names or interface.get(n) for n in stand_in)):
+        raise CodeSpecError(f"{where}.stand_in", f"is {stand_in!r}, but must list functions (or methods, "
+                                                 f"Class.method) the starter defines")
     gradcheck = None
     if raw.get("gradcheck") is not None:
         try:
@@ -321,6 +329,20 @@ def _own(test: CodeTest) -> str | None:
     return calls[-1][0] if calls and len(calls[-1]) == 1 else None
 
 
+def _graded(steps: Sequence[Mapping[str, Any]]) -> str | None:
+    """The callable whose body decides whether a part is implemented: the function its last call step calls,
+    or for a method of an instance the steps built (``net = Net(...)`` or ``Net.__new__(Net)``, then
+    ``net.forward(X)``), ``Net.forward``."""
+    calls = [s for s in steps if "call" in s]
+    if not calls:
+        return None
+    path = calls[-1]["call"]["path"]
+    if len(path) == 1:
+        return path[0]
+    builders = [s["call"]["path"][0] for s in calls[:-1] if s["targets"] == [path[0]] and len(s["call"]["path"]) <= 2]
+    return f"{builders[-1]}.{path[1]}" if len(path) == 2 and builders else None
+
+
 def _factor(f: Any, dims: Dims, where: str) -> dict[str, float | str]:
     """``0.5``, ``2``, ``"N"`` or ``"1/N"``: a factor a wrong value may be off by, by its label."""
     if isinstance(f, (int, float)) and not isinstance(f, bool) and f:
@@ -331,16 +353,17 @@ def _factor(f: Any, dims: Dims, where: str) -> dict[str, float | str]:
 
 
 def _callable(name: str, test: CodeTest, interface: Interface, setup: Mapping[str, Any]) -> CallableSpec:
-    heads = [s["call"]["path"] for s in test.steps if "call" in s]
+    steps = test.steps or test.fit.steps  # a part of a fit alone: its training steps
+    heads = [s["call"]["path"] for s in steps if "call" in s]
     called = [".".join(p) for p in heads if p[0] in interface.names]
     sig = next((interface.signature(p) for p in reversed(called) if interface.signature(p)), f"{name}(...)")
     doc = next((interface.doc(p) for p in reversed(called) if interface.doc(p)), "")
     check = Check("training" if test.train is not None else "structure" if test.structure is not None else "values",
                   _Runner(test, setup),
                   test.text)
-    checks = (check,) if test.fit is None else (check, Check("training", FitRunner(test.fit, setup,
-                                                                                   test.stand_in or (), _own(test)),
-                                                             test.fit.text))
+    fit = () if test.fit is None else (Check("training", FitRunner(test.fit, setup, test.stand_in or (),
+                                                                   _graded(steps)), test.fit.text),)
+    checks = (*((check,) if test.steps else ()), *fit)
     return CallableSpec(name, sig, doc, checks)
 
 
@@ -355,7 +378,7 @@ class _Runner:
     def __call__(self, pair: Any, options: Mapping[str, Any]) -> Graded | str | None:
         if not isinstance(pair, CodePair):
             raise TypeError("a generated check needs the student's and the solution's children")
-        if starter_unchanged(pair.student.student_code, self.setup, _own(self.test)):
+        if starter_unchanged(pair.student.student_code, self.setup, _graded(self.test.steps)):
             return Graded.missing()  # the starter's own body, placeholders and all: not implemented, not wrong
         if self.test.train is not None:
             from gradekit.code.training import trained_check
@@ -384,6 +407,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
     # reaches over all the cases (a gradient that cancels to 3e-10 on one case is zero, as a TA reads it)
     pending: list[tuple[int, int, Any, Any, dict, Mapping[str, int]]] = []
     ran: list[tuple[int, Any, dict, tuple]] = []  # the cases the student's steps ran: index, case, request, values
+    wants: dict[int, tuple] = {}  # the solution's values of those cases, by index
     scale = [0.0 for _ in labels]
     batch = setup["batch"]
     for case in cases:
@@ -408,6 +432,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
             failed = _call_failure(got, _own(test))
             if failed is None:
                 return Graded.missing()
+            failed += _encoding_note(failed, test.steps, setup["inputs"])
             for v in verdicts:
                 v.append((case.label, Judgement(False, None, failed)))
             if got.kind in FATAL:
@@ -415,6 +440,7 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
             continue
         n = len(test.compare)
         ran.append((len(verdicts[0]), case, plain, tuple(got.value[:n])))
+        wants[len(verdicts[0])] = tuple(ref[:n])
         if gradcheck:
             _solution_agrees(ref, test, case.label)
             have_grads = [got.value[test.compare.index((g,))] for g in gradcheck["grads"]]
@@ -444,6 +470,8 @@ def _values(pair: CodePair, test: CodeTest, setup: Mapping[str, Any], options: M
                                                    dims=dims, batch=setup["batch"]))
     if test.variants:
         name_by_variants(pair, test.variants, str(_own(test)), ran, verdicts, options, timeout)
+    declared = {i.name: (i.dtype, i.dims) for i in setup["inputs"]}
+    name_swapped_arguments(pair, test.steps, declared, ran, wants, verdicts, options, timeout)
     return _score(labels, cast("list[list[tuple[str, Judgement]]]", verdicts), options)  # each judged above
 
 
@@ -472,6 +500,19 @@ def _solution_agrees(ref: Sequence[Any], test: CodeTest, label: str) -> None:
         if not j.ok:
             raise CheckFault(f"the solution's {g} disagrees with finite differences of its own loss on {label}: "
                              f"{j.words}")
+
+
+def _encoding_note(failed: str, steps: Sequence[Mapping[str, Any]], inputs: Sequence[InputSpec]) -> str:
+    """Where the step that raised takes labels one-hot, the words that say so: a function written for class
+    indices fails on them, and the student reads why (" (Y is one-hot: float64[N, C], a row per sample with 1
+    in its class's column)")."""
+    one_hot = {i.name: i for i in inputs if i.one_hot}
+    step = next((s for s in steps if failed.startswith(f"`{s['text']}` raised")), None)
+    if step is None or not one_hot:
+        return ""
+    names = [n for n in dict.fromkeys(referenced([step])) if n in one_hot]
+    return "".join(f" ({n} is one-hot: {one_hot[n].dtype}[{', '.join(map(str, one_hot[n].dims))}], a row per "
+                   f"sample with 1 in its class's column)" for n in names)
 
 
 _ONE = " (a batch of one)"

@@ -7,11 +7,15 @@ notebook would (``layer = Linear(C_in, C_out)``, ``Z = layer.forward(A)``). Stat
 spec says is ever evaluated in the grader.
 
 >>> parse_input("A", "float64[N, C_in]")
-InputSpec(name='A', dtype='float64', dims=('N', 'C_in'), low=None, high=None, values=())
+InputSpec(name='A', dtype='float64', dims=('N', 'C_in'), low=None, high=None, values=(), one_hot=False)
 >>> parse_input("y", "int64[N] in [0, C)").high
 'C'
+>>> parse_input("Y", "float64[N, C] one-hot").one_hot
+True
 >>> parse_step("Z = layer.forward(A)")["call"]["path"]
 ['layer', 'forward']
+>>> parse_step("g = (W - layer.W) / 0.1")["value"]["op"]
+'/'
 """
 
 from __future__ import annotations
@@ -29,13 +33,15 @@ __all__ = ["Dims", "InputSpec", "Case", "parse_input", "parse_step", "parse_path
 
 DTYPES = ("float64", "float32", "int64", "int32", "bool")
 EDGE_CASES = ("a batch of one", "zeros", "negatives", "large magnitudes")
-_INPUT = re.compile(r"\s*(?P<dtype>[a-z0-9]+)\s*\[(?P<dims>[^\]]*)\]\s*(?:in\s*(?P<range>.+?))?\s*$")
+_INPUT = re.compile(r"\s*(?P<dtype>[a-z0-9]+)\s*\[(?P<dims>[^\]]*)\]\s*(?:in\s*(?P<range>.+?)|(?P<one_hot>one-hot))?\s*$")
+_OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}  # a step's arithmetic: the child's operator
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    """One input: ``float64[N, C_in]``, ``int64[N] in [0, C)``, ``float64[N] in {-1, 1}``."""
+    """One input: ``float64[N, C_in]``, ``int64[N] in [0, C)``, ``float64[N] in {-1, 1}``, or labels one-hot
+    along the last axis, ``float64[N, C] one-hot`` (as a course's ``np.eye(C)[y]`` encodes them)."""
 
     name: str
     dtype: str
@@ -43,6 +49,7 @@ class InputSpec:
     low: float | str | None = None
     high: float | str | None = None  # exclusive for integers written ``[0, C)``, inclusive otherwise
     values: tuple[float, ...] = ()
+    one_hot: bool = False
 
     @property
     def floating(self) -> bool:
@@ -65,7 +72,8 @@ def parse_input(name: str, text: Any) -> InputSpec:
         raise ValueError(f"is {text!r}, but must be a string such as 'float64[N, 3]'")
     m = _INPUT.fullmatch(text)
     if not m:
-        raise ValueError(f"is {text!r}, but must look like 'float64[N, 3]' or 'int64[N] in [0, C)'")
+        raise ValueError(f"is {text!r}, but must look like 'float64[N, 3]', 'int64[N] in [0, C)' or "
+                         f"'float64[N, C] one-hot'")
     dtype = m["dtype"]
     if dtype not in DTYPES:
         raise ValueError(f"has dtype {dtype!r}; the dtypes are {', '.join(DTYPES)}")
@@ -94,7 +102,9 @@ def parse_input(name: str, text: Any) -> InputSpec:
             raise ValueError("has a half-open range; only integer inputs take [low, high)")
         if rm[3] == "]" and not dtype.startswith("float") and isinstance(high, (int, float)):
             high = high + 1  # inclusive integer bound: drawn below high + 1
-    return InputSpec(name, dtype, tuple(dims), low, high, values)
+    if m["one_hot"] and (not dims or dtype == "bool"):
+        raise ValueError("is one-hot, but a one-hot input needs numbers and an axis of classes, as in float64[N, C]")
+    return InputSpec(name, dtype, tuple(dims), low, high, values, bool(m["one_hot"]))
 
 
 def _bound(text: str) -> float | str:
@@ -147,9 +157,10 @@ def parse_step(text: Any) -> dict[str, Any]:
     """One statement as plain data for the child; ``ValueError`` naming what the step language lacks.
 
     The forms: ``name = call(args)``, ``a, b = call(args)``, ``call(args)``, ``obj.attr = name`` (or a
-    constant); a call is a name the module defines or a name the steps bound, then attributes
-    (``layer.forward``); an argument is a name (an input, a dimension, a bound name), one entry of a bound
-    list (``Ws[-1]``) or a literal.
+    constant), ``name = value``; a call is a name the module defines or a name the steps bound, then attributes
+    (``layer.forward``); an argument is a name (an input, a dimension, a bound name, a class or function the
+    module defines: ``Net.__new__(Net)``), an attribute of a bound name (``layer.W``), one entry of a bound
+    list (``Ws[-1]``), a literal, or arithmetic of those (``(W - layer.W) / 0.1``: the step a method took).
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"{text!r} is not a statement")
@@ -203,6 +214,13 @@ def _callee(node: ast.expr, text: str) -> list[str]:
 def _arg(node: ast.expr, text: str) -> dict[str, Any]:
     if isinstance(node, ast.Name):
         return {"ref": node.id}
+    if isinstance(node, ast.Attribute):  # layer.W: an attribute of a bound name
+        path = _callee(node, text)
+        return {"ref": path[0], "attrs": path[1:]}
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return {"op": _OPERATORS[type(node.op)], "args": [_arg(node.left, text), _arg(node.right, text)]}
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not isinstance(node.operand, ast.Constant):
+        return {"op": "neg", "args": [_arg(node.operand, text)]}
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):  # Ws[-1]: one entry of a list
         try:
             index = ast.literal_eval(node.slice)
@@ -214,7 +232,8 @@ def _arg(node: ast.expr, text: str) -> dict[str, Any]:
     try:
         return {"const": ast.literal_eval(node)}
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        raise ValueError(f"{text!r}: an argument is a name or a literal, not {ast.unparse(node)!r}") from None
+        raise ValueError(f"{text!r}: an argument is a name, name.attribute, a literal or arithmetic (+ - * /) "
+                         f"of those, not {ast.unparse(node)!r}") from None
 
 
 def bound_names(steps: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -227,11 +246,18 @@ def referenced(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     out: list[str] = []
     for s in steps:
         args = [s["value"]] if "value" in s else [*s["call"]["args"], *s["call"]["kwargs"].values()]
-        out += [a["ref"] for a in args if "ref" in a]
+        out += [name for a in args for name in _refs(a)]
         if "call" in s:
             out.append(s["call"]["path"][0])
         out += [t.split(".")[0] for t in s["targets"] if "." in t]
     return out
+
+
+def _refs(arg: Mapping[str, Any]) -> list[str]:
+    """The names an argument reads, through its arithmetic."""
+    if "op" in arg:
+        return [name for a in arg["args"] for name in _refs(a)]
+    return [arg["ref"]] if "ref" in arg else []
 
 
 def draw_cases(inputs: Sequence[InputSpec], dims: Mapping[str, tuple[int, int]], seed: int, *, random: int = 4,
@@ -275,7 +301,11 @@ def _resolve(bound: float | str | None, sizes: Mapping[str, int]) -> float | Non
 
 def _draw(spec: InputSpec, sizes: Mapping[str, int], rng: np.random.Generator) -> np.ndarray:
     shape = tuple(d if isinstance(d, int) else sizes[d] for d in spec.dims)
-    if spec.values:
+    out: np.ndarray
+    if spec.one_hot:  # one class per row of the last axis
+        classes = shape[-1]
+        out = np.eye(classes)[rng.integers(0, classes, size=shape[:-1])] if classes else np.zeros(shape)
+    elif spec.values:
         out = rng.choice(np.array(spec.values), size=shape)
     elif spec.dtype == "bool":
         out = rng.random(shape) < 0.5
@@ -291,7 +321,7 @@ def _draw(spec: InputSpec, sizes: Mapping[str, int], rng: np.random.Generator) -
 
 def _edge(x: np.ndarray, spec: InputSpec, label: str) -> np.ndarray:
     """An edge case's change to a float input with no declared range or values (labels keep their draw)."""
-    if not spec.floating or spec.values or spec.low is not None:
+    if not spec.floating or spec.values or spec.low is not None or spec.one_hot:
         return x
     if label == "zeros":
         return np.zeros_like(x)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from gradekit.code.diagnose import MISTAKES, Judgement, judge
+from gradekit.code.diagnose import MISTAKES, Judgement, judge, wrong_unnamed
 from gradekit.code.scenario import Case
 
 __all__ = ["Variant", "parse_variants", "name_by_variants"]
@@ -67,7 +67,7 @@ def name_by_variants(pair: Any, variants: Sequence[Variant], own: str, ran: Sequ
 
     free = {k for k, price in dict(options.get("partial") or {}).items() if float(price) >= 1.0}
     for k, case, request, have in ran:
-        wrong = [i for i in range(len(have)) if _wrong_unnamed(verdicts[i][k][1])]
+        wrong = [i for i in range(len(have)) if wrong_unnamed(verdicts[i][k][1])]
         if not wrong:
             continue
         for variant in variants:
@@ -88,8 +88,3 @@ def _matches(have: tuple, want: tuple, free: set[str], options: Mapping[str, Any
         return False
     j = judge(have[1], want[1], rtol=options.get("rtol"), atol=options.get("atol"))
     return j.ok or j.mistake in free
-
-
-def _wrong_unnamed(verdict: Judgement | None) -> bool:
-    """A value judged wrong with no mistake named: what a variant may name."""
-    return verdict is not None and not verdict.ok and verdict.mistake is None

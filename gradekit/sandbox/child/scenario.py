@@ -11,7 +11,8 @@ student's: ``_gk_scenario(request, *arrays)``. ``request`` holds
   the same dtype (a torch problem's, unless its functions take numpy arrays);
 - ``steps``: the spec's statements, parsed by the parent into plain data: ``targets`` (names, or one
   ``name.attr`` to set) and either ``call`` (a ``path`` such as ``["Linear"]`` or ``["layer", "forward"]``,
-  ``args``, ``kwargs``) or ``value``; an argument is ``{"ref": name}`` or ``{"const": value}``;
+  ``args``, ``kwargs``) or ``value``; an argument is ``{"ref": name}`` (with ``attrs``, ``index``),
+  ``{"const": value}`` or ``{"op": "+", "-", "*", "/" or "neg", "args": [arguments]}``;
 - ``compare``: what to send back, each a path (``["Z"]``, ``["layer", "dLdW"]``);
 - ``load``: {name: n}: right after the step that binds ``name``, the last n arrays become its parameters, in
   order (a torch module: the solution's weights in the student's model); ``export``: a name whose parameters
@@ -148,10 +149,32 @@ def _gk_unflatten(skeleton, stored):
 
 
 def _gk_value(arg, env):
+    if "op" in arg:
+        return _gk_arithmetic(arg["op"], [_gk_value(a, env) for a in arg["args"]])
     if "ref" in arg:
-        value = env[arg["ref"]]
+        # a name the steps bound, else a class or function of the module (``Net.__new__(Net)``)
+        name = arg["ref"]
+        if name not in env and name not in globals():
+            raise _GkStepError("the file defines no %s" % name)
+        value = env[name] if name in env else globals()[name]
+        for attr in arg.get("attrs") or []:
+            value = getattr(value, attr)
         return value[int(arg["index"])] if "index" in arg else value
     return arg["const"]
+
+
+def _gk_arithmetic(op, values):
+    """A step's arithmetic on the values it names (``(W - layer.W) / lr``: the step a method took)."""
+    if op == "neg":
+        return -values[0]
+    a, b = values
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return a / b
 
 
 def _gk_do(step, env, module):

@@ -5,7 +5,7 @@
 
 Stand-ins grade each function on its own. In the solution's child, ``_gk_stand_ins(module, names, None)``
 wraps the module's functions ``names`` so that every call is recorded: a digest of its arguments and the
-value it returned. In the student's child the same call, ``_gk_stand_ins(module, names, table)``, wraps the
+value it returned (a method, ``Class.method``, is known by its arguments alone, the instance left out). In the student's child the same call, ``_gk_stand_ins(module, names, table)``, wraps the
 student's functions so that a call whose arguments the solution's run met returns the solution's value:
 the student's ``train`` that calls their own wrong ``DNNbackward`` is judged with the solution's. The
 solution's code never enters the student's child, only its values on this test's inputs. Where the student's
@@ -252,6 +252,11 @@ def _gk_stand_ins(module, names, table):
     depth = [0]  # calls inside a recorded call (DNNforward's relu) are not recorded: the outer value stands in
     absent = object()
     for name in names:
+        if "." in name:  # a method of a class: ``Net._relu``
+            undo = _gk_stand_in_method(module, name, records, table, depth)
+            if undo is not None:
+                saved[name] = undo
+            continue
         fn = module.__dict__.get(name, absent)
         if fn is absent and table is not None:
             fn = None  # a helper the file lacks (the starter's pre-filled loss): the solution's values only
@@ -262,12 +267,46 @@ def _gk_stand_ins(module, names, table):
 
     def restore():
         for name, fn in saved.items():
-            if fn is None:
+            if "." in name:
+                fn()  # a method's own undo
+            elif fn is None:
                 module.__dict__.pop(name, None)
             else:
                 module.__dict__[name] = fn
 
     return records, restore
+
+
+def _gk_stand_in_method(module, name, records, table, depth):
+    """Wrap the method ``Class.method`` of the module's class as ``_gk_wrapped`` wraps a function: a call is
+    known by its arguments, the instance left out (its identity differs between the children; the method runs
+    on the student's own instance, whose state it may change). Returns what puts the class back, or None."""
+    import inspect
+
+    cls_name, _, method = name.partition(".")
+    cls = module.__dict__.get(cls_name)
+    if not isinstance(cls, type):
+        return None
+    absent = object()
+    fn = cls.__dict__.get(method, absent)
+    if fn is absent and table is not None:
+        fn = None  # a helper the student's class lacks: the solution's values only
+    elif not inspect.isfunction(fn):
+        return None  # a static, class or inherited method: left as it is
+
+    def stand_in(self, *args, **kwargs):
+        own = None if fn is None else (lambda *a, **k: fn(self, *a, **k))
+        return _gk_wrapped(name, own, records, table, depth)(*args, **kwargs)
+
+    setattr(cls, method, stand_in)
+
+    def undo():
+        if fn is None:
+            delattr(cls, method)
+        else:
+            setattr(cls, method, fn)
+
+    return undo
 
 
 def _gk_wrapped(name, fn, records, table, depth):
