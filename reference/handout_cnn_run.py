@@ -4,7 +4,7 @@ The handout's program trains ``PyTorchCNN(num_classes=10)`` (its constructor see
 handout's ``train``: 60 full-batch Adam epochs at learning rate 0.002, recording after each epoch the training
 loss (the step's), the training accuracy, the validation loss and the validation accuracy (evaluation mode).
 Here it runs on the images the grader serves for it (scikit-learn's digits as 1×28×28 images in [0, 1]: 1,258
-training and 180 validation, ``module_numpy_ann.digits_split``) with ``reference.models.PyTorchCNN``. That
+training and 180 validation, ``families._digits.digits_split``) with ``reference.models.PyTorchCNN``. That
 costs about 120 s of CPU (one thread), more than a student's part may take, so the curves are kept in
 ``CURVES``; a student's network and ``train`` are shown to make this same run by their first epochs
 (``module_torch_handout``). Made with torch 2.13.0 (CPU, one thread) on 2026-12-07; ``python -m
@@ -55,9 +55,9 @@ CURVES["val_accs"] = (
 
 def handout_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X, Y, X_val, Y_val): digits as float32 1×28×28 images in [0, 1], the labels one-hot float32."""
-    from gradekit.reference.families import module_numpy_ann
+    from gradekit.reference.families._digits import digits_split
 
-    X, y, Xv, yv, _, _ = module_numpy_ann.digits_split((1, 28, 28))
+    X, y, Xv, yv, _, _ = digits_split((1, 28, 28))
     eye = np.eye(10, dtype=np.float32)
     return X.astype(np.float32), eye[y], Xv.astype(np.float32), eye[yv]
 

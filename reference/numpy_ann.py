@@ -2,7 +2,9 @@
 
     z1 = X W1 + b1,  a1 = ReLU(z1),  z2 = a1 W2 + b2,  a2 = softmax(z2)
 
-Conventions the handout fixes (and a student's module is graded against):
+The model ``gradekit train numpy-ann`` trains (``reference/training.py``); a student's module is graded
+against the course-style solution beside the spec (``problems/cs37300-hw4/numpy_ann_solution.py``), with the
+same conventions, which the handout fixes:
 
 - weights ``0.01 · randn`` drawn W1 then W2 from ``np.random.seed(seed)``'s
   stream (here a private ``RandomState(seed)``: the same numbers, without

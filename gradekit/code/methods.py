@@ -1,8 +1,7 @@
 """The parent's side of ``class_glue``: append it to a student's file, call one method, write a class's starter.
 
-Handout classes (cs37300-hw4's ``NumpyANN``, ``PyTorchANN``, ``PyTorchCNN``)
-are graded method by method; their families (``module.numpy_ann``,
-``module.torch_handout``) share these three pieces.
+Handout classes (cs37300-hw4's ``PyTorchANN``, ``PyTorchCNN``) are graded
+method by method by the family ``module.torch_handout``, with these three pieces.
 
 >>> print(class_stub("class Net:", "A net.", [{"name": "Net.f", "signature": "Net.f(x)", "doc": "f."}]))
 class Net:
@@ -26,7 +25,7 @@ from gradekit.code.wrap import append_child_code
 __all__ = ["wrap_source", "call_method", "class_stub", "class_stubs"]
 
 # what a failing request ran, in the student's words
-_WHAT = {"attributes": "__init__", "step": "_forward/_backward", "fit": "train/predict"}
+_WHAT = {"attributes": "__init__", "fit": "train/predict"}
 _GLUE_RAISED = "_gk_method raised "
 
 

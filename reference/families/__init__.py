@@ -31,7 +31,6 @@ INDEX = {
     "lms": "lms",
     "madaline.design": "adaline",
     "manual": "truefalse",
-    "module.numpy_ann": "module_numpy_ann",
     "module.torch_handout": "module_torch_handout",
     "rnn.bptt": "rnn",
     "softmax_ce.batch": "batch_layers",

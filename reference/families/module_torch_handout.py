@@ -34,7 +34,8 @@ from gradekit.code.methods import call_method, class_stub, class_stubs
 from gradekit.code.props import compare, run_property, show
 from gradekit.code.spec import Check, Note, module_params, parse_module
 
-from . import _torch_models, module_numpy_ann
+from . import _torch_models
+from ._digits import digits_split, judge_labels
 
 RTOL, ATOL = 1e-4, 1e-6
 JUDGEMENTS = ("underfitting", "overfitting", "generalizing")
@@ -309,7 +310,7 @@ def _kept_cnn_run(session, budget: float):
 def _handout_data(cls: str):
     """(X, Y, X_val, Y_val, X_val) for the handout program's run: digits as 1×28×28 images in [0, 1], flattened
     to 784 for the ANN, one-hot float32 labels (the fit's test labels are not used here)."""
-    X, y, Xv, yv, _, _ = module_numpy_ann.digits_split((1, 28, 28))
+    X, y, Xv, yv, _, _ = digits_split((1, 28, 28))
     if cls == "PyTorchANN":
         X, Xv = X.reshape(len(X), -1), Xv.reshape(len(Xv), -1)
     X, Xv = X.astype(np.float32), Xv.astype(np.float32)
@@ -339,7 +340,7 @@ def _fit_once(session, key: tuple, budget: float, ctor, data, **kw):
 def _digits(cls: str):
     """(X, Y, X_val, Y_val, X_test, y_test) as each class takes them: flat 64 pixels or 1×28×28 images, float32,
     the labels one-hot float32 (the handout one-hot encodes them); the test labels stay here as indices."""
-    X, y, Xv, yv, Xt, yt = module_numpy_ann.digits_split((1, 28, 28) if cls == "PyTorchCNN" else None)
+    X, y, Xv, yv, Xt, yt = digits_split((1, 28, 28) if cls == "PyTorchCNN" else None)
     return (X.astype(np.float32), _one_hot(y, 10), Xv.astype(np.float32), _one_hot(yv, 10), Xt.astype(np.float32), yt)
 
 
@@ -385,8 +386,7 @@ def _overall(cls: str):
         got = _fit(session, cls, budget)
         if isinstance(got, str):
             return got
-        return _trained_verdict(got, module_numpy_ann.judge_labels(got[0], _digits(cls)[5], threshold,
-                                                                   _set_up(cls)[2]))
+        return _trained_verdict(got, judge_labels(got[0], _digits(cls)[5], threshold, _set_up(cls)[2]))
 
     return run
 

@@ -1,4 +1,5 @@
-"""cs37300-hw4/numpy_ann: the NumpyANN class graded method by method in the sandbox child."""
+"""cs37300-hw4/numpy_ann: the NumpyANN class graded method by method, a [code] problem (the handout's
+numpy_ann_starter.py and the course-style numpy_ann_solution.py beside the spec)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import torch
 
 from gradekit.catalog.catalog import load_catalog
 from gradekit.code.starter import starter
-from gradekit.reference import numpy_ann as ref
-from gradekit.reference.families import module_numpy_ann as fam
 from gradekit.sandbox.process import Limits
 from tests.helpers import grade_file
 
 CAT = load_catalog()
 PROBLEM = CAT.resolve("cs37300-hw4/numpy_ann")
+WEIGHTS = ("W1", "b1", "W2", "b2")
 POINTS = {"NumpyANN.__init__": 3, "NumpyANN._relu": 1, "NumpyANN._relu_grad": 1, "NumpyANN._cross_entropy": 1,
           "NumpyANN._forward": 2, "NumpyANN._backward": 3, "NumpyANN.train": 2, "NumpyANN.predict": 1,
           "NumpyANN.accuracy": 2, "NumpyANN": 2}
@@ -106,10 +106,17 @@ def mutate(*pairs: tuple[str, str]) -> str:
     return src
 
 
+def course_file(key: str) -> dict:
+    """The names the spec's starter or solution file defines (``starter_source``, ``solution_source``)."""
+    names: dict = {"__name__": key}
+    exec(compile(PROBLEM.validated_params.extra[key], key, "exec"), names)
+    return names
+
+
 def test_spec_points_and_total():
     assert {p.name: p.points for p in PROBLEM.parts} == POINTS
     assert sum(POINTS.values()) == 18  # §1 of the handout
-    assert PROBLEM.validated_params.file == "numpy_ann.py"
+    assert PROBLEM.family == "code" and PROBLEM.validated_params.file == "numpy_ann.py"
 
 
 def test_correct_class_scores_full_marks_under_a_renamed_file(tmp_path):
@@ -119,12 +126,20 @@ def test_correct_class_scores_full_marks_under_a_renamed_file(tmp_path):
 
 
 def test_starter_scores_zero_not_implemented_per_part(tmp_path):
-    text = starter(PROBLEM)
-    assert "class NumpyANN:" in text and "def _backward(self, X, y_true):" in text
+    text = starter(PROBLEM)  # the handout's own file, its pre-filled _cross_entropy and weight draw included
+    assert "class NumpyANN():" in text and "def _backward(self, X: np.ndarray, y_true: np.ndarray) -> None:" in text
+    assert "self.W1 = np.random.randn(self.input_size, self.hidden_size) * 0.01" in text
     report, parts = grade_source(tmp_path, text)
     assert report.score == 0 and set(parts) == set(POINTS)
     assert all(p.verdict == "missing" and p.feedback == "not implemented" for p in parts.values()), \
         {n: p.feedback for n, p in parts.items()}
+
+
+def test_a_method_left_as_the_starter_wrote_it_is_not_implemented_and_the_pre_filled_loss_is_graded(tmp_path):
+    placeholder = mutate(("return np.maximum(0, x)", "relu = None\n        return relu"))
+    report, parts = grade_source(tmp_path, placeholder.replace("def _relu(self, x):", "def _relu(self, z):"))
+    assert parts["NumpyANN._relu"].verdict == "missing" and parts["NumpyANN._relu"].feedback == "not implemented"
+    assert parts["NumpyANN._cross_entropy"].score == POINTS["NumpyANN._cross_entropy"]  # the starter's line, kept
 
 
 def test_mistakes_lose_their_own_parts_with_named_messages(tmp_path):
@@ -139,13 +154,16 @@ def test_mistakes_lose_their_own_parts_with_named_messages(tmp_path):
          "self.W1 = np.random.randn(self.input_size, self.hidden_size)"),
     )
     report, parts = grade_source(tmp_path, src)
+    backward = parts["NumpyANN._backward"].feedback
     assert parts["NumpyANN._backward"].score == 0
-    assert "not divided by the number of samples" in parts["NumpyANN._backward"].feedback
-    assert "finite_differences" in parts["NumpyANN._backward"].feedback
+    assert "dW1, db1, dW2" in backward and "a sum where the mean is asked? " in backward and "[sum_for_mean: 0" in backward
+    assert "dW1 (against finite differences of L in W1)" in backward  # the step's gradient against the loss
     assert parts["NumpyANN._cross_entropy"].score == 0
-    assert "divided by the number of classes too (§1.4's prose)" in parts["NumpyANN._cross_entropy"].feedback
-    assert parts["NumpyANN.__init__"].score == 0 and "np.random.seed(42)" in parts["NumpyANN.__init__"].feedback
-    assert parts["NumpyANN.train"].score == 0  # its steps are the wrong _backward's
+    assert "L is 1/C times the expected value" in parts["NumpyANN._cross_entropy"].feedback
+    # the draw of W1 without the handout's 0.01: one of the eight values __init__ sets
+    assert parts["NumpyANN.__init__"].score == pytest.approx(3 * 7 / 8)
+    assert "net.W1 is 100 times the expected value" in parts["NumpyANN.__init__"].feedback
+    assert parts["NumpyANN.train"].score == 0  # its steps are the wrong _backward's: no value stands in for a step
     for name in ("NumpyANN._relu", "NumpyANN._relu_grad", "NumpyANN._forward", "NumpyANN.predict", "NumpyANN.accuracy"):
         assert parts[name].score == POINTS[name], (name, parts[name].feedback)
 
@@ -158,10 +176,20 @@ def test_wrong_output_activation_and_shuffled_batches(tmp_path):
          "            for i in range(0, X_train.shape[0], batch_size):"),
     )
     report, parts = grade_source(tmp_path, src)
-    assert parts["NumpyANN._forward"].score == 0 and "a2 row " in parts["NumpyANN._forward"].feedback
+    assert parts["NumpyANN._forward"].score == 0 and "a2 " in parts["NumpyANN._forward"].feedback
     assert parts["NumpyANN.predict"].score == 0
-    assert parts["NumpyANN.train"].score == 0 and "batches in order" in parts["NumpyANN.train"].feedback
+    # the weights after one epoch, from the grader's start, are not those of the batches in order
+    assert parts["NumpyANN.train"].score == 0 and "one.W1 entry" in parts["NumpyANN.train"].feedback
+    # accuracy is judged with the solution's probabilities standing in for the student's predict
     assert parts["NumpyANN._relu"].score == 1 and parts["NumpyANN.accuracy"].score == 2
+
+
+def test_a_wrong_relu_costs_its_own_point_only(tmp_path):
+    # the solution's _relu values stand in where _forward, _backward, predict and train call it
+    _, parts = grade_source(tmp_path, mutate(("return np.maximum(0, x)", "return np.abs(x)")))
+    assert parts["NumpyANN._relu"].score == 0 and "R entry" in parts["NumpyANN._relu"].feedback
+    for name in ("NumpyANN._forward", "NumpyANN._backward", "NumpyANN.train", "NumpyANN.predict", "NumpyANN.accuracy"):
+        assert parts[name].score == POINTS[name], (name, parts[name].feedback)
 
 
 def test_other_conventions_accepted(tmp_path):
@@ -180,18 +208,26 @@ def test_the_pre_filled_cross_entropy_meets_its_doctest_and_the_old_argument_ord
     src = mutate(("def _cross_entropy(self, y_pred, y_true):", "def _cross_entropy(self, y_true, y_pred):"))
     report, parts = grade_source(tmp_path, src)
     assert parts["NumpyANN._cross_entropy"].score == 0
-    assert "taken as (y_true, y_pred); the handout's order is (y_pred, y_true)" in \
-        parts["NumpyANN._cross_entropy"].feedback
-    assert ref.NumpyANN._cross_entropy(np.full((2, 2), 0.5), np.eye(2)) == pytest.approx(0.6931471805599453, rel=1e-9)
+    assert "when the arguments come in the other order, `L = net._cross_entropy(Y, P)`: the function takes them " \
+           "swapped" in parts["NumpyANN._cross_entropy"].feedback
+    # _backward's loss for its finite differences is the solution's values standing in for the student's
+    assert parts["NumpyANN._backward"].score == POINTS["NumpyANN._backward"], parts["NumpyANN._backward"].feedback
+    for key in ("starter_source", "solution_source"):  # the handout's doctest: two samples of [0.5, 0.5]
+        ann = course_file(key)["NumpyANN"].__new__(course_file(key)["NumpyANN"])
+        assert ann._cross_entropy(np.full((2, 2), 0.5), np.eye(2)) == pytest.approx(0.6931471805599453, rel=1e-9)
 
 
 def test_accuracy_on_class_indices_only_is_an_interface_mistake(tmp_path):
     # the handout's accuracy takes one-hot y_true (its doctest, and its train): argmax on them, not ==
     src = mutate(("return np.mean(pred == np.argmax(y_true, axis=1))", "return np.mean(pred == y_true)"))
     report, parts = grade_source(tmp_path, src)
-    assert parts["NumpyANN.accuracy"].score == 0 and "for one-hot y_true" in parts["NumpyANN.accuracy"].feedback
-    # the handout's train calls accuracy(X_val, y_val) on one-hot labels too: the student's own file crashes there
-    assert parts["NumpyANN.train"].score == 0 and "NumpyANN.train raised ValueError" in parts["NumpyANN.train"].feedback
+    accuracy = parts["NumpyANN.accuracy"].feedback
+    assert parts["NumpyANN.accuracy"].score == 0 and "`accuracy = net.accuracy(X, Y)` raised ValueError" in accuracy
+    assert "(Y is one-hot: float64[N, C], a row per sample with 1 in its class's column)" in accuracy
+    # train is judged with the solution's accuracy standing in; the whole class, as the handout runs it, crashes
+    assert parts["NumpyANN.train"].score == POINTS["NumpyANN.train"], parts["NumpyANN.train"].feedback
+    assert parts["NumpyANN"].score == 0 and "`net.train(X, Y, X_val, Y_val, 20, 32)` raised ValueError" in \
+        parts["NumpyANN"].feedback
     for name in ("NumpyANN._forward", "NumpyANN._backward", "NumpyANN.predict", "NumpyANN._cross_entropy"):
         assert parts[name].score == POINTS[name], (name, parts[name].feedback)
 
@@ -200,37 +236,54 @@ def test_a_broken_init_does_not_fail_the_other_methods(tmp_path):
     src = mutate(("np.random.seed(random_seed)", "raise RuntimeError('boom')"))
     report, parts = grade_source(tmp_path, src)
     assert parts["NumpyANN.__init__"].score == 0
-    assert "NumpyANN.__init__ raised RuntimeError: boom" in parts["NumpyANN.__init__"].feedback
-    for name in ("NumpyANN._relu", "NumpyANN._forward", "NumpyANN._backward", "NumpyANN.train"):
+    assert "`net = NumpyANN(D, H, C, 0.25)` raised RuntimeError: boom" in parts["NumpyANN.__init__"].feedback
+    for name in ("NumpyANN._relu", "NumpyANN._forward", "NumpyANN._backward", "NumpyANN.train", "NumpyANN"):
         assert parts[name].score == POINTS[name], (name, parts[name].feedback)
 
 
-def test_reference_backward_matches_torch_autograd_of_the_handout_loss():
+def _loss(weights, X, Y):
+    """The loss §1.6's gradient is of: the cross-entropy summed over classes, averaged over samples (by torch)."""
+    W1, b1, W2, b2 = weights
+    logp = torch.log_softmax(torch.relu(torch.tensor(X) @ W1 + b1) @ W2 + b2, dim=1)
+    return -(torch.tensor(Y) * logp).sum() / len(X)
+
+
+def test_the_solutions_backward_steps_down_the_gradient_torch_autograd_gives():
     rng = np.random.default_rng(0)
-    X, weights = rng.normal(size=(6, 4)), fam._network(rng, 4, 5, 3)
-    Y = ref.one_hot(rng.integers(0, 3, 6), 3)
-    net = fam._reference(weights)
+    X, Y = rng.normal(size=(6, 4)), np.eye(3)[rng.integers(0, 3, 6)]
+    weights = (rng.normal(0, 0.5, (4, 5)), rng.normal(0, 0.1, (1, 5)), rng.normal(0, 0.5, (5, 3)),
+               rng.normal(0, 0.1, (1, 3)))
+    NumpyANN = course_file("solution_source")["NumpyANN"]
+    net = NumpyANN(4, 5, 3, lr=0.1)
+    for k, w in zip(WEIGHTS, weights):
+        setattr(net, k, w.copy())
     net._forward(X, training=True)
-    grads = net._gradients(X, Y)
+    net._backward(X, Y)
     t = [torch.tensor(w, requires_grad=True) for w in weights]
-    a1 = torch.relu(torch.tensor(X) @ t[0] + t[1])
-    logp = torch.log_softmax(a1 @ t[2] + t[3], dim=1)
-    (-(torch.tensor(Y) * logp).sum() / len(X)).backward()
-    for k, w in zip(fam.WEIGHTS, t):
-        np.testing.assert_allclose(grads[k], w.grad.numpy(), rtol=1e-10, atol=1e-12)
-    # and the finite differences the check uses agree with autograd
-    for g, w in zip(fam.numeric_gradient(weights, X, Y), t):
-        np.testing.assert_allclose(g, w.grad.numpy(), rtol=1e-5, atol=1e-8)
+    _loss(t, X, Y).backward()
+    for k, w, tw in zip(WEIGHTS, weights, t):
+        np.testing.assert_allclose((w - getattr(net, k)) / 0.1, tw.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=k)
+    # and central differences of the loss, as the check takes them, agree with autograd
+    for i, tw in enumerate(t):
+        for idx in np.ndindex(weights[i].shape):
+            up, down = [torch.tensor(w) for w in weights], [torch.tensor(w) for w in weights]
+            up[i][idx] += 1e-6
+            down[i][idx] -= 1e-6
+            fd = (float(_loss(up, X, Y)) - float(_loss(down, X, Y))) / 2e-6
+            assert fd == pytest.approx(float(tw.grad[idx]), rel=1e-5, abs=1e-8)
 
 
-def test_overall_threshold_is_reachable_by_the_reference():
-    X, y, Xv, yv, Xt, yt = fam.digits_split()
-    d = fam.DIGITS
-    net = ref.NumpyANN(64, d["hidden"], 10, lr=d["lr"])
-    net.train(X, ref.one_hot(y, 10), epochs=d["epochs"], batch_size=d["batch_size"])
-    acc = net.accuracy(Xt, yt)
-    threshold = PROBLEM.part("NumpyANN").options["threshold"]
+def test_overall_threshold_is_reachable_by_the_solution():
+    solution = course_file("solution_source")
+    X, Y, Xv, Yv, Xt, Yt, *start = solution["digits_data"]()
+    net = solution["NumpyANN"](64, 64, 10, lr=0.5)
+    for k, w in zip(WEIGHTS, start):
+        np.testing.assert_array_equal(getattr(net, k), w)  # the start: __init__'s draw after np.random.seed(42)
+    net.train(X, Y, Xv, Yv, epochs=20, batch_size=32)
+    acc = solution["digits_accuracy"](Xt, Yt, net.W1, net.b1, net.W2, net.b2)
+    threshold = PROBLEM.validated_params.extra["tests"]["NumpyANN"].fit.threshold
     assert acc >= threshold + 0.05 and (len(X), len(Xv), len(Xt)) == (1258, 180, 359)
+    assert X.min() == 0 and X.max() == 1 and set(Y.sum(1)) == {1.0}
 
 
 # A class that never trains its network but predicts by its nearest training example scores the overall test
@@ -252,7 +305,8 @@ def test_a_nearest_neighbour_in_place_of_training_scores_nothing_overall(tmp_pat
     _, parts = grade_source(tmp_path, NEAREST)
     overall = parts["NumpyANN"]
     assert overall.score == 0, overall.feedback
-    assert "weights" in overall.feedback and "never moved" in overall.feedback, overall.feedback
+    assert "W1_T, b1_T, W2_T, b2_T came back as the start W1, b1, W2, b2: the network was not trained" in \
+        overall.feedback, overall.feedback
 
 
 def test_the_overall_accuracy_is_that_of_the_trained_weights(tmp_path):

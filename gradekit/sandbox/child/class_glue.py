@@ -1,6 +1,6 @@
 # The text of this file is appended to a student's file and runs in the boxed child (never in the parent):
 # no `from __future__`, no relative imports, no gradekit imports, and every name starts with `_gk_`.
-"""Call the methods of a student's handout class (``NumpyANN``, ``PyTorchANN``, ``PyTorchCNN``) from the parent.
+"""Call the methods of a student's handout class (``PyTorchANN``, ``PyTorchCNN``) from the parent.
 
 The harness calls module-level functions with arrays; a handout class keeps
 state between methods. ``_gk_method`` builds a fresh instance, loads the
@@ -15,25 +15,11 @@ the arrays are weights), ``kw`` (JSON options of the op).
 
 
 def _gk_instance(cls, args, weights):
-    """The class built with ``args``; when its ``__init__`` fails, a bare instance (each method is graded on its own)."""
-    try:
-        obj = cls(*args)
-    except BaseException as e:  # noqa: B036 - an unimplemented __init__ must not fail the other methods
-        if isinstance(e, KeyboardInterrupt) or not _gk_plain_class(cls):
-            raise  # a torch module without its layers has nothing else to grade
-        obj = cls.__new__(cls)
-        for name, value in zip(("input_size", "hidden_size", "output_size", "lr"), args):
-            setattr(obj, name, value)
+    """The class built with ``args``, holding ``weights`` (a torch module without its layers has nothing to grade)."""
+    obj = cls(*args)
     if weights:
         _gk_load(obj, weights)
     return obj
-
-
-def _gk_plain_class(cls):
-    import sys
-
-    torch = sys.modules.get("torch")
-    return torch is None or not issubclass(cls, torch.nn.Module)
 
 
 def _gk_is_module(obj):
@@ -50,11 +36,7 @@ def _gk_linears(obj):
 
 
 def _gk_load(obj, weights):
-    """NumPy classes: W1, b1, W2, b2 attributes; torch modules: the Linear layers' weight and bias, in order."""
-    if not _gk_is_module(obj):
-        for name, value in zip(("W1", "b1", "W2", "b2"), weights):
-            setattr(obj, name, value.astype(float).copy())
-        return
+    """The Linear layers' weight and bias, in order."""
     import torch
 
     linears = _gk_linears(obj)
@@ -70,24 +52,7 @@ def _gk_load(obj, weights):
 
 
 def _gk_weights(obj):
-    if not _gk_is_module(obj):
-        out = []
-        for name in ("W1", "b1", "W2", "b2"):
-            if not hasattr(obj, name):
-                raise AttributeError("the instance has no attribute %s" % name)
-            out.append(getattr(obj, name))
-        return tuple(out)
     return tuple(t.detach() for layer in _gk_linears(obj) for t in (layer.weight, layer.bias))
-
-
-def _gk_weight_copies(obj):
-    """Copies of W1, b1, W2, b2 as float arrays, or None where the instance has no such weights."""
-    import numpy
-
-    try:
-        return tuple(numpy.array(w, dtype=float) for w in _gk_weights(obj))
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 def _gk_tensor(x, labels=False):
@@ -117,26 +82,11 @@ def _gk_method(request, *arrays):
     if op == "call":  # a method on arrays: relu, forward, predict, ...
         args = [_gk_tensor(a) if torchy else a for a in data] + kw.get("extra", [])
         return getattr(obj, kw["method"])(*args)
-    if op == "step":  # NumpyANN: a training forward pass, then _backward's update
-        X, Y = data
-        obj._forward(X, True)
-        obj._backward(X, Y)
-        return _gk_weights(obj)
     if op == "train":  # the class's own train(X, y, X_val, y_val, epochs, batch_size[, lr]); the weights after
         obj.train(*_gk_train_data(data, torchy), *kw["args"])
         return _gk_weights(obj)
-    if op == "fit" and torchy:
-        return _gk_fit_module(obj, cls, request.get("args", []), data, kw)
     if op == "fit":  # train (the class's own, or a plain loop); then test labels, the judgement and the curves
-        # with "trained_weights": the network's weights before and after, so the parent predicts with them itself (a
-        # predict that is not the network, a nearest neighbour, is then never what is scored)
-        before = _gk_weight_copies(obj) if kw.get("trained_weights") else None
-        if kw.get("loop"):
-            _gk_standard_loop(obj, data[0], data[1], data[2], data[3], kw)
-        else:
-            obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
-        out = (_gk_labels(obj, data[4], torchy), _gk_judgement(obj) if kw.get("judge") else None, _gk_curves(obj))
-        return out + (before, _gk_weight_copies(obj)) if kw.get("trained_weights") else out
+        return _gk_fit_module(obj, cls, request.get("args", []), data, kw)
     if op == "curves":  # the class's own train with the handout program's settings: the curves it records
         obj.train(*_gk_train_data(data[:4], torchy), *kw["args"])
         return _gk_curves(obj)
@@ -188,18 +138,6 @@ def _gk_number(obj, name):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("self.%s is %r, expected a number" % (name, value))
     return float(value)
-
-
-def _gk_labels(obj, Xt, torchy):
-    import numpy
-
-    if not torchy:
-        return numpy.argmax(numpy.asarray(obj.predict(Xt)), axis=1)
-    import torch
-
-    torch.nn.Module.train(obj, False)  # the handout's ``train`` shadows nn.Module.train: call the original
-    with torch.no_grad():
-        return obj(_gk_tensor(Xt)).argmax(1)
 
 
 def _gk_standard_loop(model, X, Y, Xv, Yv, kw):
