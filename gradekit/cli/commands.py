@@ -508,7 +508,7 @@ def _cluster(scheduler: str | None, tls: tuple[Path | None, Path | None, Path | 
              insecure: bool):
     """The ``--scheduler`` flags as a ``Cluster`` (None without one); flags that need one refused without it."""
     from gradekit.core.errors import GradekitError
-    from gradekit.course.run import Cluster
+    from gradekit.course.run import Cluster, tls_mismatch
 
     if scheduler is None:
         if any(tls):
@@ -519,8 +519,7 @@ def _cluster(scheduler: str | None, tls: tuple[Path | None, Path | None, Path | 
     ca, cert, key = tls
     files = (ca, cert, key) if ca is not None and cert is not None and key is not None else None
     if files is None and any(tls):
-        raise GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
-                            "--tls-key, and they need a tls:// address")
+        raise tls_mismatch(scheduler)
     return Cluster(scheduler, files, allow_weak_isolation=allow_weak, insecure=insecure)
 
 

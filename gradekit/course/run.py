@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from gradekit.course.cluster import DaskExecutor
     from gradekit.sandbox.process import Limits
 
-__all__ = ["ClassGraded", "ClassRun", "ClassStopped", "Cluster", "cluster_warnings", "grade_class"]
+__all__ = ["ClassGraded", "ClassRun", "ClassStopped", "Cluster", "cluster_warnings", "grade_class",
+           "tls_mismatch"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,12 @@ class ClassStopped(KeyboardInterrupt):
         self.graded = graded
 
 
+def tls_mismatch(scheduler: str) -> GradekitError:
+    """A ``tls://`` address without all three TLS files, or TLS files with another address."""
+    return GradekitError(f"--scheduler {scheduler}: a tls:// address needs all of --tls-ca, --tls-cert and "
+                         "--tls-key, and they need a tls:// address")
+
+
 def cluster_warnings(cluster: Cluster | None) -> list[str]:
     """The run's cluster checked before anything is read or written (an address without TLS is refused unless
     accepted), and the warning an accepted insecure one leaves."""
@@ -86,8 +93,7 @@ def cluster_warnings(cluster: Cluster | None) -> list[str]:
     if cluster is None:
         return []
     if cluster.scheduler.startswith("tls://") != (cluster.tls is not None):
-        raise GradekitError(f"--scheduler {cluster.scheduler}: a tls:// address needs all of --tls-ca, --tls-cert "
-                            "and --tls-key, and they need a tls:// address")
+        raise tls_mismatch(cluster.scheduler)
     if secure_address(cluster.scheduler):
         return []
     if not cluster.insecure:

@@ -25,7 +25,7 @@ import numpy as np
 
 from gradekit.core.errors import UnreadableAnswer
 from gradekit.core.reader import bounds
-from gradekit.core.reader.sides import drop_left_side, formula_of_names, names_part
+from gradekit.core.reader.sides import drop_left_side, equals_signs, formula_of_names, names_part
 
 MAX_ENTRIES = bounds.ENTRIES  # bigger answers are refused, not parsed
 MAX_TEXT = bounds.ANSWER_CHARS
@@ -212,15 +212,10 @@ def _written(raw: str, percent: bool, plain_error: AnswerFormatError) -> tuple[f
 
 def _chain(text: str) -> list[str] | None:
     """The sides of an equation chain ending in its value ("25/2 = 12.5", "6 + 3 = 9"), or None."""
-    sides, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
-        if ch == "=" and depth == 0 and text[i + 1:i + 2] != "=" and text[i - 1:i] not in ("<", ">", "!", "="):
-            sides.append(text[start:i].strip())
-            start = i + 1
-    if not sides:
+    cuts = equals_signs(text)
+    if not cuts:
         return None
-    sides.append(text[start:].strip())
+    sides = [text[a + 1:b].strip() for a, b in zip([-1, *cuts], [*cuts, len(text)])]
     return sides if all(sides) else None
 
 

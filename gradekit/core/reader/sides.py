@@ -12,7 +12,7 @@ import re
 
 from gradekit.core.errors import UnreadableAnswer
 
-__all__ = ["drop_left_side", "drop_shape_note", "formula_of_names", "names_part"]
+__all__ = ["drop_left_side", "drop_shape_note", "equals_signs", "formula_of_names", "names_part"]
 
 
 # "… \in \mathbb{R}^{k \times m}" after a formula: the shape it has, which the check finds itself
@@ -62,12 +62,18 @@ def drop_left_side(text: str, part: str | None, *, alone: str = "the right-hand 
 
 
 def _first_equals(text: str) -> int | None:
-    depth = 0
-    for i, ch in enumerate(text[:200]):
+    return next(iter(equals_signs(text, within=200)), None)
+
+
+def equals_signs(text: str, within: int | None = None) -> list[int]:
+    """Where ``text`` has an ``=`` outside brackets that is not part of ``==``, ``<=``, ``>=`` or ``!=``: the
+    sides of an equation (``within``: in its first characters only)."""
+    found, depth = [], 0
+    for i, ch in enumerate(text[:within]):
         depth += ch in "([{" and 1 or (ch in ")]}" and -1) or 0
         if ch == "=" and depth == 0 and text[i + 1:i + 2] != "=" and text[i - 1:i] not in ("<", ">", "!", "="):
-            return i
-    return None
+            found.append(i)
+    return found
 
 
 def formula_of_names(text: str) -> bool:
